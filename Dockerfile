@@ -1,0 +1,19 @@
+# One image for web, worker and beat (see docker-compose.yml).
+FROM node:20-bookworm-slim AS frontend
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+
+FROM python:3.11-slim-bookworm
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 HF_HUB_OFFLINE=1 VAR_DIR=/data
+WORKDIR /app
+COPY requirements.txt ./
+RUN pip install -r requirements.txt
+COPY --from=frontend /app/node_modules ./node_modules
+COPY . .
+RUN SECRET_KEY=collectstatic-only DATABASE_URL=postgresql://x/x REDIS_URL=redis://x:6379/0 \
+    python manage.py collectstatic --noinput
+RUN useradd --create-home --uid 1000 helpdesk && mkdir -p /data && chown helpdesk /data
+USER helpdesk
+EXPOSE 8000
+CMD ["gunicorn", "helpdesk.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -1,0 +1,49 @@
+# `make run` starts the whole product on this machine; `make test` checks it.
+# Both install what they use: a virtualenv in .venv and the front-end packages in node_modules.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+export HF_HUB_OFFLINE := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: install install-dev run stop test lint typecheck pytest clean
+
+$(VENV)/.runtime: requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(VENV)/.runtime node_modules/.installed
+
+install-dev: $(VENV)/.dev node_modules/.installed
+
+run: install
+	DEBUG=$${DEBUG:-1} $(PY) -m helpdesk.devstack run
+
+stop:
+	@test -x $(PY) && $(PY) -m helpdesk.devstack stop || echo "nothing installed, nothing to stop"
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install-dev
+	$(VENV)/bin/mypy
+
+pytest: install-dev
+	$(VENV)/bin/pytest
+
+test: lint typecheck pytest
+
+clean: stop
+	rm -rf var/static var/media

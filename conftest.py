@@ -1,0 +1,188 @@
+"""Shared fixtures: embedded services, two tenants, personas and a real Celery worker.
+
+- The embedded PostgreSQL and Redis start once per session (and stop at the end
+  if this session started them).
+- Tenants `acme` and `globex` are created once, after the test database; each
+  test then runs in a transaction that is rolled back.
+- Personas: `agent` and `manager` in acme, `outsider` (an agent) in globex.
+- `celery_worker` starts a real worker on the test database, once, on first use.
+- Tests whose rows another process (the worker) must see use `committed`
+  instead of `transaction=True`: a flush would empty the public tenant tables.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django_tenants.utils import schema_context, tenant_context
+
+from helpdesk import devstack
+from helpdesk.tenants.db import connection
+
+ACME_HOST = "acme.localhost"
+GLOBEX_HOST = "globex.localhost"
+PASSWORD = "correct-horse-battery"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    try:
+        config.stash[_started_key] = devstack.start()
+    except devstack.DevstackError as exc:
+        raise pytest.UsageError(f"embedded services: {exc}") from exc
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    devstack.stop(config.stash.get(_started_key, []))
+
+
+_started_key = pytest.StashKey[list[str]]()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> None:
+    from helpdesk.tenants.services import public_tenant_ensure, tenant_create
+
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        public_tenant_ensure()
+        tenant_create(schema_name="acme", name="Acme Corporation", domain=ACME_HOST)
+        tenant_create(schema_name="globex", name="Globex Corporation", domain=GLOBEX_HOST)
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_each_test() -> Iterator[None]:
+    yield
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def acme(db: None):
+    from helpdesk.tenants.models import Tenant
+
+    return Tenant.objects.get(schema_name="acme")
+
+
+@pytest.fixture
+def globex(db: None):
+    from helpdesk.tenants.models import Tenant
+
+    return Tenant.objects.get(schema_name="globex")
+
+
+def make_user(tenant, email: str, role: str):
+    from helpdesk.accounts.services import user_create_or_update
+
+    with tenant_context(tenant):
+        return user_create_or_update(email=email, role=role, password=PASSWORD, full_name=email.split("@")[0]).user
+
+
+@pytest.fixture
+def agent(acme):
+    return make_user(acme, "alice@acme.test", "agent")
+
+
+@pytest.fixture
+def manager(acme):
+    return make_user(acme, "mark@acme.test", "manager")
+
+
+@pytest.fixture
+def outsider(globex):
+    return make_user(globex, "olga@globex.test", "agent")
+
+
+def login_client(tenant, user, host: str) -> Client:
+    client = Client(HTTP_HOST=host)
+    with tenant_context(tenant):  # the session row lives in the tenant's schema
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def acme_client(db: None) -> Client:
+    return Client(HTTP_HOST=ACME_HOST)
+
+
+@pytest.fixture
+def public_client(db: None) -> Client:
+    return Client(HTTP_HOST="localhost")
+
+
+@pytest.fixture
+def agent_client(acme, agent) -> Client:
+    return login_client(acme, agent, ACME_HOST)
+
+
+@pytest.fixture
+def manager_client(acme, manager) -> Client:
+    return login_client(acme, manager, ACME_HOST)
+
+
+@pytest.fixture
+def outsider_client(globex, outsider) -> Client:
+    return login_client(globex, outsider, GLOBEX_HOST)
+
+
+# --- Real worker and committed data ---------------------------------------------------------------
+
+
+def worker_database_url() -> str:
+    name = settings.DATABASES["default"]["NAME"]
+    if os.environ.get("DATABASE_URL"):
+        parts = urlsplit(os.environ["DATABASE_URL"])
+        return urlunsplit(parts._replace(path=f"/{name}"))
+    return devstack.postgres_url(database=str(name))
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup: None) -> Iterator[subprocess.Popen[bytes]]:
+    """A real Celery worker process on the test database and the test Redis."""
+    from helpdesk.celery import app
+
+    app.control.purge()  # tasks left over by an interrupted earlier run
+    env = {**os.environ, "DATABASE_URL": worker_database_url(), "DJANGO_SETTINGS_MODULE": "helpdesk.settings_test"}
+    name = f"test-{uuid.uuid4().hex[:8]}@%h"
+    cmd = [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--pool=solo", "-n", name]
+    cmd += ["--loglevel=WARNING", "--without-gossip", "--without-mingle"]
+    proc = subprocess.Popen(cmd, env=env, cwd=settings.BASE_DIR)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"celery worker exited with {proc.returncode}")
+        if app.control.ping(timeout=0.5):
+            break
+    else:
+        proc.terminate()
+        pytest.fail("celery worker did not answer a ping within 60 s")
+    yield proc
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+KEEP_TABLES = {"django_migrations", "django_content_type", "auth_permission", "auth_group", "auth_group_permissions"}
+
+
+@pytest.fixture
+def committed(django_db_setup: None, django_db_blocker) -> Iterator[None]:
+    """Writes commit for real (for the worker to see); afterwards the tenant tables are emptied."""
+    with django_db_blocker.unblock():
+        yield
+        connection.set_schema_to_public()
+        for schema in ("acme", "globex"):
+            with schema_context(schema), connection.cursor() as cursor:
+                cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s", [schema])
+                tables = [row[0] for row in cursor.fetchall() if row[0] not in KEEP_TABLES]
+                if tables:
+                    quoted = ", ".join(f'"{schema}"."{table}"' for table in tables)
+                    cursor.execute(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")

@@ -1,0 +1,119 @@
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import forms as auth_forms
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from helpdesk.accounts.models import ApiKey, User
+from helpdesk.accounts.roles import ADMIN, ROLES
+from helpdesk.accounts.services import api_key_issue, api_key_revoke, role_assign
+
+
+def _role_choices(request: HttpRequest) -> list[tuple[str, str]]:
+    allowed = ROLES if request.user.is_superuser or getattr(request.user, "role", None) == ADMIN else ROLES[:-1]
+    return [(role, role.title()) for role in allowed]
+
+
+class UserCreationForm(auth_forms.BaseUserCreationForm):
+    role = forms.ChoiceField()
+
+    class Meta:
+        model = User
+        fields = ("email", "full_name")
+
+
+class UserChangeForm(auth_forms.UserChangeForm):
+    role = forms.ChoiceField()
+
+    class Meta:
+        model = User
+        fields = ("email", "full_name", "is_active")
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    form = UserChangeForm
+    add_form = UserCreationForm
+    ordering = ("email",)
+    list_display = ("email", "full_name", "role", "is_active", "last_login")
+    list_filter = ("groups", "is_active")
+    search_fields = ("email", "full_name")
+    readonly_fields = ("last_login", "date_joined")
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        ("Profile", {"fields": ("full_name", "role", "is_active")}),
+        ("Activity", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("email", "full_name", "role", "password1", "password2")}),
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        return super().get_queryset(request).prefetch_related("groups")
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        choices = _role_choices(request)
+        initial = obj.role if obj is not None else "agent"
+
+        class RoleLimitedForm(form_class):  # type: ignore[valid-type,misc]
+            def __init__(self, *args: Any, **inner: Any) -> None:
+                super().__init__(*args, **inner)
+                self.fields["role"].choices = choices
+                self.fields["role"].initial = initial
+
+        return RoleLimitedForm
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A manager must not be able to take over or demote an admin.
+        if obj is not None and obj.role == ADMIN and len(_role_choices(request)) < len(ROLES):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        role_assign(user=obj, role=form.cleaned_data["role"], by=request.user)  # type: ignore[arg-type]
+
+
+class ApiKeyForm(forms.ModelForm):
+    class Meta:
+        model = ApiKey
+        fields = ("name",)
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    form = ApiKeyForm
+    list_display = ("name", "prefix", "created_at", "last_used_at", "revoked_at")
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
+    search_fields = ("name", "prefix")
+    readonly_fields = ("prefix", "created_at", "created_by", "last_used_at", "revoked_at")
+    actions = ["revoke"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ("name", *self.readonly_fields) if obj is not None else ()
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ("name", *self.readonly_fields) if obj is not None else ("name",)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change:
+            return
+        issued = api_key_issue(name=obj.name, created_by=request.user)  # type: ignore[arg-type]
+        obj.pk = issued.api_key.pk
+        obj.refresh_from_db()
+        messages.warning(
+            request, f"Copy the key now, it will not be shown again: {issued.raw_key}", extra_tags="api-key"
+        )
+
+    @admin.action(description="Revoke selected keys", permissions=["change"])
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
+        for key in queryset:
+            api_key_revoke(api_key=key)
+        self.message_user(request, f"Revoked {queryset.count()} key(s).")
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # revoke instead: the row keeps the audit trail

@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class AccountsConfig(AppConfig):
+    name = "helpdesk.accounts"
+    label = "accounts"
+    verbose_name = "Users and API keys"
+    # Codenames of this app's permissions per role; the admin role gets every permission.
+    role_permissions = {
+        "agent": ["view_user"],
+        "manager": ["view_user", "add_user", "change_user", "view_apikey", "add_apikey", "change_apikey"],
+    }
+
+    def ready(self) -> None:
+        from helpdesk.accounts.roles import sync_role_permissions_after_migrate
+
+        post_migrate.connect(sync_role_permissions_after_migrate, dispatch_uid="accounts_sync_roles")

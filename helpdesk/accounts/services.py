@@ -1,0 +1,125 @@
+"""Writes on users, roles and API keys. Keyword-only arguments, one transaction each."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+
+from helpdesk.accounts.models import ApiKey, User, hash_api_key
+from helpdesk.accounts.roles import ADMIN, ROLES, STAFF_ROLES, sync_all_roles
+
+API_KEY_PREFIX_LENGTH = 8
+# last_used_at is advisory; writing it at most once a minute keeps a busy key from writing on every request.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class UserResult:
+    user: User
+    created: bool
+    password: str | None  # set only when a password was generated for a new user
+
+
+@transaction.atomic
+def user_create_or_update(
+    *, email: str, role: str, password: str | None = None, full_name: str = "", by: User | None = None
+) -> UserResult:
+    """Create a user with a role, or bring an existing one to that role (idempotent).
+
+    A new user without a password gets a generated one, returned once in the result.
+    """
+    email = email.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationError({"email": f"{email!r} is not a valid email address"}) from None
+    if role not in ROLES:
+        raise ValidationError({"role": f"Unknown role {role!r}; choose one of {', '.join(ROLES)}"})
+    user = User.objects.filter(email=email).first()
+    created = user is None
+    generated = None
+    if user is None:
+        generated = None if password else secrets.token_urlsafe(12)
+        user = User.objects.create_user(email, password or generated, full_name=full_name)
+    else:
+        if password:
+            user.set_password(password)
+        if full_name:
+            user.full_name = full_name
+        user.save()
+    role_assign(user=user, role=role, by=by)
+    return UserResult(user=user, created=created, password=generated)
+
+
+@transaction.atomic
+def role_assign(*, user: User, role: str, by: User | None = None) -> None:
+    """Give ``user`` exactly one role; only admins may hand out the admin role."""
+    if role not in ROLES:
+        raise ValidationError({"role": f"Unknown role {role!r}; choose one of {', '.join(ROLES)}"})
+    if role == ADMIN and by is not None and not by.is_superuser and by.role != ADMIN:
+        raise ValidationError({"role": "Only an admin can make someone an admin."})
+    if not Group.objects.filter(name=role).exists():
+        sync_all_roles()
+    user.groups.set([Group.objects.get(name=role)])
+    staff = role in STAFF_ROLES
+    if user.is_staff != staff:
+        user.is_staff = staff
+        user.save(update_fields=["is_staff"])
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    api_key: ApiKey
+    raw_key: str  # shown once, never stored
+
+
+def _new_raw_key() -> tuple[str, str]:
+    prefix = secrets.token_hex(API_KEY_PREFIX_LENGTH // 2)
+    return prefix, f"hd_{prefix}_{secrets.token_urlsafe(32)}"
+
+
+@transaction.atomic
+def api_key_issue(*, name: str, created_by: User | None = None) -> IssuedKey:
+    """Issue a new key; the raw key is in the result and nowhere else."""
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "An API key needs a name"})
+    if ApiKey.objects.filter(name=name, revoked_at__isnull=True).exists():
+        raise ValidationError({"name": f"An active key named {name!r} already exists"})
+    prefix, raw = _new_raw_key()
+    key = ApiKey.objects.create(name=name, prefix=prefix, hashed_key=hash_api_key(raw), created_by=created_by)
+    return IssuedKey(api_key=key, raw_key=raw)
+
+
+def api_key_revoke(*, api_key: ApiKey) -> None:
+    if api_key.revoked_at is None:
+        api_key.revoked_at = timezone.now()
+        api_key.save(update_fields=["revoked_at"])
+
+
+@transaction.atomic
+def api_key_rotate(*, api_key: ApiKey, by: User | None = None) -> IssuedKey:
+    api_key_revoke(api_key=api_key)
+    return api_key_issue(name=api_key.name, created_by=by)
+
+
+def api_key_authenticate(raw_key: str) -> ApiKey | None:
+    """The active key of the current tenant matching ``raw_key``, marked as used; else None."""
+    parts = raw_key.split("_")
+    if len(parts) < 3 or parts[0] != "hd":
+        return None
+    key = ApiKey.objects.filter(hashed_key=hash_api_key(raw_key), revoked_at__isnull=True).first()
+    if key is None:
+        return None
+    now = timezone.now()
+    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        key.last_used_at = now
+    return key

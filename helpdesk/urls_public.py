@@ -1,0 +1,16 @@
+"""URLs of the public site (localhost): landing page, platform admin, health and metrics."""
+
+from django.urls import include, path
+
+from helpdesk import health, views
+from helpdesk.tenants.admin import platform_site
+
+handler404 = "helpdesk.views.page_not_found"
+
+urlpatterns = [
+    path("", views.landing, name="landing"),
+    path("admin/", platform_site.urls),
+    path("health", health.health, name="health"),
+    path("health/deps", health.health_deps, name="health-deps"),
+    path("", include("django_prometheus.urls")),
+]
