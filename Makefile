@@ -27,8 +27,13 @@ install: $(VENV)/.runtime node_modules/.installed
 
 install-dev: $(VENV)/.dev node_modules/.installed
 
-run: install
-	DEBUG=$${DEBUG:-1} $(PY) -m helpdesk.devstack run
+# Local settings of this checkout; `make run`, manage.py and the worker all read it.
+.env:
+	@printf '# Settings of this checkout (all variables: .env.example). Real environment variables win.\nDEBUG=1\n' > $@
+	@echo "wrote .env (DEBUG=1)"
+
+run: install .env
+	$(PY) -m helpdesk.devstack run
 
 stop:
 	@test -x $(PY) && $(PY) -m helpdesk.devstack stop || echo "nothing installed, nothing to stop"

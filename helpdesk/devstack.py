@@ -13,6 +13,7 @@ Command line::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import socket
@@ -253,6 +254,40 @@ def start() -> list[str]:
     return started
 
 
+# Supervisors first: stopping them lets web, worker and beat shut down in order.
+_SUPERVISOR_MARKERS = ("helpdesk.devstack run", "honcho start")
+_APP_PROCESS_MARKERS = ("runserver", "helpdesk worker", "helpdesk beat")
+
+
+def stop_app_processes() -> int:
+    """Terminate web, worker, beat and honcho processes left running from this checkout."""
+    import psutil
+
+    me = psutil.Process()
+    spared = {me.pid, *(parent.pid for parent in me.parents())}
+
+    def matching(markers: tuple[str, ...]) -> list[psutil.Process]:
+        found = []
+        for proc in psutil.process_iter(["pid", "cmdline", "cwd"]):
+            cmdline = " ".join(proc.info["cmdline"] or [])
+            if proc.pid not in spared and proc.info["cwd"] == str(BASE_DIR) and any(m in cmdline for m in markers):
+                found.append(proc)
+        return found
+
+    count = 0
+    for markers in (_SUPERVISOR_MARKERS, _APP_PROCESS_MARKERS):
+        victims = matching(markers)
+        count += len(victims)
+        for proc in victims:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                proc.send_signal(signal.SIGINT if markers is _SUPERVISOR_MARKERS else signal.SIGTERM)
+        _, alive = psutil.wait_procs(victims, timeout=20)
+        for proc in alive:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                proc.kill()
+    return count
+
+
 def stop(names: list[str] | None = None) -> list[str]:
     names = names if names is not None else ["postgres", "redis"]
     stopped = []
@@ -276,30 +311,57 @@ def status() -> dict[str, str]:
     }
 
 
-def _manage(*args: str) -> None:
-    subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), *args], check=True, cwd=BASE_DIR)
+def _manage(*args: str, capture: bool = False) -> str:
+    result = subprocess.run(
+        [sys.executable, str(BASE_DIR / "manage.py"), *args],
+        check=True,
+        cwd=BASE_DIR,
+        capture_output=capture,
+        text=True,
+    )
+    return result.stdout or ""
+
+
+def _wait_until_serving(proc: subprocess.Popen[bytes], port: int, timeout: float = 60) -> bool:
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1):
+                return True
+        except OSError:
+            time.sleep(0.3)
+    return False
 
 
 def run() -> int:
     """Start services, migrate, seed the demo, run the Procfile; stop what was started on exit."""
     started = start()
+    proc: subprocess.Popen[bytes] | None = None
     try:
-        _manage("migrate_schemas", "--noinput")
-        _manage("demo")
+        _manage("migrate_schemas", "--noinput", "--verbosity", "0")
+        port = int(os.environ.get("WEB_PORT", "8000"))
+        banner = _manage("demo", "--port", str(port), capture=True)
         env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
         proc = subprocess.Popen([sys.executable, "-m", "honcho", "start", "-f", "Procfile"], cwd=BASE_DIR, env=env)
+        if _wait_until_serving(proc, port):
+            print(f"\n{'=' * 72}\n{banner.rstrip()}\n  Ctrl-C stops everything.\n{'=' * 72}\n", flush=True)
+        return proc.wait()
+    except KeyboardInterrupt:
+        # The terminal sent SIGINT to honcho too; let it stop web, worker and beat.
+        if proc is None:
+            return 130
         try:
+            return proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.terminate()
             return proc.wait()
-        except KeyboardInterrupt:
-            # The terminal sent SIGINT to honcho too; let it stop web, worker and beat.
-            try:
-                return proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.terminate()
-                return proc.wait()
     except subprocess.CalledProcessError as exc:
-        print(f"devstack: {' '.join(exc.cmd[1:])} failed with exit code {exc.returncode}", file=sys.stderr)
-        return exc.returncode
+        print(f"devstack: {' '.join(map(str, exc.cmd[1:]))} failed with exit code {exc.returncode}", file=sys.stderr)
+        if exc.stderr:
+            print(exc.stderr, file=sys.stderr)
+        return int(exc.returncode)
     finally:
         stopped = stop(started)
         if stopped:
@@ -316,6 +378,8 @@ def main(argv: list[str] | None = None) -> int:
             for name, state in status().items():
                 print(f"{name}: {state}{' (started now)' if name in started else ''}")
         elif args.command == "stop":
+            if killed := stop_app_processes():
+                print(f"stopped {killed} web/worker/beat process(es)")
             stopped = stop()
             print(f"stopped: {', '.join(stopped) or 'nothing was running'}")
         elif args.command == "status":

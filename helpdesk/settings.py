@@ -1,7 +1,8 @@
 """Settings for every process (web, worker, beat, commands), read from the environment.
 
-`.env.example` lists each variable with its default. Without ``DATABASE_URL`` /
-``REDIS_URL`` the embedded services of ``helpdesk.devstack`` are used.
+`.env.example` lists each variable with its default. A `.env` file at the repo root
+(or ``ENV_FILE``) is read too; real environment variables win over it. Without
+``DATABASE_URL`` / ``REDIS_URL`` the embedded services of ``helpdesk.devstack`` are used.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
+from dotenv import load_dotenv
 
 from helpdesk import devstack
 from helpdesk.env import env_bool, env_choice, env_int, env_list, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+load_dotenv(env_str("ENV_FILE", str(BASE_DIR / ".env")), override=False)
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var"))).resolve()
 
 DEBUG = env_bool("DEBUG", False)

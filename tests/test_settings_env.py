@@ -42,7 +42,7 @@ def _import_settings(**env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE"}}
     return subprocess.run(
         [sys.executable, "-c", "import helpdesk.settings"],
-        env={**clean, **env},
+        env={**clean, "ENV_FILE": "/nonexistent/.env", **env},
         capture_output=True,
         text=True,
         cwd=settings.BASE_DIR,
@@ -62,6 +62,22 @@ def test_dev_secret_key_is_generated_once_into_var(tmp_path):
     assert len(key) > 40
     assert _import_settings(DEBUG="1", VAR_DIR=str(tmp_path)).returncode == 0
     assert (tmp_path / "secret_key").read_text() == key
+
+
+def test_env_file_is_read_and_the_environment_wins(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("DEBUG=1\nLOG_LEVEL=ERROR\n")
+    probe = "import helpdesk.settings as s; print(s.DEBUG, s.LOG_LEVEL)"
+    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "LOG_LEVEL"}}
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        env={**clean, "ENV_FILE": str(env_file), "VAR_DIR": str(tmp_path), "LOG_LEVEL": "WARNING"},
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+        check=False,
+    )
+    assert result.stdout.split() == ["True", "WARNING"], result.stderr
 
 
 def test_bad_database_url_stops_the_start_with_a_clear_error():
