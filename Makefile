@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 export HF_HUB_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install install-dev run stop test lint typecheck pytest clean
+.PHONY: install install-dev browser run stop test lint typecheck pytest clean
 
 $(VENV)/.runtime: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,7 +25,11 @@ node_modules/.installed: package.json package-lock.json
 
 install: $(VENV)/.runtime node_modules/.installed
 
-install-dev: $(VENV)/.dev node_modules/.installed
+install-dev: $(VENV)/.dev node_modules/.installed browser
+
+# Headless Chromium for the browser tests, from Debian (Playwright's own download cannot work offline).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 # Local settings of this checkout; `make run`, manage.py and the worker all read it.
 .env:

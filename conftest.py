@@ -6,8 +6,10 @@
   test then runs in a transaction that is rolled back.
 - Personas: `agent` and `manager` in acme, `outsider` (an agent) in globex.
 - `celery_worker` starts a real worker on the test database, once, on first use.
-- Tests whose rows another process (the worker) must see use `committed`
-  instead of `transaction=True`: a flush would empty the public tenant tables.
+- Tests whose rows another process or thread (the worker, `live_app`) must see
+  use `committed` instead of `transaction=True`, and `live_app` instead of
+  pytest-django's `live_server`: both of those flush the database after the
+  test, which would empty the public tenant tables.
 """
 
 from __future__ import annotations
@@ -48,13 +50,21 @@ _started_key = pytest.StashKey[list[str]]()
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> None:
+def django_db_setup(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> Iterator[None]:
     from helpdesk.tenants.services import public_tenant_ensure, tenant_create
 
     with django_db_blocker.unblock():  # type: ignore[attr-defined]
         public_tenant_ensure()
         tenant_create(schema_name="acme", name="Acme Corporation", domain=ACME_HOST)
         tenant_create(schema_name="globex", name="Globex Corporation", domain=GLOBEX_HOST)
+    yield
+    # Playwright's greenlets give fixtures their own context, hence their own connection, which
+    # pytest-django does not close; end every other session so that the test database can be dropped.
+    with django_db_blocker.unblock(), connection.cursor() as cursor:  # type: ignore[attr-defined]
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
 @pytest.fixture(autouse=True)
@@ -186,3 +196,31 @@ def committed(django_db_setup: None, django_db_blocker) -> Iterator[None]:
                 if tables:
                     quoted = ", ".join(f'"{schema}"."{table}"' for table in tables)
                     cursor.execute(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
+
+
+class LiveApp:
+    """A live HTTP server of the whole project (tenant sites by host), started once per session."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+
+    def url(self, schema: str | None = None, path: str = "/") -> str:
+        host = f"{schema}.localhost" if schema else "localhost"
+        return f"http://{host}:{self.port}{path}"
+
+
+@pytest.fixture(scope="session")
+def live_app(django_db_setup: None, django_db_blocker) -> Iterator[LiveApp]:
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from django.test.testcases import LiveServerThread
+
+    with django_db_blocker.unblock():
+        thread = LiveServerThread("localhost", StaticFilesHandler, connections_override={}, port=0)
+        thread.daemon = True
+        thread.start()
+        thread.is_ready.wait()
+        if thread.error:
+            raise thread.error
+    yield LiveApp(thread.port)
+    with django_db_blocker.unblock():
+        thread.terminate()
