@@ -74,6 +74,9 @@ TENANT_APPS = [
     "django.contrib.sessions",
     "django.contrib.admin",
     "helpdesk.accounts",
+    "tickets",
+    "knowledge",
+    "assistants",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from helpdesk import health, views
@@ -10,8 +10,11 @@ from helpdesk.accounts.api import MeView
 
 handler404 = "helpdesk.views.page_not_found"
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("me", MeView.as_view(), name="me"),
+    path("", include("tickets.api_urls")),
+    path("kb/", include("knowledge.api_urls")),
+    path("", include("assistants.api_urls")),
 ]
 
 urlpatterns = [
@@ -20,6 +23,9 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("tickets/", include("tickets.urls")),
+    path("knowledge/", include("knowledge.urls")),
+    path("assistants/", include("assistants.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

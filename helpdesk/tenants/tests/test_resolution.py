@@ -84,3 +84,22 @@ def test_unknown_page_on_tenant_host_renders_404_page(db, host):
     response = Client(HTTP_HOST=host).get("/no/such/page/")
     assert response.status_code == 404
     assert b"Page not found" in response.content
+
+
+def test_platform_admin_manages_tenants_on_the_public_site(db):
+    from helpdesk.accounts.models import User
+
+    User.objects.create_superuser("root@helpdesk.test", "platform-pass-1")
+    client = Client(HTTP_HOST="localhost")
+    assert client.login(username="root@helpdesk.test", password="platform-pass-1")
+    response = client.get("/admin/tenants/tenant/")
+    assert response.status_code == 200
+    assert b"acme" in response.content and b"globex" in response.content
+
+
+def test_tenant_manager_cannot_sign_in_to_the_platform_admin(manager):
+    response = Client(HTTP_HOST="localhost").post(
+        "/admin/login/", {"username": manager.email, "password": "correct-horse-battery"}
+    )
+    assert response.status_code == 200  # the form again: the public schema has no such user
+    assert b"Please enter the correct" in response.content

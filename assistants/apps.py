@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class AssistantsConfig(AppConfig):
+    name = "assistants"
+    label = "assistants"
+    # Codenames of this app's permissions per role (see helpdesk.accounts.roles); admin gets all.
+    role_permissions: dict[str, list[str]] = {"agent": [], "manager": []}

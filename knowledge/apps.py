@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class KnowledgeConfig(AppConfig):
+    name = "knowledge"
+    label = "knowledge"
+    # Codenames of this app's permissions per role (see helpdesk.accounts.roles); admin gets all.
+    role_permissions: dict[str, list[str]] = {"agent": [], "manager": []}
