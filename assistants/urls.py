@@ -1,7 +1,15 @@
-"""Pages of the assistants section; the navigation shows the section once its named URL exists."""
+"""Pages of the assistants section."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import path
+
+from assistants import views
 
 app_name = "assistants"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns = [
+    path("", views.assistant_list, name="list"),
+    path("new/", views.assistant_create, name="create"),
+    path("<int:pk>/", views.assistant_detail, name="detail"),
+    path("<int:pk>/edit/", views.assistant_edit, name="edit"),
+    path("<int:pk>/default/", views.assistant_make_default, name="make-default"),
+]
