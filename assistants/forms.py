@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from django import forms
 from django.contrib.postgres.forms import SimpleArrayField
 
@@ -8,7 +10,7 @@ def _list_field(help_text: str) -> SimpleArrayField:
     return SimpleArrayField(forms.CharField(max_length=100), required=False, delimiter=",", help_text=help_text)
 
 
-class AssistantForm(forms.ModelForm[Assistant]):
+class AssistantForm(forms.ModelForm):
     tag_filters = _list_field("Comma-separated; empty: all knowledge.")
     escalation_keywords = _list_field("Comma-separated words or phrases that always escalate.")
     always_escalate_types = _list_field("Comma-separated request types, e.g. complaint.")
@@ -35,7 +37,7 @@ class AssistantForm(forms.ModelForm[Assistant]):
         widgets = {"policy": forms.Textarea(attrs={"rows": 5})}
 
 
-class AssistantCreateForm(forms.ModelForm[Assistant]):
+class AssistantCreateForm(forms.ModelForm):
     """Only what a new user must decide; everything else starts from safe defaults."""
 
     class Meta:
