@@ -132,9 +132,8 @@ def parse_markdown(text: str, *, what: str = "document") -> Extracted:
         else:
             buffer.append(line)
     flush()
-    title = next((t for lvl, t in path[:1]), "")
     first_heading = next((s.heading for s in sections if s.heading), "")
-    return _require_text(Extracted(sections=sections, title=title or first_heading.split(" > ")[0]), what)
+    return _require_text(Extracted(sections=sections, title=first_heading.split(" > ")[0]), what)
 
 
 def parse_text(text: str, *, what: str = "text") -> Extracted:

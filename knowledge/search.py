@@ -172,7 +172,8 @@ def _hits(
         cursor.execute(
             f"SELECT c.id, c.document_id, d.title, c.text, c.heading, c.position, {similarity}, "  # noqa: S608
             f"c.language, c.tags, c.metadata, "
-            f"ts_headline(knowledge_ts_config(c.language), c.text, {_tsquery_sql(language, strict=False)}, %s) "
+            f"ts_headline(knowledge_ts_config(c.language), c.heading || E'\\n' || c.text, "
+            f"{_tsquery_sql(language, strict=False)}, %s) "
             f"FROM knowledge_chunk c JOIN knowledge_document d ON d.id = c.document_id WHERE c.id = ANY(%s)",
             [*([vector] if vector else []), *_query_params(query, language), headline_options, ids],
         )

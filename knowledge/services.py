@@ -130,9 +130,12 @@ def check_upload(uploaded: UploadedFile) -> None:
 
 @transaction.atomic
 def document_create_from_upload(
-    *, uploaded: UploadedFile, title: str = "", language: str = "", tags: Iterable[str] = ()
+    *, uploaded: UploadedFile, title: str = "", language: str = "", tags: Iterable[str] = (), enqueue: bool = True
 ) -> Document:
-    """Store an uploaded file and queue its indexing. Raises ``UploadRejected`` (415/413)."""
+    """Store an uploaded file and queue its indexing (unless ``enqueue`` is off: the caller indexes it).
+
+    Raises ``UploadRejected`` (415 for a type we cannot read, 413 above KB_MAX_UPLOAD_MB).
+    """
     check_upload(uploaded)
     name = PurePath(uploaded.name or "upload").name
     document = Document(
@@ -144,13 +147,20 @@ def document_create_from_upload(
     )
     document.file.save(name, uploaded, save=False)
     document.save()
-    _enqueue(document)
+    if enqueue:
+        _enqueue(document)
     return document
 
 
 @transaction.atomic
 def document_create_from_text(
-    *, title: str, text: str, language: str = "", tags: Iterable[str] = (), external_id: str = ""
+    *,
+    title: str,
+    text: str,
+    language: str = "",
+    tags: Iterable[str] = (),
+    external_id: str = "",
+    enqueue: bool = True,
 ) -> Document:
     """A document from pasted text (Markdown headings are honoured); indexing is queued."""
     if not text.strip():
@@ -163,7 +173,8 @@ def document_create_from_text(
         tags=_clean_tags(tags),
         external_id=external_id,
     )
-    _enqueue(document)
+    if enqueue:
+        _enqueue(document)
     return document
 
 
