@@ -35,8 +35,8 @@ _cache_lock = threading.Lock()
 
 
 def _example_vectors(examples: dict[str, list[str]], embed: Embed) -> dict[str, np.ndarray]:
-    """Embeddings of each label's examples, cached per process by their content."""
-    key = hashlib.sha256(repr(sorted(examples.items())).encode()).hexdigest()
+    """Embeddings of each label's examples, cached per process by their content and the embedder."""
+    key = f"{id(embed)}:" + hashlib.sha256(repr(sorted(examples.items())).encode()).hexdigest()
     with _cache_lock:
         stacked = _cache.get(key)
     labels = [label for label, lines in examples.items() for _ in lines]
