@@ -36,17 +36,19 @@ _cache_lock = threading.Lock()
 
 def _example_vectors(examples: dict[str, list[str]], embed: Embed) -> dict[str, np.ndarray]:
     """Embeddings of each label's examples, cached per process by their content and the embedder."""
-    key = f"{id(embed)}:" + hashlib.sha256(repr(sorted(examples.items())).encode()).hexdigest()
+    ordered = sorted(examples.items())  # one order for the cache key, the stacked rows and their labels
+    key = f"{id(embed)}:" + hashlib.sha256(repr(ordered).encode()).hexdigest()
     with _cache_lock:
         stacked = _cache.get(key)
-    labels = [label for label, lines in examples.items() for _ in lines]
     if stacked is None:
-        stacked = _normalise(embed([line for lines in examples.values() for line in lines]))
+        stacked = _normalise(embed([line for _, lines in ordered for line in lines]))
         with _cache_lock:
             _cache[key] = stacked
     out: dict[str, np.ndarray] = {}
-    for label in examples:
-        out[label] = stacked[[i for i, name in enumerate(labels) if name == label]]
+    start = 0
+    for label, lines in ordered:
+        out[label] = stacked[start : start + len(lines)]
+        start += len(lines)
     return out
 
 

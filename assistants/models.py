@@ -1,3 +1,5 @@
+import uuid
+
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -100,3 +102,49 @@ class RequestType(models.Model):
     @property
     def example_lines(self) -> list[str]:
         return [line.strip() for line in self.examples.splitlines() if line.strip()]
+
+
+class Channel(models.TextChoices):
+    API = "api", "API"
+    WIDGET = "widget", "Website widget"
+    PLAYGROUND = "playground", "Playground"
+
+
+class Conversation(models.Model):
+    """A chat session with an assistant; the API calls its ``session_id``."""
+
+    assistant = models.ForeignKey(Assistant, on_delete=models.CASCADE, related_name="conversations")
+    session_id = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    channel = models.CharField(max_length=12, choices=Channel.choices, default=Channel.API)
+    ticket_number = models.PositiveIntegerField(null=True, blank=True, help_text="Ticket opened when it escalated.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+
+    def __str__(self) -> str:
+        return f"{self.assistant} · {self.session_id}"
+
+
+class ChatMessage(models.Model):
+    class Role(models.TextChoices):
+        USER = "user", "User"
+        ASSISTANT = "assistant", "Assistant"
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    content = models.TextField()
+    citations = models.JSONField(default=list, blank=True)
+    request_type = models.CharField(max_length=50, blank=True)
+    escalate = models.BooleanField(default=False)
+    reasons = models.JSONField(default=list, blank=True)
+    provider = models.CharField(max_length=20, blank=True)
+    latency_ms = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.role}: {self.content[:40]}"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from assistants import views
+from assistants import playground, views
 
 app_name = "assistants"
 
@@ -12,4 +12,7 @@ urlpatterns = [
     path("<int:pk>/", views.assistant_detail, name="detail"),
     path("<int:pk>/edit/", views.assistant_edit, name="edit"),
     path("<int:pk>/default/", views.assistant_make_default, name="make-default"),
+    path("<int:pk>/playground/", playground.playground, name="playground"),
+    path("<int:pk>/playground/ask/", playground.playground_ask, name="playground-ask"),
+    path("<int:pk>/playground/stream/", playground.playground_stream, name="playground-stream"),
 ]

@@ -45,7 +45,7 @@ def test_the_llm_decides_only_when_unsure():
     result = classify("hmm", EXAMPLES, embed=flat_embed, ask_llm=ask)
     assert (result.label, result.method) == ("sales", "llm")
     assert result.confidence >= UNSURE_BELOW
-    assert calls == [["support", "sales", "complaint"]]
+    assert calls == [["complaint", "sales", "support"]]
 
 
 def test_an_llm_answer_outside_the_labels_is_ignored():
