@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import StreamingHttpResponse
@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from assistants import selectors
 from assistants.chat import MAX_MESSAGE_CHARS, ChatReply, chat, chat_stream
+from assistants.sse import sse_event, sse_response
 
 
 class ChatInput(serializers.Serializer):
@@ -42,8 +43,12 @@ def _validation_response(exc: ValidationError) -> Response:
     return Response(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}, status=400)
 
 
-def sse(event: str, data: object) -> str:
-    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+def _parse(request: Request, pk: int) -> tuple[Any, dict[str, Any]]:
+    assistant = selectors.assistant_get(pk)
+    data = ChatInput(data=request.data)
+    data.is_valid(raise_exception=True)
+    session = data.validated_data.get("session_id")
+    return assistant, {"message": data.validated_data["message"], "session_id": str(session) if session else None}
 
 
 class AssistantChatView(APIView):
@@ -89,14 +94,11 @@ class AssistantChatStreamView(APIView):
         def stream() -> Iterator[str]:
             for event in _chain(first, events):
                 if isinstance(event, ChatReply):
-                    yield sse("done", event.as_dict())
+                    yield sse_event("done", event.as_dict())
                 else:
-                    yield sse("token", {"text": event})
+                    yield sse_event("token", {"text": event})
 
-        response = StreamingHttpResponse(stream(), content_type="text/event-stream")
-        response["Cache-Control"] = "no-cache"
-        response["X-Accel-Buffering"] = "no"  # let nginx pass events through as they come
-        return response
+        return sse_response(stream())
 
 
 def _chain(first: str | ChatReply, rest: Iterator[str | ChatReply]) -> Iterator[str | ChatReply]:

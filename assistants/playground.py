@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 from django.contrib.auth.decorators import login_required, permission_required
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from assistants import selectors
 from assistants.chat import ChatReply, chat, chat_stream
 from assistants.models import Channel, Conversation
+from assistants.sse import sse_event, sse_response
 from helpdesk.http import AuthenticatedHttpRequest
 
 SIGNING_SALT = "assistants.playground"
@@ -68,10 +68,6 @@ def playground_ask(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return render(request, "assistants/playground.html#turn", {"question": question, "stream_url": stream_url})
 
 
-def _event(name: str, data: object) -> str:
-    return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
-
-
 @login_required
 @permission_required("assistants.view_assistant", raise_exception=True)
 @require_GET
@@ -88,7 +84,7 @@ def playground_stream(request: AuthenticatedHttpRequest, pk: int) -> StreamingHt
                     request.session[_session_key(pk)] = str(event.conversation.session_id)
                     request.session.save()  # the response is already streaming: save explicitly
                     context = {"assistant": assistant, "message": event.message, "answer": event.answer}
-                    yield _event(
+                    yield sse_event(
                         "done",
                         {
                             "html": render_to_string("assistants/playground.html#answer", context, request),
@@ -98,13 +94,10 @@ def playground_stream(request: AuthenticatedHttpRequest, pk: int) -> StreamingHt
                         },
                     )
                 else:
-                    yield _event("token", {"text": event})
+                    yield sse_event("token", {"text": event})
         except signing.BadSignature:
-            yield _event("failure", {"detail": "This question expired; ask it again."})
+            yield sse_event("failure", {"detail": "This question expired; ask it again."})
         except ValidationError as exc:
-            yield _event("failure", {"detail": " ".join(exc.messages)})
+            yield sse_event("failure", {"detail": " ".join(exc.messages)})
 
-    response = StreamingHttpResponse(events(), content_type="text/event-stream")
-    response["Cache-Control"] = "no-cache"
-    response["X-Accel-Buffering"] = "no"
-    return response
+    return sse_response(events())
