@@ -137,18 +137,24 @@ class TicketAdmin(admin.ModelAdmin):
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
 
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.inlines if obj is not None else ()
+
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        # What the admin's change message reads.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         if formset.model is not Reply:
             return
         ticket = Ticket.objects.get(pk=form.instance.pk)
         for reply_form in formset.extra_forms:
             if reply_form.has_changed() and reply_form.cleaned_data.get("body"):
-                services.reply_add(
+                reply = services.reply_add(
                     ticket=ticket,
                     body=reply_form.cleaned_data["body"],
                     kind=reply_form.cleaned_data.get("kind") or ReplyKind.PUBLIC,
                     by=request.user,
                 )
+                formset.new_objects.append(reply)
 
 
 @admin.register(SLAPolicy)

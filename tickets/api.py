@@ -195,7 +195,13 @@ class TicketViewSet(
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self) -> QuerySet[Ticket]:
-        return selectors.ticket_queryset()
+        return selectors.ticket_queryset(with_text=True)
+
+    def check_permissions(self, request: Request) -> None:
+        # A number of another tenant (or none at all) answers 404 before any 403 about permissions.
+        if "number" in self.kwargs:
+            selectors.ticket_get(number=self.kwargs["number"])
+        super().check_permissions(request)
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer[Any]]:
         if self.action == "partial_update":

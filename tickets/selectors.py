@@ -33,12 +33,16 @@ PRIORITY_ORDER = Case(
 )
 
 
-def ticket_queryset() -> QuerySet[Ticket]:
-    """Tickets with what a list shows, in a fixed number of queries whatever the page size."""
+def ticket_queryset(*, with_text: bool = False) -> QuerySet[Ticket]:
+    """Tickets with what a list shows, in a fixed number of queries whatever the page size.
+
+    The long text columns are left out unless ``with_text`` (the API returns the description).
+    """
+    tickets = Ticket.objects.select_related("requester", "assignee").prefetch_related(
+        Prefetch("tags", queryset=Tag.objects.order_by("name"))
+    )
     return (
-        Ticket.objects.select_related("requester", "assignee")
-        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
-        .defer("description", "search_vector", "csat_comment")
+        tickets.defer("search_vector") if with_text else tickets.defer("description", "search_vector", "csat_comment")
     )
 
 
@@ -52,7 +56,7 @@ def breaching_q(now: dt.datetime | None = None) -> Q:
 
 def ticket_get(*, number: int | str) -> Ticket:
     try:
-        return ticket_queryset().defer(None).get(number=int(number))
+        return ticket_queryset(with_text=True).get(number=int(number))
     except (Ticket.DoesNotExist, ValueError, OverflowError):
         raise Http404("No such ticket") from None
 

@@ -403,7 +403,14 @@ def reply_add(
     locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if locked.status == Status.CLOSED:
         raise ValidationError({"body": "This ticket is closed; open a new ticket instead."})
-    content_types = [attachment_validate(f) for f in files]
+    content_types, problems = [], []
+    for upload in files:
+        try:
+            content_types.append(attachment_validate(upload))
+        except ValidationError as exc:
+            problems += exc.messages
+    if problems:
+        raise ValidationError({"attachments": problems})
     user, label = _actor(by)
     contact = by if isinstance(by, Contact) else None
     is_customer = contact is not None
