@@ -74,3 +74,19 @@ def clean_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def media_root(settings, tmp_path) -> Iterator[Any]:
+    """Uploads go to a temporary MEDIA_ROOT.
+
+    django-tenants' storage caches MEDIA_ROOT/<schema> and resets it only when
+    MULTITENANT_RELATIVE_MEDIA_ROOT changes, so the cache is dropped here by hand.
+    """
+    from django.core.files.storage import storages
+
+    storage = storages["default"]
+    storage.__dict__.pop("relative_media_root", None)
+    settings.MEDIA_ROOT = tmp_path
+    yield tmp_path
+    storage.__dict__.pop("relative_media_root", None)

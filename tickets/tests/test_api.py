@@ -120,8 +120,7 @@ def test_delete(acme_api, ticket):
     assert acme_api.get(f"/api/v1/tickets/{ticket.number}/").status_code == 404
 
 
-def test_replies_list_and_post(acme_api, ticket, agent, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+def test_replies_list_and_post(acme_api, ticket, agent, media_root):
     services.reply_add(ticket=ticket, body="First", by=agent)
     url = f"/api/v1/tickets/{ticket.number}/replies/"
     created = acme_api.post(

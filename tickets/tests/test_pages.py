@@ -186,8 +186,7 @@ def test_inline_edit_explains_a_refused_transition(agent_client, ticket, agent):
     assert "Ticket updated." in response.content.decode()
 
 
-def test_reply_appends_without_reload_and_updates_header(agent_client, ticket, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+def test_reply_appends_without_reload_and_updates_header(agent_client, ticket, media_root):
     upload = SimpleUploadedFile("screen.png", b"\x89PNG fake", content_type="image/png")
     response = agent_client.post(
         f"/tickets/{ticket.number}/reply/", {"kind": "public", "body": "Fixed it", "attachments": [upload]}, headers=HX
@@ -281,8 +280,7 @@ def test_anonymous_is_sent_to_login(acme_client):
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
 
 
-def test_every_ticket_page_answers_404_to_another_tenant(outsider_client, acme, ticket, agent, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+def test_every_ticket_page_answers_404_to_another_tenant(outsider_client, acme, ticket, agent, media_root):
     reply = services.note_add(
         ticket=ticket, body="x", by=agent, files=[SimpleUploadedFile("a.txt", b"secret", content_type="text/plain")]
     )

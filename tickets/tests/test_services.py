@@ -153,14 +153,13 @@ def test_ai_draft_by_an_assistant_keeps_its_kind(ticket):
     assert ticket.first_response_at is None
 
 
-def test_attachments_are_validated_and_stored_under_the_tenant(ticket, agent, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+def test_attachments_are_validated_and_stored_under_the_tenant(ticket, agent, settings, media_root):
     upload = SimpleUploadedFile("error.log", b"E42 at 09:40", content_type="text/html")
     reply = services.reply_add(ticket=ticket, body="Log attached", by=agent, files=[upload])
     attachment = reply.attachments.get()
     assert attachment.content_type == "text/plain"  # from the extension, not the browser's claim
     assert attachment.size == 12
-    path = tmp_path / "acme" / "tickets" / str(ticket.number)
+    path = media_root / "acme" / "tickets" / str(ticket.number)
     assert [p.read_bytes() for p in path.iterdir()] == [b"E42 at 09:40"]
 
     with pytest.raises(ValidationError, match="not allowed"):
