@@ -52,10 +52,6 @@ class TenantModelPermissions(permissions.DjangoModelPermissions):
         return super().has_permission(request, view)
 
 
-def _actor(request: Request) -> object:
-    return request.user
-
-
 # --- Serializers -----------------------------------------------------------------------------------
 
 
@@ -228,7 +224,7 @@ class TicketViewSet(
                 assignee=data.get("assignee"),
                 tags=data.get("tags", []),
                 category=data.get("category", ""),
-                by=_actor(self.request),
+                by=self.request.user,
             )
         serializer.instance = selectors.ticket_get(number=ticket.number)
 
@@ -241,11 +237,11 @@ class TicketViewSet(
             if k in {"status", "priority", "assignee", "tags", "subject", "category"}
         }
         with _as_drf_errors():
-            services.ticket_update(ticket=ticket, by=_actor(self.request), **changes)
+            services.ticket_update(ticket=ticket, by=self.request.user, **changes)
         serializer.instance = selectors.ticket_get(number=ticket.number)
 
     def perform_destroy(self, instance: Ticket) -> None:
-        services.ticket_delete(ticket=instance, by=_actor(self.request))
+        services.ticket_delete(ticket=instance, by=self.request.user)
 
     @extend_schema(
         methods=["GET"], summary="The thread of a ticket", responses=ReplySerializer(many=True), filters=False

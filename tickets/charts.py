@@ -50,19 +50,17 @@ class BarChart:
     total_solved: int
 
 
-def _nice_max(value: int) -> int:
-    if value <= 4:
-        return 4
-    magnitude = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * magnitude:
-            return math.ceil(step * magnitude)
-    return value
+def _nice_step(value: int, ticks: int = 4) -> int:
+    """A round step (1, 2, 5, 10, 20, ...) so that ``ticks`` steps reach ``value``."""
+    raw = max(value / ticks, 1)
+    magnitude = 10 ** math.floor(math.log10(raw))
+    return next(m * magnitude for m in (1, 2, 5, 10) if raw <= m * magnitude)
 
 
 def created_vs_solved(days: Sequence[DayValues]) -> BarChart:
     """Grouped bars per day: tickets created and tickets solved."""
-    top = _nice_max(max([0, *(d.created for d in days), *(d.solved for d in days)]))
+    step = _nice_step(max([0, *(d.created for d in days), *(d.solved for d in days)]))
+    top = step * 4
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_w / max(len(days), 1)
     bar_w = max(slot * 0.38, 1.0)
@@ -84,7 +82,7 @@ def created_vs_solved(days: Sequence[DayValues]) -> BarChart:
         if index % 5 == 0 or index == len(days) - 1:
             label = day.day.strftime("%b %d") if hasattr(day.day, "strftime") else str(day.day)
             x_ticks.append(Tick(position=round(LEFT + index * slot + slot / 2, 2), label=label))
-    y_ticks = [Tick(position=round(TOP + plot_h - plot_h * i / 4, 2), label=str(round(top * i / 4))) for i in range(5)]
+    y_ticks = [Tick(position=round(TOP + plot_h - plot_h * i / 4, 2), label=str(step * i)) for i in range(5)]
     return BarChart(
         width=WIDTH,
         height=HEIGHT,
