@@ -104,3 +104,43 @@ class AssistantChatStreamView(APIView):
 def _chain(first: str | ChatReply, rest: Iterator[str | ChatReply]) -> Iterator[str | ChatReply]:
     yield first
     yield from rest
+
+
+class TicketAnswerOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    ticket = serializers.IntegerField()
+    draft_reply = serializers.IntegerField(allow_null=True)
+    assistant = serializers.CharField(allow_null=True)
+    text = serializers.CharField()
+    citations = serializers.ListField(child=serializers.DictField())
+    request_type = serializers.CharField()
+    confidence = serializers.FloatField()
+    priority = serializers.CharField()
+    tags = serializers.ListField(child=serializers.CharField())
+    escalate = serializers.BooleanField()
+    reasons = serializers.ListField(child=serializers.CharField())
+    provider = serializers.CharField()
+    fallback_from = serializers.CharField(allow_null=True)
+    latency_ms = serializers.FloatField()
+
+
+class TicketAnswerView(APIView):
+    @extend_schema(request=None, responses={201: TicketAnswerOutput, 400: OpenApiResponse(description="No assistant")})
+    def post(self, request: Request, number: int) -> Response:
+        """Draft a cited reply for the ticket with the default assistant; it is stored as an AI draft."""
+        from assistants.ticket_answers import answer_for_ticket
+        from tickets.selectors import ticket_get
+
+        ticket = ticket_get(number=number)
+        try:
+            stored = answer_for_ticket(ticket=ticket)
+        except ValidationError as exc:
+            return Response({"detail": " ".join(exc.messages)}, status=400)
+        body = {
+            "id": stored.pk,
+            "ticket": ticket.number,
+            "draft_reply": stored.draft_id,
+            "assistant": stored.assistant.name if stored.assistant else None,
+            **stored.result,
+        }
+        return Response(TicketAnswerOutput(body).data, status=status.HTTP_201_CREATED)

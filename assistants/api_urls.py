@@ -7,4 +7,5 @@ from assistants import api
 urlpatterns = [
     path("assistants/<int:pk>/chat", api.AssistantChatView.as_view(), name="assistant-chat"),
     path("assistants/<int:pk>/chat/stream", api.AssistantChatStreamView.as_view(), name="assistant-chat-stream"),
+    path("tickets/<int:number>/answer", api.TicketAnswerView.as_view(), name="ticket-answer"),
 ]

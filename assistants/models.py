@@ -1,5 +1,6 @@
 import uuid
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -148,3 +149,23 @@ class ChatMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role}: {self.content[:40]}"
+
+
+class TicketAnswer(models.Model):
+    """An AI draft for a ticket: the stored answer result, the agent's thumbs, and the draft reply."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="ai_answers")
+    assistant = models.ForeignKey(Assistant, null=True, on_delete=models.SET_NULL, related_name="ticket_answers")
+    draft = models.OneToOneField("tickets.Reply", null=True, on_delete=models.SET_NULL, related_name="ai_answer")
+    result = models.JSONField(help_text="text, citations, request type, confidence, priority, tags, escalation")
+    feedback = models.SmallIntegerField(null=True, blank=True, choices=[(1, "Helpful"), (-1, "Not helpful")])
+    feedback_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"AI draft for #{self.ticket_id}"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from assistants import playground, views
+from assistants import panel, playground, views
 
 app_name = "assistants"
 
@@ -15,4 +15,9 @@ urlpatterns = [
     path("<int:pk>/playground/", playground.playground, name="playground"),
     path("<int:pk>/playground/ask/", playground.playground_ask, name="playground-ask"),
     path("<int:pk>/playground/stream/", playground.playground_stream, name="playground-stream"),
+    path("tickets/<int:number>/panel/", panel.panel, name="ticket-panel"),
+    path("tickets/<int:number>/suggest/", panel.suggest, name="ticket-suggest"),
+    path("tickets/<int:number>/stream/", panel.stream, name="ticket-stream"),
+    path("tickets/<int:number>/answers/<int:answer_id>/feedback/", panel.feedback, name="ticket-feedback"),
+    path("tickets/<int:number>/answers/<int:answer_id>/apply/<str:field>/", panel.apply, name="ticket-apply"),
 ]

@@ -113,3 +113,18 @@ def support_bot(acme):
 
     with tenant_context(acme):
         return assistant_create(name="Support bot", company="Acme", provider="extractive")
+
+
+@pytest.fixture
+def customer_ticket(acme, agent):  # type: ignore[no-untyped-def]
+    """A ticket whose customer asks about a password reset in a follow-up message."""
+    from django_tenants.utils import tenant_context
+
+    from tickets.services import contact_ensure, reply_add, ticket_create
+
+    with tenant_context(acme):
+        contact = contact_ensure(email="pat@customer.test", name="Pat")
+        ticket = ticket_create(subject="Locked out", requester=contact, by=contact, description="I cannot sign in.")
+        reply_add(ticket=ticket, body="Hello, we are looking into it.", by=agent)
+        reply_add(ticket=ticket, body="How do I reset my password?", by=contact)
+    return ticket

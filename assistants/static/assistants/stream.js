@@ -2,6 +2,8 @@
 // stream; `token` events append text as it is generated, `done` replaces the element with the
 // rendered answer (and fills data-stream-also targets), `failure` shows the reason.
 (function () {
+  if (window.helpdeskStream) return;  // the script may arrive again with swapped-in content
+  window.helpdeskStream = true;
   function start(el) {
     if (el.dataset.streaming) return;
     el.dataset.streaming = "1";
