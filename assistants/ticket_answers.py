@@ -32,16 +32,16 @@ class TicketQuestion:
 
 
 def ticket_question(ticket: Ticket) -> TicketQuestion:
-    """Subject + the customer's last message; earlier public messages as a compact history."""
+    """Subject + the customer's last message; the public messages before it as a compact history."""
     public = list(ticket.replies.filter(kind=ReplyKind.PUBLIC).order_by("created_at", "pk"))
-    customer = [r for r in public if r.author_contact_id is not None]
-    last = customer[-1].body if customer else ticket.description
-    history = [Turn("customer" if r.author_contact_id else "agent", r.body[:600]) for r in public[-HISTORY_REPLIES:]]
-    if customer:
-        history = history[:-1] if history and history[-1].text == customer[-1].body[:600] else history
+    customer_positions = [i for i, reply in enumerate(public) if reply.author_contact_id is not None]
+    if customer_positions:
+        last = customer_positions[-1]
+        message, earlier = public[last].body, public[:last]
     else:
-        history = []
-    return TicketQuestion(question=f"{ticket.subject}\n\n{last}".strip(), history=history)
+        message, earlier = ticket.description, public
+    history = [Turn("customer" if r.author_contact_id else "agent", r.body[:600]) for r in earlier[-HISTORY_REPLIES:]]
+    return TicketQuestion(question=f"{ticket.subject}\n\n{message}".strip(), history=history)
 
 
 def _assistant(assistant: Assistant | None) -> Assistant:

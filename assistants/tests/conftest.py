@@ -116,7 +116,7 @@ def support_bot(acme):
 
 
 @pytest.fixture
-def customer_ticket(acme, agent):  # type: ignore[no-untyped-def]
+def customer_ticket(acme, agent):
     """A ticket whose customer asks about a password reset in a follow-up message."""
     from django_tenants.utils import tenant_context
 

@@ -24,6 +24,7 @@ def test_answer_is_stored_as_a_cited_ai_draft(acme, help_center, support_bot, cu
         stored = answer_for_ticket(ticket=customer_ticket)
         ticket = Ticket.objects.get(pk=customer_ticket.pk)
         draft = stored.draft
+        assert draft is not None
         assert draft.kind == ReplyKind.AI_DRAFT and draft.author_name == "Support bot"
         assert "Reset password" in draft.body
         citation = stored.result["citations"][0]
