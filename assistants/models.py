@@ -1,3 +1,4 @@
+import secrets
 import uuid
 
 from django.conf import settings
@@ -169,3 +170,25 @@ class TicketAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"AI draft for #{self.ticket_id}"
+
+
+def _widget_key() -> str:
+    return "wk_" + secrets.token_urlsafe(18)
+
+
+class WidgetKey(models.Model):
+    """A public key for the website chat widget: one assistant, a list of sites allowed to use it."""
+
+    assistant = models.ForeignKey(Assistant, on_delete=models.CASCADE, related_name="widget_keys")
+    key = models.CharField(max_length=40, unique=True, default=_widget_key, editable=False)
+    allowed_origins = ArrayField(
+        models.CharField(max_length=200), help_text="Sites that may embed the widget, e.g. https://www.acme.com"
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.key[:10]}… for {self.assistant}"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from assistants import panel, playground, views
+from assistants import panel, playground, views, widget
 
 app_name = "assistants"
 
@@ -15,6 +15,10 @@ urlpatterns = [
     path("<int:pk>/playground/", playground.playground, name="playground"),
     path("<int:pk>/playground/ask/", playground.playground_ask, name="playground-ask"),
     path("<int:pk>/playground/stream/", playground.playground_stream, name="playground-stream"),
+    path("widget.js", widget.widget_script, name="widget-script"),
+    path("widget/chat", widget.widget_chat, name="widget-chat"),
+    path("widget/escalate", widget.widget_escalate, name="widget-escalate"),
+    path("<int:pk>/widget-keys/", views.widget_key_add, name="widget-key-add"),
     path("tickets/<int:number>/panel/", panel.panel, name="ticket-panel"),
     path("tickets/<int:number>/suggest/", panel.suggest, name="ticket-suggest"),
     path("tickets/<int:number>/stream/", panel.stream, name="ticket-stream"),

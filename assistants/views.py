@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -63,3 +64,18 @@ def assistant_make_default(request: AuthenticatedHttpRequest, pk: int) -> HttpRe
     services.assistant_set_default(assistant=assistant)
     messages.success(request, f"{assistant.name} now answers tickets and chats by default.")
     return redirect(reverse("assistants:list"))
+
+
+@login_required
+@permission_required("assistants.change_assistant", raise_exception=True)
+@require_POST
+def widget_key_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    assistant = selectors.assistant_get(pk)
+    origins = [o for o in request.POST.get("allowed_origins", "").replace(",", "\n").splitlines() if o.strip()]
+    try:
+        services.widget_key_create(assistant=assistant, allowed_origins=origins)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Widget key created: paste its script tag into your site.")
+    return redirect("assistants:detail", pk=assistant.pk)
