@@ -223,6 +223,39 @@ def committed(django_db_setup: None, django_db_blocker) -> Iterator[None]:
                     cursor.execute(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
 
 
+# --- Browser (Debian's headless Chromium driven by Playwright) -----------------------------------
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop in this thread; the ORM calls in tests are still synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()  # fresh cookies for every test
+    yield context.new_page()
+    context.close()
+
+
 class LiveApp:
     """A live HTTP server of the whole project (tenant sites by host), started once per session."""
 

@@ -286,3 +286,23 @@ LOGGING = {
 # --- Demo ---------------------------------------------------------------------
 
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "helpdesk-demo")
+
+# --- Tickets ---
+
+TICKETS_PAGE_SIZE = env_int("TICKETS_PAGE_SIZE", 25, minimum=5)
+TICKETS_ATTACHMENT_MAX_MB = env_int("TICKETS_ATTACHMENT_MAX_MB", 10, minimum=1)
+TICKETS_ATTACHMENT_TYPES = [
+    suffix.lower()
+    for suffix in env_list(
+        "TICKETS_ATTACHMENT_TYPES",
+        [".png", ".jpg", ".jpeg", ".gif", ".webp", ".pdf", ".txt", ".log", ".csv", ".json", ".zip", ".docx", ".xlsx"],
+    )
+]
+# Submissions of the public portal form per client address (django-ratelimit syntax, e.g. 5/10m).
+TICKETS_PORTAL_SUBMIT_RATE = env_str("TICKETS_PORTAL_SUBMIT_RATE", "5/10m")
+TICKETS_PORTAL_LINK_MAX_AGE_DAYS = env_int("TICKETS_PORTAL_LINK_MAX_AGE_DAYS", 365, minimum=1)
+TICKETS_SLA_CHECK_SECONDS = env_int("TICKETS_SLA_CHECK_SECONDS", 60, minimum=10)
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "tickets-sla-breaches": {"task": "tickets.tasks.sla_check_all_tenants", "schedule": TICKETS_SLA_CHECK_SECONDS},
+}

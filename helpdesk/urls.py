@@ -5,8 +5,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from helpdesk import health, views
+from helpdesk import health
 from helpdesk.accounts.api import MeView
+from tickets.views import dashboard
 
 handler404 = "helpdesk.views.page_not_found"
 
@@ -18,12 +19,13 @@ api_v1: list[URLPattern | URLResolver] = [
 ]
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", dashboard, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("tickets/", include("tickets.urls")),
+    path("portal/", include("tickets.portal_urls")),
     path("knowledge/", include("knowledge.urls")),
     path("assistants/", include("assistants.urls")),
     path("admin/", admin.site.urls),

@@ -1,0 +1,97 @@
+"""Server-side SVG chart geometry: the template draws what these functions lay out (no JavaScript)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+WIDTH, HEIGHT = 760, 240
+LEFT, RIGHT, TOP, BOTTOM = 36, 8, 10, 28
+
+
+class DayValues(Protocol):
+    @property
+    def day(self) -> object: ...
+    @property
+    def created(self) -> int: ...
+    @property
+    def solved(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    series: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Tick:
+    position: float
+    label: str
+
+
+@dataclass(frozen=True)
+class BarChart:
+    width: int
+    height: int
+    bars: list[Bar]
+    y_ticks: list[Tick]
+    x_ticks: list[Tick]
+    baseline: float
+    left: int
+    right_edge: int
+    total_created: int
+    total_solved: int
+
+
+def _nice_step(value: int, ticks: int = 4) -> int:
+    """A round step (1, 2, 5, 10, 20, ...) so that ``ticks`` steps reach ``value``."""
+    raw = max(value / ticks, 1)
+    magnitude = 10 ** math.floor(math.log10(raw))
+    return next(m * magnitude for m in (1, 2, 5, 10) if raw <= m * magnitude)
+
+
+def created_vs_solved(days: Sequence[DayValues]) -> BarChart:
+    """Grouped bars per day: tickets created and tickets solved."""
+    step = _nice_step(max([0, *(d.created for d in days), *(d.solved for d in days)]))
+    top = step * 4
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    slot = plot_w / max(len(days), 1)
+    bar_w = max(slot * 0.38, 1.0)
+    bars, x_ticks = [], []
+    for index, day in enumerate(days):
+        x0 = LEFT + index * slot + slot * 0.1
+        for offset, series, value in ((0, "created", day.created), (1, "solved", day.solved)):
+            height = plot_h * value / top
+            bars.append(
+                Bar(
+                    x=round(x0 + offset * bar_w, 2),
+                    y=round(TOP + plot_h - height, 2),
+                    width=round(bar_w, 2),
+                    height=round(height, 2),
+                    series=series,
+                    title=f"{day.day}: {value} {series}",
+                )
+            )
+        if index % 5 == 0 or index == len(days) - 1:
+            label = day.day.strftime("%b %d") if hasattr(day.day, "strftime") else str(day.day)
+            x_ticks.append(Tick(position=round(LEFT + index * slot + slot / 2, 2), label=label))
+    y_ticks = [Tick(position=round(TOP + plot_h - plot_h * i / 4, 2), label=str(step * i)) for i in range(5)]
+    return BarChart(
+        width=WIDTH,
+        height=HEIGHT,
+        bars=bars,
+        y_ticks=y_ticks,
+        x_ticks=x_ticks,
+        baseline=TOP + plot_h,
+        left=LEFT,
+        right_edge=WIDTH - RIGHT,
+        total_created=sum(d.created for d in days),
+        total_solved=sum(d.solved for d in days),
+    )

@@ -1,0 +1,103 @@
+"""The ticket filters, shared by the queue page and the API so both answer the same question alike."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import django_filters as filters
+from django.contrib.postgres.search import SearchQuery
+from django.db.models import F, QuerySet
+
+from tickets.models import SEARCH_CONFIG, UNRESOLVED, Priority, Status, Ticket
+from tickets.selectors import PRIORITY_ORDER, breaching_q
+
+UNRESOLVED_CHOICE = "unresolved"
+STATUS_CHOICES = [(UNRESOLVED_CHOICE, "Unresolved"), *Status.choices]
+VIEWS = {
+    "my_open": "My open",
+    "unassigned": "Unassigned",
+    "breaching": "Breaching SLA",
+}
+SORTS: dict[str, tuple[str, tuple[Any, ...]]] = {
+    "-created": ("Newest first", ("-created_at", "-id")),
+    "created": ("Oldest first", ("created_at", "id")),
+    "-updated": ("Recently updated", ("-updated_at", "-id")),
+    "due": ("Resolution due", (F("resolution_due_at").asc(nulls_last=True), "-id")),
+    "-priority": ("Priority", ("-priority_rank", "-created_at", "-id")),
+    "-number": ("Number", ("-number",)),
+}
+NUMBER = re.compile(r"^#?(\d{1,9})$")
+
+
+class TicketFilter(filters.FilterSet):
+    view = filters.ChoiceFilter(choices=list(VIEWS.items()), method="filter_view", label="Saved view")
+    status = filters.ChoiceFilter(choices=STATUS_CHOICES, method="filter_status", empty_label="Any status")
+    priority = filters.ChoiceFilter(choices=Priority.choices, empty_label="Any priority")
+    assignee = filters.CharFilter(
+        method="filter_assignee", label="Assignee", help_text='"me", "unassigned", a user id or an email'
+    )
+    tag = filters.CharFilter(field_name="tags__name", label="Tag")
+    q = filters.CharFilter(method="filter_q", label="Search", help_text="Full-text search in subject and description")
+    created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    sort = filters.ChoiceFilter(
+        choices=[(k, v[0]) for k, v in SORTS.items()], method="filter_sort", empty_label=None, label="Sort"
+    )
+
+    class Meta:
+        model = Ticket
+        fields: list[str] = []
+
+    @property
+    def qs(self) -> QuerySet[Ticket]:
+        queryset = super().qs
+        if not self.form.cleaned_data.get("sort"):
+            queryset = queryset.order_by(*SORTS["-created"][1])
+        return queryset
+
+    def _user(self) -> Any:
+        return getattr(self.request, "user", None)
+
+    def filter_view(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
+        if value == "my_open":
+            user = self._user()
+            if user is None or getattr(user, "pk", None) is None:
+                return queryset.none()
+            return queryset.filter(assignee=user, status__in=UNRESOLVED)
+        if value == "unassigned":
+            return queryset.filter(assignee__isnull=True, status__in=UNRESOLVED)
+        if value == "breaching":
+            return queryset.filter(breaching_q())
+        return queryset
+
+    def filter_status(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
+        if value == UNRESOLVED_CHOICE:
+            return queryset.filter(status__in=UNRESOLVED)
+        return queryset.filter(status=value)
+
+    def filter_assignee(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
+        value = value.strip()
+        if value == "me":
+            user = self._user()
+            return queryset.filter(assignee=user) if getattr(user, "pk", None) else queryset.none()
+        if value in ("unassigned", "none"):
+            return queryset.filter(assignee__isnull=True)
+        if value.isdigit():
+            return queryset.filter(assignee_id=int(value))
+        return queryset.filter(assignee__email__iexact=value)
+
+    def filter_q(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
+        value = value.strip()
+        if not value:
+            return queryset
+        number = NUMBER.match(value)
+        if number:
+            return queryset.filter(number=int(number.group(1)))
+        return queryset.filter(search_vector=SearchQuery(value, search_type="websearch", config=SEARCH_CONFIG))
+
+    def filter_sort(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
+        ordering = SORTS.get(value, SORTS["-created"])[1]
+        if value == "-priority":
+            queryset = queryset.annotate(priority_rank=PRIORITY_ORDER)
+        return queryset.order_by(*ordering)

@@ -1,0 +1,38 @@
+"""Signed links to a ticket's status page in the customer portal.
+
+The token names the ticket and its requester and is signed with the tenant's schema in
+the salt, so a link of one tenant never opens anything in another.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core import signing
+from django.http import Http404
+from django.urls import reverse
+
+from helpdesk.tenants.db import connection
+from tickets.models import Ticket
+
+
+def _salt() -> str:
+    return f"tickets.portal:{connection.schema_name}"
+
+
+def portal_token(ticket: Ticket) -> str:
+    return signing.dumps({"n": ticket.number, "c": ticket.requester_id}, salt=_salt(), compress=True)
+
+
+def portal_path(ticket: Ticket) -> str:
+    return reverse("portal:status", kwargs={"token": portal_token(ticket)})
+
+
+def ticket_from_token(token: str) -> Ticket:
+    """The ticket a valid, unexpired token names; 404 for anything else."""
+    max_age = settings.TICKETS_PORTAL_LINK_MAX_AGE_DAYS * 86400
+    try:
+        data = signing.loads(token, salt=_salt(), max_age=max_age)
+        ticket = Ticket.objects.select_related("requester").get(number=int(data["n"]), requester_id=int(data["c"]))
+    except (signing.BadSignature, KeyError, TypeError, ValueError, Ticket.DoesNotExist):
+        raise Http404("This link is not valid (or has expired).") from None
+    return ticket

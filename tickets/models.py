@@ -1,0 +1,239 @@
+"""Tickets, their thread, audit trail and SLA policies (one set per tenant schema)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.db import models
+from django.utils import timezone
+
+# Created in the first migration; every tenant schema has its own, so numbers are per tenant.
+NUMBER_SEQUENCE = "tickets_ticket_number"
+SEARCH_CONFIG = "english"
+
+
+class Status(models.TextChoices):
+    NEW = "new", "New"
+    OPEN = "open", "Open"
+    PENDING = "pending", "Pending"
+    ON_HOLD = "on_hold", "On hold"
+    SOLVED = "solved", "Solved"
+    CLOSED = "closed", "Closed"
+
+
+UNRESOLVED = (Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD)
+
+
+class Priority(models.TextChoices):
+    LOW = "low", "Low"
+    NORMAL = "normal", "Normal"
+    HIGH = "high", "High"
+    URGENT = "urgent", "Urgent"
+
+
+PRIORITY_RANK = {Priority.LOW: 1, Priority.NORMAL: 2, Priority.HIGH: 3, Priority.URGENT: 4}
+
+
+class Channel(models.TextChoices):
+    WEB = "web", "Web"
+    PORTAL = "portal", "Portal"
+    API = "api", "API"
+    CHAT = "chat", "Chat"
+    EMAIL = "email", "Email"
+
+
+class Contact(models.Model):
+    """A customer who asks for help; identified by email within the tenant."""
+
+    email = models.EmailField(unique=True)
+    name = models.CharField(max_length=200, blank=True)
+    organisation = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>" if self.name else self.email
+
+
+class Tag(models.Model):
+    name = models.SlugField(max_length=50, unique=True, allow_unicode=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SLAPolicy(models.Model):
+    """Targets for one priority: minutes to the first public reply and to a solution."""
+
+    priority = models.CharField(max_length=10, choices=Priority.choices, unique=True)
+    first_response_minutes = models.PositiveIntegerField()
+    resolution_minutes = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["priority"]
+        verbose_name = "SLA policy"
+        verbose_name_plural = "SLA policies"
+
+    def __str__(self) -> str:
+        return f"{self.get_priority_display()}: {self.first_response_minutes} min / {self.resolution_minutes} min"
+
+
+class Ticket(models.Model):
+    number = models.PositiveIntegerField(unique=True, editable=False)
+    subject = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
+    requester = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="tickets")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_tickets"
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="tickets")
+    category = models.CharField(max_length=100, blank=True)
+    first_response_due_at = models.DateTimeField(null=True, blank=True)
+    resolution_due_at = models.DateTimeField(null=True, blank=True)
+    first_response_breached_at = models.DateTimeField(null=True, blank=True, editable=False)
+    resolution_breached_at = models.DateTimeField(null=True, blank=True, editable=False)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    solved_at = models.DateTimeField(null=True, blank=True)
+    csat_rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    csat_comment = models.TextField(blank=True)
+    csat_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    search_vector = models.GeneratedField(
+        expression=SearchVector("subject", weight="A", config=SEARCH_CONFIG)
+        + SearchVector("description", weight="B", config=SEARCH_CONFIG),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="ticket_search_gin"),
+            models.Index(fields=["-created_at"], name="ticket_created"),
+            models.Index(fields=["-updated_at"], name="ticket_updated"),
+            models.Index(fields=["status", "-created_at"], name="ticket_status_created"),
+            models.Index(fields=["assignee", "status", "-created_at"], name="ticket_assignee_status"),
+            models.Index(fields=["priority", "-created_at"], name="ticket_priority_created"),
+            models.Index(fields=["resolution_due_at"], name="ticket_resolution_due"),
+            models.Index(fields=["solved_at"], name="ticket_solved"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(csat_rating__isnull=True) | models.Q(csat_rating__range=(1, 5)),
+                name="ticket_csat_1_to_5",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.number} {self.subject}"
+
+    @property
+    def reference(self) -> str:
+        return f"#{self.number}"
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.status not in UNRESOLVED
+
+    @property
+    def first_response_overdue(self) -> bool:
+        due = self.first_response_due_at
+        return bool(due and self.first_response_at is None and not self.is_resolved and due < timezone.now())
+
+    @property
+    def resolution_overdue(self) -> bool:
+        due = self.resolution_due_at
+        return bool(due and not self.is_resolved and due < timezone.now())
+
+
+class ReplyKind(models.TextChoices):
+    PUBLIC = "public", "Public reply"
+    INTERNAL_NOTE = "internal_note", "Internal note"
+    AI_DRAFT = "ai_draft", "AI draft"
+
+
+class Reply(models.Model):
+    """One message of a ticket's thread, written by an agent, the requester or an assistant."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="replies")
+    kind = models.CharField(max_length=15, choices=ReplyKind.choices, default=ReplyKind.PUBLIC)
+    author_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="ticket_replies"
+    )
+    author_contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Name of an assistant or an API client when neither a user nor a contact wrote it.
+    author_name = models.CharField(max_length=200, blank=True)
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "replies"
+        indexes = [models.Index(fields=["ticket", "created_at"], name="reply_ticket_created")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on #{self.ticket.number}"
+
+    @property
+    def author_display(self) -> str:
+        if self.author_user is not None:
+            return str(self.author_user)
+        if self.author_contact is not None:
+            return str(self.author_contact.name or self.author_contact.email)
+        return self.author_name or "Unknown"
+
+    @property
+    def is_from_customer(self) -> bool:
+        return self.author_contact_id is not None
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # TenantFileSystemStorage puts this under MEDIA_ROOT/<schema>/.
+    return f"tickets/{instance.reply.ticket.number}/{filename}"
+
+
+class Attachment(models.Model):
+    reply = models.ForeignKey(Reply, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=300)
+    filename = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class TicketEvent(models.Model):
+    """Audit row: who changed which field of a ticket from what to what, and when."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    actor_name = models.CharField(max_length=200, blank=True)
+    field = models.CharField(max_length=50)
+    old_value = models.TextField(blank=True)
+    new_value = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="event_ticket_created")]
+
+    def __str__(self) -> str:
+        return f"#{self.ticket.number} {self.field}: {self.old_value} → {self.new_value}"
+
+    @property
+    def actor_display(self) -> str:
+        return str(self.actor) if self.actor is not None else (self.actor_name or "System")

@@ -1,0 +1,131 @@
+"""The public customer portal of a tenant: submit a request, follow it by a signed link, reply, rate.
+
+No login: the signed link is the customer's key to one ticket. The submit form is rate-limited
+per client address (counts in the Redis cache) and carries a honeypot field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_ratelimit.core import is_ratelimited
+
+from tickets import links, selectors, services
+from tickets.forms import CSATForm, PortalReplyForm, PortalRequestForm
+from tickets.models import Status, Ticket
+
+STATUS_PAGE = "tickets/portal/status.html"
+
+
+def _form_errors(form: Any, exc: ValidationError) -> None:
+    for name, errors in exc.message_dict.items():
+        form.add_error(name if name in form.fields else None, errors)
+
+
+@require_http_methods(["GET", "POST"])
+def request_new(request: HttpRequest) -> HttpResponse:
+    form = PortalRequestForm(request.POST or None)
+    if request.method == "POST":
+        limited = is_ratelimited(
+            request,
+            group="tickets.portal.submit",
+            key="ip",
+            rate=settings.TICKETS_PORTAL_SUBMIT_RATE,
+            method="POST",
+            increment=True,
+        )
+        if limited:
+            form.is_valid()
+            form.add_error(None, "Too many requests from your address. Please wait a few minutes and try again.")
+            return render(request, "tickets/portal/new.html", {"form": form}, status=429)
+        if form.is_valid():
+            data = form.cleaned_data
+            if data["website"]:
+                # A bot filled the hidden field: answer as if it worked, store nothing.
+                return render(request, "tickets/portal/received.html", {})
+            try:
+                ticket = services.portal_request_submit(
+                    email=data["email"], name=data["name"], subject=data["subject"], description=data["description"]
+                )
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(
+                    request, f"Thanks! We received your request #{ticket.number}. Bookmark this page to follow it."
+                )
+                return redirect(links.portal_path(ticket))
+        return render(request, "tickets/portal/new.html", {"form": form}, status=400)
+    return render(request, "tickets/portal/new.html", {"form": form})
+
+
+def _status_context(ticket: Ticket, **extra: Any) -> dict[str, Any]:
+    return {
+        "ticket": ticket,
+        "thread": selectors.ticket_thread(ticket=ticket, public_only=True),
+        "token": links.portal_token(ticket),
+        "reply_form": PortalReplyForm(),
+        "csat_form": CSATForm(),
+        "can_reply": ticket.status != Status.CLOSED,
+        "can_rate": ticket.is_resolved and ticket.csat_rating is None,
+        **extra,
+    }
+
+
+@require_GET
+def status(request: HttpRequest, token: str) -> HttpResponse:
+    ticket = links.ticket_from_token(token)
+    return render(request, STATUS_PAGE, _status_context(ticket))
+
+
+@require_GET
+def attachment_download(request: HttpRequest, token: str, pk: int) -> FileResponse:
+    """A file of a public reply; internal notes' files stay with the staff."""
+    ticket = links.ticket_from_token(token)
+    attachment = selectors.attachment_get(ticket=ticket, attachment_id=pk, public_only=True)
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+    )
+
+
+@require_POST
+def reply(request: HttpRequest, token: str) -> HttpResponse:
+    ticket = links.ticket_from_token(token)
+    form = PortalReplyForm(request.POST)
+    if form.is_valid():
+        try:
+            services.reply_add(ticket=ticket, body=form.cleaned_data["body"], by=ticket.requester)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, "Your reply was sent.")
+            return redirect("portal:status", token=token)
+    return render(request, STATUS_PAGE, _status_context(ticket, reply_form=form), status=400)
+
+
+@require_POST
+def rate(request: HttpRequest, token: str) -> HttpResponse:
+    ticket = links.ticket_from_token(token)
+    form = CSATForm(request.POST)
+    if form.is_valid():
+        try:
+            services.ticket_rate(
+                ticket=ticket,
+                contact=ticket.requester,
+                rating=form.cleaned_data["rating"],
+                comment=form.cleaned_data["comment"],
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, "Thank you for your rating!")
+            return redirect("portal:status", token=token)
+    return render(request, STATUS_PAGE, _status_context(ticket, csat_form=form), status=400)

@@ -1,0 +1,47 @@
+"""Every write on tickets: create, update (status, priority, assignee, tags), replies, bulk actions, SLA, CSAT.
+
+Views, the API, the admin and the tasks all call these, so the transition rules, the SLA
+clock and the audit trail hold whatever the entry point. ``by`` is who acts: a user, an
+API client, a contact (the customer) or ``None`` (the system).
+"""
+
+from tickets.services.audit import UNSET
+from tickets.services.contacts import contact_ensure, parse_tags, tags_ensure
+from tickets.services.portal import portal_request_submit, ticket_rate
+from tickets.services.replies import EXTRA_TYPES, attachment_validate, note_add, reply_add
+from tickets.services.sla import BreachCount, sla_due_times, sla_mark_breaches
+from tickets.services.transitions import TRANSITIONS, transition_check
+from tickets.services.workflow import (
+    BulkResult,
+    ticket_assign,
+    ticket_create,
+    ticket_delete,
+    ticket_transition,
+    ticket_update,
+    tickets_bulk_update,
+)
+
+__all__ = [
+    "EXTRA_TYPES",
+    "TRANSITIONS",
+    "UNSET",
+    "BreachCount",
+    "BulkResult",
+    "attachment_validate",
+    "contact_ensure",
+    "note_add",
+    "parse_tags",
+    "portal_request_submit",
+    "reply_add",
+    "sla_due_times",
+    "sla_mark_breaches",
+    "tags_ensure",
+    "ticket_assign",
+    "ticket_create",
+    "ticket_delete",
+    "ticket_rate",
+    "ticket_transition",
+    "ticket_update",
+    "tickets_bulk_update",
+    "transition_check",
+]

@@ -1,0 +1,118 @@
+"""The thread: replies, internal notes, AI drafts and their attachments."""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Sequence
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from tickets.models import (
+    Attachment,
+    Contact,
+    Reply,
+    ReplyKind,
+    Status,
+    Ticket,
+    TicketEvent,
+)
+from tickets.services.audit import actor_of, audit_event
+from tickets.services.workflow import apply_status
+
+EXTRA_TYPES = {".log": "text/plain", ".md": "text/markdown", ".webp": "image/webp"}
+
+
+def attachment_validate(upload: UploadedFile) -> str:
+    """The content type of an allowed upload; ``ValidationError`` for a wrong type or size."""
+    name = PurePath(upload.name or "").name
+    suffix = PurePath(name).suffix.lower()
+    allowed = settings.TICKETS_ATTACHMENT_TYPES
+    if suffix not in allowed:
+        raise ValidationError(f"{name}: files of type {suffix or '(none)'} are not allowed ({', '.join(allowed)}).")
+    limit = settings.TICKETS_ATTACHMENT_MAX_MB * 1024 * 1024
+    if not upload.size:
+        raise ValidationError(f"{name} is empty.")
+    if upload.size > limit:
+        raise ValidationError(f"{name} is larger than {settings.TICKETS_ATTACHMENT_MAX_MB} MB.")
+    # The type comes from the (allowed) extension, never from the browser's claim.
+    return EXTRA_TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+@transaction.atomic
+def reply_add(
+    *,
+    ticket: Ticket,
+    body: str,
+    by: object,
+    kind: str = ReplyKind.PUBLIC,
+    files: Sequence[UploadedFile] = (),
+) -> Reply:
+    """Add a message to the thread.
+
+    An agent's first public reply stamps ``first_response_at`` and opens a new ticket; a
+    customer's reply reopens a pending or solved ticket. Closed tickets take no replies.
+    """
+    body = body.strip()
+    if not body:
+        raise ValidationError({"body": "Write a message first."})
+    if kind not in ReplyKind.values:
+        raise ValidationError({"kind": f"Unknown kind {kind!r}."})
+    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if locked.status == Status.CLOSED:
+        raise ValidationError({"body": "This ticket is closed; open a new ticket instead."})
+    content_types, problems = [], []
+    for upload in files:
+        try:
+            content_types.append(attachment_validate(upload))
+        except ValidationError as exc:
+            problems += exc.messages
+    if problems:
+        raise ValidationError({"attachments": problems})
+    user, label = actor_of(by)
+    contact = by if isinstance(by, Contact) else None
+    is_customer = contact is not None
+    if is_customer and kind != ReplyKind.PUBLIC:
+        raise ValidationError({"kind": "Customers can only write public replies."})
+    reply = Reply.objects.create(
+        ticket=locked,
+        kind=kind,
+        body=body,
+        author_user=user,
+        author_contact=contact,
+        author_name="" if user or is_customer else label,
+    )
+    for upload, content_type in zip(files, content_types, strict=True):
+        Attachment.objects.create(
+            reply=reply,
+            file=upload,
+            filename=PurePath(upload.name or "file").name[:200],
+            content_type=content_type,
+            size=upload.size or 0,
+        )
+    events = [audit_event(locked, by, "reply" if kind == ReplyKind.PUBLIC else kind, "", f"#{reply.pk}")]
+    updates = ["updated_at"]
+    if kind == ReplyKind.PUBLIC and not is_customer:
+        if locked.first_response_at is None:
+            locked.first_response_at = reply.created_at
+            updates.append("first_response_at")
+        if locked.status == Status.NEW:
+            events.append(audit_event(locked, by, "status", locked.status, Status.OPEN))
+            apply_status(locked, Status.OPEN)
+            updates += ["status", "solved_at"]
+    if is_customer and locked.status in (Status.PENDING, Status.SOLVED, Status.ON_HOLD):
+        events.append(audit_event(locked, by, "status", locked.status, Status.OPEN))
+        apply_status(locked, Status.OPEN)
+        updates += ["status", "solved_at"]
+    locked.save(update_fields=updates)
+    TicketEvent.objects.bulk_create(events)
+    for name in updates:
+        setattr(ticket, name, getattr(locked, name))
+    return reply
+
+
+def note_add(*, ticket: Ticket, body: str, by: object, files: Sequence[UploadedFile] = ()) -> Reply:
+    return reply_add(ticket=ticket, body=body, by=by, kind=ReplyKind.INTERNAL_NOTE, files=files)
