@@ -50,21 +50,44 @@ _started_key = pytest.StashKey[list[str]]()
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> Iterator[None]:
+def django_db_setup(
+    request: pytest.FixtureRequest,
+    django_test_environment: None,
+    django_db_blocker,
+    django_db_keepdb: bool,
+    django_db_createdb: bool,
+    django_db_modify_db_settings: None,
+) -> Iterator[None]:
+    """The test database with tenants acme and globex, whatever fixtures the selected tests use.
+
+    pytest-django's own version creates it only for tests that use `db`; a run of
+    `committed` tests alone would otherwise write to (and empty) the dev database.
+    """
+    from django.test.utils import setup_databases, teardown_databases
+
     from helpdesk.tenants.services import public_tenant_ensure, tenant_create
 
-    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+    with django_db_blocker.unblock():
+        db_cfg = setup_databases(
+            verbosity=request.config.option.verbose,
+            interactive=False,
+            aliases={"default"},  # type: ignore[arg-type]  # a set, as pytest-django passes it
+            keepdb=django_db_keepdb and not django_db_createdb,
+        )
         public_tenant_ensure()
         tenant_create(schema_name="acme", name="Acme Corporation", domain=ACME_HOST)
         tenant_create(schema_name="globex", name="Globex Corporation", domain=GLOBEX_HOST)
     yield
-    # Playwright's greenlets give fixtures their own context, hence their own connection, which
-    # pytest-django does not close; end every other session so that the test database can be dropped.
-    with django_db_blocker.unblock(), connection.cursor() as cursor:  # type: ignore[attr-defined]
-        cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
+    with django_db_blocker.unblock():
+        # Playwright's greenlets give fixtures their own context, hence their own connection, which
+        # pytest-django does not close; end every other session so that the test database can be dropped.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        if not django_db_keepdb:
+            teardown_databases(db_cfg, verbosity=request.config.option.verbose)
 
 
 @pytest.fixture(autouse=True)
@@ -186,6 +209,8 @@ KEEP_TABLES = {"django_migrations", "django_content_type", "auth_permission", "a
 @pytest.fixture
 def committed(django_db_setup: None, django_db_blocker) -> Iterator[None]:
     """Writes commit for real (for the worker to see); afterwards the tenant tables are emptied."""
+    name = str(connection.settings_dict["NAME"])
+    assert name.startswith("test_"), f"refusing to commit and truncate in the non-test database {name!r}"
     with django_db_blocker.unblock():
         yield
         connection.set_schema_to_public()

@@ -353,12 +353,14 @@ def write(results: list[dict[str, Any]], requests: int) -> None:
         "method": "in-process Django test Client, perf_counter around client.get (full middleware stack, "
         "no HTTP server); 20 warm-up requests per scenario",
         "target_p95_ms": TARGET_P95_MS,
+        "load_average_1m_after": round(os.getloadavg()[0], 2),
     }
     (out / "tickets.json").write_text(json.dumps({**meta, "results": results}, indent=2) + "\n")
     lines = [
         "# Tickets: server time at 100,000 tickets and 500,000 replies",
         "",
-        f"{meta['date']} · {meta['machine']} · Python {meta['python']} · PostgreSQL 18 (embedded, defaults)",
+        f"{meta['date']} · {meta['machine']} · Python {meta['python']} · PostgreSQL 18 (embedded, defaults) · "
+        f"load average {meta['load_average_1m_after']} right after the run",
         "",
         f"Method: {meta['method']}. {requests} requests per scenario, each with a different page, filter or "
         "search word. SQL statements exclude django-tenants' `SET search_path`.",

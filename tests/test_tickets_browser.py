@@ -10,12 +10,8 @@ from conftest import PASSWORD, make_user
 
 @pytest.fixture
 def db(committed):
-    """Committed rows, under the name `db` on purpose.
-
-    pytest-django creates the test database only when a selected test's fixtures include `db`;
-    when this module runs alone, `committed` would otherwise write to (and then empty) the dev
-    database. This override keeps pytest-django's transaction out: the live server sees the rows.
-    """
+    """Committed rows, under the name `db` on purpose: the shared fixtures (acme, agent…) ask for
+    `db`, and here they must write for real so that the live server's thread sees their rows."""
     return
 
 

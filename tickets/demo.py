@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -11,7 +11,7 @@ from django.utils import timezone
 from helpdesk.accounts.models import User
 from helpdesk.tenants.models import Tenant
 from tickets import services
-from tickets.models import Priority, SLAPolicy, Status, Ticket
+from tickets.models import Priority, Reply, SLAPolicy, Status, Ticket, TicketEvent
 
 SLA_TARGETS = {  # minutes: first response, resolution
     Priority.URGENT: (30, 4 * 60),
@@ -180,3 +180,17 @@ def _seed_tickets() -> None:
                 if rng.random() < 0.6:
                     ticket.refresh_from_db()
                     services.ticket_rate(ticket=ticket, contact=contact, rating=rng.choice([3, 4, 5, 5, 5]))
+        _spread_history(ticket, created, now, rng)
+
+
+def _spread_history(ticket: Ticket, created: datetime, now: datetime, rng: random.Random) -> None:
+    """Sample data only: put the thread and the audit trail between the ticket's creation and now."""
+    moment = created
+    rows: list[tuple[datetime, int, type[Reply] | type[TicketEvent]]] = [
+        *((r.created_at, r.pk, Reply) for r in ticket.replies.all()),
+        *((e.created_at, e.pk, TicketEvent) for e in ticket.events.all()),
+    ]
+    for _, pk, model in sorted(rows, key=lambda row: (row[0], row[1])):
+        model.objects.filter(pk=pk).update(created_at=moment)
+        moment = min(moment + timedelta(minutes=rng.uniform(5, 300)), now)
+    Ticket.objects.filter(pk=ticket.pk).update(updated_at=moment)

@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
@@ -81,6 +81,19 @@ def _status_context(ticket: Ticket, **extra: Any) -> dict[str, Any]:
 def status(request: HttpRequest, token: str) -> HttpResponse:
     ticket = links.ticket_from_token(token)
     return render(request, STATUS_PAGE, _status_context(ticket))
+
+
+@require_GET
+def attachment_download(request: HttpRequest, token: str, pk: int) -> FileResponse:
+    """A file of a public reply; internal notes' files stay with the staff."""
+    ticket = links.ticket_from_token(token)
+    attachment = selectors.attachment_get(ticket=ticket, attachment_id=pk, public_only=True)
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+    )
 
 
 @require_POST

@@ -124,3 +124,21 @@ def test_csat_shows_on_the_dashboard(manager_client, ticket, agent, contact):
     services.ticket_rate(ticket=ticket, contact=contact, rating=2)
     html = manager_client.get("/").content.decode()
     assert "2.0/5" in html and re.search(r"2 ★</th><td>1</td>", html)
+
+
+def test_customer_downloads_files_of_public_replies_only(portal, ticket, agent, acme, media_root):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    with tenant_context(acme):
+        public = services.reply_add(
+            ticket=ticket, body="Manual", by=agent, files=[SimpleUploadedFile("guide.pdf", b"%PDF")]
+        )
+        note = services.note_add(ticket=ticket, body="Log", by=agent, files=[SimpleUploadedFile("secret.txt", b"pw")])
+        url = status_url(ticket)
+        public_file, note_file = public.attachments.get(), note.attachments.get()
+    html = portal.get(url).content.decode()
+    assert "guide.pdf" in html and "secret.txt" not in html
+    download = portal.get(f"{url}attachments/{public_file.pk}/")
+    assert b"".join(download.streaming_content) == b"%PDF"
+    assert portal.get(f"{url}attachments/{note_file.pk}/").status_code == 404
+    assert Client(HTTP_HOST=GLOBEX_HOST).get(f"{url}attachments/{public_file.pk}/").status_code == 404

@@ -17,8 +17,7 @@ from tickets.tasks import sla_check_all_tenants
 
 @pytest.fixture
 def db(committed):
-    """Committed rows for the worker, named `db` so pytest-django sets up the test database even when
-    only this module runs (see tests/test_tickets_browser.py)."""
+    """Committed rows for the worker, named `db` so that the shared fixtures (acme, agent…) commit too."""
     return
 
 
