@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 
 from assistants.classification import Classification, classify
 from assistants.escalation import decide
+from assistants.llm.extractive import NO_CONTEXT, content_terms
 from assistants.llm import (
     ContextChunk,
     Generation,
@@ -26,6 +27,9 @@ from assistants.models import Assistant
 from assistants.prompting import Turn, build_messages, cited_refs, strip_invalid_citations
 from knowledge.services import SearchError, SearchHit, search
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+# A sentence is attributed to a chunk when they share at least this many content words.
+MIN_SHARED_TERMS = 3
 URGENT = re.compile(r"\b(urgent|asap|immediately|outage|is down|security|hacked|breach)\b", re.IGNORECASE)
 SNIPPET_CHARS = 240
 
@@ -55,6 +59,7 @@ class Answer:
     fallback_from: str | None = None
     error: str | None = None
     first_token_ms: float | None = None
+    citations_attributed: bool = False  # the model cited nothing; citations come from word overlap
     messages: list[Message] = field(default_factory=list)
     hits: list[SearchHit] = field(default_factory=list)
 
@@ -73,6 +78,7 @@ class Answer:
             "fallback_from": self.fallback_from,
             "error": self.error,
             "latency_ms": round(self.latency_ms, 1),
+            "citations_attributed": self.citations_attributed,
         }
 
 
@@ -156,11 +162,32 @@ def _priority(question: str, request_type: str, escalate: bool) -> str:
     return "normal"
 
 
+def attribute_citations(text: str, context: Sequence[ContextChunk]) -> str:
+    """Add [n] after each sentence that shares enough content words with chunk n (small models rarely cite)."""
+    chunk_terms = [(chunk.ref, content_terms(chunk.text)) for chunk in context]
+    sentences = [s for s in _SENTENCE_END.split(text.strip()) if s]
+    out = []
+    for sentence in sentences:
+        words = content_terms(sentence)
+        best_ref, best_shared = 0, 0
+        for ref, terms in chunk_terms:
+            shared = len(words & terms)
+            if shared > best_shared:
+                best_ref, best_shared = ref, shared
+        out.append(f"{sentence} [{best_ref}]" if best_shared >= MIN_SHARED_TERMS else sentence)
+    return " ".join(out)
+
+
 def finish(prepared: Prepared, generation: Generation) -> Answer:
     assistant, hits = prepared.assistant, prepared.hits
     refs = list(range(1, len(hits) + 1))
     text = strip_invalid_citations(generation.text, refs)
     cited = cited_refs(text, refs)
+    attributed = False
+    if not cited and hits and text != NO_CONTEXT:
+        text = attribute_citations(text, prepared.request.context)
+        cited = cited_refs(text, refs)
+        attributed = bool(cited)
     citations = [
         Citation(
             ref=ref,
@@ -201,6 +228,7 @@ def finish(prepared: Prepared, generation: Generation) -> Answer:
         fallback_from=generation.fallback_from,
         error=generation.error,
         first_token_ms=generation.first_token_ms,
+        citations_attributed=attributed,
         messages=prepared.request.messages,
         hits=hits,
     )

@@ -52,7 +52,7 @@ _STOP = set(
 )
 
 
-def _terms(text: str) -> set[str]:
+def content_terms(text: str) -> set[str]:
     return {w for w in (m.lower() for m in _WORD.findall(text)) if w not in _STOP and len(w) > 1}
 
 
@@ -65,11 +65,11 @@ class ExtractiveProvider:
     def answer(self, request: GenerationRequest) -> str:
         if not request.context:
             return NO_CONTEXT
-        question = _terms(request.question or (request.messages[-1].content if request.messages else ""))
+        question = content_terms(request.question or (request.messages[-1].content if request.messages else ""))
         scored: list[tuple[float, int, int, str, int]] = []
         for rank, chunk in enumerate(request.context):
             for position, sentence in enumerate(s.strip() for s in _SENTENCE.split(chunk.text) if s.strip()):
-                overlap = len(question & _terms(sentence))
+                overlap = len(question & content_terms(sentence))
                 # Earlier chunks ranked higher in retrieval: a small bonus keeps their order on ties.
                 scored.append((overlap - rank * 0.01, rank, position, sentence, chunk.ref))
         best = sorted(scored, key=lambda item: item[0], reverse=True)[: self.max_sentences]

@@ -80,3 +80,14 @@ def test_each_rule_escalates_with_its_reason():
 
 def test_keywords_match_whole_words_only():
     assert decision(keywords=["law"], text="I love lawns").escalate is False
+
+
+def test_uncited_sentences_are_attributed_by_word_overlap():
+    from assistants.answering import attribute_citations
+
+    context = [
+        ContextChunk(ref=1, text="Invoices are emailed on the first day of each month."),
+        ContextChunk(ref=2, text="To reset your password open Settings then Security and click Reset password."),
+    ]
+    text = attribute_citations("Open Settings, then Security, and click Reset password. Have a nice day!", context)
+    assert text == "Open Settings, then Security, and click Reset password. [2] Have a nice day!"
