@@ -13,7 +13,6 @@ from dataclasses import asdict, dataclass, field
 
 from assistants.classification import Classification, classify
 from assistants.escalation import decide
-from assistants.llm.extractive import NO_CONTEXT, content_terms
 from assistants.llm import (
     ContextChunk,
     Generation,
@@ -23,6 +22,7 @@ from assistants.llm import (
     generate_with_fallback,
     stream_with_fallback,
 )
+from assistants.llm.extractive import NO_CONTEXT, content_terms
 from assistants.models import Assistant
 from assistants.prompting import Turn, build_messages, cited_refs, strip_invalid_citations
 from knowledge.services import SearchError, SearchHit, search

