@@ -152,7 +152,10 @@ def summarise(result: dict[str, Any], token_counter: Callable[[str], int]) -> di
         "total_ms_p50": p50([r["total_ms"] for r in rows]),
         "total_ms_p95": p95([r["total_ms"] for r in rows]),
         "tokens_p50": p50([r["tokens"] for r in rows]),
-        "tokens_per_second_p50": p50([r["tokens"] / s for r, s in zip(rows, gen_seconds, strict=True)]),
+        # An extractive answer is not generated token by token: no speed to report.
+        "tokens_per_second_p50": None
+        if result["provider"] == "extractive"
+        else p50([r["tokens"] / s for r, s in zip(rows, gen_seconds, strict=True)]),
         "retrieval_recall": round(sum(r["retrieved_right"] for r in rows) / len(rows), 3),
         "grounded_share": round(sum(r["cites_right"] for r in rows) / len(rows), 3),
         "first_citation_right_share": round(sum(r["first_cited_right"] for r in rows) / len(rows), 3),
