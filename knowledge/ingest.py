@@ -8,6 +8,7 @@ it runs and a retry after a crash re-embeds only what is missing.
 from __future__ import annotations
 
 import hashlib
+from pathlib import PurePath
 from collections.abc import Sequence
 
 from django.conf import settings
@@ -87,7 +88,8 @@ def index_extracted(document: Document, extracted: Extracted) -> None:
     document.chunks_total = len(drafts)
     document.chunks_reused = len(kept)
     document.chunks_embedded = 0
-    if extracted.title and document.title in {"", document.filename, document.url}:
+    # A title the user did not choose (the file name, the URL) gives way to the document's own.
+    if extracted.title and document.title in {"", document.filename, PurePath(document.filename).stem, document.url}:
         document.title = extracted.title[:300]
     document.save(
         update_fields=["checksum", "pages_total", "chunks_total", "chunks_reused", "chunks_embedded", "title"]

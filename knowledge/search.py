@@ -6,6 +6,7 @@ that is the stable entry point; this module holds the SQL.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Sequence
@@ -184,7 +185,8 @@ def _hits(
         if row is None:  # deleted between the two queries
             continue
         terms = dict.fromkeys(term.lower() for term in _MARKED.findall(row[10] or ""))
-        metadata = row[9] if isinstance(row[9], dict) else {}
+        # Django's psycopg setup leaves jsonb as text in raw queries.
+        metadata = json.loads(row[9]) if isinstance(row[9], str) else (row[9] or {})
         hits.append(
             SearchHit(
                 chunk_id=chunk_id,

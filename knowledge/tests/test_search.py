@@ -18,10 +18,10 @@ def corpus(in_acme):
             "Refunds are paid back to the original card within ten business days after approval.",
             tags=["billing"],
         ),
-        "shipping": index_text(
-            "Shipping", "Parcels leave the warehouse within one business day.", tags=["orders"]
+        "shipping": index_text("Shipping", "Parcels leave the warehouse within one business day.", tags=["orders"]),
+        "russian": index_text(
+            "Пароль", "Чтобы сбросить пароль, нажмите «Забыли пароль» на странице входа.", language="ru"
         ),
-        "russian": index_text("Пароль", "Чтобы сбросить пароль, нажмите «Забыли пароль» на странице входа.", language="ru"),
     }
     return docs
 
