@@ -8,8 +8,8 @@ it runs and a retry after a crash re-embeds only what is missing.
 from __future__ import annotations
 
 import hashlib
-from pathlib import PurePath
 from collections.abc import Sequence
+from pathlib import PurePath
 
 from django.conf import settings
 from django.db import transaction
