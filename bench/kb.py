@@ -153,10 +153,11 @@ def man_corpus(limit: int, seed: int = 0) -> list[dict[str, str]]:
         query = match.group(2).strip().rstrip(".")
         body = "\n".join(lines[end:-1]).strip()  # the footer line repeats the header
         name = path.name.split(".")[0]
-        if len(query.split()) < 3 or query.lower() in seen_queries or name in seen_names or len(body) < 300:
+        family = re.split(r"[-_.]", name)[0]  # one page per family: gcloud ships thousands of near-twins
+        if len(query.split()) < 3 or query.lower() in seen_queries or family in seen_names or len(body) < 300:
             continue
         seen_queries.add(query.lower())
-        seen_names.add(name)
+        seen_names.add(family)
         # Keep ingestion time bounded: the first ~4,000 characters (SYNOPSIS, DESCRIPTION, first options).
         pages.append({"name": name, "query": query, "text": body[:4000]})
     return pages
@@ -324,11 +325,11 @@ def pg_searchers(schema: str, ef_search: int) -> tuple[Searcher, Searcher]:
     conn = psycopg.connect(devstack.postgres_url(database=str(settings.DATABASES["default"]["NAME"])), autocommit=True)
     register_vector(conn)
     conn.execute(f'SET search_path = "{schema}", public')
+    conn.execute(f"SET hnsw.ef_search = {ef_search}")
+    conn.execute("SET enable_seqscan = off")  # as the product does without filters (see knowledge.search)
     sql = "SELECT id FROM knowledge_chunk ORDER BY embedding <=> %s LIMIT 10"
 
     def hnsw(vector: np.ndarray) -> list[int]:
-        conn.execute(f"SET hnsw.ef_search = {ef_search}")
-        conn.execute("SET enable_indexscan = on")
         return [r[0] for r in conn.execute(sql, [vector], prepare=True).fetchall()]
 
     exact_conn = psycopg.connect(conn.info.dsn, autocommit=True)

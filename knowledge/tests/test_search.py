@@ -45,7 +45,7 @@ def test_vector_mode_finds_paraphrases_without_shared_words(corpus):
 
 def test_keyword_mode_needs_the_words(corpus):
     assert services.search("reimbursement of a purchase", mode="keyword", top_k=5) == []
-    # Not every word has to match: when all of them together find too little, any of them counts.
+    # Not every word has to match: when no chunk holds them all, any of them counts.
     loose = services.search("credit card money", mode="keyword", top_k=5)
     assert [h.document_id for h in loose] == [corpus["refunds"].pk] and loose[0].highlights == ("card",)
     # Quoted phrases stay strict.
