@@ -133,6 +133,10 @@ def man_corpus(limit: int, seed: int = 0) -> list[dict[str, str]]:
     for path in files:
         if len(pages) >= limit:
             break
+        name = path.name.split(".")[0]
+        family = re.split(r"[-_.]", name)[0]  # one page per family: gcloud ships thousands of near-twins
+        if family in seen_names:
+            continue
         try:
             with gzip.open(path) if path.suffix == ".gz" else path.open("rb") as fh:
                 if fh.read(200).lstrip().startswith(b".so "):
@@ -152,9 +156,7 @@ def man_corpus(limit: int, seed: int = 0) -> list[dict[str, str]]:
             continue
         query = match.group(2).strip().rstrip(".")
         body = "\n".join(lines[end:-1]).strip()  # the footer line repeats the header
-        name = path.name.split(".")[0]
-        family = re.split(r"[-_.]", name)[0]  # one page per family: gcloud ships thousands of near-twins
-        if len(query.split()) < 3 or query.lower() in seen_queries or family in seen_names or len(body) < 300:
+        if len(query.split()) < 3 or query.lower() in seen_queries or len(body) < 300:
             continue
         seen_queries.add(query.lower())
         seen_names.add(family)

@@ -114,3 +114,17 @@ def test_outsider_gets_404_on_every_document_page(acme, outsider_client):
     assert "Acme" not in outsider_client.get("/knowledge/search/", {"q": "acme only"}).content.decode()
     with tenant_context(acme):
         assert Document.objects.filter(pk=document.pk).exists()
+
+
+def test_document_page_polls_its_status_until_indexed(manager_client, acme):
+    with tenant_context(acme):
+        document = services.document_create_from_text(title="Queued", text="# Queued\n\nText.", enqueue=False)
+    html = manager_client.get(f"/knowledge/{document.pk}/").content.decode()
+    assert f"/knowledge/{document.pk}/?fragment=status" in html and 'hx-trigger="every 2s"' in html
+    assert "Chunks appear here once indexing has finished" in html
+    fragment = manager_client.get(f"/knowledge/{document.pk}/?fragment=status", headers={"HX-Request": "true"})
+    assert "Uploaded" in fragment.content.decode() and "<html" not in fragment.content.decode()
+    with tenant_context(acme):
+        services.document_index(document_id=document.pk)
+    fragment = manager_client.get(f"/knowledge/{document.pk}/?fragment=status", headers={"HX-Request": "true"})
+    assert "every 2s" not in fragment.content.decode() and "1 chunk from 1 page" in fragment.content.decode()
