@@ -33,7 +33,7 @@ def test_hybrid_finds_by_meaning_and_by_words_and_says_which_retriever(corpus):
     assert top.document_id == corpus["password"].pk and top.document_title == "Reset your password"
     assert set(top.retrievers) == {"vector", "keyword"}
     assert "password" in top.highlights and "forgot" in top.highlights
-    assert top.score == pytest.approx(2 / 61)  # first in both rankings
+    assert top.score == pytest.approx(1.5 / 11)  # first in both rankings
     assert top.similarity is not None and 0 < top.similarity <= 1
 
 

@@ -92,7 +92,7 @@ def test_search_playground_shows_scores_retrievers_and_highlights(agent_client, 
     with tenant_context(acme):
         index_text("Refunds", "Refunds reach your card within <ten> days.")
     html = agent_client.get("/knowledge/search/", {"q": "refund card", "mode": "hybrid"}).content.decode()
-    assert "Refunds" in html and "score 0.0328" in html and "vector" in html and "keyword" in html
+    assert "Refunds" in html and "score 0.1364" in html and "vector" in html and "keyword" in html
     assert "<mark>card</mark>" in html and "&lt;ten&gt;" in html
     partial = agent_client.get(
         "/knowledge/search/", {"q": "zzzz qqqq", "mode": "keyword"}, headers={"HX-Request": "true"}
