@@ -5,4 +5,7 @@ class KnowledgeConfig(AppConfig):
     name = "knowledge"
     label = "knowledge"
     # Codenames of this app's permissions per role (see helpdesk.accounts.roles); admin gets all.
-    role_permissions: dict[str, list[str]] = {"agent": [], "manager": []}
+    role_permissions: dict[str, list[str]] = {
+        "agent": ["view_document", "add_document"],
+        "manager": ["view_document", "add_document", "change_document", "delete_document"],
+    }

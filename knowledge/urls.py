@@ -1,7 +1,19 @@
 """Pages of the knowledge section; the navigation shows the section once its named URL exists."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from knowledge import views
 
 app_name = "knowledge"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.index, name="index"),
+    path("upload/", views.upload, name="upload"),
+    path("url/", views.add_url, name="add-url"),
+    path("text/", views.add_text, name="add-text"),
+    path("search/", views.search, name="search"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/retry/", views.retry, name="retry"),
+    path("<int:pk>/archive/", views.archive, name="archive"),
+    path("<int:pk>/delete/", views.delete, name="delete"),
+]

@@ -1,0 +1,229 @@
+"""REST API of the knowledge base (/api/v1/kb/...)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import generics, permissions, serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from helpdesk.accounts.authentication import ApiClient
+from knowledge import selectors, services
+from knowledge.extract import ACCEPTED_EXTENSIONS, ExtractionError
+from knowledge.forms import LANGUAGE_CHOICES
+from knowledge.models import Document
+from knowledge.search import MAX_TOP_K, SearchMode
+
+LANGUAGES = [code for code, _ in LANGUAGE_CHOICES]
+MAX_UPSERT_CHUNKS = 500
+
+
+class KnowledgePermission(permissions.BasePermission):
+    """API keys have tenant-wide access; signed-in users need the knowledge permissions of their role."""
+
+    required = {"GET": "view", "HEAD": "view", "OPTIONS": "view", "POST": "add", "DELETE": "delete"}
+
+    def _allowed(self, request: Request, action: str) -> bool:
+        if isinstance(request.user, ApiClient):
+            return True
+        return bool(request.user and request.user.has_perm(f"knowledge.{action}_document"))
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        action = getattr(view, "permission_action", None) or self.required.get(request.method or "", "change")
+        # Deleting is checked on the object, after the lookup: another tenant's id answers 404, not 403.
+        return self._allowed(request, "view" if action == "delete" else action)
+
+    def has_object_permission(self, request: Request, view: APIView, obj: object) -> bool:
+        return self._allowed(request, self.required.get(request.method or "", "change"))
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    progress = serializers.IntegerField(source="progress_percent", read_only=True)
+
+    class Meta:
+        model = Document
+        fields = [
+            "id", "title", "source", "filename", "url", "language", "tags", "external_id", "status", "error",
+            "checksum", "archived", "pages_total", "chunks_total", "chunks_embedded", "chunks_reused", "progress",
+            "created_at", "updated_at", "indexed_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class DocumentCreateSerializer(serializers.Serializer):
+    file = serializers.FileField(required=False, help_text=f"Accepted: {', '.join(ACCEPTED_EXTENSIONS)}")
+    text = serializers.CharField(required=False, trim_whitespace=False, max_length=2_000_000)
+    url = serializers.URLField(required=False, max_length=2000)
+    title = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
+    language = serializers.ChoiceField(choices=LANGUAGES, required=False, allow_blank=True, default="")
+    tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, default=list)
+    external_id = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        given = [key for key in ("file", "text", "url") if attrs.get(key)]
+        if len(given) != 1:
+            raise serializers.ValidationError("Send exactly one of: a multipart `file`, `text` (with `title`), `url`.")
+        if attrs.get("text") is not None and not attrs.get("title"):
+            raise serializers.ValidationError({"title": "A title is required with `text`."})
+        return attrs
+
+
+class DocumentListCreate(generics.ListAPIView):
+    """List the tenant's documents (filter: `status`, `source`), or add one (indexing runs in the background)."""
+
+    serializer_class = DocumentSerializer
+    permission_classes = [KnowledgePermission]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    filterset_fields = ["status", "source", "archived"]
+
+    def get_queryset(self) -> Any:
+        return selectors.document_list()
+
+    @extend_schema(request=DocumentCreateSerializer, responses={202: DocumentSerializer})
+    def post(self, request: Request) -> Response:
+        form = DocumentCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        meta = {"language": data["language"], "tags": data["tags"]}
+        try:
+            if data.get("file"):
+                document = services.document_create_from_upload(uploaded=data["file"], title=data["title"], **meta)
+            elif data.get("url"):
+                document = services.document_create_from_url(url=data["url"], title=data["title"], **meta)
+            else:
+                document = services.document_create_from_text(
+                    title=data["title"], text=data["text"], external_id=data["external_id"], **meta
+                )
+        except services.UploadRejected as exc:
+            return Response({"detail": str(exc), "accepted": ACCEPTED_EXTENSIONS}, status=exc.status)
+        except ExtractionError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(DocumentSerializer(document).data, status=status.HTTP_202_ACCEPTED)
+
+
+class DocumentDetail(generics.RetrieveDestroyAPIView):
+    """One document with its status and counts; DELETE removes it with its chunks."""
+
+    serializer_class = DocumentSerializer
+    permission_classes = [KnowledgePermission]
+
+    def get_object(self) -> Document:
+        document = selectors.document_get(self.kwargs["pk"])
+        self.check_object_permissions(self.request, document)
+        return document
+
+    def perform_destroy(self, instance: Document) -> None:
+        services.document_delete(document=instance)
+
+
+class UpsertChunkSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=100_000)
+    source = serializers.CharField(max_length=255)  # type: ignore[assignment]
+    external_id = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
+    tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, default=list)
+    language = serializers.ChoiceField(choices=LANGUAGES, required=False, allow_blank=True, default="")
+
+
+class UpsertSerializer(serializers.Serializer):
+    chunks = UpsertChunkSerializer(many=True, allow_empty=False, max_length=MAX_UPSERT_CHUNKS)  # type: ignore[call-arg]
+
+
+class Upsert(APIView):
+    """Store ready-made chunks, idempotent by source + text hash; new texts are embedded at once."""
+
+    permission_classes = [KnowledgePermission]
+
+    @extend_schema(
+        request=UpsertSerializer,
+        responses=inline_serializer(
+            "UpsertResult",
+            {
+                "created": serializers.IntegerField(),
+                "unchanged": serializers.IntegerField(),
+                "documents": serializers.ListField(child=serializers.IntegerField()),
+            },
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        form = UpsertSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        items = [services.ChunkInput(**item) for item in form.validated_data["chunks"]]
+        result = services.chunks_upsert(items=items)
+        return Response({"created": result.created, "unchanged": result.unchanged, "documents": result.document_ids})
+
+
+class SearchFiltersSerializer(serializers.Serializer):
+    tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, default=list)
+    language = serializers.ChoiceField(choices=LANGUAGES, required=False, allow_blank=True, default="")
+    document_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, default=list)
+
+
+class SearchRequestSerializer(serializers.Serializer):
+    query = serializers.CharField(max_length=1000)
+    top_k = serializers.IntegerField(min_value=1, max_value=MAX_TOP_K, default=5)
+    mode = serializers.ChoiceField(choices=[m.value for m in SearchMode], default=SearchMode.HYBRID.value)
+    filters = SearchFiltersSerializer(required=False, default=dict)
+    min_score = serializers.FloatField(required=False, allow_null=True, default=None)
+    min_similarity = serializers.FloatField(required=False, allow_null=True, default=None)
+
+
+class SearchHitSerializer(serializers.Serializer):
+    chunk_id = serializers.IntegerField()
+    document_id = serializers.IntegerField()
+    document_title = serializers.CharField()
+    heading = serializers.CharField()
+    text = serializers.CharField()
+    position = serializers.IntegerField()
+    score = serializers.FloatField()
+    similarity = serializers.FloatField(allow_null=True)
+    retrievers = serializers.ListField(child=serializers.CharField())
+    highlights = serializers.ListField(child=serializers.CharField())
+    language = serializers.CharField()
+    tags = serializers.ListField(child=serializers.CharField())
+    metadata = serializers.DictField()
+
+
+class Search(APIView):
+    """Hybrid (default), vector or keyword search over the tenant's chunks."""
+
+    permission_classes = [KnowledgePermission]
+    permission_action = "view"
+
+    @extend_schema(
+        request=SearchRequestSerializer,
+        responses=inline_serializer("SearchResults", {"results": SearchHitSerializer(many=True)}),
+    )
+    def post(self, request: Request) -> Response:
+        form = SearchRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        filters = data["filters"]
+        try:
+            hits = services.search(
+                data["query"],
+                top_k=data["top_k"],
+                mode=data["mode"],
+                tags=filters.get("tags", []),
+                language=filters.get("language") or None,
+                document_ids=filters.get("document_ids", []),
+                min_score=data["min_score"],
+                min_similarity=data["min_similarity"],
+            )
+        except services.SearchError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        return Response({"results": SearchHitSerializer(hits, many=True).data})
+
+
+class Reindex(APIView):
+    """Re-embed every chunk with the configured model (after changing EMBEDDING_MODEL), in the background."""
+
+    permission_classes = [KnowledgePermission]
+    permission_action = "change"
+
+    @extend_schema(request=None, responses=inline_serializer("ReindexQueued", {"chunks": serializers.IntegerField()}))
+    def post(self, request: Request) -> Response:
+        return Response({"chunks": services.chunks_reindex_queue()}, status=status.HTTP_202_ACCEPTED)

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+
+from knowledge.extract import ACCEPTED_EXTENSIONS
+from knowledge.search import MAX_TOP_K, SearchMode
+
+LANGUAGE_CHOICES = [("", "Detect"), ("en", "English"), ("ru", "Russian"), ("de", "German"), ("fr", "French"),
+                    ("es", "Spanish"), ("it", "Italian"), ("pt", "Portuguese"), ("nl", "Dutch")]  # fmt: skip
+
+
+def parse_tags(raw: str) -> list[str]:
+    return [t for t in (part.strip() for part in raw.split(",")) if t]
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ",".join(ACCEPTED_EXTENSIONS)}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)]
+
+
+class DocumentMetaForm(forms.Form):
+    language = forms.ChoiceField(choices=LANGUAGE_CHOICES, required=False)
+    tags = forms.CharField(required=False, max_length=500, help_text="Comma-separated")
+
+    def clean_tags(self) -> list[str]:
+        return parse_tags(self.cleaned_data["tags"])
+
+
+class UploadForm(DocumentMetaForm):
+    files = MultipleFileField(help_text=f"Accepted: {', '.join(ACCEPTED_EXTENSIONS)}")  # type: ignore[assignment]
+
+
+class UrlForm(DocumentMetaForm):
+    url = forms.URLField(max_length=2000, assume_scheme="https")
+    title = forms.CharField(required=False, max_length=300)
+
+
+class TextForm(DocumentMetaForm):
+    title = forms.CharField(max_length=300)
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), max_length=2_000_000)
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label="Query", max_length=1000)
+    mode = forms.ChoiceField(choices=[(m.value, m.value.title()) for m in SearchMode], initial="hybrid")
+    top_k = forms.IntegerField(min_value=1, max_value=MAX_TOP_K, initial=10, required=False)
+    language = forms.ChoiceField(choices=[("", "Any"), *LANGUAGE_CHOICES[1:]], required=False)
+    tags = forms.CharField(required=False, max_length=500)
+
+    def clean_tags(self) -> list[str]:
+        return parse_tags(self.cleaned_data["tags"])

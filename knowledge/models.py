@@ -1,0 +1,126 @@
+"""Documents of a tenant's knowledge base and the chunks search runs over.
+
+The embedding column's dimension is fixed in the migration (384, the default
+MiniLM model). A model with another dimension needs a migration that alters
+``Chunk.embedding`` (and rebuilds the HNSW index), then ``kb_reindex``.
+``knowledge.embeddings`` refuses to write vectors of the wrong size.
+"""
+
+from __future__ import annotations
+
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from pgvector.django import HnswIndex, VectorField
+
+EMBEDDING_DIMENSIONS = 384
+
+# Languages with a PostgreSQL text-search configuration; anything else is indexed with `simple`.
+# The trigger in migration 0001 holds the same mapping (keep them in step).
+TS_CONFIGS = {
+    "en": "english",
+    "ru": "russian",
+    "de": "german",
+    "fr": "french",
+    "es": "spanish",
+    "it": "italian",
+    "pt": "portuguese",
+    "nl": "dutch",
+}
+
+
+class Document(models.Model):
+    class Source(models.TextChoices):
+        UPLOAD = "upload", "Upload"
+        URL = "url", "URL"
+        TEXT = "text", "Text"
+        API = "api", "API"
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", "Uploaded"
+        PROCESSING = "processing", "Processing"
+        INDEXED = "indexed", "Indexed"
+        FAILED = "failed", "Failed"
+
+    title = models.CharField(max_length=300)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    file = models.FileField(upload_to="knowledge/%Y/%m/", blank=True)
+    # The original name of an uploaded file (the stored name may be suffixed to stay unique).
+    filename = models.CharField(max_length=255, blank=True)
+    url = models.URLField(max_length=2000, blank=True)
+    text = models.TextField(blank=True, help_text="Pasted text (source `text`).")
+    # Language code (en, ru, ...) for every chunk; empty: detected per chunk from its script.
+    language = models.CharField(max_length=10, blank=True)
+    tags = ArrayField(models.CharField(max_length=50), default=list, blank=True)
+    # For `api` documents: the `source` label the chunks were upserted under; otherwise optional.
+    external_id = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.UPLOADED)
+    error = models.TextField(blank=True)
+    checksum = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the extracted text.")
+    archived = models.BooleanField(default=False)
+    # Progress of the current indexing run.
+    pages_total = models.PositiveIntegerField(default=0)
+    chunks_total = models.PositiveIntegerField(default=0)
+    chunks_embedded = models.PositiveIntegerField(default=0)
+    chunks_reused = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    indexed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["source", "external_id"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in {self.Status.UPLOADED, self.Status.PROCESSING}
+
+    @property
+    def progress_percent(self) -> int:
+        if self.status == self.Status.INDEXED:
+            return 100
+        to_embed = self.chunks_total - self.chunks_reused
+        if to_embed <= 0:
+            return 0
+        return min(99, round(100 * self.chunks_embedded / to_embed))
+
+
+class Chunk(models.Model):
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="chunks")
+    position = models.PositiveIntegerField()
+    text = models.TextField()
+    heading = models.CharField(max_length=500, blank=True)
+    token_count = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS)
+    # Filled by a database trigger from `text` and `language` (see migration 0001).
+    search_vector = SearchVectorField(null=True, editable=False)
+    language = models.CharField(max_length=10, blank=True)
+    tags = ArrayField(models.CharField(max_length=50), default=list, blank=True)
+    external_id = models.CharField(max_length=255, blank=True)
+    # Where the chunk came from inside the document: page number, crawled URL.
+    metadata = models.JSONField(default=dict, blank=True)
+    archived = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["document_id", "position"]
+        constraints = [models.UniqueConstraint(fields=["document", "sha256"], name="knowledge_chunk_doc_sha256")]
+        indexes = [
+            HnswIndex(
+                name="knowledge_chunk_embedding_hnsw",
+                fields=["embedding"],
+                m=16,
+                ef_construction=64,
+                opclasses=["vector_cosine_ops"],
+            ),
+            GinIndex(name="knowledge_chunk_search_gin", fields=["search_vector"]),
+            GinIndex(name="knowledge_chunk_tags_gin", fields=["tags"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_id}#{self.position}"

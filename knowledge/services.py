@@ -1,0 +1,355 @@
+"""Writes and workflows of the knowledge base, and ``search``: the one entry point the assistants call.
+
+Everything runs in the current tenant's schema (the caller's tenant context).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Max
+
+from knowledge import ingest
+from knowledge.embeddings import get_embedder
+from knowledge.extract import (
+    ACCEPTED_EXTENSIONS,
+    ExtractionError,
+    Section,
+    UnsupportedType,
+    format_of,
+    paragraphs_of,
+)
+from knowledge.models import Chunk, Document
+from knowledge.search import MAX_TOP_K, SearchError, SearchHit, SearchMode, run_search
+
+__all__ = [
+    "MAX_TOP_K",
+    "SearchError",
+    "SearchHit",
+    "SearchMode",
+    "UploadRejected",
+    "chunks_reembed",
+    "chunks_reindex_queue",
+    "chunks_upsert",
+    "document_archive",
+    "document_create_from_text",
+    "document_create_from_upload",
+    "document_create_from_url",
+    "document_delete",
+    "document_index",
+    "document_retry",
+    "search",
+]
+
+logger = logging.getLogger(__name__)
+
+
+def search(
+    query: str,
+    *,
+    top_k: int = 5,
+    mode: SearchMode | str = SearchMode.HYBRID,
+    tags: Sequence[str] = (),
+    language: str | None = None,
+    document_ids: Sequence[int] = (),
+    min_score: float | None = None,
+    min_similarity: float | None = None,
+    include_archived: bool = False,
+) -> list[SearchHit]:
+    """The best ``top_k`` chunks of the current tenant's knowledge base for ``query``, best first.
+
+    - ``mode``: ``hybrid`` (default: HNSW cosine top-k and full-text top-k fused by
+      reciprocal rank), ``vector`` or ``keyword`` (``websearch_to_tsquery`` syntax:
+      ``"exact phrase"``, ``-exclude``, ``or``; in keyword mode, when no chunk holds
+      all the terms, chunks holding any of them are ranked instead).
+    - Filters: ``tags`` keeps chunks with at least one of the tags; ``language``
+      (``en``, ``ru``…) keeps chunks of that language and stems the query in it;
+      ``document_ids`` keeps chunks of those documents. Archived chunks are left
+      out unless ``include_archived``.
+    - ``min_score`` drops hits whose ``score`` is lower (its scale depends on the
+      mode, see ``SearchHit``); ``min_similarity`` drops hits whose cosine
+      similarity to the query is lower (vector and hybrid modes; the portable
+      relevance floor, e.g. 0.3 for MiniLM).
+
+    Raises ``SearchError`` for an empty query, an unknown mode or ``top_k`` outside 1..100.
+    """
+    return run_search(
+        query,
+        top_k=top_k,
+        mode=mode,
+        tags=tags,
+        language=language,
+        document_ids=document_ids,
+        min_score=min_score,
+        min_similarity=min_similarity,
+        include_archived=include_archived,
+    )
+
+
+# --- Creating documents -----------------------------------------------------------------------------
+
+
+class UploadRejected(ExtractionError):
+    """An upload refused before anything is stored; ``status`` is the HTTP status to answer with."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _clean_tags(tags: Iterable[str]) -> list[str]:
+    return sorted({t.strip().lower()[:50] for t in tags if t and t.strip()})
+
+
+def _enqueue(document: Document) -> None:
+    from knowledge.tasks import index_document
+
+    index_document.delay_on_commit(document.pk)
+
+
+def check_upload(uploaded: UploadedFile) -> None:
+    """415 for a type we cannot read, 413 above ``KB_MAX_UPLOAD_MB``; nothing is stored then."""
+    try:
+        format_of(uploaded.name or "")
+    except UnsupportedType as exc:
+        raise UploadRejected(str(exc), 415) from exc
+    limit = settings.KB_MAX_UPLOAD_MB * 1024 * 1024
+    size = uploaded.size or 0
+    if size > limit:
+        raise UploadRejected(
+            f"{uploaded.name} is {size / 1024 / 1024:.1f} MB; the limit is {settings.KB_MAX_UPLOAD_MB} MB.",
+            413,
+        )
+
+
+@transaction.atomic
+def document_create_from_upload(
+    *, uploaded: UploadedFile, title: str = "", language: str = "", tags: Iterable[str] = (), enqueue: bool = True
+) -> Document:
+    """Store an uploaded file and queue its indexing (unless ``enqueue`` is off: the caller indexes it).
+
+    Raises ``UploadRejected`` (415 for a type we cannot read, 413 above KB_MAX_UPLOAD_MB).
+    """
+    check_upload(uploaded)
+    name = PurePath(uploaded.name or "upload").name
+    document = Document(
+        title=(title or PurePath(name).stem)[:300],
+        source=Document.Source.UPLOAD,
+        filename=name[:255],
+        language=language,
+        tags=_clean_tags(tags),
+    )
+    document.file.save(name, uploaded, save=False)
+    document.save()
+    if enqueue:
+        _enqueue(document)
+    return document
+
+
+@transaction.atomic
+def document_create_from_text(
+    *,
+    title: str,
+    text: str,
+    language: str = "",
+    tags: Iterable[str] = (),
+    external_id: str = "",
+    enqueue: bool = True,
+) -> Document:
+    """A document from pasted text (Markdown headings are honoured); indexing is queued."""
+    if not text.strip():
+        raise ExtractionError("The text is empty.")
+    document = Document.objects.create(
+        title=(title.strip() or text.strip().splitlines()[0])[:300],
+        source=Document.Source.TEXT,
+        text=text,
+        language=language,
+        tags=_clean_tags(tags),
+        external_id=external_id,
+    )
+    if enqueue:
+        _enqueue(document)
+    return document
+
+
+@transaction.atomic
+def document_create_from_url(*, url: str, title: str = "", language: str = "", tags: Iterable[str] = ()) -> Document:
+    """A document crawled from ``url`` (same site, KB_CRAWL_* limits, robots.txt); crawling is queued."""
+    document = Document.objects.create(
+        title=(title.strip() or url)[:300],
+        source=Document.Source.URL,
+        url=url,
+        language=language,
+        tags=_clean_tags(tags),
+    )
+    _enqueue(document)
+    return document
+
+
+# --- Indexing ---------------------------------------------------------------------------------------
+
+
+def document_index(*, document_id: int) -> Document | None:
+    """Extract, chunk, embed and store one document; failures are kept on it with a readable reason.
+
+    Claims the document with a conditional update, so two workers never index it at
+    once. Returns None when the row is gone or another run holds it.
+    """
+    claimed = Document.objects.filter(pk=document_id).exclude(status=Document.Status.PROCESSING)
+    if not claimed.update(status=Document.Status.PROCESSING, error="", chunks_embedded=0):
+        return None
+    document = Document.objects.get(pk=document_id)
+    try:
+        extracted = ingest.extract_document(document)
+        ingest.index_extracted(document, extracted)
+    except ExtractionError as exc:
+        _fail(document, str(exc))
+    except Exception as exc:
+        logger.exception("indexing document %s failed", document_id)
+        _fail(document, f"Indexing failed unexpectedly ({type(exc).__name__}: {exc}). Retry, or contact support.")
+        raise
+    else:
+        ingest.mark_indexed(document)
+    return document
+
+
+def _fail(document: Document, reason: str) -> None:
+    document.status = Document.Status.FAILED
+    document.error = reason
+    document.save(update_fields=["status", "error", "updated_at"])
+
+
+def document_retry(*, document: Document) -> Document:
+    """Queue indexing again (a failed document, or a fresh crawl of a URL). Unchanged chunks are reused."""
+    if document.status == Document.Status.PROCESSING:
+        raise ExtractionError("The document is being indexed right now.")
+    document.status = Document.Status.UPLOADED
+    document.error = ""
+    document.save(update_fields=["status", "error", "updated_at"])
+    _enqueue(document)
+    return document
+
+
+@transaction.atomic
+def document_archive(*, document: Document, archived: bool = True) -> Document:
+    """Archived documents stay listed but their chunks leave search results."""
+    document.archived = archived
+    document.save(update_fields=["archived", "updated_at"])
+    document.chunks.update(archived=archived)
+    return document
+
+
+@transaction.atomic
+def document_delete(*, document: Document) -> None:
+    """Delete the document, its chunks and its stored file (after the commit)."""
+    file_name, storage = document.file.name, document.file.storage
+    document.delete()
+    if file_name:
+        transaction.on_commit(lambda: storage.delete(file_name))
+
+
+def chunks_reindex_queue() -> int:
+    """Queue re-embedding every chunk (after changing EMBEDDING_MODEL); returns how many chunks."""
+    from knowledge.tasks import reembed_chunks
+
+    reembed_chunks.delay_on_commit()
+    return Chunk.objects.count()
+
+
+def chunks_reembed(*, batch_size: int = 256) -> int:
+    """Recompute every chunk's vector with the configured model and refresh its text-search vector."""
+    embedder = get_embedder()
+    done = 0
+    last_id = 0
+    while True:
+        batch = list(Chunk.objects.filter(pk__gt=last_id).order_by("pk")[:batch_size])
+        if not batch:
+            return done
+        vectors = embedder.embed([f"{c.heading}\n{c.text}" if c.heading else c.text for c in batch])
+        with transaction.atomic():
+            for chunk, vector in zip(batch, vectors, strict=True):
+                chunk.embedding = vector
+            Chunk.objects.bulk_update(batch, ["embedding", "language"])  # language: fires the tsvector trigger
+        done += len(batch)
+        last_id = batch[-1].pk
+
+
+# --- Upsert of ready-made chunks (API) --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChunkInput:
+    text: str
+    source: str
+    external_id: str = ""
+    tags: Sequence[str] = ()
+    language: str = ""
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    created: int
+    unchanged: int
+    document_ids: list[int]
+
+
+@transaction.atomic
+def chunks_upsert(*, items: Sequence[ChunkInput]) -> UpsertResult:
+    """Store chunks pushed by an external system, idempotent by (source, SHA-256 of the text).
+
+    Each distinct ``source`` becomes one ``api`` document. A text longer than the chunk
+    size is split like any document. Known texts are left alone (their tags and
+    external id are refreshed); only new texts are embedded.
+    """
+    embedder = get_embedder()
+    chunker = ingest.chunker_for(embedder)
+    created = unchanged = 0
+    documents: dict[str, Document] = {}
+    for item in items:
+        document = documents.get(item.source)
+        if document is None:
+            document, _ = Document.objects.get_or_create(
+                source=Document.Source.API,
+                external_id=item.source,
+                defaults={"title": item.source[:300], "status": Document.Status.INDEXED},
+            )
+            documents[item.source] = document
+        drafts = chunker.chunk([Section(heading="", paragraphs=paragraphs_of(item.text))])
+        existing = dict(document.chunks.filter(sha256__in=[d.sha256 for d in drafts]).values_list("sha256", "id"))
+        tags = _clean_tags(item.tags)
+        Chunk.objects.filter(pk__in=existing.values()).update(tags=tags, external_id=item.external_id)
+        new = [d for d in drafts if d.sha256 not in existing]
+        unchanged += len(drafts) - len(new)
+        if not new:
+            continue
+        start = (document.chunks.aggregate(top=Max("position"))["top"] or 0) + 1
+        vectors = embedder.embed([d.embed_text for d in new])
+        Chunk.objects.bulk_create(
+            Chunk(
+                document=document,
+                position=start + offset,
+                text=draft.text,
+                token_count=draft.token_count,
+                sha256=draft.sha256,
+                embedding=vector,
+                language=item.language or ingest.detect_language(draft.text),
+                tags=tags,
+                external_id=item.external_id,
+                archived=document.archived,
+            )
+            for offset, (draft, vector) in enumerate(zip(new, vectors, strict=True))
+        )
+        created += len(new)
+    for document in documents.values():
+        document.chunks_total = document.chunks.count()
+        document.save(update_fields=["chunks_total", "updated_at"])
+    return UpsertResult(created=created, unchanged=unchanged, document_ids=[d.pk for d in documents.values()])
+
+
+ACCEPTED_TYPES_TEXT = ", ".join(ACCEPTED_EXTENSIONS)

@@ -1,0 +1,190 @@
+"""Pages of the knowledge base: documents (upload, URL, text), a document's chunks, the search playground."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from helpdesk.http import AuthenticatedHttpRequest
+from knowledge import selectors, services
+from knowledge.extract import ExtractionError
+from knowledge.forms import SearchForm, TextForm, UploadForm, UrlForm
+from knowledge.models import Document
+
+PAGE_SIZE = 25
+VIEW = "knowledge.view_document"
+ADD = "knowledge.add_document"
+CHANGE = "knowledge.change_document"
+DELETE = "knowledge.delete_document"
+
+
+def _form_errors(form: UploadForm | UrlForm | TextForm) -> str:
+    parts = []
+    for name, errors in form.errors.items():
+        text = " ".join(str(error) for error in errors)
+        parts.append(text if name == "__all__" else f"{name}: {text}")
+    return " ".join(parts)
+
+
+def _document_for(request: AuthenticatedHttpRequest, pk: int, permission: str) -> Document:
+    """The document (404 if this tenant has none with that id), then the permission check (403)."""
+    document = selectors.document_get(pk)
+    if not request.user.has_perm(permission):
+        raise PermissionDenied
+    return document
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+@require_GET
+def index(request: AuthenticatedHttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    query = request.GET.get("q", "").strip()
+    documents = selectors.document_list(status=status if status in Document.Status.values else "", query=query)
+    page = Paginator(documents, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "status": status,
+        "query": query,
+        "statuses": Document.Status.choices,
+        "polling": any(d.in_progress for d in page.object_list),
+        "upload_form": UploadForm(),
+        "url_form": UrlForm(),
+        "text_form": TextForm(),
+    }
+    template = "knowledge/index.html#rows" if request.htmx else "knowledge/index.html"
+    return render(request, template, context)
+
+
+@login_required
+@permission_required(ADD, raise_exception=True)
+@require_POST
+def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("knowledge:index")
+    added = 0
+    for uploaded in form.cleaned_data["files"]:
+        try:
+            services.document_create_from_upload(
+                uploaded=uploaded, language=form.cleaned_data["language"], tags=form.cleaned_data["tags"]
+            )
+            added += 1
+        except services.UploadRejected as exc:
+            messages.error(request, str(exc))
+    if added:
+        messages.success(request, f"{added} file{'s' if added != 1 else ''} added; indexing has started.")
+    return redirect("knowledge:index")
+
+
+@login_required
+@permission_required(ADD, raise_exception=True)
+@require_POST
+def add_url(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = UrlForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("knowledge:index")
+    document = services.document_create_from_url(
+        url=form.cleaned_data["url"],
+        title=form.cleaned_data["title"],
+        language=form.cleaned_data["language"],
+        tags=form.cleaned_data["tags"],
+    )
+    messages.success(request, f"Crawling {document.url} has started.")
+    return redirect("knowledge:index")
+
+
+@login_required
+@permission_required(ADD, raise_exception=True)
+@require_POST
+def add_text(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = TextForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("knowledge:index")
+    try:
+        document = services.document_create_from_text(
+            title=form.cleaned_data["title"],
+            text=form.cleaned_data["text"],
+            language=form.cleaned_data["language"],
+            tags=form.cleaned_data["tags"],
+        )
+    except ExtractionError as exc:
+        messages.error(request, str(exc))
+        return redirect("knowledge:index")
+    messages.success(request, f"“{document.title}” added; indexing has started.")
+    return redirect("knowledge:index")
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+@require_GET
+def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    document = selectors.document_get(pk)
+    if request.htmx and request.GET.get("fragment") == "status":
+        return render(request, "knowledge/detail.html#status", {"document": document})
+    chunks = Paginator(selectors.chunk_list(document=document), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "knowledge/detail.html", {"document": document, "chunks": chunks})
+
+
+@login_required
+@require_POST
+def retry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    document = _document_for(request, pk, CHANGE)
+    try:
+        services.document_retry(document=document)
+        messages.success(request, f"“{document.title}” is queued for indexing again.")
+    except ExtractionError as exc:
+        messages.error(request, str(exc))
+    return redirect(request.POST.get("next") or reverse("knowledge:detail", args=[document.pk]))
+
+
+@login_required
+@require_POST
+def archive(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    document = _document_for(request, pk, CHANGE)
+    archived = request.POST.get("archived", "1") == "1"
+    services.document_archive(document=document, archived=archived)
+    messages.success(request, f"“{document.title}” {'archived' if archived else 'restored'}.")
+    return redirect("knowledge:detail", pk=document.pk)
+
+
+@login_required
+@require_POST
+def delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    document = _document_for(request, pk, DELETE)
+    title = document.title
+    services.document_delete(document=document)
+    messages.success(request, f"“{title}” deleted.")
+    return redirect("knowledge:index")
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+@require_GET
+def search(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET or None)
+    hits: list[services.SearchHit] = []
+    error = ""
+    if form.is_valid():
+        try:
+            hits = services.search(
+                form.cleaned_data["q"],
+                top_k=form.cleaned_data["top_k"] or 10,
+                mode=form.cleaned_data["mode"],
+                tags=form.cleaned_data["tags"],
+                language=form.cleaned_data["language"] or None,
+            )
+        except services.SearchError as exc:
+            error = str(exc)
+    context = {"form": form, "hits": hits, "error": error, "searched": form.is_bound and form.is_valid()}
+    template = "knowledge/search.html#results" if request.htmx else "knowledge/search.html"
+    return render(request, template, context)
