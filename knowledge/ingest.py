@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from pathlib import PurePath
 
 from django.conf import settings
 from django.db import transaction
@@ -87,7 +88,8 @@ def index_extracted(document: Document, extracted: Extracted) -> None:
     document.chunks_total = len(drafts)
     document.chunks_reused = len(kept)
     document.chunks_embedded = 0
-    if extracted.title and document.title in {"", document.filename, document.url}:
+    # A title the user did not choose (the file name, the URL) gives way to the document's own.
+    if extracted.title and document.title in {"", document.filename, PurePath(document.filename).stem, document.url}:
         document.title = extracted.title[:300]
     document.save(
         update_fields=["checksum", "pages_total", "chunks_total", "chunks_reused", "chunks_embedded", "title"]

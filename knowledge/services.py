@@ -66,8 +66,8 @@ def search(
 
     - ``mode``: ``hybrid`` (default: HNSW cosine top-k and full-text top-k fused by
       reciprocal rank), ``vector`` or ``keyword`` (``websearch_to_tsquery`` syntax:
-      ``"exact phrase"``, ``-exclude``, ``or``; when all terms together match too few
-      chunks, chunks matching any term follow).
+      ``"exact phrase"``, ``-exclude``, ``or``; in keyword mode, when no chunk holds
+      all the terms, chunks holding any of them are ranked instead).
     - Filters: ``tags`` keeps chunks with at least one of the tags; ``language``
       (``en``, ``ru``…) keeps chunks of that language and stems the query in it;
       ``document_ids`` keeps chunks of those documents. Archived chunks are left

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -29,6 +30,14 @@ def _form_errors(form: UploadForm | UrlForm | TextForm) -> str:
         text = " ".join(str(error) for error in errors)
         parts.append(text if name == "__all__" else f"{name}: {text}")
     return " ".join(parts)
+
+
+def _document_for(request: AuthenticatedHttpRequest, pk: int, permission: str) -> Document:
+    """The document (404 if this tenant has none with that id), then the permission check (403)."""
+    document = selectors.document_get(pk)
+    if not request.user.has_perm(permission):
+        raise PermissionDenied
+    return document
 
 
 @login_required
@@ -127,10 +136,9 @@ def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@permission_required(CHANGE, raise_exception=True)
 @require_POST
 def retry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    document = selectors.document_get(pk)
+    document = _document_for(request, pk, CHANGE)
     try:
         services.document_retry(document=document)
         messages.success(request, f"“{document.title}” is queued for indexing again.")
@@ -140,10 +148,9 @@ def retry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@permission_required(CHANGE, raise_exception=True)
 @require_POST
 def archive(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    document = selectors.document_get(pk)
+    document = _document_for(request, pk, CHANGE)
     archived = request.POST.get("archived", "1") == "1"
     services.document_archive(document=document, archived=archived)
     messages.success(request, f"“{document.title}” {'archived' if archived else 'restored'}.")
@@ -151,10 +158,9 @@ def archive(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@permission_required(DELETE, raise_exception=True)
 @require_POST
 def delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    document = selectors.document_get(pk)
+    document = _document_for(request, pk, DELETE)
     title = document.title
     services.document_delete(document=document)
     messages.success(request, f"“{title}” deleted.")

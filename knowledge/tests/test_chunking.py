@@ -1,3 +1,5 @@
+import itertools
+
 from knowledge.chunking import Chunker, text_sha256
 from knowledge.extract import Section
 
@@ -31,7 +33,7 @@ def test_chunks_respect_the_token_size_of_the_model_tokenizer(embedder):
 
 def test_consecutive_chunks_overlap_by_whole_sentences(embedder):
     drafts = chunker(embedder, size=40, overlap=15).chunk([Section("", [" ".join(SENTENCES)])])
-    for previous, current in zip(drafts, drafts[1:], strict=False):
+    for previous, current in itertools.pairwise(drafts):
         last_sentence = previous.text.split("\n\n")[-1].split(". ")[-1]
         assert current.text.startswith(last_sentence.rstrip(".")), (previous.text, current.text)
     # Every sentence is somewhere, in order.

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - Russian text on purpose
 import pytest
 
 from knowledge.extract import ExtractionError, UnsupportedType, extract_file
