@@ -39,7 +39,7 @@ class Assistant(models.Model):
         default=128, validators=[MinValueValidator(16), MaxValueValidator(1024)]
     )
     top_k = models.PositiveSmallIntegerField(
-        default=5, validators=[MinValueValidator(1), MaxValueValidator(20)], help_text="Knowledge chunks per answer."
+        default=4, validators=[MinValueValidator(1), MaxValueValidator(20)], help_text="Knowledge chunks per answer."
     )
     min_similarity = models.FloatField(
         default=0.3,

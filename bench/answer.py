@@ -46,6 +46,11 @@ from knowledge.demo import ARTICLES  # noqa: E402
 from knowledge.models import Document  # noqa: E402
 
 SCHEMA = "bench_answers"
+CITATION_NOTE = (
+    "Citations are the model's own [n] markers or, when it cites nothing, its sentences matched to the chunk "
+    "they share at least three content words with (assistants.answering.attribute_citations). "
+    "'right article retrieved' is retrieval alone; 'cites the right article' needs the answer to cite it."
+)
 QUESTIONS = [
     ("I forgot my password, how do I get a new one?", "Reset your password"),
     ("The password reset email never arrived", "Reset your password"),
@@ -84,11 +89,14 @@ def seed() -> object:
     return tenant
 
 
-def run(provider: str, repeat: int) -> dict[str, Any]:
+def run(provider: str, repeat: int, top_k: int | None = None) -> dict[str, Any]:
     from assistants.models import Assistant
 
     Assistant.objects.filter(name=f"bench-{provider}").delete()
-    assistant = assistant_create(name=f"bench-{provider}", company="Acme", provider=provider, max_new_tokens=128)
+    extra = {"top_k": top_k} if top_k else {}
+    assistant = assistant_create(
+        name=f"bench-{provider}", company="Acme", provider=provider, max_new_tokens=128, **extra
+    )
     rows = []
     # One warm-up answer: loading the model once per process is not what a user waits for on each answer.
     list(answer_stream(assistant=assistant, question="warm up"))
@@ -167,6 +175,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--providers", default="transformers,extractive")
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--top-k", type=int, default=None, help="chunks per answer (default: the assistant default)")
     args = parser.parse_args()
     from assistants.llm.registry import get_provider
 
@@ -180,7 +189,7 @@ def main() -> None:
 
     with tenant_context(tenant):
         for provider in args.providers.split(","):
-            results[provider] = run(provider, args.repeat)
+            results[provider] = run(provider, args.repeat, args.top_k)
             summaries.append(summarise(results[provider], count_tokens))
     from django.conf import settings
 
@@ -229,7 +238,7 @@ def main() -> None:
             else:
                 cells.append(str(s[str(key)]))
         lines.append("| " + " | ".join(cells) + " |")
-    lines += ["", f"Ollama: {report['ollama']}.", ""]
+    lines += ["", f"Ollama: {report['ollama']}.", "", CITATION_NOTE, ""]
     (out / "answer.md").write_text("\n".join(lines))
     print("\n".join(lines))
 

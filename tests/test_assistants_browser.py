@@ -64,7 +64,7 @@ def test_agent_gets_a_streamed_cited_draft_and_inserts_it(seeded, live_app, page
     draft = panel.locator(".ai-draft").inner_text()
     panel.get_by_role("button", name="Insert into reply").click()
     assert page.locator("#reply-form textarea[name=body]").input_value() == draft
-    panel.get_by_role("button", name="Helpful").click()
+    panel.get_by_role("button", name="Helpful", exact=True).click()
     panel.locator('button[aria-label="Helpful"][aria-pressed="true"]').wait_for()
     assert page.evaluate("window.__noReload") is True
 
