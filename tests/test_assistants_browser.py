@@ -41,7 +41,7 @@ def seeded(db):
     return {"ticket": ticket, "assistant": bot}
 
 
-def sign_in(page, live_app, next_path: str) -> None:  # type: ignore[no-untyped-def]
+def sign_in(page, live_app, next_path: str) -> None:
     page.goto(live_app.url("acme", f"/accounts/login/?next={next_path}"))
     page.get_by_label("Email").fill("panel-agent@acme.test")
     page.get_by_label("Password").fill(PASSWORD)
