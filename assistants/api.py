@@ -1,0 +1,146 @@
+"""Chat with an assistant over the API: one answer, or server-sent events as it is generated."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import StreamingHttpResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from assistants import selectors
+from assistants.chat import MAX_MESSAGE_CHARS, ChatReply, chat, chat_stream
+from assistants.sse import sse_event, sse_response
+
+
+class ChatInput(serializers.Serializer):
+    session_id = serializers.UUIDField(required=False, allow_null=True)
+    message = serializers.CharField(max_length=MAX_MESSAGE_CHARS, trim_whitespace=True)
+
+
+ChatOutput = inline_serializer(
+    "ChatReply",
+    {
+        "session_id": serializers.UUIDField(),
+        "reply": serializers.CharField(),
+        "citations": serializers.ListField(child=serializers.DictField()),
+        "request_type": serializers.CharField(),
+        "escalate": serializers.BooleanField(),
+        "reasons": serializers.ListField(child=serializers.CharField()),
+        "provider": serializers.CharField(),
+        "fallback_from": serializers.CharField(allow_null=True),
+        "latency_ms": serializers.FloatField(),
+    },
+)
+
+
+def _validation_response(exc: ValidationError) -> Response:
+    return Response(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}, status=400)
+
+
+def _parse(request: Request, pk: int) -> tuple[Any, dict[str, Any]]:
+    assistant = selectors.assistant_get(pk)
+    data = ChatInput(data=request.data)
+    data.is_valid(raise_exception=True)
+    session = data.validated_data.get("session_id")
+    return assistant, {"message": data.validated_data["message"], "session_id": str(session) if session else None}
+
+
+class AssistantChatView(APIView):
+    @extend_schema(request=ChatInput, responses={200: ChatOutput, 400: OpenApiResponse(description="Bad input")})
+    def post(self, request: Request, pk: int) -> Response:
+        """Send a message; answers with the assistant's grounded reply and the session to continue."""
+        assistant = selectors.assistant_get(pk)
+        data = ChatInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        session = data.validated_data.get("session_id")
+        try:
+            reply = chat(
+                assistant=assistant,
+                message=data.validated_data["message"],
+                session_id=str(session) if session else None,
+            )
+        except ValidationError as exc:
+            return _validation_response(exc)
+        return Response(reply.as_dict(), status=status.HTTP_200_OK)
+
+
+class AssistantChatStreamView(APIView):
+    @extend_schema(
+        request=ChatInput,
+        responses={200: OpenApiResponse(description="text/event-stream: `token` events, then `done` with the reply")},
+    )
+    def post(self, request: Request, pk: int) -> Response | StreamingHttpResponse:
+        """Like chat, as server-sent events: `token` {"text"} while generating, then `done` with the reply."""
+        assistant = selectors.assistant_get(pk)
+        data = ChatInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        session = data.validated_data.get("session_id")
+        try:
+            events = chat_stream(
+                assistant=assistant,
+                message=data.validated_data["message"],
+                session_id=str(session) if session else None,
+            )
+            first = next(events)  # validation errors surface here, before the 200 is sent
+        except ValidationError as exc:
+            return _validation_response(exc)
+
+        def stream() -> Iterator[str]:
+            for event in _chain(first, events):
+                if isinstance(event, ChatReply):
+                    yield sse_event("done", event.as_dict())
+                else:
+                    yield sse_event("token", {"text": event})
+
+        return sse_response(stream())
+
+
+def _chain(first: str | ChatReply, rest: Iterator[str | ChatReply]) -> Iterator[str | ChatReply]:
+    yield first
+    yield from rest
+
+
+class TicketAnswerOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    ticket = serializers.IntegerField()
+    draft_reply = serializers.IntegerField(allow_null=True)
+    assistant = serializers.CharField(allow_null=True)
+    text = serializers.CharField()
+    citations = serializers.ListField(child=serializers.DictField())
+    request_type = serializers.CharField()
+    confidence = serializers.FloatField()
+    priority = serializers.CharField()
+    tags = serializers.ListField(child=serializers.CharField())
+    escalate = serializers.BooleanField()
+    reasons = serializers.ListField(child=serializers.CharField())
+    provider = serializers.CharField()
+    fallback_from = serializers.CharField(allow_null=True)
+    latency_ms = serializers.FloatField()
+
+
+class TicketAnswerView(APIView):
+    @extend_schema(request=None, responses={201: TicketAnswerOutput, 400: OpenApiResponse(description="No assistant")})
+    def post(self, request: Request, number: int) -> Response:
+        """Draft a cited reply for the ticket with the default assistant; it is stored as an AI draft."""
+        from assistants.ticket_answers import answer_for_ticket
+        from tickets.selectors import ticket_get
+
+        ticket = ticket_get(number=number)
+        try:
+            stored = answer_for_ticket(ticket=ticket)
+        except ValidationError as exc:
+            return Response({"detail": " ".join(exc.messages)}, status=400)
+        body = {
+            "id": stored.pk,
+            "ticket": ticket.number,
+            "draft_reply": stored.draft_id,
+            "assistant": stored.assistant.name if stored.assistant else None,
+            **stored.result,
+        }
+        return Response(TicketAnswerOutput(body).data, status=status.HTTP_201_CREATED)

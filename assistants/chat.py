@@ -1,0 +1,107 @@
+"""Chat sessions: a message in, a grounded reply out, both kept with a trimmed history."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from assistants.answering import Answer, answer, answer_stream
+from assistants.models import Assistant, Channel, ChatMessage, Conversation
+from assistants.prompting import Turn
+
+MAX_MESSAGE_CHARS = 4000
+
+
+@dataclass(frozen=True)
+class ChatReply:
+    conversation: Conversation
+    message: ChatMessage
+    answer: Answer
+
+    def as_dict(self) -> dict[str, object]:
+        data = self.answer.as_dict()
+        return {
+            "session_id": str(self.conversation.session_id),
+            "reply": data["text"],
+            "citations": data["citations"],
+            "request_type": data["request_type"],
+            "escalate": data["escalate"],
+            "reasons": data["reasons"],
+            "provider": data["provider"],
+            "fallback_from": data["fallback_from"],
+            "latency_ms": data["latency_ms"],
+        }
+
+
+def _clean(message: str) -> str:
+    message = message.strip()
+    if not message:
+        raise ValidationError({"message": "The message is empty."})
+    if len(message) > MAX_MESSAGE_CHARS:
+        raise ValidationError({"message": f"The message is longer than {MAX_MESSAGE_CHARS} characters."})
+    return message
+
+
+def conversation_for(*, assistant: Assistant, session_id: str | None, channel: str = Channel.API) -> Conversation:
+    """The session of this assistant, or a new one; an unknown or foreign session id is an error."""
+    if not session_id:
+        return Conversation.objects.create(assistant=assistant, channel=channel)
+    try:
+        key = uuid.UUID(str(session_id))
+    except ValueError:
+        raise ValidationError({"session_id": "Not a session id."}) from None
+    conversation = Conversation.objects.filter(assistant=assistant, session_id=key).first()
+    if conversation is None:
+        raise ValidationError({"session_id": "No such session for this assistant."})
+    return conversation
+
+
+def history_of(conversation: Conversation, turns: int) -> list[Turn]:
+    if turns <= 0:
+        return []
+    recent = list(conversation.messages.order_by("-created_at", "-pk")[:turns])
+    return [Turn("customer" if m.role == ChatMessage.Role.USER else "agent", m.content) for m in reversed(recent)]
+
+
+@transaction.atomic
+def _record(conversation: Conversation, question: str, result: Answer) -> ChatMessage:
+    ChatMessage.objects.create(conversation=conversation, role=ChatMessage.Role.USER, content=question)
+    reply = ChatMessage.objects.create(
+        conversation=conversation,
+        role=ChatMessage.Role.ASSISTANT,
+        content=result.text,
+        citations=result.as_dict()["citations"],
+        request_type=result.request_type,
+        escalate=result.escalate,
+        reasons=result.reasons,
+        provider=result.provider,
+        latency_ms=result.latency_ms,
+    )
+    conversation.save(update_fields=["updated_at"])
+    return reply
+
+
+def chat(*, assistant: Assistant, message: str, session_id: str | None = None, channel: str = Channel.API) -> ChatReply:
+    """Answer ``message`` in the session ``session_id`` (a new session when None) and keep both turns."""
+    question = _clean(message)
+    conversation = conversation_for(assistant=assistant, session_id=session_id, channel=channel)
+    result = answer(assistant=assistant, question=question, history=history_of(conversation, assistant.history_turns))
+    return ChatReply(conversation, _record(conversation, question, result), result)
+
+
+def chat_stream(
+    *, assistant: Assistant, message: str, session_id: str | None = None, channel: str = Channel.API
+) -> Iterator[str | ChatReply]:
+    """Like ``chat``, yielding text pieces as they are generated, then the ``ChatReply``."""
+    question = _clean(message)
+    conversation = conversation_for(assistant=assistant, session_id=session_id, channel=channel)
+    history = history_of(conversation, assistant.history_turns)
+    for event in answer_stream(assistant=assistant, question=question, history=history):
+        if isinstance(event, Answer):
+            yield ChatReply(conversation, _record(conversation, question, event), event)
+        else:
+            yield event

@@ -1,0 +1,44 @@
+"""What a new assistant starts with: a safe policy and the three standard request types."""
+
+DEFAULT_POLICY = (
+    "You are the support assistant of {company}. Answer the customer's question using only the numbered "
+    "knowledge context. If the context does not contain the answer, say that you will pass the question "
+    "to a colleague. Never promise refunds, discounts or dates that the context does not state."
+)
+
+DEFAULT_REQUEST_TYPES = {
+    "support": (
+        "Help the customer solve the problem step by step.",
+        [
+            "I cannot log in to my account",
+            "How do I reset my password?",
+            "The app crashes when I upload a file",
+            "Where can I download my invoice?",
+            "Two-factor authentication codes are not arriving",
+            "How do I change the email on my account?",
+        ],
+    ),
+    "sales": (
+        "Explain plans and prices from the context; offer to connect the customer with sales for a quote.",
+        [
+            "How much does the business plan cost?",
+            "Do you offer discounts for non-profits?",
+            "I want to buy 50 licenses for my team",
+            "Can we get a demo of the enterprise plan?",
+            "What is the difference between the Pro and Business plans?",
+            "Is there an annual billing option?",
+        ],
+    ),
+    "complaint": (
+        "Acknowledge the problem and apologise briefly; do not argue; say a person will follow up.",
+        [
+            "This is the third time my order arrived broken, I am furious",
+            "Your support never answers, this is unacceptable",
+            "I was charged twice and nobody helps me",
+            "Terrible service, I want to speak to a manager",
+            "The courier was rude and left my parcel in the rain",
+            "I am very disappointed with the quality of your product",
+        ],
+    ),
+}
+DEFAULT_ALWAYS_ESCALATE = ["complaint"]

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.postgres.forms import SimpleArrayField
+
+from assistants.models import Assistant, RequestType
+
+
+def _list_field(help_text: str) -> SimpleArrayField:
+    return SimpleArrayField(forms.CharField(max_length=100), required=False, delimiter=",", help_text=help_text)
+
+
+class AssistantForm(forms.ModelForm):
+    tag_filters = _list_field("Comma-separated; empty: all knowledge.")
+    escalation_keywords = _list_field("Comma-separated words or phrases that always escalate.")
+    always_escalate_types = _list_field("Comma-separated request types, e.g. complaint.")
+
+    class Meta:
+        model = Assistant
+        fields = [
+            "name",
+            "policy",
+            "tone",
+            "language",
+            "provider",
+            "model_name",
+            "temperature",
+            "max_new_tokens",
+            "top_k",
+            "min_similarity",
+            "tag_filters",
+            "history_turns",
+            "escalation_keywords",
+            "escalate_below_similarity",
+            "always_escalate_types",
+        ]
+        widgets = {"policy": forms.Textarea(attrs={"rows": 5})}
+
+
+class AssistantCreateForm(forms.ModelForm):
+    """Only what a new user must decide; everything else starts from safe defaults."""
+
+    class Meta:
+        model = Assistant
+        fields = ["name", "language", "tone"]
+
+
+RequestTypeFormSet: type[forms.BaseInlineFormSet[RequestType, Assistant, forms.ModelForm[RequestType]]] = (
+    forms.inlineformset_factory(
+        Assistant,
+        RequestType,
+        fields=["name", "prompt", "examples"],
+        extra=1,
+        can_delete=True,
+        widgets={"prompt": forms.Textarea(attrs={"rows": 2}), "examples": forms.Textarea(attrs={"rows": 4})},
+    )
+)

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+Role = Literal["system", "user", "assistant"]
+
+
+class ProviderError(RuntimeError):
+    """A provider could not answer (unreachable, timed out, model missing); the message says why."""
+
+
+@dataclass(frozen=True)
+class Message:
+    role: Role
+    content: str
+
+
+@dataclass(frozen=True)
+class ContextChunk:
+    """A retrieved passage, numbered [ref] in the prompt; the extractive provider answers from these."""
+
+    ref: int
+    text: str
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class GenerationParams:
+    max_new_tokens: int = 128
+    temperature: float = 0.0
+    top_p: float = 0.9
+    timeout_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    messages: list[Message]
+    context: list[ContextChunk] = field(default_factory=list)
+    question: str = ""  # the user's question on its own, for providers that do not read the prompt
+    params: GenerationParams = field(default_factory=GenerationParams)
+    model: str = ""  # provider-specific model name; empty means the configured default
+    adapter: str = ""  # path of a LoRA adapter for providers that support one
+
+
+@dataclass(frozen=True)
+class Generation:
+    text: str
+    provider: str
+    model: str
+    tokens: int
+    latency_ms: float
+    first_token_ms: float | None = None
+    fallback_from: str | None = None  # the provider that failed, when this answer is a fallback
+    error: str | None = None  # why that provider failed
+
+    @property
+    def tokens_per_second(self) -> float:
+        return self.tokens / (self.latency_ms / 1000) if self.latency_ms > 0 else 0.0
+
+
+class Provider(Protocol):
+    name: str
+
+    def generate(self, request: GenerationRequest) -> Generation: ...
+
+    def stream(self, request: GenerationRequest) -> Iterator[str]: ...
+
+    def check(self) -> tuple[bool, str | None]:
+        """Whether the provider can answer now, without generating (for /health/deps)."""
+        ...

@@ -1,0 +1,194 @@
+import secrets
+import uuid
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from assistants.llm.registry import PROVIDERS
+
+
+class Tone(models.TextChoices):
+    FRIENDLY = "friendly", "Friendly"
+    FORMAL = "formal", "Formal"
+    CONCISE = "concise", "Concise"
+
+
+DEFAULT_ESCALATION_KEYWORDS = ["lawyer", "lawsuit", "legal action", "chargeback", "data breach", "gdpr request"]
+
+
+class Assistant(models.Model):
+    """An AI assistant of a tenant: its policy, model, retrieval and escalation settings."""
+
+    name = models.CharField(max_length=100, unique=True)
+    policy = models.TextField(
+        help_text="The system prompt: who the assistant is, what it helps with and what it must never do."
+    )
+    tone = models.CharField(max_length=10, choices=Tone.choices, default=Tone.FRIENDLY)
+    language = models.CharField(max_length=10, default="en", help_text="Language of the answers, e.g. en or ru.")
+    provider = models.CharField(
+        max_length=20,
+        blank=True,
+        choices=[(p, p) for p in PROVIDERS],
+        help_text="Empty: the server's default (LLM_PROVIDER).",
+    )
+    model_name = models.CharField(max_length=200, blank=True, help_text="Provider model; empty: the server default.")
+    temperature = models.FloatField(default=0.2, validators=[MinValueValidator(0.0), MaxValueValidator(2.0)])
+    max_new_tokens = models.PositiveIntegerField(
+        default=128, validators=[MinValueValidator(16), MaxValueValidator(1024)]
+    )
+    top_k = models.PositiveSmallIntegerField(
+        default=4, validators=[MinValueValidator(1), MaxValueValidator(20)], help_text="Knowledge chunks per answer."
+    )
+    min_similarity = models.FloatField(
+        default=0.3,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="Chunks less similar to the question than this are not used.",
+    )
+    tag_filters = ArrayField(
+        models.CharField(max_length=50), blank=True, default=list, help_text="Only knowledge with one of these tags."
+    )
+    history_turns = models.PositiveSmallIntegerField(
+        default=6, validators=[MaxValueValidator(50)], help_text="Earlier messages kept in a conversation's prompt."
+    )
+    escalation_keywords = ArrayField(
+        models.CharField(max_length=100), blank=True, default=list, help_text="Any of these in a message escalates."
+    )
+    escalate_below_similarity = models.FloatField(
+        default=0.35,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="Escalate when the best knowledge match is weaker than this.",
+    )
+    always_escalate_types = ArrayField(
+        models.CharField(max_length=50),
+        blank=True,
+        default=list,
+        help_text="Request types that always go to a person, e.g. complaint.",
+    )
+    # The LoRA issue points this at a trained adapter; None means the base model.
+    adapter = models.CharField(max_length=300, null=True, blank=True)
+    is_default = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=models.Q(is_default=True), name="assistant_single_default"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RequestType(models.Model):
+    """A kind of request (support, sales, complaint…) with its own instructions and labelled examples."""
+
+    assistant = models.ForeignKey(Assistant, on_delete=models.CASCADE, related_name="request_types")
+    name = models.SlugField(max_length=50)
+    prompt = models.TextField(blank=True, help_text="Extra instructions for answers to this kind of request.")
+    examples = models.TextField(
+        blank=True, help_text="Typical messages of this kind, one per line: the classifier learns from them."
+    )
+
+    class Meta:
+        ordering = ["assistant", "name"]
+        constraints = [models.UniqueConstraint(fields=["assistant", "name"], name="request_type_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def example_lines(self) -> list[str]:
+        return [line.strip() for line in self.examples.splitlines() if line.strip()]
+
+
+class Channel(models.TextChoices):
+    API = "api", "API"
+    WIDGET = "widget", "Website widget"
+    PLAYGROUND = "playground", "Playground"
+
+
+class Conversation(models.Model):
+    """A chat session with an assistant; the API calls its ``session_id``."""
+
+    assistant = models.ForeignKey(Assistant, on_delete=models.CASCADE, related_name="conversations")
+    session_id = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    channel = models.CharField(max_length=12, choices=Channel.choices, default=Channel.API)
+    ticket_number = models.PositiveIntegerField(null=True, blank=True, help_text="Ticket opened when it escalated.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+
+    def __str__(self) -> str:
+        return f"{self.assistant} · {self.session_id}"
+
+
+class ChatMessage(models.Model):
+    class Role(models.TextChoices):
+        USER = "user", "User"
+        ASSISTANT = "assistant", "Assistant"
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    content = models.TextField()
+    citations = models.JSONField(default=list, blank=True)
+    request_type = models.CharField(max_length=50, blank=True)
+    escalate = models.BooleanField(default=False)
+    reasons = models.JSONField(default=list, blank=True)
+    provider = models.CharField(max_length=20, blank=True)
+    latency_ms = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.role}: {self.content[:40]}"
+
+
+class TicketAnswer(models.Model):
+    """An AI draft for a ticket: the stored answer result, the agent's thumbs, and the draft reply."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="ai_answers")
+    assistant = models.ForeignKey(Assistant, null=True, on_delete=models.SET_NULL, related_name="ticket_answers")
+    draft = models.OneToOneField("tickets.Reply", null=True, on_delete=models.SET_NULL, related_name="ai_answer")
+    result = models.JSONField(help_text="text, citations, request type, confidence, priority, tags, escalation")
+    feedback = models.SmallIntegerField(null=True, blank=True, choices=[(1, "Helpful"), (-1, "Not helpful")])
+    feedback_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"AI draft for #{self.ticket_id}"
+
+
+def _widget_key() -> str:
+    return "wk_" + secrets.token_urlsafe(18)
+
+
+class WidgetKey(models.Model):
+    """A public key for the website chat widget: one assistant, a list of sites allowed to use it."""
+
+    assistant = models.ForeignKey(Assistant, on_delete=models.CASCADE, related_name="widget_keys")
+    key = models.CharField(max_length=40, unique=True, default=_widget_key, editable=False)
+    allowed_origins = ArrayField(
+        models.CharField(max_length=200), help_text="Sites that may embed the widget, e.g. https://www.acme.com"
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.key[:10]}… for {self.assistant}"

@@ -1,0 +1,103 @@
+"""The AI panel on the ticket page: suggest a reply (streamed), apply its suggestions, rate it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from assistants.models import TicketAnswer
+from assistants.selectors import assistant_default
+from assistants.sse import sse_event, sse_response
+from assistants.ticket_answers import (
+    answer_apply,
+    answer_feedback,
+    answer_for_ticket_stream,
+    latest_answer,
+)
+from helpdesk.http import AuthenticatedHttpRequest
+from tickets.selectors import ticket_get
+
+TEMPLATE = "assistants/ai_panel.html"
+SIGNING_SALT = "assistants.ticket-panel"
+
+
+def _panel(request: AuthenticatedHttpRequest, ticket, **extra: object) -> HttpResponse:  # type: ignore[no-untyped-def]
+    context = {"ticket": ticket, "ai": latest_answer(ticket), "has_assistant": assistant_default() is not None}
+    return render(request, f"{TEMPLATE}#panel", context | extra)
+
+
+@login_required
+@permission_required("tickets.view_ticket", raise_exception=True)
+@require_GET
+def panel(request: AuthenticatedHttpRequest, number: int) -> HttpResponse:
+    return _panel(request, ticket_get(number=number))
+
+
+@login_required
+@permission_required("tickets.change_ticket", raise_exception=True)
+@require_POST
+def suggest(request: AuthenticatedHttpRequest, number: int) -> HttpResponse:
+    ticket = ticket_get(number=number)
+    token = signing.dumps({"n": ticket.number, "u": request.user.pk}, salt=SIGNING_SALT)
+    stream_url = reverse("assistants:ticket-stream", kwargs={"number": ticket.number}) + f"?t={token}"
+    return render(request, f"{TEMPLATE}#streaming", {"ticket": ticket, "stream_url": stream_url})
+
+
+@login_required
+@permission_required("tickets.change_ticket", raise_exception=True)
+@require_GET
+def stream(request: AuthenticatedHttpRequest, number: int) -> StreamingHttpResponse:
+    ticket = ticket_get(number=number)
+
+    def events() -> Iterator[str]:
+        try:
+            asked = signing.loads(request.GET.get("t", ""), salt=SIGNING_SALT, max_age=300)
+            if asked != {"n": ticket.number, "u": request.user.pk}:
+                raise signing.BadSignature("token of another ticket or user")
+            for event in answer_for_ticket_stream(ticket=ticket):
+                if isinstance(event, TicketAnswer):
+                    context = {"ticket": ticket, "ai": event, "has_assistant": True}
+                    yield sse_event("done", {"html": render_to_string(f"{TEMPLATE}#panel", context, request)})
+                else:
+                    yield sse_event("token", {"text": event})
+        except signing.BadSignature:
+            yield sse_event("failure", {"detail": "This suggestion expired; ask again."})
+        except ValidationError as exc:
+            yield sse_event("failure", {"detail": " ".join(exc.messages)})
+
+    return sse_response(events())
+
+
+def _ticket_answer(number: int, answer_id: int) -> TicketAnswer:
+    return get_object_or_404(TicketAnswer.objects.select_related("ticket"), pk=answer_id, ticket__number=number)
+
+
+@login_required
+@permission_required("tickets.change_ticket", raise_exception=True)
+@require_POST
+def feedback(request: AuthenticatedHttpRequest, number: int, answer_id: int) -> HttpResponse:
+    ticket_answer = _ticket_answer(number, answer_id)
+    answer_feedback(ticket_answer=ticket_answer, helpful=request.POST.get("helpful") == "1", by=request.user)
+    return _panel(request, ticket_answer.ticket)
+
+
+@login_required
+@permission_required("tickets.change_ticket", raise_exception=True)
+@require_POST
+def apply(request: AuthenticatedHttpRequest, number: int, answer_id: int, field: str) -> HttpResponse:
+    ticket_answer = _ticket_answer(number, answer_id)
+    try:
+        answer_apply(ticket_answer=ticket_answer, field=field, by=request.user)
+    except ValidationError as exc:
+        return _panel(request, ticket_answer.ticket, error=" ".join(exc.messages))
+    response = HttpResponse(status=204)
+    response["HX-Refresh"] = "true"  # header, thread and audit trail all changed
+    return response

@@ -1,0 +1,103 @@
+"""The playground: chat with an assistant and see what it retrieved and the prompt it was given."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from assistants import selectors
+from assistants.chat import ChatReply, chat, chat_stream
+from assistants.models import Channel, Conversation
+from assistants.sse import sse_event, sse_response
+from helpdesk.http import AuthenticatedHttpRequest
+
+SIGNING_SALT = "assistants.playground"
+QUESTION_MAX_AGE = 300  # seconds between asking and opening the stream
+
+
+def _session_key(pk: int) -> str:
+    return f"playground-{pk}"
+
+
+def _conversation(request: AuthenticatedHttpRequest, pk: int) -> Conversation | None:
+    session_id = request.session.get(_session_key(pk))
+    return Conversation.objects.filter(assistant_id=pk, session_id=session_id).first() if session_id else None
+
+
+@login_required
+@permission_required("assistants.view_assistant", raise_exception=True)
+@require_GET
+def playground(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    assistant = selectors.assistant_get(pk)
+    if request.GET.get("new"):
+        request.session.pop(_session_key(pk), None)
+        return redirect("assistants:playground", pk=pk)
+    conversation = _conversation(request, pk)
+    turns = list(conversation.messages.all()) if conversation else []
+    return render(request, "assistants/playground.html", {"assistant": assistant, "turns": turns})
+
+
+@login_required
+@permission_required("assistants.view_assistant", raise_exception=True)
+@require_POST
+def playground_ask(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    assistant = selectors.assistant_get(pk)
+    question = request.POST.get("message", "").strip()
+    if not question:
+        return render(request, "assistants/playground.html#turn_error", {"error": "Type a question first."}, status=422)
+    conversation = _conversation(request, pk)
+    session_id = str(conversation.session_id) if conversation else None
+    if not request.htmx:  # without JavaScript: answer in one go and show the page again
+        try:
+            reply = chat(assistant=assistant, message=question, session_id=session_id, channel=Channel.PLAYGROUND)
+        except ValidationError as exc:
+            context = {"error": " ".join(exc.messages)}
+            return render(request, "assistants/playground.html#turn_error", context, status=422)
+        request.session[_session_key(pk)] = str(reply.conversation.session_id)
+        return redirect("assistants:playground", pk=pk)
+    token = signing.dumps({"q": question, "s": session_id}, salt=SIGNING_SALT)
+    stream_url = reverse("assistants:playground-stream", kwargs={"pk": pk}) + f"?t={token}"
+    return render(request, "assistants/playground.html#turn", {"question": question, "stream_url": stream_url})
+
+
+@login_required
+@permission_required("assistants.view_assistant", raise_exception=True)
+@require_GET
+def playground_stream(request: AuthenticatedHttpRequest, pk: int) -> StreamingHttpResponse:
+    assistant = selectors.assistant_get(pk)
+
+    def events() -> Iterator[str]:
+        try:
+            asked = signing.loads(request.GET.get("t", ""), salt=SIGNING_SALT, max_age=QUESTION_MAX_AGE)
+            for event in chat_stream(
+                assistant=assistant, message=asked["q"], session_id=asked["s"], channel=Channel.PLAYGROUND
+            ):
+                if isinstance(event, ChatReply):
+                    request.session[_session_key(pk)] = str(event.conversation.session_id)
+                    request.session.save()  # the response is already streaming: save explicitly
+                    context = {"assistant": assistant, "message": event.message, "answer": event.answer}
+                    yield sse_event(
+                        "done",
+                        {
+                            "html": render_to_string("assistants/playground.html#answer", context, request),
+                            "targets": {
+                                "inspector": render_to_string("assistants/playground.html#inspector", context, request)
+                            },
+                        },
+                    )
+                else:
+                    yield sse_event("token", {"text": event})
+        except signing.BadSignature:
+            yield sse_event("failure", {"detail": "This question expired; ask it again."})
+        except ValidationError as exc:
+            yield sse_event("failure", {"detail": " ".join(exc.messages)})
+
+    return sse_response(events())

@@ -1,0 +1,60 @@
+/* Helpdesk chat widget: {{ title }}. Embed with one tag:
+   <script src="{{ base }}/assistants/widget.js?key={{ key }}" async></script> */
+(function () {
+  var config = {{ config_json|safe }};
+  if (window.__helpdeskWidget) return;
+  window.__helpdeskWidget = true;
+  var storageKey = "helpdesk-widget-session:" + config.key;
+  var css = ".hdw-button{position:fixed;right:20px;bottom:20px;z-index:2147483000;border:0;border-radius:24px;padding:12px 18px;background:#1f6feb;color:#fff;font:600 15px system-ui,sans-serif;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.2)}" +
+    ".hdw-panel{position:fixed;right:20px;bottom:76px;z-index:2147483000;width:min(360px,calc(100vw - 40px));height:min(480px,calc(100vh - 120px));display:none;flex-direction:column;background:#fff;color:#1b1f24;border-radius:12px;box-shadow:0 8px 30px rgba(0,0,0,.25);font:14px/1.4 system-ui,sans-serif;overflow:hidden}" +
+    ".hdw-panel.open{display:flex}.hdw-head{padding:10px 14px;background:#1f6feb;color:#fff;font-weight:600}" +
+    ".hdw-log{flex:1;overflow:auto;padding:10px 14px;display:flex;flex-direction:column;gap:8px}" +
+    ".hdw-msg{padding:8px 10px;border-radius:10px;max-width:85%;white-space:pre-wrap}.hdw-user{align-self:flex-end;background:#1f6feb;color:#fff}.hdw-bot{align-self:flex-start;background:#f0f2f5}" +
+    ".hdw-src{font-size:12px;color:#57606a}.hdw-form{display:flex;border-top:1px solid #d0d7de}.hdw-form input{flex:1;border:0;padding:10px;font:inherit}.hdw-form button{border:0;background:none;color:#1f6feb;font-weight:600;padding:0 14px;cursor:pointer}";
+  var style = document.createElement("style"); style.textContent = css; document.head.appendChild(style);
+  var button = document.createElement("button"); button.className = "hdw-button"; button.type = "button"; button.textContent = "Chat with us";
+  var panel = document.createElement("div"); panel.className = "hdw-panel"; panel.setAttribute("role", "dialog"); panel.setAttribute("aria-label", config.title);
+  panel.innerHTML = '<div class="hdw-head"></div><div class="hdw-log" aria-live="polite"></div><form class="hdw-form"><input name="message" autocomplete="off" maxlength="4000" placeholder="Ask a question…" aria-label="Message"><button type="submit">Send</button></form>';
+  panel.querySelector(".hdw-head").textContent = config.title;
+  document.body.appendChild(panel); document.body.appendChild(button);
+  var log = panel.querySelector(".hdw-log"), form = panel.querySelector("form"), input = form.querySelector("input");
+  button.addEventListener("click", function () { panel.classList.toggle("open"); if (panel.classList.contains("open")) input.focus(); });
+
+  function add(text, who) {
+    var el = document.createElement("div"); el.className = "hdw-msg hdw-" + who; el.textContent = text; log.appendChild(el); log.scrollTop = log.scrollHeight; return el;
+  }
+  function post(path, body) {
+    body.key = config.key;
+    return fetch(config.base + path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })
+      .then(function (r) { return r.json().then(function (data) { if (!r.ok) throw new Error(data.detail || "Something went wrong."); return data; }); });
+  }
+  function offerHandover() {
+    var box = document.createElement("form"); box.className = "hdw-form";
+    box.innerHTML = '<input type="email" required placeholder="Your email for a reply from our team" aria-label="Email"><button type="submit">Send</button>';
+    log.appendChild(box);
+    box.addEventListener("submit", function (event) {
+      event.preventDefault();
+      post("/assistants/widget/escalate", { session_id: sessionStorage.getItem(storageKey), email: box.querySelector("input").value })
+        .then(function (data) { box.remove(); add("Thanks! A person will follow up on " + data.ticket + " by email.", "bot"); })
+        .catch(function (error) { add(error.message, "bot"); });
+    });
+  }
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value.trim(); if (!text) return;
+    input.value = ""; add(text, "user");
+    var pending = add("…", "bot");
+    post("/assistants/widget/chat", { message: text, session_id: sessionStorage.getItem(storageKey) })
+      .then(function (data) {
+        sessionStorage.setItem(storageKey, data.session_id);
+        pending.textContent = data.reply;
+        if (data.citations && data.citations.length) {
+          var src = document.createElement("div"); src.className = "hdw-src";
+          src.textContent = "Sources: " + data.citations.map(function (c) { return c.document; }).join(", ");
+          pending.appendChild(src);
+        }
+        if (data.escalate) offerHandover();
+      })
+      .catch(function (error) { pending.textContent = error.message; });
+  });
+})();

@@ -1,0 +1,124 @@
+import json
+
+import pytest
+from django.test import Client
+from django_tenants.utils import tenant_context
+
+from assistants.models import Conversation
+from assistants.services import widget_key_create
+from conftest import ACME_HOST, GLOBEX_HOST
+from tickets.models import Ticket
+
+SITE = "https://www.acme.example"
+
+
+@pytest.fixture
+def widget_key(acme, support_bot):
+    with tenant_context(acme):
+        return widget_key_create(assistant=support_bot, allowed_origins=[SITE + "/", "http://shop.acme.example"])
+
+
+def call(path, payload, origin=SITE, host=ACME_HOST):
+    headers = {"Origin": origin} if origin else {}
+    return Client(HTTP_HOST=host).post(
+        f"/assistants/widget/{path}", json.dumps(payload), content_type="application/json", headers=headers
+    )
+
+
+def test_script_is_served_for_a_valid_key_only(db, widget_key):
+    response = Client(HTTP_HOST=ACME_HOST).get(f"/assistants/widget.js?key={widget_key.key}")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/javascript")
+    body = response.content.decode()
+    assert widget_key.key in body and "http://acme.localhost/assistants/widget/chat" not in body
+    assert '"base": "http://acme.localhost"' in body
+    assert Client(HTTP_HOST=ACME_HOST).get("/assistants/widget.js?key=wk_nope").status_code == 404
+
+
+def test_allowed_site_chats_and_gets_cors_headers(db, help_center, widget_key):
+    response = call("chat", {"key": widget_key.key, "message": "How long does shipping take?"})
+    body = response.json()
+    assert response.status_code == 200, body
+    assert response["Access-Control-Allow-Origin"] == SITE
+    assert "business days" in body["reply"] and body["citations"]
+    follow_up = call("chat", {"key": widget_key.key, "message": "And refunds?", "session_id": body["session_id"]})
+    assert follow_up.json()["session_id"] == body["session_id"]
+
+
+@pytest.mark.parametrize("origin", ["https://evil.example", "", "not a url"])
+def test_other_sites_are_refused(db, widget_key, origin):
+    response = call("chat", {"key": widget_key.key, "message": "hi"}, origin=origin)
+    assert response.status_code == 403
+    assert "not allowed" in response.json()["detail"]
+
+
+def test_preflight_is_answered(db):
+    response = Client(HTTP_HOST=ACME_HOST).options("/assistants/widget/chat", headers={"Origin": SITE})
+    assert response.status_code == 204 and response["Access-Control-Allow-Methods"] == "POST, OPTIONS"
+
+
+def test_unknown_or_disabled_key_is_404(acme, widget_key):
+    assert call("chat", {"key": "wk_unknown", "message": "hi"}).status_code == 404
+    with tenant_context(acme):
+        widget_key.is_active = False
+        widget_key.save()
+    assert call("chat", {"key": widget_key.key, "message": "hi"}).status_code == 404
+
+
+def test_key_of_another_tenant_is_404(db, widget_key):
+    assert call("chat", {"key": widget_key.key, "message": "hi"}, host=GLOBEX_HOST).status_code == 404
+
+
+def test_rate_limit_per_key_and_visitor(db, settings, help_center, widget_key):
+    from django.core.cache import cache
+
+    cache.delete_pattern("*widget-rate*")  # type: ignore[attr-defined]
+    settings.WIDGET_RATE_LIMIT = (2, 60)
+    statuses = [call("chat", {"key": widget_key.key, "message": "hi"}).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    cache.delete_pattern("*widget-rate*")  # type: ignore[attr-defined]
+
+
+def test_bad_input_is_explained(db, widget_key):
+    assert call("chat", {"key": widget_key.key, "message": ""}).json()["detail"] == "The message is empty."
+    response = Client(HTTP_HOST=ACME_HOST).post(
+        "/assistants/widget/chat", "not json", content_type="application/json", headers={"Origin": SITE}
+    )
+    assert response.status_code == 400
+
+
+def test_escalated_chat_becomes_one_ticket(acme, help_center, widget_key):
+    chat = call("chat", {"key": widget_key.key, "message": "I am furious, my order arrived broken!"}).json()
+    assert chat["escalate"] is True
+    handover = {"key": widget_key.key, "session_id": chat["session_id"], "email": "Visitor@Example.com"}
+    first = call("escalate", handover).json()
+    again = call("escalate", handover).json()
+    assert first == again and first["ticket"].startswith("#")
+    with tenant_context(acme):
+        from tickets.links import ticket_from_token
+
+        ticket = Ticket.objects.get(number=int(first["ticket"].lstrip("#")))
+        token = first["status_path"].rstrip("/").rsplit("/", 1)[1]
+        assert ticket_from_token(token) == ticket  # the visitor's status link opens this ticket
+        assert ticket.channel == "chat" and ticket.requester.email == "visitor@example.com"
+        assert "I am furious" in ticket.description and "Support bot:" in ticket.description
+        assert Conversation.objects.get(session_id=chat["session_id"]).ticket_number == ticket.number
+
+
+def test_escalation_needs_an_email_and_a_conversation(db, widget_key):
+    assert (
+        "valid email" in call("escalate", {"key": widget_key.key, "session_id": "x", "email": "nope"}).json()["detail"]
+    )
+    response = call("escalate", {"key": widget_key.key, "session_id": "x", "email": "a@b.example"})
+    assert response.status_code == 400 and "send a message first" in response.json()["detail"]
+
+
+def test_manager_creates_a_widget_key_and_sees_the_embed_code(acme, manager_client, support_bot):
+    response = manager_client.post(
+        f"/assistants/{support_bot.pk}/widget-keys/", {"allowed_origins": "https://www.acme.example"}, follow=True
+    )
+    html = response.content.decode()
+    assert "Widget key created" in html
+    assert "/assistants/widget.js?key=wk_" in html
+    bad = manager_client.post(f"/assistants/{support_bot.pk}/widget-keys/", {"allowed_origins": "ftp://x"}, follow=True)
+    assert "is not an origin" in bad.content.decode()

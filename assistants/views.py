@@ -1,0 +1,81 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from assistants import selectors, services
+from assistants.forms import AssistantCreateForm, AssistantForm, RequestTypeFormSet
+from helpdesk.http import AuthenticatedHttpRequest
+
+
+@login_required
+@permission_required("assistants.view_assistant", raise_exception=True)
+def assistant_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    return render(request, "assistants/assistant_list.html", {"assistants": selectors.assistant_list()})
+
+
+@login_required
+@permission_required("assistants.add_assistant", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def assistant_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = AssistantCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        assistant = services.assistant_create(company=request.tenant.name, **form.cleaned_data)
+        messages.success(request, f"{assistant.name} is ready with a safe default policy. Test it below.")
+        return redirect("assistants:detail", pk=assistant.pk)
+    return render(request, "assistants/assistant_create.html", {"form": form})
+
+
+@login_required
+@permission_required("assistants.view_assistant", raise_exception=True)
+def assistant_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    return render(request, "assistants/assistant_detail.html", {"assistant": selectors.assistant_get(pk)})
+
+
+@login_required
+@permission_required("assistants.change_assistant", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def assistant_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    assistant = selectors.assistant_get(pk)
+    form = AssistantForm(request.POST or None, instance=assistant)
+    request_types = RequestTypeFormSet(request.POST or None, instance=assistant, prefix="types")
+    if request.method == "POST" and form.is_valid() and request_types.is_valid():
+        with transaction.atomic():  # ModelForm saves are the service here: fields and their request types
+            form.save()
+            request_types.save()
+        messages.success(request, "Saved.")
+        return redirect("assistants:detail", pk=assistant.pk)
+    return render(
+        request,
+        "assistants/assistant_edit.html",
+        {"assistant": assistant, "form": form, "request_types": request_types},
+    )
+
+
+@login_required
+@permission_required("assistants.change_assistant", raise_exception=True)
+@require_POST
+def assistant_make_default(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    assistant = selectors.assistant_get(pk)
+    services.assistant_set_default(assistant=assistant)
+    messages.success(request, f"{assistant.name} now answers tickets and chats by default.")
+    return redirect(reverse("assistants:list"))
+
+
+@login_required
+@permission_required("assistants.change_assistant", raise_exception=True)
+@require_POST
+def widget_key_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    assistant = selectors.assistant_get(pk)
+    origins = [o for o in request.POST.get("allowed_origins", "").replace(",", "\n").splitlines() if o.strip()]
+    try:
+        services.widget_key_create(assistant=assistant, allowed_origins=origins)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Widget key created: paste its script tag into your site.")
+    return redirect("assistants:detail", pk=assistant.pk)

@@ -1,0 +1,135 @@
+"""The website widget: one <script> tag opens a chat box that talks to an assistant.
+
+It authenticates with a public widget key bound to one assistant and a list of
+allowed origins, is rate-limited per key and visitor address, and turns an
+escalated chat into a ticket once the visitor leaves an email address.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+
+from assistants.chat import chat
+from assistants.models import Channel, WidgetKey
+from assistants.services import chat_escalate_to_ticket, normalise_origin
+
+
+class WidgetDenied(Exception):
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.detail = status, detail
+
+
+def _key(value: str) -> WidgetKey:
+    key = WidgetKey.objects.select_related("assistant").filter(key=value, is_active=True).first()
+    if key is None:
+        raise WidgetDenied(404, "Unknown or disabled widget key.")
+    return key
+
+
+def _check_origin(request: HttpRequest, key: WidgetKey) -> str:
+    origin = request.headers.get("Origin", "")
+    try:
+        allowed = origin and normalise_origin(origin) in key.allowed_origins
+    except ValidationError:
+        allowed = False
+    if not allowed:
+        raise WidgetDenied(403, "This site is not allowed to use this widget key.")
+    return origin
+
+
+def _rate_limit(request: HttpRequest, key: WidgetKey) -> None:
+    count, window = settings.WIDGET_RATE_LIMIT
+    bucket = f"widget-rate:{key.pk}:{request.META.get('REMOTE_ADDR', '')}"
+    cache.add(bucket, 0, timeout=window)
+    if cache.incr(bucket) > count:
+        raise WidgetDenied(429, "Too many messages; wait a minute and try again.")
+
+
+def _cors(response: HttpResponse, origin: str) -> HttpResponse:
+    response["Access-Control-Allow-Origin"] = origin
+    response["Access-Control-Allow-Methods"] = "POST, OPTIONS"
+    response["Access-Control-Allow-Headers"] = "Content-Type"
+    response["Vary"] = "Origin"
+    return response
+
+
+def _payload(request: HttpRequest) -> dict[str, Any]:
+    try:
+        data = json.loads(request.body or b"{}")
+    except ValueError:
+        raise WidgetDenied(400, "The body must be JSON.") from None
+    if not isinstance(data, dict):
+        raise WidgetDenied(400, "The body must be a JSON object.")
+    return data
+
+
+def _endpoint(handler):  # type: ignore[no-untyped-def]
+    """CORS preflight, key, origin and rate checks around a widget endpoint; errors as JSON."""
+
+    @csrf_exempt  # cross-site by design: the key and the origin list are the protection
+    @require_http_methods(["POST", "OPTIONS"])
+    def view(request: HttpRequest) -> HttpResponse:
+        origin = request.headers.get("Origin", "")
+        try:
+            if request.method == "OPTIONS":
+                return _cors(HttpResponse(status=204), origin) if origin else HttpResponse(status=204)
+            data = _payload(request)
+            key = _key(str(data.get("key", "")))
+            origin = _check_origin(request, key)
+            _rate_limit(request, key)
+            return _cors(JsonResponse(handler(key, data)), origin)
+        except WidgetDenied as denied:
+            response = JsonResponse({"detail": denied.detail}, status=denied.status)
+            return _cors(response, origin) if origin else response
+        except ValidationError as exc:
+            return _cors(JsonResponse({"detail": " ".join(exc.messages)}, status=400), origin)
+
+    return view
+
+
+@_endpoint
+def widget_chat(key: WidgetKey, data: dict[str, Any]) -> dict[str, object]:
+    reply = chat(
+        assistant=key.assistant,
+        message=str(data.get("message", "")),
+        session_id=data.get("session_id") or None,
+        channel=Channel.WIDGET,
+    )
+    return reply.as_dict()
+
+
+@_endpoint
+def widget_escalate(key: WidgetKey, data: dict[str, Any]) -> dict[str, object]:
+    return chat_escalate_to_ticket(
+        assistant=key.assistant,
+        session_id=str(data.get("session_id", "")),
+        email=str(data.get("email", "")),
+        name=str(data.get("name", "")),
+    )
+
+
+@require_GET
+def widget_script(request: HttpRequest) -> HttpResponse:
+    """The embeddable script; its own URL tells it which server and key to talk to."""
+    try:
+        key = _key(request.GET.get("key", ""))
+    except WidgetDenied as denied:
+        return HttpResponse(f"/* {denied.detail} */", status=404, content_type="text/javascript")
+    base = request.build_absolute_uri("/").rstrip("/")
+    config = {"key": key.key, "title": key.assistant.name, "base": base}
+    # json_script-style escaping: the config cannot close the script or inject markup.
+    config_json = json.dumps(config).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    context = {"config_json": config_json, "title": key.assistant.name, "base": base, "key": key.key}
+    response = render(request, "assistants/widget.js", context, content_type="text/javascript")
+    response["Cache-Control"] = "public, max-age=300"
+    return response
