@@ -55,16 +55,9 @@ class AssistantChatView(APIView):
     @extend_schema(request=ChatInput, responses={200: ChatOutput, 400: OpenApiResponse(description="Bad input")})
     def post(self, request: Request, pk: int) -> Response:
         """Send a message; answers with the assistant's grounded reply and the session to continue."""
-        assistant = selectors.assistant_get(pk)
-        data = ChatInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        session = data.validated_data.get("session_id")
+        assistant, arguments = _parse(request, pk)
         try:
-            reply = chat(
-                assistant=assistant,
-                message=data.validated_data["message"],
-                session_id=str(session) if session else None,
-            )
+            reply = chat(assistant=assistant, **arguments)
         except ValidationError as exc:
             return _validation_response(exc)
         return Response(reply.as_dict(), status=status.HTTP_200_OK)
@@ -77,16 +70,9 @@ class AssistantChatStreamView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response | StreamingHttpResponse:
         """Like chat, as server-sent events: `token` {"text"} while generating, then `done` with the reply."""
-        assistant = selectors.assistant_get(pk)
-        data = ChatInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        session = data.validated_data.get("session_id")
+        assistant, arguments = _parse(request, pk)
         try:
-            events = chat_stream(
-                assistant=assistant,
-                message=data.validated_data["message"],
-                session_id=str(session) if session else None,
-            )
+            events = chat_stream(assistant=assistant, **arguments)
             first = next(events)  # validation errors surface here, before the 200 is sent
         except ValidationError as exc:
             return _validation_response(exc)

@@ -100,7 +100,7 @@ def answer_apply(*, ticket_answer: TicketAnswer, field: str, by: User) -> None:
 
 
 def latest_answer(ticket: Ticket) -> TicketAnswer | None:
-    return ticket.ai_answers.select_related("assistant").first()
+    return TicketAnswer.objects.filter(ticket=ticket).select_related("assistant").first()
 
 
 def draft_final_pairs() -> Iterator[tuple[TicketAnswer, Reply]]:
