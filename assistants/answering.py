@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from assistants.classification import Classification, classify
 from assistants.escalation import decide
@@ -20,6 +20,7 @@ from assistants.llm import (
     GenerationRequest,
     Message,
     generate_with_fallback,
+    get_provider,
     stream_with_fallback,
 )
 from assistants.llm.extractive import NO_CONTEXT, content_terms
@@ -178,7 +179,34 @@ def attribute_citations(text: str, context: Sequence[ContextChunk]) -> str:
     return " ".join(out)
 
 
+_PROMPT_MARKERS = ("<context>", "</context>", "<question>", "<conversation>", "Rules: answer only")
+
+
+def echoes_prompt(text: str, messages: Sequence[Message]) -> bool:
+    """Whether a (small) model repeated its instructions or the prompt's markup instead of answering."""
+    if any(marker in text for marker in _PROMPT_MARKERS):
+        return True
+    system_words = messages[0].content.split() if messages else []
+    windows = {" ".join(system_words[i : i + 8]) for i in range(max(len(system_words) - 7, 0))}
+    normalised = " ".join(text.split())
+    return any(window in normalised for window in windows)
+
+
+def _guard_echo(prepared: Prepared, generation: Generation) -> Generation:
+    if generation.provider == "extractive" or not echoes_prompt(generation.text, prepared.request.messages):
+        return generation
+    extractive = get_provider("extractive").generate(prepared.request)
+    return replace(
+        extractive,
+        latency_ms=generation.latency_ms,
+        first_token_ms=generation.first_token_ms,
+        fallback_from=generation.provider,
+        error="the model repeated its instructions instead of answering",
+    )
+
+
 def finish(prepared: Prepared, generation: Generation) -> Answer:
+    generation = _guard_echo(prepared, generation)
     assistant, hits = prepared.assistant, prepared.hits
     refs = list(range(1, len(hits) + 1))
     text = strip_invalid_citations(generation.text, refs)

@@ -91,3 +91,22 @@ def test_uncited_sentences_are_attributed_by_word_overlap():
     ]
     text = attribute_citations("Open Settings, then Security, and click Reset password. Have a nice day!", context)
     assert text == "Open Settings, then Security, and click Reset password. [2] Have a nice day!"
+
+
+def test_an_answer_that_repeats_the_prompt_is_replaced_by_the_extractive_one(acme, help_center, support_bot):
+    from django_tenants.utils import tenant_context
+
+    from assistants.answering import echoes_prompt, finish, prepare
+    from assistants.llm import Generation
+
+    with tenant_context(acme):
+        prepared = prepare(assistant=support_bot, question="How do I reset my password?")
+        system = prepared.request.messages[0].content
+        echo = Generation(text=system[:200], provider="llamacpp", model="m", tokens=40, latency_ms=900.0)
+        answer = finish(prepared, echo)
+        fine = finish(prepared, Generation("Open Settings > Security. [1]", "llamacpp", "m", 8, 500.0))
+    assert echoes_prompt("<context>\n<script>", []) is True
+    assert (answer.provider, answer.fallback_from) == ("extractive", "llamacpp")
+    assert answer.error == "the model repeated its instructions instead of answering"
+    assert "Reset password" in answer.text and answer.citations
+    assert (fine.provider, fine.fallback_from) == ("llamacpp", None)
