@@ -143,3 +143,20 @@ def test_end_to_end_answer_with_the_default_model(acme, api, help_center, settin
     assert body["reply"]
     for citation in body["citations"]:  # whatever it cites resolves to a retrieved chunk of this tenant
         assert citation["document"] in {"Reset your password", "Refund policy", "Shipping times"}
+
+
+def test_a_session_of_one_tenant_is_unknown_in_another(api, help_center, support_bot, globex):
+    from assistants.services import assistant_create
+
+    session = post(api, f"/api/v1/assistants/{support_bot.pk}/chat", {"message": "How long is shipping?"}).json()
+    with tenant_context(globex):
+        other_bot = assistant_create(name="Globex bot", provider="extractive")
+        key = api_key_issue(name="crm").raw_key
+    client = Client(HTTP_HOST=GLOBEX_HOST, headers={"Authorization": f"Api-Key {key}"})
+    response = post(
+        client, f"/api/v1/assistants/{other_bot.pk}/chat", {"message": "hi", "session_id": session["session_id"]}
+    )
+    assert response.status_code == 400
+    assert "No such session" in response.json()["session_id"][0]
+    with tenant_context(globex):
+        assert not Conversation.objects.exists()
