@@ -44,6 +44,11 @@ def _document_for(request: AuthenticatedHttpRequest, pk: int, permission: str) -
 @permission_required(VIEW, raise_exception=True)
 @require_GET
 def index(request: AuthenticatedHttpRequest) -> HttpResponse:
+    return _index(request)
+
+
+def _index(request: AuthenticatedHttpRequest, *, status_code: int = 200, **forms: object) -> HttpResponse:
+    """The knowledge page; a rejected form comes back bound, so what was typed is not lost."""
     status = request.GET.get("status", "")
     query = request.GET.get("q", "").strip()
     documents = selectors.document_list(status=status if status in Document.Status.values else "", query=query)
@@ -57,9 +62,10 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
         "upload_form": UploadForm(),
         "url_form": UrlForm(),
         "text_form": TextForm(),
+        **forms,
     }
-    template = "knowledge/index.html#rows" if request.htmx else "knowledge/index.html"
-    return render(request, template, context)
+    template = "knowledge/index.html#rows" if request.htmx and not forms else "knowledge/index.html"
+    return render(request, template, context, status=status_code)
 
 
 @login_required
@@ -91,7 +97,7 @@ def add_url(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = UrlForm(request.POST)
     if not form.is_valid():
         messages.error(request, _form_errors(form))
-        return redirect("knowledge:index")
+        return _index(request, status_code=400, url_form=form)
     document = services.document_create_from_url(
         url=form.cleaned_data["url"],
         title=form.cleaned_data["title"],
@@ -109,7 +115,7 @@ def add_text(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = TextForm(request.POST)
     if not form.is_valid():
         messages.error(request, _form_errors(form))
-        return redirect("knowledge:index")
+        return _index(request, status_code=400, text_form=form)
     try:
         document = services.document_create_from_text(
             title=form.cleaned_data["title"],

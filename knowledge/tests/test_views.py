@@ -128,3 +128,14 @@ def test_document_page_polls_its_status_until_indexed(manager_client, acme):
         services.document_index(document_id=document.pk)
     fragment = manager_client.get(f"/knowledge/{document.pk}/?fragment=status", headers={"HX-Request": "true"})
     assert "every 2s" not in fragment.content.decode() and "1 chunk from 1 page" in fragment.content.decode()
+
+
+def test_rejected_forms_keep_what_was_typed(manager_client):
+    response = manager_client.post(
+        "/knowledge/text/", {"title": "", "text": "A long article I pasted.", "language": "en"}
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "A long article I pasted." in html  # the text area still holds it
+    response = manager_client.post("/knowledge/url/", {"url": "not a url", "title": "Docs"})
+    assert response.status_code == 400 and 'value="not a url"' in response.content.decode()
