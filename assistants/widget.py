@@ -11,12 +11,12 @@ import json
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
+from django_ratelimit.core import is_ratelimited
 
 from assistants.chat import chat
 from assistants.models import Channel, WidgetKey
@@ -48,10 +48,14 @@ def _check_origin(request: HttpRequest, key: WidgetKey) -> str:
 
 
 def _rate_limit(request: HttpRequest, key: WidgetKey) -> None:
-    count, window = settings.WIDGET_RATE_LIMIT
-    bucket = f"widget-rate:{key.pk}:{request.META.get('REMOTE_ADDR', '')}"
-    cache.add(bucket, 0, timeout=window)
-    if cache.incr(bucket) > count:
+    limited = is_ratelimited(
+        request,
+        group="assistants.widget",
+        key=lambda group, req: f"{key.pk}:{req.META.get('REMOTE_ADDR', '')}",  # per key and visitor
+        rate=settings.WIDGET_RATE,
+        increment=True,
+    )
+    if limited:
         raise WidgetDenied(429, "Too many messages; wait a minute and try again.")
 
 
