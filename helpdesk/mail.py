@@ -1,0 +1,47 @@
+"""Outgoing e-mail: queued on commit, sent by a worker, retried on transient failures.
+
+Services call ``email_queue``; nothing sends mail inside a request. The backend comes
+from the settings (SMTP with ``EMAIL_HOST``, else files under ``VAR_DIR/mail``).
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from collections.abc import Sequence
+
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+
+from helpdesk.celery import app
+
+logger = logging.getLogger(__name__)
+
+
+def email_queue(
+    *, to: Sequence[str], subject: str, body: str, html: str | None = None, reply_to: Sequence[str] = ()
+) -> None:
+    """Send a message once the current transaction commits (immediately outside one)."""
+    recipients = [address for address in to if address]
+    if not recipients:
+        return
+    kwargs = {"to": recipients, "subject": subject, "body": body, "html": html, "reply_to": list(reply_to)}
+    transaction.on_commit(lambda: send_email.delay(**kwargs))
+
+
+@app.task(
+    name="helpdesk.send_email",
+    autoretry_for=(smtplib.SMTPException, OSError),
+    retry_backoff=5,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=8,
+)
+def send_email(*, to: list[str], subject: str, body: str, html: str | None = None, reply_to: Sequence[str] = ()) -> int:
+    """Deliver one message through the configured backend; returns the number sent (0 or 1)."""
+    message = EmailMultiAlternatives(subject=subject, body=body, to=to, reply_to=list(reply_to) or None)
+    if html:
+        message.attach_alternative(html, "text/html")
+    sent = message.send()
+    logger.info("mail sent", extra={"to_count": len(to), "subject": subject[:80]})
+    return sent
