@@ -16,7 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
 from helpdesk import devstack
-from helpdesk.env import env_bool, env_choice, env_int, env_list, env_str, env_url
+from helpdesk.env import env_bool, env_choice, env_float, env_int, env_list, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 load_dotenv(env_str("ENV_FILE", str(BASE_DIR / ".env")), override=False)
@@ -78,6 +78,7 @@ TENANT_APPS = [
     "tickets",
     "knowledge",
     "assistants",
+    "integrations",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -367,3 +368,27 @@ HEALTH_CHECKS["llm"] = "assistants.llm.registry.check_llm"
 # Website widget messages per key and visitor address per minute (django-ratelimit rate).
 WIDGET_MESSAGES_PER_MINUTE = env_int("WIDGET_MESSAGES_PER_MINUTE", 20, minimum=1)
 WIDGET_RATE = f"{WIDGET_MESSAGES_PER_MINUTE}/m"
+
+# --- Integrations ---
+
+# Fernet keys that encrypt tracker credentials at rest, comma-separated: the first encrypts, all decrypt
+# (rotate by putting a new key first). Empty with DEBUG: one is generated into VAR_DIR/integrations_key.
+INTEGRATIONS_KEYS = env_list("INTEGRATIONS_KEYS", [])
+INTEGRATIONS_TIMEOUT_SECONDS = env_float("INTEGRATIONS_TIMEOUT_SECONDS", 10.0)
+# Retries of timeouts, 429 and 5xx: exponential from the base, capped, with full jitter; Retry-After wins.
+INTEGRATIONS_MAX_ATTEMPTS = env_int("INTEGRATIONS_MAX_ATTEMPTS", 8, minimum=1, maximum=50)
+INTEGRATIONS_RETRY_BASE_SECONDS = env_float("INTEGRATIONS_RETRY_BASE_SECONDS", 5.0)
+INTEGRATIONS_RETRY_MAX_SECONDS = env_float("INTEGRATIONS_RETRY_MAX_SECONDS", 600.0)
+# A claimed outbox row whose worker has not finished in this time is taken over (a killed worker).
+INTEGRATIONS_LEASE_SECONDS = env_float("INTEGRATIONS_LEASE_SECONDS", 120.0)
+INTEGRATIONS_SWEEP_SECONDS = env_int("INTEGRATIONS_SWEEP_SECONDS", 30, minimum=1)
+INTEGRATIONS_PULL_SECONDS = env_int("INTEGRATIONS_PULL_SECONDS", 300, minimum=10)
+# Base URL of the tenant sites for links from Jira/Zendesk back to tickets; empty: http://<tenant host>[:WEB_PORT].
+INTEGRATIONS_PUBLIC_URL = env_str("INTEGRATIONS_PUBLIC_URL", "")
+# Webhook signatures older than this are refused (replay window), in seconds.
+INTEGRATIONS_WEBHOOK_MAX_AGE_SECONDS = env_int("INTEGRATIONS_WEBHOOK_MAX_AGE_SECONDS", 300, minimum=10)
+CELERY_BEAT_SCHEDULE = {
+    **CELERY_BEAT_SCHEDULE,
+    "integrations-sweep": {"task": "integrations.tasks.sweep_all_tenants", "schedule": INTEGRATIONS_SWEEP_SECONDS},
+    "integrations-pull": {"task": "integrations.tasks.pull_all_tenants", "schedule": INTEGRATIONS_PULL_SECONDS},
+}
