@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -15,6 +16,7 @@ from integrations.outbox import outbox_retry
 
 
 class ConnectionAdminForm(forms.ModelForm):
+    base_url = forms.URLField(max_length=300, assume_scheme="https")
     token = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False), help_text="Leave empty to keep the stored token.")
     webhook_secret = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False), help_text="Leave empty to keep the stored secret.")
 
@@ -36,6 +38,7 @@ class ConnectionAdminForm(forms.ModelForm):
 @admin.register(Connection)
 class ConnectionAdmin(admin.ModelAdmin):
     form = ConnectionAdminForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["system", "base_url", "enabled", "last_success_at", "last_failure_at"]
     readonly_fields = ["last_success_at", "last_failure_at", "last_error", "last_test_at", "last_test_result", "last_pull_at", "server_info"]
 
@@ -78,6 +81,7 @@ class IntegrationSyncLogAdmin(admin.ModelAdmin):
 class WebhookEndpointAdmin(admin.ModelAdmin):
     list_display = ["url", "events", "active"]
     exclude = ["secret_encrypted"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # added on the Webhooks page, which shows the new secret once
