@@ -11,18 +11,45 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from integrations import crypto
-from integrations.models import Connection, ExternalRef, IntegrationSyncLog, OutboxItem, WebhookDelivery, WebhookEndpoint
+from integrations.models import (
+    Connection,
+    ExternalRef,
+    IntegrationSyncLog,
+    OutboxItem,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from integrations.outbox import outbox_retry
 
 
 class ConnectionAdminForm(forms.ModelForm):
     base_url = forms.URLField(max_length=300, assume_scheme="https")
-    token = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False), help_text="Leave empty to keep the stored token.")
-    webhook_secret = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False), help_text="Leave empty to keep the stored secret.")
+    token = forms.CharField(
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Leave empty to keep the stored token.",
+    )
+    webhook_secret = forms.CharField(
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Leave empty to keep the stored secret.",
+    )
 
     class Meta:
         model = Connection
-        fields = "__all__"
+        fields = [
+            "system",
+            "enabled",
+            "base_url",
+            "username",
+            "project_key",
+            "issue_type",
+            "group_id",
+            "priority_map",
+            "send_tags",
+            "category_field",
+            "resolved_status",
+        ]
 
     def save(self, commit: bool = True) -> Connection:
         conn = super().save(commit=False)
@@ -40,7 +67,15 @@ class ConnectionAdmin(admin.ModelAdmin):
     form = ConnectionAdminForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["system", "base_url", "enabled", "last_success_at", "last_failure_at"]
-    readonly_fields = ["last_success_at", "last_failure_at", "last_error", "last_test_at", "last_test_result", "last_pull_at", "server_info"]
+    readonly_fields = [
+        "last_success_at",
+        "last_failure_at",
+        "last_error",
+        "last_test_at",
+        "last_test_result",
+        "last_pull_at",
+        "server_info",
+    ]
 
 
 @admin.action(description="Retry the selected failed escalations")

@@ -17,7 +17,9 @@ from tickets.selectors import ticket_get
 
 class EscalateInput(serializers.Serializer):
     system = serializers.ChoiceField(choices=System.choices)
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, help_text="Why it goes to the tracker.")
+    reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=2000, help_text="Why it goes to the tracker."
+    )
 
 
 class OutboxItemOutput(serializers.ModelSerializer[OutboxItem]):
@@ -64,7 +66,11 @@ class TicketEscalateView(APIView):
         system = data.validated_data["system"]
         try:
             item = services.ticket_escalate(
-                ticket=ticket, system=system, by=request.user, source="api", reasons=data.validated_data.get("reason", "")
+                ticket=ticket,
+                system=system,
+                by=request.user,
+                source="api",
+                reasons=data.validated_data.get("reason", ""),
             )
         except ValidationError as exc:
             conflict = any(ref.connection.system == system for ref in selectors.ticket_refs(ticket=ticket)) or any(

@@ -84,23 +84,33 @@ def remote_apply(
         elif resolved is False and ref.remote_resolved:
             ref.remote_resolved = False
             updates.append("remote_resolved")
-            note_quietly(ticket=ticket, body=f"{ref.key} was reopened in {conn.get_system_display()} ({status}).", by=label)
+            note_quietly(
+                ticket=ticket, body=f"{ref.key} was reopened in {conn.get_system_display()} ({status}).", by=label
+            )
             result.changes.append("reopened")
         ref.save(update_fields=updates)
         known = set(SyncedComment.objects.filter(external_ref=ref).values_list("remote_id", flat=True))
         for comment in comments:
-            if comment.remote_id in known or not comment.public or ECHO_RE.search(comment.body) or not comment.body.strip():
+            if (
+                comment.remote_id in known
+                or not comment.public
+                or ECHO_RE.search(comment.body)
+                or not comment.body.strip()
+            ):
                 result.skipped_comments += 1
                 continue
             try:
                 with transaction.atomic():
-                    synced = SyncedComment.objects.create(external_ref=ref, remote_id=comment.remote_id, direction=Direction.INBOUND)
+                    synced = SyncedComment.objects.create(
+                        external_ref=ref, remote_id=comment.remote_id, direction=Direction.INBOUND
+                    )
             except IntegrityError:
                 result.skipped_comments += 1
                 continue
             note = note_quietly(
                 ticket=ticket,
-                body=f"{comment.author} commented on {ref.key} in {conn.get_system_display()}:\n\n{comment.body.strip()}",
+                body=f"{comment.author} commented on {ref.key} in {conn.get_system_display()}:"
+                f"\n\n{comment.body.strip()}",
                 by=f"{conn.get_system_display()} · {comment.author}"[:200],
             )
             if note is not None:
@@ -204,6 +214,11 @@ def delivery_accept(*, system: str, delivery_id: str) -> bool:
     return True
 
 
+def json_object(value: Any) -> dict[str, Any]:
+    """``value`` if a webhook payload gave a JSON object there, else an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
 @dataclass(frozen=True)
 class InboundEvent:
     """What one webhook delivery says about one issue."""
@@ -215,17 +230,35 @@ class InboundEvent:
     comments: tuple[RemoteComment, ...] = ()
 
 
-def inbound_handle(*, conn: Connection, delivery_id: str, event: InboundEvent | None, started: float) -> tuple[int, dict[str, Any]]:
+def inbound_handle(
+    *, conn: Connection, delivery_id: str, event: InboundEvent | None, started: float
+) -> tuple[int, dict[str, Any]]:
     """Apply a verified delivery once: (HTTP status, body) for the webhook view."""
     system = conn.system
     with transaction.atomic():
         if not delivery_accept(system=system, delivery_id=delivery_id):
-            sync_log(conn=conn, system=system, direction=Direction.INBOUND, operation="webhook", outcome=Outcome.IGNORED, started=started, request={"delivery": delivery_id, "why": "replayed delivery"})
+            sync_log(
+                conn=conn,
+                system=system,
+                direction=Direction.INBOUND,
+                operation="webhook",
+                outcome=Outcome.IGNORED,
+                started=started,
+                request={"delivery": delivery_id, "why": "replayed delivery"},
+            )
             return 200, {"status": "duplicate", "detail": "This delivery was handled before."}
         ref = ExternalRef.objects.filter(connection=conn, key=event.key).first() if event is not None else None
         if event is None or ref is None:
             why = "event not used" if event is None else f"{event.key} is not linked to a ticket"
-            sync_log(conn=conn, system=system, direction=Direction.INBOUND, operation="webhook", outcome=Outcome.IGNORED, started=started, request={"delivery": delivery_id, "why": why})
+            sync_log(
+                conn=conn,
+                system=system,
+                direction=Direction.INBOUND,
+                operation="webhook",
+                outcome=Outcome.IGNORED,
+                started=started,
+                request={"delivery": delivery_id, "why": why},
+            )
             return 202, {"status": "ignored", "detail": why}
         applied = remote_apply(ref=ref, status=event.status, resolved=event.resolved, comments=event.comments)
         sync_log(
@@ -242,4 +275,13 @@ def inbound_handle(*, conn: Connection, delivery_id: str, event: InboundEvent | 
 
 
 def inbound_refused(*, conn: Connection | None, system: str, reason: str, started: float) -> None:
-    sync_log(conn=conn, system=system, direction=Direction.INBOUND, operation="webhook", outcome=Outcome.FAILED, started=started, status_code=401, error=reason)
+    sync_log(
+        conn=conn,
+        system=system,
+        direction=Direction.INBOUND,
+        operation="webhook",
+        outcome=Outcome.FAILED,
+        started=started,
+        status_code=401,
+        error=reason,
+    )

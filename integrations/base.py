@@ -29,7 +29,10 @@ class TransportError(Exception):
 def error_for_status(status_code: int, reason: str, retry_after: float | None = None) -> TransportError:
     retryable = status_code in RETRYABLE_STATUS or status_code >= 500
     return TransportError(
-        f"HTTP {status_code}: {reason}"[:1000], permanent=not retryable, status_code=status_code, retry_after=retry_after
+        f"HTTP {status_code}: {reason}"[:1000],
+        permanent=not retryable,
+        status_code=status_code,
+        retry_after=retry_after,
     )
 
 

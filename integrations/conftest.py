@@ -35,7 +35,7 @@ def fake_zendesk() -> Iterator[FakeZendesk]:
 
 
 @pytest.fixture
-def in_acme(acme) -> Iterator[Any]:
+def in_acme(acme: Any) -> Iterator[Any]:
     with tenant_context(acme):
         yield acme
 
@@ -67,17 +67,17 @@ def zendesk_connect(fake: FakeZendesk, **extra: Any) -> Connection:
 
 
 @pytest.fixture
-def jira(in_acme, fake_jira) -> Connection:
+def jira(in_acme: Any, fake_jira: FakeJira) -> Connection:
     return jira_connect(fake_jira)
 
 
 @pytest.fixture
-def zendesk(in_acme, fake_zendesk) -> Connection:
+def zendesk(in_acme: Any, fake_zendesk: FakeZendesk) -> Connection:
     return zendesk_connect(fake_zendesk)
 
 
 @pytest.fixture
-def make_ticket(in_acme) -> Callable[..., Ticket]:
+def make_ticket(in_acme: Any) -> Callable[..., Ticket]:
     def make(subject: str = "Export to CSV crashes", **kwargs: Any) -> Ticket:
         contact = tickets.contact_ensure(email="dana@northwind.example", name="Dana Whitaker")
         kwargs.setdefault("description", "Every export of more than 10k rows ends with error 500.")
@@ -89,5 +89,5 @@ def make_ticket(in_acme) -> Callable[..., Ticket]:
 
 
 @pytest.fixture
-def ticket(make_ticket) -> Ticket:
+def ticket(make_ticket: Callable[..., Ticket]) -> Ticket:
     return make_ticket()

@@ -21,9 +21,13 @@ from integrations.models import Connection
 TEMPLATE = "integrations/connection_form.html"
 
 
-def connection_page(request: AuthenticatedHttpRequest, *, system: str, form_class: type[ConnectionForm]) -> HttpResponse:
+def connection_page(
+    request: AuthenticatedHttpRequest, *, system: str, form_class: type[ConnectionForm]
+) -> HttpResponse:
     conn = selectors.connection_get(system=system)
-    can_change = request.user.has_perm("integrations.change_connection") and request.user.has_perm("integrations.add_connection")
+    can_change = request.user.has_perm("integrations.change_connection") and request.user.has_perm(
+        "integrations.add_connection"
+    )
     if request.method == "POST":
         if not can_change:
             raise PermissionDenied
@@ -35,12 +39,24 @@ def connection_page(request: AuthenticatedHttpRequest, *, system: str, form_clas
                 for name, errors in exc.message_dict.items():
                     form.add_error(name if name in form.fields else None, errors)
             else:
-                messages.success(request, f"{conn.get_system_display()} connection saved. Test it to check the credentials.")
+                messages.success(
+                    request, f"{conn.get_system_display()} connection saved. Test it to check the credentials."
+                )
                 return redirect(request.path)
     else:
         form = form_class.for_connection(conn, system)
     webhook_path = f"/integrations/{system}/webhook"
-    return render(request, TEMPLATE, {"form": form, "conn": conn, "system": system, "can_change": can_change, "webhook_url": request.build_absolute_uri(webhook_path)})
+    return render(
+        request,
+        TEMPLATE,
+        {
+            "form": form,
+            "conn": conn,
+            "system": system,
+            "can_change": can_change,
+            "webhook_url": request.build_absolute_uri(webhook_path),
+        },
+    )
 
 
 def connection_test(request: AuthenticatedHttpRequest, *, system: str) -> HttpResponse:
@@ -61,7 +77,9 @@ Verifier = Callable[[str, bytes, AuthenticatedHttpRequest], bool]
 Parser = Callable[[bytes], InboundEvent | None]
 
 
-def webhook_receive(request: AuthenticatedHttpRequest, *, system: str, verify: Verifier, parse: Parser, delivery_header: str) -> HttpResponse:
+def webhook_receive(
+    request: AuthenticatedHttpRequest, *, system: str, verify: Verifier, parse: Parser, delivery_header: str
+) -> HttpResponse:
     """Verify the signature, drop replays, apply the event. No login: the signature is the credential."""
     started = time.perf_counter()
     conn: Connection | None = selectors.connection_get(system=system)

@@ -29,7 +29,9 @@ def _keys() -> tuple[str, ...]:
     if keys:
         return keys
     if not settings.DEBUG:
-        raise ImproperlyConfigured("INTEGRATIONS_KEYS is required when DEBUG is off (credentials are encrypted with it)")
+        raise ImproperlyConfigured(
+            "INTEGRATIONS_KEYS is required when DEBUG is off (credentials are encrypted with it)"
+        )
     path = settings.VAR_DIR / "integrations_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 
@@ -76,7 +76,7 @@ class FakeServer:
 
     # --- lifecycle -------------------------------------------------------------------------------
 
-    def start(self) -> FakeServer:
+    def start(self) -> Self:
         fake = self
 
         class RequestHandler(BaseHTTPRequestHandler):
@@ -88,7 +88,7 @@ class FakeServer:
             def _handle(self) -> None:
                 fake._dispatch(self)
 
-            do_GET = do_POST = do_PUT = do_DELETE = _handle  # noqa: N815
+            do_GET = do_POST = do_PUT = do_DELETE = _handle
 
         server = ThreadingHTTPServer(("127.0.0.1", self.port), RequestHandler)
         server.daemon_threads = True
@@ -115,17 +115,22 @@ class FakeServer:
 
     # --- faults ----------------------------------------------------------------------------------
 
-    def fail(self, times: int = 1, status: int = 500, **where: str) -> None:
+    def fail(self, times: int = 1, status: int = 500, method: str | None = None, path: str | None = None) -> None:
+        """Answer the next ``times`` matching requests with ``status``."""
         with self.lock:
-            self.faults.append(Fault(times=times, status=status, **where))
+            self.faults.append(Fault(times=times, status=status, method=method, path=path))
 
-    def slow(self, times: int = 1, seconds: float = 5.0, **where: str) -> None:
+    def slow(self, times: int = 1, seconds: float = 5.0, method: str | None = None, path: str | None = None) -> None:
+        """Hold the next matching requests for ``seconds``, then handle them (the client may have given up)."""
         with self.lock:
-            self.faults.append(Fault(times=times, delay=seconds, **where))
+            self.faults.append(Fault(times=times, delay=seconds, method=method, path=path))
 
-    def throttle(self, times: int = 1, retry_after: int = 1, **where: str) -> None:
+    def throttle(
+        self, times: int = 1, retry_after: int = 1, method: str | None = None, path: str | None = None
+    ) -> None:
         with self.lock:
-            self.faults.append(Fault(times=times, status=429, headers={"Retry-After": str(retry_after)}, **where))
+            headers = {"Retry-After": str(retry_after)}
+            self.faults.append(Fault(times=times, status=429, headers=headers, method=method, path=path))
 
     def on(self, method: str, path: str, hook: Callable[[FakeRequest], None]) -> None:
         """Call ``hook`` when a matching request arrives, before it is answered."""
@@ -188,7 +193,11 @@ class FakeServer:
         if self.latency:
             time.sleep(self.latency)
         with self.lock:
-            hooks = [hook for method, pattern, hook in self.hooks if method == request.method and pattern.search(request.path)]
+            hooks = [
+                hook
+                for method, pattern, hook in self.hooks
+                if method == request.method and pattern.search(request.path)
+            ]
         for hook in hooks:
             hook(request)
         fault = self._take_fault(request)

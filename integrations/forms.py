@@ -36,14 +36,18 @@ class ConnectionForm(forms.Form):
         max_length=100,
         help_text="Empty: not sent; 'label': as a label/tag; or a custom field id.",
     )
-    resolved_status = forms.ChoiceField(label="When the issue is resolved, set the ticket to", choices=Status.choices, initial=Status.SOLVED)
+    resolved_status = forms.ChoiceField(
+        label="When the issue is resolved, set the ticket to", choices=Status.choices, initial=Status.SOLVED
+    )
     enabled = forms.BooleanField(label="Enabled", required=False, initial=True)
 
     def __init__(self, *args: Any, system: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.system = system
         for value, label in Priority.choices:
-            self.fields[f"priority_{value}"] = forms.CharField(label=f"{label} priority as", required=False, max_length=50)
+            self.fields[f"priority_{value}"] = forms.CharField(
+                label=f"{label} priority as", required=False, max_length=50
+            )
 
     @classmethod
     def for_connection(cls, conn: Connection | None, system: str) -> ConnectionForm:
@@ -87,11 +91,17 @@ class JiraConnectionForm(ConnectionForm):
     issue_type = forms.CharField(label="Issue type", max_length=50, initial="Task")
 
     def service_kwargs(self) -> dict[str, Any]:
-        return {**super().service_kwargs(), "project_key": self.cleaned_data["project_key"], "issue_type": self.cleaned_data["issue_type"]}
+        return {
+            **super().service_kwargs(),
+            "project_key": self.cleaned_data["project_key"],
+            "issue_type": self.cleaned_data["issue_type"],
+        }
 
 
 class ZendeskConnectionForm(ConnectionForm):
-    group_id = forms.IntegerField(label="Group id", required=False, min_value=1, help_text="The group that receives escalations.")
+    group_id = forms.IntegerField(
+        label="Group id", required=False, min_value=1, help_text="The group that receives escalations."
+    )
 
     def service_kwargs(self) -> dict[str, Any]:
         return {**super().service_kwargs(), "group_id": self.cleaned_data.get("group_id")}

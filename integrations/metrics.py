@@ -63,15 +63,34 @@ def _outbox_depth() -> dict[tuple[str, str], int]:
 
 class IntegrationCollector(Collector):
     def describe(self) -> Iterator[CounterMetricFamily | HistogramMetricFamily | GaugeMetricFamily]:
-        yield CounterMetricFamily("integration_sync", "Syncs with Jira, Zendesk and webhook receivers", labels=["system", "direction", "status"])
-        yield HistogramMetricFamily("integration_sync_latency_seconds", "Duration of one sync", labels=["system", "direction"])
-        yield GaugeMetricFamily("integration_outbox_depth", "Outbox rows waiting or running", labels=["tenant", "system"])
+        yield CounterMetricFamily(
+            "integration_sync",
+            "Syncs with Jira, Zendesk and webhook receivers",
+            labels=["system", "direction", "status"],
+        )
+        yield HistogramMetricFamily(
+            "integration_sync_latency_seconds", "Duration of one sync", labels=["system", "direction"]
+        )
+        yield GaugeMetricFamily(
+            "integration_outbox_depth", "Outbox rows waiting or running", labels=["tenant", "system"]
+        )
 
     def collect(self) -> Iterator[CounterMetricFamily | HistogramMetricFamily | GaugeMetricFamily]:
-        total = CounterMetricFamily("integration_sync", "Syncs with Jira, Zendesk and webhook receivers", labels=["system", "direction", "status"])
-        latency = HistogramMetricFamily("integration_sync_latency_seconds", "Duration of one sync", labels=["system", "direction"])
+        total = CounterMetricFamily(
+            "integration_sync",
+            "Syncs with Jira, Zendesk and webhook receivers",
+            labels=["system", "direction", "status"],
+        )
+        latency = HistogramMetricFamily(
+            "integration_sync_latency_seconds", "Duration of one sync", labels=["system", "direction"]
+        )
         try:
-            counts, buckets, n, sums = _hash("sync_total"), _hash("latency_buckets"), _hash("latency_count"), _hash("latency_sum")
+            counts, buckets, n, sums = (
+                _hash("sync_total"),
+                _hash("latency_buckets"),
+                _hash("latency_count"),
+                _hash("latency_sum"),
+            )
         except redis.RedisError:
             counts, buckets, n, sums = {}, {}, {}, {}
         for field, value in sorted(counts.items()):
@@ -81,10 +100,12 @@ class IntegrationCollector(Collector):
             latency.add_metric(labels.split("|"), [*cumulative, ("+Inf", float(count))], float(sums.get(labels, 0)))
         yield total
         yield latency
-        depth = GaugeMetricFamily("integration_outbox_depth", "Outbox rows waiting or running", labels=["tenant", "system"])
+        depth = GaugeMetricFamily(
+            "integration_outbox_depth", "Outbox rows waiting or running", labels=["tenant", "system"]
+        )
         try:
-            for (schema, system), value in sorted(_outbox_depth().items()):
-                depth.add_metric([schema, system], value)
+            for (schema, system), rows in sorted(_outbox_depth().items()):
+                depth.add_metric([schema, system], rows)
         except DatabaseError:
             pass
         yield depth

@@ -39,7 +39,8 @@ class Connection(models.Model):
     category_field = models.CharField(
         max_length=100,
         blank=True,
-        help_text="Where the category goes: empty (not sent), 'label', or a custom field id (customfield_10010 / 360001).",
+        help_text="Where the category goes: empty (not sent), 'label', "
+        "or a custom field id (customfield_10010 / 360001).",
     )
     resolved_status = models.CharField(
         max_length=10,
@@ -222,6 +223,9 @@ class InboundDelivery(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["system", "delivery_id"], name="inbound_once")]
 
+    def __str__(self) -> str:
+        return f"{self.system} delivery {self.delivery_id}"
+
 
 class SyncedComment(models.Model):
     """A comment known on both sides: brought in as a note, or sent out from a reply (no echo)."""
@@ -234,6 +238,9 @@ class SyncedComment(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["external_ref", "remote_id"], name="comment_once")]
+
+    def __str__(self) -> str:
+        return f"{self.direction} comment {self.remote_id}"
 
 
 class WebhookEvent(models.TextChoices):

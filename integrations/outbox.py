@@ -57,7 +57,8 @@ def note_quietly(*, ticket: Ticket, body: str, by: object) -> Reply | None:
 
 def transport_for(connection: Connection) -> Transport:
     module, _, name = TRANSPORTS[connection.system].rpartition(".")
-    return getattr(import_module(module), name)(connection)  # type: ignore[no-any-return]
+    transport: Transport = getattr(import_module(module), name)(connection)
+    return transport
 
 
 def ticket_marker(ticket: Ticket) -> str:
@@ -134,7 +135,15 @@ def escalation_request(item: OutboxItem) -> EscalationRequest:
     )
 
 
-def _log(item: OutboxItem, *, operation: str, outcome: str, started: float, error: TransportError | None = None, request: dict[str, Any] | None = None) -> float:
+def _log(
+    item: OutboxItem,
+    *,
+    operation: str,
+    outcome: str,
+    started: float,
+    error: TransportError | None = None,
+    request: dict[str, Any] | None = None,
+) -> float:
     seconds = time.perf_counter() - started
     IntegrationSyncLog.objects.create(
         system=item.connection.system,
@@ -190,7 +199,8 @@ def _record_create(item: OutboxItem, issue: RemoteIssue, found: bool) -> bool:
         label = item.connection.get_system_display()
         note_quietly(
             ticket=item.ticket,
-            body=f"Escalated to {label}: {issue.key} {issue.url}" + (" (found the issue made by an earlier attempt)" if found else ""),
+            body=f"Escalated to {label}: {issue.key} {issue.url}"
+            + (" (found the issue made by an earlier attempt)" if found else ""),
             by=f"{label} integration",
         )
         from integrations.webhooks.services import event_emit
@@ -214,7 +224,9 @@ def _do_comment(item: OutboxItem, transport: Transport) -> None:
     body = f"{reply.author_display} wrote on helpdesk ticket #{item.ticket.number}:\n\n{reply.body.strip()}\n\n{mark}"
     remote_id = transport.add_comment(ref.key, body)
     if remote_id:
-        SyncedComment.objects.get_or_create(external_ref=ref, remote_id=remote_id, defaults={"reply": reply, "direction": Direction.OUTBOUND})
+        SyncedComment.objects.get_or_create(
+            external_ref=ref, remote_id=remote_id, defaults={"reply": reply, "direction": Direction.OUTBOUND}
+        )
 
 
 def outbox_process(*, item_id: int) -> str:
@@ -233,7 +245,9 @@ def outbox_process(*, item_id: int) -> str:
     except TransportError as error:
         ours, delay = work.finish_error(item, error)
         outcome = Outcome.RETRY if delay is not None else Outcome.FAILED
-        _log(item, operation=operation, outcome=outcome, started=started, error=error, request={"attempt": item.attempts})
+        _log(
+            item, operation=operation, outcome=outcome, started=started, error=error, request={"attempt": item.attempts}
+        )
         _connection_health(item.connection, error)
         if ours and delay is not None:
             from integrations.tasks import outbox_run
@@ -254,7 +268,9 @@ def outbox_process(*, item_id: int) -> str:
 
 
 def outbox_due_ids(limit: int = 500) -> list[int]:
-    return list(OutboxItem.objects.filter(work.claimable_q()).order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
+    return list(
+        OutboxItem.objects.filter(work.claimable_q()).order_by("next_attempt_at").values_list("pk", flat=True)[:limit]
+    )
 
 
 def outbox_enqueue(item: OutboxItem) -> None:

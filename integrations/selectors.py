@@ -58,7 +58,11 @@ def ticket_refs(*, ticket: Ticket) -> list[ExternalRef]:
 
 
 def ticket_outbox(*, ticket: Ticket) -> list[OutboxItem]:
-    return list(OutboxItem.objects.filter(ticket=ticket, action="create").exclude(status=WorkStatus.DONE).select_related("connection"))
+    return list(
+        OutboxItem.objects.filter(ticket=ticket, action="create")
+        .exclude(status=WorkStatus.DONE)
+        .select_related("connection")
+    )
 
 
 def ticket_sync_log(*, ticket: Ticket, limit: int = 15) -> list[IntegrationSyncLog]:

@@ -81,7 +81,7 @@ def connection_save(
     if token.strip():
         conn.token_encrypted = crypto.encrypt(token.strip())
     elif not conn.token_encrypted:
-        errors["token"] = "An API token is required."
+        errors["token"] = "An API token is required."  # noqa: S105 - a message, not a secret
     if webhook_secret is not UNSET and webhook_secret.strip():
         conn.webhook_secret_encrypted = crypto.encrypt(webhook_secret.strip())
     if project_key is not UNSET:
@@ -136,7 +136,11 @@ def connection_test(*, connection: Connection) -> TestResult:
     seconds = time.perf_counter() - started
     now = timezone.now()
     fields: dict[str, Any] = {"last_test_at": now, "last_test_ok": ok, "last_test_result": message[:2000]}
-    fields.update({"last_success_at": now, "server_info": connection.server_info} if ok else {"last_failure_at": now, "last_error": message[:2000]})
+    fields.update(
+        {"last_success_at": now, "server_info": connection.server_info}
+        if ok
+        else {"last_failure_at": now, "last_error": message[:2000]}
+    )
     Connection.objects.filter(pk=connection.pk).update(**fields)
     for name, value in fields.items():
         setattr(connection, name, value)
@@ -150,7 +154,9 @@ def connection_test(*, connection: Connection) -> TestResult:
         duration_ms=seconds * 1000,
         error="" if ok else message,
     )
-    metrics.sync_observe(system=connection.system, direction="outbound", status="ok" if ok else "failed", seconds=seconds)
+    metrics.sync_observe(
+        system=connection.system, direction="outbound", status="ok" if ok else "failed", seconds=seconds
+    )
     return TestResult(ok=ok, message=message, duration_ms=seconds * 1000)
 
 
@@ -206,9 +212,15 @@ def reply_mirror(*, reply: Reply) -> list[OutboxItem]:
     if reply.author_user_id is None or reply.kind == ReplyKind.AI_DRAFT:
         return []
     items = []
-    for ref in ExternalRef.objects.filter(ticket_id=reply.ticket_id, connection__enabled=True).select_related("connection"):
+    for ref in ExternalRef.objects.filter(ticket_id=reply.ticket_id, connection__enabled=True).select_related(
+        "connection"
+    ):
         item = OutboxItem.objects.create(
-            connection=ref.connection, ticket_id=reply.ticket_id, action=Action.COMMENT, reply=reply, source=Source.AGENT
+            connection=ref.connection,
+            ticket_id=reply.ticket_id,
+            action=Action.COMMENT,
+            reply=reply,
+            source=Source.AGENT,
         )
         outbox_enqueue(item)
         items.append(item)

@@ -43,7 +43,9 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
         "deliveries": selectors.delivery_recent(limit=20),
         "depth_total": sum(depth.values()),
     }
-    template = "integrations/index.html#monitor" if request.htmx and request.GET.get("partial") else "integrations/index.html"
+    template = (
+        "integrations/index.html#monitor" if request.htmx and request.GET.get("partial") else "integrations/index.html"
+    )
     return render(request, template, context)
 
 
@@ -59,7 +61,9 @@ def _panel(request: AuthenticatedHttpRequest, ticket: Ticket, **extra: object) -
 
         answer = latest_answer(ticket)
         if answer is not None and (answer.result or {}).get("escalate"):
-            recommendation = "; ".join(map(str, answer.result.get("reasons") or [])) or "the assistant suggests a person takes over"
+            recommendation = (
+                "; ".join(map(str, answer.result.get("reasons") or [])) or "the assistant suggests a person takes over"
+            )
     except ImportError:
         pass
     context = {
@@ -117,7 +121,9 @@ def retry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         error = None if again else "This escalation cannot run again (it is not failed, or a newer one is live)."
         return _panel(request, item.ticket, error=error)
     if again:
-        messages.success(request, f"Escalation of #{item.ticket.number} to {item.connection.get_system_display()} queued again.")
+        messages.success(
+            request, f"Escalation of #{item.ticket.number} to {item.connection.get_system_display()} queued again."
+        )
     else:
         messages.error(request, "This escalation cannot run again (it is not failed, or a newer one is live).")
     return redirect("integrations:index")

@@ -37,14 +37,12 @@ def claim(queryset: QuerySet[W], pk: int) -> W | None:
 
 def held(item: WorkItem) -> QuerySet[WorkItem]:
     """The row, only while this worker's claim on it stands."""
-    return type(item).objects.filter(pk=item.pk, status=WorkStatus.RUNNING, claimed_at=item.claimed_at)
+    return type(item)._default_manager.filter(pk=item.pk, status=WorkStatus.RUNNING, claimed_at=item.claimed_at)
 
 
 def finish_ok(item: WorkItem, **fields: object) -> bool:
     now = timezone.now()
-    return bool(
-        held(item).update(status=WorkStatus.DONE, finished_at=now, last_error="", **fields)  # type: ignore[arg-type]
-    )
+    return bool(held(item).update(status=WorkStatus.DONE, finished_at=now, last_error="", **fields))
 
 
 def finish_error(item: WorkItem, error: TransportError, **fields: object) -> tuple[bool, float | None]:
@@ -55,13 +53,13 @@ def finish_error(item: WorkItem, error: TransportError, **fields: object) -> tup
     now = timezone.now()
     common = {"last_error": error.reason[:2000], "last_status_code": error.status_code, **fields}
     if error.permanent or item.attempts >= settings.INTEGRATIONS_MAX_ATTEMPTS:
-        ours = held(item).update(status=WorkStatus.FAILED, finished_at=now, **common)  # type: ignore[arg-type]
+        ours = held(item).update(status=WorkStatus.FAILED, finished_at=now, **common)
         return bool(ours), None
     delay = backoff_seconds(item.attempts, error.retry_after)
     ours = held(item).update(
         status=WorkStatus.PENDING,
         next_attempt_at=now + timedelta(seconds=delay),
-        **common,  # type: ignore[arg-type]
+        **common,
     )
     return bool(ours), delay
 

@@ -47,7 +47,7 @@ class FakeJira(FakeServer):
         self,
         *,
         username: str = "bot@example.test",
-        token: str = "jira-token",
+        token: str = "jira-token",  # noqa: S107 - the fake's own test credential
         project: str = "SUP",
         deployment: str = "Cloud",
         latency: float = 0.0,
@@ -143,7 +143,11 @@ class FakeJira(FakeServer):
         )
 
     def myself(self, request: FakeRequest) -> Response:
-        return 200, {"accountId": "5b10ac8d82e05b22cc7d4ef5", "emailAddress": self.username, "displayName": "Helpdesk Bot"}, {}
+        return (
+            200,
+            {"accountId": "5b10ac8d82e05b22cc7d4ef5", "emailAddress": self.username, "displayName": "Helpdesk Bot"},
+            {},
+        )
 
     def get_project(self, request: FakeRequest) -> Response:
         assert request.match is not None
@@ -240,7 +244,7 @@ class FakeJira(FakeServer):
         return 200, {"transitions": items}, {}
 
     def _apply_transition(self, issue: dict[str, Any], transition_id: str) -> None:
-        name, status_id = TRANSITIONS[transition_id]
+        _, status_id = TRANSITIONS[transition_id]
         issue["fields"]["status"] = dict(STATUSES[status_id])
         issue["fields"]["resolution"] = {"name": "Done"} if status_id == "10001" else None
         issue["fields"]["updated"] = _now()

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from integrations.backsync import InboundEvent
+from integrations.backsync import json_object as _obj
 from integrations.base import RemoteComment
 
 ISSUE_EVENTS = {"jira:issue_updated", "jira:issue_created"}
@@ -27,11 +28,11 @@ def webhook_event(body: bytes) -> InboundEvent | None:
     if not isinstance(data, dict):
         raise ValueError("the body is not a JSON object")
     kind = str(data.get("webhookEvent") or "")
-    issue = data.get("issue") if isinstance(data.get("issue"), dict) else {}
+    issue = _obj(data.get("issue"))
     key = str(issue.get("key") or "")
     if not key:
         return None
-    fields = issue.get("fields") if isinstance(issue.get("fields"), dict) else {}
+    fields = _obj(issue.get("fields"))
     status = fields.get("status") if isinstance(fields.get("status"), dict) else None
     status_name = str(status.get("name")) if status and status.get("name") else None
     resolved = None

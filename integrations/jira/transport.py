@@ -55,7 +55,9 @@ def classified() -> Iterator[None]:
             raise TransportError(f"Jira: {_reason(exc)}", permanent=False) from exc
         raise error_for_status(status, f"Jira: {_reason(exc)}", retry_after) from exc
     except requests.Timeout as exc:
-        raise TransportError(f"Jira did not answer within {settings.INTEGRATIONS_TIMEOUT_SECONDS:g} s", permanent=False) from exc
+        raise TransportError(
+            f"Jira did not answer within {settings.INTEGRATIONS_TIMEOUT_SECONDS:g} s", permanent=False
+        ) from exc
     except requests.ConnectionError as exc:
         raise TransportError(f"Jira is unreachable: {type(exc).__name__}", permanent=False) from exc
     except requests.RequestException as exc:
@@ -107,7 +109,8 @@ class JiraTransport:
                 "serverTitle": info.get("serverTitle"),
             }
             self.client.deploymentType = info.get("deploymentType")
-            found = f"{info.get('serverTitle') or 'Jira'} {info.get('version', '')} ({info.get('deploymentType', 'Server')})"
+            title = info.get("serverTitle") or "Jira"
+            found = f"{title} {info.get('version', '')} ({info.get('deploymentType', 'Server')})"
             who = me.get("displayName") or me.get("emailAddress") or self.connection.username
             parts = [f"Connected to {found} as {who}."]
             if self.connection.project_key:

@@ -34,5 +34,9 @@ def _verify(secret: str, body: bytes, request: AuthenticatedHttpRequest) -> bool
 @require_POST
 def webhook(request: AuthenticatedHttpRequest) -> HttpResponse:
     return connection_views.webhook_receive(
-        request, system="jira", verify=_verify, parse=services.webhook_event, delivery_header="X-Atlassian-Webhook-Identifier"
+        request,
+        system="jira",
+        verify=_verify,
+        parse=services.webhook_event,
+        delivery_header="X-Atlassian-Webhook-Identifier",
     )

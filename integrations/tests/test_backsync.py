@@ -12,9 +12,9 @@ import pytest
 
 from integrations import services
 from integrations.backsync import pull_connection
+from integrations.conftest import JIRA_SECRET, ZENDESK_SECRET
 from integrations.models import ExternalRef, IntegrationSyncLog
 from integrations.outbox import outbox_process
-from integrations.conftest import JIRA_SECRET, ZENDESK_SECRET
 from tickets.models import ReplyKind, Ticket
 
 
@@ -78,7 +78,9 @@ def test_an_invalid_signature_is_refused_and_changes_nothing(linked, acme_client
     ticket, key = linked
     before = notes(ticket)
 
-    response = jira_post(acme_client, {"webhookEvent": "jira:issue_updated", "issue": resolved_issue(key)}, secret="wrong")
+    response = jira_post(
+        acme_client, {"webhookEvent": "jira:issue_updated", "issue": resolved_issue(key)}, secret="wrong"
+    )
     unsigned = acme_client.post("/integrations/jira/webhook", data=b"{}", content_type="application/json")
 
     assert response.status_code == 401 and unsigned.status_code == 401
@@ -103,10 +105,15 @@ def test_an_issue_that_is_not_linked_is_accepted_and_ignored(linked, acme_client
 
 
 def test_a_tenant_without_jira_answers_404(globex, outsider_client):
-    assert outsider_client.post("/integrations/jira/webhook", data=b"{}", content_type="application/json").status_code == 404
+    assert (
+        outsider_client.post("/integrations/jira/webhook", data=b"{}", content_type="application/json").status_code
+        == 404
+    )
 
 
-def zendesk_post(client, payload: dict, *, secret: str = ZENDESK_SECRET, timestamp: str | None = None, delivery: str = "z-1"):
+def zendesk_post(
+    client, payload: dict, *, secret: str = ZENDESK_SECRET, timestamp: str | None = None, delivery: str = "z-1"
+):
     body = json.dumps(payload).encode()
     timestamp = timestamp or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     signature = base64.b64encode(hmac.new(secret.encode(), timestamp.encode() + body, hashlib.sha256).digest()).decode()
@@ -118,16 +125,36 @@ def zendesk_post(client, payload: dict, *, secret: str = ZENDESK_SECRET, timesta
     return client.post("/integrations/zendesk/webhook", data=body, content_type="application/json", headers=headers)
 
 
-def test_zendesk_status_and_public_comments_come_back_private_ones_do_not(zendesk, fake_zendesk, ticket, agent, acme_client):
+def test_zendesk_status_and_public_comments_come_back_private_ones_do_not(
+    zendesk, fake_zendesk, ticket, agent, acme_client
+):
     outbox_process(item_id=services.ticket_escalate(ticket=ticket, system="zendesk", by=agent).pk)
     key = ExternalRef.objects.get(ticket=ticket).key
     detail = {"id": key}
     public = {"comment": {"id": 1, "body": "We shipped a fix", "is_public": True, "author": {"name": "Zoe"}}}
     private = {"comment": {"id": 2, "body": "internal chatter", "is_public": False, "author": {"name": "Zoe"}}}
 
-    assert zendesk_post(acme_client, {"type": "zen:event-type:ticket.comment_added", "detail": detail, "event": public}, delivery="a").status_code == 200
-    assert zendesk_post(acme_client, {"type": "zen:event-type:ticket.comment_added", "detail": detail, "event": private}, delivery="b").status_code == 200
-    solved = {"type": "zen:event-type:ticket.status_changed", "detail": detail, "event": {"previous": "open", "current": "solved"}}
+    assert (
+        zendesk_post(
+            acme_client,
+            {"type": "zen:event-type:ticket.comment_added", "detail": detail, "event": public},
+            delivery="a",
+        ).status_code
+        == 200
+    )
+    assert (
+        zendesk_post(
+            acme_client,
+            {"type": "zen:event-type:ticket.comment_added", "detail": detail, "event": private},
+            delivery="b",
+        ).status_code
+        == 200
+    )
+    solved = {
+        "type": "zen:event-type:ticket.status_changed",
+        "detail": detail,
+        "event": {"previous": "open", "current": "solved"},
+    }
     assert zendesk_post(acme_client, solved, delivery="c").status_code == 200
 
     ticket.refresh_from_db()

@@ -69,7 +69,11 @@ def test_server_errors_are_retried_with_backoff_and_then_succeed(jira, fake_jira
     assert run_due(item) == "retry"
     assert run_due(item) == "ok"
     assert len(fake_jira.issues) == 1
-    assert list(IntegrationSyncLog.objects.filter(ticket=ticket).values_list("outcome", flat=True)) == ["ok", "retry", "retry"]
+    assert list(IntegrationSyncLog.objects.filter(ticket=ticket).values_list("outcome", flat=True)) == [
+        "ok",
+        "retry",
+        "retry",
+    ]
 
 
 def test_429_waits_at_least_retry_after(jira, fake_jira, ticket, agent):

@@ -11,7 +11,9 @@ def test_escalating_from_the_ticket_panel_queues_one_escalation(agent_client, ji
     panel = agent_client.get(f"/integrations/tickets/{ticket.number}/panel/").content.decode()
     assert "Escalate to Jira" in panel and "Not linked" in panel
 
-    response = agent_client.post(f"/integrations/tickets/{ticket.number}/escalate/", {"system": "jira"}, headers={"HX-Request": "true"})
+    response = agent_client.post(
+        f"/integrations/tickets/{ticket.number}/escalate/", {"system": "jira"}, headers={"HX-Request": "true"}
+    )
 
     html = response.content.decode()
     assert "creating the issue" in html and "Escalate to Jira" not in html and 'hx-trigger="every 2s"' in html
@@ -74,7 +76,12 @@ def test_outsiders_get_404_everywhere(outsider_client, globex_api, jira, ticket,
     assert outsider_client.get(f"/integrations/tickets/{number}/panel/").status_code == 404
     assert outsider_client.post(f"/integrations/tickets/{number}/escalate/", {"system": "jira"}).status_code == 404
     assert outsider_client.post(f"/integrations/outbox/{item.pk}/retry/").status_code == 404
-    assert globex_api.post(f"/api/v1/tickets/{number}/escalate", {"system": "jira"}, content_type="application/json").status_code == 404
+    assert (
+        globex_api.post(
+            f"/api/v1/tickets/{number}/escalate", {"system": "jira"}, content_type="application/json"
+        ).status_code
+        == 404
+    )
     assert globex_api.get(f"/api/v1/tickets/{number}/escalations").status_code == 404
     html = outsider_client.get("/integrations/").content.decode()
     assert "not connected" in html and "HTTP" not in html  # globex's own, empty monitor

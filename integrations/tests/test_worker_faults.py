@@ -39,7 +39,9 @@ def wait_for(check: Callable[[], object], timeout: float = 40.0, what: str = "co
 def test_server_errors_then_success_make_one_issue(db, celery_worker, jira, fake_jira, ticket, acme_api):
     fake_jira.fail(2, status=500, method="POST", path="/issue$")
 
-    response = acme_api.post(f"/api/v1/tickets/{ticket.number}/escalate", {"system": "jira"}, content_type="application/json")
+    response = acme_api.post(
+        f"/api/v1/tickets/{ticket.number}/escalate", {"system": "jira"}, content_type="application/json"
+    )
 
     assert response.status_code == 202
     ref = wait_for(lambda: ExternalRef.objects.filter(ticket_id=ticket.pk).first(), what="the link")
@@ -47,7 +49,9 @@ def test_server_errors_then_success_make_one_issue(db, celery_worker, jira, fake
     with schema_context("acme"):
         item = OutboxItem.objects.get(pk=response.json()["id"])
         assert item.status == WorkStatus.DONE and item.attempts == 3
-        assert list(IntegrationSyncLog.objects.filter(ticket_id=ticket.pk, operation="create").values_list("outcome", flat=True)) == ["ok", "retry", "retry"]
+        assert list(
+            IntegrationSyncLog.objects.filter(ticket_id=ticket.pk, operation="create").values_list("outcome", flat=True)
+        ) == ["ok", "retry", "retry"]
     assert ref.key == "SUP-1"  # type: ignore[attr-defined]
 
 
@@ -60,7 +64,10 @@ def test_the_tracker_down_for_a_while_loses_nothing(db, celery_worker, zendesk, 
         for ticket in tickets:
             services.ticket_escalate(ticket=ticket, system="zendesk", by=agent)
 
-    wait_for(lambda: OutboxItem.objects.filter(attempts__gte=2, status=WorkStatus.PENDING).count() == 3, what="retries while down")
+    wait_for(
+        lambda: OutboxItem.objects.filter(attempts__gte=2, status=WorkStatus.PENDING).count() == 3,
+        what="retries while down",
+    )
     fake_zendesk.up()
 
     wait_for(lambda: ExternalRef.objects.count() == 3, what="all three linked")
@@ -70,9 +77,27 @@ def test_the_tracker_down_for_a_while_loses_nothing(db, celery_worker, zendesk, 
 
 
 def start_worker(extra_env: dict[str, str]) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "DATABASE_URL": worker_database_url(), "DJANGO_SETTINGS_MODULE": "helpdesk.settings_test", **extra_env}
+    env = {
+        **os.environ,
+        "DATABASE_URL": worker_database_url(),
+        "DJANGO_SETTINGS_MODULE": "helpdesk.settings_test",
+        **extra_env,
+    }
     name = f"kill-{uuid.uuid4().hex[:8]}@%h"
-    cmd = [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--pool=solo", "-n", name, "--loglevel=WARNING", "--without-gossip", "--without-mingle"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "helpdesk",
+        "worker",
+        "--pool=solo",
+        "-n",
+        name,
+        "--loglevel=WARNING",
+        "--without-gossip",
+        "--without-mingle",
+    ]
     proc = subprocess.Popen(cmd, env=env, cwd=settings.BASE_DIR)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -101,7 +126,9 @@ def own_workers() -> Iterator[list[subprocess.Popen[bytes]]]:
     app.control.add_consumer("celery", reply=True, timeout=2)
 
 
-def test_a_worker_killed_between_the_remote_create_and_the_commit_makes_no_duplicate(db, own_workers, jira, fake_jira, ticket, agent):
+def test_a_worker_killed_between_the_remote_create_and_the_commit_makes_no_duplicate(
+    db, own_workers, jira, fake_jira, ticket, agent
+):
     from integrations import services
     from integrations.tasks import sweep_all_tenants
 

@@ -49,7 +49,9 @@ def endpoint_create(*, url: str, events: Sequence[str], description: str = "") -
 
 
 @transaction.atomic
-def endpoint_update(*, endpoint: WebhookEndpoint, url: str, events: Sequence[str], description: str = "", active: bool = True) -> WebhookEndpoint:
+def endpoint_update(
+    *, endpoint: WebhookEndpoint, url: str, events: Sequence[str], description: str = "", active: bool = True
+) -> WebhookEndpoint:
     endpoint.url, endpoint.events = _clean(url, events)
     endpoint.description, endpoint.active = description.strip()[:200], active
     endpoint.save(update_fields=["url", "events", "description", "active"])
@@ -77,10 +79,18 @@ def ticket_data(ticket: Ticket) -> dict[str, Any]:
 
 
 def reply_data(reply: Reply) -> dict[str, Any]:
-    return {"id": reply.pk, "kind": reply.kind, "author": reply.author_display, "body": reply.body, "created_at": reply.created_at.isoformat()}
+    return {
+        "id": reply.pk,
+        "kind": reply.kind,
+        "author": reply.author_display,
+        "body": reply.body,
+        "created_at": reply.created_at.isoformat(),
+    }
 
 
-def event_emit(*, event: str, ticket: Ticket, reply: Reply | None = None, extra: dict[str, Any] | None = None) -> list[WebhookDelivery]:
+def event_emit(
+    *, event: str, ticket: Ticket, reply: Reply | None = None, extra: dict[str, Any] | None = None
+) -> list[WebhookDelivery]:
     """Queue ``event`` for every active endpoint that wants it; sent by a worker after commit."""
     endpoints = list(WebhookEndpoint.objects.filter(active=True, events__contains=[event]))
     if not endpoints:
@@ -122,18 +132,26 @@ def delivery_process(*, delivery_id: int) -> str:
     started = time.perf_counter()
     try:
         sent = transport.post(
-            url=endpoint.url, body=body, secret=crypto.decrypt(endpoint.secret_encrypted), event=delivery.event, delivery_id=str(delivery.event_id)
+            url=endpoint.url,
+            body=body,
+            secret=crypto.decrypt(endpoint.secret_encrypted),
+            event=delivery.event,
+            delivery_id=str(delivery.event_id),
         )
     except TransportError as error:
         seconds = getattr(error, "duration", time.perf_counter() - started)
         ours, delay = work.finish_error(delivery, error, response_ms=seconds * 1000)
-        metrics.sync_observe(system="webhook", direction="outbound", status="retry" if delay is not None else "failed", seconds=seconds)
+        metrics.sync_observe(
+            system="webhook", direction="outbound", status="retry" if delay is not None else "failed", seconds=seconds
+        )
         if ours and delay is not None:
             from integrations.tasks import webhook_deliver
 
             webhook_deliver.apply_async(kwargs={"delivery_id": delivery.pk}, countdown=delay)
         return "retry" if delay is not None else "failed"
-    work.finish_ok(delivery, last_status_code=sent.status_code, response_ms=sent.seconds * 1000, response_excerpt=sent.excerpt)
+    work.finish_ok(
+        delivery, last_status_code=sent.status_code, response_ms=sent.seconds * 1000, response_excerpt=sent.excerpt
+    )
     metrics.sync_observe(system="webhook", direction="outbound", status="ok", seconds=sent.seconds)
     return "ok"
 
@@ -141,10 +159,16 @@ def delivery_process(*, delivery_id: int) -> str:
 @transaction.atomic
 def delivery_redeliver(*, delivery: WebhookDelivery) -> WebhookDelivery:
     """Send the same event again as a new delivery (same event id, so receivers can de-duplicate)."""
-    again = WebhookDelivery.objects.create(endpoint=delivery.endpoint, event=delivery.event, event_id=delivery.event_id, payload=delivery.payload)
+    again = WebhookDelivery.objects.create(
+        endpoint=delivery.endpoint, event=delivery.event, event_id=delivery.event_id, payload=delivery.payload
+    )
     _enqueue(again)
     return again
 
 
 def delivery_due_ids(limit: int = 500) -> list[int]:
-    return list(WebhookDelivery.objects.filter(work.claimable_q()).order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
+    return list(
+        WebhookDelivery.objects.filter(work.claimable_q())
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )

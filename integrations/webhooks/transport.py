@@ -51,6 +51,8 @@ def post(*, url: str, body: bytes, secret: str, event: str, delivery_id: str) ->
     excerpt = response.text[:300]
     if response.is_success:
         return Sent(status_code=response.status_code, seconds=seconds, excerpt=excerpt)
-    error = error_for_status(response.status_code, excerpt or response.reason_phrase, parse_retry_after(response.headers.get("Retry-After")))
+    error = error_for_status(
+        response.status_code, excerpt or response.reason_phrase, parse_retry_after(response.headers.get("Retry-After"))
+    )
     error.duration = seconds  # type: ignore[attr-defined]
     raise error

@@ -36,12 +36,16 @@ def endpoint_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 endpoint, secret = services.endpoint_create(
-                    url=form.cleaned_data["url"], events=form.cleaned_data["events"], description=form.cleaned_data["description"]
+                    url=form.cleaned_data["url"],
+                    events=form.cleaned_data["events"],
+                    description=form.cleaned_data["description"],
                 )
             except ValidationError as exc:
                 _apply_errors(form, exc)
             else:
-                messages.success(request, f"Webhook {endpoint.url} added. Copy its signing secret now: it is not shown again.")
+                messages.success(
+                    request, f"Webhook {endpoint.url} added. Copy its signing secret now: it is not shown again."
+                )
                 form = WebhookEndpointForm()
     return render(request, LIST, {"form": form, "endpoints": selectors.endpoint_list(), "secret": secret})
 
@@ -51,7 +55,12 @@ def endpoint_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def endpoint_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     endpoint = selectors.endpoint_get(pk=pk)
-    initial = {"url": endpoint.url, "description": endpoint.description, "events": endpoint.events, "active": endpoint.active}
+    initial = {
+        "url": endpoint.url,
+        "description": endpoint.description,
+        "events": endpoint.events,
+        "active": endpoint.active,
+    }
     form = WebhookEndpointForm(request.POST or None, initial=initial)
     if request.method == "POST":
         if not request.user.has_perm("integrations.change_webhookendpoint"):

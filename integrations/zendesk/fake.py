@@ -37,7 +37,13 @@ def _error(status: int, error: str, description: str, details: dict[str, Any] | 
 class FakeZendesk(FakeServer):
     name = "zendesk"
 
-    def __init__(self, *, username: str = "bot@example.test", token: str = "zd-token", latency: float = 0.0) -> None:
+    def __init__(
+        self,
+        *,
+        username: str = "bot@example.test",
+        token: str = "zd-token",  # noqa: S107 - the fake's own test credential
+        latency: float = 0.0,
+    ) -> None:
         super().__init__(username=username, token=token, latency=latency)
         self.tickets: dict[int, dict[str, Any]] = {}
         self.comments: dict[int, list[dict[str, Any]]] = {}
@@ -89,7 +95,9 @@ class FakeZendesk(FakeServer):
         with self.lock:
             comment = self._add_comment(ticket_id, body, public=public, author_id=AGENT_ID)
         if notify:
-            event = {"comment": {"id": comment["id"], "body": body, "is_public": public, "author": {"name": "Zoe Zendesk"}}}
+            event = {
+                "comment": {"id": comment["id"], "body": body, "is_public": public, "author": {"name": "Zoe Zendesk"}}
+            }
             self._notify("zen:event-type:ticket.comment_added", ticket_id, event)
         return comment
 
@@ -133,7 +141,12 @@ class FakeZendesk(FakeServer):
 
     def _user(self, user_id: int) -> dict[str, Any]:
         name, role = self.users[user_id]
-        return {"id": user_id, "name": name, "email": self.username if user_id == BOT_ID else "zoe@example.test", "role": role}
+        return {
+            "id": user_id,
+            "name": name,
+            "email": self.username if user_id == BOT_ID else "zoe@example.test",
+            "role": role,
+        }
 
     def me(self, request: FakeRequest) -> Response:
         return 200, {"user": self._user(BOT_ID)}, {}
@@ -180,11 +193,20 @@ class FakeZendesk(FakeServer):
         comment = data.get("comment") or {}
         body = comment.get("body") or comment.get("html_body") or data.get("description")
         if not body:
-            return _error(422, "RecordInvalid", "Record validation errors", {"description": [{"description": "Description: cannot be blank"}]})
+            return _error(
+                422,
+                "RecordInvalid",
+                "Record validation errors",
+                {"description": [{"description": "Description: cannot be blank"}]},
+            )
         if data.get("priority") not in (None, "low", "normal", "high", "urgent"):
-            return _error(422, "RecordInvalid", "Record validation errors", {"priority": [{"description": "Priority is invalid"}]})
+            return _error(
+                422, "RecordInvalid", "Record validation errors", {"priority": [{"description": "Priority is invalid"}]}
+            )
         if data.get("group_id") is not None and int(data["group_id"]) not in self.groups:
-            return _error(422, "RecordInvalid", "Record validation errors", {"group": [{"description": "Group is invalid"}]})
+            return _error(
+                422, "RecordInvalid", "Record validation errors", {"group": [{"description": "Group is invalid"}]}
+            )
         ticket_id = next(self._ids)
         ticket = {
             "id": ticket_id,
@@ -203,13 +225,24 @@ class FakeZendesk(FakeServer):
         }
         self.tickets[ticket_id] = ticket
         first = self._add_comment(ticket_id, body, public=bool(comment.get("public", True)), author_id=BOT_ID)
-        response: Response = (201, {"ticket": ticket, "audit": self._audit(ticket_id, [first])}, {"Location": ticket["url"]})
+        created: Response = (
+            201,
+            {"ticket": ticket, "audit": self._audit(ticket_id, [first])},
+            {"Location": ticket["url"]},
+        )
         if key:
-            self.idempotency[key] = (hashlib.sha256(request.body).hexdigest(), response)
-        return response
+            self.idempotency[key] = (hashlib.sha256(request.body).hexdigest(), created)
+        return created
 
     def _page(self, name: str, items: list[dict[str, Any]]) -> dict[str, Any]:
-        return {name: items, "next_page": None, "previous_page": None, "count": len(items), "meta": {"has_more": False}, "links": {"next": None, "prev": None}}
+        return {
+            name: items,
+            "next_page": None,
+            "previous_page": None,
+            "count": len(items),
+            "meta": {"has_more": False},
+            "links": {"next": None, "prev": None},
+        }
 
     def list_tickets(self, request: FakeRequest) -> Response:
         items = list(self.tickets.values())
@@ -235,7 +268,11 @@ class FakeZendesk(FakeServer):
         events = []
         comment = data.get("comment") or {}
         if comment.get("body"):
-            events.append(self._add_comment(ticket_id, comment["body"], public=bool(comment.get("public", True)), author_id=BOT_ID))
+            events.append(
+                self._add_comment(
+                    ticket_id, comment["body"], public=bool(comment.get("public", True)), author_id=BOT_ID
+                )
+            )
         if data.get("status"):
             ticket["status"] = data["status"]
         ticket["updated_at"] = _now()

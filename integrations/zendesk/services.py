@@ -12,6 +12,7 @@ from typing import Any
 from django.utils import timezone
 
 from integrations.backsync import InboundEvent
+from integrations.backsync import json_object as _obj
 from integrations.base import RemoteComment
 from integrations.zendesk.transport import RESOLVED
 
@@ -35,8 +36,8 @@ def webhook_event(body: bytes) -> InboundEvent | None:
     if not isinstance(data, dict):
         raise ValueError("the body is not a JSON object")
     kind = str(data.get("type") or "")
-    detail = data.get("detail") if isinstance(data.get("detail"), dict) else {}
-    event = data.get("event") if isinstance(data.get("event"), dict) else {}
+    detail = _obj(data.get("detail"))
+    event = _obj(data.get("event"))
     key = str(detail.get("id") or "")
     if not key:
         return None

@@ -39,7 +39,7 @@ class _RecordingSession(requests.Session):
 
     last_response: requests.Response | None = None
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         response = super().send(request, **kwargs)
         self.last_response = response
         return response

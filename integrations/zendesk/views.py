@@ -40,5 +40,9 @@ def _verify(secret: str, body: bytes, request: AuthenticatedHttpRequest) -> bool
 @require_POST
 def webhook(request: AuthenticatedHttpRequest) -> HttpResponse:
     return connection_views.webhook_receive(
-        request, system="zendesk", verify=_verify, parse=services.webhook_event, delivery_header="X-Zendesk-Webhook-Invocation-Id"
+        request,
+        system="zendesk",
+        verify=_verify,
+        parse=services.webhook_event,
+        delivery_header="X-Zendesk-Webhook-Invocation-Id",
     )

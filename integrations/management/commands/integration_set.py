@@ -27,7 +27,9 @@ class Command(BaseCommand):
             sub.add_argument("--token", default="", help="API token (or --token-env NAME to read it from a variable)")
             sub.add_argument("--token-env", default="", help="environment variable that holds the API token")
             sub.add_argument("--webhook-secret", default="", help="secret the tracker signs its webhooks with")
-            sub.add_argument("--resolved-status", choices=Status.values, help="ticket status once the issue is resolved")
+            sub.add_argument(
+                "--resolved-status", choices=Status.values, help="ticket status once the issue is resolved"
+            )
             sub.add_argument("--category-field", help="'label', a custom field id, or '' to not send the category")
             sub.add_argument("--disable", action="store_true", help="switch the connection off")
             sub.add_argument("--enable", action="store_true", help="switch it on again")
@@ -69,7 +71,10 @@ class Command(BaseCommand):
                 conn = services.connection_save(**kwargs)
             except ValidationError as exc:
                 raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from None
-            self.stdout.write(f"{'Changed' if existing else 'Created'} the {conn.get_system_display()} connection of {tenant.schema_name}: {conn.base_url}")
+            self.stdout.write(
+                f"{'Changed' if existing else 'Created'} the {conn.get_system_display()} connection "
+                f"of {tenant.schema_name}: {conn.base_url}"
+            )
             if options["test"]:
                 result = services.connection_test(connection=conn)
                 if not result.ok:

@@ -43,7 +43,7 @@ def run_due(delivery: WebhookDelivery) -> str:
 
 
 def test_ticket_events_are_delivered_signed(in_acme, receiver, make_ticket, agent):
-    endpoint, secret = services.endpoint_create(url=f"{receiver.url}/hooks", events=["ticket.created", "reply.created"])
+    _, secret = services.endpoint_create(url=f"{receiver.url}/hooks", events=["ticket.created", "reply.created"])
     ticket = make_ticket()
     tickets.reply_add(ticket=ticket, body="Looking into it", by=agent)
     tickets.ticket_update(ticket=ticket, priority="urgent", by=agent)  # not subscribed
@@ -72,7 +72,11 @@ def test_a_5xx_is_retried_and_a_4xx_fails_at_once(in_acme, receiver, make_ticket
 
     assert services.delivery_process(delivery_id=delivery.pk) == "retry"
     delivery.refresh_from_db()
-    assert delivery.status == WorkStatus.PENDING and delivery.next_attempt_at > timezone.now() and delivery.last_status_code == 502
+    assert (
+        delivery.status == WorkStatus.PENDING
+        and delivery.next_attempt_at > timezone.now()
+        and delivery.last_status_code == 502
+    )
     assert run_due(delivery) == "ok"
 
     gone = services.event_emit(event="ticket.created", ticket=make_ticket("Another"))[-1]
@@ -100,7 +104,9 @@ def test_endpoint_page_shows_the_secret_once_and_validates(manager_client, in_ac
     assert bad.status_code == 200
     assert "This field is required" in bad.content.decode() or "Pick at least one event" in bad.content.decode()
 
-    added = manager_client.post("/integrations/webhooks/", {"url": "https://hooks.example/in", "events": ["ticket.created"]}, follow=True)
+    added = manager_client.post(
+        "/integrations/webhooks/", {"url": "https://hooks.example/in", "events": ["ticket.created"]}, follow=True
+    )
     html = added.content.decode()
     assert "whsec_" in html
     secret = html.split('id="new-secret">')[1].split("<")[0]
@@ -112,7 +118,12 @@ def test_endpoint_page_shows_the_secret_once_and_validates(manager_client, in_ac
 
 
 def test_agents_cannot_add_webhooks_and_outsiders_get_404(agent_client, outsider_client, in_acme):
-    assert agent_client.post("/integrations/webhooks/", {"url": "https://hooks.example/in", "events": ["ticket.created"]}).status_code == 403
+    assert (
+        agent_client.post(
+            "/integrations/webhooks/", {"url": "https://hooks.example/in", "events": ["ticket.created"]}
+        ).status_code
+        == 403
+    )
     endpoint, _ = services.endpoint_create(url="https://hooks.example/in", events=["ticket.created"])
     assert outsider_client.get(f"/integrations/webhooks/{endpoint.pk}/").status_code == 404
     assert outsider_client.post(f"/integrations/webhooks/{endpoint.pk}/delete/").status_code == 404

@@ -23,8 +23,21 @@ def test_manager_connects_zendesk_and_the_test_finds_the_group(manager_client, f
 
 
 def test_integration_set_creates_updates_and_tests(fake_zendesk, acme, capsys):
-    call_command("integration_set", "--tenant", "acme", "zendesk", "--url", fake_zendesk.url, "--email", fake_zendesk.username,
-                 "--token", fake_zendesk.token, "--group", "360001", "--test")
+    call_command(
+        "integration_set",
+        "--tenant",
+        "acme",
+        "zendesk",
+        "--url",
+        fake_zendesk.url,
+        "--email",
+        fake_zendesk.username,
+        "--token",
+        fake_zendesk.token,
+        "--group",
+        "360001",
+        "--test",
+    )
     out = capsys.readouterr().out
     assert "Created the Zendesk connection of acme" in out and "Group Tier 2 found" in out
     call_command("integration_set", "--tenant", "acme", "zendesk", "--resolved-status", "closed")
@@ -32,7 +45,11 @@ def test_integration_set_creates_updates_and_tests(fake_zendesk, acme, capsys):
 
     with schema_context("acme"):
         conn = Connection.objects.get(system="zendesk")
-        assert conn.resolved_status == "closed" and conn.group_id == 360001 and fake_zendesk.token not in conn.token_encrypted
+        assert (
+            conn.resolved_status == "closed"
+            and conn.group_id == 360001
+            and fake_zendesk.token not in conn.token_encrypted
+        )
     with pytest.raises(CommandError, match="Test failed: HTTP 401"):
         call_command("integration_set", "--tenant", "acme", "zendesk", "--token", "wrong", "--test")
     with pytest.raises(CommandError, match="No tenant"):
