@@ -47,6 +47,8 @@ def classified() -> Iterator[None]:
     """Turn the client's and requests' exceptions into ``TransportError`` (permanent or not)."""
     try:
         yield
+    except http.OutboundBlocked as exc:
+        raise TransportError(f"Jira: {exc.reason}", permanent=True) from exc
     except JIRAError as exc:
         status = exc.status_code or 0
         response = exc.response
@@ -59,8 +61,12 @@ def classified() -> Iterator[None]:
             f"Jira did not answer within {settings.INTEGRATIONS_TIMEOUT_SECONDS:g} s", permanent=False
         ) from exc
     except requests.ConnectionError as exc:
+        if reason := http.blocked_reason(exc):
+            raise TransportError(f"Jira: {reason}", permanent=True) from exc
         raise TransportError(f"Jira is unreachable: {type(exc).__name__}", permanent=False) from exc
     except requests.RequestException as exc:
+        if reason := http.blocked_reason(exc):
+            raise TransportError(f"Jira: {reason}", permanent=True) from exc
         raise TransportError(f"Jira request failed: {exc}", permanent=True) from exc
 
 
@@ -93,9 +99,7 @@ class JiraTransport:
                 timeout=settings.INTEGRATIONS_TIMEOUT_SECONDS,
                 options={"check_update": False},
             )
-        guarded = http.requests_session()
-        for prefix, adapter in guarded.adapters.items():
-            self.client._session.mount(prefix, adapter)
+        http.guard(self.client._session)
         # Cloud searches with /search/jql, Server and Data Center with /search (known from "Test connection").
         self.client.deploymentType = connection.server_info.get("deploymentType")
 

@@ -14,7 +14,7 @@ import pytest
 from django.conf import settings
 from django_tenants.utils import schema_context
 
-from conftest import worker_database_url
+from conftest import LOOPBACK_FAKES, worker_database_url
 from helpdesk.celery import app
 from integrations.models import ExternalRef, IntegrationSyncLog, OutboxItem, WorkStatus
 
@@ -81,6 +81,7 @@ def start_worker(extra_env: dict[str, str]) -> subprocess.Popen[bytes]:
         **os.environ,
         "DATABASE_URL": worker_database_url(),
         "DJANGO_SETTINGS_MODULE": "helpdesk.settings_test",
+        "OUTBOUND_ALLOWED_NETWORKS": LOOPBACK_FAKES,
         **extra_env,
     }
     name = f"kill-{uuid.uuid4().hex[:8]}@%h"

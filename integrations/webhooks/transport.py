@@ -43,9 +43,13 @@ def post(*, url: str, body: bytes, secret: str, event: str, delivery_id: str) ->
     try:
         with http.httpx_client(timeout=settings.INTEGRATIONS_TIMEOUT_SECONDS) as client:
             response = client.post(url, content=body, headers=headers)
+    except http.OutboundBlocked as exc:
+        raise TransportError(exc.reason, permanent=True) from exc
     except httpx.TimeoutException as exc:
         raise TransportError(f"No answer within {settings.INTEGRATIONS_TIMEOUT_SECONDS:g} s", permanent=False) from exc
     except httpx.TransportError as exc:
+        if reason := http.blocked_reason(exc):
+            raise TransportError(reason, permanent=True) from exc
         raise TransportError(f"Could not connect: {type(exc).__name__}", permanent=False) from exc
     seconds = time.perf_counter() - started
     excerpt = response.text[:300]

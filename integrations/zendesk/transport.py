@@ -77,8 +77,7 @@ class ZendeskTransport:
         if not domain:
             raise TransportError(f"Zendesk URL {connection.base_url!r} names no subdomain", permanent=True)
         self.session = _RecordingSession()
-        for prefix, adapter in http.requests_session().adapters.items():
-            self.session.mount(prefix, adapter)
+        http.guard(self.session)
         self.client = Zenpy(
             subdomain=subdomain,
             domain=domain,
@@ -97,6 +96,8 @@ class ZendeskTransport:
     def classified(self) -> Iterator[None]:
         try:
             yield
+        except http.OutboundBlocked as exc:
+            raise TransportError(f"Zendesk: {exc.reason}", permanent=True) from exc
         except RatelimitBudgetExceeded as exc:
             response = self.session.last_response
             retry_after = parse_retry_after(response.headers.get("Retry-After")) if response is not None else None
@@ -115,6 +116,8 @@ class ZendeskTransport:
                 f"Zendesk did not answer within {settings.INTEGRATIONS_TIMEOUT_SECONDS:g} s", permanent=False
             ) from exc
         except requests.ConnectionError as exc:
+            if reason := http.blocked_reason(exc):
+                raise TransportError(f"Zendesk: {reason}", permanent=True) from exc
             raise TransportError(f"Zendesk is unreachable: {type(exc).__name__}", permanent=False) from exc
         except ZenpyException as exc:
             raise TransportError(f"Zendesk: {exc}", permanent=True) from exc
