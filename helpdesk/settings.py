@@ -16,11 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
 from helpdesk import devstack
-<<<<<<< HEAD
-from helpdesk.env import env_bool, env_choice, env_float, env_int, env_list, env_str, env_url
-=======
-from helpdesk.env import env_bool, env_choice, env_int, env_list, env_networks, env_str, env_url
->>>>>>> main
+from helpdesk.env import env_bool, env_choice, env_float, env_int, env_list, env_networks, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 load_dotenv(env_str("ENV_FILE", str(BASE_DIR / ".env")), override=False)
@@ -375,7 +371,12 @@ HEALTH_CHECKS["llm"] = "assistants.llm.registry.check_llm"
 WIDGET_MESSAGES_PER_MINUTE = env_int("WIDGET_MESSAGES_PER_MINUTE", 20, minimum=1)
 WIDGET_RATE = f"{WIDGET_MESSAGES_PER_MINUTE}/m"
 
-<<<<<<< HEAD
+# --- Outbound requests (helpdesk/outbound.py, issue 8) ---
+
+# Networks outbound requests (crawler, webhooks, Jira/Zendesk) may reach although they are not public,
+# e.g. "10.1.2.0/24" for an intranet wiki. Empty: only public addresses.
+OUTBOUND_ALLOWED_NETWORKS = env_networks("OUTBOUND_ALLOWED_NETWORKS", [])
+
 # --- Integrations ---
 
 # Fernet keys that encrypt tracker credentials at rest, comma-separated: the first encrypts, all decrypt
@@ -399,10 +400,3 @@ CELERY_BEAT_SCHEDULE = {
     "integrations-sweep": {"task": "integrations.tasks.sweep_all_tenants", "schedule": INTEGRATIONS_SWEEP_SECONDS},
     "integrations-pull": {"task": "integrations.tasks.pull_all_tenants", "schedule": INTEGRATIONS_PULL_SECONDS},
 }
-=======
-# --- Outbound requests (helpdesk/outbound.py, issue 8) ---
-
-# Networks outbound requests (crawler, webhooks, Jira/Zendesk) may reach although they are not public,
-# e.g. "10.1.2.0/24" for an intranet wiki. Empty: only public addresses.
-OUTBOUND_ALLOWED_NETWORKS = env_networks("OUTBOUND_ALLOWED_NETWORKS", [])
->>>>>>> main

@@ -58,3 +58,9 @@ def test_bad_input_keeps_what_was_typed(manager_client, fake_jira, in_acme):
 def test_agents_see_the_page_but_cannot_change_it(agent_client, fake_jira, in_acme):
     assert agent_client.get("/integrations/jira/").status_code == 200
     assert agent_client.post("/integrations/jira/", form(fake_jira)).status_code == 403
+
+
+def test_a_tracker_address_in_an_internal_network_is_refused(manager_client, fake_jira, in_acme):
+    manager_client.post("/integrations/jira/", form(fake_jira, base_url="http://127.0.0.2:8080"))
+    tested = manager_client.post("/integrations/jira/test/", headers={"HX-Request": "true"}).content.decode()
+    assert "Failed" in tested and "private or internal network" in tested

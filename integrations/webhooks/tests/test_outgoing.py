@@ -127,3 +127,15 @@ def test_agents_cannot_add_webhooks_and_outsiders_get_404(agent_client, outsider
     endpoint, _ = services.endpoint_create(url="https://hooks.example/in", events=["ticket.created"])
     assert outsider_client.get(f"/integrations/webhooks/{endpoint.pk}/").status_code == 404
     assert outsider_client.post(f"/integrations/webhooks/{endpoint.pk}/delete/").status_code == 404
+
+
+def test_a_webhook_to_an_internal_address_is_refused_with_the_reason(in_acme, make_ticket):
+    # 127.0.0.2 is loopback outside OUTBOUND_ALLOWED_NETWORKS (only 127.0.0.1 is allowed for the fakes).
+    services.endpoint_create(url="http://127.0.0.2:9/hooks", events=["ticket.created"])
+    delivery = services.event_emit(event="ticket.created", ticket=make_ticket())[-1]
+
+    assert services.delivery_process(delivery_id=delivery.pk) == "failed"
+
+    delivery.refresh_from_db()
+    assert delivery.status == WorkStatus.FAILED and delivery.attempts == 1
+    assert "private or internal network" in delivery.last_error
