@@ -17,12 +17,12 @@ from tickets.models import Ticket
 from tickets.tests.conftest import acme_api, api_client, globex_api  # noqa: F401 - fixtures
 
 JIRA_SECRET = "jira-webhook-secret"
+ZENDESK_SECRET = "zendesk-webhook-secret"
 
 
 @pytest.fixture(autouse=True)
 def _fakes_reachable(allow_loopback: None) -> None:
     """The fakes listen on 127.0.0.1, which the outbound guard refuses unless allowed."""
-ZENDESK_SECRET = "zendesk-webhook-secret"
 
 
 @pytest.fixture
