@@ -47,6 +47,11 @@ TRANSPORTS = {
 ECHO_MARK = "[helpdesk:{schema}:reply:{reply_id}]"
 
 
+def unexpected(exc: Exception) -> TransportError:
+    """A failure that is not the tracker's answer (a bug, a bad stored secret): not retried."""
+    return TransportError(f"Unexpected error: {type(exc).__name__}: {exc}"[:500], permanent=True)
+
+
 def note_quietly(*, ticket: Ticket, body: str, by: object) -> Reply | None:
     """An internal note from an integration; a closed ticket takes none, and that must not fail a sync."""
     try:
@@ -242,7 +247,10 @@ def outbox_process(*, item_id: int) -> str:
             issue, found = _do_create(item, transport)
         else:
             _do_comment(item, transport)
-    except TransportError as error:
+    except Exception as exc:  # whatever breaks, the row must not stay claimed
+        error = exc if isinstance(exc, TransportError) else unexpected(exc)
+        if not isinstance(exc, TransportError):
+            logger.exception("outbox item %s failed unexpectedly", item.pk)
         ours, delay = work.finish_error(item, error)
         outcome = Outcome.RETRY if delay is not None else Outcome.FAILED
         _log(

@@ -51,8 +51,11 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 def _panel(request: AuthenticatedHttpRequest, ticket: Ticket, **extra: object) -> HttpResponse:
     refs = selectors.ticket_refs(ticket=ticket)
-    outbox = selectors.ticket_outbox(ticket=ticket)
     linked = {ref.connection_id for ref in refs}
+    # A failed attempt that a later escalation made good is history, not something to retry.
+    outbox = [
+        i for i in selectors.ticket_outbox(ticket=ticket) if not (i.status == "failed" and i.connection_id in linked)
+    ]
     busy = {item.connection_id for item in outbox if item.status in (WorkStatus.PENDING, WorkStatus.RUNNING)}
     available = [c for c in selectors.connection_list() if c.enabled and c.pk not in linked and c.pk not in busy]
     recommendation = None

@@ -27,8 +27,21 @@ def claimable_q() -> Q:
 
 
 def claim(queryset: QuerySet[W], pk: int) -> W | None:
-    """Take row ``pk`` for this worker, or None when it is not due, done, or held by a live worker."""
+    """Take row ``pk`` for this worker, or None when it is not due, done, or held by a live worker.
+
+    A row whose workers died while running it as many times as it may be attempted fails instead
+    of being taken again (a poison row must not crash workers forever).
+    """
     now = timezone.now()
+    lease = now - timedelta(seconds=settings.INTEGRATIONS_LEASE_SECONDS)
+    queryset.filter(
+        pk=pk, status=WorkStatus.RUNNING, claimed_at__lt=lease, attempts__gte=settings.INTEGRATIONS_MAX_ATTEMPTS
+    ).update(
+        status=WorkStatus.FAILED,
+        finished_at=now,
+        last_error=f"The worker stopped while running this {settings.INTEGRATIONS_MAX_ATTEMPTS} times; "
+        "retry it once the cause is fixed.",
+    )
     taken = queryset.filter(claimable_q(), pk=pk).update(
         status=WorkStatus.RUNNING, claimed_at=now, attempts=F("attempts") + 1
     )

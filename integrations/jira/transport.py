@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any
 
 import requests
@@ -84,6 +85,21 @@ def _issue(server: str, raw: dict[str, Any]) -> RemoteIssue:
     )
 
 
+@lru_cache(maxsize=64)
+def _client(server: str, username: str, token_encrypted: str) -> JIRA:
+    """One client per credentials and process: its session keeps connections and the field list."""
+    client = JIRA(
+        server=server,
+        basic_auth=(username, crypto.decrypt(token_encrypted)),
+        get_server_info=False,
+        max_retries=0,
+        timeout=settings.INTEGRATIONS_TIMEOUT_SECONDS,
+        options={"check_update": False},
+    )
+    http.guard(client._session)
+    return client
+
+
 class JiraTransport:
     system = "jira"
 
@@ -91,15 +107,7 @@ class JiraTransport:
         self.connection = connection
         self.server = connection.base_url.rstrip("/")
         with classified():
-            self.client = JIRA(
-                server=self.server,
-                basic_auth=(connection.username, crypto.decrypt(connection.token_encrypted)),
-                get_server_info=False,
-                max_retries=0,
-                timeout=settings.INTEGRATIONS_TIMEOUT_SECONDS,
-                options={"check_update": False},
-            )
-        http.guard(self.client._session)
+            self.client = _client(self.server, connection.username, connection.token_encrypted)
         # Cloud searches with /search/jql, Server and Data Center with /search (known from "Test connection").
         self.client.deploymentType = connection.server_info.get("deploymentType")
 

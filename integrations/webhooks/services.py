@@ -17,6 +17,7 @@ from helpdesk.tenants.db import connection as db
 from integrations import crypto, metrics, work
 from integrations.base import TransportError
 from integrations.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from integrations.outbox import unexpected
 from integrations.webhooks import transport
 from tickets.models import Reply, Ticket
 
@@ -138,7 +139,8 @@ def delivery_process(*, delivery_id: int) -> str:
             event=delivery.event,
             delivery_id=str(delivery.event_id),
         )
-    except TransportError as error:
+    except Exception as exc:  # whatever breaks, the row must not stay claimed
+        error = exc if isinstance(exc, TransportError) else unexpected(exc)
         seconds = getattr(error, "duration", time.perf_counter() - started)
         ours, delay = work.finish_error(delivery, error, response_ms=seconds * 1000)
         metrics.sync_observe(
