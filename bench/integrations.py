@@ -58,6 +58,7 @@ ENV = {
     "INTEGRATIONS_MAX_ATTEMPTS": "12",
     "INTEGRATIONS_LEASE_SECONDS": "5",
     "INTEGRATIONS_TIMEOUT_SECONDS": "5",
+    "INTEGRATIONS_SWEEP_SECONDS": "5",
     "DJANGO_SETTINGS_MODULE": "helpdesk.settings",
 }
 
@@ -363,7 +364,7 @@ def write(results: dict[str, Any]) -> None:
         f"{results['loadavg_before']} / {results['loadavg_after']}",
         f"Worker: one Celery worker, prefork pool of {results['workers']} processes (killed ones are replaced); "
         f"fake Jira latency {results['latency_ms']} ms per request "
-        "(an escalation makes 3 requests: JQL lookup, create, remote link).",
+        "(an escalation makes 4 requests: JQL lookup, create, the client's application-link lookup, remote link).",
         "",
         "| measure | result | target |",
         "| --- | --- | --- |",

@@ -395,6 +395,8 @@ INTEGRATIONS_PULL_SECONDS = env_int("INTEGRATIONS_PULL_SECONDS", 300, minimum=10
 INTEGRATIONS_PUBLIC_URL = env_str("INTEGRATIONS_PUBLIC_URL", "")
 # Webhook signatures older than this are refused (replay window), in seconds.
 INTEGRATIONS_WEBHOOK_MAX_AGE_SECONDS = env_int("INTEGRATIONS_WEBHOOK_MAX_AGE_SECONDS", 300, minimum=10)
+# Sync log rows, finished webhook deliveries and seen delivery ids are kept this long.
+INTEGRATIONS_RETENTION_DAYS = env_int("INTEGRATIONS_RETENTION_DAYS", 30, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     **CELERY_BEAT_SCHEDULE,
     "integrations-sweep": {"task": "integrations.tasks.sweep_all_tenants", "schedule": INTEGRATIONS_SWEEP_SECONDS},

@@ -12,8 +12,10 @@ import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -200,6 +202,17 @@ def pull_connection(*, connection: Connection, limit: int = 200) -> PullSummary:
         request={"checked": summary.checked, "changed": summary.changed},
     )
     return summary
+
+
+def history_prune() -> int:
+    """Forget sync log rows, finished outgoing deliveries and seen delivery ids past the retention."""
+    from integrations.models import WebhookDelivery, WorkStatus
+
+    cutoff = timezone.now() - timedelta(days=settings.INTEGRATIONS_RETENTION_DAYS)
+    removed = IntegrationSyncLog.objects.filter(created_at__lt=cutoff).delete()[0]
+    removed += InboundDelivery.objects.filter(received_at__lt=cutoff).delete()[0]
+    removed += WebhookDelivery.objects.filter(status=WorkStatus.DONE, created_at__lt=cutoff).delete()[0]
+    return removed
 
 
 def delivery_accept(*, system: str, delivery_id: str) -> bool:

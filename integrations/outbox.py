@@ -277,7 +277,7 @@ def outbox_process(*, item_id: int) -> str:
 
 def outbox_due_ids(limit: int = 500) -> list[int]:
     return list(
-        OutboxItem.objects.filter(work.claimable_q()).order_by("next_attempt_at").values_list("pk", flat=True)[:limit]
+        OutboxItem.objects.filter(work.overdue_q()).order_by("next_attempt_at").values_list("pk", flat=True)[:limit]
     )
 
 

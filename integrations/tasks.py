@@ -50,10 +50,11 @@ def sweep_all_tenants() -> dict[str, int]:
 
 @shared_task
 def pull_all_tenants() -> dict[str, int]:
-    """Beat, every INTEGRATIONS_PULL_SECONDS: one pull task per enabled connection of every tenant."""
+    """Beat, every INTEGRATIONS_PULL_SECONDS: one pull task per enabled connection of every tenant; old history goes."""
     queued = {}
     for tenant in tenant_list():
         with tenant_context(tenant):
+            backsync.history_prune()
             ids = list(Connection.objects.filter(enabled=True).values_list("pk", flat=True))
             for pk in ids:
                 pull_connection.delay(connection_id=pk)

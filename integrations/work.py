@@ -20,10 +20,19 @@ from integrations.models import WorkItem, WorkStatus
 W = TypeVar("W", bound=WorkItem)
 
 
-def claimable_q() -> Q:
+def claimable_q(*, grace_seconds: float = 0) -> Q:
+    """Rows a worker may take now; with a grace, only pending rows overdue by that much (the sweep's view)."""
     now = timezone.now()
     lease = now - timedelta(seconds=settings.INTEGRATIONS_LEASE_SECONDS)
-    return Q(status=WorkStatus.PENDING, next_attempt_at__lte=now) | Q(status=WorkStatus.RUNNING, claimed_at__lt=lease)
+    due = now - timedelta(seconds=grace_seconds)
+    return Q(status=WorkStatus.PENDING, next_attempt_at__lte=due) | Q(status=WorkStatus.RUNNING, claimed_at__lt=lease)
+
+
+def overdue_q() -> Q:
+    """What the sweep re-queues: rows whose own message should have run them a sweep period ago, or
+    whose worker died. Rows merely due now already have a message on its way; sweeping those too
+    would flood the queue with copies."""
+    return claimable_q(grace_seconds=settings.INTEGRATIONS_SWEEP_SECONDS)
 
 
 def claim(queryset: QuerySet[W], pk: int) -> W | None:

@@ -197,3 +197,22 @@ def test_a_pull_against_a_tracker_that_is_down_records_the_failure(linked, fake_
     assert "unreachable" in summary.error
     jira.refresh_from_db()
     assert jira.healthy is False and "unreachable" in jira.last_error
+
+
+def test_old_history_is_pruned_and_recent_kept(linked, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from integrations.backsync import history_prune
+    from integrations.models import InboundDelivery
+
+    ticket, _ = linked
+    InboundDelivery.objects.create(system="jira", delivery_id="old")
+    InboundDelivery.objects.filter(delivery_id="old").update(received_at=timezone.now() - timedelta(days=40))
+    IntegrationSyncLog.objects.filter(ticket=ticket).update(created_at=timezone.now() - timedelta(days=40))
+    kept = IntegrationSyncLog.objects.exclude(ticket=ticket).count()
+
+    assert history_prune() >= 2
+    assert not InboundDelivery.objects.filter(delivery_id="old").exists()
+    assert IntegrationSyncLog.objects.count() == kept

@@ -170,7 +170,7 @@ def delivery_redeliver(*, delivery: WebhookDelivery) -> WebhookDelivery:
 
 def delivery_due_ids(limit: int = 500) -> list[int]:
     return list(
-        WebhookDelivery.objects.filter(work.claimable_q())
+        WebhookDelivery.objects.filter(work.overdue_q())
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )
