@@ -1,5 +1,5 @@
-/* Helpdesk chat widget: {{ title }}. Embed with one tag:
-   <script src="{{ base }}/assistants/widget.js?key={{ key }}" async></script> */
+/* Helpdesk chat widget. Embed it with one async script tag whose src is https://HOST/assistants/widget.js?key=KEY
+   Tenant text (the assistant's name) only ever arrives in the JSON literal below, never elsewhere in this file. */
 (function () {
   var config = {{ config_json|safe }};
   if (window.__helpdeskWidget) return;
