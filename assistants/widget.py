@@ -146,6 +146,8 @@ def widget_script(request: HttpRequest) -> HttpResponse:
     base = request.build_absolute_uri("/").rstrip("/")
     config = {"key": key.key, "title": key.assistant.name, "base": base}
     # The one place tenant text enters the script: a JSON literal (see js_literal), nowhere else.
-    response = render(request, "assistants/widget.js", {"config_json": js_literal(config)}, content_type="text/javascript")
+    response = render(
+        request, "assistants/widget.js", {"config_json": js_literal(config)}, content_type="text/javascript"
+    )
     response["Cache-Control"] = "public, max-age=300"
     return response
