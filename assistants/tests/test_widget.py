@@ -149,3 +149,24 @@ def test_the_widget_template_interpolates_nothing_but_the_json_config():
 
     template = (Path(assistants.__file__).parent / "templates/assistants/widget.js").read_text()
     assert template.count("{{") == 1 and "{{ config_json|safe }}" in template and "{%" not in template
+
+
+def test_the_widget_answers_from_public_documents_only(acme, help_center, widget_key, support_bot):
+    from assistants.chat import chat
+    from knowledge import services
+
+    with tenant_context(acme):
+        internal = services.document_create_from_text(
+            title="Gift card fraud playbook",
+            text="Gift card balances are checked in the Vault console; never tell customers the vault PIN 4471.",
+            language="en",
+            enqueue=False,
+        )
+        services.document_index(document_id=internal.pk)
+    question = "How do I check a gift card balance?"
+    widget = call("chat", {"key": widget_key.key, "message": question}).json()
+    assert "4471" not in widget["reply"] and "Vault" not in widget["reply"]
+    assert all(c.get("document") != "Gift card fraud playbook" for c in widget["citations"])
+    with tenant_context(acme):
+        staff = chat(assistant=support_bot, message=question).as_dict()  # the API and the playground: both
+    assert any(c.get("document") == "Gift card fraud playbook" for c in staff["citations"]), staff  # type: ignore[attr-defined]
