@@ -91,7 +91,7 @@ def _endpoint(handler):  # type: ignore[no-untyped-def]
             key = _key(str(data.get("key", "")))
             origin = _check_origin(request, key)
             _rate_limit(request, key)
-            return _cors(JsonResponse(handler(key, data)), origin)
+            return _cors(JsonResponse(handler(request, key, data)), origin)
         except WidgetDenied as denied:
             response = JsonResponse({"detail": denied.detail}, status=denied.status)
             return _cors(response, origin) if origin else response
@@ -102,7 +102,7 @@ def _endpoint(handler):  # type: ignore[no-untyped-def]
 
 
 @_endpoint
-def widget_chat(key: WidgetKey, data: dict[str, Any]) -> dict[str, object]:
+def widget_chat(request: HttpRequest, key: WidgetKey, data: dict[str, Any]) -> dict[str, object]:
     reply = chat(
         assistant=key.assistant,
         message=str(data.get("message", "")),
@@ -113,12 +113,13 @@ def widget_chat(key: WidgetKey, data: dict[str, Any]) -> dict[str, object]:
 
 
 @_endpoint
-def widget_escalate(key: WidgetKey, data: dict[str, Any]) -> dict[str, object]:
+def widget_escalate(request: HttpRequest, key: WidgetKey, data: dict[str, Any]) -> dict[str, object]:
     return chat_escalate_to_ticket(
         assistant=key.assistant,
         session_id=str(data.get("session_id", "")),
         email=str(data.get("email", "")),
         name=str(data.get("name", "")),
+        site_url=request.build_absolute_uri("/"),
     )
 
 

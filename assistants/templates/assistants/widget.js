@@ -35,7 +35,11 @@
     box.addEventListener("submit", function (event) {
       event.preventDefault();
       post("/assistants/widget/escalate", { session_id: sessionStorage.getItem(storageKey), email: box.querySelector("input").value })
-        .then(function (data) { box.remove(); add("Thanks! A person will follow up on " + data.ticket + " by email.", "bot"); })
+        .then(function (data) {
+          box.remove();
+          add(data.unverified ? "Thanks! We sent a link to your address: follow it to confirm it, and a person will follow up on " + data.ticket + "."
+            : "Thanks! A person will follow up on " + data.ticket + " by email.", "bot");
+        })
         .catch(function (error) { add(error.message, "bot"); });
     });
   }
