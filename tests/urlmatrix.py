@@ -188,6 +188,73 @@ class Seeds:
         ticket = self.ticket
         return self._in_tenant(lambda: ticket.events.first())
 
+    # --- integrations (issue 10); rows made directly: seeding must not call any tracker ---
+
+    @cached_property
+    def connection(self) -> Any:
+        from integrations.models import Connection
+
+        return self._in_tenant(
+            lambda: Connection.objects.create(
+                system="jira",
+                base_url="https://zzforeign.invalid",
+                username=f"{MARKER.lower()}@x.example",
+                project_key="ZZF",
+            )
+        )
+
+    @cached_property
+    def outbox_item(self) -> Any:
+        from integrations.models import OutboxItem
+
+        ticket, conn = self.ticket, self.connection
+        return self._in_tenant(
+            lambda: OutboxItem.objects.create(ticket=ticket, connection=conn, status="failed", last_error=MARKER)
+        )
+
+    @cached_property
+    def external_ref(self) -> Any:
+        from integrations.models import ExternalRef
+
+        ticket, conn = self.ticket, self.connection
+        return self._in_tenant(
+            lambda: ExternalRef.objects.create(
+                ticket=ticket, connection=conn, system="jira", key="ZZF-1", url="https://zzforeign.invalid/browse/ZZF-1"
+            )
+        )
+
+    @cached_property
+    def sync_log(self) -> Any:
+        from integrations.models import IntegrationSyncLog
+
+        ticket = self.ticket
+        return self._in_tenant(
+            lambda: IntegrationSyncLog.objects.create(
+                system="jira", ticket=ticket, direction="outbound", operation="create", outcome="failed", error=MARKER
+            )
+        )
+
+    @cached_property
+    def webhook_endpoint(self) -> Any:
+        from integrations.webhooks.services import endpoint_create
+
+        return self._in_tenant(
+            lambda: endpoint_create(
+                url="https://zzforeign.invalid/hooks", events=["ticket.created"], description=MARKER
+            )[0]
+        )
+
+    @cached_property
+    def webhook_delivery(self) -> Any:
+        from integrations.models import WebhookDelivery
+
+        endpoint = self.webhook_endpoint
+        return self._in_tenant(
+            lambda: WebhookDelivery.objects.create(
+                endpoint=endpoint, event="ticket.created", payload={"marker": MARKER}, status="failed"
+            )
+        )
+
 
 # --- Registry ---------------------------------------------------------------------------------------
 
@@ -208,6 +275,10 @@ OBJECTS: dict[str, Callable[[Seeds], object]] = {
     "api/v1/kb/documents/{pk}": lambda s: s.document.pk,
     "api/v1/assistants/{pk}": lambda s: s.assistant.pk,
     "api/v1/tickets/{number}/answer": lambda s: s.ticket.number,
+    "integrations/outbox/{pk}": lambda s: s.outbox_item.pk,
+    "integrations/tickets/{number}": lambda s: s.ticket.number,
+    "integrations/webhooks/{pk}": lambda s: s.webhook_endpoint.pk,
+    "integrations/webhooks/deliveries/{pk}": lambda s: s.webhook_delivery.pk,
 }
 
 # Admin pages of a model: "app_label.model" -> its object, from a tenant's seeds.
@@ -223,6 +294,12 @@ ADMIN_MODELS: dict[str, Callable[[Seeds], Any]] = {
     "knowledge.document": lambda s: s.document,
     "knowledge.chunk": lambda s: s.chunk,
     "assistants.assistant": lambda s: s.assistant,
+    "integrations.connection": lambda s: s.connection,
+    "integrations.outboxitem": lambda s: s.outbox_item,
+    "integrations.externalref": lambda s: s.external_ref,
+    "integrations.integrationsynclog": lambda s: s.sync_log,
+    "integrations.webhookendpoint": lambda s: s.webhook_endpoint,
+    "integrations.webhookdelivery": lambda s: s.webhook_delivery,
 }
 
 # Routes whose kwargs are not object ids of the tenant: (route, why).
