@@ -400,6 +400,8 @@ def main() -> None:
     parser.add_argument("--kill-rate", type=float, default=0.02)
     parser.add_argument("--monkey-seconds", type=float, default=3.0)
     args = parser.parse_args()
+    # A stopped benchmark must stop its worker too (the finally below), not leave it eating the queue.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     loadavg_before = Path("/proc/loadavg").read_text().split()[:3]
     setup_django()
     from django_tenants.utils import tenant_context

@@ -10,8 +10,10 @@ a worker between the remote create and its commit).
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import re
+import socket
 import threading
 import time
 from collections import deque
@@ -73,6 +75,7 @@ class FakeServer:
         self.log: list[tuple[str, str, int]] = []
         self.port = 0
         self._server: ThreadingHTTPServer | None = None
+        self._open: set[socket.socket] = set()
 
     # --- lifecycle -------------------------------------------------------------------------------
 
@@ -84,6 +87,16 @@ class FakeServer:
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
+
+            def setup(self) -> None:
+                super().setup()
+                with fake.lock:
+                    fake._open.add(self.connection)
+
+            def finish(self) -> None:
+                with fake.lock:
+                    fake._open.discard(self.connection)
+                super().finish()
 
             def _handle(self) -> None:
                 fake._dispatch(self)
@@ -102,10 +115,16 @@ class FakeServer:
         return self
 
     def stop(self) -> None:
+        """Stop listening and cut every open (keep-alive) connection, as a crashed server would."""
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+        with self.lock:
+            open_sockets, self._open = list(self._open), set()
+        for sock in open_sockets:
+            with contextlib.suppress(OSError):  # already closed by the client
+                sock.shutdown(socket.SHUT_RDWR)
 
     down = stop  # refused connections until up()
 
