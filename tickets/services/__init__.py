@@ -8,7 +8,14 @@ API client, a contact (the customer) or ``None`` (the system).
 from tickets.services.audit import UNSET
 from tickets.services.contacts import contact_ensure, parse_tags, tags_ensure
 from tickets.services.portal import portal_request_submit, ticket_rate
-from tickets.services.replies import EXTRA_TYPES, attachment_validate, note_add, reply_add
+from tickets.services.replies import (
+    EXTRA_TYPES,
+    attachment_announce,
+    attachment_validate,
+    note_add,
+    reply_add,
+    ticket_attachment_text_set,
+)
 from tickets.services.sla import BreachCount, sla_due_times, sla_mark_breaches
 from tickets.services.transitions import TRANSITIONS, transition_check
 from tickets.services.workflow import (
@@ -27,6 +34,7 @@ __all__ = [
     "UNSET",
     "BreachCount",
     "BulkResult",
+    "attachment_announce",
     "attachment_validate",
     "contact_ensure",
     "note_add",
@@ -37,6 +45,7 @@ __all__ = [
     "sla_mark_breaches",
     "tags_ensure",
     "ticket_assign",
+    "ticket_attachment_text_set",
     "ticket_create",
     "ticket_delete",
     "ticket_rate",
