@@ -100,9 +100,9 @@ def label_save(*, label: ScreenshotLabel | None = None, **fields: Any) -> Screen
         label = ScreenshotLabel(position=position)
     for name, value in fields.items():
         setattr(label, name, value.strip() if isinstance(value, str) else value)
-    label.full_clean()
-    if label.is_fallback:
+    if label.is_fallback:  # before validation, which checks that there is only one (rolled back on failure)
         ScreenshotLabel.objects.filter(is_fallback=True).exclude(pk=label.pk).update(is_fallback=False)
+    label.full_clean()
     try:
         with transaction.atomic():
             label.save()

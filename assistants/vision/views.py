@@ -8,14 +8,13 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assistants.vision import selectors, services
 from assistants.vision.forms import LabelForm
-from assistants.vision.models import AnalysisStatus
 from helpdesk.http import AuthenticatedHttpRequest
 from tickets.models import Attachment, Ticket
 from tickets.selectors import attachment_get, ticket_get
@@ -100,7 +99,6 @@ def _labels_page(request: AuthenticatedHttpRequest, form: LabelForm | None = Non
         "labels": selectors.label_list(),
         "form": form or LabelForm(),
         "can_edit": request.user.has_perm("vision.change_screenshotlabel"),
-        "pending": AnalysisStatus.PROCESSING,
     }
     return render(request, LABELS, context, status=status)
 
@@ -112,7 +110,7 @@ def label_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _labels_page(request)
     if not request.user.has_perm("vision.add_screenshotlabel"):
-        raise Http404("No such page")  # agents see the labels; only managers change them
+        raise PermissionDenied("Only managers change the screenshot labels.")
     form = LabelForm(request.POST)
     if form.is_valid():
         try:
