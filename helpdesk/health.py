@@ -64,7 +64,7 @@ def run_checks() -> dict[str, dict[str, object]]:
                 with ThreadPoolExecutor(max_workers=1) as pool:
                     outcome = pool.submit(check).result(timeout=budget)
             ok, error = outcome[0], outcome[1]
-            details = outcome[2] if len(outcome) > 2 else {}  # type: ignore[misc]
+            details = outcome[2] if len(outcome) > 2 else {}
         except FutureTimeout:
             error = f"timed out after {budget:.1f} s"
         except Exception as exc:  # every failure becomes a readable reason

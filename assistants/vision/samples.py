@@ -73,7 +73,7 @@ def dialog(
 
 def add_noise(image: Image.Image, amount: float, seed: int = 0) -> Image.Image:
     """Sensor-like grain plus a slight blur, as in a photo of a screen or a recompressed capture."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311  (reproducible pictures, not secrets)
     grain = Image.effect_noise(image.size, 64 * amount + 1).convert("RGB")
     mixed = Image.blend(image, grain, min(0.35, amount * 0.35))
     return mixed.filter(ImageFilter.GaussianBlur(radius=amount * 1.2 + rng.random() * 0.2))
@@ -81,17 +81,17 @@ def add_noise(image: Image.Image, amount: float, seed: int = 0) -> Image.Image:
 
 def photo(size: tuple[int, int] = (640, 480), seed: int = 0) -> Image.Image:
     """A text-free, photo-like image: soft gradients, blobs and grain."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311  (reproducible pictures, not secrets)
     width, height = size
     base = Image.linear_gradient("L").resize(size).convert("RGB")
-    tint = Image.new("RGB", size, tuple(rng.randrange(40, 220) for _ in range(3)))  # type: ignore[arg-type]
+    tint = Image.new("RGB", size, tuple(rng.randrange(40, 220) for _ in range(3)))
     image = Image.blend(base, tint, 0.6)
     draw = ImageDraw.Draw(image)
     for _ in range(12):
         x, y = rng.randrange(width), rng.randrange(height)
         r = rng.randrange(20, max(21, width // 4))
         colour = tuple(rng.randrange(256) for _ in range(3))
-        draw.ellipse((x - r, y - r, x + r, y + r), fill=colour)  # type: ignore[arg-type]
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=colour)
     image = image.filter(ImageFilter.GaussianBlur(radius=6))
     return add_noise(image, 0.5, seed)
 

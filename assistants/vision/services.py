@@ -28,6 +28,15 @@ def attachment_analyse(*, attachment_id: int) -> AttachmentAnalysis | None:
     attachment = Attachment.objects.select_related("reply").filter(pk=attachment_id).first()
     if attachment is None or not selectors.is_image(attachment):
         return None
+    try:
+        return _analyse(attachment)
+    except IntegrityError:  # the ticket or the attachment was deleted while it was being read
+        if Attachment.objects.filter(pk=attachment_id).exists():
+            raise
+        return None
+
+
+def _analyse(attachment: Attachment) -> AttachmentAnalysis:
     analysis, _ = AttachmentAnalysis.objects.update_or_create(
         attachment=attachment, defaults={"status": AnalysisStatus.PROCESSING, "error": ""}
     )
@@ -44,7 +53,7 @@ def attachment_analyse(*, attachment_id: int) -> AttachmentAnalysis | None:
         analysis.save(update_fields=["status", "error", "updated_at"])
         return analysis
     except Exception as exc:
-        logger.exception("reading attachment %s failed", attachment_id)
+        logger.exception("reading attachment %s failed", attachment.pk)
         analysis.status, analysis.error = AnalysisStatus.FAILED, f"{type(exc).__name__}: {exc}"[:300]
         analysis.save(update_fields=["status", "error", "updated_at"])
         raise

@@ -7,7 +7,6 @@ machine; OCR and the embedding model are real and loaded once per process.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -70,9 +69,9 @@ def tiny_clip_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def with_clip(settings: Any, tiny_clip_dir: Path) -> Iterator[Path]:
+def with_clip(settings: Any, tiny_clip_dir: Path) -> Path:
     settings.VISION_CLIP_CHECKPOINT = f"local-dir:{tiny_clip_dir}"
-    yield tiny_clip_dir
+    return tiny_clip_dir
 
 
 def upload(name: str, data: bytes, content_type: str = "image/png") -> SimpleUploadedFile:

@@ -43,7 +43,7 @@ def test_a_broken_checkpoint_leaves_ocr_working(settings, tmp_path, payment_png,
 
 def test_missing_checkpoint_folder_is_reported(settings, tmp_path):
     settings.VISION_CLIP_CHECKPOINT = str(tmp_path / "nowhere")
-    with pytest.raises(clip.ClipUnavailable, match="no open_clip_config.json"):
+    with pytest.raises(clip.ClipUnavailable, match=r"no open_clip_config\.json"):
         clip.check_checkpoint()
     settings.VISION_CLIP_CHECKPOINT = ""
     assert not clip.configured()
