@@ -100,3 +100,33 @@ def encode(image: Image.Image, format: str = "PNG", **options: object) -> bytes:
     out = io.BytesIO()
     image.save(out, format=format, **options)
     return out.getvalue()
+
+
+# A randomly initialised CLIP small enough to build in a second: tests and the benchmark use it where no
+# real checkpoint exists (its scores are noise; it shows that loading, prompts and mixing work).
+TINY_CLIP = {
+    "embed_dim": 32,
+    "vision_cfg": {"image_size": 32, "layers": 1, "width": 32, "head_width": 16, "patch_size": 16},
+    "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 32, "heads": 2, "layers": 1},
+}
+
+
+def write_tiny_clip(root: Path, seed: int = 0) -> Path:
+    """Register the tiny config with open-clip and save a random model in the ``local-dir:`` form under ``root``."""
+    import json
+
+    import open_clip
+    import torch
+    from safetensors.torch import save_file
+
+    configs = root / "configs"
+    configs.mkdir(parents=True, exist_ok=True)
+    (configs / "tiny-test-clip.json").write_text(json.dumps(TINY_CLIP))
+    open_clip.add_model_config(configs)
+    torch.manual_seed(seed)
+    model = open_clip.create_model("tiny-test-clip", pretrained=None)
+    checkpoint = root / "tiny-test-clip"
+    checkpoint.mkdir(exist_ok=True)
+    (checkpoint / "open_clip_config.json").write_text(json.dumps({"model_cfg": TINY_CLIP, "preprocess_cfg": {}}))
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, checkpoint / "open_clip_model.safetensors")
+    return checkpoint

@@ -6,7 +6,6 @@ machine; OCR and the embedding model are real and loaded once per process.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +19,6 @@ from tickets.models import Reply, Ticket
 from tickets.tests.conftest import contact, in_acme, media_root  # noqa: F401  (fixtures shared with tickets)
 
 PAYMENT_LINES = ["Payment failed", "Error 0x80070005: card declined by issuer", "Try another card."]
-
-TINY_CLIP = {
-    "embed_dim": 32,
-    "vision_cfg": {"image_size": 32, "layers": 1, "width": 32, "head_width": 16, "patch_size": 16},
-    "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 32, "heads": 2, "layers": 1},
-}
 
 
 @pytest.fixture(scope="session")
@@ -50,22 +43,7 @@ def default_labels() -> list[pipeline.LabelSpec]:
 @pytest.fixture(scope="session")
 def tiny_clip_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A randomly initialised CLIP saved in open-clip's local-dir form (config + safetensors), built once."""
-    import open_clip
-    import torch
-    from safetensors.torch import save_file
-
-    root = tmp_path_factory.mktemp("clip")
-    configs = root / "configs"
-    configs.mkdir()
-    (configs / "tiny-test-clip.json").write_text(json.dumps(TINY_CLIP))
-    open_clip.add_model_config(configs)
-    torch.manual_seed(0)
-    model = open_clip.create_model("tiny-test-clip", pretrained=None)
-    checkpoint = root / "tiny-test-clip"
-    checkpoint.mkdir()
-    (checkpoint / "open_clip_config.json").write_text(json.dumps({"model_cfg": TINY_CLIP, "preprocess_cfg": {}}))
-    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, checkpoint / "open_clip_model.safetensors")
-    return checkpoint
+    return samples.write_tiny_clip(tmp_path_factory.mktemp("clip"))
 
 
 @pytest.fixture
