@@ -288,6 +288,8 @@ def summarise(rows: list[dict[str, Any]], labels: list[str]) -> dict[str, Any]:
 
 def drafts(providers: list[str]) -> list[dict[str, Any]]:
     """Screenshot-only tickets in a tenant with the error articles and the demo help center."""
+    from django.core.management import call_command
+
     from assistants.models import Assistant
     from assistants.services import assistant_create
     from assistants.ticket_answers import answer_for_ticket
@@ -298,8 +300,6 @@ def drafts(providers: list[str]) -> list[dict[str, Any]]:
     from knowledge.demo import ARTICLES
     from knowledge.models import Document
     from tickets import services as tickets
-
-    from django.core.management import call_command
 
     devstack.start()
     call_command("migrate_schemas", "--shared", verbosity=0)
@@ -361,13 +361,14 @@ def write_report(report: dict[str, Any]) -> None:
         f"at end {report['loadavg_end']} (other helpers share the 2 cores: latencies are noisy, accuracies are not).",
         "",
         f"{s['images']} images: {s['screenshots']} rendered screenshots (error dialogs, payment failures, login "
-        f"screens, empty states, product pages; fonts {', '.join(report['fonts'])}; sizes {', '.join(report['sizes'])}; "
+        f"screens, empty states, product pages; fonts {', '.join(report['fonts'])}; "
+        f"sizes {', '.join(report['sizes'])}; "
         f"noise 0/0.3/0.6; half inside a busy app frame) and {s['photos']} text-free photo-like images. "
         "Default labels; texts differ from the labels' examples.",
         "",
         "## Category",
         "",
-        "| source | accuracy, text-bearing screenshots | macro-F1, screenshots | accuracy, all images | macro-F1, all |",
+        "| source | accuracy, text-bearing screenshots | macro-F1, screenshots | accuracy, all | macro-F1, all |",
         "| --- | --- | --- | --- | --- |",
     ]
     for source in ("ocr", "clip", "both"):
@@ -414,7 +415,8 @@ def write_report(report: dict[str, Any]) -> None:
         "the CPU time is the OCR's own, summed over its threads, so on an idle 2-core machine its wall-clock time "
         "lies between half of it (both cores busy) and all of it. "
         f"Target: OCR p95 under 2 s for 1280x800. Settings: detection at `VISION_OCR_DET_SIDE`="
-        f"{report['settings']['VISION_OCR_DET_SIDE']} px, images read at most {report['settings']['VISION_OCR_MAX_SIDE']} "
+        f"{report['settings']['VISION_OCR_DET_SIDE']} px, images read at most "
+        f"{report['settings']['VISION_OCR_MAX_SIDE']} "
         "px on their long side, the 180° text classifier off (screenshots are upright).",
         "",
         "## Screenshot-only tickets: does the draft cite the right article?",

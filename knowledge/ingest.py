@@ -59,6 +59,7 @@ def extract_document(document: Document) -> Extracted:
             max_depth=settings.KB_CRAWL_MAX_DEPTH,
             timeout=settings.KB_CRAWL_TIMEOUT_SECONDS,
             user_agent=settings.KB_CRAWL_USER_AGENT,
+            max_page_bytes=settings.KB_CRAWL_MAX_PAGE_MB * 1024 * 1024,
             on_page=on_page,
         )
         return result.as_extracted()
