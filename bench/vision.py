@@ -394,7 +394,7 @@ def write_report(report: dict[str, Any]) -> None:
     lines += [
         "## OCR",
         "",
-        f"Character accuracy (1 − edit distance / length, whitespace normalised) on screenshots: "
+        f"Character accuracy (1 - edit distance / length, whitespace normalised) on screenshots: "
         f"**{s['char_accuracy_mean']:.1%}**; by noise: "
         + ", ".join(f"{k}: {v:.1%}" for k, v in s["char_accuracy_by_noise"].items())
         + "; by font: "
