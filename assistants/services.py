@@ -23,7 +23,7 @@ from assistants.models import (
 )
 from tickets.links import portal_path
 from tickets.models import Channel as TicketChannel
-from tickets.services import attachment_validate, contact_ensure, reply_add, ticket_create
+from tickets.services import attachment_validate, portal_request_submit, reply_add
 
 
 @transaction.atomic
@@ -66,12 +66,20 @@ def widget_key_create(*, assistant: Assistant, allowed_origins: list[str]) -> Wi
 
 @transaction.atomic
 def chat_escalate_to_ticket(
-    *, assistant: Assistant, session_id: str, email: str, name: str = "", files: Sequence[UploadedFile] = ()
+    *,
+    assistant: Assistant,
+    session_id: str,
+    email: str,
+    name: str = "",
+    site_url: str = "",
+    files: Sequence[UploadedFile] = (),
 ) -> dict[str, object]:
     """Open a ticket (channel chat) with the transcript of the visitor's conversation, once.
 
-    ``files`` (screenshots from the widget) are added to the ticket as the visitor's reply, also
-    when the ticket exists already; with files, a visitor may hand over before writing anything.
+    The address of an existing contact must be confirmed first (a link is e-mailed to it),
+    as for the portal; ``unverified`` in the answer says so. ``files`` (screenshots from the
+    widget) are added to the ticket as the visitor's reply, also when the ticket exists already;
+    with files, a visitor may hand over before writing anything.
     """
     email = email.strip().lower()
     validate_email(email)
@@ -95,13 +103,13 @@ def chat_escalate_to_ticket(
         transcript = "\n\n".join(
             f"{'Visitor' if m.role == ChatMessage.Role.USER else assistant.name}: {m.content}" for m in messages
         )
-        contact = contact_ensure(email=email, name=name.strip())
-        ticket = ticket_create(
+        ticket = portal_request_submit(
+            email=email,
+            name=name.strip(),
             subject=first_question[:120],
-            requester=contact,
-            by=contact,
             description=f"Chat handed over from the website widget.\n\n{transcript}",
             channel=TicketChannel.CHAT,
+            site_url=site_url,
         )
         conversation.ticket_number = ticket.number
         conversation.save(update_fields=["ticket_number"])
@@ -111,7 +119,12 @@ def chat_escalate_to_ticket(
         ticket = ticket_get(number=conversation.ticket_number)
     if files:
         reply_add(ticket=ticket, body=WIDGET_IMAGES_BODY, by=ticket.requester, files=files)
-    return {"ticket": ticket.reference, "status_path": portal_path(ticket), "attached": len(files)}
+    return {
+        "ticket": ticket.reference,
+        "status_path": portal_path(ticket),
+        "unverified": ticket.requester.is_unverified_claim,
+        "attached": len(files),
+    }
 
 
 # --- Screenshots from the widget (issue 13) ---

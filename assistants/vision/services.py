@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from assistants.vision import pipeline, selectors
+from assistants.vision.defaults import DEFAULT_LABELS
 from assistants.vision.imaging import ImageRejected
 from assistants.vision.models import AnalysisStatus, AttachmentAnalysis, ScreenshotLabel
 from tickets.models import Attachment, Ticket
@@ -104,6 +105,7 @@ def label_save(*, label: ScreenshotLabel | None = None, **fields: Any) -> Screen
     unknown = set(fields) - set(LABEL_FIELDS)
     if unknown:
         raise ValidationError(f"Unknown fields: {', '.join(sorted(unknown))}")
+    labels_restore_defaults()  # an empty set means "the defaults": the first edit keeps them
     if label is None:
         position = (ScreenshotLabel.objects.aggregate(m=Max("position"))["m"] or 0) + 1
         label = ScreenshotLabel(position=position)
@@ -118,6 +120,25 @@ def label_save(*, label: ScreenshotLabel | None = None, **fields: Any) -> Screen
     except IntegrityError:
         raise ValidationError({"name": "A label with this name exists already."}) from None
     return label
+
+
+@transaction.atomic
+def labels_restore_defaults() -> int:
+    """Store the default labels when the tenant has none (a new tenant has them from its migration)."""
+    if ScreenshotLabel.objects.exists():
+        return 0
+    created = ScreenshotLabel.objects.bulk_create(
+        ScreenshotLabel(
+            name=d["name"],
+            title=d["title"],
+            description=d["description"],
+            examples="\n".join(d["examples"]),
+            is_fallback=d["is_fallback"],
+            position=position,
+        )
+        for position, d in enumerate(DEFAULT_LABELS)
+    )
+    return len(created)
 
 
 def label_delete(*, label: ScreenshotLabel) -> None:

@@ -111,6 +111,10 @@ def label_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         return _labels_page(request)
     if not request.user.has_perm("vision.add_screenshotlabel"):
         raise PermissionDenied("Only managers change the screenshot labels.")
+    if request.POST.get("restore_defaults"):
+        count = services.labels_restore_defaults()
+        messages.success(request, f"{count} default labels stored." if count else "Labels exist already.")
+        return redirect("vision:labels")
     form = LabelForm(request.POST)
     if form.is_valid():
         try:

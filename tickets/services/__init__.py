@@ -6,8 +6,14 @@ API client, a contact (the customer) or ``None`` (the system).
 """
 
 from tickets.services.audit import UNSET
-from tickets.services.contacts import contact_ensure, parse_tags, tags_ensure
-from tickets.services.portal import portal_request_submit, ticket_rate
+from tickets.services.contacts import contact_ensure, contact_for_public_request, parse_tags, tags_ensure
+from tickets.services.portal import (
+    claim_request_confirmation,
+    contact_claim_confirm,
+    portal_request_submit,
+    ticket_portal_links_revoke,
+    ticket_rate,
+)
 from tickets.services.replies import (
     EXTRA_TYPES,
     attachment_announce,
@@ -21,6 +27,7 @@ from tickets.services.transitions import TRANSITIONS, transition_check
 from tickets.services.workflow import (
     BulkResult,
     ticket_assign,
+    ticket_category_suggest,
     ticket_create,
     ticket_delete,
     ticket_transition,
@@ -36,7 +43,10 @@ __all__ = [
     "BulkResult",
     "attachment_announce",
     "attachment_validate",
+    "claim_request_confirmation",
+    "contact_claim_confirm",
     "contact_ensure",
+    "contact_for_public_request",
     "note_add",
     "parse_tags",
     "portal_request_submit",
@@ -46,8 +56,10 @@ __all__ = [
     "tags_ensure",
     "ticket_assign",
     "ticket_attachment_text_set",
+    "ticket_category_suggest",
     "ticket_create",
     "ticket_delete",
+    "ticket_portal_links_revoke",
     "ticket_rate",
     "ticket_transition",
     "ticket_update",

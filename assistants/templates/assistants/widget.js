@@ -1,5 +1,5 @@
-/* Helpdesk chat widget: {{ title }}. Embed with one tag:
-   <script src="{{ base }}/assistants/widget.js?key={{ key }}" async></script> */
+/* Helpdesk chat widget. Embed it with one async script tag whose src is https://HOST/assistants/widget.js?key=KEY
+   Tenant text (the assistant's name) only ever arrives in the JSON literal below, never elsewhere in this file. */
 (function () {
   var config = {{ config_json|safe }};
   if (window.__helpdeskWidget) return;
@@ -50,7 +50,11 @@
       event.preventDefault();
       var fields = { session_id: sessionStorage.getItem(storageKey), email: box.querySelector("input[type=email]").value };
       var sent = files.files.length ? postForm("/assistants/widget/escalate", fields, files.files) : post("/assistants/widget/escalate", fields);
-      sent.then(function (data) { box.remove(); handover = null; add("Thanks! A person will follow up on " + data.ticket + " by email." + (data.attached ? " We received your screenshot." : ""), "bot"); })
+      sent.then(function (data) {
+          box.remove(); handover = null;
+          add((data.unverified ? "Thanks! We sent a link to your address: follow it to confirm it, and a person will follow up on " + data.ticket + "."
+            : "Thanks! A person will follow up on " + data.ticket + " by email.") + (data.attached ? " We received your screenshot." : ""), "bot");
+        })
         .catch(function (error) { add(error.message, "bot"); });
     });
     return box;

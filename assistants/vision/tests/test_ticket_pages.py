@@ -152,7 +152,15 @@ def test_another_tenant_gets_404(screenshot_ticket, globex, outsider, suffix):
     assert response.status_code == 404
 
 
-def test_another_tenants_label_is_404(globex, outsider, in_acme):
+@pytest.fixture
+def stored_labels(in_acme, globex):
+    """The default labels as rows in both tenants (a `committed` test elsewhere may have emptied the tables)."""
+    services.labels_restore_defaults()
+    with tenant_context(globex):
+        services.labels_restore_defaults()
+
+
+def test_another_tenants_label_is_404(globex, outsider, in_acme, stored_labels):
     label = ScreenshotLabel.objects.get(name="payment_problem")
     with tenant_context(globex):
         outsider.groups.add(Group.objects.get(name="manager"))
@@ -164,7 +172,7 @@ def test_another_tenants_label_is_404(globex, outsider, in_acme):
         assert (client.post(url) if "delete" in url else client.get(url)).status_code == 404
 
 
-def test_managers_edit_the_label_set_and_agents_only_read_it(manager_client, agent_client, in_acme):
+def test_managers_edit_the_label_set_and_agents_only_read_it(manager_client, agent_client, in_acme, stored_labels):
     page = agent_client.get("/vision/labels/").content.decode()
     assert "Payment problem" in page and "Add a label" not in page
     assert agent_client.post("/vision/labels/", {"name": "x", "title": "X", "description": "d"}).status_code == 403
@@ -205,4 +213,13 @@ def test_new_labels_are_used_by_the_next_screenshot(in_acme, contact, media_root
     reply = tickets.reply_add(ticket=ticket, body="x", by=contact, files=[upload("a.png", payment_png)])
     analysis = _read(reply)
     assert "fraud_alert" in analysis.scores
+    assert "payment_problem" in analysis.scores  # adding a label kept the defaults
     assert Ticket.objects.get(pk=ticket.pk).attachment_text.startswith("Payment failed")
+
+
+def test_an_empty_label_set_means_the_defaults_and_can_be_stored(manager_client, in_acme):
+    ScreenshotLabel.objects.all().delete()
+    page = manager_client.get("/vision/labels/").content.decode()
+    assert "the default ones are used" in page
+    assert manager_client.post("/vision/labels/", {"restore_defaults": "1"}).status_code == 302
+    assert ScreenshotLabel.objects.count() == 5 and ScreenshotLabel.objects.get(is_fallback=True).name == "other"

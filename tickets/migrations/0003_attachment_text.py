@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tickets", "0001_initial"),
+        ("tickets", "0002_trust_contact_claims_link_version_lasting_audit"),
     ]
 
     operations = [
