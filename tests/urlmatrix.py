@@ -255,6 +255,50 @@ class Seeds:
             )
         )
 
+    # --- vision (issue 13) ---
+
+    @cached_property
+    def screenshot_label(self) -> Any:
+        from assistants.vision import services
+
+        return self._in_tenant(
+            lambda: services.label_save(
+                name=MARKER.lower(), title=f"{MARKER} label", description=f"{MARKER} screen", examples=MARKER
+            )
+        )
+
+    @cached_property
+    def image_attachment(self) -> Any:
+        """A screenshot of a public reply with what the reader made of it (text carries the marker)."""
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from assistants.vision import samples
+        from assistants.vision.models import AttachmentAnalysis
+        from tickets import services
+
+        ticket, contact = self.ticket, self.contact
+
+        def make() -> Any:
+            image = samples.encode(samples.dialog([MARKER], size=(200, 80), font_size=12))
+            reply = services.reply_add(
+                ticket=ticket,
+                body=f"{MARKER} screenshot",
+                by=contact,
+                files=[SimpleUploadedFile("zzforeign.png", image, content_type="image/png")],
+            )
+            attachment = reply.attachments.get()
+            AttachmentAnalysis.objects.create(
+                attachment=attachment, status="done", text=MARKER, category="other", confidence=0.9, thumbnail=image
+            )
+            return attachment
+
+        return self._in_tenant(make)
+
+    @cached_property
+    def attachment_analysis(self) -> Any:
+        attachment = self.image_attachment
+        return self._in_tenant(lambda: attachment.analysis)
+
 
 # --- Registry ---------------------------------------------------------------------------------------
 
@@ -279,6 +323,10 @@ OBJECTS: dict[str, Callable[[Seeds], object]] = {
     "integrations/tickets/{number}": lambda s: s.ticket.number,
     "integrations/webhooks/{pk}": lambda s: s.webhook_endpoint.pk,
     "integrations/webhooks/deliveries/{pk}": lambda s: s.webhook_delivery.pk,
+    # vision (issue 13)
+    "vision/labels/{pk}": lambda s: s.screenshot_label.pk,
+    "vision/tickets/{number}": lambda s: s.ticket.number,
+    "vision/tickets/{number}/attachments/{pk}": lambda s: s.image_attachment.pk,
 }
 
 # Admin pages of a model: "app_label.model" -> its object, from a tenant's seeds.
@@ -300,6 +348,8 @@ ADMIN_MODELS: dict[str, Callable[[Seeds], Any]] = {
     "integrations.integrationsynclog": lambda s: s.sync_log,
     "integrations.webhookendpoint": lambda s: s.webhook_endpoint,
     "integrations.webhookdelivery": lambda s: s.webhook_delivery,
+    "vision.screenshotlabel": lambda s: s.screenshot_label,
+    "vision.attachmentanalysis": lambda s: s.attachment_analysis,
 }
 
 # Routes whose kwargs are not object ids of the tenant: (route, why).
