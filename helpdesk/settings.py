@@ -440,4 +440,5 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "helpdesk.accounts.throttling.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "helpdesk.http.client_ip"
+AXES_USERNAME_FORM_FIELD = "username"  # what the login forms post (axes would look for USERNAME_FIELD, email)
 AXES_USERNAME_CALLABLE = "helpdesk.accounts.throttling.login_username"

@@ -38,7 +38,7 @@ def login_username(request: HttpRequest, credentials: dict[str, object] | None) 
     """The login name django-axes counts failures under: e-mail logins are case-insensitive, so is the count."""
     from django.conf import settings
 
-    field = getattr(settings, "AXES_USERNAME_FORM_FIELD", "username")
+    field = str(getattr(settings, "AXES_USERNAME_FORM_FIELD", "username"))
     value = (credentials or {}).get(field) or request.POST.get(field)
     return str(value).strip().lower() if value else None
 
