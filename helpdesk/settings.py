@@ -377,6 +377,15 @@ KB_CRAWL_TIMEOUT_SECONDS = env_int("KB_CRAWL_TIMEOUT_SECONDS", 10, minimum=1, ma
 KB_CRAWL_USER_AGENT = env_str("KB_CRAWL_USER_AGENT", "HelpdeskKB/1.0")
 # HNSW candidate list per query (pgvector's hnsw.ef_search); 100 gave recall@10 >= 0.95 in bench/kb.py.
 KB_HNSW_EF_SEARCH = env_int("KB_HNSW_EF_SEARCH", 100, minimum=1, maximum=1000)
+# Never stuck (issue 8): a document in progress without a heartbeat for this long is queued again by
+# the beat sweeper (every KB_SWEEP_SECONDS); after KB_INDEX_MAX_ATTEMPTS runs without success it fails.
+KB_STUCK_AFTER_SECONDS = env_int("KB_STUCK_AFTER_SECONDS", 600, minimum=1)
+KB_SWEEP_SECONDS = env_int("KB_SWEEP_SECONDS", 60, minimum=1)
+KB_INDEX_MAX_ATTEMPTS = env_int("KB_INDEX_MAX_ATTEMPTS", 5, minimum=1, maximum=50)
+CELERY_BEAT_SCHEDULE["knowledge-sweep-stuck-documents"] = {
+    "task": "knowledge.sweep_stuck_documents",
+    "schedule": KB_SWEEP_SECONDS,
+}
 
 # --- Assistants ---
 
