@@ -39,6 +39,10 @@ install-bench: $(VENV)/.bench
 bench-kb: install-bench
 	$(PY) bench/kb.py
 
+# Load test of the real server: results in bench/results/load.{json,md,png} (about 3 minutes).
+bench-load: install-bench
+	$(PY) bench/load.py
+
 # Headless Chromium for the browser tests, from Debian (Playwright's own download cannot work offline).
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
