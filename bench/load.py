@@ -175,7 +175,11 @@ class Agent(HttpUser):
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
         self.client.post(
             "/accounts/login/",
-            {"username": "agent@acme.test", "password": PASSWORD, "csrfmiddlewaretoken": token.group(1) if token else ""},
+            {
+                "username": "agent@acme.test",
+                "password": PASSWORD,
+                "csrfmiddlewaretoken": token.group(1) if token else "",
+            },
             headers={"Referer": f"http://{HOST}/accounts/login/"},
             name="login",
         )
@@ -287,7 +291,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     try:
         API_KEYS, ASSISTANT_ID = stack.api_keys(max(5, args.users // 5))
         Chat.fixed_count = args.chats
-        env = Environment(user_classes=[Agent, ExternalSystem, Chat], events=events, host=f"http://127.0.0.1:{stack.web_port}")
+        env = Environment(
+            user_classes=[Agent, ExternalSystem, Chat], events=events, host=f"http://127.0.0.1:{stack.web_port}"
+        )
         runner = env.create_local_runner()
         peak_connections = [stack.db_connections()]
 
@@ -372,7 +378,9 @@ def write(result: dict[str, Any]) -> None:
             f"{e['max_ms']} | {e['rps']} |"
         )
     if result["errors"]:
-        lines += ["", "Errors:", ""] + [f"- {e['method']} {e['name']}: {e['error']} ({e['occurrences']}x)" for e in result["errors"]]
+        lines += ["", "Errors:", ""] + [
+            f"- {e['method']} {e['name']}: {e['error']} ({e['occurrences']}x)" for e in result["errors"]
+        ]
     (RESULTS / f"load{suffix}.md").write_text("\n".join(lines) + "\n")
     _plot(result, RESULTS / f"load{suffix}.png")
 

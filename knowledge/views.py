@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from helpdesk.http import AuthenticatedHttpRequest
 from knowledge import selectors, services
 from knowledge.extract import ExtractionError
-from knowledge.forms import SearchForm, TextForm, UploadForm, UrlForm
+from knowledge.forms import SearchForm, TextForm, UploadForm, UrlForm, VisibilityForm
 from knowledge.models import Document
 
 PAGE_SIZE = 25
@@ -81,7 +81,10 @@ def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
         try:
             added.append(
                 services.document_create_from_upload(
-                    uploaded=uploaded, language=form.cleaned_data["language"], tags=form.cleaned_data["tags"]
+                    uploaded=uploaded,
+                    language=form.cleaned_data["language"],
+                    tags=form.cleaned_data["tags"],
+                    visibility=form.cleaned_data["visibility"],
                 )
             )
         except services.UploadRejected as exc:
@@ -111,6 +114,7 @@ def add_url(request: AuthenticatedHttpRequest) -> HttpResponse:
         title=form.cleaned_data["title"],
         language=form.cleaned_data["language"],
         tags=form.cleaned_data["tags"],
+        visibility=form.cleaned_data["visibility"],
     )
     _added_message(request, [document], f"{document.url} added")
     return redirect("knowledge:index")
@@ -130,6 +134,7 @@ def add_text(request: AuthenticatedHttpRequest) -> HttpResponse:
             text=form.cleaned_data["text"],
             language=form.cleaned_data["language"],
             tags=form.cleaned_data["tags"],
+            visibility=form.cleaned_data["visibility"],
         )
     except ExtractionError as exc:
         messages.error(request, str(exc))
@@ -173,6 +178,19 @@ def archive(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def set_visibility(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    document = _document_for(request, pk, CHANGE)
+    form = VisibilityForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose internal or public.")
+        return redirect("knowledge:detail", pk=document.pk)
+    services.document_set_visibility(document=document, visibility=form.cleaned_data["visibility"])
+    messages.success(request, f"“{document.title}” is now {document.get_visibility_display().lower()}.")
+    return redirect("knowledge:detail", pk=document.pk)
+
+
+@login_required
+@require_POST
 def delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     document = _document_for(request, pk, DELETE)
     title = document.title
@@ -196,6 +214,7 @@ def search(request: AuthenticatedHttpRequest) -> HttpResponse:
                 mode=form.cleaned_data["mode"],
                 tags=form.cleaned_data["tags"],
                 language=form.cleaned_data["language"] or None,
+                visibility=form.cleaned_data["visibility"] or None,
             )
         except services.SearchError as exc:
             error = str(exc)

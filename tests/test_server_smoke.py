@@ -159,7 +159,7 @@ def test_a_few_hundred_requests_through_the_real_server_without_exhausting_conne
     assert max(peak) - baseline <= WORKERS * THREADS, max(peak)
 
 
-def test_twenty_open_streams_leave_the_pages_answering(server, fake_ollama):
+def test_twenty_open_streams_leave_the_pages_answering(server, fake_ollama):  # noqa: F811
     from assistants.services import assistant_create
 
     fake_ollama.delay_seconds = 6.0  # the model takes 6 s to answer: each stream stays open that long
