@@ -97,7 +97,8 @@ class Stack:
         self.env.pop("DB_POOL_MAX_SIZE", None)
         (self.layout.var_dir / "metrics").mkdir(parents=True, exist_ok=True)
         self.manage("migrate_schemas", "--noinput", "--verbosity", "0")
-        self.manage("collectstatic", "--noinput", "--verbosity", "0")
+        if devstack._static_outdated(devstack.layout()):
+            self.manage("collectstatic", "--noinput", "--verbosity", "0")
         self.manage("demo", "--port", str(self.web_port))
         web = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py"]
         if self.server == "uvicorn":  # the same workers, the ASGI app
