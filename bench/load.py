@@ -131,11 +131,12 @@ class Stack:
 
     def api_keys(self, count: int) -> tuple[list[str], int]:
         """``count`` API keys of acme (one per simulated system, each with its own rate limit), the assistant id."""
+        run = secrets.token_hex(3)  # key names are unique: this run's differ from the last one's
         code = (
             "import json; from django_tenants.utils import schema_context;"
             "from helpdesk.accounts.services import api_key_issue; from assistants.selectors import assistant_default\n"
-            f"with schema_context('acme'): print(json.dumps({{'keys': [api_key_issue(name=f'load-{{i}}').raw_key "
-            f"for i in range({count})], 'assistant': assistant_default().pk}}))"
+            f"with schema_context('acme'): print(json.dumps({{'keys': [api_key_issue(name=f'load-{{i}}-{run}')"
+            f".raw_key for i in range({count})], 'assistant': assistant_default().pk}}))"
         )
         data = json.loads(self.manage("shell", "-c", code).strip().splitlines()[-1])
         return data["keys"], data["assistant"]
