@@ -242,7 +242,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # Ticket and document statuses are both called `status`: name them, or the schema gets a hash name.
-    "ENUM_NAME_OVERRIDES": {"TicketStatusEnum": "tickets.models.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "tickets.models.Status",
+        "VisibilityFilterEnum": ["internal", "public"],  # knowledge search filters by value only
+    },
 }
 
 # --- Celery -------------------------------------------------------------------

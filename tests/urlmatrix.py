@@ -134,6 +134,14 @@ class Seeds:
         )
 
     @cached_property
+    def widget_key(self) -> Any:
+        from assistants.services import widget_key_create
+
+        return self._in_tenant(
+            lambda: widget_key_create(assistant=self.assistant, allowed_origins=["https://matrix.example"])
+        )
+
+    @cached_property
     def assistant(self) -> Any:
         from assistants.services import assistant_create
 
@@ -200,6 +208,7 @@ OBJECTS: dict[str, Callable[[Seeds], object]] = {
     "portal/confirm/{token}": lambda s: s.confirm_token,
     "knowledge/{pk}": lambda s: s.document.pk,
     "assistants/{pk}": lambda s: s.assistant.pk,
+    "assistants/{pk}/widget-keys/{key_id}": lambda s: s.widget_key.pk,
     "assistants/tickets/{number}": lambda s: s.ticket.number,
     "assistants/tickets/{number}/answers/{answer_id}": lambda s: s.ticket_answer.pk,
     "assistants/tickets/{number}/answers/{answer_id}/apply/{field}": lambda s: "category",  # not an id
