@@ -134,6 +134,34 @@ class Seeds:
         )
 
     @cached_property
+    def access_attempt(self) -> Any:
+        from axes.models import AccessAttempt
+
+        return self._in_tenant(
+            lambda: AccessAttempt.objects.create(
+                username=f"{MARKER}@x.test", ip_address="203.0.113.1", user_agent=MARKER, failures_since_start=1
+            )
+        )
+
+    @cached_property
+    def access_log(self) -> Any:
+        from axes.models import AccessLog
+
+        return self._in_tenant(
+            lambda: AccessLog.objects.create(username=f"{MARKER}@x.test", ip_address="203.0.113.1", user_agent=MARKER)
+        )
+
+    @cached_property
+    def access_failure_log(self) -> Any:
+        from axes.models import AccessFailureLog
+
+        return self._in_tenant(
+            lambda: AccessFailureLog.objects.create(
+                username=f"{MARKER}@x.test", ip_address="203.0.113.1", user_agent=MARKER
+            )
+        )
+
+    @cached_property
     def widget_key(self) -> Any:
         from assistants.services import widget_key_create
 
@@ -232,6 +260,10 @@ ADMIN_MODELS: dict[str, Callable[[Seeds], Any]] = {
     "knowledge.document": lambda s: s.document,
     "knowledge.chunk": lambda s: s.chunk,
     "assistants.assistant": lambda s: s.assistant,
+    "assistants.widgetkey": lambda s: s.widget_key,
+    "axes.accessattempt": lambda s: s.access_attempt,
+    "axes.accesslog": lambda s: s.access_log,
+    "axes.accessfailurelog": lambda s: s.access_failure_log,
 }
 
 # Routes whose kwargs are not object ids of the tenant: (route, why).
