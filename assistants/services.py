@@ -64,6 +64,14 @@ def widget_key_create(*, assistant: Assistant, allowed_origins: list[str]) -> Wi
     return WidgetKey.objects.create(assistant=assistant, allowed_origins=origins)
 
 
+def widget_key_revoke(*, widget_key: WidgetKey) -> WidgetKey:
+    """Switch a widget key off for good: its script, chat and escalation answer 404 from now on."""
+    if widget_key.is_active:
+        widget_key.is_active = False
+        widget_key.save(update_fields=["is_active"])
+    return widget_key
+
+
 @transaction.atomic
 def chat_escalate_to_ticket(
     *,

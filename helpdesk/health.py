@@ -19,6 +19,8 @@ from django.utils.module_loading import import_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from helpdesk.ops import ops_authorized
+
 Check = Callable[[], tuple[bool, str | None] | tuple[bool, str | None, dict[str, object]]]
 
 
@@ -90,4 +92,10 @@ def health(request: HttpRequest) -> JsonResponse:
 def health_deps(request: HttpRequest) -> JsonResponse:
     results = run_checks()
     healthy = all(r["ok"] for r in results.values() if r["required"])
+    if not ops_authorized(request):
+        # Which dependency fails is public; why (hosts, ports, driver messages) is for operators.
+        for name, result in results.items():
+            results[name] = {key: result[key] for key in ("ok", "latency_ms", "error", "required")}
+            if result["error"]:
+                results[name]["error"] = "failing (details for operators: METRICS_TOKEN or an allowed address)"
     return JsonResponse({"status": "ok" if healthy else "fail", **results}, status=200 if healthy else 503)

@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from helpdesk import health
+from helpdesk import health, ops
 from helpdesk.accounts.api import MeView
 from tickets.views import dashboard
 
@@ -38,5 +38,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("health", health.health, name="health"),
     path("health/deps", health.health_deps, name="health-deps"),
-    path("", include("django_prometheus.urls")),
+    path("metrics", ops.metrics, name="metrics"),
 ]

@@ -134,6 +134,42 @@ class Seeds:
         )
 
     @cached_property
+    def access_attempt(self) -> Any:
+        from axes.models import AccessAttempt
+
+        return self._in_tenant(
+            lambda: AccessAttempt.objects.create(
+                username=f"{MARKER}@x.test", ip_address="203.0.113.1", user_agent=MARKER, failures_since_start=1
+            )
+        )
+
+    @cached_property
+    def access_log(self) -> Any:
+        from axes.models import AccessLog
+
+        return self._in_tenant(
+            lambda: AccessLog.objects.create(username=f"{MARKER}@x.test", ip_address="203.0.113.1", user_agent=MARKER)
+        )
+
+    @cached_property
+    def access_failure_log(self) -> Any:
+        from axes.models import AccessFailureLog
+
+        return self._in_tenant(
+            lambda: AccessFailureLog.objects.create(
+                username=f"{MARKER}@x.test", ip_address="203.0.113.1", user_agent=MARKER
+            )
+        )
+
+    @cached_property
+    def widget_key(self) -> Any:
+        from assistants.services import widget_key_create
+
+        return self._in_tenant(
+            lambda: widget_key_create(assistant=self.assistant, allowed_origins=["https://matrix.example"])
+        )
+
+    @cached_property
     def assistant(self) -> Any:
         from assistants.services import assistant_create
 
@@ -311,6 +347,7 @@ OBJECTS: dict[str, Callable[[Seeds], object]] = {
     "portal/confirm/{token}": lambda s: s.confirm_token,
     "knowledge/{pk}": lambda s: s.document.pk,
     "assistants/{pk}": lambda s: s.assistant.pk,
+    "assistants/{pk}/widget-keys/{key_id}": lambda s: s.widget_key.pk,
     "assistants/tickets/{number}": lambda s: s.ticket.number,
     "assistants/tickets/{number}/answers/{answer_id}": lambda s: s.ticket_answer.pk,
     "assistants/tickets/{number}/answers/{answer_id}/apply/{field}": lambda s: "category",  # not an id
@@ -350,6 +387,10 @@ ADMIN_MODELS: dict[str, Callable[[Seeds], Any]] = {
     "integrations.webhookdelivery": lambda s: s.webhook_delivery,
     "vision.screenshotlabel": lambda s: s.screenshot_label,
     "vision.attachmentanalysis": lambda s: s.attachment_analysis,
+    "assistants.widgetkey": lambda s: s.widget_key,
+    "axes.accessattempt": lambda s: s.access_attempt,
+    "axes.accesslog": lambda s: s.access_log,
+    "axes.accessfailurelog": lambda s: s.access_failure_log,
 }
 
 # Routes whose kwargs are not object ids of the tenant: (route, why).
