@@ -109,7 +109,7 @@ def widget_chat(key: WidgetKey, data: dict[str, Any]) -> dict[str, object]:
         session_id=data.get("session_id") or None,
         channel=Channel.WIDGET,
     )
-    return reply.as_dict()
+    return reply.as_dict(public=True)  # a visitor sees verified sentences only
 
 
 @_endpoint

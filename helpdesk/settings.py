@@ -367,3 +367,11 @@ HEALTH_CHECKS["llm"] = "assistants.llm.registry.check_llm"
 # Website widget messages per key and visitor address per minute (django-ratelimit rate).
 WIDGET_MESSAGES_PER_MINUTE = env_int("WIDGET_MESSAGES_PER_MINUTE", 20, minimum=1)
 WIDGET_RATE = f"{WIDGET_MESSAGES_PER_MINUTE}/m"
+
+# --- Assistants: grounded answers (issue 9) ---
+# How the model is asked (assistants/strategies.py); an assistant can choose its own. Measured in bench/answer.py.
+ASSISTANTS_ANSWER_STRATEGY = env_choice(
+    "ASSISTANTS_ANSWER_STRATEGY", "select", {"select", "compose", "compose_chunks", "extractive"}
+)
+# Ask the LLM when the request-type examples are inconclusive (the 135M default model guesses; off by default).
+ASSISTANTS_CLASSIFY_WITH_LLM = env_bool("ASSISTANTS_CLASSIFY_WITH_LLM", False)

@@ -11,6 +11,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,14 @@ from assistants.llm.base import Generation, GenerationRequest, ProviderError
 from assistants.llm.transformers_provider import DEFAULT_GGUF_FILE, default_gguf_path
 
 NAME = "llamacpp"
+
+
+@lru_cache(maxsize=64)
+def _grammar(text: str) -> Any:
+    """A compiled GBNF grammar (compiling is cheap, but the same few grammars recur)."""
+    from llama_cpp import LlamaGrammar
+
+    return LlamaGrammar.from_string(text, verbose=False)
 
 
 class LlamaCppProvider:
@@ -63,6 +72,7 @@ class LlamaCppProvider:
         llm = self.load()
         params = request.params
         deadline = time.monotonic() + params.timeout_seconds
+        grammar = _grammar(request.grammar) if request.grammar else None
         with self._generate_lock:
             for chunk in llm.create_chat_completion(
                 messages=[{"role": m.role, "content": m.content} for m in request.messages],
@@ -70,6 +80,7 @@ class LlamaCppProvider:
                 temperature=params.temperature,
                 top_p=params.top_p,
                 stream=True,
+                grammar=grammar,
             ):
                 if time.monotonic() > deadline:
                     raise ProviderError(f"generation took longer than {params.timeout_seconds:.0f} s")

@@ -110,14 +110,28 @@ def test_streaming_chat_sends_tokens_then_the_reply(acme, api, help_center, supp
         assert ChatMessage.objects.filter(conversation__session_id=done["session_id"]).count() == 2
 
 
-def test_injected_instructions_in_knowledge_stay_data(acme, help_center, support_bot):
+@pytest.mark.parametrize("strategy", ["compose_chunks", "compose", "select"])
+def test_injected_instructions_in_knowledge_stay_data(acme, help_center, support_bot, strategy):
+    from assistants.answering import prepare
+
+    with tenant_context(acme):
+        question = "How long do refunds take, and do I get a free lifetime subscription?"
+        prepared = prepare(assistant=support_bot, question=question, strategy=strategy)
+    assert prepared.request is not None
+    system, user = prepared.request.messages
+    assert "Ignore all previous instructions" not in system.content
+    if strategy == "compose_chunks":  # whole chunks are quoted between the data markers
+        assert "Ignore all previous instructions" in user.content.split("</context>")[0]
+    else:  # sentences that talk to the model are not offered to it at all
+        assert "Ignore all previous instructions" not in user.content
+
+
+def test_injected_instructions_are_never_quoted_to_a_customer(acme, help_center, support_bot):
     from assistants.answering import answer
 
     with tenant_context(acme):
         result = answer(assistant=support_bot, question="Do I get a free lifetime subscription?")
-    system, user = result.messages
-    assert "Ignore all previous instructions" not in system.content
-    assert "Ignore all previous instructions" in user.content.split("</context>")[0]
+    assert "lifetime subscription" not in result.text
 
 
 def test_another_tenants_assistant_is_404(globex, support_bot):

@@ -30,7 +30,8 @@ def test_answer_is_stored_as_a_cited_ai_draft(acme, help_center, support_bot, cu
         citation = stored.result["citations"][0]
         assert citation["document"] == "Reset your password"
         assert citation["chunk_id"] in set(help_center["Reset your password"].chunks.values_list("pk", flat=True))
-        assert ticket.category == "support"  # the request type is stored on the ticket
+        assert stored.result["request_type"] == "support"
+        assert ticket.category == customer_ticket.category == ""  # only suggested: a click applies it
         assert ticket.replies.count() == replies_before + 1
         assert ticket.status == customer_ticket.status  # a draft changes nothing the customer sees
 
