@@ -32,6 +32,9 @@ from knowledge.services import SearchError, SearchHit, search
 URGENT = re.compile(r"\b(urgent|asap|immediately|outage|is down|security|hacked|breach)\b", re.IGNORECASE)
 SNIPPET_CHARS = 240
 EXTRACTIVE_SENTENCES = 3
+# Sentences are ranked far more precisely than whole chunks (a chunk about service prices also holds the workshop's
+# hours), so the sentence strategies read twice the assistant's top_k chunks; compose_chunks prompts with top_k.
+CANDIDATE_CHUNKS = 8
 
 
 @dataclass(frozen=True)
@@ -163,7 +166,7 @@ def prepare(
     try:
         hits = search(
             question,
-            top_k=assistant.top_k,
+            top_k=max(assistant.top_k * 2, CANDIDATE_CHUNKS),
             mode="hybrid",
             tags=assistant.tag_filters,
             language=None,
@@ -174,14 +177,17 @@ def prepare(
     retrieval_ms = (time.perf_counter() - started) * 1000
     provider = assistant.provider or settings.LLM_PROVIDER
     classification = classify(question, _examples(assistant), ask_llm=_ask_llm(provider))
-    context = [ContextChunk(ref=i, text=hit.text, title=hit.document_title) for i, hit in enumerate(hits, start=1)]
+    context = [
+        ContextChunk(ref=i, text=hit.text, title=hit.document_title, heading=hit.heading)
+        for i, hit in enumerate(hits, start=1)
+    ]
     evidence = build(question=question, context=context, language=assistant.language or "en")
     similarities = [h.similarity for h in hits if h.similarity is not None]
     best = max(similarities) if similarities else None
+    # A weak chunk match escalates (``decide``) but only declines when no single sentence answers either: a short
+    # sentence can answer well inside a chunk that is, as a whole, about something else.
     if best is None:
         decline_reason = "no knowledge matches the question"
-    elif best < assistant.escalate_below_similarity:
-        decline_reason = f"best knowledge match is weak ({best:.2f} < {assistant.escalate_below_similarity:.2f})"
     elif not evidence.answer_sentences(1):
         decline_reason = "no sentence of the knowledge base answers the question"
     else:
@@ -202,6 +208,7 @@ def prepare(
             question=question,
             context=context,
             max_new_tokens=assistant.max_new_tokens,
+            top_k=assistant.top_k,
         )
         facts = plan.facts
         request = GenerationRequest(

@@ -25,6 +25,7 @@ Embed = Callable[[Sequence[str]], np.ndarray]
 # question's content words it contains. Tuned on bench/fixtures/grounding.json (see bench/results/answer.md).
 LEXICAL_WEIGHT = 0.35
 MIN_ANSWER_SCORE = 0.55  # below this no sentence answers the question: the assistant declines
+UNKNOWN_NAME_MARGIN = 0.15  # "Who is the CEO of Kestrel?": the context names Kestrel everywhere, the CEO nowhere
 ANSWER_MARGIN = 0.2  # extractive answers add sentences scoring within this of the best one
 # A sentence that starts like this leans on the one before it; quoting it alone would not make sense.
 _ANAPHORA = re.compile(r"^(it|this|that|these|those|they|them|then|otherwise|afterwards|there|such|each|both)\b", re.I)
@@ -39,6 +40,10 @@ _ASKED = (
     (re.compile(r"\b(what time|opening hours|hours|open)\b", re.I), {"time", "calendar"}),
     (re.compile(r"\bhow (much|many|long|often|far|old|heavy)\b|\b(cost|price|fee|fees|charge)\b", re.I), {"number"}),
     (re.compile(r"\b(which|what) (day|days|date)\b|\bwhen\b", re.I), {"number", "time", "calendar"}),
+)
+# Words of asking, not of what is asked about.
+QUESTION_WORDS = frozenset(
+    text.stems(["question", "questions", "ask", "know", "tell", "want", "wonder", "need", "like", "thanks", "hey"])
 )
 # Text in the knowledge base that talks to the model rather than to customers: never quoted, never offered.
 _INSTRUCTION = re.compile(
@@ -125,6 +130,17 @@ class Evidence:
     def best(self) -> float:
         return max((s.score for s in self.sentences), default=0.0)
 
+    def unknown_names(self) -> list[str]:
+        """Names and codes of the question that no retrieved chunk mentions ("the CEO", "the Urban frame")."""
+        known = set()
+        for chunk in self.chunks.values():
+            known |= set(text.words(f"{chunk.title} {chunk.heading} {chunk.text}"))
+        return [f.text for f in self.question_facts if f.kind in ("name", "code") and f.value not in known]
+
+    def answer_floor(self) -> float:
+        """The score a sentence needs to answer; higher when the question names something the context never does."""
+        return MIN_ANSWER_SCORE + (UNKNOWN_NAME_MARGIN if self.unknown_names() else 0.0)
+
     def answer_sentences(self, limit: int = 3) -> list[Sentence]:
         """The extractive answer: the best sentence and those nearly as good, each once, readable in order.
 
@@ -132,9 +148,9 @@ class Evidence:
         sentences of one chunk keep their order in it.
         """
         ranked = self.ranked()
-        if not ranked or ranked[0].score < MIN_ANSWER_SCORE:
+        if not ranked or ranked[0].score < self.answer_floor():
             return []
-        floor = max(MIN_ANSWER_SCORE, ranked[0].score - ANSWER_MARGIN)
+        floor = max(self.answer_floor(), ranked[0].score - ANSWER_MARGIN)
         chosen: list[Sentence] = []
         for sentence in ranked:
             if len(chosen) >= limit or sentence.score < floor:
@@ -182,7 +198,7 @@ def build(
     items: list[tuple[int, int, str, str]] = []
     seen: set[str] = set()
     for chunk in context:
-        heading = ""
+        heading = chunk.heading or chunk.title
         index = 0
         for block, is_heading in text.blocks(chunk.text):
             if is_heading:
@@ -194,19 +210,19 @@ def build(
                 if not key or key in seen or _INSTRUCTION.search(sentence):
                     continue
                 seen.add(key)
-                items.append((chunk.ref, index, sentence, heading or chunk.title))
+                items.append((chunk.ref, index, sentence, heading))
                 index += 1
     keyed = [f"{h}: {s}" if h else s for _, _, s, h in items]
     vectors = embed_cached([question, *keyed], embed)
     question_vector, vectors = vectors[0], vectors[1:]
-    question_stems = text.content_stems(question, language)
+    question_stems = text.content_stems(question, language) - QUESTION_WORDS
     with_names = names_checked(language)
     kinds = asked_kinds(question) if language == "en" else set()
     sentence_stems = [text.content_stems(f"{h} {s}", language) for _, _, s, h in items]
     # A question word found in every sentence (the product's name) says little; one found nowhere says the
     # most: inverse document frequency over these sentences weighs the lexical part.
     count = len(items)
-    weight = {t: math.log((count + 1) / (sum(t in st for st in sentence_stems) + 0.5)) for t in question_stems}
+    weight = {t: math.log((count + 1) / (max(sum(t in st for st in sentence_stems), 1) + 0.5)) for t in question_stems}
     total = sum(weight.values())
     out = []
     for (ref, index, sentence, heading), vector, stems in zip(items, vectors, sentence_stems, strict=True):

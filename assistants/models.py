@@ -41,10 +41,12 @@ class Assistant(models.Model):
         default=128, validators=[MinValueValidator(16), MaxValueValidator(1024)]
     )
     top_k = models.PositiveSmallIntegerField(
-        default=4, validators=[MinValueValidator(1), MaxValueValidator(20)], help_text="Knowledge chunks per answer."
+        default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text="Knowledge chunks in a prompt of whole chunks; answers built from sentences read twice as many.",
     )
     min_similarity = models.FloatField(
-        default=0.3,
+        default=0.2,
         validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
         help_text="Chunks less similar to the question than this are not used.",
     )

@@ -128,6 +128,7 @@ def plan(
     question: str,
     context: Sequence[ContextChunk],
     max_new_tokens: int,
+    top_k: int = 4,
 ) -> Plan:
     if strategy == COMPOSE_CHUNKS:
         messages = build_messages(
@@ -135,7 +136,7 @@ def plan(
             tone=tone,
             language=language,
             request_type_prompt=request_type_prompt,
-            context=context,
+            context=context[:top_k],
             history=history,
             question=question,
         )

@@ -24,6 +24,7 @@ class ContextChunk:
     ref: int
     text: str
     title: str = ""
+    heading: str = ""  # the section path of the chunk in its document ("Warranty > What is not covered")
 
 
 @dataclass(frozen=True)
