@@ -33,7 +33,10 @@ from assistants.facts import Fact, facts, has_negation, names_checked
 MIN_COVERAGE = 0.6  # share of a sentence's content words found in its chunk (or the question)
 MIN_SIMILARITY = 0.5  # cosine between the sentence and its closest source sentence
 MIN_RELEVANCE = 0.45  # evidence score a quoted source sentence needs to be worth showing for this question
-MIN_REPLACEMENT_SIMILARITY = 0.45  # a source sentence replaces a failed one only if it says much the same
+# A source sentence replaces a failed one only if it is about the same thing: close in meaning and sharing
+# at least this share of the failed sentence's content words ("The link works for 48 hours" → "…24 hours").
+MIN_REPLACEMENT_SIMILARITY = 0.45
+MIN_REPLACEMENT_OVERLAP = 0.4
 DUPLICATE_SIMILARITY = 0.9
 # Courtesy words: a sentence made only of these says nothing to verify and nothing worth sending.
 FILLER = frozenset(
@@ -211,9 +214,12 @@ class Verifier:
         return checked
 
     def _replace(self, original: str, source: Sentence | None, similarity: float, why: str) -> Checked:
+        stems = {s for s in text.content_stems(original, self.language) if not any(c.isdigit() for c in s)}
+        overlap = len(stems & source.stems) / len(stems) if source is not None and stems else 0.0
         if (
             source is not None
             and similarity >= MIN_REPLACEMENT_SIMILARITY
+            and overlap >= MIN_REPLACEMENT_OVERLAP
             and not (source.anaphoric and (source.ref, source.index - 1) not in self.used_sources)
             and (source.ref, source.index) not in self.used_sources
             and source.score >= MIN_RELEVANCE

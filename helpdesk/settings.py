@@ -373,5 +373,7 @@ WIDGET_RATE = f"{WIDGET_MESSAGES_PER_MINUTE}/m"
 ASSISTANTS_ANSWER_STRATEGY = env_choice(
     "ASSISTANTS_ANSWER_STRATEGY", "select", {"select", "compose", "compose_chunks", "extractive"}
 )
+# llama.cpp threads; 0: half the cores (spinning threads on busy cores are many times slower, see GOTCHAS).
+LLM_THREADS = env_int("LLM_THREADS", 0, minimum=0, maximum=256)
 # Ask the LLM when the request-type examples are inconclusive (the 135M default model guesses; off by default).
 ASSISTANTS_CLASSIFY_WITH_LLM = env_bool("ASSISTANTS_CLASSIFY_WITH_LLM", False)

@@ -35,7 +35,9 @@ class LlamaCppProvider:
     def __init__(self, *, model: str, context_tokens: int = 4096, threads: int | None = None) -> None:
         self.model_setting = model
         self.context_tokens = context_tokens
-        self.threads = threads or os.cpu_count() or 2
+        # llama.cpp's threads spin while they wait for each other: with every core busy (web, worker and embeddings
+        # share them) two threads took 10-38 s for what one thread did in 1.2 s (GOTCHAS). LLM_THREADS overrides.
+        self.threads = threads or max(1, (os.cpu_count() or 2) // 2)
         self._llm: Any = None
         self._load_lock = threading.Lock()
         self._generate_lock = threading.Lock()  # one llama context: one generation at a time

@@ -25,16 +25,16 @@ def _transformers(model: str, models_dir: str, dtype: str) -> Provider:
 
 
 @cache
-def _llamacpp(model: str) -> Provider:
+def _llamacpp(model: str, threads: int) -> Provider:
     from assistants.llm.llamacpp_provider import LlamaCppProvider
 
-    return LlamaCppProvider(model=model)
+    return LlamaCppProvider(model=model, threads=threads or None)
 
 
 def get_provider(name: str) -> Provider:
     """A provider configured from settings; a local model is loaded lazily, once per process."""
     if name == "llamacpp":
-        return _llamacpp(settings.LLM_MODEL)
+        return _llamacpp(settings.LLM_MODEL, settings.LLM_THREADS)
     if name == "transformers":
         return _transformers(settings.LLM_MODEL, str(settings.MODELS_DIR), settings.LLM_DTYPE)
     if name == "ollama":

@@ -5,30 +5,59 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assistants', '0005_llamacpp_and_top_k'),
+        ("assistants", "0005_llamacpp_and_top_k"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='assistant',
-            name='citation_style',
-            field=models.CharField(choices=[('beside', 'Beside the text (links in the panel)'), ('inline', 'Inline [n] markers in the reply'), ('sources', 'A list of sources at the end of the reply')], default='beside', help_text='Where citations go in a ticket draft: beside it (links), as [n] in the text, or a list of sources.', max_length=10),
+            model_name="assistant",
+            name="citation_style",
+            field=models.CharField(
+                choices=[
+                    ("beside", "Beside the text (links in the panel)"),
+                    ("inline", "Inline [n] markers in the reply"),
+                    ("sources", "A list of sources at the end of the reply"),
+                ],
+                default="beside",
+                help_text="Where citations go in a ticket draft: beside it (links), as [n] in the text, or a list of sources.",
+                max_length=10,
+            ),
         ),
         migrations.AddField(
-            model_name='assistant',
-            name='strategy',
-            field=models.CharField(blank=True, choices=[('select', 'The model picks verified knowledge sentences (grammar-constrained)'), ('compose', 'The model writes from the best sentences; each sentence is verified'), ('compose_chunks', 'The model writes from whole chunks; each sentence is verified'), ('extractive', 'No model: the best knowledge sentences')], help_text="How the model answers; empty: the server's default (ASSISTANTS_ANSWER_STRATEGY).", max_length=20),
+            model_name="assistant",
+            name="strategy",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("select", "The model picks verified knowledge sentences (grammar-constrained)"),
+                    ("compose", "The model writes from the best sentences; each sentence is verified"),
+                    ("compose_chunks", "The model writes from whole chunks; each sentence is verified"),
+                    ("extractive", "No model: the best knowledge sentences"),
+                ],
+                help_text="How the model answers; empty: the server's default (ASSISTANTS_ANSWER_STRATEGY).",
+                max_length=20,
+            ),
         ),
         migrations.AlterField(
-            model_name='assistant',
-            name='min_similarity',
-            field=models.FloatField(default=0.2, help_text='Chunks less similar to the question than this are not used.', validators=[django.core.validators.MinValueValidator(0.0), django.core.validators.MaxValueValidator(1.0)]),
+            model_name="assistant",
+            name="min_similarity",
+            field=models.FloatField(
+                default=0.2,
+                help_text="Chunks less similar to the question than this are not used.",
+                validators=[
+                    django.core.validators.MinValueValidator(0.0),
+                    django.core.validators.MaxValueValidator(1.0),
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='assistant',
-            name='top_k',
-            field=models.PositiveSmallIntegerField(default=4, help_text='Knowledge chunks in a prompt of whole chunks; answers built from sentences read twice as many.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(20)]),
+            model_name="assistant",
+            name="top_k",
+            field=models.PositiveSmallIntegerField(
+                default=4,
+                help_text="Knowledge chunks in a prompt of whole chunks; answers built from sentences read twice as many.",
+                validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(20)],
+            ),
         ),
     ]

@@ -54,28 +54,28 @@ def test_a_paraphrase_with_the_same_facts_passes(evidence):
 
 def test_a_wrong_phone_number_never_passes(evidence):
     result = only(verify("The hotline number is 1796110945 [1].", evidence("What is the hotline number?")))
-    assert "1796110945" not in result.text
-    if result.verified:  # replaced by the sentence that has the real number
-        assert result.origin == "quote" and "0800-555-0199" in result.text and "1796110945" in result.original
+    # Replaced by the sentence with the real number: what is shown is the source's.
+    assert result.verified and result.origin == "quote"
+    assert result.text == "Our customer hotline is 0800-555-0199." and "1796110945" in result.original
+    assert result.reason == "replaced: 1796110945 not in the source"
 
 
 def test_a_wrong_weekday_never_passes(evidence):
     result = only(verify("It is open on Mondays, Wednesdays and Fridays [1].", evidence("When is the hotline open?")))
-    assert "Wednesdays" not in result.text
-    assert "Wednesdays" in result.reason or "Wednesdays" in result.original
+    assert not (result.verified and "Wednesdays" in result.text)
+    assert "Wednesdays not in the source" in result.reason
 
 
 def test_a_time_taken_from_another_clause_is_caught(evidence):
     checked = only(verify("The hotline is open Monday to Friday from 10:00 to 14:00.", evidence("hotline hours")))
-    assert checked.text != "The hotline is open Monday to Friday from 10:00 to 14:00."
-    assert "stated about something else" in (checked.reason or "")
+    assert not (checked.verified and checked.origin == "model")
+    assert "stated about something else" in checked.reason
 
 
 def test_an_invented_step_is_removed(evidence):
     draft = "Open Google Chrome, go to Advanced settings and clear your cookies."
     checked = only(verify(draft, evidence("How do I reset my password?")))
-    assert draft not in checked.text
-    assert "Google" in checked.reason or "Google" in checked.original
+    assert not checked.verified and checked.reason == "Google, Chrome, Advanced not in the source"
 
 
 def test_the_right_fact_with_the_wrong_citation_is_recited(evidence):
@@ -93,13 +93,14 @@ def test_the_right_fact_with_the_wrong_citation_is_recited(evidence):
 )
 def test_a_dropped_negation_never_passes(evidence, draft):
     result = only(verify(draft, evidence("What does the rocket skate warranty cover?")))
-    assert result.text != draft.replace(" [2]", "")
-    assert not result.verified or "not covered" in result.text
+    assert "negation" in result.reason
+    assert not result.verified or (result.origin == "quote" and "is not covered" in result.text)
 
 
 def test_an_added_negation_never_passes(evidence):
     result = only(verify("Rocket skates have no warranty on the motor [2].", evidence("Is the motor covered?")))
-    assert "have no warranty" not in result.text
+    assert "negation" in result.reason
+    assert not result.verified or result.text == "Rocket skates have a 2-year warranty on the motor."
 
 
 def test_repetition_cut_off_text_and_prompt_markup_are_dropped(evidence):
