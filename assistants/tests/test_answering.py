@@ -39,6 +39,11 @@ def hostile_bot(acme, settings, fake_ollama, help_center, support_bot):
     return bot
 
 
+def streamed_events(response):
+    raw = b"".join(response.streaming_content).decode()
+    return [block.split("\n") for block in raw.strip().split("\n\n")]
+
+
 def collect(events):
     pieces = [e for e in events if isinstance(e, str)]
     final = [e for e in events if isinstance(e, Answer)]
@@ -119,8 +124,7 @@ def test_chat_api_marks_unverified_sentences_and_replies_with_verified_ones(acme
         json.dumps({"message": "How do I reset my password?"}),
         content_type="application/json",
     )
-    raw = b"".join(stream.streaming_content).decode()
-    events = [block.split("\n") for block in raw.strip().split("\n\n")]
+    events = streamed_events(stream)
     tokens = "".join(json.loads(e[1].removeprefix("data: "))["text"] for e in events if e[0] == "event: token")
     assert tokens == json.loads(events[-1][1].removeprefix("data: "))["reply"]
     assert all(bad not in tokens for bad in BAD_WORDS)
@@ -148,8 +152,7 @@ def test_the_panel_streams_verified_text_and_marks_what_failed(acme, agent_clien
     number = customer_ticket.number
     placeholder = agent_client.post(f"/assistants/tickets/{number}/suggest/", HTTP_HX_REQUEST="true").content.decode()
     stream_url = placeholder.split('data-stream="')[1].split('"')[0].replace("&amp;", "&")
-    raw = b"".join(agent_client.get(stream_url).streaming_content).decode()
-    events = [block.split("\n") for block in raw.strip().split("\n\n")]
+    events = streamed_events(agent_client.get(stream_url))
     tokens = "".join(json.loads(e[1].removeprefix("data: "))["text"] for e in events if e[0] == "event: token")
     assert "click Reset password" in tokens and all(bad not in tokens for bad in BAD_WORDS)
     html = json.loads(events[-1][1].removeprefix("data: "))["html"]
@@ -164,17 +167,22 @@ def test_the_draft_is_a_plain_reply_with_citations_as_configured(acme, help_cent
     from assistants.ticket_answers import answer_for_ticket
 
     with tenant_context(acme):
-        stored = answer_for_ticket(ticket=customer_ticket)
-        body = stored.draft.body
+
+        def draft_body() -> str:
+            draft = answer_for_ticket(ticket=customer_ticket).draft
+            assert draft is not None
+            return draft.body
+
+        body = draft_body()
         assert body.startswith("Hello Pat,\n\n") and body.endswith("just reply to this message.")
         assert "Reset password" in body and "[1]" not in body and "**" not in body and "#" not in body
         support_bot.citation_style = "inline"
         support_bot.save()
-        inline = answer_for_ticket(ticket=customer_ticket).draft.body
-        assert "Reset password. [1]" in inline or "Reset password [1]" in inline or "[1]" in inline
+        inline = draft_body()
+        assert "click Reset password. [1]" in inline
         support_bot.citation_style, support_bot.tone = "sources", "concise"
         support_bot.save()
-        listed = answer_for_ticket(ticket=customer_ticket).draft.body
+        listed = draft_body()
         assert not listed.startswith("Hello") and listed.endswith("Sources: [1] Reset your password")
 
 
