@@ -160,8 +160,14 @@ def strategy_for(assistant: Assistant, provider: str) -> str:
 
 
 def prepare(
-    *, assistant: Assistant, question: str, history: Sequence[Turn] = (), strategy: str | None = None
+    *,
+    assistant: Assistant,
+    question: str,
+    history: Sequence[Turn] = (),
+    strategy: str | None = None,
+    public_only: bool = False,
 ) -> Prepared:
+    """Retrieve, classify and plan the model's job; ``public_only`` (answers to the public) reads public documents."""
     started = time.perf_counter()
     try:
         hits = search(
@@ -171,6 +177,7 @@ def prepare(
             tags=assistant.tag_filters,
             language=None,
             min_similarity=assistant.min_similarity,
+            visibility="public" if public_only else None,
         )
     except SearchError:
         hits = []
@@ -399,18 +406,35 @@ class _Run:
 
 
 def answer_stream(
-    *, assistant: Assistant, question: str, history: Sequence[Turn] = (), strategy: str | None = None
+    *,
+    assistant: Assistant,
+    question: str,
+    history: Sequence[Turn] = (),
+    strategy: str | None = None,
+    public_only: bool = False,
 ) -> Iterator[str | Answer]:
     """Verified sentences as soon as each one passes (a leading space between them), then the ``Answer``."""
-    run = _Run(prepare(assistant=assistant, question=question, history=history, strategy=strategy))
+    prepared = prepare(
+        assistant=assistant, question=question, history=history, strategy=strategy, public_only=public_only
+    )
+    run = _Run(prepared)
     yield from run.pieces()
     yield run.finish()
 
 
-def answer(*, assistant: Assistant, question: str, history: Sequence[Turn] = (), strategy: str | None = None) -> Answer:
+def answer(
+    *,
+    assistant: Assistant,
+    question: str,
+    history: Sequence[Turn] = (),
+    strategy: str | None = None,
+    public_only: bool = False,
+) -> Answer:
     """A verified, cited answer to ``question`` by ``assistant`` (or its declining, with the reason)."""
     result: Answer | None = None
-    for event in answer_stream(assistant=assistant, question=question, history=history, strategy=strategy):
+    for event in answer_stream(
+        assistant=assistant, question=question, history=history, strategy=strategy, public_only=public_only
+    ):
         if isinstance(event, Answer):
             result = event
     assert result is not None
