@@ -20,7 +20,7 @@ from django.conf import settings
 from assistants import strategies
 from assistants.classification import Classification, classify
 from assistants.escalation import decide
-from assistants.evidence import Evidence, build
+from assistants.evidence import ANSWER_MARGIN, Evidence, Sentence, build
 from assistants.llm import ContextChunk, Generation, GenerationParams, GenerationRequest, Message
 from assistants.llm.registry import generate_with_fallback, stream_generation
 from assistants.models import Assistant
@@ -125,7 +125,7 @@ class Prepared:
     provider: str
     strategy: str
     request: GenerationRequest | None  # None: no model is asked (extractive, or declined up front)
-    facts: list  # the numbered sentences of the prompt (select and compose)
+    facts: list[Sentence]  # the numbered sentences of the prompt (select and compose)
     decline_reason: str
     retrieval_ms: float
     started: float
@@ -201,7 +201,7 @@ def prepare(
         decline_reason = ""
     chosen = strategy or strategy_for(assistant, provider)
     request = None
-    facts: list = []
+    facts: list[Sentence] = []
     if not decline_reason and chosen != strategies.EXTRACTIVE:
         type_prompt = next((t.prompt for t in assistant.request_types.all() if t.name == classification.label), "")
         plan = strategies.plan(
@@ -282,6 +282,15 @@ class _Run:
     def verified(self) -> list[Checked]:
         return [s for s in self.sentences if s.verified]
 
+    def _pick(self, sentence: Sentence) -> Checked:
+        """A sentence the model chose: quoted if it answers the question nearly as well as the best one."""
+        evidence = self.prepared.evidence
+        floor = max(evidence.answer_floor(), evidence.best() - ANSWER_MARGIN)
+        if sentence.score < floor:
+            reason = f"chosen by the model but not about the question ({sentence.score:.2f} < {floor:.2f})"
+            return Checked(sentence.text, False, sentence.ref, "quote", reason)
+        return self.verifier.quote(sentence)
+
     def _extractive(self) -> Iterator[str]:
         for sentence in self.prepared.evidence.answer_sentences(EXTRACTIVE_SENTENCES):
             yield from self._emit(self.verifier.quote(sentence))
@@ -307,7 +316,7 @@ class _Run:
                 for number in strategies.parse_picks(self.model_text, len(prepared.facts)):
                     if number not in picked and re.search(rf"\b{number}\D", self.model_text + " "):
                         picked.append(number)
-                        yield from self._emit(self.verifier.quote(prepared.facts[number - 1]))
+                        yield from self._emit(self._pick(prepared.facts[number - 1]))
             else:
                 for checked in streaming.feed(event):
                     yield from self._emit(checked)
