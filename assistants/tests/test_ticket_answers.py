@@ -135,9 +135,7 @@ def test_outsider_gets_404_on_every_panel_url(globex, outsider, customer_ticket,
     assert method(f"/assistants/tickets/{customer_ticket.number}/{suffix}").status_code == 404
 
 
-def test_the_ai_never_sets_or_overwrites_a_category_on_its_own(
-    acme, help_center, support_bot, customer_ticket, agent
-):
+def test_the_ai_never_sets_or_overwrites_a_category_on_its_own(acme, help_center, support_bot, customer_ticket, agent):
     from tickets.services import ticket_update
 
     with tenant_context(acme):
