@@ -24,6 +24,8 @@ class AssistantForm(forms.ModelForm):
             "language",
             "provider",
             "model_name",
+            "strategy",
+            "citation_style",
             "temperature",
             "max_new_tokens",
             "top_k",

@@ -112,7 +112,7 @@ def widget_chat(request: HttpRequest, key: WidgetKey, data: dict[str, Any]) -> d
         session_id=data.get("session_id") or None,
         channel=Channel.WIDGET,
     )
-    return reply.as_dict()
+    return reply.as_dict(public=True)  # a visitor sees verified sentences only
 
 
 @_endpoint

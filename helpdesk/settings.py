@@ -417,6 +417,16 @@ HEALTH_CHECKS["llm"] = "assistants.llm.registry.check_llm"
 WIDGET_MESSAGES_PER_MINUTE = env_int("WIDGET_MESSAGES_PER_MINUTE", 20, minimum=1)
 WIDGET_RATE = f"{WIDGET_MESSAGES_PER_MINUTE}/m"
 
+# --- Assistants: grounded answers (issue 9) ---
+# How the model is asked (assistants/strategies.py); an assistant can choose its own. Measured in bench/answer.py.
+ASSISTANTS_ANSWER_STRATEGY = env_choice(
+    "ASSISTANTS_ANSWER_STRATEGY", "select", {"select", "compose", "compose_chunks", "extractive"}
+)
+# llama.cpp threads; 0: half the cores (spinning threads on busy cores are many times slower, see GOTCHAS).
+LLM_THREADS = env_int("LLM_THREADS", 0, minimum=0, maximum=256)
+# Ask the LLM when the request-type examples are inconclusive (the 135M default model guesses; off by default).
+ASSISTANTS_CLASSIFY_WITH_LLM = env_bool("ASSISTANTS_CLASSIFY_WITH_LLM", False)
+
 # --- Outbound requests (helpdesk/outbound.py, issue 8) ---
 
 # Networks outbound requests (crawler, webhooks, Jira/Zendesk) may reach although they are not public,

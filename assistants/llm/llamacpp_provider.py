@@ -11,6 +11,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +21,23 @@ from assistants.llm.transformers_provider import DEFAULT_GGUF_FILE, default_gguf
 NAME = "llamacpp"
 
 
+@lru_cache(maxsize=64)
+def _grammar(text: str) -> Any:
+    """A compiled GBNF grammar (compiling is cheap, but the same few grammars recur)."""
+    from llama_cpp import LlamaGrammar
+
+    return LlamaGrammar.from_string(text, verbose=False)
+
+
 class LlamaCppProvider:
     name = NAME
 
     def __init__(self, *, model: str, context_tokens: int = 4096, threads: int | None = None) -> None:
         self.model_setting = model
         self.context_tokens = context_tokens
-        self.threads = threads or os.cpu_count() or 2
+        # llama.cpp's threads spin while they wait for each other: with every core busy (web, worker and embeddings
+        # share them) two threads took 10-38 s for what one thread did in 1.2 s (GOTCHAS). LLM_THREADS overrides.
+        self.threads = threads or max(1, (os.cpu_count() or 2) // 2)
         self._llm: Any = None
         self._load_lock = threading.Lock()
         self._generate_lock = threading.Lock()  # one llama context: one generation at a time
@@ -63,6 +74,7 @@ class LlamaCppProvider:
         llm = self.load()
         params = request.params
         deadline = time.monotonic() + params.timeout_seconds
+        grammar = _grammar(request.grammar) if request.grammar else None
         with self._generate_lock:
             for chunk in llm.create_chat_completion(
                 messages=[{"role": m.role, "content": m.content} for m in request.messages],
@@ -70,6 +82,7 @@ class LlamaCppProvider:
                 temperature=params.temperature,
                 top_p=params.top_p,
                 stream=True,
+                grammar=grammar,
             ):
                 if time.monotonic() > deadline:
                     raise ProviderError(f"generation took longer than {params.timeout_seconds:.0f} s")

@@ -46,6 +46,8 @@ def test_manager_edits_settings_and_request_types(acme, manager_client, helper):
         "language": "ru",
         "provider": "extractive",
         "model_name": "",
+        "strategy": "compose",
+        "citation_style": "sources",
         "temperature": "0.1",
         "max_new_tokens": "64",
         "top_k": "3",
@@ -74,6 +76,7 @@ def test_manager_edits_settings_and_request_types(acme, manager_client, helper):
     with tenant_context(acme):
         helper.refresh_from_db()
         assert (helper.language, helper.top_k, helper.tag_filters) == ("ru", 3, ["billing", "faq"])
+        assert (helper.strategy, helper.citation_style) == ("compose", "sources")
         assert sorted(helper.request_types.values_list("name", flat=True)) == ["billing", "sales", "support"]
 
 

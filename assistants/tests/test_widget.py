@@ -93,7 +93,7 @@ def test_escalated_chat_becomes_one_ticket(acme, help_center, widget_key):
     handover = {"key": widget_key.key, "session_id": chat["session_id"], "email": "Visitor@Example.com"}
     first = call("escalate", handover).json()
     again = call("escalate", handover).json()
-    assert first == again and first["ticket"].startswith("#")
+    assert first["ticket"] == again["ticket"] and first["ticket"].startswith("#")  # (status links carry a timestamp)
     with tenant_context(acme):
         from tickets.links import ticket_from_token
 
