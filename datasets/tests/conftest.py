@@ -1,0 +1,117 @@
+"""Fixtures of the datasets tests: sample files in every format, and a run taken through the pipeline here.
+
+Steps run synchronously in the test process with the real embedding model (loaded once per
+process); the worker path has its own tests. The LLM is switched off unless a test asks for it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django_tenants.utils import tenant_context
+
+from datasets import pipeline, services
+from datasets.models import Dataset, Run, Upload
+from datasets.sample import Message, messages
+from datasets.steps.base import Mapping
+
+
+@pytest.fixture(autouse=True)
+def _no_llm_by_default(settings: Any) -> None:
+    settings.DATASETS_LLM_PROVIDER = "extractive"
+
+
+@pytest.fixture
+def in_acme(acme: Any) -> Iterator[Any]:
+    with tenant_context(acme):
+        yield acme
+
+
+@pytest.fixture
+def dataset(in_acme: Any, manager: Any) -> Dataset:
+    return services.dataset_create(name="Support chats", by=manager)
+
+
+def rows_of(sample: list[Message], *, labeled_every: int = 1, noisy: dict[int, str] | None = None) -> list[dict[str, str]]:
+    """Rows with the text, the label on every ``labeled_every``-th row (others empty) and a channel."""
+    out = []
+    for i, message in enumerate(sample):
+        label = message.label if i % labeled_every == 0 else ""
+        if noisy and i in noisy:
+            label = noisy[i]
+        out.append({"message": message.text, "intent": label, "channel": message.domain, "ticket": f"T{i}"})
+    return out
+
+
+def csv_bytes(rows: list[dict[str, str]], delimiter: str = ",") -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), delimiter=delimiter)
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def jsonl_bytes(rows: list[dict[str, Any]]) -> bytes:
+    return "".join(json.dumps(r) + "\n" for r in rows).encode()
+
+
+def xlsx_bytes(rows: list[dict[str, Any]]) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(list(rows[0]))
+    for row in rows:
+        sheet.append(list(row.values()))
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def parquet_bytes(rows: list[dict[str, Any]]) -> bytes:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out = io.BytesIO()
+    pq.write_table(pa.Table.from_pylist(rows), out)
+    return out.getvalue()
+
+
+MAPPING = Mapping(text="message", label="intent", domain="channel", id="ticket")
+
+
+def upload(dataset: Dataset, data: bytes, name: str = "chats.csv") -> Upload:
+    return services.upload_create(dataset=dataset, uploaded=SimpleUploadedFile(name, data))
+
+
+def process(upload_: Upload, mapping: Mapping = MAPPING, **options: Any) -> Run:
+    """Create a run and take it through the pipeline here (what the worker's task does)."""
+    options.setdefault("create_version", False)
+    run = services.run_create(upload=upload_, mapping=mapping, options=options)
+    pipeline.run_process(run_id=run.pk)
+    run.refresh_from_db()
+    return run
+
+
+@pytest.fixture(scope="session")
+def sample() -> list[Message]:
+    """60 messages over four labels (15 each)."""
+    return messages(60, seed=7, labels=["billing", "password", "shipping", "bug"])
+
+
+@pytest.fixture
+def api(acme: Any) -> Client:
+    from conftest import ACME_HOST
+    from helpdesk.accounts.services import api_key_issue
+
+    with tenant_context(acme):
+        raw = api_key_issue(name="datasets-tests").raw_key
+    return Client(HTTP_HOST=ACME_HOST, headers={"Authorization": f"Api-Key {raw}"})

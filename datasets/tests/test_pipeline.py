@@ -1,0 +1,111 @@
+"""The pipeline end to end in-process: import, label, augment, quality control, relabel, review, write."""
+
+from __future__ import annotations
+
+import numpy as np
+from django.core.files.base import ContentFile
+
+from datasets import review, selectors, services
+from datasets.models import Row, Run, Version
+from datasets.sample import messages
+from datasets.tests.conftest import MAPPING, csv_bytes, process, rows_of, upload
+
+
+def test_labeled_file_becomes_a_version_with_a_stratified_split(dataset, sample):
+    rows = rows_of(sample)
+    rows.append({"message": "  " + sample[0].text.upper() + "  ", "intent": "billing", "channel": "web", "ticket": "dup"})
+    rows.append({"message": "   ", "intent": "bug", "channel": "web", "ticket": "empty"})
+    run = process(upload(dataset, csv_bytes(rows)), create_version=True)
+    assert run.status == Run.Status.DONE, run.error
+    etl = run.step_state("etl")["counts"]
+    assert etl["read"] == 62 and etl["imported"] == 60 and etl["duplicates"] == 1 and etl["empty"] == 1
+    version = run.version
+    assert version is not None and version.tag == "v1.0.0"
+    assert version.train_count + version.eval_count == 60 - run.step_state("label")["counts"]["disputed"]
+    assert set(version.counts["eval"]) == {"billing", "password", "shipping", "bug"}  # every label held out
+    assert all(n >= 1 for n in version.counts["eval"].values())
+    assert dataset.__class__.objects.get(pk=dataset.pk).current_version_id == version.pk
+    for step in run.steps:
+        assert step["status"] in {"done", "skipped"}, step
+    assert run.step_state("label")["rows_per_second"] > 0
+
+
+def test_unlabeled_rows_get_labels_with_confidence_and_unsure_ones_wait_for_review(dataset, sample):
+    run = process(upload(dataset, csv_bytes(rows_of(sample, labeled_every=3))))
+    counts = run.step_state("label")["counts"]
+    assert counts["auto_labeled"] + counts["low_confidence"] == 40
+    assert counts["auto_labeled"] >= 30  # the easy ones are labeled without a person
+    gold = {m.text: m.label for m in sample}
+    labeled = Row.objects.filter(run=run, original_label="", status=Row.Status.READY)
+    correct = sum(gold[row.text] == row.label for row in labeled)
+    assert correct / labeled.count() >= 0.9
+    assert all(row.confidence >= 0.5 for row in labeled)
+    waiting = Row.objects.filter(run=run, status=Row.Status.REVIEW)
+    assert all(row.confidence < 0.5 or row.review_reason == "disputed" for row in waiting)
+    assert run.status == (Run.Status.REVIEW if waiting.exists() else Run.Status.READY)
+
+
+def test_a_wrong_existing_label_is_flagged_not_overwritten(dataset, sample):
+    wrong = {i: "shipping" for i in [i for i, m in enumerate(sample) if m.label == "password"][:2]}
+    run = process(upload(dataset, csv_bytes(rows_of(sample, noisy=wrong))))
+    flagged = Row.objects.filter(run=run, review_reason=Row.Reason.DISPUTED)
+    texts = {sample[i].text for i in wrong}
+    assert texts <= set(flagged.values_list("text", flat=True))
+    for row in flagged.filter(text__in=texts):
+        assert row.label == "shipping" and row.original_label == "shipping"  # kept until a reviewer decides
+        assert row.suggested_label == "password" and row.confidence >= 0.5
+
+
+def test_augmentation_makes_checked_synthetic_rows_that_stay_out_of_eval(dataset, sample, settings):
+    settings.DATASETS_AUGMENT_VARIANTS = 3
+    run = process(upload(dataset, csv_bytes(rows_of(sample))), augment=True, create_version=True)
+    assert run.status == Run.Status.DONE, run.error
+    augment = run.step_state("augment")["counts"]
+    quality = run.step_state("quality")["counts"]
+    relabel = run.step_state("relabel")["counts"]
+    assert augment["candidates"] == quality["checked"] >= 150
+    assert quality["kept"] + quality["rejected"] == quality["checked"]
+    assert sum(quality["reasons"].values()) == quality["rejected"]
+    assert relabel["checked"] == quality["kept"]
+    for row in Row.objects.filter(run=run, source=Row.Source.SYNTHETIC, status=Row.Status.READY).select_related("parent"):
+        assert 0.3 < float(np.dot(row.parent.embedding, row.embedding)) < 0.95
+        assert row.label == row.parent.label
+    version = run.version
+    assert version.counts["synthetic"] == relabel["kept"] - run.version.report["synthetic_dropped_with_eval_original"]
+    assert not version.rows.filter(split="eval", source="synthetic").exists()
+
+
+def test_review_then_write_gives_the_next_version_without_the_rejected_rows(dataset, sample, manager):
+    first = process(upload(dataset, csv_bytes(rows_of(sample))), create_version=True)
+    assert first.version.tag == "v1.0.0"
+    fresh = messages(12, seed=99, labels=["billing", "password", "shipping", "bug"])
+    run = process(upload(dataset, csv_bytes(rows_of(fresh, labeled_every=1000))))  # unlabeled: seeded by v1.0.0
+    assert run.step_state("label")["counts"]["model"] in {"classifier", "neighbours"}
+    pending = list(review.queue(run))
+    for row in pending[:-1]:
+        review.decide(row=row, action="accept", by=manager)
+    if pending:
+        review.decide(row=pending[-1], action="reject", by=manager)
+        assert review.progress(run).pending == 0
+    services.run_write_request(run=run, by=manager, message="New chats")
+    from datasets.pipeline import run_write
+
+    run_write(run_id=run.pk, author_id=manager.pk)
+    run.refresh_from_db()
+    assert run.status == Run.Status.DONE, run.error
+    second = run.version
+    assert second.tag == "v1.1.0" and second.parent_id == first.version.pk and second.author == manager
+    if pending:
+        assert not second.rows.filter(text=pending[-1].text).exists()
+    assert Version.objects.filter(dataset=dataset).count() == 2
+    examples = list(selectors.version_examples(second, split="train"))
+    assert len(examples) == second.train_count and {e.label for e in examples} <= {"billing", "password", "shipping", "bug"}
+
+
+def test_a_bad_file_fails_the_run_and_leaves_no_rows(dataset, sample):
+    good = upload(dataset, csv_bytes(rows_of(sample)))
+    good.file.save("chats.csv", ContentFile(b"\x00\x01binary"), save=True)  # the file changed on disk
+    run = process(good, MAPPING)
+    assert run.status == Run.Status.FAILED and "binary" in run.error
+    assert not Row.objects.filter(run=run).exists()
+    assert run.step_state("etl")["status"] == "failed"
