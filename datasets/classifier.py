@@ -36,7 +36,11 @@ def _embed(texts: Sequence[str]) -> np.ndarray:
 
 
 def _split(version: Version, split: str) -> tuple[np.ndarray, list[str]]:
-    rows = list(VersionRow.objects.filter(version=version, split=split).order_by("position").values_list("pk", "text", "label", "embedding"))
+    rows = list(
+        VersionRow.objects.filter(version=version, split=split)
+        .order_by("position")
+        .values_list("pk", "text", "label", "embedding")
+    )
     missing = [i for i, (_, _, _, vector) in enumerate(rows) if vector is None]
     vectors: list[Any] = [vector for _, _, _, vector in rows]
     if missing:  # rows written before embeddings were kept, or with another model: embed them now

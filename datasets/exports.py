@@ -32,7 +32,8 @@ def tickets_export(*, dataset: Dataset, by: User | None = None, labeled_only: bo
     records = [
         {"id": t.number, "text": f"{t.subject}\n\n{t.description}".strip(), "category": t.category,
          "channel": t.channel, "priority": t.priority, "status": t.status, "created_at": t.created_at.isoformat()}
-        for t in tickets.only("number", "subject", "description", "category", "channel", "priority", "status", "created_at")
+        for t in tickets.only("number", "subject", "description", "category", "channel", "priority", "status",
+                              "created_at")
     ]  # fmt: skip
     if not records:
         raise ValidationError("There are no tickets to export yet.")
@@ -47,7 +48,7 @@ def tickets_export(*, dataset: Dataset, by: User | None = None, labeled_only: bo
 def draft_pairs_export(*, dataset: Dataset, by: User | None = None) -> Upload:
     """The customer's question → the reply the agent sent after an AI draft (instruction → response).
 
-    The draft, how similar the final reply is to it (0–100) and the request type go along, so the
+    The draft, how similar the final reply is to it (0-100) and the request type go along, so the
     team's corrections become training data and the untouched drafts can be told apart.
     """
     from assistants.ticket_answers import draft_final_pairs, ticket_question

@@ -151,7 +151,7 @@ def _columns_of(records: Iterable[dict[str, Any]]) -> list[str]:
 def _records(items: list[Any], where: str) -> list[dict[str, Any]]:
     records = [item for item in items if isinstance(item, dict)]
     if items and not records:
-        raise FormatError(f"{where} holds no objects: each row must be an object like {{\"text\": …}}.")
+        raise FormatError(f'{where} holds no objects: each row must be an object like {{"text": …}}.')
     return records
 
 

@@ -125,9 +125,8 @@ def train(vectors: np.ndarray, labels: Sequence[str], *, kind: str = "auto") -> 
     """Logistic regression when there is enough to learn from (or ``kind="classifier"``), else neighbours."""
     if not len(labels):
         raise ValueError("nothing to train on")
-    if kind == "classifier" or (kind == "auto" and linear_possible(labels)):
-        if len(set(labels)) >= 2:
-            return LinearModel.fit(vectors, labels)
+    if (kind == "classifier" or (kind == "auto" and linear_possible(labels))) and len(set(labels)) >= 2:
+        return LinearModel.fit(vectors, labels)
     return NeighbourModel(vectors, labels)
 
 
@@ -143,7 +142,9 @@ def predictions(model: Model, proba: np.ndarray) -> list[Prediction]:
     return out
 
 
-def out_of_fold(vectors: np.ndarray, labels: Sequence[str], *, folds: int = 5, seed: int = 0) -> tuple[list[str], np.ndarray]:
+def out_of_fold(
+    vectors: np.ndarray, labels: Sequence[str], *, folds: int = 5, seed: int = 0
+) -> tuple[list[str], np.ndarray]:
     """Each row's label probabilities from a model that never saw it (to check existing labels).
 
     Small sets use leave-one-out neighbours; larger ones k-fold logistic regression. A label
@@ -151,8 +152,7 @@ def out_of_fold(vectors: np.ndarray, labels: Sequence[str], *, folds: int = 5, s
     """
     all_labels = sorted(set(labels))
     if not linear_possible(labels):
-        model = NeighbourModel(vectors, labels)
-        return all_labels, model.predict_proba(vectors, exclude_self=True)
+        return all_labels, NeighbourModel(vectors, labels).predict_proba(vectors, exclude_self=True)
     from sklearn.model_selection import KFold
 
     proba = np.zeros((len(labels), len(all_labels)), dtype=np.float32)

@@ -64,7 +64,10 @@ def ask_label(text: str, labels: list[str], budget: Budget) -> str | None:
     if not labels or not budget.take():
         return None
     options = ", ".join(labels)
-    prompt = f"Classify the message into one of these labels: {options}.\nAnswer with the label only.\n\nMessage: {text[:1000]}"
+    prompt = (
+        f"Classify the message into one of these labels: {options}.\nAnswer with the label only.\n\n"
+        f"Message: {text[:1000]}"
+    )
     answer = _generate(prompt, max_new_tokens=8)
     if answer is None:
         budget.errors += 1

@@ -20,9 +20,7 @@ class Dataset(models.Model):
     name = models.CharField(max_length=100, unique=True)
     description = models.TextField(blank=True)
     # The version that downloads by default, the classifier API and assistants use ("checked out").
-    current_version = models.ForeignKey(
-        "Version", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    current_version = models.ForeignKey("Version", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -89,7 +89,9 @@ def _execute(context: StepContext, step: Step) -> Counts | None:
         raise
     except Exception as exc:
         logger.exception("dataset run %s: step %s failed", context.run.pk, step.name)
-        state.update(status="failed", error=f"{type(exc).__name__}: {exc}", seconds=round(time.perf_counter() - started, 2))
+        state.update(
+            status="failed", error=f"{type(exc).__name__}: {exc}", seconds=round(time.perf_counter() - started, 2)
+        )
         raise StepFailed(f"The {step.title.lower()} step failed unexpectedly ({type(exc).__name__}: {exc}).") from exc
     seconds = time.perf_counter() - started
     rows = int(counts.get("rows", 0) or 0)

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from datasets.models import ReviewDecision, Row, Run, VersionRow
+from datasets.models import Dataset, ReviewDecision, Row, Run, VersionRow
 from datasets.text import normalise_label
 from helpdesk.accounts.models import User
 
@@ -49,11 +49,13 @@ def queue(run: Run, *, label: str = "", reason: str = "") -> QuerySet[Row]:
 
 
 def labels_of(run: Run) -> list[str]:
-    """Every label a reviewer may pick in this run: the file's, the suggestions, the given ones, the current version's."""
+    """Every label a reviewer may pick: the file's, the suggested ones, the given ones, the current version's."""
     labels = set(Row.objects.filter(run=run).exclude(label="").values_list("label", flat=True).distinct())
-    labels |= set(Row.objects.filter(run=run).exclude(suggested_label="").values_list("suggested_label", flat=True).distinct())
+    labels |= set(
+        Row.objects.filter(run=run).exclude(suggested_label="").values_list("suggested_label", flat=True).distinct()
+    )
     labels |= set(run.options.get("labels") or ())
-    current = run.dataset.current_version_id
+    current = Dataset.objects.filter(pk=run.dataset_id).values_list("current_version", flat=True).first()
     if current is not None:
         labels |= set(VersionRow.objects.filter(version_id=current).values_list("label", flat=True).distinct())
     return sorted(labels, key=str.casefold)

@@ -119,9 +119,11 @@ def _fill(phrase: str, rng: random.Random) -> str:
     return phrase
 
 
-def messages(count: int, *, seed: int = 0, labels: list[str] | None = None, weights: list[float] | None = None) -> list[Message]:
+def messages(
+    count: int, *, seed: int = 0, labels: list[str] | None = None, weights: list[float] | None = None
+) -> list[Message]:
     """``count`` distinct messages; ``weights`` skews the label mix (real queues are unbalanced)."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - reproducible samples, not secrets
     chosen = labels or list(PHRASES)
     out: list[Message] = []
     seen: set[str] = set()

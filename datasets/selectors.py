@@ -26,8 +26,10 @@ class Example:
 
 
 def dataset_list() -> QuerySet[Dataset]:
-    return Dataset.objects.select_related("current_version").annotate(
-        version_count=Count("versions", distinct=True), run_count=Count("runs", distinct=True)
+    return (
+        Dataset.objects.select_related("current_version")
+        .annotate(version_count=Count("versions", distinct=True), run_count=Count("runs", distinct=True))
+        .order_by("-updated_at", "-pk")
     )
 
 

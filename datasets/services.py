@@ -52,6 +52,12 @@ def dataset_for_upload(*, dataset: Dataset | None, name: str, by: User | None) -
     return existing or dataset_create(name=name, by=by)
 
 
+@transaction.atomic
+def upload_into(*, dataset: Dataset | None, name: str, uploaded: UploadedFile, by: User | None = None) -> Upload:
+    """An upload into the chosen or named dataset; a refused file leaves no new dataset behind either."""
+    return upload_create(dataset=dataset_for_upload(dataset=dataset, name=name, by=by), uploaded=uploaded, by=by)
+
+
 _GUESSES = {
     "text": ("text", "message", "query", "question", "utterance", "body", "content", "sentence", "request",
              "description", "prompt", "instruction", "input", "текст", "сообщение", "вопрос", "запрос"),
@@ -208,7 +214,9 @@ def run_write_request(
     """Queue the writer: the run's ready rows become a new version (rows still in review are left out)."""
     locked = Run.objects.select_for_update().get(pk=run.pk)
     if locked.status not in WRITABLE:
-        raise ValidationError(f"The run is {locked.get_status_display().lower()}: a version can be written once it has been processed.")
+        raise ValidationError(
+            f"The run is {locked.get_status_display().lower()}: a version can be written once it has been processed."
+        )
     tag = versions.validate_tag(locked.dataset, tag or versions.next_tag(locked.dataset))
     options = {**locked.options, "tag": tag, "message": message.strip(), "create_version": True}
     if balance_labels is not None:

@@ -235,7 +235,12 @@ def version_diff(*, base: Version, other: Version, limit: int = 200) -> Diff:
 
 
 def _label_totals(version: Version) -> dict[str, int]:
-    return dict(VersionRow.objects.filter(version=version).values_list("label").annotate(n=Count("pk")).values_list("label", "n"))
+    return dict(
+        VersionRow.objects.filter(version=version)
+        .values_list("label")
+        .annotate(n=Count("pk"))
+        .values_list("label", "n")
+    )
 
 
 def version_file(version: Version, split: str, kind: str) -> str:

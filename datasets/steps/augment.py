@@ -25,10 +25,11 @@ _WORDS = re.compile(r"\S+")
 GREETINGS = ("Hi,", "Hello,", "Hey there,", "Good morning,", "Hi team,")
 CLOSINGS = ("Thanks.", "Thank you!", "Any help is appreciated.", "Please advise.", "Thanks in advance.")
 FILLERS = ("please", "really", "actually", "just", "again")
-EXPANSIONS = {"can't": "cannot", "won't": "will not", "don't": "do not", "doesn't": "does not", "i'm": "I am",
-              "it's": "it is", "isn't": "is not", "didn't": "did not", "i've": "I have", "wasn't": "was not"}  # fmt: skip
-KEYBOARD = {"a": "s", "s": "a", "e": "r", "r": "e", "i": "o", "o": "i", "n": "m", "m": "n", "t": "y", "u": "y",
-            "l": "k", "d": "f", "c": "v", "h": "j", "g": "h", "p": "o"}  # fmt: skip
+EXPANSIONS = {"can't": "cannot", "won't": "will not", "don't": "do not", "doesn't": "does not",
+              "i'm": "I am", "it's": "it is", "isn't": "is not", "didn't": "did not", "i've": "I have",
+              "wasn't": "was not"}  # fmt: skip
+KEYBOARD = {"a": "s", "s": "a", "e": "r", "r": "e", "i": "o", "o": "i", "n": "m", "m": "n", "t": "y",
+            "u": "y", "l": "k", "d": "f", "c": "v", "h": "j", "g": "h", "p": "o"}  # fmt: skip
 
 
 def polite(text: str, rng: random.Random) -> str:
@@ -82,7 +83,7 @@ DETERMINISTIC: dict[str, Callable[[str, random.Random], str]] = {
 
 def deterministic_variants(text: str, count: int) -> list[tuple[str, str]]:
     """``count`` (generator, variant) pairs, the same for the same text on every run."""
-    rng = random.Random(text_hash(text))
+    rng = random.Random(text_hash(text))  # noqa: S311 - the same variants on every run, not secrets
     names = list(DETERMINISTIC)
     rng.shuffle(names)
     out = []

@@ -75,7 +75,9 @@ class LabelStep:
         self._label_missing(context, rows, vectors, model, counts, low)
         save_rows(rows, FIELDS)
         counts["model"] = model.kind if model is not None else "none"
-        counts["labels"] = dict(Counter(row.label or row.suggested_label for row in rows if row.label or row.suggested_label))
+        counts["labels"] = dict(
+            Counter(row.label or row.suggested_label for row in rows if row.label or row.suggested_label)
+        )
         return counts
 
     def _check_existing(self, rows: list[Row], vectors: np.ndarray, counts: dict[str, Any], low: float) -> None:
@@ -85,7 +87,11 @@ class LabelStep:
         given = [rows[i].original_label for i in labeled]
         if len(set(given)) < 2:  # nothing to compare against: the labels stand as given
             for i in labeled:
-                rows[i].suggested_label, rows[i].method, rows[i].status = rows[i].original_label, "kept", Row.Status.READY
+                rows[i].suggested_label, rows[i].method, rows[i].status = (
+                    rows[i].original_label,
+                    "kept",
+                    Row.Status.READY,
+                )
                 counts["kept"] += 1
             return
         labels, proba = out_of_fold(vectors[labeled], given)

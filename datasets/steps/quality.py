@@ -75,7 +75,9 @@ class QualityStep:
         vectors = embed_in_batches(context, [row.text or " " for row in candidates])
         reasons: dict[str, int] = dict.fromkeys(RULES, 0)
         failures: dict[str, int] = dict.fromkeys(RULES, 0)
-        per_generator: dict[str, dict[str, Any]] = defaultdict(lambda: {"made": 0, "kept": 0, **dict.fromkeys(RULES, 0)})
+        per_generator: dict[str, dict[str, Any]] = defaultdict(
+            lambda: {"made": 0, "kept": 0, **dict.fromkeys(RULES, 0)}
+        )
         kept = 0
         for row, vector in zip(candidates, vectors, strict=True):
             parent = row.parent

@@ -36,7 +36,13 @@ class RelabelStep:
         low = settings.DATASETS_LOW_CONFIDENCE
         rows = list(Row.objects.filter(run=context.run, status=Row.Status.CANDIDATE).order_by("position"))
         model = context.cache.get("model") or model_from_ready_rows(context)
-        counts: Counts = {"rows": len(rows), "checked": len(rows), "kept": 0, "relabel_disagrees": 0, "relabel_unsure": 0}
+        counts: Counts = {
+            "rows": len(rows),
+            "checked": len(rows),
+            "kept": 0,
+            "relabel_disagrees": 0,
+            "relabel_unsure": 0,
+        }
         per_generator: dict[str, Counter[str]] = {}
         if rows and model is not None:
             vectors = np.array([row.embedding for row in rows], dtype=np.float32)

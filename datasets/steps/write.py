@@ -65,7 +65,9 @@ def _balance_domains(originals: list[int], items: Sequence[Item], rng: random.Ra
     return sorted(kept), len(originals) - len(kept)
 
 
-def _balance_labels(chosen: list[int], items: Sequence[Item], min_rows: int, rng: random.Random) -> tuple[list[int], int]:
+def _balance_labels(
+    chosen: list[int], items: Sequence[Item], min_rows: int, rng: random.Random
+) -> tuple[list[int], int]:
     by_label: dict[str, list[int]] = defaultdict(list)
     for index in chosen:
         by_label[items[index].label].append(index)
@@ -118,7 +120,7 @@ def plan_split(
     seed: int = 0,
 ) -> SplitPlan:
     """Which items go to train and which to eval, and a report of every choice that dropped or moved rows."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - a reproducible split, not secrets
     plan = SplitPlan()
     originals = [i for i, item in enumerate(items) if not item.synthetic]
     synthetic = [i for i, item in enumerate(items) if item.synthetic]
@@ -173,9 +175,7 @@ class WriteStep:
         )
         if not rows:
             raise StepFailed("No labeled row is ready to be written: review the queue first.")
-        items = [
-            Item(row.pk, row.label, row.domain, row.source == Row.Source.SYNTHETIC, row.parent_id) for row in rows
-        ]
+        items = [Item(row.pk, row.label, row.domain, row.source == Row.Source.SYNTHETIC, row.parent_id) for row in rows]
         vectors = np.array([row.embedding for row in rows], dtype=np.float32)
         context.progress(1, 3)
         plan = plan_split(
@@ -200,4 +200,10 @@ class WriteStep:
         )
         context.progress(3, 3)
         context.cache["version"] = version
-        return {"rows": len(rows), "version": version.tag, "train": version.train_count, "eval": version.eval_count, **plan.report}
+        return {
+            "rows": len(rows),
+            "version": version.tag,
+            "train": version.train_count,
+            "eval": version.eval_count,
+            **plan.report,
+        }

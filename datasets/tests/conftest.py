@@ -39,7 +39,9 @@ def dataset(in_acme: Any, manager: Any) -> Dataset:
     return services.dataset_create(name="Support chats", by=manager)
 
 
-def rows_of(sample: list[Message], *, labeled_every: int = 1, noisy: dict[int, str] | None = None) -> list[dict[str, str]]:
+def rows_of(
+    sample: list[Message], *, labeled_every: int = 1, noisy: dict[int, str] | None = None
+) -> list[dict[str, str]]:
     """Rows with the text, the label on every ``labeled_every``-th row (others empty) and a channel."""
     out = []
     for i, message in enumerate(sample):
@@ -101,6 +103,21 @@ def process(upload_: Upload, mapping: Mapping = MAPPING, **options: Any) -> Run:
     return run
 
 
+def write(run: Run, by: Any = None, **fields: Any) -> Run:
+    """Write a version from a processed run (rows still in review are left out), as the worker would."""
+    if run.status != Run.Status.DONE or fields:
+        services.run_write_request(run=run, by=by, **fields)
+        pipeline.run_write(run_id=run.pk, author_id=by.pk if by is not None else None)
+    run.refresh_from_db()
+    assert run.status == Run.Status.DONE, run.error
+    return run
+
+
+def version_of(run: Run) -> Any:
+    assert run.version is not None, run.error
+    return run.version
+
+
 @pytest.fixture(scope="session")
 def sample() -> list[Message]:
     """60 messages over four labels (15 each)."""
@@ -115,3 +132,15 @@ def api(acme: Any) -> Client:
     with tenant_context(acme):
         raw = api_key_issue(name="datasets-tests").raw_key
     return Client(HTTP_HOST=ACME_HOST, headers={"Authorization": f"Api-Key {raw}"})
+
+
+@pytest.fixture(scope="session")
+def small_sample() -> list[Message]:
+    """24 messages over three labels (8 each): below the size where the labeler switches to a classifier."""
+    return messages(24, seed=3, labels=["billing", "password", "shipping"])
+
+
+@pytest.fixture
+def written(dataset: Dataset, small_sample: list[Message]) -> Run:
+    """A run over the small sample, written as v1.0.0 (with its classifier)."""
+    return write(process(upload(dataset, csv_bytes(rows_of(small_sample))), create_version=True))
