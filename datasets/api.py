@@ -345,11 +345,12 @@ class Download(APIView):
 
     permission_classes = [DatasetsPermission]
 
-    @extend_schema(parameters=[OpenApiParameter("format", str, enum=list(DOWNLOAD_FORMATS))], responses={200: bytes})
+    # Not `?format=`: DRF reads that one to pick its own renderer.
+    @extend_schema(parameters=[OpenApiParameter("as", str, enum=list(DOWNLOAD_FORMATS))], responses={200: bytes})
     def get(self, request: Request, pk: int, split: str, tag: str) -> Any:
         dataset = selectors.dataset_get(pk)
         version = selectors.version_by_tag(dataset, tag)
-        kind = request.query_params.get("format", "jsonl")
+        kind = request.query_params.get("as", "jsonl")
         try:
             name = versions.version_file(version, split, kind)
         except ValidationError as exc:
