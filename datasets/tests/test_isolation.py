@@ -15,6 +15,7 @@ from helpdesk.accounts.services import api_key_issue
 def _acme_urls(run) -> tuple[list[str], list[str]]:
     dataset, version = run.dataset, run.version
     row = Row.objects.filter(run=run).first()
+    assert row is not None
     d, tag = dataset.pk, version.tag
     pages = [
         f"/datasets/{d}/", f"/datasets/uploads/{run.upload_id}/", f"/datasets/runs/{run.pk}/",
@@ -44,8 +45,8 @@ def test_another_tenants_api_key_sees_nothing(written, globex):
     client = Client(HTTP_HOST=GLOBEX_HOST, headers={"Authorization": f"Api-Key {raw}"})
     d, tag, run = written.dataset.pk, written.version.tag, written.pk
     base = "/api/v1/datasets/"
-    for url in [f"{base}runs/{run}", f"{base}{d}/versions", f"{base}{d}/versions/{tag}", f"{base}{d}/diff?base={tag}&other={tag}",
-                f"{base}{d}/download/train/{tag}"]:  # fmt: skip
+    for url in [f"{base}runs/{run}", f"{base}{d}/versions", f"{base}{d}/versions/{tag}",
+                f"{base}{d}/diff?base={tag}&other={tag}", f"{base}{d}/download/train/{tag}"]:  # fmt: skip
         assert client.get(url).status_code == 404, url
     assert client.post(f"{base}{d}/versions/{tag}/checkout").status_code == 404
     assert client.post(f"{base}runs/{run}/write", {}, "application/json").status_code == 404
