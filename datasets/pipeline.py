@@ -125,6 +125,9 @@ def run_process(*, run_id: int) -> Run | None:
     ):
         return None
     run = Run.objects.select_related("dataset__current_version", "upload").get(pk=run_id)
+    from knowledge.embeddings import get_embedder
+
+    get_embedder()  # load the model before the first step, so that step times show the work, not the loading
     context = context_for(run)
     try:
         for step in PROCESS:

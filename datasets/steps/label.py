@@ -5,7 +5,9 @@
    it confidently prefers another label, the row is *disputed* and goes to review with both
    labels; its own label is kept until a reviewer decides (never silently overwritten).
 3. A model trained on the confident rows (plus the current version's train split, plus the
-   label names given for a cold start) labels the unlabeled rows. Below
+   label names given for a cold start) labels the unlabeled rows. A row's confidence is the
+   model's probability, capped by its cosine similarity to the nearest labeled example (a row
+   unlike anything labeled is not confidently anything). Below
    ``DATASETS_LOW_CONFIDENCE`` the LLM is asked (within a budget); a row still unsure goes to review.
 """
 
@@ -52,6 +54,14 @@ def training_set(context: StepContext, rows: list[Row], vectors: np.ndarray) -> 
     return np.vstack(parts).astype(np.float32), labels
 
 
+def nearest_similarity(vectors: np.ndarray, examples: np.ndarray) -> np.ndarray:
+    """Each row's cosine similarity to its nearest example (unit vectors: a dot product)."""
+    out = np.zeros(len(vectors), dtype=np.float32)
+    for start in range(0, len(vectors), 1024):
+        out[start : start + 1024] = (vectors[start : start + 1024] @ examples.T).max(axis=1)
+    return out
+
+
 class LabelStep:
     name: ClassVar[str] = "label"
     title: ClassVar[str] = "Label"
@@ -65,14 +75,14 @@ class LabelStep:
         vectors = embed_in_batches(context, [row.text for row in rows])
         counts: dict[str, Any] = {"rows": len(rows), "kept": 0, "disputed": 0, "weak_disagreements": 0,
                                   "auto_labeled": 0, "low_confidence": 0, "llm_asked": 0, "llm_agreed": 0,
-                                  "llm_errors": 0, "unlabeled": 0}  # fmt: skip
+                                  "llm_errors": 0, "unlabeled": 0, "novel": 0}  # fmt: skip
         for row, vector in zip(rows, vectors, strict=True):
             row.embedding = vector
         self._check_existing(rows, vectors, counts, low)
         train_vectors, train_labels = training_set(context, rows, vectors)
         model: Model | None = train(train_vectors, train_labels) if train_labels else None
         context.cache["model"] = model
-        self._label_missing(context, rows, vectors, model, counts, low)
+        self._label_missing(context, rows, vectors, model, train_vectors, counts, low)
         save_rows(rows, FIELDS)
         counts["model"] = model.kind if model is not None else "none"
         counts["labels"] = dict(
@@ -113,7 +123,7 @@ class LabelStep:
 
     def _label_missing(
         self, context: StepContext, rows: list[Row], vectors: np.ndarray, model: Model | None,
-        counts: dict[str, Any], low: float,
+        train_vectors: np.ndarray, counts: dict[str, Any], low: float,
     ) -> None:  # fmt: skip
         missing = [i for i, row in enumerate(rows) if not row.original_label]
         if not missing:
@@ -124,17 +134,23 @@ class LabelStep:
                 counts["unlabeled"] += 1
             return
         proba = model.predict_proba(vectors[missing])
+        nearest = nearest_similarity(vectors[missing], train_vectors)
         budget = llm.Budget(settings.DATASETS_LLM_MAX_CALLS if context.options.use_llm and llm.available() else 0)
-        for i, prediction in zip(missing, predictions(model, proba), strict=True):
+        for i, prediction, similarity in zip(missing, predictions(model, proba), nearest, strict=True):
             row = rows[i]
-            row.suggested_label, row.confidence, row.method = prediction.label, prediction.confidence, model.kind
-            if prediction.confidence < low and len(model.labels) > 1:
+            # A row unlike every labeled one is not confidently anything, whatever the vote among its
+            # (distant) neighbours says: its confidence is capped by how close the nearest example is.
+            confidence = min(prediction.confidence, float(similarity))
+            row.suggested_label, row.confidence, row.method = prediction.label, confidence, model.kind
+            row.hints = {**row.hints, "nearest_similarity": round(float(similarity), 3)}
+            counts["novel"] += confidence < prediction.confidence and confidence < low
+            if confidence < low and len(model.labels) > 1:
                 answer = llm.ask_label(row.text, model.labels, budget)
                 if answer is not None:
                     row.hints = {**row.hints, "llm_label": answer}
                 if answer == prediction.label:  # two independent opinions agree: confident enough
                     counts["llm_agreed"] += 1
-                    row.confidence, row.method = max(prediction.confidence, low), "llm"
+                    row.confidence, row.method = max(confidence, low), "llm"
             if row.confidence is not None and row.confidence >= low:
                 row.label, row.status = row.suggested_label, Row.Status.READY
                 counts["auto_labeled"] += 1
