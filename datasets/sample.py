@@ -100,7 +100,29 @@ SLOTS = {
     "device": ["iPhone", "Android phone", "iPad", "Mac", "Windows laptop", "tablet"],
     "country": ["Canada", "Germany", "Japan", "Brazil", "Poland", "Australia"],
     "screen": ["dashboard", "reports", "calendar", "inbox", "settings", "contacts"],
+    "name": ["jsmith", "maria.k", "tom_b", "li.wei", "anna88", "pierre"],
 }
+# For the benchmark's harder fixture: context that says nothing about the label, and messages too vague to label.
+CONTEXTS = [
+    "I have been a customer for three years.",
+    "This is my second message about this.",
+    "My username is {name}.",
+    "I am on the {plan} plan.",
+    "I tried everything in your help center.",
+    "Sorry for my English.",
+    "My colleague had the same problem last week.",
+    "I am writing from my {device}.",
+]
+VAGUE = [
+    "please help",
+    "any update on this?",
+    "it still does not work",
+    "I need help with my account",
+    "can someone call me",
+    "this is really frustrating",
+    "hello, is anyone there?",
+    "same problem as before",
+]
 OPENERS = ["", "", "Hi, ", "Hello, ", "Hey, ", "Good morning, ", "Hi team, ", "Urgent: "]
 CLOSERS = ["", "", "", ".", "?", " please.", " Thanks!", " Can you help?", " Thank you.", " asap"]
 DOMAINS = ["web", "email", "chat"]
@@ -119,10 +141,32 @@ def _fill(phrase: str, rng: random.Random) -> str:
     return phrase
 
 
+def _roughen(text: str, rng: random.Random) -> str:
+    """Context around the request, lower case without punctuation, a typo: how people really write."""
+    if rng.random() < 0.5:
+        context = _fill(rng.choice(CONTEXTS), rng)
+        text = f"{context} {text}" if rng.random() < 0.5 else f"{text}. {context}"
+    if rng.random() < 0.25:
+        text = "".join(c for c in text.lower() if c.isalnum() or c.isspace() or c in "#$€£.-")
+    if rng.random() < 0.15 and len(text) > 8:
+        i = rng.randrange(1, len(text) - 2)
+        text = text[:i] + text[i + 1] + text[i] + text[i + 2 :]
+    return text
+
+
 def messages(
-    count: int, *, seed: int = 0, labels: list[str] | None = None, weights: list[float] | None = None
+    count: int,
+    *,
+    seed: int = 0,
+    labels: list[str] | None = None,
+    weights: list[float] | None = None,
+    hard: bool = False,
 ) -> list[Message]:
-    """``count`` distinct messages; ``weights`` skews the label mix (real queues are unbalanced)."""
+    """``count`` distinct messages; ``weights`` skews the label mix (real queues are unbalanced).
+
+    ``hard`` adds context sentences, sloppy spelling and 4 % vague messages ("any update on this?")
+    whose gold label no model can know from the text.
+    """
     rng = random.Random(seed)  # noqa: S311 - reproducible samples, not secrets
     chosen = labels or list(PHRASES)
     out: list[Message] = []
@@ -131,9 +175,11 @@ def messages(
     while len(out) < count and attempts < count * 50:
         attempts += 1
         label = rng.choices(chosen, weights=weights)[0] if weights else chosen[len(out) % len(chosen)]
-        body = _fill(rng.choice(PHRASES[label]), rng)
+        body = rng.choice(VAGUE) if hard and rng.random() < 0.04 else _fill(rng.choice(PHRASES[label]), rng)
         text = (rng.choice(OPENERS) + body + rng.choice(CLOSERS)).strip()
         text = text[0].upper() + text[1:]
+        if hard:
+            text = _roughen(text, rng)
         if text.lower() in seen:
             continue
         seen.add(text.lower())

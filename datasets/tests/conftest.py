@@ -9,7 +9,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import threading
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -21,6 +24,57 @@ from datasets import pipeline, services
 from datasets.models import Dataset, Run, Upload
 from datasets.sample import Message, messages
 from datasets.steps.base import Mapping
+
+
+@dataclass
+class OllamaServer:
+    """A local stand-in for Ollama's /api/chat (its documented JSON API): labels by keyword, fixed rewrites."""
+
+    url: str = ""
+    prompts: list[str] = field(default_factory=list)
+
+    @staticmethod
+    def label_for(message: str) -> str:
+        text = message.lower()
+        for word, label in (("order", "shipping"), ("parcel", "shipping"), ("password", "password"),
+                            ("log", "password"), ("charge", "billing"), ("invoice", "billing")):  # fmt: skip
+            if word in text:
+                return label
+        return "bug"
+
+    def answer(self, prompt: str) -> str:
+        if prompt.startswith("Classify"):
+            return f"Label: {self.label_for(prompt.rsplit('Message: ', 1)[1])}."
+        return "1. Could you help me with this, please: it is about my account.\n2. Could you look into this for me?"
+
+
+@pytest.fixture
+def ollama_server() -> Iterator[OllamaServer]:
+    state = OllamaServer()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            payload = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            prompt = payload["messages"][-1]["content"]
+            state.prompts.append(prompt)
+            body = json.dumps({"model": payload["model"], "created_at": "2026-12-01T00:00:00Z", "done": True,
+                               "message": {"role": "assistant", "content": state.answer(prompt)},
+                               "done_reason": "stop", "eval_count": 12}).encode()  # fmt: skip
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    state.url = f"http://127.0.0.1:{server.server_address[1]}"
+    yield state
+    server.shutdown()
+    server.server_close()
 
 
 @pytest.fixture(autouse=True)

@@ -123,3 +123,50 @@ def test_a_bad_file_fails_the_run_and_leaves_no_rows(dataset, sample):
     assert run.status == Run.Status.FAILED and "binary" in run.error
     assert not Row.objects.filter(run=run).exists()
     assert run.step_state("etl")["status"] == "failed"
+
+
+def test_the_llm_is_asked_only_about_unsure_rows_and_paraphrases_within_its_budget(
+    dataset, sample, settings, ollama_server
+):
+    settings.DATASETS_LLM_PROVIDER = "ollama"
+    settings.OLLAMA_HOST = ollama_server.url
+    settings.DATASETS_AUGMENT_LLM_ROWS = 2
+    settings.DATASETS_AUGMENT_VARIANTS = 2
+    settings.DATASETS_LLM_MAX_CALLS = 3
+    run = process(upload(dataset, csv_bytes(rows_of(sample, labeled_every=3))), augment=True)
+    assert run.status in {Run.Status.REVIEW, Run.Status.READY}, run.error
+    label = run.step_state("label")["counts"]
+    asked = [p.rsplit("Message: ", 1)[1] for p in ollama_server.prompts if p.startswith("Classify")]
+    unlabeled = Row.objects.filter(run=run, source=Row.Source.ORIGINAL, original_label="")
+    unsure = [r for r in unlabeled if (r.confidence or 0) < 0.5 or r.method == "llm"]
+    assert len(asked) == label["llm_asked"] == min(3, len(unsure)) > 0  # only unsure rows, within the budget
+    for row in unlabeled:
+        if row.text in asked:
+            assert row.hints["llm_label"] == ollama_server.label_for(row.text)
+            if row.hints["llm_label"] == row.suggested_label:  # two opinions agree: confident enough to keep
+                assert row.method == "llm" and row.confidence == 0.5 and row.status == Row.Status.READY
+            else:
+                assert row.status == Row.Status.REVIEW  # they disagree: a person decides
+        elif len(asked) < 3:  # the budget was not the limit: no confident row was asked
+            assert (row.confidence or 0) >= 0.5
+    augment = run.step_state("augment")["counts"]
+    assert augment["llm_rows"] == augment["llm_calls"] == 2 and augment["llm_variants"] == 4
+    assert sum(p.startswith("Rewrite") for p in ollama_server.prompts) == 2
+    assert augment["deterministic_variants"] == augment["candidates"] - 4 == 2 * augment["source_rows"] - 4
+    llm_made = Row.objects.filter(run=run, generator="llm")
+    assert llm_made.count() == 4 and all(r.text.startswith("Could you") for r in llm_made)
+    assert run.step_state("quality")["counts"]["generators"]["llm"]["made"] == 4
+
+
+def test_a_failing_llm_does_not_stop_the_pipeline(dataset, sample, settings):
+    settings.DATASETS_LLM_PROVIDER = "ollama"
+    settings.OLLAMA_HOST = "http://127.0.0.1:9"  # nothing listens there
+    settings.LLM_TIMEOUT_SECONDS = 2
+    settings.DATASETS_AUGMENT_LLM_ROWS = 1
+    settings.DATASETS_LLM_MAX_CALLS = 2
+    run = process(upload(dataset, csv_bytes(rows_of(sample, labeled_every=3))), augment=True)
+    assert run.status in {Run.Status.REVIEW, Run.Status.READY}, run.error
+    assert run.step_state("label")["counts"]["llm_errors"] == run.step_state("label")["counts"]["llm_asked"] > 0
+    augment = run.step_state("augment")["counts"]
+    assert augment["llm_errors"] == 1 and augment["llm_variants"] == 0  # deterministic variants instead
+    assert augment["deterministic_variants"] == augment["candidates"] > 0
