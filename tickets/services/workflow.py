@@ -89,6 +89,25 @@ def apply_status(ticket: Ticket, status: str) -> None:
 
 
 @transaction.atomic
+def ticket_category_suggest(*, ticket: Ticket, category: str, by: object) -> bool:
+    """Set ``category`` only while the ticket has none, decided by the database at the moment of writing.
+
+    For suggestions computed from an older read (the AI's request type, seconds after the
+    ticket was loaded): a category an agent set meanwhile is never overwritten. Returns
+    whether the category was set.
+    """
+    category = category.strip()[:100]
+    if not category:
+        return False
+    if not Ticket.objects.filter(pk=ticket.pk, category="").update(category=category, updated_at=timezone.now()):
+        ticket.refresh_from_db(fields=["category"])
+        return False
+    audit_event(ticket, by, "category", "", category).save()
+    ticket.category = category
+    return True
+
+
+@transaction.atomic
 def ticket_update(
     *,
     ticket: Ticket,
@@ -164,8 +183,9 @@ def ticket_assign(*, ticket: Ticket, agent: User | None, by: object) -> list[Tic
 
 @transaction.atomic
 def ticket_delete(*, ticket: Ticket, by: object) -> None:
-    """Delete a ticket with its thread, audit trail and attachment files."""
+    """Delete a ticket with its thread and attachment files (after the commit); its audit trail stays."""
     files = list(Attachment.objects.filter(reply__ticket=ticket))
+    audit_event(ticket, by, "deleted", ticket.subject, "").save()
     ticket.delete()
     for attachment in files:
         transaction.on_commit(partial(attachment.file.delete, save=False))
