@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
-from django.http import FileResponse
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, permissions, serializers, status
@@ -16,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from datasets import classifier, selectors, services, versions
-from datasets.formats import ACCEPTED, CONTENT_TYPES, DOWNLOAD_FORMATS
+from datasets.formats import ACCEPTED, DOWNLOAD_FORMATS
 from datasets.models import Dataset, Run, Upload, Version
 from datasets.steps.base import Mapping
 from helpdesk.accounts.authentication import ApiClient
@@ -352,12 +350,9 @@ class Download(APIView):
         version = selectors.version_by_tag(dataset, tag)
         kind = request.query_params.get("as", "jsonl")
         try:
-            name = versions.version_file(version, split, kind)
+            return versions.download(version, split, kind)
         except ValidationError as exc:
             return Response(_detail(exc), status=status.HTTP_404_NOT_FOUND)
-        filename = f"{dataset.name}-{version.tag}-{split}.{kind}".replace(" ", "_")
-        return FileResponse(default_storage.open(name, "rb"), as_attachment=True, filename=filename,
-                            content_type=CONTENT_TYPES[kind])  # fmt: skip
 
 
 class Stats(APIView):

@@ -22,8 +22,9 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Count
+from django.http import FileResponse
 
-from datasets.formats import DOWNLOAD_FORMATS, WRITERS, write_jsonl
+from datasets.formats import CONTENT_TYPES, DOWNLOAD_FORMATS, WRITERS, write_jsonl
 from datasets.models import Dataset, Row, Run, Version, VersionRow
 from helpdesk.accounts.models import User
 
@@ -253,3 +254,11 @@ def version_file(version: Version, split: str, kind: str) -> str:
     if not name or not default_storage.exists(name):
         raise ValidationError(f"The {split} file of {version.tag} is missing from storage.")
     return name
+
+
+def download(version: Version, split: str, kind: str) -> FileResponse:
+    """One split of ``version`` as a file download (``ValidationError`` for an unknown split or format)."""
+    name = version_file(version, split, kind)
+    filename = f"{version.dataset.name}-{version.tag}-{split}.{kind}".replace(" ", "_")
+    return FileResponse(default_storage.open(name, "rb"), as_attachment=True, filename=filename,
+                        content_type=CONTENT_TYPES[kind])  # fmt: skip

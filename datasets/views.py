@@ -8,15 +8,14 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpResponse, HttpResponseBase
+from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from datasets import charts, exports, review, selectors, services, versions
-from datasets.formats import CONTENT_TYPES, DOWNLOAD_FORMATS
+from datasets.formats import DOWNLOAD_FORMATS
 from datasets.forms import (
     BulkAcceptForm,
     DecisionForm,
@@ -309,14 +308,11 @@ def version_detail(request: AuthenticatedHttpRequest, pk: int, tag: str) -> Http
 @permission_required(VIEW, raise_exception=True)
 @require_GET
 def version_download(request: AuthenticatedHttpRequest, pk: int, tag: str, split: str, kind: str) -> HttpResponseBase:
-    dataset, version = _version(pk, tag)
+    _, version = _version(pk, tag)
     try:
-        name = versions.version_file(version, split, kind)
+        return versions.download(version, split, kind)
     except ValidationError as exc:
         return HttpResponse(_errors(exc), status=404, content_type="text/plain")
-    filename = f"{dataset.name}-{version.tag}-{split}.{kind}".replace(" ", "_")
-    return FileResponse(default_storage.open(name, "rb"), as_attachment=True, filename=filename,
-                        content_type=CONTENT_TYPES[kind])  # fmt: skip
 
 
 @login_required
