@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import F
 from django_tenants.utils import tenant_context
 
 from datasets import pipeline, review, services
@@ -77,8 +78,9 @@ def _reviewable(dataset, manager):
     )
     fresh = messages(10, seed=41, labels=["billing", "password", "shipping"])
     run = process(upload(dataset, csv_bytes(rows_of(fresh, labeled_every=1000))), labels=["refund"])
+    Row.objects.filter(run=run).update(status=Row.Status.READY, review_reason="", label=F("suggested_label"))
     Row.objects.filter(run=run, position__lt=4).update(
-        status=Row.Status.REVIEW, review_reason="low_confidence", confidence=0.3
+        status=Row.Status.REVIEW, review_reason="low_confidence", confidence=0.3, label=""
     )
     Run.objects.filter(pk=run.pk).update(status=Run.Status.REVIEW)
     return run
