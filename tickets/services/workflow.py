@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from helpdesk.accounts.models import User
+from tickets import signals
 from tickets.models import (
     NUMBER_SEQUENCE,
     UNRESOLVED,
@@ -76,6 +77,7 @@ def ticket_create(
     if tags:
         ticket.tags.set(tags_ensure(tags))
     audit_event(ticket, by, "created", "", ticket.reference).save()
+    signals.ticket_created.send(sender=Ticket, ticket=ticket, by=by)
     return ticket
 
 
@@ -167,6 +169,7 @@ def ticket_update(
     if changed:
         locked.save(update_fields=sorted({*changed, "updated_at"}))
         TicketEvent.objects.bulk_create(events)
+        signals.ticket_updated.send(sender=Ticket, ticket=locked, by=by, changes=events)
     # The caller's instance reflects what was saved.
     for name in {*changed, "updated_at", "first_response_due_at", "resolution_due_at", "solved_at"}:
         setattr(ticket, name, getattr(locked, name))
