@@ -121,7 +121,14 @@ def scores(truth: list[str], predicted: list[str]) -> dict[str, float]:
 
 
 def labeler_quality(dataset: Any, count: int, *, use_llm: bool) -> dict[str, Any]:
-    from datasets.models import Row
+    rows, gold, planted = quality_fixture(count)
+    started = time.perf_counter()
+    run = run_pipeline(dataset, rows, use_llm=use_llm)
+    return quality_scores(run, rows, gold, planted, use_llm=use_llm, seconds=time.perf_counter() - started)
+
+
+def quality_fixture(count: int) -> tuple[list[dict[str, str]], dict[str, str], set[str]]:
+    """The labeler-quality upload (rows), its gold labels by id, and the ids given a wrong label."""
     from datasets.sample import messages
 
     sample = messages(count, seed=2024, labels=LABELS, weights=WEIGHTS, hard=True)
@@ -136,9 +143,14 @@ def labeler_quality(dataset: Any, count: int, *, use_llm: bool) -> dict[str, Any
                 planted.add(f"q{i}")
         rows.append({"id": f"q{i}", "text": message.text, "label": label, "channel": message.domain})
         gold[f"q{i}"] = message.label
-    started = time.perf_counter()
-    run = run_pipeline(dataset, rows, use_llm=use_llm)
-    seconds = time.perf_counter() - started
+    return rows, gold, planted
+
+
+def quality_scores(run: Any, rows: list[dict[str, str]], gold: dict[str, str], planted: set[str], *,
+                   use_llm: bool, seconds: float) -> dict[str, Any]:  # fmt: skip
+    from datasets.models import Row
+
+    count = len(rows)
     result: dict[str, Any] = {"rows": count, "labeled_given": sum(bool(r["label"]) for r in rows),
                               "wrong_labels_planted": len(planted)}  # fmt: skip
     all_rows = list(Row.objects.filter(run=run).values("external_id", "original_label", "label", "suggested_label",
