@@ -291,6 +291,12 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def save_partial(results: dict[str, Any]) -> None:
+    """Keep what is measured so far: a run stopped half-way (a loaded machine is slow) loses nothing."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "datasets.partial.json").write_text(json.dumps(results, indent=2, default=str))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=10_000)
@@ -322,12 +328,14 @@ def main() -> None:
             print("labeler quality with the LLM…", flush=True)
             results["quality"]["with_llm"] = labeler_quality(services.dataset_create(name="Quality LLM"),
                                                              args.quality_rows, use_llm=True)  # fmt: skip
+        save_partial(results)
         results["speed"] = []
         print(f"speed at {args.rows} rows, augmentation off…", flush=True)
         plain_run, plain = speed(services.dataset_create(name="Speed"), args.rows, augment=False)
         results["speed"].append(plain)
         print("writer and classifier…", flush=True)
         results["version"] = write_version(plain_run)
+        save_partial(results)
         print(f"speed at {args.rows} rows, augmentation on…", flush=True)
         augmented_run, augmented = speed(services.dataset_create(name="Speed augmented"), args.rows, augment=True)
         results["speed"].append(augmented)
@@ -343,6 +351,7 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "datasets.json").write_text(json.dumps(results, indent=2, default=str))
     (RESULTS / "datasets.md").write_text(markdown(results))
+    (RESULTS / "datasets.partial.json").unlink(missing_ok=True)
     print(markdown(results))
 
 
