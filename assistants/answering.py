@@ -183,7 +183,9 @@ def prepare(
         hits = []
     retrieval_ms = (time.perf_counter() - started) * 1000
     provider = assistant.provider or settings.LLM_PROVIDER
-    classification = classify(question, _examples(assistant), ask_llm=_ask_llm(provider))
+    classification = classify(
+        question, _examples(assistant), ask_llm=_ask_llm(provider), version_id=assistant.classifier_version_id
+    )
     context = [
         ContextChunk(ref=i, text=hit.text, title=hit.document_title, heading=hit.heading)
         for i, hit in enumerate(hits, start=1)

@@ -16,6 +16,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("tickets.api_urls")),
     path("kb/", include("knowledge.api_urls")),
     path("", include("assistants.api_urls")),
+    path("datasets/", include("datasets.api_urls")),
     path("", include("integrations.api_urls")),
     path("", include("assistants.vision.api_urls")),
 ]
@@ -30,6 +31,7 @@ urlpatterns = [
     path("portal/", include("tickets.portal_urls")),
     path("knowledge/", include("knowledge.urls")),
     path("assistants/", include("assistants.urls")),
+    path("datasets/", include("datasets.urls")),
     path("integrations/", include("integrations.urls")),
     path("vision/", include("assistants.vision.urls")),
     path("admin/", admin.site.urls),
