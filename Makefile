@@ -7,9 +7,10 @@ PY := $(VENV)/bin/python
 export HF_HUB_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install install-dev install-bench bench-kb browser run stop test lint typecheck pytest clean
+.PHONY: install install-dev install-bench bench-kb browser libmagic run stop test lint typecheck pytest clean
 
 $(VENV)/.runtime: requirements.txt requirements-nodeps.txt
+	@$(MAKE) --no-print-directory libmagic
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
@@ -38,6 +39,10 @@ install-bench: $(VENV)/.bench
 # Knowledge-base benchmark: results in bench/results/kb.{json,md,png} (about 15 minutes on 2 cores).
 bench-kb: install-bench
 	$(PY) bench/kb.py
+
+# libmagic for the attachment content checks (python-magic loads it); Debian's libmagic1.
+libmagic:
+	@ldconfig -p | grep -q libmagic.so.1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libmagic1 >/dev/null; }
 
 # Headless Chromium for the browser tests, from Debian (Playwright's own download cannot work offline).
 browser:

@@ -102,6 +102,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "helpdesk.accounts.middleware.UserTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -367,3 +368,12 @@ HEALTH_CHECKS["llm"] = "assistants.llm.registry.check_llm"
 # Website widget messages per key and visitor address per minute (django-ratelimit rate).
 WIDGET_MESSAGES_PER_MINUTE = env_int("WIDGET_MESSAGES_PER_MINUTE", 20, minimum=1)
 WIDGET_RATE = f"{WIDGET_MESSAGES_PER_MINUTE}/m"
+
+# --- Support team basics (issue 14) ---
+
+# Absolute links in e-mails: {domain} is the tenant's primary host (acme.localhost).
+SITE_URL = env_str("SITE_URL", "http://{domain}:8000" if DEBUG else "https://{domain}")
+if "{domain}" not in SITE_URL:
+    raise ImproperlyConfigured("SITE_URL must contain {domain}, e.g. https://{domain}")
+# Who else has a ticket open: a viewer counts as present this long after their last poll.
+TICKETS_PRESENCE_SECONDS = env_int("TICKETS_PRESENCE_SECONDS", 40, minimum=5)

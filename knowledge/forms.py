@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
-from django.core.files.uploadedfile import UploadedFile
 
+from helpdesk.forms import MultipleFileField
 from knowledge.extract import ACCEPTED_EXTENSIONS
 from knowledge.search import MAX_TOP_K, SearchMode
 
@@ -16,22 +14,6 @@ def parse_tags(raw: str) -> list[str]:
     return [t for t in (part.strip() for part in raw.split(",")) if t]
 
 
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ",".join(ACCEPTED_EXTENSIONS)}))
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(item, initial) for item in data]
-        return [single(data, initial)]
-
-
 class DocumentMetaForm(forms.Form):
     language = forms.ChoiceField(choices=LANGUAGE_CHOICES, required=False)
     tags = forms.CharField(required=False, max_length=500, help_text="Comma-separated")
@@ -41,7 +23,11 @@ class DocumentMetaForm(forms.Form):
 
 
 class UploadForm(DocumentMetaForm):
-    files = MultipleFileField(help_text=f"Accepted: {', '.join(ACCEPTED_EXTENSIONS)}")  # type: ignore[assignment]
+    files = MultipleFileField(
+        accept=",".join(ACCEPTED_EXTENSIONS),
+        help_text=f"Accepted: {', '.join(ACCEPTED_EXTENSIONS)}",
+        error_messages={"required": "Choose at least one file."},
+    )
 
 
 class UrlForm(DocumentMetaForm):

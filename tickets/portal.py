@@ -18,7 +18,7 @@ from django_ratelimit.core import is_ratelimited
 
 from tickets import links, selectors, services
 from tickets.forms import CSATForm, PortalReplyForm, PortalRequestForm
-from tickets.models import Status, Ticket
+from tickets.models import Contact, Status, Ticket
 
 STATUS_PAGE = "tickets/portal/status.html"
 
@@ -30,7 +30,7 @@ def _form_errors(form: Any, exc: ValidationError) -> None:
 
 @require_http_methods(["GET", "POST"])
 def request_new(request: HttpRequest) -> HttpResponse:
-    form = PortalRequestForm(request.POST or None)
+    form = PortalRequestForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         limited = is_ratelimited(
             request,
@@ -51,7 +51,11 @@ def request_new(request: HttpRequest) -> HttpResponse:
                 return render(request, "tickets/portal/received.html", {})
             try:
                 ticket = services.portal_request_submit(
-                    email=data["email"], name=data["name"], subject=data["subject"], description=data["description"]
+                    email=data["email"],
+                    name=data["name"],
+                    subject=data["subject"],
+                    description=data["description"],
+                    files=data["attachments"],
                 )
             except ValidationError as exc:
                 _form_errors(form, exc)
@@ -64,23 +68,27 @@ def request_new(request: HttpRequest) -> HttpResponse:
     return render(request, "tickets/portal/new.html", {"form": form})
 
 
-def _status_context(ticket: Ticket, **extra: Any) -> dict[str, Any]:
+def _status_context(ticket: Ticket, visitor: Contact, **extra: Any) -> dict[str, Any]:
+    merged = ticket.merged_into
     return {
         "ticket": ticket,
+        "visitor": visitor,
         "thread": selectors.ticket_thread(ticket=ticket, public_only=True),
-        "token": links.portal_token(ticket),
+        "request_files": selectors.request_attachments(ticket=ticket),
+        "token": links.portal_token(ticket, visitor),
+        "merged_link": links.portal_path(merged, visitor) if merged is not None else "",
         "reply_form": PortalReplyForm(),
         "csat_form": CSATForm(),
         "can_reply": ticket.status != Status.CLOSED,
-        "can_rate": ticket.is_resolved and ticket.csat_rating is None,
+        "can_rate": ticket.is_resolved and ticket.csat_rating is None and visitor.pk == ticket.requester_id,
         **extra,
     }
 
 
 @require_GET
 def status(request: HttpRequest, token: str) -> HttpResponse:
-    ticket = links.ticket_from_token(token)
-    return render(request, STATUS_PAGE, _status_context(ticket))
+    ticket, visitor = links.visitor_from_token(token)
+    return render(request, STATUS_PAGE, _status_context(ticket, visitor))
 
 
 @require_GET
@@ -98,28 +106,30 @@ def attachment_download(request: HttpRequest, token: str, pk: int) -> FileRespon
 
 @require_POST
 def reply(request: HttpRequest, token: str) -> HttpResponse:
-    ticket = links.ticket_from_token(token)
-    form = PortalReplyForm(request.POST)
+    ticket, visitor = links.visitor_from_token(token)
+    form = PortalReplyForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.reply_add(ticket=ticket, body=form.cleaned_data["body"], by=ticket.requester)
+            services.reply_add(
+                ticket=ticket, body=form.cleaned_data["body"], files=form.cleaned_data["attachments"], by=visitor
+            )
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
             messages.success(request, "Your reply was sent.")
             return redirect("portal:status", token=token)
-    return render(request, STATUS_PAGE, _status_context(ticket, reply_form=form), status=400)
+    return render(request, STATUS_PAGE, _status_context(ticket, visitor, reply_form=form), status=400)
 
 
 @require_POST
 def rate(request: HttpRequest, token: str) -> HttpResponse:
-    ticket = links.ticket_from_token(token)
+    ticket, visitor = links.visitor_from_token(token)
     form = CSATForm(request.POST)
     if form.is_valid():
         try:
             services.ticket_rate(
                 ticket=ticket,
-                contact=ticket.requester,
+                contact=visitor,
                 rating=form.cleaned_data["rating"],
                 comment=form.cleaned_data["comment"],
             )
@@ -128,4 +138,4 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
         else:
             messages.success(request, "Thank you for your rating!")
             return redirect("portal:status", token=token)
-    return render(request, STATUS_PAGE, _status_context(ticket, csat_form=form), status=400)
+    return render(request, STATUS_PAGE, _status_context(ticket, visitor, csat_form=form), status=400)

@@ -123,3 +123,15 @@ def api_key_authenticate(raw_key: str) -> ApiKey | None:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
         key.last_used_at = now
     return key
+
+
+def profile_update(*, user: User, full_name: str, timezone: str) -> User:
+    """What a person may change about themselves: their name and the time zone pages and e-mails use."""
+    import zoneinfo
+
+    if timezone and timezone not in zoneinfo.available_timezones():
+        raise ValidationError({"timezone": f"Unknown time zone {timezone!r}."})
+    user.full_name = full_name.strip()
+    user.timezone = timezone
+    user.save(update_fields=["full_name", "timezone"])
+    return user

@@ -6,9 +6,18 @@ API client, a contact (the customer) or ``None`` (the system).
 """
 
 from tickets.services.audit import UNSET
+from tickets.services.collab import changes_since, ticket_cc_set, ticket_follow, ticket_merge
 from tickets.services.contacts import contact_ensure, parse_tags, tags_ensure
+from tickets.services.macros import PLACEHOLDERS, macro_actions_apply, macro_check, macro_render
 from tickets.services.portal import portal_request_submit, ticket_rate
-from tickets.services.replies import EXTRA_TYPES, attachment_validate, note_add, reply_add
+from tickets.services.replies import (
+    EXTRA_TYPES,
+    attachment_validate,
+    attachments_check,
+    attachments_save,
+    note_add,
+    reply_add,
+)
 from tickets.services.sla import BreachCount, sla_due_times, sla_mark_breaches
 from tickets.services.transitions import TRANSITIONS, transition_check
 from tickets.services.workflow import (
@@ -23,12 +32,19 @@ from tickets.services.workflow import (
 
 __all__ = [
     "EXTRA_TYPES",
+    "PLACEHOLDERS",
     "TRANSITIONS",
     "UNSET",
     "BreachCount",
     "BulkResult",
     "attachment_validate",
+    "attachments_check",
+    "attachments_save",
+    "changes_since",
     "contact_ensure",
+    "macro_actions_apply",
+    "macro_check",
+    "macro_render",
     "note_add",
     "parse_tags",
     "portal_request_submit",
@@ -37,8 +53,11 @@ __all__ = [
     "sla_mark_breaches",
     "tags_ensure",
     "ticket_assign",
+    "ticket_cc_set",
     "ticket_create",
     "ticket_delete",
+    "ticket_follow",
+    "ticket_merge",
     "ticket_rate",
     "ticket_transition",
     "ticket_update",

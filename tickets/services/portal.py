@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -19,13 +22,15 @@ from tickets.services.workflow import ticket_create
 
 
 @transaction.atomic
-def portal_request_submit(*, email: str, name: str, subject: str, description: str) -> Ticket:
-    """A request from the public portal: the contact is found or created by email."""
+def portal_request_submit(
+    *, email: str, name: str, subject: str, description: str, files: Sequence[UploadedFile] = ()
+) -> Ticket:
+    """A request from the public portal: the contact is found or created by email; files as on any ticket."""
     if not description.strip():
         raise ValidationError({"description": "Tell us what happened."})
     contact = contact_ensure(email=email, name=name)
     return ticket_create(
-        subject=subject, description=description, requester=contact, channel=Channel.PORTAL, by=contact
+        subject=subject, description=description, requester=contact, channel=Channel.PORTAL, by=contact, files=files
     )
 
 

@@ -8,10 +8,12 @@ from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.utils import timezone
 
 from helpdesk.accounts.models import User
+from tickets import notifications
 from tickets.models import (
     NUMBER_SEQUENCE,
     UNRESOLVED,
@@ -47,8 +49,16 @@ def ticket_create(
     assignee: User | None = None,
     tags: Sequence[str] = (),
     category: str = "",
+    files: Sequence[UploadedFile] = (),
 ) -> Ticket:
-    """Open a ticket for ``requester`` with its SLA due times, tags and a `created` audit row."""
+    """Open a ticket for ``requester`` with its SLA due times, tags, attachments and a `created` audit row.
+
+    ``files`` are checked like a reply's (type, size, content); a bad one refuses the whole ticket,
+    naming each bad file on ``attachments``.
+    """
+    # replies imports this module (apply_status); the attachment helpers are shared the other way.
+    from tickets.services.replies import attachments_check, attachments_save
+
     subject = subject.strip()
     errors = {}
     if not subject:
@@ -57,6 +67,10 @@ def ticket_create(
         errors["priority"] = f"Unknown priority {priority!r}."
     if channel not in Channel.values:
         errors["channel"] = f"Unknown channel {channel!r}."
+    try:
+        content_types = attachments_check(files)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
@@ -75,6 +89,7 @@ def ticket_create(
     )
     if tags:
         ticket.tags.set(tags_ensure(tags))
+    attachments_save(ticket=ticket, reply=None, files=files, content_types=content_types)
     audit_event(ticket, by, "created", "", ticket.reference).save()
     return ticket
 
@@ -148,10 +163,19 @@ def ticket_update(
     if changed:
         locked.save(update_fields=sorted({*changed, "updated_at"}))
         TicketEvent.objects.bulk_create(events)
+        _notify(locked, events, by)
     # The caller's instance reflects what was saved.
     for name in {*changed, "updated_at", "first_response_due_at", "resolution_due_at", "solved_at"}:
         setattr(ticket, name, getattr(locked, name))
     return events
+
+
+def _notify(ticket: Ticket, events: Sequence[TicketEvent], by: object) -> None:
+    for event in events:
+        if event.field == "status":
+            notifications.status_changed(ticket=ticket, old=event.old_value, new=event.new_value, by=by)
+        elif event.field == "assignee":
+            notifications.assigned(ticket=ticket, assignee=ticket.assignee, by=by)
 
 
 def ticket_transition(*, ticket: Ticket, status: str, by: object) -> list[TicketEvent]:
@@ -165,7 +189,7 @@ def ticket_assign(*, ticket: Ticket, agent: User | None, by: object) -> list[Tic
 @transaction.atomic
 def ticket_delete(*, ticket: Ticket, by: object) -> None:
     """Delete a ticket with its thread, audit trail and attachment files."""
-    files = list(Attachment.objects.filter(reply__ticket=ticket))
+    files = list(Attachment.objects.filter(ticket=ticket))
     ticket.delete()
     for attachment in files:
         transaction.on_commit(partial(attachment.file.delete, save=False))
