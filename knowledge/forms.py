@@ -23,7 +23,7 @@ class DocumentMetaForm(forms.Form):
 
 
 class UploadForm(DocumentMetaForm):
-    files = MultipleFileField(
+    files = MultipleFileField(  # type: ignore[assignment]
         accept=",".join(ACCEPTED_EXTENSIONS),
         help_text=f"Accepted: {', '.join(ACCEPTED_EXTENSIONS)}",
         error_messages={"required": "Choose at least one file."},

@@ -211,7 +211,7 @@ def ticket_reply(request: AuthenticatedHttpRequest, number: int) -> HttpResponse
         changed = [] if seen is None else list(services.changes_since(ticket=ticket, seen=seen, viewer=request.user))
         if changed:
             # Someone else changed the ticket since this page loaded: say so first; sending again sends.
-            fresh = form.data.copy()
+            fresh = request.POST.copy()
             fresh["seen"] = str(changed[-1].pk)
             stale = ReplyForm(fresh, request.FILES)
             stale.is_valid()

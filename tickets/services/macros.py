@@ -25,12 +25,11 @@ def macro_check(body: str) -> None:
     try:
         names = {name for _, name, _, _ in string.Formatter().parse(body) if name is not None}
     except ValueError as exc:
-        raise ValidationError({"body": f"Braces do not match ({exc}); write {{{{ for a literal brace."}) from None
+        raise ValidationError(f"Braces do not match ({exc}); write {{{{ for a literal brace.") from None
     unknown = sorted(names - set(PLACEHOLDERS))
     if unknown:
-        raise ValidationError(
-            {"body": f"Unknown placeholder {', '.join('{' + n + '}' for n in unknown)}; use {', '.join(PLACEHOLDERS)}."}
-        )
+        named = ", ".join("{" + n + "}" for n in unknown)
+        raise ValidationError(f"Unknown placeholder {named}; use {', '.join('{' + p + '}' for p in PLACEHOLDERS)}.")
 
 
 def macro_render(*, macro: Macro, ticket: Ticket, agent: Any = None) -> str:

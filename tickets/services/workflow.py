@@ -60,7 +60,7 @@ def ticket_create(
     from tickets.services.replies import attachments_check, attachments_save
 
     subject = subject.strip()
-    errors = {}
+    errors: dict[str, Any] = {}
     if not subject:
         errors["subject"] = "A subject is required."
     if priority not in Priority.values:

@@ -64,3 +64,14 @@ def value_label(value: str, field: str) -> str:
     if field == "priority":
         return PRIORITY_LABELS.get(value, value)
     return value
+
+
+@register.filter
+def when(value: datetime | None) -> str:
+    """A full timestamp in the viewer's time zone, named: "2026-12-02 07:13 (Asia/Tokyo)"."""
+    if value is None:
+        return ""
+    from django.utils import timezone
+
+    local = timezone.localtime(value)
+    return f"{local:%Y-%m-%d %H:%M} ({timezone.get_current_timezone_name()})"
