@@ -54,6 +54,7 @@ def test_cc_gets_public_replies_with_their_own_link(outbox, ticket, agent, conta
     [to_boss] = sent_to("boss@northwind.example")
     [to_dana] = sent_to(contact.email)
     assert "Hello boss@northwind.example" in to_boss.body and "Hello Dana Whitaker" in to_dana.body
+
     def link(message: mail.EmailMessage) -> str:
         return next(line for line in message.body.splitlines() if "/portal/t/" in line)
 
