@@ -51,8 +51,22 @@ def _assistant(assistant: Assistant | None) -> Assistant:
     return chosen
 
 
+def unsent_drafts(ticket: Ticket) -> QuerySet[Reply]:
+    """AI drafts no agent has answered after: what a new suggestion replaces."""
+    last_sent = (
+        ticket.replies.filter(kind=ReplyKind.PUBLIC, author_user__isnull=False)
+        .order_by("-created_at", "-pk")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    drafts = ticket.replies.filter(kind=ReplyKind.AI_DRAFT)
+    return drafts.filter(created_at__gt=last_sent) if last_sent else drafts
+
+
 @transaction.atomic
 def _store(*, ticket: Ticket, assistant: Assistant, result: Answer) -> TicketAnswer:
+    # "Suggest again" replaces the draft nobody sent instead of stacking drafts in the thread.
+    unsent_drafts(ticket).delete()
     draft = reply_add(ticket=ticket, body=result.text or "(empty draft)", by=assistant, kind=ReplyKind.AI_DRAFT)
     if not ticket.category:  # the request type is stored on the ticket unless someone already chose one
         ticket_update(ticket=ticket, by=assistant, category=result.request_type)
