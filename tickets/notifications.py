@@ -87,6 +87,16 @@ def _followers(ticket: Ticket, *, besides: object) -> list[User]:
     return [u for u in people if not (isinstance(besides, User) and u.pk == besides.pk)]
 
 
+def request_received(*, ticket: Ticket) -> None:
+    """A customer who wrote in (portal, widget, e-mail) gets the number and the status link."""
+    _send(
+        to=[ticket.requester.email],
+        subject=f"[{ticket.reference}] We received your request: {ticket.subject}",
+        template="tickets/email/customer_received.txt",
+        context={"ticket": ticket, "contact": ticket.requester, "link": _status_link(ticket)},
+    )
+
+
 def reply_sent(*, reply: Reply, by: object) -> None:
     """A public agent reply goes to the requester and CC; a customer's reply to the assignee and followers."""
     ticket = reply.ticket

@@ -91,6 +91,8 @@ def ticket_create(
         ticket.tags.set(tags_ensure(tags))
     attachments_save(ticket=ticket, reply=None, files=files, content_types=content_types)
     audit_event(ticket, by, "created", "", ticket.reference).save()
+    if isinstance(by, Contact):
+        notifications.request_received(ticket=ticket)
     return ticket
 
 

@@ -46,6 +46,17 @@ def test_customer_gets_a_public_reply_with_the_status_link_but_not_notes(outbox,
     assert Client(HTTP_HOST="acme.localhost").get(f"/{path}").status_code == 200
 
 
+def test_a_customer_who_writes_in_gets_the_number_and_link(outbox, in_acme):
+    contact = services.contact_ensure(email="new@customer.example")
+    with outbox():
+        ticket = services.portal_request_submit(
+            email=contact.email, name="New", subject="Where is my parcel?", description="Ordered last week"
+        )
+    [message] = sent_to("new@customer.example")
+    assert message.subject == f"[#{ticket.number}] We received your request: Where is my parcel?"
+    assert "/portal/t/" in message.body
+
+
 def test_cc_gets_public_replies_with_their_own_link(outbox, ticket, agent, contact):
     with outbox():
         services.ticket_cc_set(ticket=ticket, emails="boss@northwind.example", by=agent)
