@@ -90,7 +90,11 @@ def test_widget_greets_streams_cites_once_and_hands_over(widget_page, page):
     with schema_context("acme"):
         ticket = Ticket.objects.select_related("requester").get(number=number)
         assert ticket.subject == "I am furious, my parcel arrived broken and nobody answers!"
-        assert (ticket.requester.email, ticket.requester.name, ticket.channel) == ("kim@customer.example", "Kim", "chat")
+        assert (ticket.requester.email, ticket.requester.name, ticket.channel) == (
+            "kim@customer.example",
+            "Kim",
+            "chat",
+        )
         assert ticket.priority == "high"
 
     dialog.get_by_role("button", name="Close the chat").click()
