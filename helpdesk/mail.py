@@ -19,6 +19,27 @@ from helpdesk.celery import app
 logger = logging.getLogger(__name__)
 
 
+def site_url(path: str) -> str:
+    """An absolute link on the current tenant's primary host (``SITE_URL`` holds ``{domain}``), for e-mails."""
+    from django.conf import settings
+
+    from helpdesk.tenants.db import connection
+
+    tenant = getattr(connection, "tenant", None)
+    domain = ""
+    if tenant is not None and hasattr(tenant, "get_primary_domain"):
+        primary = tenant.get_primary_domain()
+        domain = primary.domain if primary else ""
+    return str(settings.SITE_URL).format(domain=domain or "localhost").rstrip("/") + path
+
+
+def tenant_headers() -> dict[str, str]:
+    """Marks a message with its tenant (the DEBUG mail viewer shows each tenant its own)."""
+    from helpdesk.tenants.db import connection
+
+    return {"X-Helpdesk-Tenant": str(connection.schema_name)}
+
+
 def email_queue(
     *,
     to: Sequence[str],

@@ -13,13 +13,12 @@ from collections.abc import Iterable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from helpdesk.accounts.models import User
-from helpdesk.mail import email_queue
+from helpdesk.mail import email_queue, site_url, tenant_headers
 from helpdesk.tenants.db import connection
 from tickets import links
 from tickets.models import Contact, Reply, ReplyKind, Status, Ticket
@@ -28,20 +27,6 @@ from tickets.models import Contact, Reply, ReplyKind, Status, Ticket
 CUSTOMER_STATUSES = {Status.PENDING, Status.ON_HOLD, Status.SOLVED, Status.CLOSED}
 # @alice, @alice@acme.test or @"Alice Smith" in a reply or note.
 MENTION = re.compile(r'(?<![\w@])@(?:"([^"]{2,100})"|([\w.+-]+(?:@[\w-]+(?:\.[\w-]+)+)?))')
-
-
-def site_url(path: str) -> str:
-    """An absolute link on the current tenant's primary host (``SITE_URL`` holds ``{domain}``)."""
-    tenant = getattr(connection, "tenant", None)
-    domain = ""
-    if tenant is not None and hasattr(tenant, "get_primary_domain"):
-        primary = tenant.get_primary_domain()
-        domain = primary.domain if primary else ""
-    return settings.SITE_URL.format(domain=domain or "localhost").rstrip("/") + path
-
-
-def _headers() -> dict[str, str]:
-    return {"X-Helpdesk-Tenant": str(connection.schema_name)}
 
 
 def _tenant_name() -> str:
@@ -59,7 +44,7 @@ def _send(*, to: Iterable[str], subject: str, template: str, context: dict[str, 
     if not recipients:
         return
     body = render_to_string(template, {"tenant_name": _tenant_name(), **context})
-    email_queue(to=recipients, subject=subject, body=body, headers=_headers())
+    email_queue(to=recipients, subject=subject, body=body, headers=tenant_headers())
 
 
 def _send_each_agent(*, users: Iterable[User], subject: str, template: str, context: dict[str, object]) -> None:
