@@ -116,7 +116,10 @@ def _ask_llm(assistant: Assistant):  # type: ignore[no-untyped-def]
     return ask
 
 
-def prepare(*, assistant: Assistant, question: str, history: Sequence[Turn] = ()) -> Prepared:
+def prepare(
+    *, assistant: Assistant, question: str, history: Sequence[Turn] = (), public_only: bool = False
+) -> Prepared:
+    """Retrieve, classify and build the prompt; ``public_only`` (answers to the public) reads public documents only."""
     started = time.perf_counter()
     try:
         hits = search(
@@ -126,6 +129,7 @@ def prepare(*, assistant: Assistant, question: str, history: Sequence[Turn] = ()
             tags=assistant.tag_filters,
             language=None,
             min_similarity=assistant.min_similarity,
+            visibility="public" if public_only else None,
         )
     except SearchError:
         hits = []
@@ -262,15 +266,17 @@ def finish(prepared: Prepared, generation: Generation) -> Answer:
     )
 
 
-def answer(*, assistant: Assistant, question: str, history: Sequence[Turn] = ()) -> Answer:
+def answer(*, assistant: Assistant, question: str, history: Sequence[Turn] = (), public_only: bool = False) -> Answer:
     """A grounded answer to ``question`` by ``assistant`` (falls back to an extractive one, saying so)."""
-    prepared = prepare(assistant=assistant, question=question, history=history)
+    prepared = prepare(assistant=assistant, question=question, history=history, public_only=public_only)
     return finish(prepared, generate_with_fallback(prepared.request, assistant.provider or None))
 
 
-def answer_stream(*, assistant: Assistant, question: str, history: Sequence[Turn] = ()) -> Iterator[str | Answer]:
+def answer_stream(
+    *, assistant: Assistant, question: str, history: Sequence[Turn] = (), public_only: bool = False
+) -> Iterator[str | Answer]:
     """Text pieces as they are generated, then the ``Answer``."""
-    prepared = prepare(assistant=assistant, question=question, history=history)
+    prepared = prepare(assistant=assistant, question=question, history=history, public_only=public_only)
     for event in stream_with_fallback(prepared.request, assistant.provider or None):
         if isinstance(event, Generation):
             yield finish(prepared, event)

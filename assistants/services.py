@@ -22,7 +22,7 @@ from assistants.models import (
 from tickets.links import portal_path
 from tickets.models import Channel as TicketChannel
 from tickets.models import Priority
-from tickets.services import contact_ensure, ticket_create
+from tickets.services import portal_request_submit
 
 
 @transaction.atomic
@@ -104,8 +104,14 @@ def conversation_priority(messages: list[ChatMessage]) -> str:
 
 
 @transaction.atomic
-def chat_escalate_to_ticket(*, assistant: Assistant, session_id: str, email: str, name: str = "") -> dict[str, object]:
-    """Open a ticket (channel chat) with the transcript of the visitor's conversation, once."""
+def chat_escalate_to_ticket(
+    *, assistant: Assistant, session_id: str, email: str, name: str = "", site_url: str = ""
+) -> dict[str, object]:
+    """Open a ticket (channel chat) with the transcript of the visitor's conversation, once.
+
+    The address of an existing contact must be confirmed first (a link is e-mailed to it),
+    as for the portal; ``unverified`` in the answer says so.
+    """
     email = email.strip().lower()
     validate_email(email)
     try:
@@ -123,13 +129,13 @@ def chat_escalate_to_ticket(*, assistant: Assistant, session_id: str, email: str
         transcript = "\n\n".join(
             f"{'Visitor' if m.role == ChatMessage.Role.USER else assistant.name}: {m.content}" for m in messages
         )
-        contact = contact_ensure(email=email, name=name.strip())
-        ticket = ticket_create(
+        ticket = portal_request_submit(
+            email=email,
+            name=name.strip(),
             subject=_subject(escalated_question(messages)),
-            requester=contact,
-            by=contact,
             description=f"Chat handed over from the website widget.\n\n{transcript}",
             channel=TicketChannel.CHAT,
+            site_url=site_url,
             priority=conversation_priority(messages),
             category=next((m.request_type for m in reversed(messages) if m.request_type), ""),
         )
@@ -139,4 +145,8 @@ def chat_escalate_to_ticket(*, assistant: Assistant, session_id: str, email: str
         from tickets.selectors import ticket_get
 
         ticket = ticket_get(number=conversation.ticket_number)
-    return {"ticket": ticket.reference, "status_path": portal_path(ticket)}
+    return {
+        "ticket": ticket.reference,
+        "status_path": portal_path(ticket),
+        "unverified": ticket.requester.is_unverified_claim,
+    }

@@ -94,7 +94,7 @@ def _endpoint(handler):  # type: ignore[no-untyped-def]
             key = _key(str(data.get("key", "")))
             origin = _check_origin(request, key)
             _rate_limit(request, key)
-            result = handler(key, data)
+            result = handler(request, key, data)
             return _cors(result if isinstance(result, HttpResponseBase) else JsonResponse(result), origin)
         except WidgetDenied as denied:
             response = JsonResponse({"detail": denied.detail}, status=denied.status)
@@ -106,7 +106,7 @@ def _endpoint(handler):  # type: ignore[no-untyped-def]
 
 
 @_endpoint
-def widget_chat(key: WidgetKey, data: dict[str, Any]) -> dict[str, object]:
+def widget_chat(request: HttpRequest, key: WidgetKey, data: dict[str, Any]) -> dict[str, object]:
     reply = chat(
         assistant=key.assistant,
         message=str(data.get("message", "")),
@@ -117,7 +117,7 @@ def widget_chat(key: WidgetKey, data: dict[str, Any]) -> dict[str, object]:
 
 
 @_endpoint
-def widget_chat_stream(key: WidgetKey, data: dict[str, Any]) -> HttpResponseBase:
+def widget_chat_stream(request: HttpRequest, key: WidgetKey, data: dict[str, Any]) -> HttpResponseBase:
     """The answer as server-sent events: `token` {"text"} while it is written, then `done` with the reply."""
     events = chat_stream(
         assistant=key.assistant,
@@ -138,13 +138,28 @@ def widget_chat_stream(key: WidgetKey, data: dict[str, Any]) -> HttpResponseBase
 
 
 @_endpoint
-def widget_escalate(key: WidgetKey, data: dict[str, Any]) -> dict[str, object]:
+def widget_escalate(request: HttpRequest, key: WidgetKey, data: dict[str, Any]) -> dict[str, object]:
     return chat_escalate_to_ticket(
         assistant=key.assistant,
         session_id=str(data.get("session_id", "")),
         email=str(data.get("email", "")),
         name=str(data.get("name", ""))[:200],
+        site_url=request.build_absolute_uri("/"),
     )
+
+
+# Characters that could end a <script> element, open markup, or end a JavaScript line inside a string.
+_JS_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
+def js_literal(value: object) -> str:
+    """``value`` as a JavaScript expression that stays one JSON literal wherever it is pasted in a script.
+
+    Strings are JSON-quoted (so ``*/`` or a quote cannot end a comment or a string),
+    ``<``, ``>`` and ``&`` are escaped (no ``</script>``, no ``<!--``), and so are
+    U+2028 / U+2029 (line terminators in older JavaScript engines).
+    """
+    return json.dumps(value, ensure_ascii=True).translate(_JS_ESCAPES)
 
 
 @require_GET
@@ -162,9 +177,9 @@ def widget_script(request: HttpRequest) -> HttpResponse:
         "greeting": f"Hi! I'm {key.assistant.name}. Ask me anything: I answer from our help articles, "
         "and a person from our team takes over when I can't help.",
     }
-    # json_script-style escaping: the config cannot close the script or inject markup.
-    config_json = json.dumps(config).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    context = {"config_json": config_json, "title": key.assistant.name, "base": base, "key": key.key}
-    response = render(request, "assistants/widget.js", context, content_type="text/javascript")
+    # The one place tenant text enters the script: a JSON literal (see js_literal), nowhere else.
+    response = render(
+        request, "assistants/widget.js", {"config_json": js_literal(config)}, content_type="text/javascript"
+    )
     response["Cache-Control"] = "public, max-age=300"
     return response

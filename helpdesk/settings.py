@@ -16,7 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
 from helpdesk import devstack
-from helpdesk.env import env_bool, env_choice, env_int, env_list, env_str, env_url
+from helpdesk.env import env_bool, env_choice, env_int, env_list, env_networks, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 load_dotenv(env_str("ENV_FILE", str(BASE_DIR / ".env")), override=False)
@@ -326,7 +326,7 @@ TICKETS_ATTACHMENT_TYPES = [
 ]
 # Submissions of the public portal form per client address (django-ratelimit syntax, e.g. 5/10m).
 TICKETS_PORTAL_SUBMIT_RATE = env_str("TICKETS_PORTAL_SUBMIT_RATE", "5/10m")
-TICKETS_PORTAL_LINK_MAX_AGE_DAYS = env_int("TICKETS_PORTAL_LINK_MAX_AGE_DAYS", 365, minimum=1)
+TICKETS_PORTAL_LINK_MAX_AGE_DAYS = env_int("TICKETS_PORTAL_LINK_MAX_AGE_DAYS", 90, minimum=1)
 TICKETS_SLA_CHECK_SECONDS = env_int("TICKETS_SLA_CHECK_SECONDS", 60, minimum=10)
 CELERY_BEAT_SCHEDULE = {
     **globals().get("CELERY_BEAT_SCHEDULE", {}),
@@ -346,6 +346,8 @@ KB_CRAWL_MAX_PAGES = env_int("KB_CRAWL_MAX_PAGES", 50, minimum=1, maximum=10000)
 KB_CRAWL_MAX_DEPTH = env_int("KB_CRAWL_MAX_DEPTH", 2, minimum=0, maximum=10)
 KB_CRAWL_TIMEOUT_SECONDS = env_int("KB_CRAWL_TIMEOUT_SECONDS", 10, minimum=1, maximum=300)
 KB_CRAWL_USER_AGENT = env_str("KB_CRAWL_USER_AGENT", "HelpdeskKB/1.0")
+# Largest crawled page read (MB); a bigger one is skipped with the reason.
+KB_CRAWL_MAX_PAGE_MB = env_int("KB_CRAWL_MAX_PAGE_MB", 5, minimum=1, maximum=100)
 # HNSW candidate list per query (pgvector's hnsw.ef_search); 100 gave recall@10 >= 0.95 in bench/kb.py.
 KB_HNSW_EF_SEARCH = env_int("KB_HNSW_EF_SEARCH", 100, minimum=1, maximum=1000)
 
@@ -377,3 +379,9 @@ if "{domain}" not in SITE_URL:
     raise ImproperlyConfigured("SITE_URL must contain {domain}, e.g. https://{domain}")
 # Who else has a ticket open: a viewer counts as present this long after their last poll.
 TICKETS_PRESENCE_SECONDS = env_int("TICKETS_PRESENCE_SECONDS", 40, minimum=5)
+
+# --- Outbound requests (helpdesk/outbound.py, issue 8) ---
+
+# Networks outbound requests (crawler, webhooks, Jira/Zendesk) may reach although they are not public,
+# e.g. "10.1.2.0/24" for an intranet wiki. Empty: only public addresses.
+OUTBOUND_ALLOWED_NETWORKS = env_networks("OUTBOUND_ALLOWED_NETWORKS", [])

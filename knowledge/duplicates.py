@@ -37,6 +37,7 @@ class Held:
     language: str
     tags: list[str]
     held_at: float
+    visibility: str = "internal"
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -60,7 +61,13 @@ def duplicate_of(*, uploaded: UploadedFile, digest: str) -> tuple[Document | Non
 
 
 def upload_hold(
-    *, uploaded: UploadedFile, duplicate: Document, same_content: bool, language: str, tags: list[str]
+    *,
+    uploaded: UploadedFile,
+    duplicate: Document,
+    same_content: bool,
+    language: str,
+    tags: list[str],
+    visibility: str = "internal",
 ) -> Held:
     """Keep the upload aside until someone picks replace, keep both or discard."""
     _sweep()
@@ -74,6 +81,7 @@ def upload_hold(
         language=language,
         tags=list(tags),
         held_at=time.time(),
+        visibility=visibility,
     )
 
 
@@ -112,7 +120,12 @@ def held_keep_both(*, held: Held) -> Document:
         raise services.ExtractionError(f"The upload of {held.filename} expired; upload it again.")
     with default_storage.open(held.path, "rb") as stored:
         upload = File(stored, name=held.filename)
-        document = services.document_create_from_upload(uploaded=upload, language=held.language, tags=held.tags)  # type: ignore[arg-type]
+        document = services.document_create_from_upload(
+            uploaded=upload,  # type: ignore[arg-type]
+            language=held.language,
+            tags=held.tags,
+            visibility=held.visibility,
+        )
     path = held.path
     transaction.on_commit(lambda: default_storage.delete(path))
     return document

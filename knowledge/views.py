@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from helpdesk.http import AuthenticatedHttpRequest
 from knowledge import duplicates, selectors, services
 from knowledge.extract import ExtractionError
-from knowledge.forms import SearchForm, TextForm, UploadForm, UrlForm
+from knowledge.forms import SearchForm, TextForm, UploadForm, UrlForm, VisibilityForm
 from knowledge.models import Document
 
 PAGE_SIZE = 25
@@ -99,6 +99,7 @@ def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
         messages.error(request, _form_errors(form))
         return redirect("knowledge:index")
     language, tags = form.cleaned_data["language"], form.cleaned_data["tags"]
+    visibility = form.cleaned_data["visibility"]
     added, held = 0, _held(request)
     for uploaded in form.cleaned_data["files"]:
         try:
@@ -107,11 +108,16 @@ def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
             if repeated is not None:
                 held.append(
                     duplicates.upload_hold(
-                        uploaded=uploaded, duplicate=repeated, same_content=same, language=language, tags=tags
+                        uploaded=uploaded,
+                        duplicate=repeated,
+                        same_content=same,
+                        language=language,
+                        tags=tags,
+                        visibility=visibility,
                     )
                 )
                 continue
-            services.document_create_from_upload(uploaded=uploaded, language=language, tags=tags)
+            services.document_create_from_upload(uploaded=uploaded, language=language, tags=tags, visibility=visibility)
             added += 1
         except services.UploadRejected as exc:
             messages.error(request, str(exc))
@@ -163,6 +169,7 @@ def add_url(request: AuthenticatedHttpRequest) -> HttpResponse:
         title=form.cleaned_data["title"],
         language=form.cleaned_data["language"],
         tags=form.cleaned_data["tags"],
+        visibility=form.cleaned_data["visibility"],
     )
     messages.success(request, f"Crawling {document.url} has started.")
     return redirect("knowledge:index")
@@ -182,6 +189,7 @@ def add_text(request: AuthenticatedHttpRequest) -> HttpResponse:
             text=form.cleaned_data["text"],
             language=form.cleaned_data["language"],
             tags=form.cleaned_data["tags"],
+            visibility=form.cleaned_data["visibility"],
         )
     except ExtractionError as exc:
         messages.error(request, str(exc))
@@ -225,6 +233,19 @@ def archive(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def set_visibility(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    document = _document_for(request, pk, CHANGE)
+    form = VisibilityForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose internal or public.")
+        return redirect("knowledge:detail", pk=document.pk)
+    services.document_set_visibility(document=document, visibility=form.cleaned_data["visibility"])
+    messages.success(request, f"“{document.title}” is now {document.get_visibility_display().lower()}.")
+    return redirect("knowledge:detail", pk=document.pk)
+
+
+@login_required
+@require_POST
 def delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     document = _document_for(request, pk, DELETE)
     title = document.title
@@ -248,6 +269,7 @@ def search(request: AuthenticatedHttpRequest) -> HttpResponse:
                 mode=form.cleaned_data["mode"],
                 tags=form.cleaned_data["tags"],
                 language=form.cleaned_data["language"] or None,
+                visibility=form.cleaned_data["visibility"] or None,
             )
         except services.SearchError as exc:
             error = str(exc)

@@ -1,7 +1,10 @@
 """The public customer portal of a tenant: submit a request, follow it by a signed link, reply, rate.
 
-No login: the signed link is the customer's key to one ticket. The submit form is rate-limited
-per client address (counts in the Redis cache) and carries a honeypot field.
+No login: the signed link is the customer's key to one ticket; it expires a fixed time after it
+was issued and agents can revoke it. A request naming the address of an existing contact stays
+an unverified claim until the link e-mailed to that address is followed (``confirm``). The
+submit form is rate-limited per client address (counts in the Redis cache) and carries a
+honeypot field.
 """
 
 from __future__ import annotations
@@ -56,26 +59,35 @@ def request_new(request: HttpRequest) -> HttpResponse:
                     subject=data["subject"],
                     description=data["description"],
                     files=data["attachments"],
+                    site_url=request.build_absolute_uri("/"),
                 )
             except ValidationError as exc:
                 _form_errors(form, exc)
             else:
-                messages.success(
-                    request, f"Thanks! We received your request #{ticket.number}. Bookmark this page to follow it."
-                )
+                if ticket.requester.is_unverified_claim:
+                    messages.info(
+                        request,
+                        f"We received your request #{ticket.number}. We know {ticket.requester.email} already, "
+                        "so we sent a link there: follow it to confirm the address, and we will answer you.",
+                    )
+                else:
+                    messages.success(
+                        request, f"Thanks! We received your request #{ticket.number}. Bookmark this page to follow it."
+                    )
                 return redirect(links.portal_path(ticket))
         return render(request, "tickets/portal/new.html", {"form": form}, status=400)
     return render(request, "tickets/portal/new.html", {"form": form})
 
 
-def _status_context(ticket: Ticket, visitor: Contact, **extra: Any) -> dict[str, Any]:
+def _status_context(ticket: Ticket, visitor: Contact, token: str, **extra: Any) -> dict[str, Any]:
     merged = ticket.merged_into
     return {
         "ticket": ticket,
         "visitor": visitor,
         "thread": selectors.ticket_thread(ticket=ticket, public_only=True),
         "request_files": selectors.request_attachments(ticket=ticket),
-        "token": links.portal_token(ticket, visitor),
+        "token": token,  # the one the page was opened with: using a link never extends it
+        "expires_at": links.token_expires_at(token),
         "merged_link": links.portal_path(merged, visitor) if merged is not None else "",
         "reply_form": PortalReplyForm(),
         "csat_form": CSATForm(),
@@ -88,7 +100,7 @@ def _status_context(ticket: Ticket, visitor: Contact, **extra: Any) -> dict[str,
 @require_GET
 def status(request: HttpRequest, token: str) -> HttpResponse:
     ticket, visitor = links.visitor_from_token(token)
-    return render(request, STATUS_PAGE, _status_context(ticket, visitor))
+    return render(request, STATUS_PAGE, _status_context(ticket, visitor, token))
 
 
 @require_GET
@@ -118,7 +130,7 @@ def reply(request: HttpRequest, token: str) -> HttpResponse:
         else:
             messages.success(request, "Your reply was sent.")
             return redirect("portal:status", token=token)
-    return render(request, STATUS_PAGE, _status_context(ticket, visitor, reply_form=form), status=400)
+    return render(request, STATUS_PAGE, _status_context(ticket, visitor, token, reply_form=form), status=400)
 
 
 @require_POST
@@ -138,4 +150,17 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
         else:
             messages.success(request, "Thank you for your rating!")
             return redirect("portal:status", token=token)
-    return render(request, STATUS_PAGE, _status_context(ticket, visitor, csat_form=form), status=400)
+    return render(request, STATUS_PAGE, _status_context(ticket, visitor, token, csat_form=form), status=400)
+
+
+@require_http_methods(["GET", "POST"])
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """Confirm an address from the e-mailed link: GET asks (mail scanners follow links), POST confirms."""
+    ticket, claim = links.claim_from_token(token)
+    if request.method == "POST":
+        ticket = services.contact_claim_confirm(ticket=ticket, claim=claim)
+        messages.success(
+            request, f"Thank you: {ticket.requester.email} is confirmed and request #{ticket.number} is in."
+        )
+        return redirect(links.portal_path(ticket))
+    return render(request, "tickets/portal/confirm.html", {"ticket": ticket, "claim": claim})

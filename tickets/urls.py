@@ -18,4 +18,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<int:number>/cc/", collaboration.cc, name="cc"),
     path("<int:number>/merge/", collaboration.merge, name="merge"),
     path("<int:number>/presence/", collaboration.presence, name="presence"),
+    path("<int:number>/portal-links/revoke/", views.ticket_portal_links_revoke, name="portal-links-revoke"),
 ]

@@ -7,9 +7,15 @@ API client, a contact (the customer) or ``None`` (the system).
 
 from tickets.services.audit import UNSET
 from tickets.services.collab import changes_since, ticket_cc_set, ticket_follow, ticket_merge
-from tickets.services.contacts import contact_ensure, parse_tags, tags_ensure
+from tickets.services.contacts import contact_ensure, contact_for_public_request, parse_tags, tags_ensure
 from tickets.services.macros import PLACEHOLDERS, macro_actions_apply, macro_check, macro_render
-from tickets.services.portal import portal_request_submit, ticket_rate
+from tickets.services.portal import (
+    claim_request_confirmation,
+    contact_claim_confirm,
+    portal_request_submit,
+    ticket_portal_links_revoke,
+    ticket_rate,
+)
 from tickets.services.replies import (
     EXTRA_TYPES,
     attachment_validate,
@@ -23,6 +29,7 @@ from tickets.services.transitions import TRANSITIONS, transition_check
 from tickets.services.workflow import (
     BulkResult,
     ticket_assign,
+    ticket_category_suggest,
     ticket_create,
     ticket_delete,
     ticket_transition,
@@ -41,7 +48,10 @@ __all__ = [
     "attachments_check",
     "attachments_save",
     "changes_since",
+    "claim_request_confirmation",
+    "contact_claim_confirm",
     "contact_ensure",
+    "contact_for_public_request",
     "macro_actions_apply",
     "macro_check",
     "macro_render",
@@ -53,11 +63,13 @@ __all__ = [
     "sla_mark_breaches",
     "tags_ensure",
     "ticket_assign",
+    "ticket_category_suggest",
     "ticket_cc_set",
     "ticket_create",
     "ticket_delete",
     "ticket_follow",
     "ticket_merge",
+    "ticket_portal_links_revoke",
     "ticket_rate",
     "ticket_transition",
     "ticket_update",

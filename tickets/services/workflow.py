@@ -91,7 +91,7 @@ def ticket_create(
         ticket.tags.set(tags_ensure(tags))
     attachments_save(ticket=ticket, reply=None, files=files, content_types=content_types)
     audit_event(ticket, by, "created", "", ticket.reference).save()
-    if isinstance(by, Contact):
+    if isinstance(by, Contact) and not requester.is_unverified_claim:  # a claim gets a confirmation link instead
         notifications.request_received(ticket=ticket)
     return ticket
 
@@ -103,6 +103,25 @@ def apply_status(ticket: Ticket, status: str) -> None:
     elif status in UNRESOLVED:
         ticket.solved_at = None
     ticket.status = status
+
+
+@transaction.atomic
+def ticket_category_suggest(*, ticket: Ticket, category: str, by: object) -> bool:
+    """Set ``category`` only while the ticket has none, decided by the database at the moment of writing.
+
+    For suggestions computed from an older read (the AI's request type, seconds after the
+    ticket was loaded): a category an agent set meanwhile is never overwritten. Returns
+    whether the category was set.
+    """
+    category = category.strip()[:100]
+    if not category:
+        return False
+    if not Ticket.objects.filter(pk=ticket.pk, category="").update(category=category, updated_at=timezone.now()):
+        ticket.refresh_from_db(fields=["category"])
+        return False
+    audit_event(ticket, by, "category", "", category).save()
+    ticket.category = category
+    return True
 
 
 @transaction.atomic
@@ -190,8 +209,9 @@ def ticket_assign(*, ticket: Ticket, agent: User | None, by: object) -> list[Tic
 
 @transaction.atomic
 def ticket_delete(*, ticket: Ticket, by: object) -> None:
-    """Delete a ticket with its thread, audit trail and attachment files."""
+    """Delete a ticket with its thread and attachment files (after the commit); its audit trail stays."""
     files = list(Attachment.objects.filter(ticket=ticket))
+    audit_event(ticket, by, "deleted", ticket.subject, "").save()
     ticket.delete()
     for attachment in files:
         transaction.on_commit(partial(attachment.file.delete, save=False))

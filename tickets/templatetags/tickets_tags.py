@@ -46,6 +46,8 @@ FIELD_LABELS = {
     "sla_resolution": "Resolution SLA",
     "cc": "CC",
     "followers": "followers",
+    "portal_links": "customer status links",
+    "requester": "requester",
 }
 STATUS_LABELS = dict(Status.choices)
 PRIORITY_LABELS = dict(Priority.choices)

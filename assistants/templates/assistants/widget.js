@@ -1,5 +1,5 @@
-/* Helpdesk chat widget: {{ title }}. Embed with one tag:
-   <script src="{{ base }}/assistants/widget.js?key={{ key }}" async></script> */
+/* Helpdesk chat widget. Embed it with one async script tag whose src is https://HOST/assistants/widget.js?key=KEY
+   Tenant text (the assistant's name) only ever arrives in the JSON literal below, never elsewhere in this file. */
 (function () {
   var config = {{ config_json|safe }};
   if (window.__helpdeskWidget) return;
@@ -130,7 +130,9 @@
         .then(function (response) { return response.ok ? response.json() : failure(response); })
         .then(function (data) {
           handover.remove(); handover = null; personButton.hidden = true;
-          add("Thanks! Your request " + data.ticket + " is with our team; they will answer you at " + email + ".", "bot");
+          add(data.unverified
+            ? "Thanks! We sent a link to " + email + ": follow it to confirm your address, and our team will answer " + data.ticket + "."
+            : "Thanks! Your request " + data.ticket + " is with our team; they will answer you at " + email + ".", "bot");
         })
         .catch(function (error) {
           var note = handover.querySelector(".hdw-error") || document.createElement("p");
