@@ -72,7 +72,7 @@ def _escalation_weight(message: ChatMessage) -> int:
 def escalated_question(messages: list[ChatMessage]) -> str:
     """The visitor's message whose answer asked for a person most clearly, else their last message.
 
-    Short replies ("thanks", "ok") make poor subjects and lose to a real question; ties go to the earliest.
+    Short replies ("thanks", "ok") make poor subjects and lose to a real question; ties go to the latest.
     """
     candidates: list[tuple[bool, int, int, str]] = []
     question = ""
@@ -80,7 +80,7 @@ def escalated_question(messages: list[ChatMessage]) -> str:
         if message.role == ChatMessage.Role.USER:
             question = message.content
         elif message.escalate and question:
-            candidates.append((len(question.split()) >= 3, _escalation_weight(message), -index, question))
+            candidates.append((len(question.split()) >= 3, _escalation_weight(message), index, question))
     if candidates:
         return max(candidates)[3]
     return next((m.content for m in reversed(messages) if m.role == ChatMessage.Role.USER), "Chat")

@@ -27,13 +27,7 @@ urlpatterns = [
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     # --- issue 14: profile (time zone), invitations (set your password), the DEBUG mail viewer
     path("accounts/profile/", account_views.profile, name="profile"),
-    path(
-        "accounts/invite/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
-            template_name="registration/invite_accept.html", success_url="/accounts/invite/done/"
-        ),
-        name="invite_accept",
-    ),
+    path("accounts/invite/<uidb64>/<token>/", account_views.InviteAcceptView.as_view(), name="invite_accept"),
     path(
         "accounts/invite/done/",
         auth_views.PasswordResetCompleteView.as_view(template_name="registration/invite_done.html"),

@@ -43,7 +43,9 @@ def widget_page(db, live_app, customer_site) -> str:
             "Shipping times": "Orders ship within 2 business days. Standard delivery takes 3 to 5 days.",
             "Delivery options": "Express delivery takes 1 day and costs 9 euros. Standard delivery is free.",
         }.items():
-            document = kb.document_create_from_text(title=title, text=text, language="en", enqueue=False)
+            document = kb.document_create_from_text(
+                title=title, text=text, language="en", visibility="public", enqueue=False
+            )
             kb.document_index(document_id=document.pk)
         bot = assistant_create(name="Acme helper", company="Acme", provider="extractive")
         key = widget_key_create(assistant=bot, allowed_origins=[f"http://localhost:{port}"])

@@ -92,8 +92,8 @@ def test_escalated_chat_becomes_one_ticket(acme, help_center, widget_key):
     assert chat["escalate"] is True
     handover = {"key": widget_key.key, "session_id": chat["session_id"], "email": "Visitor@Example.com"}
     first = call("escalate", handover).json()
-    again = call("escalate", handover).json()
-    assert first == again and first["ticket"].startswith("#")
+    again = call("escalate", handover).json()  # once: the same ticket (its link is issued anew, maybe a second later)
+    assert first["ticket"] == again["ticket"] and first["ticket"].startswith("#")
     with tenant_context(acme):
         from tickets.links import ticket_from_token
 

@@ -47,14 +47,21 @@ def test_customer_gets_a_public_reply_with_the_status_link_but_not_notes(outbox,
 
 
 def test_a_customer_who_writes_in_gets_the_number_and_link(outbox, in_acme):
-    contact = services.contact_ensure(email="new@customer.example")
     with outbox():
         ticket = services.portal_request_submit(
-            email=contact.email, name="New", subject="Where is my parcel?", description="Ordered last week"
+            email="new@customer.example", name="New", subject="Where is my parcel?", description="Ordered last week"
         )
     [message] = sent_to("new@customer.example")
     assert message.subject == f"[#{ticket.number}] We received your request: Where is my parcel?"
     assert "/portal/t/" in message.body
+    # A known address is only a claim until confirmed: it gets the confirmation link, not a status link.
+    mail.outbox.clear()
+    with outbox():
+        services.portal_request_submit(
+            email="new@customer.example", name="Other", subject="Send me everything", description="Please"
+        )
+    [confirm] = sent_to("new@customer.example")
+    assert confirm.subject.startswith("Confirm your request") and "/portal/t/" not in confirm.body
 
 
 def test_cc_gets_public_replies_with_their_own_link(outbox, ticket, agent, contact):
