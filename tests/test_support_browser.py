@@ -124,3 +124,38 @@ def test_queue_search_by_number_sorting_and_page_size(ticket, live_app, page):
     page.get_by_label("Tickets per page").select_option("50")
     page.wait_for_url("**per_page=50*")
     assert page.get_by_label("Sort").input_value() == "number"  # the sort survives
+
+
+def test_admin_ticket_list_fits_a_desktop_and_badges_differ(ticket, live_app, browser):
+    from helpdesk.tenants.models import Tenant
+    from tickets import services
+
+    make_user(Tenant.objects.get(schema_name="acme"), "boss-1280@acme.test", "manager")
+    with schema_context("acme"):
+        contact = services.contact_ensure(
+            email="someone.with.a.remarkably.long.address@subsidiary.customer-example.example", name="Maximilian"
+        )
+        services.ticket_create(
+            subject="Our invoices INV-2026-000123456789-LUX and INV-2026-000123456790-LUX show the wrong VAT rate",
+            requester=contact,
+            by=contact,
+            priority="urgent",
+        )
+        opened = services.ticket_create(subject="An open one", requester=contact, by=contact, priority="urgent")
+        services.ticket_transition(ticket=opened, status="open", by="test")
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.goto(live_app.url("acme", "/accounts/login/?next=/admin/tickets/ticket/"))
+    page.get_by_label("Email").fill("boss-1280@acme.test")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/admin/tickets/ticket/")
+    assert page.get_by_role("link", name="Helpdesk · Acme Corporation").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+
+    page.goto(live_app.url("acme", "/tickets/"))
+    row = page.locator(f"#ticket-{opened.number}")
+    status = row.locator(".badge.status-open").evaluate("el => getComputedStyle(el).backgroundColor")
+    urgent = row.locator(".badge.priority-urgent").evaluate("el => getComputedStyle(el).backgroundColor")
+    assert status != urgent  # "Open" is not in the Urgent colour
+    context.close()

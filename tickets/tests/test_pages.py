@@ -302,3 +302,32 @@ def test_every_ticket_page_answers_404_to_another_tenant(outsider_client, acme, 
     outsider_client.post("/tickets/bulk/", {"numbers": [n], "action": "status", "status": "closed"})
     with tenant_context(acme):
         assert Ticket.objects.get(number=n).status == "new"
+
+
+def test_due_sort_leaves_solved_and_closed_last_and_headers_sort(agent_client, make_ticket, agent, sla):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    soon, later, solved, closed = (make_ticket(name) for name in ("soon", "later", "solved", "closed"))
+    now = timezone.now()
+    for ticket, hours in ((soon, 1), (later, 5), (solved, -10), (closed, -20)):
+        Ticket.objects.filter(pk=ticket.pk).update(resolution_due_at=now + dt.timedelta(hours=hours))
+    services.ticket_transition(ticket=solved, status="solved", by=agent)
+    services.ticket_transition(ticket=closed, status="closed", by=agent)
+    html = agent_client.get("/tickets/?sort=due").content.decode()
+    assert rows(html)[:2] == [soon.number, later.number] and set(rows(html)[2:]) == {solved.number, closed.number}
+    assert 'aria-sort="ascending"' in html  # the Due header shows the sort
+    latest = agent_client.get("/tickets/?sort=-due").content.decode()
+    assert rows(latest)[:2] == [later.number, soon.number]
+    assert "sort=-due" in html  # its next click reverses it
+
+
+def test_page_size_choice(agent_client, make_ticket):
+    for i in range(30):
+        make_ticket(f"T{i}")
+    assert len(rows(agent_client.get("/tickets/").content.decode())) == 25
+    assert len(rows(agent_client.get("/tickets/?per_page=50").content.decode())) == 30
+    assert len(rows(agent_client.get("/tickets/?per_page=7").content.decode())) == 25  # only the offered sizes
+    assert agent_client.get(f"/tickets/?q=%23{Ticket.objects.first().number}")["Location"].startswith("/tickets/")
+    assert rows(agent_client.get("/tickets/?q=%23999999").content.decode()) == []  # unknown number: the list says so
