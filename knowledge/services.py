@@ -109,6 +109,23 @@ class UploadRejected(ExtractionError):
         self.status = status
 
 
+def _check_crawlable(url: str) -> None:
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    from helpdesk.outbound import BLOCKED_REASON, address_allowed
+
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ExtractionError(f"{url} is not a web address (it must start with http:// or https://).")
+    try:
+        literal = ipaddress.ip_address(parts.hostname)
+    except ValueError:
+        return
+    if not address_allowed(literal):
+        raise ExtractionError(BLOCKED_REASON)
+
+
 def _check_visibility(visibility: str) -> str:
     if visibility not in Visibility.values:
         raise ExtractionError(f"Unknown visibility {visibility!r}; use internal or public.")
@@ -216,7 +233,12 @@ def document_create_from_text(
 def document_create_from_url(
     *, url: str, title: str = "", language: str = "", tags: Iterable[str] = (), visibility: str = Visibility.INTERNAL
 ) -> Document:
-    """A document crawled from ``url`` (same site, KB_CRAWL_* limits, robots.txt); crawling is queued."""
+    """A document crawled from ``url`` (same site, KB_CRAWL_* limits, robots.txt); crawling is queued.
+
+    An address that is an internal IP is refused at once (``ExtractionError``); host names are
+    checked by the crawler when it connects (no DNS lookup inside a request).
+    """
+    _check_crawlable(url)
     document = Document.objects.create(
         title=(title.strip() or url)[:300],
         source=Document.Source.URL,

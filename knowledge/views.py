@@ -164,13 +164,17 @@ def add_url(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _form_errors(form))
         return _index(request, status_code=400, url_form=form)
-    document = services.document_create_from_url(
-        url=form.cleaned_data["url"],
-        title=form.cleaned_data["title"],
-        language=form.cleaned_data["language"],
-        tags=form.cleaned_data["tags"],
-        visibility=form.cleaned_data["visibility"],
-    )
+    try:
+        document = services.document_create_from_url(
+            url=form.cleaned_data["url"],
+            title=form.cleaned_data["title"],
+            language=form.cleaned_data["language"],
+            tags=form.cleaned_data["tags"],
+            visibility=form.cleaned_data["visibility"],
+        )
+    except ExtractionError as exc:
+        messages.error(request, str(exc))
+        return _index(request, status_code=400, url_form=form)
     messages.success(request, f"Crawling {document.url} has started.")
     return redirect("knowledge:index")
 

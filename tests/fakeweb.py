@@ -11,6 +11,7 @@ all of 127/8 to the loopback device) that the outbound guard must refuse.
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -78,3 +79,10 @@ class FakeWeb:
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def closed_port(host: str = "127.0.0.1") -> int:
+    """A port nothing listens on (bound once, then released): connections to it are refused."""
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])

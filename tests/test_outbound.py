@@ -11,7 +11,7 @@ import requests
 
 from helpdesk import outbound
 from helpdesk.outbound import OutboundBlocked, ResponseTooLarge
-from tests.fakeweb import FakeWeb
+from tests.fakeweb import FakeWeb, closed_port
 
 PAGE = b"<html><body>hello</body></html>"
 
@@ -187,14 +187,8 @@ def test_response_size_is_capped(get, public):
         outbound.read_limited(session.get(public.url("/stream"), stream=True), 100 * 1024)
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_errors_are_described_without_internals(allow_loopback, public, monkeypatch):
-    port = _closed_port()
+    port = closed_port()
     with pytest.raises(httpx.ConnectError) as refused:
         _get_httpx(f"http://127.0.0.1:{port}/")
     assert outbound.describe_error(refused.value) == "the connection was refused (nothing answers at that address)"

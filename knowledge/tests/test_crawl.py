@@ -5,7 +5,7 @@ import pytest
 
 from knowledge.crawl import crawl
 from knowledge.extract import ExtractionError
-from tests.fakeweb import FakeWeb
+from tests.fakeweb import FakeWeb, closed_port
 
 
 def run(site, **overrides):
@@ -113,15 +113,9 @@ def test_same_site_redirects_are_followed(allow_loopback):
     assert [url for url, _ in result.pages] == [site.url("/docs/")]
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_unreachable_site_reports_the_real_cause(allow_loopback, monkeypatch):
     with pytest.raises(ExtractionError) as refused:
-        crawl(f"http://127.0.0.1:{_closed_port()}/", **OPTIONS)
+        crawl(f"http://127.0.0.1:{closed_port()}/", **OPTIONS)
     assert str(refused.value) == (
         "The site 127.0.0.1 cannot be reached: the connection was refused (nothing answers at that address)."
     )

@@ -129,3 +129,13 @@ def test_admin_changes_go_through_the_services(acme, manager_client, embedder):
     )
     with tenant_context(acme):
         assert set(Chunk.objects.filter(document=document).values_list("visibility", flat=True)) == {"public"}
+
+
+def test_an_internal_ip_address_is_refused_when_the_url_is_added(manager_client, api_client, acme, settings):
+    settings.OUTBOUND_ALLOWED_NETWORKS = []
+    page = manager_client.post("/knowledge/url/", {"url": "http://169.254.169.254/latest/meta-data/"})
+    assert page.status_code == 400 and "private or internal network" in page.content.decode()
+    api = api_client.post("/api/v1/kb/documents/", {"url": "http://[::1]:8080/"}, "application/json")
+    assert api.status_code == 400 and "private or internal network" in api.json()["detail"]
+    with tenant_context(acme):
+        assert not Document.objects.exists()
