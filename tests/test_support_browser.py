@@ -91,9 +91,9 @@ def test_phone_layout_of_the_ticket_page_and_the_queue(ticket, live_app, browser
     page.locator("#ai-panel h2").wait_for()
     panel = page.locator("#ai-panel").bounding_box()
     form = page.locator("#reply-form").bounding_box()
-    thread = page.locator("#thread").bounding_box()
-    assert panel and form and thread
-    assert thread["y"] < panel["y"] < form["y"]  # the AI panel sits above the reply form on a phone
+    request = page.locator("article.description").bounding_box()
+    assert panel and form and request
+    assert request["y"] < panel["y"] < form["y"]  # the AI panel sits above the reply form on a phone
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
     page.goto(live_app.url("acme", "/tickets/"))
