@@ -12,6 +12,11 @@ os.environ.setdefault("LOG_FORMAT", "text")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
+# Integrations: a fixed test key, and retries in fractions of a second so fault tests stay fast.
+os.environ.setdefault("INTEGRATIONS_KEYS", "dGVzdC1vbmx5LWludGVncmF0aW9ucy1rZXktMDEyMzQ=")
+os.environ.setdefault("INTEGRATIONS_RETRY_BASE_SECONDS", "0.2")
+os.environ.setdefault("INTEGRATIONS_RETRY_MAX_SECONDS", "2")
+os.environ.setdefault("INTEGRATIONS_TIMEOUT_SECONDS", "2")
 
 from helpdesk.settings import *  # noqa: F403
 from helpdesk.settings import ALLOWED_HOSTS, REST_FRAMEWORK

@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from helpdesk import devmail, health
+from helpdesk import devmail, health, ops
 from helpdesk.accounts import views as account_views
 from helpdesk.accounts.api import MeView
 from tickets.views import dashboard
@@ -17,6 +17,8 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("tickets.api_urls")),
     path("kb/", include("knowledge.api_urls")),
     path("", include("assistants.api_urls")),
+    path("", include("integrations.api_urls")),
+    path("", include("assistants.vision.api_urls")),
 ]
 
 urlpatterns = [
@@ -39,11 +41,13 @@ urlpatterns = [
     path("portal/", include("tickets.portal_urls")),
     path("knowledge/", include("knowledge.urls")),
     path("assistants/", include("assistants.urls")),
+    path("integrations/", include("integrations.urls")),
+    path("vision/", include("assistants.vision.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("health", health.health, name="health"),
     path("health/deps", health.health_deps, name="health-deps"),
-    path("", include("django_prometheus.urls")),
+    path("metrics", ops.metrics, name="metrics"),
 ]

@@ -100,7 +100,8 @@ def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
         return redirect("knowledge:index")
     language, tags = form.cleaned_data["language"], form.cleaned_data["tags"]
     visibility = form.cleaned_data["visibility"]
-    added, held = 0, _held(request)
+    added: list[Document] = []
+    held = _held(request)
     for uploaded in form.cleaned_data["files"]:
         try:
             services.check_upload(uploaded)
@@ -117,14 +118,24 @@ def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
                     )
                 )
                 continue
-            services.document_create_from_upload(uploaded=uploaded, language=language, tags=tags, visibility=visibility)
-            added += 1
+            added.append(
+                services.document_create_from_upload(
+                    uploaded=uploaded, language=language, tags=tags, visibility=visibility
+                )
+            )
         except services.UploadRejected as exc:
             messages.error(request, str(exc))
     _set_held(request, held)
     if added:
-        messages.success(request, f"{added} file{'s' if added != 1 else ''} added; indexing has started.")
+        _added_message(request, added, f"{len(added)} file{'s' if len(added) != 1 else ''} added")
     return redirect("knowledge:index")
+
+
+def _added_message(request: AuthenticatedHttpRequest, documents: list[Document], what: str) -> None:
+    if all(d.queued_at for d in documents):
+        messages.success(request, f"{what}; indexing has started.")
+    else:  # saved, but the broker was unreachable: the sweeper queues them when it is back
+        messages.warning(request, f"{what}. The task queue is unreachable right now: indexing starts when it is back.")
 
 
 @login_required
@@ -142,10 +153,10 @@ def held_decide(request: AuthenticatedHttpRequest) -> HttpResponse:
         if action == "replace":
             document = _document_for(request, chosen.duplicate_of, CHANGE)
             duplicates.held_replace(held=chosen, document=document)
-            messages.success(request, f"“{document.title}” now has the new {chosen.filename}; indexing has started.")
+            _added_message(request, [document], f"“{document.title}” now has the new {chosen.filename}")
         elif action == "keep":
             document = duplicates.held_keep_both(held=chosen)
-            messages.success(request, f"{chosen.filename} added as a second document; indexing has started.")
+            _added_message(request, [document], f"{chosen.filename} added as a second document")
         else:
             duplicates.held_discard(held=chosen)
             messages.success(request, f"{chosen.filename} was not added.")
@@ -175,7 +186,7 @@ def add_url(request: AuthenticatedHttpRequest) -> HttpResponse:
     except ExtractionError as exc:
         messages.error(request, str(exc))
         return _index(request, status_code=400, url_form=form)
-    messages.success(request, f"Crawling {document.url} has started.")
+    _added_message(request, [document], f"{document.url} added")
     return redirect("knowledge:index")
 
 
@@ -198,7 +209,7 @@ def add_text(request: AuthenticatedHttpRequest) -> HttpResponse:
     except ExtractionError as exc:
         messages.error(request, str(exc))
         return redirect("knowledge:index")
-    messages.success(request, f"“{document.title}” added; indexing has started.")
+    _added_message(request, [document], f"“{document.title}” added")
     return redirect("knowledge:index")
 
 

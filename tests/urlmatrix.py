@@ -134,6 +134,42 @@ class Seeds:
         )
 
     @cached_property
+    def access_attempt(self) -> Any:
+        from axes.models import AccessAttempt
+
+        return self._in_tenant(
+            lambda: AccessAttempt.objects.create(
+                username=f"{MARKER}@x.test", ip_address="203.0.113.1", user_agent=MARKER, failures_since_start=1
+            )
+        )
+
+    @cached_property
+    def access_log(self) -> Any:
+        from axes.models import AccessLog
+
+        return self._in_tenant(
+            lambda: AccessLog.objects.create(username=f"{MARKER}@x.test", ip_address="203.0.113.1", user_agent=MARKER)
+        )
+
+    @cached_property
+    def access_failure_log(self) -> Any:
+        from axes.models import AccessFailureLog
+
+        return self._in_tenant(
+            lambda: AccessFailureLog.objects.create(
+                username=f"{MARKER}@x.test", ip_address="203.0.113.1", user_agent=MARKER
+            )
+        )
+
+    @cached_property
+    def widget_key(self) -> Any:
+        from assistants.services import widget_key_create
+
+        return self._in_tenant(
+            lambda: widget_key_create(assistant=self.assistant, allowed_origins=["https://matrix.example"])
+        )
+
+    @cached_property
     def assistant(self) -> Any:
         from assistants.services import assistant_create
 
@@ -194,6 +230,117 @@ class Seeds:
         ticket = self.ticket
         return self._in_tenant(lambda: ticket.events.first())
 
+    # --- integrations (issue 10); rows made directly: seeding must not call any tracker ---
+
+    @cached_property
+    def connection(self) -> Any:
+        from integrations.models import Connection
+
+        return self._in_tenant(
+            lambda: Connection.objects.create(
+                system="jira",
+                base_url="https://zzforeign.invalid",
+                username=f"{MARKER.lower()}@x.example",
+                project_key="ZZF",
+            )
+        )
+
+    @cached_property
+    def outbox_item(self) -> Any:
+        from integrations.models import OutboxItem
+
+        ticket, conn = self.ticket, self.connection
+        return self._in_tenant(
+            lambda: OutboxItem.objects.create(ticket=ticket, connection=conn, status="failed", last_error=MARKER)
+        )
+
+    @cached_property
+    def external_ref(self) -> Any:
+        from integrations.models import ExternalRef
+
+        ticket, conn = self.ticket, self.connection
+        return self._in_tenant(
+            lambda: ExternalRef.objects.create(
+                ticket=ticket, connection=conn, system="jira", key="ZZF-1", url="https://zzforeign.invalid/browse/ZZF-1"
+            )
+        )
+
+    @cached_property
+    def sync_log(self) -> Any:
+        from integrations.models import IntegrationSyncLog
+
+        ticket = self.ticket
+        return self._in_tenant(
+            lambda: IntegrationSyncLog.objects.create(
+                system="jira", ticket=ticket, direction="outbound", operation="create", outcome="failed", error=MARKER
+            )
+        )
+
+    @cached_property
+    def webhook_endpoint(self) -> Any:
+        from integrations.webhooks.services import endpoint_create
+
+        return self._in_tenant(
+            lambda: endpoint_create(
+                url="https://zzforeign.invalid/hooks", events=["ticket.created"], description=MARKER
+            )[0]
+        )
+
+    @cached_property
+    def webhook_delivery(self) -> Any:
+        from integrations.models import WebhookDelivery
+
+        endpoint = self.webhook_endpoint
+        return self._in_tenant(
+            lambda: WebhookDelivery.objects.create(
+                endpoint=endpoint, event="ticket.created", payload={"marker": MARKER}, status="failed"
+            )
+        )
+
+    # --- vision (issue 13) ---
+
+    @cached_property
+    def screenshot_label(self) -> Any:
+        from assistants.vision import services
+
+        return self._in_tenant(
+            lambda: services.label_save(
+                name=MARKER.lower(), title=f"{MARKER} label", description=f"{MARKER} screen", examples=MARKER
+            )
+        )
+
+    @cached_property
+    def image_attachment(self) -> Any:
+        """A screenshot of a public reply with what the reader made of it (text carries the marker)."""
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from assistants.vision import samples
+        from assistants.vision.models import AttachmentAnalysis
+        from tickets import services
+
+        ticket, contact = self.ticket, self.contact
+
+        def make() -> Any:
+            image = samples.encode(samples.dialog([MARKER], size=(200, 80), font_size=12))
+            reply = services.reply_add(
+                ticket=ticket,
+                body=f"{MARKER} screenshot",
+                by=contact,
+                files=[SimpleUploadedFile("zzforeign.png", image, content_type="image/png")],
+            )
+            attachment = reply.attachments.get()
+            AttachmentAnalysis.objects.create(
+                attachment=attachment, status="done", text=MARKER, category="other", confidence=0.9, thumbnail=image
+            )
+            return attachment
+
+        return self._in_tenant(make)
+
+    @cached_property
+    def attachment_analysis(self) -> Any:
+        attachment = self.image_attachment
+        return self._in_tenant(lambda: attachment.analysis)
+
 
 # --- Registry ---------------------------------------------------------------------------------------
 
@@ -206,6 +353,7 @@ OBJECTS: dict[str, Callable[[Seeds], object]] = {
     "portal/confirm/{token}": lambda s: s.confirm_token,
     "knowledge/{pk}": lambda s: s.document.pk,
     "assistants/{pk}": lambda s: s.assistant.pk,
+    "assistants/{pk}/widget-keys/{key_id}": lambda s: s.widget_key.pk,
     "assistants/tickets/{number}": lambda s: s.ticket.number,
     "assistants/tickets/{number}/answers/{answer_id}": lambda s: s.ticket_answer.pk,
     "assistants/tickets/{number}/answers/{answer_id}/apply/{field}": lambda s: "category",  # not an id
@@ -216,6 +364,15 @@ OBJECTS: dict[str, Callable[[Seeds], object]] = {
     "api/v1/tickets/{number}/answer": lambda s: s.ticket.number,
     "accounts/invite/{uidb64}": lambda s: _uidb64(s.user),
     "accounts/invite/{uidb64}/{token}": lambda s: _invite_token(s),
+    # integrations (issue 10)
+    "integrations/outbox/{pk}": lambda s: s.outbox_item.pk,
+    "integrations/tickets/{number}": lambda s: s.ticket.number,
+    "integrations/webhooks/{pk}": lambda s: s.webhook_endpoint.pk,
+    "integrations/webhooks/deliveries/{pk}": lambda s: s.webhook_delivery.pk,
+    # vision (issue 13)
+    "vision/labels/{pk}": lambda s: s.screenshot_label.pk,
+    "vision/tickets/{number}": lambda s: s.ticket.number,
+    "vision/tickets/{number}/attachments/{pk}": lambda s: s.image_attachment.pk,
 }
 
 
@@ -247,6 +404,18 @@ ADMIN_MODELS: dict[str, Callable[[Seeds], Any]] = {
     "knowledge.document": lambda s: s.document,
     "knowledge.chunk": lambda s: s.chunk,
     "assistants.assistant": lambda s: s.assistant,
+    "integrations.connection": lambda s: s.connection,
+    "integrations.outboxitem": lambda s: s.outbox_item,
+    "integrations.externalref": lambda s: s.external_ref,
+    "integrations.integrationsynclog": lambda s: s.sync_log,
+    "integrations.webhookendpoint": lambda s: s.webhook_endpoint,
+    "integrations.webhookdelivery": lambda s: s.webhook_delivery,
+    "vision.screenshotlabel": lambda s: s.screenshot_label,
+    "vision.attachmentanalysis": lambda s: s.attachment_analysis,
+    "assistants.widgetkey": lambda s: s.widget_key,
+    "axes.accessattempt": lambda s: s.access_attempt,
+    "axes.accesslog": lambda s: s.access_log,
+    "axes.accessfailurelog": lambda s: s.access_failure_log,
 }
 
 # Routes whose kwargs are not object ids of the tenant: (route, why).

@@ -18,11 +18,13 @@ from tickets.services.portal import (
 )
 from tickets.services.replies import (
     EXTRA_TYPES,
+    attachment_announce,
     attachment_validate,
     attachments_check,
     attachments_save,
     note_add,
     reply_add,
+    ticket_attachment_text_set,
 )
 from tickets.services.sla import BreachCount, sla_due_times, sla_mark_breaches
 from tickets.services.transitions import TRANSITIONS, transition_check
@@ -44,6 +46,7 @@ __all__ = [
     "UNSET",
     "BreachCount",
     "BulkResult",
+    "attachment_announce",
     "attachment_validate",
     "attachments_check",
     "attachments_save",
@@ -63,6 +66,7 @@ __all__ = [
     "sla_mark_breaches",
     "tags_ensure",
     "ticket_assign",
+    "ticket_attachment_text_set",
     "ticket_category_suggest",
     "ticket_cc_set",
     "ticket_create",

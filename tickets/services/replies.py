@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import mimetypes
 from collections.abc import Sequence
+from functools import partial
 from pathlib import PurePath
 
 from django.conf import settings
@@ -11,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from tickets import notifications
+from tickets import notifications, signals
 from tickets.models import (
     Attachment,
     Contact,
@@ -67,9 +68,13 @@ def attachments_check(files: Sequence[UploadedFile]) -> list[str]:
 def attachments_save(
     *, ticket: Ticket, reply: Reply | None, files: Sequence[UploadedFile], content_types: Sequence[str]
 ) -> list[Attachment]:
-    """Store checked files on the ticket (on ``reply``, or on the request itself when it is None)."""
-    return [
-        Attachment.objects.create(
+    """Store checked files on the ticket (on ``reply``, or on the request itself when it is None).
+
+    Each one is announced to the attachment hooks (the screenshot reader) once the transaction commits.
+    """
+    saved = []
+    for upload, content_type in zip(files, content_types, strict=True):
+        attachment = Attachment.objects.create(
             ticket=ticket,
             reply=reply,
             file=upload,
@@ -77,8 +82,26 @@ def attachments_save(
             content_type=content_type,
             size=upload.size or 0,
         )
-        for upload, content_type in zip(files, content_types, strict=True)
-    ]
+        attachment_announce(attachment_id=attachment.pk)
+        saved.append(attachment)
+    return saved
+
+
+def attachment_announce(*, attachment_id: int) -> None:
+    """Send a new attachment's id to each Celery task in ``TICKETS_ATTACHMENT_HOOKS``, once the transaction commits.
+
+    Tasks are sent by name (the screenshot reader, for one), so tickets import none of them; every
+    path that creates attachments calls this.
+    """
+    from helpdesk.celery import app
+
+    for name in settings.TICKETS_ATTACHMENT_HOOKS:
+        transaction.on_commit(partial(app.send_task, name, args=[attachment_id]))
+
+
+def ticket_attachment_text_set(*, ticket_id: int, text: str) -> None:
+    """Keep the text read from a ticket's attachments (joins its full-text search); no audit row, no ``updated_at``."""
+    Ticket.objects.filter(pk=ticket_id).update(attachment_text=text)
 
 
 @transaction.atomic
@@ -139,6 +162,7 @@ def reply_add(
     for name in updates:
         setattr(ticket, name, getattr(locked, name))
     notifications.reply_sent(reply=reply, by=by)
+    signals.reply_created.send(sender=Reply, reply=reply, by=by)
     if macro is not None:
         macro_actions_apply(macro=macro, ticket=ticket, by=by)
     return reply

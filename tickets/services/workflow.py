@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from helpdesk.accounts.models import User
-from tickets import notifications
+from tickets import notifications, signals
 from tickets.models import (
     NUMBER_SEQUENCE,
     UNRESOLVED,
@@ -93,6 +93,7 @@ def ticket_create(
     audit_event(ticket, by, "created", "", ticket.reference).save()
     if isinstance(by, Contact) and not requester.is_unverified_claim:  # a claim gets a confirmation link instead
         notifications.request_received(ticket=ticket)
+    signals.ticket_created.send(sender=Ticket, ticket=ticket, by=by)
     return ticket
 
 
@@ -185,6 +186,7 @@ def ticket_update(
         locked.save(update_fields=sorted({*changed, "updated_at"}))
         TicketEvent.objects.bulk_create(events)
         _notify(locked, events, by)
+        signals.ticket_updated.send(sender=Ticket, ticket=locked, by=by, changes=events)
     # The caller's instance reflects what was saved.
     for name in {*changed, "updated_at", "first_response_due_at", "resolution_due_at", "solved_at"}:
         setattr(ticket, name, getattr(locked, name))

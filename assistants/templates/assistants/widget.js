@@ -16,6 +16,7 @@
     ".hdw-handover{align-self:stretch;border:1px solid #d0d7de;border-radius:10px;padding:10px;display:flex;flex-direction:column;gap:6px;background:#fff8e1}" +
     ".hdw-handover p{margin:0}.hdw-handover input{border:1px solid #d0d7de;border-radius:6px;padding:8px;font:inherit}" +
     ".hdw-handover button{border:0;border-radius:6px;background:#1f6feb;color:#fff;font-weight:600;padding:8px;cursor:pointer}" +
+    ".hdw-handover .hdw-attach{background:#fff;color:#1f6feb;border:1px solid #1f6feb;font-weight:400}" +
     ".hdw-foot{display:flex;justify-content:flex-end;padding:0 14px 6px}.hdw-foot button{border:0;background:none;color:#1f6feb;font:12px system-ui,sans-serif;cursor:pointer;padding:0}" +
     ".hdw-form{display:flex;border-top:1px solid #d0d7de}.hdw-form input{flex:1;min-width:0;border:0;padding:10px;font:inherit}.hdw-form button{border:0;background:none;color:#1f6feb;font-weight:600;padding:0 14px;cursor:pointer}";
   var style = document.createElement("style"); style.textContent = css; document.head.appendChild(style);
@@ -24,7 +25,7 @@
   var panel = document.createElement("div"); panel.className = "hdw-panel"; panel.setAttribute("role", "dialog"); panel.setAttribute("aria-label", config.title);
   panel.innerHTML = '<div class="hdw-head"><span></span><button type="button" class="hdw-close" aria-label="Close the chat">×</button></div>' +
     '<div class="hdw-log" aria-live="polite"></div><div class="hdw-foot"><button type="button" hidden>Talk to a person</button></div>' +
-    '<form class="hdw-form"><input name="message" autocomplete="off" maxlength="4000" placeholder="Ask a question…" aria-label="Message"><button type="submit">Send</button></form>';
+    '<form class="hdw-form"><input name="message" autocomplete="off" maxlength="4000" placeholder="Ask a question…" aria-label="Message"><button type="button" class="hdw-attach" title="Send a screenshot to our team" aria-label="Send a screenshot to our team">&#128206;</button><button type="submit">Send</button></form>';
   panel.querySelector(".hdw-head span").textContent = config.title;
   document.body.appendChild(panel); document.body.appendChild(button);
   var log = panel.querySelector(".hdw-log"), form = panel.querySelector("form.hdw-form"), input = form.querySelector("input");
@@ -39,6 +40,7 @@
   button.addEventListener("click", function () { if (panel.classList.contains("open")) close(); else open(); });
   panel.querySelector(".hdw-close").addEventListener("click", close);
   panel.addEventListener("keydown", function (event) { if (event.key === "Escape") close(); });
+  form.querySelector(".hdw-attach").addEventListener("click", function () { offerHandover(false).querySelector("input[type=file]").click(); });
 
   function add(text, who) {
     var el = document.createElement("div"); el.className = "hdw-msg hdw-" + who; el.textContent = text; log.appendChild(el); log.scrollTop = log.scrollHeight; return el;
@@ -46,6 +48,13 @@
   function post(path, body) {
     body.key = config.key;
     return fetch(config.base + path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  }
+  // Screenshots (issue 13): the handover form can carry images; they reach the team as attachments of the ticket.
+  function postForm(path, fields, files) {
+    var body = new FormData(); body.append("key", config.key);
+    Object.keys(fields).forEach(function (name) { if (fields[name]) body.append(name, fields[name]); });
+    Array.prototype.forEach.call(files, function (file) { body.append("files", file); });
+    return fetch(config.base + path, { method: "POST", body: body });
   }
   function failure(response) {
     return response.json().catch(function () { return {}; }).then(function (data) { throw new Error(data.detail || "Something went wrong; please try again."); });
@@ -114,32 +123,43 @@
   }
   // Hand the chat to a person: say what happens, ask for an e-mail address, and bring it into view.
   function offerHandover(escalated) {
-    if (handover) { handover.scrollIntoView({ block: "nearest" }); handover.querySelector("input[type=email]").focus(); return; }
-    handover = document.createElement("form"); handover.className = "hdw-handover";
-    handover.innerHTML = '<p></p><input type="email" name="email" required autocomplete="email" aria-label="Your e-mail address" placeholder="you@example.com">' +
-      '<input type="text" name="name" autocomplete="name" aria-label="Your name (optional)" placeholder="Your name (optional)"><button type="submit">Send to our team</button>';
-    handover.querySelector("p").textContent = (escalated ? "A person from our team should look at this. " : "") +
+    if (handover) { handover.scrollIntoView({ block: "nearest" }); handover.querySelector("input[type=email]").focus(); return handover; }
+    var box = handover = document.createElement("form"); box.className = "hdw-handover";
+    box.innerHTML = '<p></p><input type="email" name="email" required autocomplete="email" aria-label="Your e-mail address" placeholder="you@example.com">' +
+      '<input type="text" name="name" autocomplete="name" aria-label="Your name (optional)" placeholder="Your name (optional)">' +
+      '<input type="file" accept="image/*" multiple aria-label="Screenshots (optional)" hidden>' +
+      '<button type="button" class="hdw-attach" title="Attach a screenshot" aria-label="Attach a screenshot">&#128206; Attach a screenshot</button>' +
+      '<button type="submit">Send to our team</button>';
+    box.querySelector("p").textContent = (escalated ? "A person from our team should look at this. " : "") +
       "Leave your e-mail address: we send them this conversation and they answer you by e-mail.";
-    log.appendChild(handover);
-    handover.scrollIntoView({ block: "nearest" });
-    handover.querySelector("input[type=email]").focus({ preventScroll: true });
-    handover.addEventListener("submit", function (event) {
+    log.appendChild(box);
+    box.scrollIntoView({ block: "nearest" });
+    box.querySelector("input[type=email]").focus({ preventScroll: true });
+    var files = box.querySelector("input[type=file]"), attach = box.querySelector(".hdw-attach");
+    attach.addEventListener("click", function () { files.click(); });
+    files.addEventListener("change", function () {
+      attach.textContent = "\u{1F4CE} " + (files.files.length ? files.files.length + " screenshot" + (files.files.length > 1 ? "s" : "") + " attached" : "Attach a screenshot");
+    });
+    box.addEventListener("submit", function (event) {
       event.preventDefault();
-      var email = handover.querySelector("input[name=email]").value, name = handover.querySelector("input[name=name]").value;
-      post("/assistants/widget/escalate", { session_id: sessionStorage.getItem(storageKey), email: email, name: name })
+      var email = box.querySelector("input[name=email]").value, name = box.querySelector("input[name=name]").value;
+      var fields = { session_id: sessionStorage.getItem(storageKey), email: email, name: name };
+      (files.files.length ? postForm("/assistants/widget/escalate", fields, files.files) : post("/assistants/widget/escalate", fields))
         .then(function (response) { return response.ok ? response.json() : failure(response); })
         .then(function (data) {
-          handover.remove(); handover = null; personButton.hidden = true;
-          add(data.unverified
+          box.remove(); handover = null; personButton.hidden = true;
+          add((data.unverified
             ? "Thanks! We sent a link to " + email + ": follow it to confirm your address, and our team will answer " + data.ticket + "."
-            : "Thanks! Your request " + data.ticket + " is with our team; they will answer you at " + email + ".", "bot");
+            : "Thanks! Your request " + data.ticket + " is with our team; they will answer you at " + email + ".") +
+            (data.attached ? " We received your screenshot" + (data.attached > 1 ? "s." : ".") : ""), "bot");
         })
         .catch(function (error) {
-          var note = handover.querySelector(".hdw-error") || document.createElement("p");
+          var note = box.querySelector(".hdw-error") || document.createElement("p");
           note.className = "hdw-error"; note.setAttribute("role", "alert"); note.textContent = error.message;
-          handover.insertBefore(note, handover.querySelector("button"));
+          box.insertBefore(note, attach);
         });
     });
+    return box;
   }
   personButton.addEventListener("click", function () { offerHandover(false); });
   form.addEventListener("submit", function (event) {

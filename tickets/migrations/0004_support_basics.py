@@ -15,7 +15,7 @@ def attachments_to_tickets(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tickets", "0002_trust_contact_claims_link_version_lasting_audit"),
+        ("tickets", "0003_attachment_text"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("knowledge", "0002_visibility_and_unique_api_source"),
+        ("knowledge", "0003_document_claim"),
     ]
 
     operations = [

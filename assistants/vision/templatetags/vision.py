@@ -1,0 +1,39 @@
+"""Template helpers of the screenshot reader: its results under the image attachments of a reply or request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.conf import settings
+
+from assistants.vision import selectors
+
+register = template.Library()
+
+
+@register.inclusion_tag("vision/thread.html", takes_context=True)
+def vision_attachments(context: template.Context, files: Any) -> dict[str, Any]:
+    """``{% vision_attachments reply %}`` (or a list of attachments, e.g. the request's own):
+    thumbnail, category chip and text of each image attachment."""
+    attachments = files.attachments.all() if hasattr(files, "attachments") else files
+    images = [a for a in attachments if selectors.is_image(a)]
+    if not images:
+        return {"items": []}
+    analyses = selectors.analyses_for_attachments(attachments=images)
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    return {
+        "items": [{"attachment": a, "analysis": analyses.get(a.pk)} for a in images],
+        "ticket": context.get("ticket") or images[0].ticket,
+        "titles": selectors.label_titles(),
+        "low_confidence": settings.VISION_LOW_CONFIDENCE,
+        "can_apply": bool(user and user.has_perm("tickets.change_ticket")),
+        "csrf_token": context.get("csrf_token"),
+        "request": request,
+    }
+
+
+@register.filter
+def get_item(mapping: dict[str, Any], key: str) -> Any:
+    return mapping.get(key) if mapping else None
