@@ -74,9 +74,23 @@ def draft_text(*, ticket: Ticket, assistant: Assistant, result: Answer) -> str:
     )
 
 
+def unsent_drafts(ticket: Ticket) -> QuerySet[Reply]:
+    """AI drafts no agent has answered after: what a new suggestion replaces."""
+    last_sent = (
+        ticket.replies.filter(kind=ReplyKind.PUBLIC, author_user__isnull=False)
+        .order_by("-created_at", "-pk")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    drafts = ticket.replies.filter(kind=ReplyKind.AI_DRAFT)
+    return drafts.filter(created_at__gt=last_sent) if last_sent else drafts
+
+
 @transaction.atomic
 def _store(*, ticket: Ticket, assistant: Assistant, result: Answer) -> TicketAnswer:
     """Keep the draft as an ``ai_draft`` reply. The request type is only suggested: a click applies it."""
+    # "Suggest again" replaces the draft nobody sent instead of stacking drafts in the thread.
+    unsent_drafts(ticket).delete()
     text = draft_text(ticket=ticket, assistant=assistant, result=result)
     draft = reply_add(ticket=ticket, body=text, by=assistant, kind=ReplyKind.AI_DRAFT)
     stored = result.as_dict() | {"reply": text, "citation_style": assistant.citation_style}
