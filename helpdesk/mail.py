@@ -12,9 +12,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 
-from helpdesk.celery import app
+from helpdesk.celery import app, send_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +48,10 @@ def email_queue(
     reply_to: Sequence[str] = (),
     headers: dict[str, str] | None = None,
 ) -> None:
-    """Send a message once the current transaction commits (immediately outside one)."""
+    """Send a message once the current transaction commits (immediately outside one).
+
+    While the broker is down the message is not queued: a warning names it (issue 8: requests never fail then).
+    """
     recipients = [address for address in to if address]
     if not recipients:
         return
@@ -57,7 +59,8 @@ def email_queue(
     kwargs["reply_to"] = list(reply_to)
     if headers:
         kwargs["headers"] = dict(headers)
-    transaction.on_commit(lambda: send_email.delay(**kwargs))
+    # A broker outage must not fail the request that caused the mail (the ticket is saved): it is logged.
+    send_on_commit(send_email, **kwargs)
 
 
 @app.task(

@@ -60,7 +60,7 @@ def test_agent_gets_a_streamed_cited_draft_and_inserts_it(seeded, live_app, page
     panel.get_by_role("button", name="Suggest reply").click()
     panel.get_by_role("button", name="Insert into reply").wait_for(timeout=60_000)
     assert "text/event-stream" in streamed[0]  # the draft arrived as server-sent events
-    assert panel.get_by_role("link", name="Reset your password").is_visible()  # a cited snippet, linked
+    assert panel.get_by_role("link", name="Reset your password").first.is_visible()  # a cited snippet, linked
     draft = panel.locator(".ai-draft").inner_text()
     panel.get_by_role("button", name="Insert into reply").click()
     assert page.locator("#reply-form textarea[name=body]").input_value() == draft

@@ -161,17 +161,24 @@ def test_a_few_hundred_requests_through_the_real_server_without_exhausting_conne
 
 def test_twenty_open_streams_leave_the_pages_answering(server, fake_ollama):  # noqa: F811
     from assistants.services import assistant_create
+    from knowledge.services import document_create_from_text, document_index
 
     fake_ollama.delay_seconds = 6.0  # the model takes 6 s to answer: each stream stays open that long
     with tenant_context(Tenant.objects.get(schema_name="acme")):
         bot = assistant_create(name="Slow bot", company="Acme", provider="ollama")
         key = api_key_issue(name="streams").raw_key
+        # A question the knowledge base answers: without one the assistant declines at once, asking no model.
+        hours = document_create_from_text(
+            title="Hotline", text="The hotline is open from 8:00 to 20:00 on weekdays.", enqueue=False
+        )
+        document_index(document_id=hours.pk)
     headers = {"Authorization": f"Api-Key {key}"}
+    question = {"message": "When is the hotline open?"}
 
     def stream(_: int) -> tuple[int, str]:
         with (
             server.client("acme.localhost", headers=headers) as client,
-            client.stream("POST", f"/api/v1/assistants/{bot.pk}/chat/stream", json={"message": "Hello?"}) as resp,
+            client.stream("POST", f"/api/v1/assistants/{bot.pk}/chat/stream", json=question) as resp,
         ):
             return resp.status_code, resp.read().decode()
 
