@@ -184,6 +184,7 @@ def celery_worker(django_db_setup: None) -> Iterator[subprocess.Popen[bytes]]:
     env = {**os.environ, "DATABASE_URL": worker_database_url(), "DJANGO_SETTINGS_MODULE": "helpdesk.settings_test"}
     name = f"test-{uuid.uuid4().hex[:8]}@%h"
     cmd = [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--pool=solo", "-n", name]
+    cmd += ["-Q", f"celery,{settings.LORA_QUEUE}"]  # the default queue and LoRA training
     cmd += ["--loglevel=WARNING", "--without-gossip", "--without-mingle"]
     proc = subprocess.Popen(cmd, env=env, cwd=settings.BASE_DIR)
     deadline = time.monotonic() + 60

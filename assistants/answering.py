@@ -61,6 +61,7 @@ class Answer:
     error: str | None = None
     first_token_ms: float | None = None
     citations_attributed: bool = False  # the model cited nothing; citations come from word overlap
+    adapter: str = ""  # label of the LoRA adapter that answered (e.g. "v3"); "" for the base model
     messages: list[Message] = field(default_factory=list)
     hits: list[SearchHit] = field(default_factory=list)
 
@@ -80,6 +81,7 @@ class Answer:
             "error": self.error,
             "latency_ms": round(self.latency_ms, 1),
             "citations_attributed": self.citations_attributed,
+            "adapter": self.adapter,
         }
 
 
@@ -92,6 +94,7 @@ class Prepared:
     request: GenerationRequest
     retrieval_ms: float
     started: float
+    adapter_label: str = ""
 
 
 def _examples(assistant: Assistant) -> dict[str, list[str]]:
@@ -116,7 +119,18 @@ def _ask_llm(assistant: Assistant):  # type: ignore[no-untyped-def]
     return ask
 
 
-def prepare(*, assistant: Assistant, question: str, history: Sequence[Turn] = ()) -> Prepared:
+def _adapter(assistant: Assistant, adapter: str | None) -> tuple[str, str]:
+    """(path, label) of the adapter to answer with: the active one (None), none (""), or the given path."""
+    if adapter is None:
+        from assistants.lora.selectors import serving_adapter
+
+        return serving_adapter(assistant)
+    return adapter, "candidate" if adapter else ""
+
+
+def prepare(
+    *, assistant: Assistant, question: str, history: Sequence[Turn] = (), adapter: str | None = None
+) -> Prepared:
     started = time.perf_counter()
     try:
         hits = search(
@@ -133,6 +147,7 @@ def prepare(*, assistant: Assistant, question: str, history: Sequence[Turn] = ()
     classification = classify(question, _examples(assistant), ask_llm=_ask_llm(assistant))
     type_prompt = next((t.prompt for t in assistant.request_types.all() if t.name == classification.label), "")
     context = [ContextChunk(ref=i, text=hit.text, title=hit.document_title) for i, hit in enumerate(hits, start=1)]
+    adapter_path, adapter_label = _adapter(assistant, adapter)
     messages = build_messages(
         policy=assistant.policy,
         tone=assistant.tone,
@@ -150,9 +165,9 @@ def prepare(*, assistant: Assistant, question: str, history: Sequence[Turn] = ()
             max_new_tokens=assistant.max_new_tokens, temperature=assistant.temperature, timeout_seconds=30
         ),
         model=assistant.model_name,
-        adapter=assistant.adapter or "",
+        adapter=adapter_path,
     )
-    return Prepared(assistant, question, hits, classification, request, retrieval_ms, started)
+    return Prepared(assistant, question, hits, classification, request, retrieval_ms, started, adapter_label)
 
 
 def _priority(question: str, request_type: str, escalate: bool) -> str:
@@ -257,20 +272,26 @@ def finish(prepared: Prepared, generation: Generation) -> Answer:
         error=generation.error,
         first_token_ms=generation.first_token_ms,
         citations_attributed=attributed,
+        adapter=prepared.adapter_label if generation.adapter else "",
         messages=prepared.request.messages,
         hits=hits,
     )
 
 
-def answer(*, assistant: Assistant, question: str, history: Sequence[Turn] = ()) -> Answer:
-    """A grounded answer to ``question`` by ``assistant`` (falls back to an extractive one, saying so)."""
-    prepared = prepare(assistant=assistant, question=question, history=history)
+def answer(*, assistant: Assistant, question: str, history: Sequence[Turn] = (), adapter: str | None = None) -> Answer:
+    """A grounded answer to ``question`` by ``assistant`` (falls back to an extractive one, saying so).
+
+    ``adapter``: None answers with the assistant's active LoRA adapter, "" with the base model.
+    """
+    prepared = prepare(assistant=assistant, question=question, history=history, adapter=adapter)
     return finish(prepared, generate_with_fallback(prepared.request, assistant.provider or None))
 
 
-def answer_stream(*, assistant: Assistant, question: str, history: Sequence[Turn] = ()) -> Iterator[str | Answer]:
-    """Text pieces as they are generated, then the ``Answer``."""
-    prepared = prepare(assistant=assistant, question=question, history=history)
+def answer_stream(
+    *, assistant: Assistant, question: str, history: Sequence[Turn] = (), adapter: str | None = None
+) -> Iterator[str | Answer]:
+    """Text pieces as they are generated, then the ``Answer`` (``adapter`` as in ``answer``)."""
+    prepared = prepare(assistant=assistant, question=question, history=history, adapter=adapter)
     for event in stream_with_fallback(prepared.request, assistant.provider or None):
         if isinstance(event, Generation):
             yield finish(prepared, event)

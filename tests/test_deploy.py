@@ -22,7 +22,7 @@ def test_compose_has_every_service_with_a_healthcheck_and_volumes():
     assert "pgvector" in services["db"]["image"]
 
 
-@pytest.mark.parametrize("service", ["migrate", "web", "worker", "beat"])
+@pytest.mark.parametrize("service", ["migrate", "web", "worker", "beat", "training"])
 def test_each_app_service_runs_a_command_the_project_has(service):
     command = COMPOSE["services"][service]["command"]
     program = command[0]
@@ -41,10 +41,11 @@ def test_each_app_service_runs_a_command_the_project_has(service):
 
 def test_procfile_runs_web_worker_and_beat_with_installed_programs():
     entries = dict(line.split(": ", 1) for line in (BASE / "Procfile").read_text().splitlines() if line.strip())
-    assert set(entries) == {"web", "worker", "beat"}
+    assert set(entries) == {"web", "worker", "beat", "training"}
     assert "manage.py runserver" in entries["web"]
     assert entries["worker"].startswith("celery -A helpdesk worker")
     assert entries["beat"].startswith("celery -A helpdesk beat")
+    assert entries["training"].startswith("celery -A helpdesk worker -Q training")  # LoRA jobs, one at a time
     venv_bin = Path(shutil.which("celery") or BASE / ".venv" / "bin" / "celery")
     assert venv_bin.exists()
 

@@ -20,14 +20,16 @@ PROVIDERS = ("llamacpp", "transformers", "ollama", "extractive")
 def _transformers(model: str, models_dir: str, dtype: str) -> Provider:
     from assistants.llm.transformers_provider import TransformersProvider
 
-    return TransformersProvider(model=model, models_dir=Path(models_dir), dtype=dtype)
+    return TransformersProvider(
+        model=model, models_dir=Path(models_dir), dtype=dtype, adapter_cache=settings.LORA_ADAPTER_CACHE
+    )
 
 
 @cache
 def _llamacpp(model: str) -> Provider:
     from assistants.llm.llamacpp_provider import LlamaCppProvider
 
-    return LlamaCppProvider(model=model)
+    return LlamaCppProvider(model=model, adapter_cache=settings.LORA_ADAPTER_CACHE)
 
 
 def get_provider(name: str) -> Provider:
@@ -108,6 +110,7 @@ def stream_with_fallback(request: GenerationRequest, provider: str | None = None
     metrics.observe(name, latency_ms / 1000, tokens)
     instance = get_provider(name)
     model = getattr(instance, "model_name", "") or getattr(instance, "model", "")
+    adapter_for = getattr(instance, "adapter_for", None)
     yield Generation(
         text=text,
         provider=name,
@@ -116,6 +119,7 @@ def stream_with_fallback(request: GenerationRequest, provider: str | None = None
         latency_ms=latency_ms,
         first_token_ms=first_token_ms,
         error=error,
+        adapter=adapter_for(request) if adapter_for else "",
     )
 
 
