@@ -34,6 +34,7 @@ class ChatReply:
             "provider": data["provider"],
             "fallback_from": data["fallback_from"],
             "latency_ms": data["latency_ms"],
+            "adapter": data["adapter"] or None,
         }
 
 

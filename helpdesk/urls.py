@@ -16,6 +16,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("tickets.api_urls")),
     path("kb/", include("knowledge.api_urls")),
     path("", include("assistants.api_urls")),
+    path("", include("assistants.lora.api_urls")),
 ]
 
 urlpatterns = [
@@ -28,6 +29,7 @@ urlpatterns = [
     path("portal/", include("tickets.portal_urls")),
     path("knowledge/", include("knowledge.urls")),
     path("assistants/", include("assistants.urls")),
+    path("assistants/", include("assistants.lora.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -424,7 +424,7 @@ def adapter_publish(*, adapter: Adapter, by: User | None = None) -> Adapter:
     if adapter.status != Status.READY:
         raise ValidationError(f"{adapter.label} is not ready.")
     folder = adapter_dir(adapter)
-    from django.db import connection
+    from helpdesk.tenants.db import connection
 
     name = f"helpdesk-{connection.schema_name}-{adapter.assistant_id}-v{adapter.number}".lower()
     try:

@@ -196,7 +196,8 @@ def load_base(model_dir: Path, dtype: str, device: str) -> tuple[Any, Any]:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=getattr(torch, dtype)).to(device)
+    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=getattr(torch, dtype))
+    model = model.to(device)  # type: ignore[arg-type]
     return tokenizer, model
 
 
@@ -227,7 +228,9 @@ def train(
     try:
         tokenizer, model = load_base(model_dir, dtype, device)
         pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-        train_set, heldout_set, truncated = [], [], 0
+        train_set: list[Encoded] = []
+        heldout_set: list[Encoded] = []
+        truncated = 0
         for example in examples:
             encoded, cut = encode(tokenizer, example, hp.max_length)
             truncated += cut
@@ -281,7 +284,7 @@ def train(
         losses["train_loss"]["after"] = mean_loss(model, train_set, pad_id, hp.batch_size)
         losses["heldout_loss"]["after"] = mean_loss(model, heldout_set, pad_id, hp.batch_size)
         out_dir.mkdir(parents=True, exist_ok=True)
-        model.save_pretrained(out_dir)
+        model.save_pretrained(str(out_dir))
     except (TrainingError, Cancelled):
         raise
     except (MemoryError, RuntimeError) as exc:

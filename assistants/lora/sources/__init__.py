@@ -42,7 +42,7 @@ def registry() -> dict[str, Source]:
 
     sources: list[Source] = [corrections.SOURCE, solved.SOURCE, knowledge.SOURCE, upload.SOURCE]
     try:
-        from assistants.lora.sources import dataset
+        from assistants.lora.sources import dataset  # type: ignore[attr-defined]
     except ImportError:  # the datasets app is not installed here
         pass
     else:

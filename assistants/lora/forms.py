@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from assistants.lora.sources import registry
+from assistants.lora.sources.upload import FORMATS
+from assistants.lora.training import TARGET_MODULES, Hyperparameters
+
+DEFAULTS = Hyperparameters()
+
+
+def source_choices() -> list[tuple[str, str]]:
+    return [(kind, source.label) for kind, source in registry().items() if kind != "upload"]
+
+
+class TrainForm(forms.Form):
+    sources = forms.MultipleChoiceField(choices=source_choices, widget=forms.CheckboxSelectMultiple, required=False)
+    upload = forms.FileField(
+        required=False,
+        help_text='Optional: a .jsonl file with one {"question": …, "answer": …} per line, or a .csv with '
+        "question and answer columns.",
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(FORMATS)}),
+    )
+    epochs = forms.IntegerField(min_value=1, max_value=50, initial=DEFAULTS.epochs)
+    learning_rate = forms.FloatField(min_value=1e-6, max_value=1e-2, initial=DEFAULTS.learning_rate)
+    rank = forms.IntegerField(min_value=1, max_value=256, initial=DEFAULTS.rank)
+    alpha = forms.IntegerField(min_value=1, max_value=1024, initial=DEFAULTS.alpha)
+    target_modules = forms.MultipleChoiceField(
+        choices=[(m, m) for m in TARGET_MODULES],
+        initial=list(DEFAULTS.target_modules),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    batch_size = forms.IntegerField(min_value=1, max_value=64, initial=DEFAULTS.batch_size)
+    max_length = forms.IntegerField(
+        min_value=64, max_value=4096, initial=DEFAULTS.max_length, help_text="Tokens per example; longer is slower."
+    )
+    layers = forms.IntegerField(
+        min_value=0, max_value=512, initial=DEFAULTS.layers, help_text="Adapt only the top N layers (0: all)."
+    )
+    activate = forms.BooleanField(
+        required=False, initial=True, help_text="Activate it when done if the held-out loss drops enough."
+    )
+
+    HYPERPARAMETERS = (
+        "epochs",
+        "learning_rate",
+        "rank",
+        "alpha",
+        "target_modules",
+        "batch_size",
+        "max_length",
+        "layers",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("sources") and not data.get("upload"):
+            raise forms.ValidationError("Pick at least one source of training data or upload a file.")
+        return data
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.HYPERPARAMETERS}
+
+
+class ActivateForm(forms.Form):
+    override = forms.BooleanField(required=False)
+    note = forms.CharField(required=False, max_length=1000)
