@@ -11,6 +11,8 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 
+from django.conf import settings
+
 from assistants.classification import Classification, classify
 from assistants.escalation import decide
 from assistants.llm import (
@@ -162,7 +164,9 @@ def prepare(
         context=context,
         question=question,
         params=GenerationParams(
-            max_new_tokens=assistant.max_new_tokens, temperature=assistant.temperature, timeout_seconds=30
+            max_new_tokens=assistant.max_new_tokens,
+            temperature=assistant.temperature,
+            timeout_seconds=settings.LLM_TIMEOUT_SECONDS,
         ),
         model=assistant.model_name,
         adapter=adapter_path,
