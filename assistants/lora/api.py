@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -27,14 +28,20 @@ from helpdesk.accounts.authentication import ApiClient
 MAX_INLINE_PAIRS = 20000
 
 
-class AdapterPermission(permissions.BasePermission):
-    required = {"GET": "view", "HEAD": "view", "OPTIONS": "view", "POST": "add", "DELETE": "delete"}
+class AdapterPermission(permissions.IsAuthenticated):
+    """Authentication here; the role permission is checked after the assistant lookup (outsiders get 404)."""
 
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        if isinstance(request.user, ApiClient):
-            return True
-        action = getattr(view, "permission_action", None) or self.required.get(request.method or "", "change")
-        return bool(request.user and request.user.has_perm(f"lora.{action}_adapter"))
+
+REQUIRED = {"GET": "view", "HEAD": "view", "OPTIONS": "view", "POST": "add", "DELETE": "delete"}
+
+
+def _assistant(view: APIView, request: Request, pk: int) -> Any:
+    assistant = assistant_selectors.assistant_get(pk)
+    if not isinstance(request.user, ApiClient):
+        action = getattr(view, "permission_action", None) or REQUIRED.get(request.method or "", "change")
+        if not request.user.has_perm(f"lora.{action}_adapter"):
+            raise PermissionDenied(f"Your role cannot {action} adapters.")
+    return assistant
 
 
 class AdapterSerializer(serializers.ModelSerializer):
@@ -120,7 +127,7 @@ class AdapterListCreate(APIView):
     @extend_schema(responses=AdapterSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
         """The assistant's adapter versions, newest first, with status, progress and metrics."""
-        assistant = assistant_selectors.assistant_get(pk)
+        assistant = _assistant(self, request, pk)
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(selectors.adapter_list(assistant=assistant), request, view=self)
         return paginator.get_paginated_response(AdapterSerializer(page, many=True).data)
@@ -131,7 +138,7 @@ class AdapterListCreate(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         """Queue training: built-in `sources`, a `dataset_version`, uploaded or inline `pairs`, `hyperparameters`."""
-        assistant = assistant_selectors.assistant_get(pk)
+        assistant = _assistant(self, request, pk)
         raw = request.data if not hasattr(request.data, "getlist") else _multipart_fields(request)
         data = TrainInput(data=raw)
         data.is_valid(raise_exception=True)
@@ -169,13 +176,13 @@ class AdapterDetail(APIView):
     @extend_schema(responses=AdapterSerializer)
     def get(self, request: Request, pk: int, adapter_id: int) -> Response:
         """One version: status, step / total, loss, ETA, the loss curve, metrics before and after."""
-        assistant = assistant_selectors.assistant_get(pk)
+        assistant = _assistant(self, request, pk)
         return Response(AdapterSerializer(selectors.adapter_get(assistant=assistant, pk=adapter_id)).data)
 
     @extend_schema(responses={204: None, 400: OpenApiResponse(description="Still training")})
     def delete(self, request: Request, pk: int, adapter_id: int) -> Response:
         """Delete a version and its files (the assistant falls back to the base model if it was active)."""
-        assistant = assistant_selectors.assistant_get(pk)
+        assistant = _assistant(self, request, pk)
         try:
             services.adapter_delete(
                 adapter=selectors.adapter_get(assistant=assistant, pk=adapter_id), by=_user(request)
@@ -192,7 +199,7 @@ class AdapterActivate(APIView):
     @extend_schema(request=ActivateInput, responses={200: AdapterSerializer, 400: OpenApiResponse()})
     def post(self, request: Request, pk: int, adapter_id: int) -> Response:
         """Answer with this version from now on; below the quality gate only with `override` (recorded)."""
-        assistant = assistant_selectors.assistant_get(pk)
+        assistant = _assistant(self, request, pk)
         adapter = selectors.adapter_get(assistant=assistant, pk=adapter_id)
         data = ActivateInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -210,7 +217,7 @@ class AdapterCancel(APIView):
     @extend_schema(request=None, responses={200: AdapterSerializer, 400: OpenApiResponse()})
     def post(self, request: Request, pk: int, adapter_id: int) -> Response:
         """Cancel a queued job, or ask a running one to stop after its current step."""
-        assistant = assistant_selectors.assistant_get(pk)
+        assistant = _assistant(self, request, pk)
         adapter = selectors.adapter_get(assistant=assistant, pk=adapter_id)
         try:
             adapter = services.adapter_cancel(adapter=adapter, by=_user(request))
@@ -226,7 +233,7 @@ class AdapterPublish(APIView):
     @extend_schema(request=None, responses={200: AdapterSerializer, 400: OpenApiResponse()})
     def post(self, request: Request, pk: int, adapter_id: int) -> Response:
         """Create the Ollama model `FROM LORA_OLLAMA_BASE` + this adapter on OLLAMA_HOST."""
-        assistant = assistant_selectors.assistant_get(pk)
+        assistant = _assistant(self, request, pk)
         adapter = selectors.adapter_get(assistant=assistant, pk=adapter_id)
         try:
             services.adapter_publish(adapter=adapter, by=_user(request))
@@ -242,7 +249,7 @@ class AdapterRollback(APIView):
     @extend_schema(request=None, responses={200: OpenApiResponse(description="{active: version or null}")})
     def post(self, request: Request, pk: int) -> Response:
         """Go back to the previously active version (or the base model when there was none)."""
-        assistant = assistant_selectors.assistant_get(pk)
+        assistant = _assistant(self, request, pk)
         try:
             previous = services.adapter_rollback(assistant=assistant, by=_user(request))
         except ValidationError as exc:

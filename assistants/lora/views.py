@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -21,6 +25,23 @@ from helpdesk.http import AuthenticatedHttpRequest
 LIST = "lora/adapter_list.html"
 NEW = "lora/adapter_new.html"
 DETAIL = "lora/adapter_detail.html"
+View = Callable[..., HttpResponse]
+
+
+def needs(action: str) -> Callable[[View], View]:
+    """The role permission ``lora.<action>_adapter``, checked after the assistant lookup so outsiders get 404."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: AuthenticatedHttpRequest, pk: int, **kwargs: Any) -> HttpResponse:
+            assistant_selectors.assistant_get(pk)
+            if not request.user.has_perm(f"lora.{action}_adapter"):
+                raise PermissionDenied
+            return view(request, pk, **kwargs)
+
+        return wrapped
+
+    return decorate
 
 
 def _detail_context(adapter: Adapter) -> dict[str, object]:
@@ -49,7 +70,7 @@ def adapter_list(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@permission_required("lora.add_adapter", raise_exception=True)
+@needs("add")
 @require_http_methods(["GET", "POST"])
 def adapter_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assistant = assistant_selectors.assistant_get(pk)
@@ -108,7 +129,7 @@ def _act(request: AuthenticatedHttpRequest, pk: int, adapter_id: int) -> Adapter
 
 
 @login_required
-@permission_required("lora.change_adapter", raise_exception=True)
+@needs("change")
 @require_POST
 def adapter_activate(request: AuthenticatedHttpRequest, pk: int, adapter_id: int) -> HttpResponse:
     adapter = _act(request, pk, adapter_id)
@@ -128,7 +149,7 @@ def adapter_activate(request: AuthenticatedHttpRequest, pk: int, adapter_id: int
 
 
 @login_required
-@permission_required("lora.change_adapter", raise_exception=True)
+@needs("change")
 @require_POST
 def adapter_cancel(request: AuthenticatedHttpRequest, pk: int, adapter_id: int) -> HttpResponse:
     adapter = _act(request, pk, adapter_id)
@@ -141,7 +162,7 @@ def adapter_cancel(request: AuthenticatedHttpRequest, pk: int, adapter_id: int) 
 
 
 @login_required
-@permission_required("lora.change_adapter", raise_exception=True)
+@needs("change")
 @require_POST
 def adapter_publish(request: AuthenticatedHttpRequest, pk: int, adapter_id: int) -> HttpResponse:
     adapter = _act(request, pk, adapter_id)
@@ -154,7 +175,7 @@ def adapter_publish(request: AuthenticatedHttpRequest, pk: int, adapter_id: int)
 
 
 @login_required
-@permission_required("lora.delete_adapter", raise_exception=True)
+@needs("delete")
 @require_POST
 def adapter_delete(request: AuthenticatedHttpRequest, pk: int, adapter_id: int) -> HttpResponse:
     adapter = _act(request, pk, adapter_id)
@@ -168,7 +189,7 @@ def adapter_delete(request: AuthenticatedHttpRequest, pk: int, adapter_id: int) 
 
 
 @login_required
-@permission_required("lora.change_adapter", raise_exception=True)
+@needs("change")
 @require_POST
 def adapter_rollback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assistant = assistant_selectors.assistant_get(pk)
@@ -181,7 +202,7 @@ def adapter_rollback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 
 
 @login_required
-@permission_required("lora.change_adapter", raise_exception=True)
+@needs("change")
 @require_POST
 def adapter_deactivate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assistant = assistant_selectors.assistant_get(pk)

@@ -72,7 +72,8 @@ def code_adapters(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         hp = Hyperparameters(epochs=4, learning_rate=2e-3, batch_size=4, max_length=256)
         examples = code_examples(word)
         result = train(model_dir=base_model_dir(), examples=examples, hyperparameters=hp, out_dir=out, threads=1)
-        assert result.losses["heldout_loss"]["after"] < result.losses["heldout_loss"]["before"] / 3
+        before, after = result.losses["heldout_loss"]["before"], result.losses["heldout_loss"]["after"]
+        assert before is not None and after is not None and after < before / 3
         gguf.convert(adapter_dir=out, base_dir=base_model_dir(), tools_dir=settings.LORA_CONVERTER_DIR)
         adapters[word] = out
     return adapters
@@ -172,3 +173,16 @@ def fake_ollama_create() -> Iterator[FakeOllama]:
     yield state
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def api_client(acme: Any) -> Any:
+    """A client of the acme API with an API key."""
+    from django.test import Client
+
+    from conftest import ACME_HOST
+    from helpdesk.accounts.services import api_key_issue
+
+    with tenant_context(acme):
+        raw = api_key_issue(name="lora-tests").raw_key
+    return Client(HTTP_HOST=ACME_HOST, headers={"Authorization": f"Api-Key {raw}"})
