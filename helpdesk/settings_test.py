@@ -12,6 +12,8 @@ os.environ.setdefault("LOG_FORMAT", "text")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
+os.environ.setdefault("LORA_EVAL_QUESTIONS", "2")  # issue 12: compare two held-out answers, not eight
+os.environ.setdefault("LORA_THREADS", "1")  # issue 12: one torch thread stays fast when the machine is busy
 
 from helpdesk.settings import *  # noqa: F403
 from helpdesk.settings import ALLOWED_HOSTS, REST_FRAMEWORK
