@@ -182,6 +182,7 @@ def celery_worker(django_db_setup: None) -> Iterator[subprocess.Popen[bytes]]:
 
     app.control.purge()  # tasks left over by an interrupted earlier run
     env = {**os.environ, "DATABASE_URL": worker_database_url(), "DJANGO_SETTINGS_MODULE": "helpdesk.settings_test"}
+    env.setdefault("OUTBOUND_ALLOWED_NETWORKS", LOOPBACK_FAKES)  # the worker's requests reach local fakes
     name = f"test-{uuid.uuid4().hex[:8]}@%h"
     cmd = [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--pool=solo", "-n", name]
     cmd += ["-Q", f"celery,{settings.LORA_QUEUE}"]  # the default queue and LoRA training
@@ -283,3 +284,16 @@ def live_app(django_db_setup: None, django_db_blocker) -> Iterator[LiveApp]:
     yield LiveApp(thread.port)
     with django_db_blocker.unblock():
         thread.terminate()
+
+
+# --- Outbound requests (issue 8) ---
+
+# Test fakes (web sites, Jira, webhooks) listen on 127.0.0.1; 127.0.0.2 and the rest of 127/8 stay refused,
+# so a test can stand up a reachable "internal" server there and prove the guard refuses it.
+LOOPBACK_FAKES = "127.0.0.1/32"
+
+
+@pytest.fixture
+def allow_loopback(settings) -> None:
+    """Let outbound requests of this test (in this process) reach fakes on 127.0.0.1."""
+    settings.OUTBOUND_ALLOWED_NETWORKS = [LOOPBACK_FAKES]

@@ -131,8 +131,17 @@ def _adapter(assistant: Assistant, adapter: str | None) -> tuple[str, str]:
 
 
 def prepare(
-    *, assistant: Assistant, question: str, history: Sequence[Turn] = (), adapter: str | None = None
+    *,
+    assistant: Assistant,
+    question: str,
+    history: Sequence[Turn] = (),
+    public_only: bool = False,
+    adapter: str | None = None,
 ) -> Prepared:
+    """Retrieve, classify and build the prompt; ``public_only`` (answers to the public) reads public documents only.
+
+    ``adapter``: None answers with the assistant's active LoRA adapter, "" with the base model.
+    """
     started = time.perf_counter()
     try:
         hits = search(
@@ -142,6 +151,7 @@ def prepare(
             tags=assistant.tag_filters,
             language=None,
             min_similarity=assistant.min_similarity,
+            visibility="public" if public_only else None,
         )
     except SearchError:
         hits = []
@@ -282,20 +292,36 @@ def finish(prepared: Prepared, generation: Generation) -> Answer:
     )
 
 
-def answer(*, assistant: Assistant, question: str, history: Sequence[Turn] = (), adapter: str | None = None) -> Answer:
+def answer(
+    *,
+    assistant: Assistant,
+    question: str,
+    history: Sequence[Turn] = (),
+    public_only: bool = False,
+    adapter: str | None = None,
+) -> Answer:
     """A grounded answer to ``question`` by ``assistant`` (falls back to an extractive one, saying so).
 
     ``adapter``: None answers with the assistant's active LoRA adapter, "" with the base model.
     """
-    prepared = prepare(assistant=assistant, question=question, history=history, adapter=adapter)
+    prepared = prepare(
+        assistant=assistant, question=question, history=history, public_only=public_only, adapter=adapter
+    )
     return finish(prepared, generate_with_fallback(prepared.request, assistant.provider or None))
 
 
 def answer_stream(
-    *, assistant: Assistant, question: str, history: Sequence[Turn] = (), adapter: str | None = None
+    *,
+    assistant: Assistant,
+    question: str,
+    history: Sequence[Turn] = (),
+    public_only: bool = False,
+    adapter: str | None = None,
 ) -> Iterator[str | Answer]:
     """Text pieces as they are generated, then the ``Answer`` (``adapter`` as in ``answer``)."""
-    prepared = prepare(assistant=assistant, question=question, history=history, adapter=adapter)
+    prepared = prepare(
+        assistant=assistant, question=question, history=history, public_only=public_only, adapter=adapter
+    )
     for event in stream_with_fallback(prepared.request, assistant.provider or None):
         if isinstance(event, Generation):
             yield finish(prepared, event)

@@ -1,4 +1,4 @@
-"""Chat with an assistant over the API: one answer, or server-sent events as it is generated."""
+"""Assistants over the API: discover them, chat (one answer, or server-sent events as it is generated)."""
 
 from __future__ import annotations
 
@@ -8,19 +8,67 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import StreamingHttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import serializers, status
+from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assistants import selectors
 from assistants.chat import MAX_MESSAGE_CHARS, ChatReply, chat, chat_stream
+from assistants.models import Assistant
 from assistants.sse import sse_event, sse_response
+from tickets.api import TenantModelPermissions
+
+# --- Discovery: which assistants exist --------------------------------------------------------------
+
+
+class AssistantOutput(serializers.ModelSerializer[Assistant]):
+    """What an external system needs to pick an assistant and chat with it; no policy, keys or adapters."""
+
+    request_types: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="name", help_text="The kinds of request it tells apart."
+    )
+
+    class Meta:
+        model = Assistant
+        fields = ["id", "name", "is_default", "language", "tone", "request_types", "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+class AssistantList(generics.ListAPIView[Assistant]):
+    """The tenant's assistants (the default one first); chat with one at `/api/v1/assistants/{id}/chat`."""
+
+    serializer_class = AssistantOutput
+    permission_classes = [TenantModelPermissions]
+    queryset = Assistant.objects.none()  # for the permission class; get_queryset answers
+
+    def get_queryset(self) -> Any:
+        return selectors.assistant_list().prefetch_related("request_types").order_by("-is_default", "name", "pk")
+
+
+class AssistantDetail(generics.RetrieveAPIView[Assistant]):
+    """One assistant of the tenant (404 for another tenant's id)."""
+
+    serializer_class = AssistantOutput
+    permission_classes = [TenantModelPermissions]
+    queryset = Assistant.objects.none()
+
+    def get_object(self) -> Assistant:
+        assistant = selectors.assistant_get(self.kwargs["pk"])
+        self.check_object_permissions(self.request, assistant)
+        return assistant
+
+
+# --- Chat --------------------------------------------------------------------------------------------
 
 
 class ChatInput(serializers.Serializer):
     session_id = serializers.UUIDField(required=False, allow_null=True)
     message = serializers.CharField(max_length=MAX_MESSAGE_CHARS, trim_whitespace=True)
+    public_only = serializers.BooleanField(
+        default=False,
+        help_text="Answer from public knowledge documents only (set it when the reply goes to a customer unseen).",
+    )
 
 
 ChatOutput = inline_serializer(
@@ -49,7 +97,12 @@ def _parse(request: Request, pk: int) -> tuple[Any, dict[str, Any]]:
     data = ChatInput(data=request.data)
     data.is_valid(raise_exception=True)
     session = data.validated_data.get("session_id")
-    return assistant, {"message": data.validated_data["message"], "session_id": str(session) if session else None}
+    arguments = {
+        "message": data.validated_data["message"],
+        "session_id": str(session) if session else None,
+        "public_only": data.validated_data["public_only"],
+    }
+    return assistant, arguments
 
 
 class AssistantChatView(APIView):

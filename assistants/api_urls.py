@@ -5,6 +5,8 @@ from django.urls import path
 from assistants import api
 
 urlpatterns = [
+    path("assistants/", api.AssistantList.as_view(), name="assistant-list"),
+    path("assistants/<int:pk>/", api.AssistantDetail.as_view(), name="assistant-detail"),
     path("assistants/<int:pk>/chat", api.AssistantChatView.as_view(), name="assistant-chat"),
     path("assistants/<int:pk>/chat/stream", api.AssistantChatStreamView.as_view(), name="assistant-chat-stream"),
     path("tickets/<int:number>/answer", api.TicketAnswerView.as_view(), name="ticket-answer"),

@@ -13,6 +13,9 @@ from assistants.answering import Answer, answer, answer_stream
 from assistants.models import Assistant, Channel, ChatMessage, Conversation
 from assistants.prompting import Turn
 
+# Channels that answer the public: only public knowledge documents are read for them.
+PUBLIC_CHANNELS = frozenset({Channel.WIDGET})
+
 MAX_MESSAGE_CHARS = 4000
 
 
@@ -86,22 +89,40 @@ def _record(conversation: Conversation, question: str, result: Answer) -> ChatMe
     return reply
 
 
-def chat(*, assistant: Assistant, message: str, session_id: str | None = None, channel: str = Channel.API) -> ChatReply:
-    """Answer ``message`` in the session ``session_id`` (a new session when None) and keep both turns."""
+def chat(
+    *,
+    assistant: Assistant,
+    message: str,
+    session_id: str | None = None,
+    channel: str = Channel.API,
+    public_only: bool = False,
+) -> ChatReply:
+    """Answer ``message`` in the session ``session_id`` (a new session when None) and keep both turns.
+
+    Answers read public knowledge only on public channels (the widget) or with ``public_only``.
+    """
     question = _clean(message)
     conversation = conversation_for(assistant=assistant, session_id=session_id, channel=channel)
-    result = answer(assistant=assistant, question=question, history=history_of(conversation, assistant.history_turns))
+    history = history_of(conversation, assistant.history_turns)
+    public_only = public_only or channel in PUBLIC_CHANNELS
+    result = answer(assistant=assistant, question=question, history=history, public_only=public_only)
     return ChatReply(conversation, _record(conversation, question, result), result)
 
 
 def chat_stream(
-    *, assistant: Assistant, message: str, session_id: str | None = None, channel: str = Channel.API
+    *,
+    assistant: Assistant,
+    message: str,
+    session_id: str | None = None,
+    channel: str = Channel.API,
+    public_only: bool = False,
 ) -> Iterator[str | ChatReply]:
     """Like ``chat``, yielding text pieces as they are generated, then the ``ChatReply``."""
     question = _clean(message)
     conversation = conversation_for(assistant=assistant, session_id=session_id, channel=channel)
     history = history_of(conversation, assistant.history_turns)
-    for event in answer_stream(assistant=assistant, question=question, history=history):
+    public_only = public_only or channel in PUBLIC_CHANNELS
+    for event in answer_stream(assistant=assistant, question=question, history=history, public_only=public_only):
         if isinstance(event, Answer):
             yield ChatReply(conversation, _record(conversation, question, event), event)
         else:

@@ -20,7 +20,7 @@ from assistants.models import (
 )
 from tickets.links import portal_path
 from tickets.models import Channel as TicketChannel
-from tickets.services import contact_ensure, ticket_create
+from tickets.services import portal_request_submit
 
 
 @transaction.atomic
@@ -62,8 +62,14 @@ def widget_key_create(*, assistant: Assistant, allowed_origins: list[str]) -> Wi
 
 
 @transaction.atomic
-def chat_escalate_to_ticket(*, assistant: Assistant, session_id: str, email: str, name: str = "") -> dict[str, object]:
-    """Open a ticket (channel chat) with the transcript of the visitor's conversation, once."""
+def chat_escalate_to_ticket(
+    *, assistant: Assistant, session_id: str, email: str, name: str = "", site_url: str = ""
+) -> dict[str, object]:
+    """Open a ticket (channel chat) with the transcript of the visitor's conversation, once.
+
+    The address of an existing contact must be confirmed first (a link is e-mailed to it),
+    as for the portal; ``unverified`` in the answer says so.
+    """
     email = email.strip().lower()
     validate_email(email)
     try:
@@ -80,13 +86,13 @@ def chat_escalate_to_ticket(*, assistant: Assistant, session_id: str, email: str
         transcript = "\n\n".join(
             f"{'Visitor' if m.role == ChatMessage.Role.USER else assistant.name}: {m.content}" for m in messages
         )
-        contact = contact_ensure(email=email, name=name.strip())
-        ticket = ticket_create(
+        ticket = portal_request_submit(
+            email=email,
+            name=name.strip(),
             subject=first_question[:120],
-            requester=contact,
-            by=contact,
             description=f"Chat handed over from the website widget.\n\n{transcript}",
             channel=TicketChannel.CHAT,
+            site_url=site_url,
         )
         conversation.ticket_number = ticket.number
         conversation.save(update_fields=["ticket_number"])
@@ -94,4 +100,8 @@ def chat_escalate_to_ticket(*, assistant: Assistant, session_id: str, email: str
         from tickets.selectors import ticket_get
 
         ticket = ticket_get(number=conversation.ticket_number)
-    return {"ticket": ticket.reference, "status_path": portal_path(ticket)}
+    return {
+        "ticket": ticket.reference,
+        "status_path": portal_path(ticket),
+        "unverified": ticket.requester.is_unverified_claim,
+    }

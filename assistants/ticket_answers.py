@@ -20,7 +20,7 @@ from assistants.prompting import Turn
 from assistants.selectors import assistant_default
 from helpdesk.accounts.models import User
 from tickets.models import Reply, ReplyKind, Ticket
-from tickets.services import reply_add, ticket_update
+from tickets.services import reply_add, ticket_category_suggest, ticket_update
 
 HISTORY_REPLIES = 6
 
@@ -54,8 +54,8 @@ def _assistant(assistant: Assistant | None) -> Assistant:
 @transaction.atomic
 def _store(*, ticket: Ticket, assistant: Assistant, result: Answer) -> TicketAnswer:
     draft = reply_add(ticket=ticket, body=result.text or "(empty draft)", by=assistant, kind=ReplyKind.AI_DRAFT)
-    if not ticket.category:  # the request type is stored on the ticket unless someone already chose one
-        ticket_update(ticket=ticket, by=assistant, category=result.request_type)
+    # The request type becomes the category unless someone chose one, even while this answer was generated.
+    ticket_category_suggest(ticket=ticket, category=result.request_type, by=assistant)
     return TicketAnswer.objects.create(ticket=ticket, assistant=assistant, draft=draft, result=result.as_dict())
 
 

@@ -91,7 +91,7 @@ def _endpoint(handler):  # type: ignore[no-untyped-def]
             key = _key(str(data.get("key", "")))
             origin = _check_origin(request, key)
             _rate_limit(request, key)
-            return _cors(JsonResponse(handler(key, data)), origin)
+            return _cors(JsonResponse(handler(request, key, data)), origin)
         except WidgetDenied as denied:
             response = JsonResponse({"detail": denied.detail}, status=denied.status)
             return _cors(response, origin) if origin else response
@@ -102,7 +102,7 @@ def _endpoint(handler):  # type: ignore[no-untyped-def]
 
 
 @_endpoint
-def widget_chat(key: WidgetKey, data: dict[str, Any]) -> dict[str, object]:
+def widget_chat(request: HttpRequest, key: WidgetKey, data: dict[str, Any]) -> dict[str, object]:
     reply = chat(
         assistant=key.assistant,
         message=str(data.get("message", "")),
@@ -113,13 +113,28 @@ def widget_chat(key: WidgetKey, data: dict[str, Any]) -> dict[str, object]:
 
 
 @_endpoint
-def widget_escalate(key: WidgetKey, data: dict[str, Any]) -> dict[str, object]:
+def widget_escalate(request: HttpRequest, key: WidgetKey, data: dict[str, Any]) -> dict[str, object]:
     return chat_escalate_to_ticket(
         assistant=key.assistant,
         session_id=str(data.get("session_id", "")),
         email=str(data.get("email", "")),
         name=str(data.get("name", "")),
+        site_url=request.build_absolute_uri("/"),
     )
+
+
+# Characters that could end a <script> element, open markup, or end a JavaScript line inside a string.
+_JS_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
+def js_literal(value: object) -> str:
+    """``value`` as a JavaScript expression that stays one JSON literal wherever it is pasted in a script.
+
+    Strings are JSON-quoted (so ``*/`` or a quote cannot end a comment or a string),
+    ``<``, ``>`` and ``&`` are escaped (no ``</script>``, no ``<!--``), and so are
+    U+2028 / U+2029 (line terminators in older JavaScript engines).
+    """
+    return json.dumps(value, ensure_ascii=True).translate(_JS_ESCAPES)
 
 
 @require_GET
@@ -131,9 +146,9 @@ def widget_script(request: HttpRequest) -> HttpResponse:
         return HttpResponse(f"/* {denied.detail} */", status=404, content_type="text/javascript")
     base = request.build_absolute_uri("/").rstrip("/")
     config = {"key": key.key, "title": key.assistant.name, "base": base}
-    # json_script-style escaping: the config cannot close the script or inject markup.
-    config_json = json.dumps(config).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    context = {"config_json": config_json, "title": key.assistant.name, "base": base, "key": key.key}
-    response = render(request, "assistants/widget.js", context, content_type="text/javascript")
+    # The one place tenant text enters the script: a JSON literal (see js_literal), nowhere else.
+    response = render(
+        request, "assistants/widget.js", {"config_json": js_literal(config)}, content_type="text/javascript"
+    )
     response["Cache-Control"] = "public, max-age=300"
     return response

@@ -102,3 +102,16 @@ def env_url(name: str, default: str, schemes: set[str], environ: Mapping[str, st
             f"{name} must start with one of {', '.join(sorted(s + '://' for s in schemes))}, got {value!r}"
         )
     return value
+
+
+def env_networks(name: str, default: list[str], environ: Mapping[str, str] | None = None) -> list[str]:
+    """A comma-separated list of CIDR networks (``10.0.0.0/8, fd00::/8``), each checked."""
+    import ipaddress
+
+    networks = env_list(name, default, environ)
+    for value in networks:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: {value!r} is not a network (write e.g. 10.1.2.0/24)") from None
+    return networks

@@ -16,7 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
 from helpdesk import devstack
-from helpdesk.env import env_bool, env_choice, env_float, env_int, env_list, env_str, env_url
+from helpdesk.env import env_bool, env_choice, env_float, env_int, env_list, env_networks, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 load_dotenv(env_str("ENV_FILE", str(BASE_DIR / ".env")), override=False)
@@ -79,6 +79,7 @@ TENANT_APPS = [
     "knowledge",
     "assistants",
     "assistants.lora",
+    "integrations",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -326,7 +327,7 @@ TICKETS_ATTACHMENT_TYPES = [
 ]
 # Submissions of the public portal form per client address (django-ratelimit syntax, e.g. 5/10m).
 TICKETS_PORTAL_SUBMIT_RATE = env_str("TICKETS_PORTAL_SUBMIT_RATE", "5/10m")
-TICKETS_PORTAL_LINK_MAX_AGE_DAYS = env_int("TICKETS_PORTAL_LINK_MAX_AGE_DAYS", 365, minimum=1)
+TICKETS_PORTAL_LINK_MAX_AGE_DAYS = env_int("TICKETS_PORTAL_LINK_MAX_AGE_DAYS", 90, minimum=1)
 TICKETS_SLA_CHECK_SECONDS = env_int("TICKETS_SLA_CHECK_SECONDS", 60, minimum=10)
 CELERY_BEAT_SCHEDULE = {
     **globals().get("CELERY_BEAT_SCHEDULE", {}),
@@ -346,6 +347,8 @@ KB_CRAWL_MAX_PAGES = env_int("KB_CRAWL_MAX_PAGES", 50, minimum=1, maximum=10000)
 KB_CRAWL_MAX_DEPTH = env_int("KB_CRAWL_MAX_DEPTH", 2, minimum=0, maximum=10)
 KB_CRAWL_TIMEOUT_SECONDS = env_int("KB_CRAWL_TIMEOUT_SECONDS", 10, minimum=1, maximum=300)
 KB_CRAWL_USER_AGENT = env_str("KB_CRAWL_USER_AGENT", "HelpdeskKB/1.0")
+# Largest crawled page read (MB); a bigger one is skipped with the reason.
+KB_CRAWL_MAX_PAGE_MB = env_int("KB_CRAWL_MAX_PAGE_MB", 5, minimum=1, maximum=100)
 # HNSW candidate list per query (pgvector's hnsw.ef_search); 100 gave recall@10 >= 0.95 in bench/kb.py.
 KB_HNSW_EF_SEARCH = env_int("KB_HNSW_EF_SEARCH", 100, minimum=1, maximum=1000)
 
@@ -388,3 +391,35 @@ LORA_STALE_SECONDS = env_int("LORA_STALE_SECONDS", 600, minimum=30)  # a running
 LORA_CONVERTER_DIR = Path(env_str("LORA_CONVERTER_DIR", str(VAR_DIR / "llama.cpp")))
 LORA_ADAPTER_CACHE = env_int("LORA_ADAPTER_CACHE", 8, minimum=1, maximum=256)  # adapters kept loaded per process
 LORA_OLLAMA_BASE = env_str("LORA_OLLAMA_BASE", "smollm2:135m")  # the Ollama model adapters are published on
+
+# --- Outbound requests (helpdesk/outbound.py, issue 8) ---
+
+# Networks outbound requests (crawler, webhooks, Jira/Zendesk) may reach although they are not public,
+# e.g. "10.1.2.0/24" for an intranet wiki. Empty: only public addresses.
+OUTBOUND_ALLOWED_NETWORKS = env_networks("OUTBOUND_ALLOWED_NETWORKS", [])
+
+# --- Integrations ---
+
+# Fernet keys that encrypt tracker credentials at rest, comma-separated: the first encrypts, all decrypt
+# (rotate by putting a new key first). Empty with DEBUG: one is generated into VAR_DIR/integrations_key.
+INTEGRATIONS_KEYS = env_list("INTEGRATIONS_KEYS", [])
+INTEGRATIONS_TIMEOUT_SECONDS = env_float("INTEGRATIONS_TIMEOUT_SECONDS", 10.0)
+# Retries of timeouts, 429 and 5xx: exponential from the base, capped, with full jitter; Retry-After wins.
+INTEGRATIONS_MAX_ATTEMPTS = env_int("INTEGRATIONS_MAX_ATTEMPTS", 8, minimum=1, maximum=50)
+INTEGRATIONS_RETRY_BASE_SECONDS = env_float("INTEGRATIONS_RETRY_BASE_SECONDS", 5.0)
+INTEGRATIONS_RETRY_MAX_SECONDS = env_float("INTEGRATIONS_RETRY_MAX_SECONDS", 600.0)
+# A claimed outbox row whose worker has not finished in this time is taken over (a killed worker).
+INTEGRATIONS_LEASE_SECONDS = env_float("INTEGRATIONS_LEASE_SECONDS", 120.0)
+INTEGRATIONS_SWEEP_SECONDS = env_int("INTEGRATIONS_SWEEP_SECONDS", 30, minimum=1)
+INTEGRATIONS_PULL_SECONDS = env_int("INTEGRATIONS_PULL_SECONDS", 300, minimum=10)
+# Base URL of the tenant sites for links from Jira/Zendesk back to tickets; empty: http://<tenant host>[:WEB_PORT].
+INTEGRATIONS_PUBLIC_URL = env_str("INTEGRATIONS_PUBLIC_URL", "")
+# Webhook signatures older than this are refused (replay window), in seconds.
+INTEGRATIONS_WEBHOOK_MAX_AGE_SECONDS = env_int("INTEGRATIONS_WEBHOOK_MAX_AGE_SECONDS", 300, minimum=10)
+# Sync log rows, finished webhook deliveries and seen delivery ids are kept this long.
+INTEGRATIONS_RETENTION_DAYS = env_int("INTEGRATIONS_RETENTION_DAYS", 30, minimum=1)
+CELERY_BEAT_SCHEDULE = {
+    **CELERY_BEAT_SCHEDULE,
+    "integrations-sweep": {"task": "integrations.tasks.sweep_all_tenants", "schedule": INTEGRATIONS_SWEEP_SECONDS},
+    "integrations-pull": {"task": "integrations.tasks.pull_all_tenants", "schedule": INTEGRATIONS_PULL_SECONDS},
+}

@@ -14,6 +14,11 @@ os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
 os.environ.setdefault("LORA_EVAL_QUESTIONS", "2")  # issue 12: compare two held-out answers, not eight
 os.environ.setdefault("LORA_THREADS", "1")  # issue 12: one torch thread stays fast when the machine is busy
+# Integrations: a fixed test key, and retries in fractions of a second so fault tests stay fast.
+os.environ.setdefault("INTEGRATIONS_KEYS", "dGVzdC1vbmx5LWludGVncmF0aW9ucy1rZXktMDEyMzQ=")
+os.environ.setdefault("INTEGRATIONS_RETRY_BASE_SECONDS", "0.2")
+os.environ.setdefault("INTEGRATIONS_RETRY_MAX_SECONDS", "2")
+os.environ.setdefault("INTEGRATIONS_TIMEOUT_SECONDS", "2")
 
 from helpdesk.settings import *  # noqa: F403
 from helpdesk.settings import ALLOWED_HOSTS, REST_FRAMEWORK

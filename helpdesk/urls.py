@@ -17,6 +17,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("kb/", include("knowledge.api_urls")),
     path("", include("assistants.api_urls")),
     path("", include("assistants.lora.api_urls")),
+    path("", include("integrations.api_urls")),
 ]
 
 urlpatterns = [
@@ -30,6 +31,7 @@ urlpatterns = [
     path("knowledge/", include("knowledge.urls")),
     path("assistants/", include("assistants.urls")),
     path("assistants/", include("assistants.lora.urls")),
+    path("integrations/", include("integrations.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -15,7 +15,7 @@ from helpdesk.accounts.authentication import ApiClient
 from knowledge import selectors, services
 from knowledge.extract import ACCEPTED_EXTENSIONS, ExtractionError
 from knowledge.forms import LANGUAGE_CHOICES
-from knowledge.models import Document
+from knowledge.models import Document, Visibility
 from knowledge.search import MAX_TOP_K, SearchMode
 
 LANGUAGES = [code for code, _ in LANGUAGE_CHOICES]
@@ -48,8 +48,8 @@ class DocumentSerializer(serializers.ModelSerializer):
         model = Document
         fields = [
             "id", "title", "source", "filename", "url", "language", "tags", "external_id", "status", "error",
-            "checksum", "archived", "pages_total", "chunks_total", "chunks_embedded", "chunks_reused", "progress",
-            "created_at", "updated_at", "indexed_at",
+            "checksum", "archived", "visibility", "pages_total", "chunks_total", "chunks_embedded", "chunks_reused",
+            "progress", "created_at", "updated_at", "indexed_at",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -62,6 +62,11 @@ class DocumentCreateSerializer(serializers.Serializer):
     language = serializers.ChoiceField(choices=LANGUAGES, required=False, allow_blank=True, default="")
     tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, default=list)
     external_id = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
+    visibility = serializers.ChoiceField(
+        choices=Visibility.values,
+        default=Visibility.INTERNAL,
+        help_text="`public`: the website widget and the portal may answer from it; `internal` (default): staff only.",
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         given = [key for key in ("file", "text", "url") if attrs.get(key)]
@@ -78,7 +83,7 @@ class DocumentListCreate(generics.ListAPIView):
     serializer_class = DocumentSerializer
     permission_classes = [KnowledgePermission]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
-    filterset_fields = ["status", "source", "archived"]
+    filterset_fields = ["status", "source", "archived", "visibility"]
 
     def get_queryset(self) -> Any:
         return selectors.document_list()
@@ -88,7 +93,7 @@ class DocumentListCreate(generics.ListAPIView):
         form = DocumentCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        meta = {"language": data["language"], "tags": data["tags"]}
+        meta = {"language": data["language"], "tags": data["tags"], "visibility": data["visibility"]}
         try:
             if data.get("file"):
                 document = services.document_create_from_upload(uploaded=data["file"], title=data["title"], **meta)
@@ -105,11 +110,27 @@ class DocumentListCreate(generics.ListAPIView):
         return Response(DocumentSerializer(document).data, status=status.HTTP_202_ACCEPTED)
 
 
+class DocumentUpdateSerializer(serializers.Serializer):
+    visibility = serializers.ChoiceField(choices=Visibility.values, required=False)
+    archived = serializers.BooleanField(required=False)
+
+
 class DocumentDetail(generics.RetrieveDestroyAPIView):
-    """One document with its status and counts; DELETE removes it with its chunks."""
+    """One document with its status and counts; PATCH changes its visibility or archives it; DELETE removes it."""
 
     serializer_class = DocumentSerializer
     permission_classes = [KnowledgePermission]
+
+    @extend_schema(request=DocumentUpdateSerializer, responses={200: DocumentSerializer})
+    def patch(self, request: Request, pk: int) -> Response:
+        document = self.get_object()
+        form = DocumentUpdateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        if "visibility" in form.validated_data:
+            document = services.document_set_visibility(document=document, visibility=form.validated_data["visibility"])
+        if "archived" in form.validated_data:
+            document = services.document_archive(document=document, archived=form.validated_data["archived"])
+        return Response(DocumentSerializer(document).data)
 
     def get_object(self) -> Document:
         document = selectors.document_get(self.kwargs["pk"])
@@ -126,6 +147,13 @@ class UpsertChunkSerializer(serializers.Serializer):
     external_id = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
     tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, default=list)
     language = serializers.ChoiceField(choices=LANGUAGES, required=False, allow_blank=True, default="")
+    visibility = serializers.ChoiceField(
+        choices=Visibility.values,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Visibility of the source's document; left out: unchanged (a new source is `internal`).",
+    )
 
 
 class UpsertSerializer(serializers.Serializer):
@@ -160,6 +188,9 @@ class SearchFiltersSerializer(serializers.Serializer):
     tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, default=list)
     language = serializers.ChoiceField(choices=LANGUAGES, required=False, allow_blank=True, default="")
     document_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, default=list)
+    visibility = serializers.ChoiceField(
+        choices=Visibility.values, required=False, allow_null=True, default=None, help_text="Left out: both."
+    )
 
 
 class SearchRequestSerializer(serializers.Serializer):
@@ -185,6 +216,8 @@ class SearchHitSerializer(serializers.Serializer):
     language = serializers.CharField()
     tags = serializers.ListField(child=serializers.CharField())
     metadata = serializers.DictField()
+    external_id = serializers.CharField(help_text="The `external_id` the chunk (or its document) was stored with.")
+    visibility = serializers.CharField()
 
 
 class Search(APIView):
@@ -210,6 +243,7 @@ class Search(APIView):
                 tags=filters.get("tags", []),
                 language=filters.get("language") or None,
                 document_ids=filters.get("document_ids", []),
+                visibility=filters.get("visibility") or None,
                 min_score=data["min_score"],
                 min_similarity=data["min_similarity"],
             )

@@ -1,8 +1,12 @@
 """A polite crawl of one site: same host only, depth and page limits, robots.txt, timeouts.
 
 Breadth-first from the start URL. Only HTML pages are kept; each page's main
-content is extracted by trafilatura. Fetch errors of single pages are skipped
-and counted; an unreachable start page fails the crawl with the reason.
+content is extracted by trafilatura. Every connection goes through the outbound
+guard (``helpdesk.outbound``): internal addresses are refused at the first request
+and at every redirect hop, which the crawler follows itself (same host only).
+Pages are read up to ``max_page_bytes``. Fetch errors of single pages are skipped
+with their cause; a site that cannot be reached at all (DNS, refused, timeout,
+refused by the guard) fails the crawl with that cause at once.
 """
 
 from __future__ import annotations
@@ -17,11 +21,21 @@ from urllib.robotparser import RobotFileParser
 import httpx
 from lxml import html as lxml_html
 
+from helpdesk.outbound import (
+    MAX_REDIRECTS,
+    OutboundBlocked,
+    ResponseTooLarge,
+    describe_error,
+    httpx_client,
+    read_limited,
+)
 from knowledge.extract import Extracted, ExtractionError, Section, parse_html
 
 logger = logging.getLogger(__name__)
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+DEFAULT_MAX_PAGE_BYTES = 5 * 1024 * 1024
+ROBOTS_MAX_BYTES = 512 * 1024
 
 
 @dataclass
@@ -55,6 +69,45 @@ def _links(base_url: str, html: str) -> list[str]:
     return [_normalise(h) for h in hrefs if urlsplit(h).scheme in {"http", "https"}]
 
 
+class _Skip(Exception):
+    """A page that is not kept; the message is the reason shown to the user."""
+
+
+@dataclass
+class _Page:
+    url: str
+    status: int
+    content_type: str
+    text: str = ""
+
+
+def _fetch(
+    client: httpx.Client, url: str, *, same_host: str | None, max_bytes: int, read: Callable[[str], bool]
+) -> _Page:
+    """GET ``url``, following up to MAX_REDIRECTS redirects itself (on ``same_host`` only, when given).
+
+    The body is read (up to ``max_bytes``) only when ``read(content_type)`` says so.
+    Raises ``_Skip``, ``OutboundBlocked`` or ``httpx.HTTPError``.
+    """
+    for _ in range(MAX_REDIRECTS + 1):
+        with client.stream("GET", url) as response:
+            if response.is_redirect:
+                target = _normalise(urljoin(url, response.headers.get("location", "")))
+                if urlsplit(target).scheme not in {"http", "https"}:
+                    raise _Skip("redirected to something that is not a web page")
+                if same_host is not None and urlsplit(target).netloc != same_host:
+                    raise _Skip("redirected to another site, which is not crawled")
+                url = target
+                continue
+            content_type = response.headers.get("content-type", "")
+            page = _Page(url=url, status=response.status_code, content_type=content_type)
+            if response.status_code < 400 and read(content_type):
+                body = read_limited(response, max_bytes)
+                page.text = body.decode(response.encoding or "utf-8", errors="replace")
+            return page
+    raise _Skip("the site redirected too many times")
+
+
 def crawl(
     start_url: str,
     *,
@@ -62,17 +115,21 @@ def crawl(
     max_depth: int,
     timeout: float,
     user_agent: str,
+    max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES,
     on_page: Callable[[int], None] | None = None,
-    transport: httpx.BaseTransport | None = None,
 ) -> CrawlResult:
-    """Fetch up to ``max_pages`` HTML pages of ``start_url``'s host, at most ``max_depth`` links away."""
+    """Fetch up to ``max_pages`` HTML pages of ``start_url``'s host, at most ``max_depth`` links away.
+
+    Raises ``ExtractionError`` with the cause when the site cannot be reached or no page
+    could be indexed.
+    """
     start_url = _normalise(start_url)
     origin = urlsplit(start_url)
+    if origin.scheme not in {"http", "https"} or not origin.hostname:
+        raise ExtractionError(f"{start_url} is not a web address (it must start with http:// or https://).")
     result = CrawlResult()
-    with httpx.Client(
-        timeout=timeout, follow_redirects=True, headers={"User-Agent": user_agent}, transport=transport
-    ) as client:
-        robots = _robots(client, f"{origin.scheme}://{origin.netloc}/robots.txt")
+    with httpx_client(timeout=timeout, follow_redirects=False, headers={"User-Agent": user_agent}) as client:
+        robots = _robots(client, start_url, timeout=timeout)
         queue: deque[tuple[str, int]] = deque([(start_url, 0)])
         seen = {start_url}
         contents: set[str] = set()  # the same page under two URLs (/ and /index.html) is kept once
@@ -82,35 +139,39 @@ def crawl(
                 result.skipped[url] = "disallowed by robots.txt"
                 continue
             try:
-                response = client.get(url)
+                page = _fetch(
+                    client,
+                    url,
+                    same_host=origin.netloc,
+                    max_bytes=max_page_bytes,
+                    read=lambda content_type: content_type.startswith(HTML_TYPES),
+                )
+            except (_Skip, OutboundBlocked) as exc:
+                result.skipped[url] = str(exc)
+                continue
             except httpx.HTTPError as exc:
-                result.skipped[url] = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                result.skipped[url] = describe_error(exc, timeout=timeout)
                 continue
-            final = urlsplit(str(response.url))
-            if final.netloc != origin.netloc:
-                result.skipped[url] = f"redirected off the site to {final.netloc}"
+            if page.status >= 400:
+                result.skipped[url] = f"HTTP {page.status}"
                 continue
-            if response.status_code >= 400:
-                result.skipped[url] = f"HTTP {response.status_code}"
+            if not page.content_type.startswith(HTML_TYPES):
+                result.skipped[url] = f"not HTML ({page.content_type or 'no type'})"
                 continue
-            if not response.headers.get("content-type", "").startswith(HTML_TYPES):
-                result.skipped[url] = f"not HTML ({response.headers.get('content-type', 'no type')})"
-                continue
-            body = response.text
             try:
-                page = parse_html(body, url=str(response.url))
+                extracted = parse_html(page.text, url=page.url)
             except ExtractionError as exc:
                 result.skipped[url] = str(exc)
             else:
-                if page.text in contents:
+                if extracted.text in contents:
                     result.skipped[url] = "same content as a page already crawled"
                 else:
-                    contents.add(page.text)
-                    result.pages.append((str(response.url), page))
+                    contents.add(extracted.text)
+                    result.pages.append((page.url, extracted))
             if on_page:
                 on_page(len(result.pages))
             if depth < max_depth:
-                for link in _links(str(response.url), body):
+                for link in _links(page.url, page.text):
                     if urlsplit(link).netloc == origin.netloc and link not in seen:
                         seen.add(link)
                         queue.append((link, depth + 1))
@@ -120,19 +181,36 @@ def crawl(
     return result
 
 
-def _robots(client: httpx.Client, robots_url: str) -> RobotFileParser | None:
-    """robots.txt of the site; missing (4xx) allows everything, unreachable (5xx, timeout) allows nothing."""
-    parser = RobotFileParser(robots_url)
+def _robots(client: httpx.Client, start_url: str, *, timeout: float) -> RobotFileParser | None:
+    """robots.txt of the site; missing (4xx) allows everything.
+
+    A site that cannot be reached (refused by the guard, DNS, connection, timeout) or
+    whose robots.txt fails with 5xx fails the crawl here with that cause, rather than
+    reporting every page as disallowed.
+    """
+    parts = urlsplit(start_url)
+    robots_url = f"{parts.scheme}://{parts.netloc}/robots.txt"
     try:
-        response = client.get(robots_url)
-    except httpx.HTTPError:
-        logger.warning("robots.txt unreachable at %s; crawling nothing", robots_url)
-        parser.parse(["User-agent: *", "Disallow: /"])
-        return parser
-    if response.status_code >= 500:
-        parser.parse(["User-agent: *", "Disallow: /"])
-    elif response.status_code >= 400:
+        page = _fetch(client, robots_url, same_host=None, max_bytes=ROBOTS_MAX_BYTES, read=lambda _: True)
+    except ResponseTooLarge:
+        logger.info("robots.txt of %s is too large; ignored", parts.netloc)
         return None
-    else:
-        parser.parse(response.text.splitlines())
+    except OutboundBlocked as exc:
+        raise ExtractionError(f"{start_url} cannot be crawled: {exc.reason}") from None
+    except _Skip as exc:
+        logger.info("robots.txt of %s not followed: %s", parts.netloc, exc)
+        return None
+    except httpx.HTTPError as exc:
+        raise ExtractionError(
+            f"The site {parts.hostname} cannot be reached: {describe_error(exc, timeout=timeout)}."
+        ) from None
+    if page.status >= 500:
+        raise ExtractionError(
+            f"The site {parts.hostname} answered HTTP {page.status} for robots.txt, which means crawling is "
+            "not allowed for now; retry later."
+        )
+    if page.status >= 400:
+        return None
+    parser = RobotFileParser(robots_url)
+    parser.parse(page.text.splitlines())
     return parser

@@ -245,6 +245,8 @@ def seed(*, tenant: Any) -> None:
     for article in ARTICLES:
         external_id = f"demo:{article['slug']}"
         existing = Document.objects.filter(source=Document.Source.TEXT, external_id=external_id).first()
+        if existing is not None and existing.visibility != Document.Visibility.PUBLIC:
+            services.document_set_visibility(document=existing, visibility=Document.Visibility.PUBLIC)
         if existing is not None and existing.text == article["text"] and existing.status == Document.Status.INDEXED:
             continue
         if existing is None:
@@ -254,6 +256,7 @@ def seed(*, tenant: Any) -> None:
                 language=article.get("language", "en"),
                 tags=article["tags"],
                 external_id=external_id,
+                visibility=Document.Visibility.PUBLIC,  # the public help center: the widget answers from it
                 enqueue=False,
             )
         else:

@@ -6,6 +6,7 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
 from knowledge.extract import ACCEPTED_EXTENSIONS
+from knowledge.models import Visibility
 from knowledge.search import MAX_TOP_K, SearchMode
 
 LANGUAGE_CHOICES = [("", "Detect"), ("en", "English"), ("ru", "Russian"), ("de", "German"), ("fr", "French"),
@@ -32,12 +33,23 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)]
 
 
+VISIBILITY_HELP = (
+    "Public documents may answer customers in the website widget and the portal; internal ones only staff."
+)
+
+
 class DocumentMetaForm(forms.Form):
     language = forms.ChoiceField(choices=LANGUAGE_CHOICES, required=False)
     tags = forms.CharField(required=False, max_length=500, help_text="Comma-separated")
+    visibility = forms.ChoiceField(
+        choices=Visibility.choices, initial=Visibility.INTERNAL, required=False, help_text=VISIBILITY_HELP
+    )
 
     def clean_tags(self) -> list[str]:
         return parse_tags(self.cleaned_data["tags"])
+
+    def clean_visibility(self) -> str:
+        return self.cleaned_data["visibility"] or Visibility.INTERNAL
 
 
 class UploadForm(DocumentMetaForm):
@@ -60,6 +72,18 @@ class SearchForm(forms.Form):
     top_k = forms.IntegerField(min_value=1, max_value=MAX_TOP_K, initial=10, required=False)
     language = forms.ChoiceField(choices=[("", "Any"), *LANGUAGE_CHOICES[1:]], required=False)
     tags = forms.CharField(required=False, max_length=500)
+    visibility = forms.ChoiceField(
+        choices=[
+            ("", "Internal and public"),
+            ("public", "Public only (what customers get)"),
+            ("internal", "Internal only"),
+        ],
+        required=False,
+    )
 
     def clean_tags(self) -> list[str]:
         return parse_tags(self.cleaned_data["tags"])
+
+
+class VisibilityForm(forms.Form):
+    visibility = forms.ChoiceField(choices=Visibility.choices)

@@ -59,6 +59,7 @@ def extract_document(document: Document) -> Extracted:
             max_depth=settings.KB_CRAWL_MAX_DEPTH,
             timeout=settings.KB_CRAWL_TIMEOUT_SECONDS,
             user_agent=settings.KB_CRAWL_USER_AGENT,
+            max_page_bytes=settings.KB_CRAWL_MAX_PAGE_MB * 1024 * 1024,
             on_page=on_page,
         )
         return result.as_extracted()
@@ -124,6 +125,7 @@ def _chunk_row(document: Document, draft: ChunkDraft, vector: Sequence[float]) -
         external_id=document.external_id,
         metadata=draft.metadata,
         archived=document.archived,
+        visibility=document.visibility,
     )
 
 
@@ -136,11 +138,18 @@ def _update_kept(document: Document, kept: list[ChunkDraft], existing: dict[str,
     for draft in kept:
         row = rows[existing[draft.sha256]]
         language = document.language or row.language
-        update = (draft.position, list(document.tags), document.external_id, draft.metadata, language)
-        if (row.position, row.tags, row.external_id, row.metadata, row.language) != update:
-            row.position, row.tags, row.external_id, row.metadata, row.language = update
+        update = (
+            draft.position,
+            list(document.tags),
+            document.external_id,
+            draft.metadata,
+            language,
+            document.visibility,
+        )
+        if (row.position, row.tags, row.external_id, row.metadata, row.language, row.visibility) != update:
+            row.position, row.tags, row.external_id, row.metadata, row.language, row.visibility = update
             changed.append(row)
-    Chunk.objects.bulk_update(changed, ["position", "tags", "external_id", "metadata", "language"])
+    Chunk.objects.bulk_update(changed, ["position", "tags", "external_id", "metadata", "language", "visibility"])
 
 
 def mark_indexed(document: Document) -> None:

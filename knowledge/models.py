@@ -30,7 +30,16 @@ TS_CONFIGS = {
 }
 
 
+class Visibility(models.TextChoices):
+    """Who may read a document through the assistants: staff only, or the public (widget, portal)."""
+
+    INTERNAL = "internal", "Internal (staff only)"
+    PUBLIC = "public", "Public (customers too)"
+
+
 class Document(models.Model):
+    Visibility = Visibility
+
     class Source(models.TextChoices):
         UPLOAD = "upload", "Upload"
         URL = "url", "URL"
@@ -59,6 +68,8 @@ class Document(models.Model):
     error = models.TextField(blank=True)
     checksum = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the extracted text.")
     archived = models.BooleanField(default=False)
+    # Internal by default: nothing reaches the website widget or the portal unless someone says it may.
+    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.INTERNAL)
     # Progress of the current indexing run.
     pages_total = models.PositiveIntegerField(default=0)
     chunks_total = models.PositiveIntegerField(default=0)
@@ -71,6 +82,12 @@ class Document(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["source", "external_id"])]
+        constraints = [
+            # One document per upsert source: two concurrent upserts of a new source cannot create two.
+            models.UniqueConstraint(
+                fields=["external_id"], condition=models.Q(source="api"), name="knowledge_document_api_source"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -105,6 +122,8 @@ class Chunk(models.Model):
     # Where the chunk came from inside the document: page number, crawled URL.
     metadata = models.JSONField(default=dict, blank=True)
     archived = models.BooleanField(default=False)
+    # A copy of the document's visibility, so that search filters it in the same scan as `archived`.
+    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.INTERNAL)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

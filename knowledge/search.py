@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import transaction
 
 from helpdesk.tenants.db import connection
-from knowledge.models import TS_CONFIGS
+from knowledge.models import TS_CONFIGS, Visibility
 
 # Weighted reciprocal-rank fusion: score = sum over retrievers of weight / (RRF_K + rank). On bench/kb.py's
 # 300 man-page queries the textbook k = 60 with equal weights scored below vector-only (recall@5 0.877 vs
@@ -28,6 +28,8 @@ from knowledge.models import TS_CONFIGS
 RRF_K = 10
 RETRIEVER_WEIGHTS = {"vector": 1.0, "keyword": 0.5}
 MAX_TOP_K = 100
+# None (or ""): both; otherwise only chunks of that visibility.
+VISIBILITIES = {None, "", *Visibility.values}
 _MARK_START, _MARK_END = "\x02", "\x03"
 _MARKED = re.compile(f"{_MARK_START}(.*?){_MARK_END}", re.S)
 # websearch syntax a user typed on purpose ("phrase", -exclude, or): keep the query strict then.
@@ -67,6 +69,9 @@ class SearchHit:
     language: str = ""
     tags: tuple[str, ...] = ()
     metadata: dict[str, Any] = field(default_factory=dict)
+    # The id an external system upserted the chunk with (or the document's), and who may read it.
+    external_id: str = ""
+    visibility: str = "internal"
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,7 @@ class _Filters:
     language: str | None
     document_ids: tuple[int, ...]
     include_archived: bool
+    visibility: str | None = None
 
     def sql(self, alias: str = "c") -> tuple[str, list[Any]]:
         clauses: list[str] = ["TRUE"]
@@ -90,11 +96,14 @@ class _Filters:
         if self.document_ids:
             clauses.append(f"{alias}.document_id = ANY(%s)")
             params.append(list(self.document_ids))
+        if self.visibility:
+            clauses.append(f"{alias}.visibility = %s")
+            params.append(self.visibility)
         return " AND ".join(clauses), params
 
     @property
     def narrowing(self) -> bool:
-        return bool(self.tags or self.language or self.document_ids)
+        return bool(self.tags or self.language or self.document_ids or self.visibility)
 
 
 def vector_literal(vector: np.ndarray) -> str:
@@ -181,7 +190,7 @@ def _hits(
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT c.id, c.document_id, d.title, c.text, c.heading, c.position, {similarity}, "  # noqa: S608
-            f"c.language, c.tags, c.metadata, "
+            f"c.language, c.tags, c.metadata, c.external_id, c.visibility, "
             f"ts_headline(knowledge_ts_config(c.language), c.heading || E'\\n' || c.text, "
             f"{_tsquery_sql(language, strict=False)}, %s) "
             f"FROM knowledge_chunk c JOIN knowledge_document d ON d.id = c.document_id WHERE c.id = ANY(%s)",
@@ -193,7 +202,7 @@ def _hits(
         row = rows.get(chunk_id)
         if row is None:  # deleted between the two queries
             continue
-        terms = dict.fromkeys(term.lower() for term in _MARKED.findall(row[10] or ""))
+        terms = dict.fromkeys(term.lower() for term in _MARKED.findall(row[12] or ""))
         # Django's psycopg setup leaves jsonb as text in raw queries.
         metadata = json.loads(row[9]) if isinstance(row[9], str) else (row[9] or {})
         hits.append(
@@ -211,6 +220,8 @@ def _hits(
                 language=row[7],
                 tags=tuple(row[8] or ()),
                 metadata=metadata,
+                external_id=row[10],
+                visibility=row[11],
             )
         )
     return hits
@@ -227,6 +238,7 @@ def run_search(
     min_score: float | None,
     min_similarity: float | None,
     include_archived: bool,
+    visibility: str | None = None,
     query_vector: np.ndarray | None = None,
 ) -> list[SearchHit]:
     query = (query or "").strip()
@@ -238,7 +250,11 @@ def run_search(
         raise SearchError(f"Unknown mode {mode!r}; use one of: {', '.join(m.value for m in SearchMode)}.") from exc
     if not 1 <= top_k <= MAX_TOP_K:
         raise SearchError(f"top_k must be between 1 and {MAX_TOP_K}.")
-    filters = _Filters(tuple(tags), language or None, tuple(int(i) for i in document_ids), include_archived)
+    if visibility not in VISIBILITIES:
+        raise SearchError(f"Unknown visibility {visibility!r}; use internal or public (or leave it out for both).")
+    filters = _Filters(
+        tuple(tags), language or None, tuple(int(i) for i in document_ids), include_archived, visibility or None
+    )
     candidates = top_k if mode != SearchMode.HYBRID else max(4 * top_k, 40)
     vector: str | None = None
     if mode != SearchMode.KEYWORD:

@@ -25,7 +25,7 @@ from knowledge.extract import (
     format_of,
     paragraphs_of,
 )
-from knowledge.models import Chunk, Document
+from knowledge.models import Chunk, Document, Visibility
 from knowledge.search import MAX_TOP_K, SearchError, SearchHit, SearchMode, run_search
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "document_delete",
     "document_index",
     "document_retry",
+    "document_set_visibility",
     "search",
 ]
 
@@ -61,6 +62,7 @@ def search(
     min_score: float | None = None,
     min_similarity: float | None = None,
     include_archived: bool = False,
+    visibility: str | None = None,
 ) -> list[SearchHit]:
     """The best ``top_k`` chunks of the current tenant's knowledge base for ``query``, best first.
 
@@ -71,7 +73,9 @@ def search(
     - Filters: ``tags`` keeps chunks with at least one of the tags; ``language``
       (``en``, ``ru``…) keeps chunks of that language and stems the query in it;
       ``document_ids`` keeps chunks of those documents. Archived chunks are left
-      out unless ``include_archived``.
+      out unless ``include_archived``. ``visibility`` (``public`` / ``internal``) keeps
+      chunks of documents with that visibility; None: both (what staff may read). Anything
+      that answers the public (widget, portal) passes ``public``.
     - ``min_score`` drops hits whose ``score`` is lower (its scale depends on the
       mode, see ``SearchHit``); ``min_similarity`` drops hits whose cosine
       similarity to the query is lower (vector and hybrid modes; the portable
@@ -89,6 +93,7 @@ def search(
         min_score=min_score,
         min_similarity=min_similarity,
         include_archived=include_archived,
+        visibility=visibility,
     )
 
 
@@ -101,6 +106,29 @@ class UploadRejected(ExtractionError):
     def __init__(self, message: str, status: int) -> None:
         super().__init__(message)
         self.status = status
+
+
+def _check_crawlable(url: str) -> None:
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    from helpdesk.outbound import BLOCKED_REASON, address_allowed
+
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ExtractionError(f"{url} is not a web address (it must start with http:// or https://).")
+    try:
+        literal = ipaddress.ip_address(parts.hostname)
+    except ValueError:
+        return
+    if not address_allowed(literal):
+        raise ExtractionError(BLOCKED_REASON)
+
+
+def _check_visibility(visibility: str) -> str:
+    if visibility not in Visibility.values:
+        raise ExtractionError(f"Unknown visibility {visibility!r}; use internal or public.")
+    return visibility
 
 
 def _clean_tags(tags: Iterable[str]) -> list[str]:
@@ -130,7 +158,13 @@ def check_upload(uploaded: UploadedFile) -> None:
 
 @transaction.atomic
 def document_create_from_upload(
-    *, uploaded: UploadedFile, title: str = "", language: str = "", tags: Iterable[str] = (), enqueue: bool = True
+    *,
+    uploaded: UploadedFile,
+    title: str = "",
+    language: str = "",
+    tags: Iterable[str] = (),
+    visibility: str = Visibility.INTERNAL,
+    enqueue: bool = True,
 ) -> Document:
     """Store an uploaded file and queue its indexing (unless ``enqueue`` is off: the caller indexes it).
 
@@ -144,6 +178,7 @@ def document_create_from_upload(
         filename=name[:255],
         language=language,
         tags=_clean_tags(tags),
+        visibility=_check_visibility(visibility),
     )
     document.file.save(name, uploaded, save=False)
     document.save()
@@ -160,6 +195,7 @@ def document_create_from_text(
     language: str = "",
     tags: Iterable[str] = (),
     external_id: str = "",
+    visibility: str = Visibility.INTERNAL,
     enqueue: bool = True,
 ) -> Document:
     """A document from pasted text (Markdown headings are honoured); indexing is queued."""
@@ -172,6 +208,7 @@ def document_create_from_text(
         language=language,
         tags=_clean_tags(tags),
         external_id=external_id,
+        visibility=_check_visibility(visibility),
     )
     if enqueue:
         _enqueue(document)
@@ -179,14 +216,22 @@ def document_create_from_text(
 
 
 @transaction.atomic
-def document_create_from_url(*, url: str, title: str = "", language: str = "", tags: Iterable[str] = ()) -> Document:
-    """A document crawled from ``url`` (same site, KB_CRAWL_* limits, robots.txt); crawling is queued."""
+def document_create_from_url(
+    *, url: str, title: str = "", language: str = "", tags: Iterable[str] = (), visibility: str = Visibility.INTERNAL
+) -> Document:
+    """A document crawled from ``url`` (same site, KB_CRAWL_* limits, robots.txt); crawling is queued.
+
+    An address that is an internal IP is refused at once (``ExtractionError``); host names are
+    checked by the crawler when it connects (no DNS lookup inside a request).
+    """
+    _check_crawlable(url)
     document = Document.objects.create(
         title=(title.strip() or url)[:300],
         source=Document.Source.URL,
         url=url,
         language=language,
         tags=_clean_tags(tags),
+        visibility=_check_visibility(visibility),
     )
     _enqueue(document)
     return document
@@ -246,6 +291,15 @@ def document_archive(*, document: Document, archived: bool = True) -> Document:
 
 
 @transaction.atomic
+def document_set_visibility(*, document: Document, visibility: str) -> Document:
+    """Public documents answer customers (widget, portal); internal ones only staff. Chunks follow at once."""
+    document.visibility = _check_visibility(visibility)
+    document.save(update_fields=["visibility", "updated_at"])
+    document.chunks.update(visibility=document.visibility)
+    return document
+
+
+@transaction.atomic
 def document_delete(*, document: Document) -> None:
     """Delete the document, its chunks and its stored file (after the commit)."""
     file_name, storage = document.file.name, document.file.storage
@@ -290,6 +344,8 @@ class ChunkInput:
     external_id: str = ""
     tags: Sequence[str] = ()
     language: str = ""
+    # None: the source document keeps its visibility (a new one is internal).
+    visibility: str | None = None
 
 
 @dataclass(frozen=True)
@@ -299,53 +355,75 @@ class UpsertResult:
     document_ids: list[int]
 
 
+def _upsert_source(source: str, visibility: str | None) -> Document:
+    """The ``api`` document of ``source``, created if new, locked until the transaction ends.
+
+    The unique constraint on (api, source) makes a concurrent creation fall back to the
+    other's row; the row lock makes concurrent upserts of one source take turns, so each
+    sees the other's chunks instead of inserting them again.
+    """
+    defaults = {"title": source[:300], "status": Document.Status.INDEXED, "visibility": visibility or "internal"}
+    document, _ = Document.objects.get_or_create(source=Document.Source.API, external_id=source, defaults=defaults)
+    document = Document.objects.select_for_update().get(pk=document.pk)
+    if visibility and document.visibility != visibility:
+        document.visibility = visibility
+        document.save(update_fields=["visibility", "updated_at"])
+        document.chunks.update(visibility=visibility)
+    return document
+
+
 @transaction.atomic
 def chunks_upsert(*, items: Sequence[ChunkInput]) -> UpsertResult:
     """Store chunks pushed by an external system, idempotent by (source, SHA-256 of the text).
 
     Each distinct ``source`` becomes one ``api`` document. A text longer than the chunk
     size is split like any document. Known texts are left alone (their tags and
-    external id are refreshed); only new texts are embedded.
+    external id are refreshed); only new texts are embedded. Safe under concurrency:
+    two upserts of the same source at once give one document and no duplicate chunk.
     """
+    for item in items:
+        if item.visibility is not None:
+            _check_visibility(item.visibility)
     embedder = get_embedder()
     chunker = ingest.chunker_for(embedder)
     created = unchanged = 0
-    documents: dict[str, Document] = {}
+    by_source: dict[str, list[ChunkInput]] = {}
     for item in items:
-        document = documents.get(item.source)
-        if document is None:
-            document, _ = Document.objects.get_or_create(
-                source=Document.Source.API,
-                external_id=item.source,
-                defaults={"title": item.source[:300], "status": Document.Status.INDEXED},
+        by_source.setdefault(item.source, []).append(item)
+    documents: dict[str, Document] = {}
+    for source in sorted(by_source):  # one lock order for every caller: no deadlock between two upserts
+        visibility = next((i.visibility for i in reversed(by_source[source]) if i.visibility), None)
+        documents[source] = _upsert_source(source, visibility)
+    for source, document in documents.items():
+        for item in by_source[source]:
+            drafts = chunker.chunk([Section(heading="", paragraphs=paragraphs_of(item.text))])
+            known = document.chunks.filter(sha256__in=[d.sha256 for d in drafts])
+            existing = dict(known.values_list("sha256", "id"))
+            tags = _clean_tags(item.tags)
+            Chunk.objects.filter(pk__in=existing.values()).update(tags=tags, external_id=item.external_id)
+            new = list({d.sha256: d for d in drafts if d.sha256 not in existing}.values())
+            unchanged += len(drafts) - len(new)
+            if not new:
+                continue
+            start = (document.chunks.aggregate(top=Max("position"))["top"] or 0) + 1
+            vectors = embedder.embed([d.embed_text for d in new])
+            Chunk.objects.bulk_create(
+                Chunk(
+                    document=document,
+                    position=start + offset,
+                    text=draft.text,
+                    token_count=draft.token_count,
+                    sha256=draft.sha256,
+                    embedding=vector,
+                    language=item.language or ingest.detect_language(draft.text),
+                    tags=tags,
+                    external_id=item.external_id,
+                    archived=document.archived,
+                    visibility=document.visibility,
+                )
+                for offset, (draft, vector) in enumerate(zip(new, vectors, strict=True))
             )
-            documents[item.source] = document
-        drafts = chunker.chunk([Section(heading="", paragraphs=paragraphs_of(item.text))])
-        existing = dict(document.chunks.filter(sha256__in=[d.sha256 for d in drafts]).values_list("sha256", "id"))
-        tags = _clean_tags(item.tags)
-        Chunk.objects.filter(pk__in=existing.values()).update(tags=tags, external_id=item.external_id)
-        new = [d for d in drafts if d.sha256 not in existing]
-        unchanged += len(drafts) - len(new)
-        if not new:
-            continue
-        start = (document.chunks.aggregate(top=Max("position"))["top"] or 0) + 1
-        vectors = embedder.embed([d.embed_text for d in new])
-        Chunk.objects.bulk_create(
-            Chunk(
-                document=document,
-                position=start + offset,
-                text=draft.text,
-                token_count=draft.token_count,
-                sha256=draft.sha256,
-                embedding=vector,
-                language=item.language or ingest.detect_language(draft.text),
-                tags=tags,
-                external_id=item.external_id,
-                archived=document.archived,
-            )
-            for offset, (draft, vector) in enumerate(zip(new, vectors, strict=True))
-        )
-        created += len(new)
+            created += len(new)
     for document in documents.values():
         document.chunks_total = document.chunks.count()
         document.save(update_fields=["chunks_total", "updated_at"])

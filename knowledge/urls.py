@@ -15,5 +15,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/retry/", views.retry, name="retry"),
     path("<int:pk>/archive/", views.archive, name="archive"),
+    path("<int:pk>/visibility/", views.set_visibility, name="visibility"),
     path("<int:pk>/delete/", views.delete, name="delete"),
 ]

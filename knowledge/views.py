@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from helpdesk.http import AuthenticatedHttpRequest
 from knowledge import selectors, services
 from knowledge.extract import ExtractionError
-from knowledge.forms import SearchForm, TextForm, UploadForm, UrlForm
+from knowledge.forms import SearchForm, TextForm, UploadForm, UrlForm, VisibilityForm
 from knowledge.models import Document
 
 PAGE_SIZE = 25
@@ -80,7 +80,10 @@ def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
     for uploaded in form.cleaned_data["files"]:
         try:
             services.document_create_from_upload(
-                uploaded=uploaded, language=form.cleaned_data["language"], tags=form.cleaned_data["tags"]
+                uploaded=uploaded,
+                language=form.cleaned_data["language"],
+                tags=form.cleaned_data["tags"],
+                visibility=form.cleaned_data["visibility"],
             )
             added += 1
         except services.UploadRejected as exc:
@@ -98,12 +101,17 @@ def add_url(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _form_errors(form))
         return _index(request, status_code=400, url_form=form)
-    document = services.document_create_from_url(
-        url=form.cleaned_data["url"],
-        title=form.cleaned_data["title"],
-        language=form.cleaned_data["language"],
-        tags=form.cleaned_data["tags"],
-    )
+    try:
+        document = services.document_create_from_url(
+            url=form.cleaned_data["url"],
+            title=form.cleaned_data["title"],
+            language=form.cleaned_data["language"],
+            tags=form.cleaned_data["tags"],
+            visibility=form.cleaned_data["visibility"],
+        )
+    except ExtractionError as exc:
+        messages.error(request, str(exc))
+        return _index(request, status_code=400, url_form=form)
     messages.success(request, f"Crawling {document.url} has started.")
     return redirect("knowledge:index")
 
@@ -122,6 +130,7 @@ def add_text(request: AuthenticatedHttpRequest) -> HttpResponse:
             text=form.cleaned_data["text"],
             language=form.cleaned_data["language"],
             tags=form.cleaned_data["tags"],
+            visibility=form.cleaned_data["visibility"],
         )
     except ExtractionError as exc:
         messages.error(request, str(exc))
@@ -165,6 +174,19 @@ def archive(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def set_visibility(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    document = _document_for(request, pk, CHANGE)
+    form = VisibilityForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose internal or public.")
+        return redirect("knowledge:detail", pk=document.pk)
+    services.document_set_visibility(document=document, visibility=form.cleaned_data["visibility"])
+    messages.success(request, f"“{document.title}” is now {document.get_visibility_display().lower()}.")
+    return redirect("knowledge:detail", pk=document.pk)
+
+
+@login_required
+@require_POST
 def delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     document = _document_for(request, pk, DELETE)
     title = document.title
@@ -188,6 +210,7 @@ def search(request: AuthenticatedHttpRequest) -> HttpResponse:
                 mode=form.cleaned_data["mode"],
                 tags=form.cleaned_data["tags"],
                 language=form.cleaned_data["language"] or None,
+                visibility=form.cleaned_data["visibility"] or None,
             )
         except services.SearchError as exc:
             error = str(exc)

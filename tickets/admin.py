@@ -140,6 +140,14 @@ class TicketAdmin(admin.ModelAdmin):
     def get_inlines(self, request: HttpRequest, obj: Any = None) -> Any:
         return self.inlines if obj is not None else ()
 
+    # Deleting goes through the service, as from the API: attachment files go, the audit trail stays.
+    def delete_model(self, request: HttpRequest, obj: Ticket) -> None:
+        services.ticket_delete(ticket=obj, by=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
+        for ticket in queryset:
+            services.ticket_delete(ticket=ticket, by=request.user)
+
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         # What the admin's change message reads.
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
@@ -169,5 +177,25 @@ class TagAdmin(admin.ModelAdmin):
 
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):
-    list_display = ("email", "name", "organisation", "created_at")
+    list_display = ("email", "name", "organisation", "claim_of", "created_at")
+    list_filter = (("claim_of", admin.EmptyFieldListFilter),)
     search_fields = ("email", "name", "organisation")
+
+
+@admin.register(TicketEvent)
+class TicketEventAdmin(admin.ModelAdmin):
+    """The audit trail, read-only; it includes tickets that were deleted since."""
+
+    list_display = ("ticket_number", "field", "old_value", "new_value", "actor_display", "created_at")
+    list_filter = ("field", "created_at")
+    search_fields = ("=ticket_number", "old_value", "new_value", "actor_name", "actor__email")
+    list_select_related = ("actor",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -56,14 +56,20 @@ class TenantModelPermissions(permissions.DjangoModelPermissions):
 
 
 class ContactSerializer(serializers.ModelSerializer[Contact]):
+    unverified = serializers.BooleanField(
+        source="is_unverified_claim",
+        read_only=True,
+        help_text="True for a public request naming an existing contact's address that was not confirmed yet.",
+    )
+
     class Meta:
         model = Contact
-        fields = ["id", "email", "name", "organisation", "created_at"]
-        read_only_fields = ["id", "created_at"]
+        fields = ["id", "email", "name", "organisation", "unverified", "created_at"]
+        read_only_fields = ["id", "unverified", "created_at"]
 
     def validate_email(self, value: str) -> str:
         value = value.strip().lower()
-        if Contact.objects.filter(email=value).exists():
+        if Contact.objects.filter(email=value, claim_of=None).exists():
             raise ValidationError("A contact with this email exists already.")
         return value
 

@@ -44,18 +44,40 @@ class Channel(models.TextChoices):
 
 
 class Contact(models.Model):
-    """A customer who asks for help; identified by email within the tenant."""
+    """A customer who asks for help; identified by email within the tenant.
 
-    email = models.EmailField(unique=True)
+    A public request (portal, widget) that names the address of an existing contact is
+    not attached to that contact at once: it gets an *unverified claim*, a contact row
+    with ``claim_of`` set, until someone confirms the address from a link sent to it.
+    """
+
+    email = models.EmailField()
     name = models.CharField(max_length=200, blank=True)
     organisation = models.CharField(max_length=200, blank=True)
+    claim_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="claims",
+        help_text="Set while this is an unconfirmed claim to the address of that contact.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["email"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["email"], condition=models.Q(claim_of__isnull=True), name="contact_email_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>" if self.name else self.email
+
+    @property
+    def is_unverified_claim(self) -> bool:
+        return self.claim_of_id is not None
 
 
 class Tag(models.Model):
@@ -106,6 +128,8 @@ class Ticket(models.Model):
     csat_rating = models.PositiveSmallIntegerField(null=True, blank=True)
     csat_comment = models.TextField(blank=True)
     csat_at = models.DateTimeField(null=True, blank=True)
+    # Customer status links carry this number; raising it revokes every link issued before.
+    portal_link_version = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     search_vector = models.GeneratedField(
@@ -217,9 +241,14 @@ class Attachment(models.Model):
 
 
 class TicketEvent(models.Model):
-    """Audit row: who changed which field of a ticket from what to what, and when."""
+    """Audit row: who changed which field of a ticket from what to what, and when.
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    Rows outlive their ticket: deleting a ticket leaves its trail (``ticket`` becomes null,
+    ``ticket_number`` stays) with a last row saying who deleted it.
+    """
+
+    ticket = models.ForeignKey(Ticket, null=True, on_delete=models.SET_NULL, related_name="events")
+    ticket_number = models.PositiveIntegerField(null=True, db_index=True, editable=False)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     actor_name = models.CharField(max_length=200, blank=True)
     field = models.CharField(max_length=50)
@@ -232,7 +261,7 @@ class TicketEvent(models.Model):
         indexes = [models.Index(fields=["ticket", "created_at"], name="event_ticket_created")]
 
     def __str__(self) -> str:
-        return f"#{self.ticket.number} {self.field}: {self.old_value} → {self.new_value}"
+        return f"#{self.ticket_number} {self.field}: {self.old_value} → {self.new_value}"
 
     @property
     def actor_display(self) -> str:

@@ -1,7 +1,10 @@
 """The public customer portal of a tenant: submit a request, follow it by a signed link, reply, rate.
 
-No login: the signed link is the customer's key to one ticket. The submit form is rate-limited
-per client address (counts in the Redis cache) and carries a honeypot field.
+No login: the signed link is the customer's key to one ticket; it expires a fixed time after it
+was issued and agents can revoke it. A request naming the address of an existing contact stays
+an unverified claim until the link e-mailed to that address is followed (``confirm``). The
+submit form is rate-limited per client address (counts in the Redis cache) and carries a
+honeypot field.
 """
 
 from __future__ import annotations
@@ -51,24 +54,36 @@ def request_new(request: HttpRequest) -> HttpResponse:
                 return render(request, "tickets/portal/received.html", {})
             try:
                 ticket = services.portal_request_submit(
-                    email=data["email"], name=data["name"], subject=data["subject"], description=data["description"]
+                    email=data["email"],
+                    name=data["name"],
+                    subject=data["subject"],
+                    description=data["description"],
+                    site_url=request.build_absolute_uri("/"),
                 )
             except ValidationError as exc:
                 _form_errors(form, exc)
             else:
-                messages.success(
-                    request, f"Thanks! We received your request #{ticket.number}. Bookmark this page to follow it."
-                )
+                if ticket.requester.is_unverified_claim:
+                    messages.info(
+                        request,
+                        f"We received your request #{ticket.number}. We know {ticket.requester.email} already, "
+                        "so we sent a link there: follow it to confirm the address, and we will answer you.",
+                    )
+                else:
+                    messages.success(
+                        request, f"Thanks! We received your request #{ticket.number}. Bookmark this page to follow it."
+                    )
                 return redirect(links.portal_path(ticket))
         return render(request, "tickets/portal/new.html", {"form": form}, status=400)
     return render(request, "tickets/portal/new.html", {"form": form})
 
 
-def _status_context(ticket: Ticket, **extra: Any) -> dict[str, Any]:
+def _status_context(ticket: Ticket, token: str, **extra: Any) -> dict[str, Any]:
     return {
         "ticket": ticket,
         "thread": selectors.ticket_thread(ticket=ticket, public_only=True),
-        "token": links.portal_token(ticket),
+        "token": token,  # the one the page was opened with: using a link never extends it
+        "expires_at": links.token_expires_at(token),
         "reply_form": PortalReplyForm(),
         "csat_form": CSATForm(),
         "can_reply": ticket.status != Status.CLOSED,
@@ -80,7 +95,7 @@ def _status_context(ticket: Ticket, **extra: Any) -> dict[str, Any]:
 @require_GET
 def status(request: HttpRequest, token: str) -> HttpResponse:
     ticket = links.ticket_from_token(token)
-    return render(request, STATUS_PAGE, _status_context(ticket))
+    return render(request, STATUS_PAGE, _status_context(ticket, token))
 
 
 @require_GET
@@ -108,7 +123,7 @@ def reply(request: HttpRequest, token: str) -> HttpResponse:
         else:
             messages.success(request, "Your reply was sent.")
             return redirect("portal:status", token=token)
-    return render(request, STATUS_PAGE, _status_context(ticket, reply_form=form), status=400)
+    return render(request, STATUS_PAGE, _status_context(ticket, token, reply_form=form), status=400)
 
 
 @require_POST
@@ -128,4 +143,17 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
         else:
             messages.success(request, "Thank you for your rating!")
             return redirect("portal:status", token=token)
-    return render(request, STATUS_PAGE, _status_context(ticket, csat_form=form), status=400)
+    return render(request, STATUS_PAGE, _status_context(ticket, token, csat_form=form), status=400)
+
+
+@require_http_methods(["GET", "POST"])
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """Confirm an address from the e-mailed link: GET asks (mail scanners follow links), POST confirms."""
+    ticket, claim = links.claim_from_token(token)
+    if request.method == "POST":
+        ticket = services.contact_claim_confirm(ticket=ticket, claim=claim)
+        messages.success(
+            request, f"Thank you: {ticket.requester.email} is confirmed and request #{ticket.number} is in."
+        )
+        return redirect(links.portal_path(ticket))
+    return render(request, "tickets/portal/confirm.html", {"ticket": ticket, "claim": claim})

@@ -12,4 +12,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("t/<str:token>/reply/", portal.reply, name="reply"),
     path("t/<str:token>/rate/", portal.rate, name="rate"),
     path("t/<str:token>/attachments/<int:pk>/", portal.attachment_download, name="attachment"),
+    path("confirm/<str:token>/", portal.confirm, name="confirm"),
 ]

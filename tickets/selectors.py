@@ -101,7 +101,8 @@ def tag_list() -> QuerySet[Tag]:
 
 
 def contact_list() -> QuerySet[Contact]:
-    return Contact.objects.order_by("email")
+    """Contacts; unverified claims to an address (public requests awaiting confirmation) are not contacts yet."""
+    return Contact.objects.filter(claim_of=None).order_by("email")
 
 
 def tickets_by_numbers(*, numbers: list[int]) -> QuerySet[Ticket]:

@@ -14,4 +14,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<int:number>/update/", views.ticket_update, name="update"),
     path("<int:number>/reply/", views.ticket_reply, name="reply"),
     path("<int:number>/attachments/<int:pk>/", views.attachment_download, name="attachment"),
+    path("<int:number>/portal-links/revoke/", views.ticket_portal_links_revoke, name="portal-links-revoke"),
 ]

@@ -175,6 +175,20 @@ def ticket_reply(request: AuthenticatedHttpRequest, number: int) -> HttpResponse
 
 
 @login_required
+@permission_required("tickets.change_ticket", raise_exception=True)
+@require_POST
+def ticket_portal_links_revoke(request: AuthenticatedHttpRequest, number: int) -> HttpResponse:
+    ticket = selectors.ticket_get(number=number)
+    send = request.POST.get("send_new_link") == "1"
+    services.ticket_portal_links_revoke(
+        ticket=ticket, by=request.user, send_new_link=send, site_url=request.build_absolute_uri("/")
+    )
+    note = " A new link is on its way to the requester." if send else " The link below is the new one."
+    messages.success(request, "Earlier status links of this ticket no longer work." + note)
+    return redirect("tickets:detail", number=ticket.number)
+
+
+@login_required
 @permission_required("tickets.view_ticket", raise_exception=True)
 @require_GET
 def attachment_download(request: AuthenticatedHttpRequest, number: int, pk: int) -> FileResponse:

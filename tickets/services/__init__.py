@@ -6,14 +6,21 @@ API client, a contact (the customer) or ``None`` (the system).
 """
 
 from tickets.services.audit import UNSET
-from tickets.services.contacts import contact_ensure, parse_tags, tags_ensure
-from tickets.services.portal import portal_request_submit, ticket_rate
+from tickets.services.contacts import contact_ensure, contact_for_public_request, parse_tags, tags_ensure
+from tickets.services.portal import (
+    claim_request_confirmation,
+    contact_claim_confirm,
+    portal_request_submit,
+    ticket_portal_links_revoke,
+    ticket_rate,
+)
 from tickets.services.replies import EXTRA_TYPES, attachment_validate, note_add, reply_add
 from tickets.services.sla import BreachCount, sla_due_times, sla_mark_breaches
 from tickets.services.transitions import TRANSITIONS, transition_check
 from tickets.services.workflow import (
     BulkResult,
     ticket_assign,
+    ticket_category_suggest,
     ticket_create,
     ticket_delete,
     ticket_transition,
@@ -28,7 +35,10 @@ __all__ = [
     "BreachCount",
     "BulkResult",
     "attachment_validate",
+    "claim_request_confirmation",
+    "contact_claim_confirm",
     "contact_ensure",
+    "contact_for_public_request",
     "note_add",
     "parse_tags",
     "portal_request_submit",
@@ -37,8 +47,10 @@ __all__ = [
     "sla_mark_breaches",
     "tags_ensure",
     "ticket_assign",
+    "ticket_category_suggest",
     "ticket_create",
     "ticket_delete",
+    "ticket_portal_links_revoke",
     "ticket_rate",
     "ticket_transition",
     "ticket_update",

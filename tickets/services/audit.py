@@ -26,7 +26,13 @@ def actor_of(by: object) -> tuple[User | None, str]:
 def audit_event(ticket: Ticket, by: object, name: str, old: object = "", new: object = "") -> TicketEvent:
     user, label = actor_of(by)
     return TicketEvent(
-        ticket=ticket, actor=user, actor_name=label, field=name, old_value=as_text(old), new_value=as_text(new)
+        ticket=ticket,
+        ticket_number=ticket.number,
+        actor=user,
+        actor_name=label,
+        field=name,
+        old_value=as_text(old),
+        new_value=as_text(new),
     )
 
 

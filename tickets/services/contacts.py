@@ -19,7 +19,7 @@ def contact_ensure(*, email: str, name: str = "", organisation: str = "") -> Con
     if not email:
         raise ValidationError({"email": "An email address is required."})
     contact, created = Contact.objects.get_or_create(
-        email=email, defaults={"name": name.strip(), "organisation": organisation.strip()}
+        email=email, claim_of=None, defaults={"name": name.strip(), "organisation": organisation.strip()}
     )
     updates = []
     if not created and name.strip() and not contact.name:
@@ -31,6 +31,24 @@ def contact_ensure(*, email: str, name: str = "", organisation: str = "") -> Con
     if updates:
         contact.save(update_fields=updates)
     return contact
+
+
+def contact_for_public_request(*, email: str, name: str = "") -> Contact:
+    """Who a public (unauthenticated) request comes from.
+
+    A new address becomes a contact as usual. The address of an existing contact gets
+    an unverified claim instead (a contact row with ``claim_of`` set): the request is
+    attached to the real contact only once the address is confirmed
+    (``contact_claim_confirm``), so nobody can write into another customer's history by
+    typing their address.
+    """
+    email = email.strip().lower()
+    if not email:
+        raise ValidationError({"email": "An email address is required."})
+    existing = Contact.objects.filter(email=email, claim_of=None).first()
+    if existing is None:
+        return contact_ensure(email=email, name=name)
+    return Contact.objects.create(email=email, name=name.strip(), claim_of=existing)
 
 
 def tags_ensure(names: Iterable[str]) -> list[Tag]:

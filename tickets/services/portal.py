@@ -1,32 +1,93 @@
-"""What the customer portal writes: requests and satisfaction ratings."""
+"""What the customer portal writes: requests, address confirmations, satisfaction ratings, link revocation."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 
+from helpdesk.mail import email_queue
+from tickets import links
 from tickets.models import (
     Channel,
     Contact,
+    Reply,
     Status,
     Ticket,
 )
 from tickets.services.audit import audit_event
-from tickets.services.contacts import contact_ensure
+from tickets.services.contacts import contact_for_public_request
 from tickets.services.workflow import ticket_create
 
 
 @transaction.atomic
-def portal_request_submit(*, email: str, name: str, subject: str, description: str) -> Ticket:
-    """A request from the public portal: the contact is found or created by email."""
+def portal_request_submit(
+    *, email: str, name: str, subject: str, description: str, site_url: str = "", channel: str = Channel.PORTAL
+) -> Ticket:
+    """A request from the public (portal, widget): a new address becomes a contact, a known one must confirm.
+
+    For the address of an existing contact the ticket belongs to an unverified claim until
+    the link e-mailed to that address is followed (``claim_request_confirmation``).
+    ``site_url`` is the address the customer used, for the links in that e-mail.
+    """
     if not description.strip():
         raise ValidationError({"description": "Tell us what happened."})
-    contact = contact_ensure(email=email, name=name)
-    return ticket_create(
-        subject=subject, description=description, requester=contact, channel=Channel.PORTAL, by=contact
+    contact = contact_for_public_request(email=email, name=name)
+    ticket = ticket_create(subject=subject, description=description, requester=contact, channel=channel, by=contact)
+    if contact.is_unverified_claim:
+        claim_request_confirmation(ticket=ticket, site_url=site_url)
+    return ticket
+
+
+def claim_request_confirmation(*, ticket: Ticket, site_url: str = "") -> None:
+    """E-mail the claimed address a link that attaches ``ticket`` to its contact (sent after commit)."""
+    claim = ticket.requester
+    link = links.absolute(reverse("portal:confirm", kwargs={"token": links.confirm_token(ticket, claim)}), site_url)
+    body = (
+        f"Someone sent us request {ticket.reference} “{ticket.subject}” in your name ({claim.email}).\n\n"
+        f"If it was you, confirm your address so that we can answer you:\n{link}\n\n"
+        f"The link works for {links.CONFIRM_MAX_AGE_DAYS} days. If it was not you, ignore this message: "
+        "nothing is added to your account."
     )
+    email_queue(to=[claim.email], subject=f"Confirm your request {ticket.reference}", body=body)
+
+
+@transaction.atomic
+def contact_claim_confirm(*, ticket: Ticket, claim: Contact) -> Ticket:
+    """The address is confirmed: the claim's ticket and messages move to the real contact; the claim goes."""
+    claim = Contact.objects.select_for_update().get(pk=claim.pk)
+    real = claim.claim_of
+    if real is None:
+        raise ValidationError("This address is confirmed already.")
+    Ticket.objects.filter(requester=claim).update(requester=real)
+    Reply.objects.filter(author_contact=claim).update(author_contact=real)
+    if claim.name and not real.name:
+        real.name = claim.name
+        real.save(update_fields=["name"])
+    audit_event(ticket, real, "requester", f"{claim.email} (unverified)", f"{real.email} (confirmed)").save()
+    claim.delete()
+    return Ticket.objects.select_related("requester").get(pk=ticket.pk)
+
+
+@transaction.atomic
+def ticket_portal_links_revoke(
+    *, ticket: Ticket, by: object, send_new_link: bool = False, site_url: str = ""
+) -> Ticket:
+    """Every status link of ``ticket`` issued so far stops working; optionally e-mail the requester a new one."""
+    Ticket.objects.filter(pk=ticket.pk).update(portal_link_version=F("portal_link_version") + 1)
+    ticket.refresh_from_db(fields=["portal_link_version"])
+    audit_event(ticket, by, "portal_links", "", "revoked").save()
+    if send_new_link and not ticket.requester.is_unverified_claim:
+        link = links.absolute(links.portal_path(ticket), site_url)
+        email_queue(
+            to=[ticket.requester.email],
+            subject=f"A new link to your request {ticket.reference}",
+            body=f"Here is a new link to follow request {ticket.reference} “{ticket.subject}”:\n{link}\n\n"
+            "Earlier links to this request no longer work.",
+        )
+    return ticket
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
+from tickets import signals
 from tickets.models import (
     Attachment,
     Contact,
@@ -111,6 +112,7 @@ def reply_add(
     TicketEvent.objects.bulk_create(events)
     for name in updates:
         setattr(ticket, name, getattr(locked, name))
+    signals.reply_created.send(sender=Reply, reply=reply, by=by)
     return reply
 
 

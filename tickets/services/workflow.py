@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from helpdesk.accounts.models import User
+from tickets import signals
 from tickets.models import (
     NUMBER_SEQUENCE,
     UNRESOLVED,
@@ -76,6 +77,7 @@ def ticket_create(
     if tags:
         ticket.tags.set(tags_ensure(tags))
     audit_event(ticket, by, "created", "", ticket.reference).save()
+    signals.ticket_created.send(sender=Ticket, ticket=ticket, by=by)
     return ticket
 
 
@@ -86,6 +88,25 @@ def apply_status(ticket: Ticket, status: str) -> None:
     elif status in UNRESOLVED:
         ticket.solved_at = None
     ticket.status = status
+
+
+@transaction.atomic
+def ticket_category_suggest(*, ticket: Ticket, category: str, by: object) -> bool:
+    """Set ``category`` only while the ticket has none, decided by the database at the moment of writing.
+
+    For suggestions computed from an older read (the AI's request type, seconds after the
+    ticket was loaded): a category an agent set meanwhile is never overwritten. Returns
+    whether the category was set.
+    """
+    category = category.strip()[:100]
+    if not category:
+        return False
+    if not Ticket.objects.filter(pk=ticket.pk, category="").update(category=category, updated_at=timezone.now()):
+        ticket.refresh_from_db(fields=["category"])
+        return False
+    audit_event(ticket, by, "category", "", category).save()
+    ticket.category = category
+    return True
 
 
 @transaction.atomic
@@ -148,6 +169,7 @@ def ticket_update(
     if changed:
         locked.save(update_fields=sorted({*changed, "updated_at"}))
         TicketEvent.objects.bulk_create(events)
+        signals.ticket_updated.send(sender=Ticket, ticket=locked, by=by, changes=events)
     # The caller's instance reflects what was saved.
     for name in {*changed, "updated_at", "first_response_due_at", "resolution_due_at", "solved_at"}:
         setattr(ticket, name, getattr(locked, name))
@@ -164,8 +186,9 @@ def ticket_assign(*, ticket: Ticket, agent: User | None, by: object) -> list[Tic
 
 @transaction.atomic
 def ticket_delete(*, ticket: Ticket, by: object) -> None:
-    """Delete a ticket with its thread, audit trail and attachment files."""
+    """Delete a ticket with its thread and attachment files (after the commit); its audit trail stays."""
     files = list(Attachment.objects.filter(reply__ticket=ticket))
+    audit_event(ticket, by, "deleted", ticket.subject, "").save()
     ticket.delete()
     for attachment in files:
         transaction.on_commit(partial(attachment.file.delete, save=False))

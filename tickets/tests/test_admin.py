@@ -85,3 +85,30 @@ def test_admin_adds_a_ticket_through_the_service(manager_client, contact, sla):
 
 def test_agents_cannot_open_the_admin(agent_client):
     assert agent_client.get("/admin/tickets/ticket/").status_code == 302
+
+
+def test_admin_delete_goes_through_the_service(manager_client, acme, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import TestCase
+    from django_tenants.utils import tenant_context
+
+    from tickets import services
+    from tickets.models import Attachment, Ticket, TicketEvent
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    with tenant_context(acme):
+        contact = services.contact_ensure(email="pat@customer.example")
+        ticket = services.ticket_create(subject="Broken", description="It broke.", requester=contact, by=contact)
+        services.reply_add(ticket=ticket, body="Log", by=contact, files=[SimpleUploadedFile("log.txt", b"trace")])
+        path = Attachment.objects.get().file.path
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = manager_client.post(
+            "/admin/tickets/ticket/", {"action": "delete_selected", "_selected_action": [ticket.pk], "post": "yes"}
+        )
+    assert response.status_code == 302
+    with tenant_context(acme):
+        assert not Ticket.objects.exists()
+        assert TicketEvent.objects.filter(ticket_number=ticket.number, field="deleted").exists()
+    import os
+
+    assert not os.path.exists(path)

@@ -185,10 +185,14 @@ def test_bulk_update_reports_refusals_and_applies_the_rest(make_ticket, agent):
     assert all([t.name for t in x.tags.all()] == ["outage"] for x in Ticket.objects.all())
 
 
-def test_delete_removes_thread_and_events(ticket, agent):
+def test_delete_removes_the_thread_and_keeps_the_audit_trail(ticket, agent):
+    number = ticket.number
     services.reply_add(ticket=ticket, body="hi", by=agent)
     services.ticket_delete(ticket=ticket, by=agent)
-    assert not Ticket.objects.exists() and not Reply.objects.exists() and not TicketEvent.objects.exists()
+    assert not Ticket.objects.exists() and not Reply.objects.exists()
+    trail = list(TicketEvent.objects.filter(ticket_number=number).order_by("id"))
+    assert trail[0].field == "created" and all(e.ticket_id is None for e in trail)
+    assert (trail[-1].field, trail[-1].actor) == ("deleted", agent)
 
 
 def test_sla_breaches_are_marked_once_and_counted(make_ticket, sla, agent, django_capture_on_commit_callbacks):

@@ -1,5 +1,5 @@
-/* Helpdesk chat widget: {{ title }}. Embed with one tag:
-   <script src="{{ base }}/assistants/widget.js?key={{ key }}" async></script> */
+/* Helpdesk chat widget. Embed it with one async script tag whose src is https://HOST/assistants/widget.js?key=KEY
+   Tenant text (the assistant's name) only ever arrives in the JSON literal below, never elsewhere in this file. */
 (function () {
   var config = {{ config_json|safe }};
   if (window.__helpdeskWidget) return;
@@ -35,7 +35,11 @@
     box.addEventListener("submit", function (event) {
       event.preventDefault();
       post("/assistants/widget/escalate", { session_id: sessionStorage.getItem(storageKey), email: box.querySelector("input").value })
-        .then(function (data) { box.remove(); add("Thanks! A person will follow up on " + data.ticket + " by email.", "bot"); })
+        .then(function (data) {
+          box.remove();
+          add(data.unverified ? "Thanks! We sent a link to your address: follow it to confirm it, and a person will follow up on " + data.ticket + "."
+            : "Thanks! A person will follow up on " + data.ticket + " by email.", "bot");
+        })
         .catch(function (error) { add(error.message, "bot"); });
     });
   }

@@ -25,6 +25,12 @@ class Command(BaseCommand):
         parser.add_argument("--tags", default="", help="comma-separated tags for every document")
         parser.add_argument("--language", default="", help="language code for every document (default: detect)")
         parser.add_argument("--queue", action="store_true", help="queue indexing on the workers instead")
+        parser.add_argument(
+            "--visibility",
+            choices=["internal", "public"],
+            default="internal",
+            help="public: the website widget and the portal may answer from them (default: internal, staff only)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         tenant = tenant_from_option(options["tenant"])
@@ -45,6 +51,7 @@ class Command(BaseCommand):
                             uploaded=File(fh, name=path.name),  # type: ignore[arg-type]
                             language=options["language"],
                             tags=tags,
+                            visibility=options["visibility"],
                             enqueue=options["queue"],
                         )
                 except services.UploadRejected as exc:

@@ -1,0 +1,91 @@
+"""API of integrations: escalate a ticket, and read its links and escalations."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from helpdesk.accounts.authentication import ApiClient
+from integrations import selectors, services
+from integrations.models import ExternalRef, OutboxItem, System
+from tickets.selectors import ticket_get
+
+
+class EscalateInput(serializers.Serializer):
+    system = serializers.ChoiceField(choices=System.choices)
+    reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=2000, help_text="Why it goes to the tracker."
+    )
+
+
+class OutboxItemOutput(serializers.ModelSerializer[OutboxItem]):
+    system = serializers.CharField(source="connection.system")
+
+    class Meta:
+        model = OutboxItem
+        fields = ["id", "system", "status", "attempts", "last_error", "created_at", "finished_at"]
+
+
+class ExternalRefOutput(serializers.ModelSerializer[ExternalRef]):
+    class Meta:
+        model = ExternalRef
+        fields = ["system", "key", "url", "remote_status", "remote_resolved", "last_synced_at", "created_at"]
+
+
+class EscalationsOutput(serializers.Serializer):
+    ticket = serializers.IntegerField()
+    links = ExternalRefOutput(many=True)
+    escalations = OutboxItemOutput(many=True)
+
+
+def _allowed(request: Request, perm: str) -> bool:
+    return isinstance(request.user, ApiClient) or bool(request.user.has_perm(perm))
+
+
+class TicketEscalateView(APIView):
+    @extend_schema(
+        request=EscalateInput,
+        responses={
+            202: OutboxItemOutput,
+            400: OpenApiResponse(description="Unknown or unconnected system"),
+            409: OpenApiResponse(description="Already linked or being escalated"),
+        },
+        summary="Escalate a ticket to Jira or Zendesk",
+    )
+    def post(self, request: Request, number: int) -> Response:
+        """Queue the creation of an issue for the ticket; a worker creates it, links it, and syncs it back."""
+        ticket = ticket_get(number=number)
+        if not (_allowed(request, "integrations.add_outboxitem") and _allowed(request, "tickets.change_ticket")):
+            self.permission_denied(request)
+        data = EscalateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        system = data.validated_data["system"]
+        try:
+            item = services.ticket_escalate(
+                ticket=ticket,
+                system=system,
+                by=request.user,
+                source="api",
+                reasons=data.validated_data.get("reason", ""),
+            )
+        except ValidationError as exc:
+            conflict = any(ref.connection.system == system for ref in selectors.ticket_refs(ticket=ticket)) or any(
+                o.connection.system == system for o in selectors.ticket_outbox(ticket=ticket) if o.status != "failed"
+            )
+            return Response({"detail": " ".join(exc.messages)}, status=409 if conflict else 400)
+        return Response(OutboxItemOutput(item).data, status=status.HTTP_202_ACCEPTED)
+
+
+class TicketEscalationsView(APIView):
+    @extend_schema(responses={200: EscalationsOutput}, summary="A ticket's tracker links and escalations")
+    def get(self, request: Request, number: int) -> Response:
+        ticket = ticket_get(number=number)
+        if not _allowed(request, "integrations.view_externalref"):
+            self.permission_denied(request)
+        items = list(OutboxItem.objects.filter(ticket=ticket).select_related("connection")[:50])
+        body = {"ticket": ticket.number, "links": selectors.ticket_refs(ticket=ticket), "escalations": items}
+        return Response(EscalationsOutput(body).data)

@@ -1,0 +1,43 @@
+from django.apps import AppConfig
+
+
+class IntegrationsConfig(AppConfig):
+    name = "integrations"
+    label = "integrations"
+    verbose_name = "Integrations"
+    # Agents see the monitor and escalate; managers set up connections and webhooks (helpdesk.accounts.roles).
+    role_permissions: dict[str, list[str]] = {
+        "agent": [
+            "view_connection",
+            "view_outboxitem",
+            "add_outboxitem",
+            "change_outboxitem",
+            "view_externalref",
+            "view_integrationsynclog",
+            "view_webhookendpoint",
+            "view_webhookdelivery",
+        ],
+        "manager": [
+            "view_connection",
+            "add_connection",
+            "change_connection",
+            "delete_connection",
+            "view_outboxitem",
+            "add_outboxitem",
+            "change_outboxitem",
+            "view_externalref",
+            "view_integrationsynclog",
+            "view_webhookendpoint",
+            "add_webhookendpoint",
+            "change_webhookendpoint",
+            "delete_webhookendpoint",
+            "view_webhookdelivery",
+            "change_webhookdelivery",
+        ],
+    }
+
+    def ready(self) -> None:
+        from integrations import metrics, receivers
+
+        metrics.register()
+        receivers.connect()

@@ -1,0 +1,109 @@
+"""What the Jira and Zendesk settings pages share: the form page, Test connection, the webhook receiver."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+
+from helpdesk.http import AuthenticatedHttpRequest
+from integrations import crypto, selectors, services
+from integrations.backsync import InboundEvent, inbound_handle, inbound_refused
+from integrations.forms import ConnectionForm
+from integrations.models import Connection
+
+TEMPLATE = "integrations/connection_form.html"
+
+
+def connection_page(
+    request: AuthenticatedHttpRequest, *, system: str, form_class: type[ConnectionForm]
+) -> HttpResponse:
+    conn = selectors.connection_get(system=system)
+    can_change = request.user.has_perm("integrations.change_connection") and request.user.has_perm(
+        "integrations.add_connection"
+    )
+    if request.method == "POST":
+        if not can_change:
+            raise PermissionDenied
+        form = form_class(request.POST, system=system)
+        if form.is_valid():
+            try:
+                conn = services.connection_save(**form.service_kwargs())
+            except ValidationError as exc:
+                for name, errors in exc.message_dict.items():
+                    form.add_error(name if name in form.fields else None, errors)
+            else:
+                messages.success(
+                    request, f"{conn.get_system_display()} connection saved. Test it to check the credentials."
+                )
+                return redirect(request.path)
+    else:
+        form = form_class.for_connection(conn, system)
+    webhook_path = f"/integrations/{system}/webhook"
+    return render(
+        request,
+        TEMPLATE,
+        {
+            "form": form,
+            "conn": conn,
+            "system": system,
+            "can_change": can_change,
+            "webhook_url": request.build_absolute_uri(webhook_path),
+        },
+    )
+
+
+def connection_test(request: AuthenticatedHttpRequest, *, system: str) -> HttpResponse:
+    conn = selectors.connection_get(system=system)
+    if conn is None:
+        messages.error(request, "Save the connection first.")
+        return redirect(request.path.rsplit("test/", 1)[0])
+    if not request.user.has_perm("integrations.change_connection"):
+        raise PermissionDenied
+    result = services.connection_test(connection=conn)
+    if request.htmx:
+        return render(request, f"{TEMPLATE}#test-result", {"conn": conn, "result": result})
+    (messages.success if result.ok else messages.error)(request, result.message)
+    return redirect(request.path.rsplit("test/", 1)[0])
+
+
+Verifier = Callable[[str, bytes, AuthenticatedHttpRequest], bool]
+Parser = Callable[[bytes], InboundEvent | None]
+
+
+def webhook_receive(
+    request: AuthenticatedHttpRequest, *, system: str, verify: Verifier, parse: Parser, delivery_header: str
+) -> HttpResponse:
+    """Verify the signature, drop replays, apply the event. No login: the signature is the credential."""
+    started = time.perf_counter()
+    conn: Connection | None = selectors.connection_get(system=system)
+    if conn is None or not conn.enabled:
+        return JsonResponse({"detail": f"{system} is not connected here."}, status=404)
+    body = request.body
+    secret = crypto.decrypt(conn.webhook_secret_encrypted)
+    if not secret or not verify(secret, body, request):
+        reason = "no webhook secret is configured" if not secret else "invalid or expired signature"
+        inbound_refused(conn=conn, system=system, reason=reason, started=started)
+        return JsonResponse({"detail": f"Refused: {reason}."}, status=401)
+    try:
+        event = parse(body)
+    except (ValueError, json.JSONDecodeError) as exc:
+        return JsonResponse({"detail": f"Bad payload: {exc}"}, status=400)
+    delivery_id = request.headers.get(delivery_header, "")
+    if not delivery_id:
+        try:
+            delivery_id = str(json.loads(body).get("id") or "")
+        except (ValueError, AttributeError):
+            delivery_id = ""
+    status, payload = inbound_handle(conn=conn, delivery_id=delivery_id, event=event, started=started)
+    return JsonResponse(payload, status=status)
+
+
+def max_age() -> int:
+    return settings.INTEGRATIONS_WEBHOOK_MAX_AGE_SECONDS

@@ -1,0 +1,120 @@
+"""Forms of the integrations pages; they parse, the services decide. Secrets are write-only fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from integrations.models import Connection, System, WebhookEvent
+from tickets.models import Priority, Status
+
+
+class SecretInput(forms.PasswordInput):
+    """Never renders a stored value back (render_value=False), whatever was saved."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(render_value=False, **kwargs)
+
+
+class ConnectionForm(forms.Form):
+    base_url = forms.URLField(label="Address", max_length=300, assume_scheme="https")
+    username = forms.CharField(label="Account email", max_length=200)
+    token = forms.CharField(
+        label="API token", required=False, widget=SecretInput(), help_text="Leave empty to keep the stored token."
+    )
+    webhook_secret = forms.CharField(
+        label="Webhook secret",
+        required=False,
+        widget=SecretInput(),
+        help_text="The secret the tracker signs its webhooks with; leave empty to keep the stored one.",
+    )
+    send_tags = forms.BooleanField(label="Send the ticket's tags", required=False, initial=True)
+    category_field = forms.CharField(
+        label="Category goes to",
+        required=False,
+        max_length=100,
+        help_text="Empty: not sent; 'label': as a label/tag; or a custom field id.",
+    )
+    resolved_status = forms.ChoiceField(
+        label="When the issue is resolved, set the ticket to", choices=Status.choices, initial=Status.SOLVED
+    )
+    enabled = forms.BooleanField(label="Enabled", required=False, initial=True)
+
+    def __init__(self, *args: Any, system: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.system = system
+        for value, label in Priority.choices:
+            self.fields[f"priority_{value}"] = forms.CharField(
+                label=f"{label} priority as", required=False, max_length=50
+            )
+
+    @classmethod
+    def for_connection(cls, conn: Connection | None, system: str) -> ConnectionForm:
+        if conn is None:
+            from integrations.services import DEFAULT_PRIORITY_MAP
+
+            mapping = DEFAULT_PRIORITY_MAP[System(system)]
+            return cls(system=system, initial={f"priority_{k}": v for k, v in mapping.items()})
+        initial: dict[str, Any] = {
+            "base_url": conn.base_url,
+            "username": conn.username,
+            "send_tags": conn.send_tags,
+            "category_field": conn.category_field,
+            "resolved_status": conn.resolved_status,
+            "enabled": conn.enabled,
+            "project_key": conn.project_key,
+            "issue_type": conn.issue_type,
+            "group_id": conn.group_id,
+            **{f"priority_{k}": v for k, v in (conn.priority_map or {}).items()},
+        }
+        return cls(system=system, initial=initial)
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "system": self.system,
+            "base_url": data["base_url"],
+            "username": data["username"],
+            "token": data.get("token") or "",
+            "webhook_secret": data.get("webhook_secret") or "",
+            "send_tags": bool(data.get("send_tags")),
+            "category_field": data.get("category_field") or "",
+            "resolved_status": data["resolved_status"],
+            "enabled": bool(data.get("enabled")),
+            "priority_map": {value: data.get(f"priority_{value}") or "" for value in Priority.values},
+        }
+
+
+class JiraConnectionForm(ConnectionForm):
+    project_key = forms.CharField(label="Project key", max_length=50, help_text="e.g. SUP")
+    issue_type = forms.CharField(label="Issue type", max_length=50, initial="Task")
+
+    def service_kwargs(self) -> dict[str, Any]:
+        return {
+            **super().service_kwargs(),
+            "project_key": self.cleaned_data["project_key"],
+            "issue_type": self.cleaned_data["issue_type"],
+        }
+
+
+class ZendeskConnectionForm(ConnectionForm):
+    group_id = forms.IntegerField(
+        label="Group id", required=False, min_value=1, help_text="The group that receives escalations."
+    )
+
+    def service_kwargs(self) -> dict[str, Any]:
+        return {**super().service_kwargs(), "group_id": self.cleaned_data.get("group_id")}
+
+
+class WebhookEndpointForm(forms.Form):
+    url = forms.URLField(label="URL", max_length=500, assume_scheme="https")
+    description = forms.CharField(required=False, max_length=200)
+    events = forms.MultipleChoiceField(choices=WebhookEvent.choices, widget=forms.CheckboxSelectMultiple)
+    active = forms.BooleanField(required=False, initial=True)
+
+
+class EscalateForm(forms.Form):
+    system = forms.ChoiceField(choices=System.choices)
+    source = forms.ChoiceField(choices=[("agent", "agent"), ("ai", "ai")], required=False)
+    reasons = forms.CharField(required=False, max_length=2000)

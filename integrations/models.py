@@ -1,0 +1,289 @@
+"""Connections to Jira and Zendesk, the outbox of escalations, links, sync log and outgoing webhooks.
+
+One set per tenant schema. Secrets are stored encrypted (``integrations.crypto``) and never
+rendered back; work that talks to another system is an outbox row that a worker claims with a
+conditional update, so a crash between the remote call and the commit is retried, not lost.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.utils import timezone
+
+from tickets.models import Reply, Status, Ticket
+
+
+class System(models.TextChoices):
+    JIRA = "jira", "Jira"
+    ZENDESK = "zendesk", "Zendesk"
+
+
+class Connection(models.Model):
+    """A tenant's connection to one tracker: where, as whom, into which project, mapped how."""
+
+    system = models.CharField(max_length=10, choices=System.choices, unique=True)
+    enabled = models.BooleanField(default=True)
+    base_url = models.URLField(max_length=300, help_text="e.g. https://acme.atlassian.net or https://acme.zendesk.com")
+    username = models.CharField(max_length=200, help_text="The account's email address.")
+    token_encrypted = models.TextField(blank=True, editable=False)
+    webhook_secret_encrypted = models.TextField(blank=True, editable=False)
+    project_key = models.CharField(max_length=50, blank=True, help_text="Jira project key, e.g. SUP.")
+    issue_type = models.CharField(max_length=50, blank=True, default="Task", help_text="Jira issue type.")
+    group_id = models.BigIntegerField(null=True, blank=True, help_text="Zendesk group that receives tickets.")
+    priority_map = models.JSONField(default=dict, blank=True, help_text="Our priority → the tracker's priority name.")
+    send_tags = models.BooleanField(default=True, help_text="Send the ticket's tags as labels / tags.")
+    category_field = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="Where the category goes: empty (not sent), 'label', "
+        "or a custom field id (customfield_10010 / 360001).",
+    )
+    resolved_status = models.CharField(
+        max_length=10,
+        choices=Status.choices,
+        default=Status.SOLVED,
+        help_text="Ticket status once the linked issue is resolved.",
+    )
+    server_info = models.JSONField(default=dict, blank=True, editable=False)
+    last_success_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_failure_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_error = models.TextField(blank=True, editable=False)
+    last_test_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_test_result = models.TextField(blank=True, editable=False)
+    last_test_ok = models.BooleanField(null=True, editable=False)
+    last_pull_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["system"]
+
+    def __str__(self) -> str:
+        return f"{self.get_system_display()} at {self.base_url}"
+
+    @property
+    def has_token(self) -> bool:
+        return bool(self.token_encrypted)
+
+    @property
+    def has_webhook_secret(self) -> bool:
+        return bool(self.webhook_secret_encrypted)
+
+    @property
+    def healthy(self) -> bool | None:
+        """None before any call; else whether the last call succeeded."""
+        if self.last_success_at is None and self.last_failure_at is None:
+            return None
+        if self.last_failure_at is None:
+            return True
+        return self.last_success_at is not None and self.last_success_at > self.last_failure_at
+
+
+class WorkStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class WorkItem(models.Model):
+    """What the outbox and the outgoing webhook deliveries share: claimed, retried, finished."""
+
+    status = models.CharField(max_length=10, choices=WorkStatus.choices, default=WorkStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class Action(models.TextChoices):
+    CREATE = "create", "Create issue"
+    COMMENT = "comment", "Add comment"
+
+
+class Source(models.TextChoices):
+    AGENT = "agent", "Agent"
+    AI = "ai", "AI decision accepted by an agent"
+    API = "api", "API"
+
+
+class OutboxItem(WorkItem):
+    """One piece of work for a tracker, written in the transaction that asked for it."""
+
+    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, help_text="Idempotency key.")
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="outbox")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="outbox_items")
+    action = models.CharField(max_length=10, choices=Action.choices, default=Action.CREATE)
+    reply = models.ForeignKey(Reply, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.AGENT)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    requested_by_name = models.CharField(max_length=200, blank=True)
+    reasons = models.TextField(blank=True, help_text="Why it was escalated (the AI's reasons or the agent's note).")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_due"),
+            models.Index(fields=["ticket", "-created_at"], name="outbox_ticket"),
+        ]
+        constraints = [
+            # One live escalation per ticket and tracker, whatever the entry point or the race.
+            models.UniqueConstraint(
+                fields=["ticket", "connection"],
+                condition=models.Q(action="create") & ~models.Q(status="failed"),
+                name="outbox_one_live_create",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} for #{self.ticket.number} in {self.connection.system} ({self.status})"
+
+
+class ExternalRef(models.Model):
+    """The issue or ticket in a tracker that a ticket is linked to."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="external_refs")
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="refs")
+    system = models.CharField(max_length=10, choices=System.choices)
+    key = models.CharField(max_length=100, help_text="SUP-123, or the Zendesk ticket id.")
+    remote_id = models.CharField(max_length=100, blank=True)
+    url = models.URLField(max_length=500)
+    remote_status = models.CharField(max_length=100, blank=True)
+    remote_resolved = models.BooleanField(default=False)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "key"], name="ref_unique_key"),
+            models.UniqueConstraint(fields=["ticket", "connection"], name="ref_one_per_ticket"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.system}) for #{self.ticket.number}"
+
+
+class Direction(models.TextChoices):
+    OUTBOUND = "outbound", "Outbound"
+    INBOUND = "inbound", "Inbound"
+
+
+class Outcome(models.TextChoices):
+    OK = "ok", "OK"
+    RETRY = "retry", "Will retry"
+    FAILED = "failed", "Failed"
+    IGNORED = "ignored", "Ignored"
+
+
+class IntegrationSyncLog(models.Model):
+    """One exchange with another system: what was asked, how it went, how long it took."""
+
+    system = models.CharField(max_length=10)
+    connection = models.ForeignKey(Connection, null=True, blank=True, on_delete=models.CASCADE, related_name="logs")
+    ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="sync_logs")
+    direction = models.CharField(max_length=10, choices=Direction.choices)
+    operation = models.CharField(max_length=30)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    duration_ms = models.FloatField(default=0)
+    request = models.JSONField(default=dict, blank=True, help_text="What was sent or received, without secrets.")
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["-created_at"], name="synclog_created"),
+            models.Index(fields=["ticket", "-created_at"], name="synclog_ticket"),
+            models.Index(fields=["outcome", "-created_at"], name="synclog_outcome"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.system} {self.direction} {self.operation}: {self.outcome}"
+
+
+class InboundDelivery(models.Model):
+    """A webhook delivery already handled; a replay with the same id is ignored."""
+
+    system = models.CharField(max_length=10)
+    delivery_id = models.CharField(max_length=200)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["system", "delivery_id"], name="inbound_once")]
+
+    def __str__(self) -> str:
+        return f"{self.system} delivery {self.delivery_id}"
+
+
+class SyncedComment(models.Model):
+    """A comment known on both sides: brought in as a note, or sent out from a reply (no echo)."""
+
+    external_ref = models.ForeignKey(ExternalRef, on_delete=models.CASCADE, related_name="comments")
+    remote_id = models.CharField(max_length=100)
+    reply = models.ForeignKey(Reply, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    direction = models.CharField(max_length=10, choices=Direction.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["external_ref", "remote_id"], name="comment_once")]
+
+    def __str__(self) -> str:
+        return f"{self.direction} comment {self.remote_id}"
+
+
+class WebhookEvent(models.TextChoices):
+    TICKET_CREATED = "ticket.created", "ticket.created"
+    TICKET_UPDATED = "ticket.updated", "ticket.updated"
+    TICKET_ESCALATED = "ticket.escalated", "ticket.escalated"
+    REPLY_CREATED = "reply.created", "reply.created"
+
+
+class WebhookEndpoint(models.Model):
+    """A URL of the tenant's own systems that receives signed JSON events."""
+
+    url = models.URLField(max_length=500)
+    description = models.CharField(max_length=200, blank=True)
+    secret_encrypted = models.TextField(editable=False)
+    events = ArrayField(models.CharField(max_length=30, choices=WebhookEvent.choices), default=list)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["url"]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class WebhookDelivery(WorkItem):
+    """One event for one endpoint, retried until it is accepted or the attempts run out."""
+
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=30, choices=WebhookEvent.choices)
+    event_id = models.UUIDField(default=uuid.uuid4, editable=False)
+    payload = models.JSONField()
+    response_ms = models.FloatField(null=True, blank=True)
+    response_excerpt = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "webhook deliveries"
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="delivery_due"),
+            models.Index(fields=["endpoint", "-created_at"], name="delivery_endpoint"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.endpoint.url} ({self.status})"

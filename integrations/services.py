@@ -1,0 +1,233 @@
+"""Writes of the integrations app: connections, escalations (outbox rows), retries.
+
+Nothing here talks to another system inside a request: escalating writes an outbox row in the
+caller's transaction and a worker does the rest (``integrations.outbox``); "Test connection" is
+the one exception, a deliberate, bounded call that a manager asks for and waits on.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from helpdesk.accounts.models import User
+from integrations import crypto, metrics
+from integrations.base import TransportError
+from integrations.models import (
+    Action,
+    Connection,
+    Direction,
+    ExternalRef,
+    IntegrationSyncLog,
+    OutboxItem,
+    Outcome,
+    Source,
+    System,
+    WorkStatus,
+)
+from integrations.outbox import outbox_enqueue, transport_for
+from tickets.models import Priority, Reply, ReplyKind, Status, Ticket
+
+DEFAULT_PRIORITY_MAP = {
+    System.JIRA: {"low": "Low", "normal": "Medium", "high": "High", "urgent": "Highest"},
+    System.ZENDESK: {"low": "low", "normal": "normal", "high": "high", "urgent": "urgent"},
+}
+UNSET: Any = object()
+
+
+def _clean_url(url: str) -> str:
+    url = url.strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ValidationError({"base_url": "Enter the tracker's address, e.g. https://acme.atlassian.net."})
+    return url
+
+
+@transaction.atomic
+def connection_save(
+    *,
+    system: str,
+    base_url: str,
+    username: str,
+    token: str = "",
+    webhook_secret: str = UNSET,
+    project_key: str = UNSET,
+    issue_type: str = UNSET,
+    group_id: int | None = UNSET,
+    priority_map: dict[str, str] = UNSET,
+    send_tags: bool = UNSET,
+    category_field: str = UNSET,
+    resolved_status: str = UNSET,
+    enabled: bool = UNSET,
+) -> Connection:
+    """Create or change the tenant's connection to ``system``; an empty token keeps the stored one."""
+    if system not in System.values:
+        raise ValidationError({"system": f"Unknown system {system!r} (choose {', '.join(System.values)})."})
+    conn = Connection.objects.select_for_update().filter(system=system).first() or Connection(system=system)
+    errors: dict[str, str] = {}
+    try:
+        conn.base_url = _clean_url(base_url)
+    except ValidationError as exc:
+        errors.update({k: " ".join(v) for k, v in exc.message_dict.items()})
+    conn.username = username.strip()
+    if not conn.username:
+        errors["username"] = "The account's email address is required."
+    if token.strip():
+        conn.token_encrypted = crypto.encrypt(token.strip())
+    elif not conn.token_encrypted:
+        errors["token"] = "An API token is required."  # noqa: S105 - a message, not a secret
+    if webhook_secret is not UNSET and webhook_secret.strip():
+        conn.webhook_secret_encrypted = crypto.encrypt(webhook_secret.strip())
+    if project_key is not UNSET:
+        conn.project_key = project_key.strip().upper()
+    if system == System.JIRA and not conn.project_key:
+        errors["project_key"] = "Jira needs the key of the project that receives escalations, e.g. SUP."
+    if issue_type is not UNSET:
+        conn.issue_type = issue_type.strip() or "Task"
+    if group_id is not UNSET:
+        conn.group_id = group_id
+    if system == System.ZENDESK and conn.base_url and "." not in (urlsplit(conn.base_url).hostname or ""):
+        errors["base_url"] = "Zendesk addresses look like https://<subdomain>.zendesk.com."
+    if priority_map is not UNSET:
+        unknown = set(priority_map) - set(Priority.values)
+        if unknown:
+            errors["priority_map"] = f"Unknown priorities: {', '.join(sorted(unknown))}."
+        conn.priority_map = {k: str(v).strip() for k, v in priority_map.items() if str(v).strip()}
+    elif not conn.priority_map:
+        conn.priority_map = dict(DEFAULT_PRIORITY_MAP[System(system)])
+    if send_tags is not UNSET:
+        conn.send_tags = send_tags
+    if category_field is not UNSET:
+        conn.category_field = category_field.strip()
+    if resolved_status is not UNSET:
+        if resolved_status not in Status.values:
+            errors["resolved_status"] = f"Unknown status {resolved_status!r}."
+        conn.resolved_status = resolved_status
+    if enabled is not UNSET:
+        conn.enabled = enabled
+    if errors:
+        raise ValidationError(errors)
+    conn.save()
+    return conn
+
+
+@dataclass(frozen=True)
+class TestResult:
+    ok: bool
+    message: str
+    duration_ms: float
+
+
+def connection_test(*, connection: Connection) -> TestResult:
+    """Call the tracker's API with the stored credentials and say what was found."""
+    started = time.perf_counter()
+    try:
+        message = transport_for(connection).test()
+        ok, error = True, None
+    except TransportError as exc:
+        ok, error = False, exc
+        message = exc.reason
+    seconds = time.perf_counter() - started
+    now = timezone.now()
+    fields: dict[str, Any] = {"last_test_at": now, "last_test_ok": ok, "last_test_result": message[:2000]}
+    fields.update(
+        {"last_success_at": now, "server_info": connection.server_info}
+        if ok
+        else {"last_failure_at": now, "last_error": message[:2000]}
+    )
+    Connection.objects.filter(pk=connection.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(connection, name, value)
+    IntegrationSyncLog.objects.create(
+        system=connection.system,
+        connection=connection,
+        direction=Direction.OUTBOUND,
+        operation="test",
+        outcome=Outcome.OK if ok else Outcome.FAILED,
+        status_code=error.status_code if error else None,
+        duration_ms=seconds * 1000,
+        error="" if ok else message,
+    )
+    metrics.sync_observe(
+        system=connection.system, direction="outbound", status="ok" if ok else "failed", seconds=seconds
+    )
+    return TestResult(ok=ok, message=message, duration_ms=seconds * 1000)
+
+
+def _actor_name(by: object) -> tuple[User | None, str]:
+    if isinstance(by, User):
+        return by, str(by)
+    return None, str(by or "System")[:200]
+
+
+@transaction.atomic
+def ticket_escalate(
+    *, ticket: Ticket, system: str, by: object, source: str = Source.AGENT, reasons: str = ""
+) -> OutboxItem:
+    """Ask for an issue in ``system`` for ``ticket``: an outbox row in this transaction, a worker after commit.
+
+    Refused (``ValidationError``) when the tracker is not connected or disabled, or the ticket is
+    already linked there or on its way.
+    """
+    if source not in Source.values:
+        raise ValidationError({"source": f"Unknown source {source!r}."})
+    conn = Connection.objects.filter(system=system).first()
+    label = dict(System.choices).get(system, system)
+    if conn is None:
+        raise ValidationError({"system": f"{label} is not connected; a manager can set it up under Integrations."})
+    if not conn.enabled:
+        raise ValidationError({"system": f"The {label} connection is switched off."})
+    ref = ExternalRef.objects.filter(ticket=ticket, connection=conn).first()
+    if ref is not None:
+        raise ValidationError({"system": f"Ticket #{ticket.number} is already linked to {ref.key} in {label}."})
+    user, name = _actor_name(by)
+    try:
+        with transaction.atomic():
+            item = OutboxItem.objects.create(
+                connection=conn,
+                ticket=ticket,
+                action=Action.CREATE,
+                source=source,
+                requested_by=user,
+                requested_by_name=name,
+                reasons=reasons.strip()[:2000],
+            )
+    except IntegrityError:
+        raise ValidationError({"system": f"Ticket #{ticket.number} is already being escalated to {label}."}) from None
+    from tickets.services.audit import audit_event
+
+    audit_event(ticket, by, "escalated", "", f"{label} ({Source(source).label.lower()})").save()
+    outbox_enqueue(item)
+    return item
+
+
+def reply_mirror(*, reply: Reply) -> list[OutboxItem]:
+    """An agent's reply or note on a linked ticket goes to each linked tracker as a comment."""
+    if reply.author_user_id is None or reply.kind == ReplyKind.AI_DRAFT:
+        return []
+    items = []
+    for ref in ExternalRef.objects.filter(ticket_id=reply.ticket_id, connection__enabled=True).select_related(
+        "connection"
+    ):
+        item = OutboxItem.objects.create(
+            connection=ref.connection,
+            ticket_id=reply.ticket_id,
+            action=Action.COMMENT,
+            reply=reply,
+            source=Source.AGENT,
+        )
+        outbox_enqueue(item)
+        items.append(item)
+    return items
+
+
+def live_escalation_exists(*, ticket: Ticket, connection: Connection) -> bool:
+    return OutboxItem.objects.filter(
+        ticket=ticket, connection=connection, action=Action.CREATE, status__in=(WorkStatus.PENDING, WorkStatus.RUNNING)
+    ).exists()
