@@ -255,7 +255,6 @@ class Seeds:
             )
         )
 
-
     # --- LoRA adapters (issue 12): a ready version row; no files, nothing is trained ---
     @cached_property
     def adapter(self) -> Any:
