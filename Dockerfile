@@ -22,4 +22,5 @@ RUN SECRET_KEY=collectstatic-only DATABASE_URL=postgresql://x/x REDIS_URL=redis:
 RUN useradd --create-home --uid 1000 helpdesk && mkdir -p /data && chown helpdesk /data
 USER helpdesk
 EXPOSE 8000
-CMD ["gunicorn", "helpdesk.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# The same server settings as `make run` (gunicorn.conf.py: gthread workers, bounded database pool).
+CMD ["gunicorn", "--config", "gunicorn.conf.py"]

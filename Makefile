@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 export HF_HUB_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install install-dev install-bench bench-kb browser run stop test lint typecheck pytest clean lora-tools
+.PHONY: install install-dev install-bench bench-kb bench-load browser run dev stop test lint typecheck pytest clean lora-tools
 
 $(VENV)/.runtime: requirements.txt requirements-nodeps.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,17 +45,26 @@ install-bench: $(VENV)/.bench
 bench-kb: install-bench
 	$(PY) bench/kb.py
 
+# Load test of the real server: results in bench/results/load.{json,md,png} (about 3 minutes).
+bench-load: install-bench
+	$(PY) bench/load.py
+
 # Headless Chromium for the browser tests, from Debian (Playwright's own download cannot work offline).
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 # Local settings of this checkout; `make run`, manage.py and the worker all read it.
 .env:
-	@printf '# Settings of this checkout (all variables: .env.example). Real environment variables win.\nDEBUG=1\n' > $@
-	@echo "wrote .env (DEBUG=1)"
+	@printf '# Settings of this checkout (all variables: .env.example). Real environment variables win.\n' > $@
+	@echo "wrote .env"
 
+# As in production: gunicorn (gunicorn.conf.py), DEBUG off, static files collected and served by whitenoise.
 run: install .env
 	$(PY) -m helpdesk.devstack run
+
+# For developers: the autoreloading dev server with DEBUG=1 (Procfile.dev).
+dev: install .env
+	DEBUG=1 $(PY) -m helpdesk.devstack run --dev
 
 stop:
 	@test -x $(PY) && $(PY) -m helpdesk.devstack stop || echo "nothing installed, nothing to stop"

@@ -17,7 +17,12 @@ from assistants import selectors
 from assistants.chat import MAX_MESSAGE_CHARS, ChatReply, chat, chat_stream
 from assistants.models import Assistant
 from assistants.sse import sse_event, sse_response
+from helpdesk.accounts.permissions import requires
 from tickets.api import TenantModelPermissions
+
+# The same permissions as the pages: the playground (chat) and the ticket's AI panel (answer).
+CHAT_PERMISSION = requires("assistants.view_assistant")
+ANSWER_PERMISSION = requires("tickets.change_ticket")
 
 # --- Discovery: which assistants exist --------------------------------------------------------------
 
@@ -106,6 +111,8 @@ def _parse(request: Request, pk: int) -> tuple[Any, dict[str, Any]]:
 
 
 class AssistantChatView(APIView):
+    permission_classes = [CHAT_PERMISSION]
+
     @extend_schema(request=ChatInput, responses={200: ChatOutput, 400: OpenApiResponse(description="Bad input")})
     def post(self, request: Request, pk: int) -> Response:
         """Send a message; answers with the assistant's grounded reply and the session to continue."""
@@ -118,6 +125,8 @@ class AssistantChatView(APIView):
 
 
 class AssistantChatStreamView(APIView):
+    permission_classes = [CHAT_PERMISSION]
+
     @extend_schema(
         request=ChatInput,
         responses={200: OpenApiResponse(description="text/event-stream: `token` events, then `done` with the reply")},
@@ -165,6 +174,8 @@ class TicketAnswerOutput(serializers.Serializer):
 
 
 class TicketAnswerView(APIView):
+    permission_classes = [ANSWER_PERMISSION]
+
     @extend_schema(request=None, responses={201: TicketAnswerOutput, 400: OpenApiResponse(description="No assistant")})
     def post(self, request: Request, number: int) -> Response:
         """Draft a cited reply for the ticket with the default assistant; it is stored as an AI draft."""

@@ -11,5 +11,6 @@ class AssistantsConfig(AppConfig):
             f"{action}_{model}"
             for action in ("view", "add", "change", "delete")
             for model in ("assistant", "requesttype")
-        ],
+        ]
+        + ["view_widgetkey", "change_widgetkey"],
     }

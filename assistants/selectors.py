@@ -1,7 +1,7 @@
 from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
-from assistants.models import Assistant
+from assistants.models import Assistant, WidgetKey
 
 
 def assistant_list() -> QuerySet[Assistant]:
@@ -15,3 +15,8 @@ def assistant_get(pk: int) -> Assistant:
 
 def assistant_default() -> Assistant | None:
     return Assistant.objects.filter(is_default=True).first() or Assistant.objects.order_by("pk").first()
+
+
+def widget_key_get(*, assistant: Assistant, pk: int) -> WidgetKey:
+    """A widget key of this assistant, or 404."""
+    return get_object_or_404(WidgetKey, assistant=assistant, pk=pk)

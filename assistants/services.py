@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import transaction
 
@@ -13,6 +15,7 @@ from assistants.defaults import DEFAULT_ALWAYS_ESCALATE, DEFAULT_POLICY, DEFAULT
 from assistants.models import (
     DEFAULT_ESCALATION_KEYWORDS,
     Assistant,
+    Channel,
     ChatMessage,
     Conversation,
     RequestType,
@@ -20,7 +23,7 @@ from assistants.models import (
 )
 from tickets.links import portal_path
 from tickets.models import Channel as TicketChannel
-from tickets.services import portal_request_submit
+from tickets.services import attachment_validate, portal_request_submit, reply_add
 
 
 @transaction.atomic
@@ -61,28 +64,50 @@ def widget_key_create(*, assistant: Assistant, allowed_origins: list[str]) -> Wi
     return WidgetKey.objects.create(assistant=assistant, allowed_origins=origins)
 
 
+def widget_key_revoke(*, widget_key: WidgetKey) -> WidgetKey:
+    """Switch a widget key off for good: its script, chat and escalation answer 404 from now on."""
+    if widget_key.is_active:
+        widget_key.is_active = False
+        widget_key.save(update_fields=["is_active"])
+    return widget_key
+
+
 @transaction.atomic
 def chat_escalate_to_ticket(
-    *, assistant: Assistant, session_id: str, email: str, name: str = "", site_url: str = ""
+    *,
+    assistant: Assistant,
+    session_id: str,
+    email: str,
+    name: str = "",
+    site_url: str = "",
+    files: Sequence[UploadedFile] = (),
 ) -> dict[str, object]:
     """Open a ticket (channel chat) with the transcript of the visitor's conversation, once.
 
     The address of an existing contact must be confirmed first (a link is e-mailed to it),
-    as for the portal; ``unverified`` in the answer says so.
+    as for the portal; ``unverified`` in the answer says so. ``files`` (screenshots from the
+    widget) are added to the ticket as the visitor's reply, also when the ticket exists already;
+    with files, a visitor may hand over before writing anything.
     """
     email = email.strip().lower()
     validate_email(email)
+    _check_widget_images(files)
     try:
         conversation = (
             Conversation.objects.select_for_update().filter(assistant=assistant, session_id=session_id).first()
         )
     except ValidationError:  # not a UUID
         conversation = None
+    if conversation is None and files:
+        conversation = Conversation.objects.create(assistant=assistant, channel=Channel.WIDGET)
     if conversation is None:
         raise ValidationError("No conversation to hand over; send a message first.")
     if conversation.ticket_number is None:
         messages = list(conversation.messages.all())
-        first_question = next((m.content for m in messages if m.role == ChatMessage.Role.USER), "Chat")
+        first_question = next(
+            (m.content for m in messages if m.role == ChatMessage.Role.USER),
+            "Screenshot from the website chat" if files else "Chat",
+        )
         transcript = "\n\n".join(
             f"{'Visitor' if m.role == ChatMessage.Role.USER else assistant.name}: {m.content}" for m in messages
         )
@@ -100,8 +125,25 @@ def chat_escalate_to_ticket(
         from tickets.selectors import ticket_get
 
         ticket = ticket_get(number=conversation.ticket_number)
+    if files:
+        reply_add(ticket=ticket, body=WIDGET_IMAGES_BODY, by=ticket.requester, files=files)
     return {
         "ticket": ticket.reference,
         "status_path": portal_path(ticket),
         "unverified": ticket.requester.is_unverified_claim,
+        "attached": len(files),
     }
+
+
+# --- Screenshots from the widget (issue 13) ---
+
+WIDGET_IMAGES_BODY = "Screenshot sent from the website chat."
+WIDGET_MAX_IMAGES = 5
+
+
+def _check_widget_images(files: Sequence[UploadedFile]) -> None:
+    if len(files) > WIDGET_MAX_IMAGES:
+        raise ValidationError(f"Send up to {WIDGET_MAX_IMAGES} screenshots at a time.")
+    for upload in files:
+        if not attachment_validate(upload).startswith("image/"):
+            raise ValidationError(f"{upload.name}: only images (screenshots) can be sent from the chat.")

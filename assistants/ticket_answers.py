@@ -18,6 +18,7 @@ from assistants.answering import Answer, answer, answer_stream
 from assistants.models import Assistant, TicketAnswer
 from assistants.prompting import Turn
 from assistants.selectors import assistant_default
+from assistants.vision.selectors import screenshot_text_for_ticket
 from helpdesk.accounts.models import User
 from tickets.models import Reply, ReplyKind, Ticket
 from tickets.services import reply_add, ticket_category_suggest, ticket_update
@@ -41,7 +42,11 @@ def ticket_question(ticket: Ticket) -> TicketQuestion:
     else:
         message, earlier = ticket.description, public
     history = [Turn("customer" if r.author_contact_id else "agent", r.body[:600]) for r in earlier[-HISTORY_REPLIES:]]
-    return TicketQuestion(question=f"{ticket.subject}\n\n{message}".strip(), history=history)
+    question = f"{ticket.subject}\n\n{message}".strip()
+    screenshots = screenshot_text_for_ticket(ticket=ticket)  # issue 13: what the customer's screenshots say
+    if screenshots:
+        question += f"\n\nText in the customer's screenshot: {screenshots}"
+    return TicketQuestion(question=question, history=history)
 
 
 def _assistant(assistant: Assistant | None) -> Assistant:

@@ -19,6 +19,7 @@ urlpatterns = [
     path("widget/chat", widget.widget_chat, name="widget-chat"),
     path("widget/escalate", widget.widget_escalate, name="widget-escalate"),
     path("<int:pk>/widget-keys/", views.widget_key_add, name="widget-key-add"),
+    path("<int:pk>/widget-keys/<int:key_id>/revoke/", views.widget_key_revoke, name="widget-key-revoke"),
     path("tickets/<int:number>/panel/", panel.panel, name="ticket-panel"),
     path("tickets/<int:number>/suggest/", panel.suggest, name="ticket-suggest"),
     path("tickets/<int:number>/stream/", panel.stream, name="ticket-stream"),

@@ -79,3 +79,13 @@ def widget_key_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "Widget key created: paste its script tag into your site.")
     return redirect("assistants:detail", pk=assistant.pk)
+
+
+@login_required
+@permission_required("assistants.change_assistant", raise_exception=True)
+@require_POST
+def widget_key_revoke(request: AuthenticatedHttpRequest, pk: int, key_id: int) -> HttpResponse:
+    widget_key = selectors.widget_key_get(assistant=selectors.assistant_get(pk), pk=key_id)
+    services.widget_key_revoke(widget_key=widget_key)
+    messages.success(request, "Widget key revoked: sites using it no longer get the chat box.")
+    return redirect(reverse("assistants:detail", args=[pk]) + "#widget")

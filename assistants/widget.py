@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
@@ -68,6 +69,8 @@ def _cors(response: HttpResponse, origin: str) -> HttpResponse:
 
 
 def _payload(request: HttpRequest) -> dict[str, Any]:
+    if request.content_type == "multipart/form-data":  # the handover form with screenshots (issue 13)
+        return {**request.POST.dict(), "files": request.FILES.getlist("files")}
     try:
         data = json.loads(request.body or b"{}")
     except ValueError:
@@ -120,6 +123,7 @@ def widget_escalate(request: HttpRequest, key: WidgetKey, data: dict[str, Any]) 
         email=str(data.get("email", "")),
         name=str(data.get("name", "")),
         site_url=request.build_absolute_uri("/"),
+        files=[f for f in data.get("files", []) if isinstance(f, UploadedFile)],
     )
 
 

@@ -1,3 +1,8 @@
-from helpdesk.celery import app as celery_app
+# --- vision (issue 13): before anything can import transformers or torchvision ---
+from helpdesk import torchvision_shim
+
+torchvision_shim.install()
+
+from helpdesk.celery import app as celery_app  # noqa: E402
 
 __all__ = ["celery_app"]

@@ -7,7 +7,8 @@ service is reused, so web, worker, beat and the test suite share one server.
 Command line::
 
     python -m helpdesk.devstack start|stop|status
-    python -m helpdesk.devstack run   # start, migrate, demo, Procfile; stops on exit
+    python -m helpdesk.devstack run   # start, migrate, collectstatic, demo, Procfile; stops on exit
+    python -m helpdesk.devstack run --dev   # the same with Procfile.dev (runserver, DEBUG=1)
 """
 
 from __future__ import annotations
@@ -295,7 +296,7 @@ def start() -> list[str]:
 
 # Supervisors first: stopping them lets web, worker and beat shut down in order.
 _SUPERVISOR_MARKERS = ("helpdesk.devstack run", "honcho start")
-_APP_PROCESS_MARKERS = ("runserver", "helpdesk worker", "helpdesk beat")
+_APP_PROCESS_MARKERS = ("runserver", "gunicorn", "helpdesk worker", "helpdesk beat")
 
 
 def stop_app_processes() -> int:
@@ -374,16 +375,35 @@ def _wait_until_serving(proc: subprocess.Popen[bytes], port: int, timeout: float
     return False
 
 
-def run() -> int:
-    """Start services, migrate, seed the demo, run the Procfile; stop what was started on exit."""
+def _static_outdated(lay: Layout) -> bool:
+    """Whether collectstatic must run: compressing every file takes a minute on 2 cores, so only
+    when a static folder of the project or an install (packages, node_modules) is newer."""
+    manifest = lay.var_dir / "static" / "staticfiles.json"
+    if not manifest.exists():
+        return True
+    sources = [BASE_DIR / ".venv" / ".runtime", BASE_DIR / "node_modules" / ".installed"]
+    sources += [path for folder in BASE_DIR.glob("*/static") for path in folder.rglob("*") if path.is_file()]
+    sources += [path for path in (BASE_DIR / "static").rglob("*") if path.is_file()]
+    built = manifest.stat().st_mtime
+    return any(path.exists() and path.stat().st_mtime > built for path in sources)
+
+
+def run(*, dev: bool = False) -> int:
+    """Start services, migrate, seed the demo, run the Procfile; stop what was started on exit.
+
+    ``dev`` runs Procfile.dev (the autoreloading dev server) instead of the production server.
+    """
     started = start()
     proc: subprocess.Popen[bytes] | None = None
     try:
         _manage("migrate_schemas", "--noinput", "--verbosity", "0")
+        if not dev and _static_outdated(lay=layout()):  # whitenoise serves collected, hashed, compressed files
+            _manage("collectstatic", "--noinput", "--verbosity", "0")
         port = int(os.environ.get("WEB_PORT", "8000"))
         banner = _manage("demo", "--port", str(port), capture=True)
         env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
-        proc = subprocess.Popen([sys.executable, "-m", "honcho", "start", "-f", "Procfile"], cwd=BASE_DIR, env=env)
+        procfile = "Procfile.dev" if dev else "Procfile"
+        proc = subprocess.Popen([sys.executable, "-m", "honcho", "start", "-f", procfile], cwd=BASE_DIR, env=env)
         if _wait_until_serving(proc, port):
             print(f"\n{'=' * 72}\n{banner.rstrip()}\n  Ctrl-C stops everything.\n{'=' * 72}\n", flush=True)
         return proc.wait()
@@ -410,6 +430,7 @@ def run() -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpdesk.devstack", description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=["start", "stop", "status", "run"])
+    parser.add_argument("--dev", action="store_true", help="run: the autoreloading dev server (Procfile.dev)")
     args = parser.parse_args(argv)
     try:
         if args.command == "start":
@@ -425,7 +446,7 @@ def main(argv: list[str] | None = None) -> int:
             for name, state in status().items():
                 print(f"{name}: {state}")
         else:
-            return run()
+            return run(dev=args.dev)
     except DevstackError as exc:
         print(f"devstack: {exc}", file=sys.stderr)
         return 1

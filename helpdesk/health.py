@@ -1,7 +1,7 @@
 """Liveness and dependency checks: /health and /health/deps.
 
-Each check returns ``(ok, error)``; the view times them and answers 503 when a
-required one fails. Apps add checks through ``settings.HEALTH_CHECKS``.
+Each check returns ``(ok, error)`` or ``(ok, error, details)``; the view times them and answers
+503 when a required one fails. Apps add checks through ``settings.HEALTH_CHECKS``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ from django.utils.module_loading import import_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-Check = Callable[[], tuple[bool, str | None]]
+from helpdesk.ops import ops_authorized
+
+Check = Callable[[], tuple[bool, str | None] | tuple[bool, str | None, dict[str, object]]]
 
 
 def check_database() -> tuple[bool, str | None]:
@@ -56,13 +58,15 @@ def run_checks() -> dict[str, dict[str, object]]:
     for name, path in settings.HEALTH_CHECKS.items():
         check: Check = import_string(path)
         started = time.perf_counter()
-        ok, error = False, None
+        ok, error, details = False, None, {}
         try:
             if name == "database":  # Django connections are per thread: run it here.
-                ok, error = check()
+                outcome = check()
             else:
                 with ThreadPoolExecutor(max_workers=1) as pool:
-                    ok, error = pool.submit(check).result(timeout=budget)
+                    outcome = pool.submit(check).result(timeout=budget)
+            ok, error = outcome[0], outcome[1]
+            details = outcome[2] if len(outcome) > 2 else {}
         except FutureTimeout:
             error = f"timed out after {budget:.1f} s"
         except Exception as exc:  # every failure becomes a readable reason
@@ -72,6 +76,7 @@ def run_checks() -> dict[str, dict[str, object]]:
             "latency_ms": round((time.perf_counter() - started) * 1000, 2),
             "error": error,
             "required": name in settings.HEALTH_REQUIRED,
+            **details,
         }
     return results
 
@@ -87,4 +92,10 @@ def health(request: HttpRequest) -> JsonResponse:
 def health_deps(request: HttpRequest) -> JsonResponse:
     results = run_checks()
     healthy = all(r["ok"] for r in results.values() if r["required"])
+    if not ops_authorized(request):
+        # Which dependency fails is public; why (hosts, ports, driver messages) is for operators.
+        for name, result in results.items():
+            results[name] = {key: result[key] for key in ("ok", "latency_ms", "error", "required")}
+            if result["error"]:
+                results[name]["error"] = "failing (details for operators: METRICS_TOKEN or an allowed address)"
     return JsonResponse({"status": "ok" if healthy else "fail", **results}, status=200 if healthy else 503)

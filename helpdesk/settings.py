@@ -29,7 +29,9 @@ def _secret_key() -> str:
     key = env_str("SECRET_KEY")
     if key:
         return key
-    if not DEBUG:
+    # The embedded setup (`make run`: no DATABASE_URL) keeps a generated key in var/, DEBUG or not;
+    # a deployment with its own database must bring its key.
+    if not DEBUG and env_str("DATABASE_URL"):
         raise ImproperlyConfigured("SECRET_KEY is required when DEBUG is off (or set SECRET_KEY_FILE)")
     path = VAR_DIR / "secret_key"
     if not path.exists():
@@ -132,6 +134,21 @@ ASGI_APPLICATION = "helpdesk.asgi.application"
 # --- Database and cache -------------------------------------------------------
 
 
+def _pool_options() -> dict[str, object]:
+    """Django's psycopg pool, one per process, when DB_POOL_MAX_SIZE is set.
+
+    gunicorn.conf.py sets it to the threads of a web worker, so the web server holds at most
+    workers x threads connections; the Celery worker, beat and commands connect per use.
+    """
+    size = env_int("DB_POOL_MAX_SIZE", 0, minimum=0)
+    if not size:
+        return {}
+    if env_int("DB_CONN_MAX_AGE", 0, minimum=0):
+        raise ImproperlyConfigured("DB_CONN_MAX_AGE must be 0 with DB_POOL_MAX_SIZE: pooled connections are reused")
+    timeout = env_int("DB_POOL_TIMEOUT_SECONDS", 10, minimum=1)
+    return {"pool": {"min_size": min(2, size), "max_size": size, "timeout": timeout, "max_idle": 300}}
+
+
 def _database(url: str) -> dict[str, object]:
     parts = urlsplit(url)
     if parts.scheme not in {"postgres", "postgresql"}:
@@ -147,8 +164,9 @@ def _database(url: str) -> dict[str, object]:
         "PASSWORD": unquote(parts.password or ""),
         "HOST": query.pop("host", None) or unquote(parts.hostname or ""),
         "PORT": str(parts.port or ""),
-        "OPTIONS": query,
-        "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 60, minimum=0),
+        "OPTIONS": {**query, **_pool_options()},
+        # 0: a request's connection goes back at its end (to the pool when DB_POOL_MAX_SIZE is set, see below).
+        "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 0, minimum=0),
         "CONN_HEALTH_CHECKS": True,
         "TEST": {"NAME": env_str("TEST_DATABASE_NAME", f"test_{name}")},
     }
@@ -172,8 +190,18 @@ CACHES = {
         "KEY_FUNCTION": "django_tenants.cache.make_key",
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
         "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "helpdesk"),
+        # The cache only counts rate limits: when Redis is down they fail open (logged) instead of
+        # failing the request, and a hung Redis costs a request at most these timeouts.
+        "OPTIONS": {
+            "IGNORE_EXCEPTIONS": True,
+            "SOCKET_CONNECT_TIMEOUT": env_float("CACHE_TIMEOUT_SECONDS", 0.5),
+            "SOCKET_TIMEOUT": env_float("CACHE_TIMEOUT_SECONDS", 0.5),
+        },
     }
 }
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "helpdesk.cache"
+RATELIMIT_FAIL_OPEN = True  # django-ratelimit: a failed count lets the request through
 
 # --- Auth ---------------------------------------------------------------------
 
@@ -215,6 +243,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Ticket and document statuses are both called `status`: name them, or the schema gets a hash name.
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "tickets.models.Status",
+        "VisibilityFilterEnum": ["internal", "public"],  # knowledge search filters by value only
+    },
 }
 
 # --- Celery -------------------------------------------------------------------
@@ -325,6 +358,10 @@ TICKETS_ATTACHMENT_TYPES = [
         [".png", ".jpg", ".jpeg", ".gif", ".webp", ".pdf", ".txt", ".log", ".csv", ".json", ".zip", ".docx", ".xlsx"],
     )
 ]
+# Celery task names each new attachment's id is sent to after commit, and functions attachment -> dict | None
+# whose results the ticket API shows under each attachment; apps add theirs in their own section.
+TICKETS_ATTACHMENT_HOOKS: list[str] = []
+TICKETS_ATTACHMENT_DETAILS: list[str] = []
 # Submissions of the public portal form per client address (django-ratelimit syntax, e.g. 5/10m).
 TICKETS_PORTAL_SUBMIT_RATE = env_str("TICKETS_PORTAL_SUBMIT_RATE", "5/10m")
 TICKETS_PORTAL_LINK_MAX_AGE_DAYS = env_int("TICKETS_PORTAL_LINK_MAX_AGE_DAYS", 90, minimum=1)
@@ -351,6 +388,15 @@ KB_CRAWL_USER_AGENT = env_str("KB_CRAWL_USER_AGENT", "HelpdeskKB/1.0")
 KB_CRAWL_MAX_PAGE_MB = env_int("KB_CRAWL_MAX_PAGE_MB", 5, minimum=1, maximum=100)
 # HNSW candidate list per query (pgvector's hnsw.ef_search); 100 gave recall@10 >= 0.95 in bench/kb.py.
 KB_HNSW_EF_SEARCH = env_int("KB_HNSW_EF_SEARCH", 100, minimum=1, maximum=1000)
+# Never stuck (issue 8): a document in progress without a heartbeat for this long is queued again by
+# the beat sweeper (every KB_SWEEP_SECONDS); after KB_INDEX_MAX_ATTEMPTS runs without success it fails.
+KB_STUCK_AFTER_SECONDS = env_int("KB_STUCK_AFTER_SECONDS", 600, minimum=1)
+KB_SWEEP_SECONDS = env_int("KB_SWEEP_SECONDS", 60, minimum=1)
+KB_INDEX_MAX_ATTEMPTS = env_int("KB_INDEX_MAX_ATTEMPTS", 5, minimum=1, maximum=50)
+CELERY_BEAT_SCHEDULE["knowledge-sweep-stuck-documents"] = {
+    "task": "knowledge.sweep_stuck_documents",
+    "schedule": KB_SWEEP_SECONDS,
+}
 
 # --- Assistants ---
 
@@ -423,3 +469,87 @@ CELERY_BEAT_SCHEDULE = {
     "integrations-sweep": {"task": "integrations.tasks.sweep_all_tenants", "schedule": INTEGRATIONS_SWEEP_SECONDS},
     "integrations-pull": {"task": "integrations.tasks.pull_all_tenants", "schedule": INTEGRATIONS_PULL_SECONDS},
 }
+
+# --- Vision (screenshot triage, issue 13) ---
+
+TENANT_APPS += ["assistants.vision"]
+INSTALLED_APPS += ["assistants.vision"]
+# Every new ticket attachment's id is sent to these Celery tasks after commit (tickets.services.replies).
+TICKETS_ATTACHMENT_HOOKS = [*TICKETS_ATTACHMENT_HOOKS, "assistants.vision.tasks.analyse_attachment"]
+TICKETS_ATTACHMENT_DETAILS = [*TICKETS_ATTACHMENT_DETAILS, "assistants.vision.selectors.attachment_details"]
+# Folder of an open-clip checkpoint (open_clip_config.json + open_clip_model.safetensors; `local-dir:` form).
+# Empty: no CLIP, screenshots are classified from their text only.
+VISION_CLIP_CHECKPOINT = env_str("VISION_CLIP_CHECKPOINT", "")
+VISION_CLIP_THREADS = env_int("VISION_CLIP_THREADS", 0, minimum=0, maximum=64)
+# Images above this many pixels are refused (decompression bombs); 40 MP fits a 5K screen capture.
+VISION_MAX_PIXELS = env_int("VISION_MAX_PIXELS", 40_000_000, minimum=10_000)
+VISION_MAX_UPLOAD_MB = env_int("VISION_MAX_UPLOAD_MB", 10, minimum=1)
+VISION_THUMBNAIL_PX = env_int("VISION_THUMBNAIL_PX", 320, minimum=32, maximum=2048)
+# OCR: images are read at most this many pixels on their long side; detection runs at VISION_OCR_DET_SIDE.
+VISION_OCR_MAX_SIDE = env_int("VISION_OCR_MAX_SIDE", 2000, minimum=320, maximum=8000)
+VISION_OCR_DET_SIDE = env_int("VISION_OCR_DET_SIDE", 960, minimum=320, maximum=4000)
+VISION_OCR_THREADS = env_int("VISION_OCR_THREADS", 0, minimum=0, maximum=64)
+VISION_OCR_MIN_CONFIDENCE = env_float("VISION_OCR_MIN_CONFIDENCE", 0.5)
+# Lines below this OCR confidence are kept as text but not classified; fewer letters than this: no text side.
+VISION_CLASSIFY_MIN_CONFIDENCE = min(max(env_float("VISION_CLASSIFY_MIN_CONFIDENCE", 0.6), 0.0), 1.0)
+VISION_MIN_TEXT_LETTERS = env_int("VISION_MIN_TEXT_LETTERS", 6, minimum=1)
+# Weight of the text classifier when CLIP votes too (0..1); below VISION_LOW_CONFIDENCE the chip says "unsure".
+VISION_TEXT_WEIGHT = env_float("VISION_TEXT_WEIGHT", 0.7)
+VISION_LOW_CONFIDENCE = env_float("VISION_LOW_CONFIDENCE", 0.5)
+for _name in (
+    "VISION_TEXT_WEIGHT",
+    "VISION_LOW_CONFIDENCE",
+    "VISION_OCR_MIN_CONFIDENCE",
+    "VISION_CLASSIFY_MIN_CONFIDENCE",
+):
+    if not 0.0 <= globals()[_name] <= 1.0:
+        raise ImproperlyConfigured(f"{_name}={globals()[_name]} must be between 0 and 1")
+# Characters of screenshot text added to a ticket's answer query and kept for its full-text search.
+VISION_QUERY_CHARS = env_int("VISION_QUERY_CHARS", 600, minimum=0)
+VISION_SEARCH_CHARS = env_int("VISION_SEARCH_CHARS", 20_000, minimum=0)
+HEALTH_CHECKS["vision"] = "assistants.vision.health.check_vision"
+
+# --- Operations: serving, reliability, ops endpoints, logins (issue 8) ---
+
+# Addresses of the clients: REMOTE_ADDR, or with PROXY_COUNT reverse proxies in front, the address
+# the outermost of them saw (X-Forwarded-For, counted from the right, so a client cannot forge it).
+PROXY_COUNT = env_int("PROXY_COUNT", 0, minimum=0, maximum=10)
+RATELIMIT_IP_META_KEY = "helpdesk.http.client_ip"
+
+# Celery: a task is acknowledged when it ends (tasks that opt in with acks_late), one message reserved
+# at a time, and a publish gives up quickly while the broker is down (the caller keeps the work, see
+# helpdesk.celery.send_on_commit and knowledge's sweeper).
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 10}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+
+# /metrics: with `Authorization: Bearer <METRICS_TOKEN>`, or on the public host from these addresses
+# (networks allowed). On a tenant host the token shows no series labelled with a tenant.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
+
+# HTTPS hardening for `manage.py check --deploy` (all off by default: `make run` serves plain HTTP).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_REDIRECT_EXEMPT = [r"^health", r"^metrics$"]  # probes and scrapers inside the network speak HTTP
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+
+# Login throttling (django-axes). Its tables are in the public schema and in every tenant's, so the
+# platform admin and each tenant count failures and lock out separately. A lockout holds a username
+# from one address (an attacker elsewhere cannot lock a colleague out) for LOGIN_LOCKOUT_MINUTES.
+INSTALLED_APPS.append("axes")
+SHARED_APPS.append("axes")
+TENANT_APPS.append("axes")
+MIDDLEWARE.insert(MIDDLEWARE.index("django_htmx.middleware.HtmxMiddleware"), "axes.middleware.AxesMiddleware")
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = LOGIN_LOCKOUT_MINUTES / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "helpdesk.accounts.throttling.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "helpdesk.http.client_ip"
+AXES_USERNAME_FORM_FIELD = "username"  # what the login forms post (axes would look for USERNAME_FIELD, email)
+AXES_USERNAME_CALLABLE = "helpdesk.accounts.throttling.login_username"

@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from helpdesk import health
+from helpdesk import health, ops
 from helpdesk.accounts.api import MeView
 from tickets.views import dashboard
 
@@ -18,6 +18,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("assistants.api_urls")),
     path("", include("assistants.lora.api_urls")),
     path("", include("integrations.api_urls")),
+    path("", include("assistants.vision.api_urls")),
 ]
 
 urlpatterns = [
@@ -32,11 +33,12 @@ urlpatterns = [
     path("assistants/", include("assistants.urls")),
     path("assistants/", include("assistants.lora.urls")),
     path("integrations/", include("integrations.urls")),
+    path("vision/", include("assistants.vision.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("health", health.health, name="health"),
     path("health/deps", health.health_deps, name="health-deps"),
-    path("", include("django_prometheus.urls")),
+    path("metrics", ops.metrics, name="metrics"),
 ]

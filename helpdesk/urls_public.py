@@ -1,8 +1,8 @@
 """URLs of the public site (localhost): landing page, platform admin, health and metrics."""
 
-from django.urls import include, path
+from django.urls import path
 
-from helpdesk import health, views
+from helpdesk import health, ops, views
 from helpdesk.tenants.admin import platform_site
 
 handler404 = "helpdesk.views.page_not_found"
@@ -12,5 +12,5 @@ urlpatterns = [
     path("admin/", platform_site.urls),
     path("health", health.health, name="health"),
     path("health/deps", health.health_deps, name="health-deps"),
-    path("", include("django_prometheus.urls")),
+    path("metrics", ops.metrics, name="metrics"),
 ]

@@ -49,7 +49,7 @@ class DocumentSerializer(serializers.ModelSerializer):
         fields = [
             "id", "title", "source", "filename", "url", "language", "tags", "external_id", "status", "error",
             "checksum", "archived", "visibility", "pages_total", "chunks_total", "chunks_embedded", "chunks_reused",
-            "progress", "created_at", "updated_at", "indexed_at",
+            "progress", "created_at", "updated_at", "indexed_at", "queued_at",
         ]  # fmt: skip
         read_only_fields = fields
 

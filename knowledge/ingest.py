@@ -51,7 +51,7 @@ def extract_document(document: Document) -> Extracted:
     if document.source == Document.Source.URL:
 
         def on_page(pages: int) -> None:
-            Document.objects.filter(pk=document.pk).update(pages_total=pages)
+            Document.objects.filter(pk=document.pk).update(pages_total=pages, claimed_at=timezone.now())
 
         result = crawl(
             document.url,
@@ -92,9 +92,12 @@ def index_extracted(document: Document, extracted: Extracted) -> None:
     # A title the user did not choose (the file name, the URL) gives way to the document's own.
     if extracted.title and document.title in {"", document.filename, PurePath(document.filename).stem, document.url}:
         document.title = extracted.title[:300]
+    document.claimed_at = timezone.now()  # a heartbeat: extraction and chunking are done
     document.save(
-        update_fields=["checksum", "pages_total", "chunks_total", "chunks_reused", "chunks_embedded", "title"]
-    )
+        update_fields=[
+            "checksum", "pages_total", "chunks_total", "chunks_reused", "chunks_embedded", "title", "claimed_at"
+        ]
+    )  # fmt: skip
     for start in range(0, len(fresh), PROGRESS_BATCH):
         batch = fresh[start : start + PROGRESS_BATCH]
         vectors = embedder.embed([d.embed_text for d in batch])
@@ -103,7 +106,10 @@ def index_extracted(document: Document, extracted: Extracted) -> None:
                 [_chunk_row(document, draft, vector) for draft, vector in zip(batch, vectors, strict=True)],
                 ignore_conflicts=True,  # a concurrent run stored it already: same text, same vector
             )
-            Document.objects.filter(pk=document.pk).update(chunks_embedded=F("chunks_embedded") + len(batch))
+            Document.objects.filter(pk=document.pk).update(
+                chunks_embedded=F("chunks_embedded") + len(batch),
+                claimed_at=timezone.now(),  # the heartbeat
+            )
         INDEXED_CHUNKS.labels(source=document.source).inc(len(batch))
     with transaction.atomic():
         _update_kept(document, kept, existing)
@@ -156,4 +162,5 @@ def mark_indexed(document: Document) -> None:
     document.status = Document.Status.INDEXED
     document.error = ""
     document.indexed_at = timezone.now()
-    document.save(update_fields=["status", "error", "indexed_at", "updated_at"])
+    document.index_attempts = 0
+    document.save(update_fields=["status", "error", "indexed_at", "index_attempts", "updated_at"])

@@ -8,10 +8,14 @@ MiniLM model). A model with another dimension needs a migration that alters
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.utils import timezone
 from pgvector.django import HnswIndex, VectorField
 
 EMBEDDING_DIMENSIONS = 384
@@ -78,10 +82,24 @@ class Document(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     indexed_at = models.DateTimeField(null=True, blank=True)
+    # Work that is never stuck: when indexing was last handed to the broker (null: not yet, e.g. the
+    # broker was down), which task holds the claim and when it last showed progress (a heartbeat),
+    # and how many runs were started since the last success (bounds redelivery loops).
+    queued_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=255, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    index_attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["source", "external_id"])]
+        indexes = [
+            models.Index(fields=["source", "external_id"]),
+            models.Index(
+                fields=["status"],
+                name="knowledge_doc_in_progress",
+                condition=models.Q(status__in=["uploaded", "processing"]),
+            ),
+        ]
         constraints = [
             # One document per upsert source: two concurrent upserts of a new source cannot create two.
             models.UniqueConstraint(
@@ -95,6 +113,20 @@ class Document(models.Model):
     @property
     def in_progress(self) -> bool:
         return self.status in {self.Status.UPLOADED, self.Status.PROCESSING}
+
+    @property
+    def last_activity(self) -> datetime | None:
+        """When the current indexing run last showed life: its heartbeat, or when it was queued."""
+        return self.claimed_at if self.status == self.Status.PROCESSING else self.queued_at
+
+    @property
+    def is_stuck(self) -> bool:
+        """In progress without a sign of life for KB_STUCK_AFTER_SECONDS, or never handed to the broker
+        (what the beat sweeper queues again, see ``knowledge.services.documents_requeue_stuck``)."""
+        if not self.in_progress:
+            return False
+        last = self.last_activity
+        return last is None or timezone.now() - last > timedelta(seconds=settings.KB_STUCK_AFTER_SECONDS)
 
     @property
     def progress_percent(self) -> int:

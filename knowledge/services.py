@@ -5,16 +5,21 @@ Everything runs in the current tenant's schema (the caller's tenant context).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import PurePath
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
-from django.db.models import Max
+from django.db import InterfaceError, transaction
+from django.db import OperationalError as DatabaseOperationalError
+from django.db.models import F, Max, Q
+from django.utils import timezone
 
+from helpdesk.celery import send_on_commit
 from knowledge import ingest
 from knowledge.embeddings import get_embedder
 from knowledge.extract import (
@@ -33,6 +38,7 @@ __all__ = [
     "SearchError",
     "SearchHit",
     "SearchMode",
+    "TransientIndexError",
     "UploadRejected",
     "chunks_reembed",
     "chunks_reindex_queue",
@@ -45,6 +51,7 @@ __all__ = [
     "document_index",
     "document_retry",
     "document_set_visibility",
+    "documents_requeue_stuck",
     "search",
 ]
 
@@ -136,9 +143,15 @@ def _clean_tags(tags: Iterable[str]) -> list[str]:
 
 
 def _enqueue(document: Document) -> None:
+    """Queue indexing after the commit. With the broker down the document stays saved and unqueued
+    (``queued_at`` empty); the beat sweeper queues it once the broker is back."""
     from knowledge.tasks import index_document
 
-    index_document.delay_on_commit(document.pk)
+    def sent() -> None:
+        document.queued_at = timezone.now()
+        Document.objects.filter(pk=document.pk).update(queued_at=document.queued_at)
+
+    send_on_commit(index_document, document.pk, on_sent=sent)
 
 
 def check_upload(uploaded: UploadedFile) -> None:
@@ -240,21 +253,77 @@ def document_create_from_url(
 # --- Indexing ---------------------------------------------------------------------------------------
 
 
-def document_index(*, document_id: int) -> Document | None:
+# Errors that go away by themselves (a database restart, a dropped connection): the run is given back
+# and the task retries with backoff, instead of failing the document.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    DatabaseOperationalError,
+    InterfaceError,
+    ConnectionError,
+    TimeoutError,
+)
+
+
+class TransientIndexError(Exception):
+    """Indexing was interrupted by a transient error; the document is queued again (``status`` uploaded)."""
+
+
+def _claim(document_id: int, token: str | None) -> Document | None:
+    """Take the document for one indexing run with a conditional update, so two runs never overlap.
+
+    A task (``token`` = its id) takes a queued document, one whose run stopped showing progress
+    for KB_STUCK_AFTER_SECONDS (its worker died), or one it holds itself (its own retry, or the
+    same message redelivered after the worker was lost). A direct call (no token) takes any
+    document that no live run holds, to re-index it.
+    """
+    now = timezone.now()
+    stale = Q(
+        status=Document.Status.PROCESSING, claimed_at__lt=now - timedelta(seconds=settings.KB_STUCK_AFTER_SECONDS)
+    )
+    if token:
+        claimable = Q(status=Document.Status.UPLOADED) | stale | Q(status=Document.Status.PROCESSING, claimed_by=token)
+    else:
+        claimable = ~Q(status=Document.Status.PROCESSING) | stale
+    taken = Document.objects.filter(claimable, pk=document_id).update(
+        status=Document.Status.PROCESSING,
+        error="",
+        chunks_embedded=0,
+        claimed_by=token or "",
+        claimed_at=now,
+        index_attempts=F("index_attempts") + 1,
+    )
+    return Document.objects.get(pk=document_id) if taken else None
+
+
+def document_index(*, document_id: int, claim: str | None = None) -> Document | None:
     """Extract, chunk, embed and store one document; failures are kept on it with a readable reason.
 
-    Claims the document with a conditional update, so two workers never index it at
-    once. Returns None when the row is gone or another run holds it.
+    ``claim`` is the calling task's id (see ``_claim``). Returns None when the row is gone or
+    another run holds it. Raises ``TransientIndexError`` when a transient error interrupted the
+    run: the document is then back in the queue and the task retries.
     """
-    claimed = Document.objects.filter(pk=document_id).exclude(status=Document.Status.PROCESSING)
-    if not claimed.update(status=Document.Status.PROCESSING, error="", chunks_embedded=0):
+    document = _claim(document_id, claim)
+    if document is None:
         return None
-    document = Document.objects.get(pk=document_id)
+    if document.index_attempts > settings.KB_INDEX_MAX_ATTEMPTS:
+        _fail(
+            document,
+            f"Indexing was started {document.index_attempts - 1} times without finishing (the worker stopped or "
+            "the database was unreachable each time). Retry it, or split a very large file.",
+        )
+        return document
     try:
         extracted = ingest.extract_document(document)
         ingest.index_extracted(document, extracted)
     except ExtractionError as exc:
         _fail(document, str(exc))
+    except TRANSIENT_ERRORS as exc:
+        logger.warning("indexing document %s interrupted (%s: %s); it is retried", document_id, type(exc).__name__, exc)
+        with contextlib.suppress(*TRANSIENT_ERRORS):  # the database itself may be what is gone
+            Document.objects.filter(pk=document_id, claimed_by=document.claimed_by).update(
+                status=Document.Status.UPLOADED,
+                error=f"A temporary problem interrupted indexing ({type(exc).__name__}); it is retried automatically.",
+            )
+        raise TransientIndexError(str(exc)) from exc
     except Exception as exc:
         logger.exception("indexing document %s failed", document_id)
         _fail(document, f"Indexing failed unexpectedly ({type(exc).__name__}: {exc}). Retry, or contact support.")
@@ -264,6 +333,32 @@ def document_index(*, document_id: int) -> Document | None:
     return document
 
 
+def documents_requeue_stuck() -> list[int]:
+    """Queue again the documents of this tenant that are stuck (the beat sweeper, every KB_SWEEP_SECONDS).
+
+    Stuck: uploaded but never handed to the broker (it was down), queued or processing without a
+    sign of life for KB_STUCK_AFTER_SECONDS (a lost message, a dead worker). Returns their ids.
+    """
+    since = timezone.now() - timedelta(seconds=settings.KB_STUCK_AFTER_SECONDS)
+    stuck = Document.objects.filter(
+        Q(status=Document.Status.UPLOADED, queued_at__isnull=True)
+        | Q(status=Document.Status.UPLOADED, queued_at__lt=since)
+        | Q(status=Document.Status.PROCESSING, claimed_at__lt=since)
+        | Q(status=Document.Status.PROCESSING, claimed_at__isnull=True)
+    )
+    ids = []
+    for document in stuck.only("pk", "status"):
+        if document.status == Document.Status.PROCESSING:
+            # Back to the queue, so that the next run may claim it (and the page says what happened).
+            Document.objects.filter(pk=document.pk, status=Document.Status.PROCESSING).update(
+                status=Document.Status.UPLOADED, error="The indexing run stopped (worker lost); it was queued again."
+            )
+        logger.info("re-queueing stuck document %s (%s)", document.pk, document.status)
+        _enqueue(document)
+        ids.append(document.pk)
+    return ids
+
+
 def _fail(document: Document, reason: str) -> None:
     document.status = Document.Status.FAILED
     document.error = reason
@@ -271,12 +366,13 @@ def _fail(document: Document, reason: str) -> None:
 
 
 def document_retry(*, document: Document) -> Document:
-    """Queue indexing again (a failed document, or a fresh crawl of a URL). Unchanged chunks are reused."""
-    if document.status == Document.Status.PROCESSING:
+    """Queue indexing again (a failed or stuck document, or a fresh crawl of a URL). Unchanged chunks are reused."""
+    if document.status == Document.Status.PROCESSING and not document.is_stuck:
         raise ExtractionError("The document is being indexed right now.")
     document.status = Document.Status.UPLOADED
     document.error = ""
-    document.save(update_fields=["status", "error", "updated_at"])
+    document.index_attempts = 0  # a person asked: the attempts start over
+    document.save(update_fields=["status", "error", "index_attempts", "updated_at"])
     _enqueue(document)
     return document
 

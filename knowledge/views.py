@@ -76,21 +76,29 @@ def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _form_errors(form))
         return redirect("knowledge:index")
-    added = 0
+    added: list[Document] = []
     for uploaded in form.cleaned_data["files"]:
         try:
-            services.document_create_from_upload(
-                uploaded=uploaded,
-                language=form.cleaned_data["language"],
-                tags=form.cleaned_data["tags"],
-                visibility=form.cleaned_data["visibility"],
+            added.append(
+                services.document_create_from_upload(
+                    uploaded=uploaded,
+                    language=form.cleaned_data["language"],
+                    tags=form.cleaned_data["tags"],
+                    visibility=form.cleaned_data["visibility"],
+                )
             )
-            added += 1
         except services.UploadRejected as exc:
             messages.error(request, str(exc))
     if added:
-        messages.success(request, f"{added} file{'s' if added != 1 else ''} added; indexing has started.")
+        _added_message(request, added, f"{len(added)} file{'s' if len(added) != 1 else ''} added")
     return redirect("knowledge:index")
+
+
+def _added_message(request: AuthenticatedHttpRequest, documents: list[Document], what: str) -> None:
+    if all(d.queued_at for d in documents):
+        messages.success(request, f"{what}; indexing has started.")
+    else:  # saved, but the broker was unreachable: the sweeper queues them when it is back
+        messages.warning(request, f"{what}. The task queue is unreachable right now: indexing starts when it is back.")
 
 
 @login_required
@@ -112,7 +120,7 @@ def add_url(request: AuthenticatedHttpRequest) -> HttpResponse:
     except ExtractionError as exc:
         messages.error(request, str(exc))
         return _index(request, status_code=400, url_form=form)
-    messages.success(request, f"Crawling {document.url} has started.")
+    _added_message(request, [document], f"{document.url} added")
     return redirect("knowledge:index")
 
 
@@ -135,7 +143,7 @@ def add_text(request: AuthenticatedHttpRequest) -> HttpResponse:
     except ExtractionError as exc:
         messages.error(request, str(exc))
         return redirect("knowledge:index")
-    messages.success(request, f"“{document.title}” added; indexing has started.")
+    _added_message(request, [document], f"“{document.title}” added")
     return redirect("knowledge:index")
 
 

@@ -1,6 +1,9 @@
 """No Docker engine runs here: check that the deployment files parse and point at real things."""
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -33,21 +36,43 @@ def test_each_app_service_runs_a_command_the_project_has(service):
         assert command[1:3] == ["-A", "helpdesk"] and (BASE / "helpdesk" / "celery.py").exists()
         assert "celery==" in REQUIREMENTS
     elif program == "gunicorn":
-        assert command[1] == "helpdesk.wsgi" and (BASE / "helpdesk" / "wsgi.py").exists()
+        assert command[1:] == ["--config", "gunicorn.conf.py"] and (BASE / "gunicorn.conf.py").exists()
         assert "gunicorn==" in REQUIREMENTS
     else:
         pytest.fail(f"unexpected program {program}")
 
 
-def test_procfile_runs_web_worker_and_beat_with_installed_programs():
-    entries = dict(line.split(": ", 1) for line in (BASE / "Procfile").read_text().splitlines() if line.strip())
+def _procfile(name: str) -> dict[str, str]:
+    return dict(line.split(": ", 1) for line in (BASE / name).read_text().splitlines() if line.strip())
+
+
+def test_procfile_runs_the_production_server_worker_and_beat_with_installed_programs():
+    entries = _procfile("Procfile")
     assert set(entries) == {"web", "worker", "beat", "training"}
-    assert "manage.py runserver" in entries["web"]
+    assert entries["web"] == "gunicorn --config gunicorn.conf.py"
+    assert entries["training"].startswith("celery -A helpdesk worker -Q training")  # LoRA jobs, one at a time
+    assert "runserver" not in entries["web"]
     assert entries["worker"].startswith("celery -A helpdesk worker")
     assert entries["beat"].startswith("celery -A helpdesk beat")
-    assert entries["training"].startswith("celery -A helpdesk worker -Q training")  # LoRA jobs, one at a time
-    venv_bin = Path(shutil.which("celery") or BASE / ".venv" / "bin" / "celery")
-    assert venv_bin.exists()
+    for program in ("celery", "gunicorn"):
+        assert Path(shutil.which(program) or BASE / ".venv" / "bin" / program).exists()
+
+
+def test_dev_procfile_differs_only_in_the_autoreloading_web_server():
+    production, dev = _procfile("Procfile"), _procfile("Procfile.dev")
+    assert dev["web"].startswith("python manage.py runserver")
+    assert {k: v for k, v in dev.items() if k != "web"} == {k: v for k, v in production.items() if k != "web"}
+
+
+def test_image_and_compose_serve_with_the_same_server_config_as_make_run():
+    dockerfile = (BASE / "Dockerfile").read_text()
+    assert 'CMD ["gunicorn", "--config", "gunicorn.conf.py"]' in dockerfile
+    assert COMPOSE["services"]["web"]["command"] == ["gunicorn", "--config", "gunicorn.conf.py"]
+
+
+def test_docker_build_context_leaves_out_local_state_and_secrets():
+    ignored = {line.strip().rstrip("/") for line in (BASE / ".dockerignore").read_text().splitlines()}
+    assert {"var", ".venv", ".env", "node_modules", ".git"} <= ignored
 
 
 def test_dockerfile_installs_requirements_and_front_end_packages():
@@ -55,3 +80,52 @@ def test_dockerfile_installs_requirements_and_front_end_packages():
     assert "pip install -r requirements.txt" in dockerfile
     assert "npm ci" in dockerfile
     assert "collectstatic" in dockerfile
+
+
+PRODUCTION_ENV = {
+    "DEBUG": "0",
+    "SECRET_KEY": "k3P9-production-like-secret-that-is-long-and-random-enough-4f7a1c9e2b",
+    "DATABASE_URL": "postgresql://helpdesk:secret@db:5432/helpdesk",
+    "REDIS_URL": "redis://redis:6379/0",
+    "ALLOWED_HOSTS": ".help.example.com",
+    "BEHIND_TLS_PROXY": "1",
+    "SECURE_COOKIES": "1",
+    "SECURE_SSL_REDIRECT": "1",
+    "SECURE_HSTS_SECONDS": "31536000",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS": "1",
+    "SECURE_HSTS_PRELOAD": "1",
+    "METRICS_TOKEN": "a-long-random-token-for-the-scraper",
+}
+
+
+def _manage_with(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    clean = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", str(BASE)), "ENV_FILE": "/nonexistent/.env"}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=BASE,
+        env={**clean, "LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "helpdesk.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_deploy_checks_pass_with_production_settings():
+    result = _manage_with(PRODUCTION_ENV, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_deploy_checks_catch_what_a_production_setup_forgot():
+    forgot = {**PRODUCTION_ENV, "SECURE_COOKIES": "0", "SECURE_HSTS_SECONDS": "0"}
+    result = _manage_with(forgot, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode != 0
+    for check in ("security.W004", "security.W012", "security.W016"):
+        assert check in result.stderr, result.stderr
+
+
+def test_a_deployment_with_its_own_database_must_bring_a_secret_key():
+    without_key = {k: v for k, v in PRODUCTION_ENV.items() if k != "SECRET_KEY"}
+    result = _manage_with(without_key, "check")
+    assert result.returncode != 0
+    assert "SECRET_KEY is required" in result.stderr

@@ -30,17 +30,21 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_deps_answer_503_with_the_reason_when_redis_is_stopped(db, settings, tmp_path):
+@pytest.fixture
+def stopped_redis(db, settings, tmp_path):
+    """Settings pointing at a Redis that was just stopped (its own port: the suite's stays up)."""
     port = _free_port()
     lay = devstack.Layout(tmp_path)
     assert devstack.redis_start(port, lay) is True
-    url = devstack.redis_url(port)
-    settings.REDIS_URL = settings.CELERY_BROKER_URL = url
-    try:
-        assert devstack.redis_stop(port, lay) is True
-        response = Client(HTTP_HOST=ACME_HOST).get("/health/deps")
-    finally:
-        devstack.redis_stop(port, lay)
+    settings.REDIS_URL = settings.CELERY_BROKER_URL = devstack.redis_url(port)
+    assert devstack.redis_stop(port, lay) is True
+    yield port
+    devstack.redis_stop(port, lay)
+
+
+def test_deps_answer_503_and_tell_operators_why_when_redis_is_stopped(stopped_redis, settings):
+    settings.METRICS_TOKEN = "ops-token"
+    response = Client(HTTP_HOST=ACME_HOST).get("/health/deps", headers={"Authorization": "Bearer ops-token"})
     body = response.json()
     assert response.status_code == 503
     assert body["status"] == "fail"
@@ -48,6 +52,17 @@ def test_deps_answer_503_with_the_reason_when_redis_is_stopped(db, settings, tmp
     assert body["redis"]["ok"] is False
     assert "Connection refused" in body["redis"]["error"] or "Error 111" in body["redis"]["error"]
     assert body["celery"]["ok"] is False and body["celery"]["error"]
+
+
+def test_deps_name_the_failing_dependency_but_not_its_internals_to_anyone_else(stopped_redis, settings):
+    settings.METRICS_TOKEN = "ops-token"
+    for headers in ({}, {"Authorization": "Bearer wrong-token"}):
+        response = Client(HTTP_HOST=ACME_HOST).get("/health/deps", headers=headers)
+        assert response.status_code == 503
+        body = response.json()
+        assert body["redis"]["ok"] is False and body["redis"]["error"]
+        text = response.content.decode()
+        assert str(stopped_redis) not in text and "127.0.0.1" not in text and "Connection refused" not in text
 
 
 def test_optional_dependency_failure_keeps_200(db, settings, tmp_path):
@@ -58,13 +73,50 @@ def test_optional_dependency_failure_keeps_200(db, settings, tmp_path):
     assert response.json()["redis"]["ok"] is False
 
 
-@pytest.mark.parametrize("host", ["localhost", ACME_HOST])
-def test_metrics_are_exported_on_public_and_tenant_hosts(db, host):
-    client = Client(HTTP_HOST=host)
+def test_metrics_on_the_public_host_from_an_allowed_address(db):
+    client = Client(HTTP_HOST="localhost")  # the test client's REMOTE_ADDR is 127.0.0.1
     client.get("/health")
-    text = client.get("/metrics").content.decode()
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    text = response.content.decode()
     assert "django_http_requests_total_by_method_total" in text
     assert "django_db_execute_total" in text  # the tenant backend wraps the prometheus one
+
+
+def test_metrics_are_not_found_for_other_addresses_and_on_tenant_hosts_without_the_token(db, settings):
+    settings.METRICS_TOKEN = "scrape-token"
+    assert Client(HTTP_HOST="localhost", REMOTE_ADDR="203.0.113.9").get("/metrics").status_code == 404
+    assert Client(HTTP_HOST=ACME_HOST).get("/metrics").status_code == 404  # even from 127.0.0.1
+    wrong = {"Authorization": "Bearer scrape-tokenX"}
+    assert Client(HTTP_HOST=ACME_HOST).get("/metrics", headers=wrong).status_code == 404
+    settings.METRICS_TOKEN = ""  # no token configured: an empty bearer must not match it
+    assert Client(HTTP_HOST=ACME_HOST).get("/metrics", headers={"Authorization": "Bearer "}).status_code == 404
+
+
+def test_metrics_allowed_networks_and_the_token_from_anywhere(db, settings):
+    settings.METRICS_ALLOWED_IPS = ["10.20.0.0/16"]
+    settings.METRICS_TOKEN = "scrape-token"
+    assert Client(HTTP_HOST="localhost", REMOTE_ADDR="10.20.3.4").get("/metrics").status_code == 200
+    assert Client(HTTP_HOST="localhost").get("/metrics").status_code == 404  # 127.0.0.1 is no longer listed
+    token = {"Authorization": "Bearer scrape-token"}
+    assert Client(HTTP_HOST="localhost", REMOTE_ADDR="198.51.100.7").get("/metrics", headers=token).status_code == 200
+
+
+def test_tenant_labelled_series_stay_off_tenant_hosts(db, settings):
+    from tickets import metrics as ticket_metrics
+    from tickets.services import BreachCount
+
+    settings.METRICS_TOKEN = "scrape-token"
+    ticket_metrics.sla_breaches_add(schema="acme", counts=BreachCount(first_response=2, resolution=0))
+    ticket_metrics.sla_breaches_add(schema="globex", counts=BreachCount(first_response=0, resolution=3))
+    token = {"Authorization": "Bearer scrape-token"}
+    public = Client(HTTP_HOST="localhost").get("/metrics", headers=token).content.decode()
+    assert 'tenant="acme"' in public and 'tenant="globex"' in public
+    tenant = Client(HTTP_HOST=ACME_HOST).get("/metrics", headers=token)
+    assert tenant.status_code == 200
+    text = tenant.content.decode()
+    assert "django_http_requests_total_by_method_total" in text
+    assert "tenant=" not in text and "globex" not in text
 
 
 def test_request_id_is_echoed_or_generated(db):

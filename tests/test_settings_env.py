@@ -51,7 +51,8 @@ def _import_settings(**env: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_secret_key_is_required_when_debug_is_off():
-    result = _import_settings(DEBUG="0")
+    # With its own database (a deployment); the embedded setup of `make run` generates one into var/.
+    result = _import_settings(DEBUG="0", DATABASE_URL="postgresql://helpdesk:x@db:5432/helpdesk")
     assert result.returncode != 0
     assert "SECRET_KEY is required when DEBUG is off" in result.stderr
 

@@ -134,6 +134,42 @@ class Seeds:
         )
 
     @cached_property
+    def access_attempt(self) -> Any:
+        from axes.models import AccessAttempt
+
+        return self._in_tenant(
+            lambda: AccessAttempt.objects.create(
+                username=f"{MARKER}@x.test", ip_address="203.0.113.1", user_agent=MARKER, failures_since_start=1
+            )
+        )
+
+    @cached_property
+    def access_log(self) -> Any:
+        from axes.models import AccessLog
+
+        return self._in_tenant(
+            lambda: AccessLog.objects.create(username=f"{MARKER}@x.test", ip_address="203.0.113.1", user_agent=MARKER)
+        )
+
+    @cached_property
+    def access_failure_log(self) -> Any:
+        from axes.models import AccessFailureLog
+
+        return self._in_tenant(
+            lambda: AccessFailureLog.objects.create(
+                username=f"{MARKER}@x.test", ip_address="203.0.113.1", user_agent=MARKER
+            )
+        )
+
+    @cached_property
+    def widget_key(self) -> Any:
+        from assistants.services import widget_key_create
+
+        return self._in_tenant(
+            lambda: widget_key_create(assistant=self.assistant, allowed_origins=["https://matrix.example"])
+        )
+
+    @cached_property
     def assistant(self) -> Any:
         from assistants.services import assistant_create
 
@@ -255,6 +291,50 @@ class Seeds:
             )
         )
 
+    # --- vision (issue 13) ---
+
+    @cached_property
+    def screenshot_label(self) -> Any:
+        from assistants.vision import services
+
+        return self._in_tenant(
+            lambda: services.label_save(
+                name=MARKER.lower(), title=f"{MARKER} label", description=f"{MARKER} screen", examples=MARKER
+            )
+        )
+
+    @cached_property
+    def image_attachment(self) -> Any:
+        """A screenshot of a public reply with what the reader made of it (text carries the marker)."""
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from assistants.vision import samples
+        from assistants.vision.models import AttachmentAnalysis
+        from tickets import services
+
+        ticket, contact = self.ticket, self.contact
+
+        def make() -> Any:
+            image = samples.encode(samples.dialog([MARKER], size=(200, 80), font_size=12))
+            reply = services.reply_add(
+                ticket=ticket,
+                body=f"{MARKER} screenshot",
+                by=contact,
+                files=[SimpleUploadedFile("zzforeign.png", image, content_type="image/png")],
+            )
+            attachment = reply.attachments.get()
+            AttachmentAnalysis.objects.create(
+                attachment=attachment, status="done", text=MARKER, category="other", confidence=0.9, thumbnail=image
+            )
+            return attachment
+
+        return self._in_tenant(make)
+
+    @cached_property
+    def attachment_analysis(self) -> Any:
+        attachment = self.image_attachment
+        return self._in_tenant(lambda: attachment.analysis)
+
     # --- LoRA adapters (issue 12): a ready version row; no files, nothing is trained ---
     @cached_property
     def adapter(self) -> Any:
@@ -279,6 +359,7 @@ OBJECTS: dict[str, Callable[[Seeds], object]] = {
     "portal/confirm/{token}": lambda s: s.confirm_token,
     "knowledge/{pk}": lambda s: s.document.pk,
     "assistants/{pk}": lambda s: s.assistant.pk,
+    "assistants/{pk}/widget-keys/{key_id}": lambda s: s.widget_key.pk,
     "assistants/tickets/{number}": lambda s: s.ticket.number,
     "assistants/tickets/{number}/answers/{answer_id}": lambda s: s.ticket_answer.pk,
     "assistants/tickets/{number}/answers/{answer_id}/apply/{field}": lambda s: "category",  # not an id
@@ -293,6 +374,10 @@ OBJECTS: dict[str, Callable[[Seeds], object]] = {
     "integrations/tickets/{number}": lambda s: s.ticket.number,
     "integrations/webhooks/{pk}": lambda s: s.webhook_endpoint.pk,
     "integrations/webhooks/deliveries/{pk}": lambda s: s.webhook_delivery.pk,
+    # vision (issue 13)
+    "vision/labels/{pk}": lambda s: s.screenshot_label.pk,
+    "vision/tickets/{number}": lambda s: s.ticket.number,
+    "vision/tickets/{number}/attachments/{pk}": lambda s: s.image_attachment.pk,
 }
 
 # Admin pages of a model: "app_label.model" -> its object, from a tenant's seeds.
@@ -315,6 +400,12 @@ ADMIN_MODELS: dict[str, Callable[[Seeds], Any]] = {
     "integrations.integrationsynclog": lambda s: s.sync_log,
     "integrations.webhookendpoint": lambda s: s.webhook_endpoint,
     "integrations.webhookdelivery": lambda s: s.webhook_delivery,
+    "vision.screenshotlabel": lambda s: s.screenshot_label,
+    "vision.attachmentanalysis": lambda s: s.attachment_analysis,
+    "assistants.widgetkey": lambda s: s.widget_key,
+    "axes.accessattempt": lambda s: s.access_attempt,
+    "axes.accesslog": lambda s: s.access_log,
+    "axes.accessfailurelog": lambda s: s.access_failure_log,
 }
 
 # Routes whose kwargs are not object ids of the tenant: (route, why).

@@ -11,9 +11,12 @@ from contextlib import contextmanager
 from typing import Any
 
 import django_filters as filters
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q, QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from django.utils.module_loading import import_string
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -144,9 +147,21 @@ class TicketUpdateSerializer(TicketSerializer):
 
 
 class AttachmentSerializer(serializers.ModelSerializer[Attachment]):
+    details = serializers.SerializerMethodField(
+        help_text="What the attachment readers made of the file, by reader: e.g. `vision` for images "
+        "(status, text, error codes, category, confidence)."
+    )
+
     class Meta:
         model = Attachment
-        fields = ["id", "filename", "content_type", "size"]
+        fields = ["id", "filename", "content_type", "size", "details"]
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_details(self, attachment: Attachment) -> dict[str, Any]:
+        details: dict[str, Any] = {}
+        for path in settings.TICKETS_ATTACHMENT_DETAILS:  # readers registered by other apps
+            details.update(import_string(path)(attachment) or {})
+        return details
 
 
 class ReplySerializer(serializers.ModelSerializer[Reply]):

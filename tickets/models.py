@@ -132,9 +132,12 @@ class Ticket(models.Model):
     portal_link_version = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Text read from the ticket's attachments (screenshot OCR), kept by their readers for full-text search.
+    attachment_text = models.TextField(blank=True, editable=False)
     search_vector = models.GeneratedField(
         expression=SearchVector("subject", weight="A", config=SEARCH_CONFIG)
-        + SearchVector("description", weight="B", config=SEARCH_CONFIG),
+        + SearchVector("description", weight="B", config=SEARCH_CONFIG)
+        + SearchVector("attachment_text", weight="C", config=SEARCH_CONFIG),
         output_field=SearchVectorField(),
         db_persist=True,
     )

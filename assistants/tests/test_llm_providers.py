@@ -198,7 +198,8 @@ def test_unknown_provider_is_a_clear_error():
 
 def test_llm_shows_in_health_deps(db, settings, fake_ollama):
     settings.LLM_PROVIDER, settings.OLLAMA_HOST, settings.OLLAMA_MODEL = "ollama", fake_ollama.url, "llama9"
-    body = Client(HTTP_HOST=ACME_HOST).get("/health/deps").json()
+    settings.METRICS_TOKEN = "ops"  # the error text is for operators
+    body = Client(HTTP_HOST=ACME_HOST).get("/health/deps", headers={"Authorization": "Bearer ops"}).json()
     assert body["llm"]["ok"] is False
     assert "not pulled" in body["llm"]["error"]
     assert body["llm"]["required"] is False
@@ -208,7 +209,7 @@ def test_llm_metrics_are_exported(db, fake_ollama, settings):
     settings.OLLAMA_HOST, settings.OLLAMA_MODEL = fake_ollama.url, "qwen2.5:3b"
     generate_with_fallback(request(), "ollama")
     generate_with_fallback(request(), "nope")
-    text = Client(HTTP_HOST=ACME_HOST).get("/metrics").content.decode()
+    text = Client(HTTP_HOST="localhost").get("/metrics").content.decode()  # the operators' host, from 127.0.0.1
     assert 'helpdesk_llm_latency_seconds_count{provider="ollama"}' in text
     assert 'helpdesk_llm_failures_total{provider="nope",reason="ProviderError"}' in text
     assert "helpdesk_llm_tokens_per_second_bucket" in text

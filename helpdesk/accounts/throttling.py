@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.http import HttpRequest, HttpResponse
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -31,3 +32,25 @@ class ApiClientRateThrottle(SimpleRateThrottle):
         else:
             ident = f"ip:{self.get_ident(request)}"
         return f"throttle:{self.scope}:{connection.schema_name}:{ident}"
+
+
+def login_username(request: HttpRequest, credentials: dict[str, object] | None) -> str | None:
+    """The login name django-axes counts failures under: e-mail logins are case-insensitive, so is the count."""
+    from django.conf import settings
+
+    field = str(getattr(settings, "AXES_USERNAME_FORM_FIELD", "username"))
+    value = (credentials or {}).get(field) or request.POST.get(field)
+    return str(value).strip().lower() if value else None
+
+
+def lockout_response(request: HttpRequest, response: object, credentials: dict[str, object] | None) -> HttpResponse:
+    """The page a locked-out login gets (429), for tenant sign-ins and the platform admin alike."""
+    from django.conf import settings
+    from django.shortcuts import render
+
+    context = {
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "minutes": settings.LOGIN_LOCKOUT_MINUTES,
+        "username": login_username(request, credentials) or "",
+    }
+    return render(request, "registration/locked_out.html", context, status=429)

@@ -65,3 +65,10 @@ for model, model_admin in [
     with contextlib.suppress(NotRegistered):
         admin.site.unregister(model)
     platform_site.register(model, model_admin)
+
+# Sign-in lockouts of the platform admin (public schema); each tenant's admin shows its own.
+from axes import admin as axes_admin  # noqa: E402
+from axes.models import AccessAttempt, AccessLog  # noqa: E402
+
+platform_site.register(AccessAttempt, axes_admin.AccessAttemptAdmin)
+platform_site.register(AccessLog, axes_admin.AccessLogAdmin)

@@ -14,7 +14,14 @@ from tickets.services.portal import (
     ticket_portal_links_revoke,
     ticket_rate,
 )
-from tickets.services.replies import EXTRA_TYPES, attachment_validate, note_add, reply_add
+from tickets.services.replies import (
+    EXTRA_TYPES,
+    attachment_announce,
+    attachment_validate,
+    note_add,
+    reply_add,
+    ticket_attachment_text_set,
+)
 from tickets.services.sla import BreachCount, sla_due_times, sla_mark_breaches
 from tickets.services.transitions import TRANSITIONS, transition_check
 from tickets.services.workflow import (
@@ -34,6 +41,7 @@ __all__ = [
     "UNSET",
     "BreachCount",
     "BulkResult",
+    "attachment_announce",
     "attachment_validate",
     "claim_request_confirmation",
     "contact_claim_confirm",
@@ -47,6 +55,7 @@ __all__ = [
     "sla_mark_breaches",
     "tags_ensure",
     "ticket_assign",
+    "ticket_attachment_text_set",
     "ticket_category_suggest",
     "ticket_create",
     "ticket_delete",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import mimetypes
 from collections.abc import Sequence
+from functools import partial
 from pathlib import PurePath
 
 from django.conf import settings
@@ -41,6 +42,23 @@ def attachment_validate(upload: UploadedFile) -> str:
         raise ValidationError(f"{name} is larger than {settings.TICKETS_ATTACHMENT_MAX_MB} MB.")
     # The type comes from the (allowed) extension, never from the browser's claim.
     return EXTRA_TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+def attachment_announce(*, attachment_id: int) -> None:
+    """Send a new attachment's id to each Celery task in ``TICKETS_ATTACHMENT_HOOKS``, once the transaction commits.
+
+    Tasks are sent by name (the screenshot reader, for one), so tickets import none of them; every
+    path that creates attachments calls this.
+    """
+    from helpdesk.celery import app
+
+    for name in settings.TICKETS_ATTACHMENT_HOOKS:
+        transaction.on_commit(partial(app.send_task, name, args=[attachment_id]))
+
+
+def ticket_attachment_text_set(*, ticket_id: int, text: str) -> None:
+    """Keep the text read from a ticket's attachments (joins its full-text search); no audit row, no ``updated_at``."""
+    Ticket.objects.filter(pk=ticket_id).update(attachment_text=text)
 
 
 @transaction.atomic
@@ -87,13 +105,14 @@ def reply_add(
         author_name="" if user or is_customer else label,
     )
     for upload, content_type in zip(files, content_types, strict=True):
-        Attachment.objects.create(
+        attachment = Attachment.objects.create(
             reply=reply,
             file=upload,
             filename=PurePath(upload.name or "file").name[:200],
             content_type=content_type,
             size=upload.size or 0,
         )
+        attachment_announce(attachment_id=attachment.pk)
     events = [audit_event(locked, by, "reply" if kind == ReplyKind.PUBLIC else kind, "", f"#{reply.pk}")]
     updates = ["updated_at"]
     if kind == ReplyKind.PUBLIC and not is_customer:

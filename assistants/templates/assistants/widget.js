@@ -14,11 +14,12 @@
   var style = document.createElement("style"); style.textContent = css; document.head.appendChild(style);
   var button = document.createElement("button"); button.className = "hdw-button"; button.type = "button"; button.textContent = "Chat with us";
   var panel = document.createElement("div"); panel.className = "hdw-panel"; panel.setAttribute("role", "dialog"); panel.setAttribute("aria-label", config.title);
-  panel.innerHTML = '<div class="hdw-head"></div><div class="hdw-log" aria-live="polite"></div><form class="hdw-form"><input name="message" autocomplete="off" maxlength="4000" placeholder="Ask a question…" aria-label="Message"><button type="submit">Send</button></form>';
+  panel.innerHTML = '<div class="hdw-head"></div><div class="hdw-log" aria-live="polite"></div><form class="hdw-form"><input name="message" autocomplete="off" maxlength="4000" placeholder="Ask a question…" aria-label="Message"><button type="button" class="hdw-attach" title="Send a screenshot to our team" aria-label="Send a screenshot to our team">&#128206;</button><button type="submit">Send</button></form>';
   panel.querySelector(".hdw-head").textContent = config.title;
   document.body.appendChild(panel); document.body.appendChild(button);
   var log = panel.querySelector(".hdw-log"), form = panel.querySelector("form"), input = form.querySelector("input");
   button.addEventListener("click", function () { panel.classList.toggle("open"); if (panel.classList.contains("open")) input.focus(); });
+  form.querySelector(".hdw-attach").addEventListener("click", function () { offerHandover().querySelector("input[type=file]").click(); });
 
   function add(text, who) {
     var el = document.createElement("div"); el.className = "hdw-msg hdw-" + who; el.textContent = text; log.appendChild(el); log.scrollTop = log.scrollHeight; return el;
@@ -28,20 +29,35 @@
     return fetch(config.base + path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })
       .then(function (r) { return r.json().then(function (data) { if (!r.ok) throw new Error(data.detail || "Something went wrong."); return data; }); });
   }
+  // Screenshots (issue 13): the handover form can carry images; they reach the team as attachments of the ticket.
+  function postForm(path, fields, files) {
+    var body = new FormData(); body.append("key", config.key);
+    Object.keys(fields).forEach(function (name) { if (fields[name]) body.append(name, fields[name]); });
+    Array.prototype.forEach.call(files, function (file) { body.append("files", file); });
+    return fetch(config.base + path, { method: "POST", body: body })
+      .then(function (r) { return r.json().then(function (data) { if (!r.ok) throw new Error(data.detail || "Something went wrong."); return data; }); });
+  }
+  var handover = null;
   function offerHandover() {
-    var box = document.createElement("form"); box.className = "hdw-form";
-    box.innerHTML = '<input type="email" required placeholder="Your email for a reply from our team" aria-label="Email"><button type="submit">Send</button>';
+    if (handover) { handover.querySelector("input[type=email]").focus(); return handover; }
+    var box = handover = document.createElement("form"); box.className = "hdw-form hdw-handover";
+    box.innerHTML = '<input type="email" required placeholder="Your email for a reply from our team" aria-label="Email"><input type="file" accept="image/*" multiple aria-label="Screenshots (optional)" hidden><button type="button" class="hdw-attach" title="Attach a screenshot" aria-label="Attach a screenshot">&#128206;</button><button type="submit">Send</button>';
     log.appendChild(box);
+    var files = box.querySelector("input[type=file]");
+    box.querySelector(".hdw-attach").addEventListener("click", function () { files.click(); });
+    files.addEventListener("change", function () { box.querySelector(".hdw-attach").textContent = files.files.length ? "\u{1F4CE}" + files.files.length : "\u{1F4CE}"; });
     box.addEventListener("submit", function (event) {
       event.preventDefault();
-      post("/assistants/widget/escalate", { session_id: sessionStorage.getItem(storageKey), email: box.querySelector("input").value })
-        .then(function (data) {
-          box.remove();
-          add(data.unverified ? "Thanks! We sent a link to your address: follow it to confirm it, and a person will follow up on " + data.ticket + "."
-            : "Thanks! A person will follow up on " + data.ticket + " by email.", "bot");
+      var fields = { session_id: sessionStorage.getItem(storageKey), email: box.querySelector("input[type=email]").value };
+      var sent = files.files.length ? postForm("/assistants/widget/escalate", fields, files.files) : post("/assistants/widget/escalate", fields);
+      sent.then(function (data) {
+          box.remove(); handover = null;
+          add((data.unverified ? "Thanks! We sent a link to your address: follow it to confirm it, and a person will follow up on " + data.ticket + "."
+            : "Thanks! A person will follow up on " + data.ticket + " by email.") + (data.attached ? " We received your screenshot." : ""), "bot");
         })
         .catch(function (error) { add(error.message, "bot"); });
     });
+    return box;
   }
   form.addEventListener("submit", function (event) {
     event.preventDefault();

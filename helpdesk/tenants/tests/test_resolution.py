@@ -10,9 +10,12 @@ def test_tenant_host_serves_that_tenants_site(acme_client):
     assert b"Acme Corporation" in response.content
 
 
-def test_public_host_serves_the_landing_page_with_the_tenants(public_client):
+def test_public_host_serves_the_landing_page_listing_tenants_only_in_debug(public_client, settings):
     response = public_client.get("/")
     assert response.status_code == 200
+    assert b"Acme Corporation" not in response.content and b"globex.localhost" not in response.content
+    settings.DEBUG = True
+    response = public_client.get("/")
     assert b"Acme Corporation" in response.content
     assert b"acme.localhost" in response.content
 
@@ -91,7 +94,9 @@ def test_platform_admin_manages_tenants_on_the_public_site(db):
 
     User.objects.create_superuser("root@helpdesk.test", "platform-pass-1")
     client = Client(HTTP_HOST="localhost")
-    assert client.login(username="root@helpdesk.test", password="platform-pass-1")
+    form = {"username": "root@helpdesk.test", "password": "platform-pass-1", "next": "/admin/"}
+    signed_in = client.post("/admin/login/", form)
+    assert signed_in.status_code == 302
     response = client.get("/admin/tenants/tenant/")
     assert response.status_code == 200
     assert b"acme" in response.content and b"globex" in response.content

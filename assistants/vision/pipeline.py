@@ -1,0 +1,166 @@
+"""One image in, everything we read from it out: validate → thumbnail → OCR → classify.
+
+The text side classifies the OCR text with the assistants' example classifier (nearest
+labelled examples by embedding); the image side is CLIP zero-shot when a checkpoint is
+configured; with both, their probabilities are mixed (``VISION_TEXT_WEIGHT`` for the
+text). An image with neither text nor CLIP gets the fallback label with confidence 0.
+Pure of the database: the Celery task, the API and the benchmark all call ``analyse``.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.conf import settings
+
+from assistants.classification import TEMPERATURE, Embed, classify
+from assistants.vision import clip, ocr
+from assistants.vision.imaging import LoadedImage, load_image, thumbnail
+
+QUERY_CHARS = 500
+_LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class LabelSpec:
+    name: str
+    title: str
+    description: str
+    examples: list[str]
+    is_fallback: bool = False
+
+
+@dataclass
+class ImageAnalysis:
+    width: int
+    height: int
+    format: str
+    frames: int
+    thumbnail: bytes
+    lines: list[ocr.Line]
+    error_codes: list[str]
+    error_messages: list[str]
+    category: str
+    confidence: float
+    source: str  # "ocr", "clip", "both" or "none"
+    scores: dict[str, float]
+    text_scores: dict[str, float] = field(default_factory=dict)
+    clip_scores: dict[str, float] = field(default_factory=dict)
+    clip_error: str = ""
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines)
+
+    @property
+    def low_confidence(self) -> bool:
+        return self.confidence < settings.VISION_LOW_CONFIDENCE
+
+
+def readable_text(lines: Sequence[ocr.Line]) -> list[str]:
+    """The lines worth classifying: confident enough and with some letters in them."""
+    return [
+        line.text
+        for line in lines
+        if line.confidence >= settings.VISION_CLASSIFY_MIN_CONFIDENCE and len(_LETTERS.findall(line.text)) >= 2
+    ]
+
+
+def classification_query(lines: Sequence[str], error_messages: Sequence[str]) -> str:
+    """Error messages first (what the customer is showing us), then the rest of the screen, bounded."""
+    ordered = [*error_messages, *(line for line in lines if line not in error_messages)]
+    return " \n".join(ordered)[:QUERY_CHARS]
+
+
+def _softmax(scores: dict[str, float]) -> dict[str, float]:
+    names = list(scores)
+    logits = np.array([scores[n] for n in names]) / TEMPERATURE
+    probabilities = np.exp(logits - logits.max())
+    probabilities /= probabilities.sum()
+    return {name: float(p) for name, p in zip(names, probabilities, strict=True)}
+
+
+def classify_text(text: str, labels: Sequence[LabelSpec], *, embed: Embed | None = None) -> dict[str, float]:
+    """Probability per label of ``text`` (each label's description counts as one of its examples)."""
+    examples = {label.name: [label.description, *label.examples] for label in labels}
+    result = classify(text, examples, embed=embed, default="")
+    return _softmax(result.scores) if result.scores else {}
+
+
+def combine(text_scores: dict[str, float], clip_scores: dict[str, float], text_weight: float) -> dict[str, float]:
+    names = list(dict.fromkeys([*text_scores, *clip_scores]))
+    return {n: text_weight * text_scores.get(n, 0.0) + (1 - text_weight) * clip_scores.get(n, 0.0) for n in names}
+
+
+def decide(
+    labels: Sequence[LabelSpec], text_scores: dict[str, float], clip_scores: dict[str, float]
+) -> tuple[str, float, str, dict[str, float]]:
+    """(category, confidence, source, scores) from whatever sides have an opinion."""
+    if text_scores and clip_scores:
+        scores, source = combine(text_scores, clip_scores, settings.VISION_TEXT_WEIGHT), "both"
+    elif text_scores:
+        scores, source = text_scores, "ocr"
+    elif clip_scores:
+        scores, source = clip_scores, "clip"
+    else:
+        fallback = next((label.name for label in labels if label.is_fallback), "")
+        return fallback, 0.0, "none", {}
+    best = max(scores, key=lambda name: scores[name])
+    return best, scores[best], source, {n: round(s, 4) for n, s in scores.items()}
+
+
+def analyse(
+    data: bytes, labels: Sequence[LabelSpec], *, embed: Embed | None = None, use_clip: bool | None = None
+) -> ImageAnalysis:
+    """Read and classify one image; ``ImageRejected`` when it is not a readable image."""
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    loaded: LoadedImage = load_image(data)
+    thumb = thumbnail(loaded.image)
+    timings["load_ms"] = round((time.perf_counter() - started) * 1000, 1)
+    read = ocr.read_text(loaded.image)
+    timings["ocr_ms"] = round(read.elapsed_ms, 1)
+    timings.update({f"ocr_{stage}_ms": ms for stage, ms in read.timings_ms.items()})
+    readable = readable_text(read.lines)
+    codes, messages = ocr.pick_errors([line.text for line in read.lines])
+    text_scores: dict[str, float] = {}
+    letters = sum(len(_LETTERS.findall(line)) for line in readable)
+    if labels and letters >= settings.VISION_MIN_TEXT_LETTERS:
+        t = time.perf_counter()
+        text_scores = classify_text(classification_query(readable, messages), labels, embed=embed)
+        timings["text_classifier_ms"] = round((time.perf_counter() - t) * 1000, 1)
+    clip_scores: dict[str, float] = {}
+    clip_error = ""
+    if labels and (use_clip if use_clip is not None else clip.configured()):
+        try:
+            result = clip.classify(loaded.image, {label.name: label.description for label in labels})
+        except clip.ClipUnavailable as exc:
+            clip_error = str(exc)
+        else:
+            clip_scores = result.scores
+            timings["clip_ms"] = round(result.elapsed_ms, 1)
+    category, confidence, source, scores = decide(labels, text_scores, clip_scores)
+    timings["total_ms"] = round((time.perf_counter() - started) * 1000, 1)
+    return ImageAnalysis(
+        width=loaded.width,
+        height=loaded.height,
+        format=loaded.format,
+        frames=loaded.frames,
+        thumbnail=thumb,
+        lines=read.lines,
+        error_codes=codes,
+        error_messages=messages,
+        category=category,
+        confidence=confidence,
+        source=source,
+        scores=scores,
+        text_scores={n: round(s, 4) for n, s in text_scores.items()},
+        clip_scores={n: round(s, 4) for n, s in clip_scores.items()},
+        clip_error=clip_error,
+        timings_ms=timings,
+    )

@@ -1,0 +1,132 @@
+"""Rendered screenshots for the demo, the tests and the benchmark: dialogs, forms and plain photos.
+
+Fonts: the system's DejaVu / Liberation faces when present, else Pillow's bundled one, so the
+tests render the same images on any machine.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+from collections.abc import Sequence
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype/liberation")
+FONT_FILES = (
+    "DejaVuSans.ttf",
+    "DejaVuSans-Bold.ttf",
+    "DejaVuSerif.ttf",
+    "DejaVuSansMono.ttf",
+    "LiberationSans-Regular.ttf",
+    "LiberationSerif-Regular.ttf",
+    "LiberationMono-Regular.ttf",
+)
+Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+
+
+def font_paths() -> list[Path]:
+    """System fonts found on this machine (may be empty)."""
+    return [Path(d) / f for d in FONT_DIRS for f in FONT_FILES if (Path(d) / f).is_file()]
+
+
+def load_font(size: int, path: Path | str | None = None) -> Font:
+    if path is not None:
+        return ImageFont.truetype(str(path), size)
+    return ImageFont.load_default(size=size)
+
+
+def dialog(
+    lines: Sequence[str],
+    *,
+    size: tuple[int, int] = (900, 260),
+    font: Path | str | None = None,
+    font_size: int = 22,
+    title: str | None = None,
+    background: tuple[int, int, int] = (245, 246, 248),
+    noise: float = 0.0,
+    seed: int = 0,
+) -> Image.Image:
+    """An error-dialog-like screen: a title bar, the lines in a white box, buttons; ``noise`` 0..1 adds grain."""
+    width, height = size
+    image = Image.new("RGB", size, background)
+    draw = ImageDraw.Draw(image)
+    text_font = load_font(font_size, font)
+    title_font = load_font(round(font_size * 1.15), font)
+    box = (width // 12, height // 10, width - width // 12, height - height // 10)
+    draw.rectangle(box, fill=(255, 255, 255), outline=(190, 190, 196), width=2)
+    y = box[1] + font_size
+    if title:
+        draw.text((box[0] + font_size, y), title, fill=(180, 30, 30), font=title_font)
+        y += round(font_size * 1.9)
+    for line in lines:
+        draw.text((box[0] + font_size, y), line, fill=(30, 32, 36), font=text_font)
+        y += round(font_size * 1.6)
+    button_y = min(y + font_size // 2, box[3] - font_size * 2)
+    draw.rectangle(
+        (box[2] - font_size * 6, button_y, box[2] - font_size, button_y + round(font_size * 1.6)), fill=(31, 111, 235)
+    )
+    draw.text((box[2] - font_size * 5, button_y + font_size // 4), "OK", fill=(255, 255, 255), font=text_font)
+    return add_noise(image, noise, seed) if noise else image
+
+
+def add_noise(image: Image.Image, amount: float, seed: int = 0) -> Image.Image:
+    """Sensor-like grain plus a slight blur, as in a photo of a screen or a recompressed capture."""
+    rng = random.Random(seed)  # noqa: S311  (reproducible pictures, not secrets)
+    grain = Image.effect_noise(image.size, 64 * amount + 1).convert("RGB")
+    mixed = Image.blend(image, grain, min(0.35, amount * 0.35))
+    return mixed.filter(ImageFilter.GaussianBlur(radius=amount * 1.2 + rng.random() * 0.2))
+
+
+def photo(size: tuple[int, int] = (640, 480), seed: int = 0) -> Image.Image:
+    """A text-free, photo-like image: soft gradients, blobs and grain."""
+    rng = random.Random(seed)  # noqa: S311  (reproducible pictures, not secrets)
+    width, height = size
+    base = Image.linear_gradient("L").resize(size).convert("RGB")
+    tint = Image.new("RGB", size, tuple(rng.randrange(40, 220) for _ in range(3)))
+    image = Image.blend(base, tint, 0.6)
+    draw = ImageDraw.Draw(image)
+    for _ in range(12):
+        x, y = rng.randrange(width), rng.randrange(height)
+        r = rng.randrange(20, max(21, width // 4))
+        colour = tuple(rng.randrange(256) for _ in range(3))
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=colour)
+    image = image.filter(ImageFilter.GaussianBlur(radius=6))
+    return add_noise(image, 0.5, seed)
+
+
+def encode(image: Image.Image, format: str = "PNG", **options: object) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format=format, **options)
+    return out.getvalue()
+
+
+# A randomly initialised CLIP small enough to build in a second: tests and the benchmark use it where no
+# real checkpoint exists (its scores are noise; it shows that loading, prompts and mixing work).
+TINY_CLIP = {
+    "embed_dim": 32,
+    "vision_cfg": {"image_size": 32, "layers": 1, "width": 32, "head_width": 16, "patch_size": 16},
+    "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 32, "heads": 2, "layers": 1},
+}
+
+
+def write_tiny_clip(root: Path, seed: int = 0) -> Path:
+    """Register the tiny config with open-clip and save a random model in the ``local-dir:`` form under ``root``."""
+    import json
+
+    import open_clip
+    import torch
+    from safetensors.torch import save_file
+
+    configs = root / "configs"
+    configs.mkdir(parents=True, exist_ok=True)
+    (configs / "tiny-test-clip.json").write_text(json.dumps(TINY_CLIP))
+    open_clip.add_model_config(configs)
+    torch.manual_seed(seed)
+    model = open_clip.create_model("tiny-test-clip", pretrained=None)
+    checkpoint = root / "tiny-test-clip"
+    checkpoint.mkdir(exist_ok=True)
+    (checkpoint / "open_clip_config.json").write_text(json.dumps({"model_cfg": TINY_CLIP, "preprocess_cfg": {}}))
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, checkpoint / "open_clip_model.safetensors")
+    return checkpoint

@@ -1,0 +1,140 @@
+"""Reads of the screenshot reader's results and the tenant's labels (current schema only)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.http import Http404
+
+from assistants.vision.defaults import DEFAULT_LABELS
+from assistants.vision.models import AnalysisStatus, AttachmentAnalysis, ScreenshotLabel
+from assistants.vision.pipeline import LabelSpec
+from tickets.models import Attachment, Reply, ReplyKind, Ticket
+
+IMAGE_TYPES = ("image/",)
+
+
+def is_image(attachment: Attachment) -> bool:
+    return attachment.content_type.startswith(IMAGE_TYPES)
+
+
+def label_list() -> QuerySet[ScreenshotLabel]:
+    return ScreenshotLabel.objects.order_by("position", "name")
+
+
+def label_get(*, pk: int | str) -> ScreenshotLabel:
+    try:
+        return label_list().get(pk=int(pk))
+    except (ScreenshotLabel.DoesNotExist, ValueError, OverflowError):
+        raise Http404("No such label") from None
+
+
+def label_specs() -> list[LabelSpec]:
+    """The tenant's labels for the classifiers; the defaults while a tenant has none."""
+    labels = [
+        LabelSpec(l.name, l.title, l.description, l.example_lines, l.is_fallback)
+        for l in label_list()  # noqa: E741
+    ]
+    if labels:
+        return labels
+    return [LabelSpec(d["name"], d["title"], d["description"], d["examples"], d["is_fallback"]) for d in DEFAULT_LABELS]
+
+
+def label_titles() -> dict[str, str]:
+    return {spec.name: spec.title for spec in label_specs()}
+
+
+def _analyses() -> QuerySet[AttachmentAnalysis]:
+    return AttachmentAnalysis.objects.defer("thumbnail")
+
+
+def analyses_for_reply(*, reply: Reply) -> dict[int, AttachmentAnalysis]:
+    """Analyses of a reply's attachments by attachment id, in one query, thumbnails left out."""
+    return {a.attachment_id: a for a in _analyses().filter(attachment__reply=reply)}
+
+
+def analysis_for_attachment(*, attachment: Attachment) -> AttachmentAnalysis | None:
+    return _analyses().filter(attachment=attachment).first()
+
+
+def thumbnail_for_attachment(*, attachment: Attachment) -> bytes | None:
+    row = AttachmentAnalysis.objects.filter(attachment=attachment).values_list("thumbnail", flat=True).first()
+    return bytes(row) if row else None
+
+
+def ticket_search_text(*, ticket_id: int) -> str:
+    """All text read from a ticket's attachments, oldest first, bounded (for full-text search)."""
+    texts = (
+        AttachmentAnalysis.objects.filter(attachment__reply__ticket_id=ticket_id, status=AnalysisStatus.DONE)
+        .exclude(text="")
+        .order_by("attachment_id")
+        .values_list("text", flat=True)
+    )
+    return "\n\n".join(texts)[: settings.VISION_SEARCH_CHARS]
+
+
+def screenshot_text_for_ticket(*, ticket: Ticket, limit: int | None = None) -> str:
+    """What the customer's screenshots say, newest first, error messages before the rest, bounded.
+
+    Only public replies by the customer count: an agent's screenshot or an internal note is not the question.
+    """
+    limit = settings.VISION_QUERY_CHARS if limit is None else limit
+    if limit <= 0:
+        return ""
+    analyses = (
+        _analyses()
+        .filter(
+            attachment__reply__ticket=ticket,
+            attachment__reply__kind=ReplyKind.PUBLIC,
+            attachment__reply__author_contact__isnull=False,
+            status=AnalysisStatus.DONE,
+        )
+        .exclude(text="")
+        .order_by("-attachment__reply__created_at", "-attachment_id")
+    )
+    parts: list[str] = []
+    for analysis in analyses[:5]:
+        lines = [*analysis.error_messages, *(t for t in analysis.text.splitlines() if t not in analysis.error_messages)]
+        parts.append(" ".join(lines))
+    return "\n".join(parts)[:limit].strip()
+
+
+def best_category(*, ticket: Ticket) -> AttachmentAnalysis | None:
+    """The most confident classified screenshot of a ticket."""
+    return (
+        _analyses()
+        .filter(attachment__reply__ticket=ticket, status=AnalysisStatus.DONE)
+        .exclude(category="")
+        .order_by("-confidence", "-attachment_id")
+        .first()
+    )
+
+
+def attachment_details(attachment: Attachment) -> dict[str, object] | None:
+    """What the ticket API shows under an image attachment (``TICKETS_ATTACHMENT_DETAILS``)."""
+    if not is_image(attachment):
+        return None
+    analysis = analysis_for_attachment(attachment=attachment)
+    if analysis is None:
+        return {"vision": {"status": "pending"}}
+    return {"vision": analysis_as_dict(analysis)}
+
+
+def analysis_as_dict(analysis: AttachmentAnalysis) -> dict[str, object]:
+    return {
+        "status": analysis.status,
+        "error": analysis.error or None,
+        "width": analysis.width,
+        "height": analysis.height,
+        "format": analysis.image_format or None,
+        "frames": analysis.frames,
+        "category": analysis.category or None,
+        "confidence": analysis.confidence,
+        "low_confidence": analysis.confidence is not None and analysis.confidence < settings.VISION_LOW_CONFIDENCE,
+        "source": analysis.source or None,
+        "scores": analysis.scores,
+        "text": analysis.text,
+        "lines": analysis.lines,
+        "error_codes": analysis.error_codes,
+        "error_messages": analysis.error_messages,
+    }

@@ -1,0 +1,147 @@
+"""Writes of the screenshot reader: analyse an attachment, apply its category, edit the tenant's labels."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+
+from assistants.vision import pipeline, selectors
+from assistants.vision.defaults import DEFAULT_LABELS
+from assistants.vision.imaging import ImageRejected
+from assistants.vision.models import AnalysisStatus, AttachmentAnalysis, ScreenshotLabel
+from tickets.models import Attachment, Ticket
+from tickets.services import ticket_attachment_text_set, ticket_update
+
+logger = logging.getLogger(__name__)
+
+
+def attachment_analyse(*, attachment_id: int) -> AttachmentAnalysis | None:
+    """Read and classify one image attachment and store the result on it (re-running replaces it).
+
+    Not an image (by its type) or gone: None. A file that is not a readable image is stored as
+    ``invalid`` with the reason; an unexpected failure is stored as ``failed`` and raised again
+    so that the task's retry policy sees it.
+    """
+    attachment = Attachment.objects.select_related("reply").filter(pk=attachment_id).first()
+    if attachment is None or not selectors.is_image(attachment):
+        return None
+    try:
+        return _analyse(attachment)
+    except IntegrityError:  # the ticket or the attachment was deleted while it was being read
+        if Attachment.objects.filter(pk=attachment_id).exists():
+            raise
+        return None
+
+
+def _analyse(attachment: Attachment) -> AttachmentAnalysis:
+    analysis, _ = AttachmentAnalysis.objects.update_or_create(
+        attachment=attachment, defaults={"status": AnalysisStatus.PROCESSING, "error": ""}
+    )
+    try:
+        with attachment.file.open("rb") as fh:
+            data = fh.read()
+        result = pipeline.analyse(data, selectors.label_specs())
+    except ImageRejected as exc:
+        analysis.status, analysis.error = AnalysisStatus.INVALID, str(exc)[:300]
+        analysis.save(update_fields=["status", "error", "updated_at"])
+        return analysis
+    except FileNotFoundError:
+        analysis.status, analysis.error = AnalysisStatus.INVALID, "The file of this attachment is missing."
+        analysis.save(update_fields=["status", "error", "updated_at"])
+        return analysis
+    except Exception as exc:
+        logger.exception("reading attachment %s failed", attachment.pk)
+        analysis.status, analysis.error = AnalysisStatus.FAILED, f"{type(exc).__name__}: {exc}"[:300]
+        analysis.save(update_fields=["status", "error", "updated_at"])
+        raise
+    _store(analysis, result)
+    _refresh_ticket_text(ticket_id=attachment.reply.ticket_id)
+    return analysis
+
+
+@transaction.atomic
+def _refresh_ticket_text(*, ticket_id: int) -> None:
+    # The ticket's row lock orders two workers reading screenshots of one ticket: the later one sees both texts.
+    Ticket.objects.select_for_update().filter(pk=ticket_id).values_list("pk", flat=True).first()
+    ticket_attachment_text_set(ticket_id=ticket_id, text=selectors.ticket_search_text(ticket_id=ticket_id))
+
+
+def _store(analysis: AttachmentAnalysis, result: pipeline.ImageAnalysis) -> None:
+    analysis.status = AnalysisStatus.DONE
+    analysis.error = result.clip_error[:300]
+    analysis.width, analysis.height = result.width, result.height
+    analysis.image_format, analysis.frames = result.format, result.frames
+    analysis.thumbnail = result.thumbnail
+    analysis.text = result.text
+    analysis.lines = [line.as_dict() for line in result.lines]
+    analysis.error_codes = [code[:100] for code in result.error_codes]
+    analysis.error_messages = result.error_messages
+    analysis.category, analysis.confidence = result.category, round(result.confidence, 4)
+    analysis.source, analysis.scores = result.source, result.scores
+    analysis.timings_ms = result.timings_ms
+    analysis.save()
+
+
+def analysis_apply_category(*, analysis: AttachmentAnalysis, by: object) -> None:
+    """Make a screenshot's category the ticket's category (audited like any edit)."""
+    if analysis.status != AnalysisStatus.DONE or not analysis.category:
+        raise ValidationError("This screenshot has no category to apply.")
+    ticket = analysis.attachment.reply.ticket
+    ticket_update(ticket=ticket, by=by, category=analysis.category)
+
+
+# --- Labels ----------------------------------------------------------------------------------------
+
+LABEL_FIELDS = ("name", "title", "description", "examples", "is_fallback")
+
+
+@transaction.atomic
+def label_save(*, label: ScreenshotLabel | None = None, **fields: Any) -> ScreenshotLabel:
+    """Create or change a label; making one the fallback takes the role from the others."""
+    unknown = set(fields) - set(LABEL_FIELDS)
+    if unknown:
+        raise ValidationError(f"Unknown fields: {', '.join(sorted(unknown))}")
+    labels_restore_defaults()  # an empty set means "the defaults": the first edit keeps them
+    if label is None:
+        position = (ScreenshotLabel.objects.aggregate(m=Max("position"))["m"] or 0) + 1
+        label = ScreenshotLabel(position=position)
+    for name, value in fields.items():
+        setattr(label, name, value.strip() if isinstance(value, str) else value)
+    if label.is_fallback:  # before validation, which checks that there is only one (rolled back on failure)
+        ScreenshotLabel.objects.filter(is_fallback=True).exclude(pk=label.pk).update(is_fallback=False)
+    label.full_clean()
+    try:
+        with transaction.atomic():
+            label.save()
+    except IntegrityError:
+        raise ValidationError({"name": "A label with this name exists already."}) from None
+    return label
+
+
+@transaction.atomic
+def labels_restore_defaults() -> int:
+    """Store the default labels when the tenant has none (a new tenant has them from its migration)."""
+    if ScreenshotLabel.objects.exists():
+        return 0
+    created = ScreenshotLabel.objects.bulk_create(
+        ScreenshotLabel(
+            name=d["name"],
+            title=d["title"],
+            description=d["description"],
+            examples="\n".join(d["examples"]),
+            is_fallback=d["is_fallback"],
+            position=position,
+        )
+        for position, d in enumerate(DEFAULT_LABELS)
+    )
+    return len(created)
+
+
+def label_delete(*, label: ScreenshotLabel) -> None:
+    if ScreenshotLabel.objects.count() <= 2:
+        raise ValidationError("Keep at least two labels: a classifier needs something to choose between.")
+    label.delete()

@@ -1,0 +1,21 @@
+"""Thin Celery tasks of the screenshot reader."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import OperationalError
+
+from assistants.vision import services
+
+
+@shared_task(
+    autoretry_for=(OperationalError,),
+    retry_backoff=5,
+    retry_jitter=True,
+    max_retries=3,
+    soft_time_limit=300,
+)
+def analyse_attachment(attachment_id: int) -> str | None:
+    """Sent for every new ticket attachment (TICKETS_ATTACHMENT_HOOKS): read and classify it if it is an image."""
+    analysis = services.attachment_analyse(attachment_id=attachment_id)
+    return analysis.status if analysis is not None else None
