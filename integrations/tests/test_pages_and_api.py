@@ -87,9 +87,10 @@ def test_outsiders_get_404_everywhere(outsider_client, globex_api, jira, ticket,
     assert "not connected" in html and "HTTP" not in html  # globex's own, empty monitor
 
 
-def test_metrics_show_syncs_and_outbox_depth(acme_client, jira, ticket, agent):
+def test_metrics_show_syncs_and_outbox_depth(public_client, jira, ticket, agent, settings):
+    settings.METRICS_TOKEN = "scrape-token"  # for operators, with per-tenant series on the public host only
     services.ticket_escalate(ticket=ticket, system="jira", by=agent)
-    text = acme_client.get("/metrics").content.decode()
+    text = public_client.get("/metrics", headers={"Authorization": "Bearer scrape-token"}).content.decode()
     assert 'integration_sync_total{direction="outbound",status="ok",system="jira"}' in text  # the connection test
     assert "integration_sync_latency_seconds_bucket" in text
     assert 'integration_outbox_depth{system="jira",tenant="acme"} 1.0' in text

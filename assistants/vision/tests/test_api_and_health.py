@@ -81,14 +81,19 @@ def test_signed_in_agents_may_classify_and_anonymous_may_not(agent_client, acme_
 
 def test_health_reports_the_ocr_engine_and_clip(db, settings, tiny_clip_dir):
     settings.HEALTH_REQUIRED = ["database"]
-    body = Client(HTTP_HOST=ACME_HOST).get("/health/deps").json()
+    settings.METRICS_TOKEN = "ops-token"  # the details are for operators (issue 8a)
+    ops = {"Authorization": "Bearer ops-token"}
+    body = Client(HTTP_HOST=ACME_HOST).get("/health/deps", headers=ops).json()
     assert body["vision"]["ok"] is True
     assert body["vision"]["ocr"].startswith("rapidocr 3.10.0")
     assert body["vision"]["clip"] == "not configured"
     settings.VISION_CLIP_CHECKPOINT = f"local-dir:{tiny_clip_dir}"
-    assert Client(HTTP_HOST=ACME_HOST).get("/health/deps").json()["vision"]["clip"] == f"configured: {tiny_clip_dir}"
+    assert (
+        Client(HTTP_HOST=ACME_HOST).get("/health/deps", headers=ops).json()["vision"]["clip"]
+        == f"configured: {tiny_clip_dir}"
+    )
     settings.VISION_CLIP_CHECKPOINT = "/nowhere/clip"
-    broken = Client(HTTP_HOST=ACME_HOST).get("/health/deps").json()["vision"]
+    broken = Client(HTTP_HOST=ACME_HOST).get("/health/deps", headers=ops).json()["vision"]
     assert broken["ok"] is False and "no open_clip_config.json" in broken["error"]
 
 
