@@ -156,7 +156,9 @@ def prepare(
     except SearchError:
         hits = []
     retrieval_ms = (time.perf_counter() - started) * 1000
-    classification = classify(question, _examples(assistant), ask_llm=_ask_llm(assistant))
+    classification = classify(
+        question, _examples(assistant), ask_llm=_ask_llm(assistant), version_id=assistant.classifier_version_id
+    )
     type_prompt = next((t.prompt for t in assistant.request_types.all() if t.name == classification.label), "")
     context = [ContextChunk(ref=i, text=hit.text, title=hit.document_title) for i, hit in enumerate(hits, start=1)]
     adapter_path, adapter_label = _adapter(assistant, adapter)

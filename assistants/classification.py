@@ -64,8 +64,19 @@ def classify(
     embed: Embed | None = None,
     ask_llm: Callable[[str, list[str]], str | None] | None = None,
     default: str = "support",
+    version_id: int | None = None,
 ) -> Classification:
-    """The label whose examples are nearest to ``text``; ``ask_llm(text, labels)`` decides when unsure."""
+    """The label whose examples are nearest to ``text``; ``ask_llm(text, labels)`` decides when unsure.
+
+    With ``version_id`` (a manager's choice on the assistant), the classifier trained from that
+    dataset version answers instead, as long as it is trained.
+    """
+    if version_id is not None and text.strip():
+        from datasets.classifier import classify_one
+
+        found = classify_one(text, version_id=version_id)
+        if found is not None:
+            return Classification(label=found.label, confidence=found.confidence, method="dataset", scores=found.scores)
     examples = {label: lines for label, lines in examples.items() if lines}
     if not examples or not text.strip():
         return Classification(label=default, confidence=0.0, method="default", scores={})

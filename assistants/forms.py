@@ -33,6 +33,7 @@ class AssistantForm(forms.ModelForm):
             "escalation_keywords",
             "escalate_below_similarity",
             "always_escalate_types",
+            "classifier_version",  # datasets (issue 11)
         ]
         widgets = {"policy": forms.Textarea(attrs={"rows": 5})}
 

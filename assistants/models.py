@@ -66,6 +66,16 @@ class Assistant(models.Model):
         default=list,
         help_text="Request types that always go to a person, e.g. complaint.",
     )
+    # --- datasets (issue 11): when set, request types come from the classifier trained from this version.
+    classifier_version = models.ForeignKey(
+        "datasets.Version",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Classify request types with the classifier trained from this dataset version "
+        "(its labels become the request types); empty: the labelled examples below.",
+    )
     # The LoRA issue points this at a trained adapter; None means the base model.
     adapter = models.CharField(max_length=300, null=True, blank=True)
     is_default = models.BooleanField(default=False)

@@ -81,6 +81,7 @@ TENANT_APPS = [
     "knowledge",
     "assistants",
     "assistants.lora",
+    "datasets",
     "integrations",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -443,6 +444,42 @@ LORA_OLLAMA_BASE = env_str("LORA_OLLAMA_BASE", "smollm2:135m")  # the Ollama mod
 # Networks outbound requests (crawler, webhooks, Jira/Zendesk) may reach although they are not public,
 # e.g. "10.1.2.0/24" for an intranet wiki. Empty: only public addresses.
 OUTBOUND_ALLOWED_NETWORKS = env_networks("OUTBOUND_ALLOWED_NETWORKS", [])
+
+# --- Datasets ---
+
+
+def _fraction(name: str, default: float, low: float = 0.0, high: float = 1.0) -> float:
+    value = env_float(name, default)
+    if not low < value < high:
+        raise ImproperlyConfigured(f"{name}={value} must be between {low} and {high} (exclusive)")
+    return value
+
+
+DATASETS_MAX_UPLOAD_MB = env_int("DATASETS_MAX_UPLOAD_MB", 50, minimum=1)
+# Labels with a lower confidence go to the review queue (and are the ones the LLM is asked about).
+DATASETS_LOW_CONFIDENCE = _fraction("DATASETS_LOW_CONFIDENCE", 0.5)
+DATASETS_AUGMENT_VARIANTS = env_int("DATASETS_AUGMENT_VARIANTS", 3, minimum=1, maximum=10)
+# Rows paraphrased by the LLM per run (the rest get deterministic variants): a 135M model on 2 cores
+# writes ~3 paraphrases a second, so 10k rows through it would take hours.
+DATASETS_AUGMENT_LLM_ROWS = env_int("DATASETS_AUGMENT_LLM_ROWS", 40, minimum=0)
+# Unsure rows the labeler may ask the LLM about per run.
+DATASETS_LLM_MAX_CALLS = env_int("DATASETS_LLM_MAX_CALLS", 200, minimum=0)
+# Empty: LLM_PROVIDER; "extractive" turns the LLM off for labeling and augmentation.
+DATASETS_LLM_PROVIDER = env_choice(
+    "DATASETS_LLM_PROVIDER", "", {"", "llamacpp", "transformers", "ollama", "extractive"}
+)
+DATASETS_EVAL_FRACTION = _fraction("DATASETS_EVAL_FRACTION", 0.1, 0.0, 0.5)
+DATASETS_MAX_VERSIONS = env_int("DATASETS_MAX_VERSIONS", 100, minimum=1)
+# Labels with fewer rows are kept in train only (reported), as a stratified split needs some of each.
+DATASETS_MIN_ROWS_PER_LABEL = env_int("DATASETS_MIN_ROWS_PER_LABEL", 5, minimum=2)
+# Quality control of synthetic rows: cosine to the original in (min, max), edits in [min, max share of length].
+DATASETS_QC_MIN_SIMILARITY = _fraction("DATASETS_QC_MIN_SIMILARITY", 0.3)
+DATASETS_QC_MAX_SIMILARITY = _fraction("DATASETS_QC_MAX_SIMILARITY", 0.95)
+DATASETS_QC_MIN_EDITS = env_int("DATASETS_QC_MIN_EDITS", 3, minimum=0)
+DATASETS_QC_MAX_EDIT_SHARE = _fraction("DATASETS_QC_MAX_EDIT_SHARE", 0.8, 0.0, 10.0)
+# Rows of train and eval more similar than this are near-duplicates: the eval row moves to train.
+DATASETS_NEAR_DUPLICATE = _fraction("DATASETS_NEAR_DUPLICATE", 0.95)
+DATASETS_MAX_TEXT_CHARS = env_int("DATASETS_MAX_TEXT_CHARS", 5000, minimum=100)
 
 # --- Integrations ---
 

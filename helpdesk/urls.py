@@ -17,6 +17,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("kb/", include("knowledge.api_urls")),
     path("", include("assistants.api_urls")),
     path("", include("assistants.lora.api_urls")),
+    path("datasets/", include("datasets.api_urls")),
     path("", include("integrations.api_urls")),
     path("", include("assistants.vision.api_urls")),
 ]
@@ -32,6 +33,7 @@ urlpatterns = [
     path("knowledge/", include("knowledge.urls")),
     path("assistants/", include("assistants.urls")),
     path("assistants/", include("assistants.lora.urls")),
+    path("datasets/", include("datasets.urls")),
     path("integrations/", include("integrations.urls")),
     path("vision/", include("assistants.vision.urls")),
     path("admin/", admin.site.urls),

@@ -219,6 +219,83 @@ class Seeds:
 
         return self._in_tenant(lambda: Tag.objects.create(name=MARKER.lower()))
 
+    # --- datasets (issue 11) ---
+
+    @cached_property
+    def dataset(self) -> Any:
+        from datasets.models import Dataset
+
+        return self._in_tenant(lambda: Dataset.objects.create(name=f"{MARKER} dataset"))
+
+    @cached_property
+    def dataset_upload(self) -> Any:
+        from datasets.models import Upload
+
+        dataset = self.dataset
+        return self._in_tenant(
+            lambda: Upload.objects.create(
+                dataset=dataset,
+                filename="zzforeign.csv",
+                format="csv",
+                file="datasets/uploads/zzforeign.csv",
+                columns=["text"],
+                preview=[{"text": MARKER}],
+                mapping={"text": "text"},
+            )
+        )
+
+    @cached_property
+    def dataset_run(self) -> Any:
+        from datasets.models import Run
+        from datasets.pipeline import initial_steps
+        from datasets.steps.base import RunOptions
+
+        dataset, upload = self.dataset, self.dataset_upload
+        return self._in_tenant(
+            lambda: Run.objects.create(
+                dataset=dataset,
+                upload=upload,
+                mapping={"text": "text"},
+                status=Run.Status.REVIEW,
+                steps=initial_steps(RunOptions()),
+                error=MARKER,
+            )
+        )
+
+    @cached_property
+    def dataset_row(self) -> Any:
+        from datasets.models import Row
+
+        run = self.dataset_run
+        return self._in_tenant(
+            lambda: Row.objects.create(
+                run=run,
+                position=0,
+                text=f"{MARKER} row",
+                text_hash="0" * 64,
+                status=Row.Status.REVIEW,
+                review_reason=Row.Reason.LOW_CONFIDENCE,
+                suggested_label=MARKER.lower(),
+                confidence=0.2,
+            )
+        )
+
+    @cached_property
+    def dataset_version(self) -> Any:
+        from datasets.models import Version
+
+        dataset = self.dataset
+        return self._in_tenant(
+            lambda: Version.objects.create(
+                dataset=dataset,
+                tag="v1.0.0",
+                message=MARKER,
+                content_hash="0" * 64,
+                counts={"train": {MARKER: 1}, "eval": {}, "domains": {}},
+                files={},
+            )
+        )
+
     @cached_property
     def ticket_event(self) -> Any:
         ticket = self.ticket
@@ -370,6 +447,19 @@ OBJECTS: dict[str, Callable[[Seeds], object]] = {
     "api/v1/tickets/{number}/answer": lambda s: s.ticket.number,
     "assistants/{pk}/adapters/{adapter_id}": lambda s: s.adapter.pk,
     "api/v1/assistants/{pk}/adapters/{adapter_id}": lambda s: s.adapter.pk,
+    # datasets (issue 11)
+    "datasets/uploads/{pk}": lambda s: s.dataset_upload.pk,
+    "datasets/runs/{pk}": lambda s: s.dataset_run.pk,
+    "datasets/runs/{pk}/review/{row}": lambda s: s.dataset_row.pk,
+    "datasets/{pk}": lambda s: s.dataset.pk,
+    "datasets/{pk}/versions/{tag}": lambda s: s.dataset_version.tag,
+    "datasets/{pk}/versions/{tag}/download/{split}": lambda s: "train",  # not an id
+    "datasets/{pk}/versions/{tag}/download/{split}.{kind}": lambda s: "jsonl",  # not an id
+    "api/v1/datasets/runs/{pk}": lambda s: s.dataset_run.pk,
+    "api/v1/datasets/{pk}": lambda s: s.dataset.pk,
+    "api/v1/datasets/{pk}/versions/{tag}": lambda s: s.dataset_version.tag,
+    "api/v1/datasets/{pk}/download/{split}": lambda s: "train",  # not an id
+    "api/v1/datasets/{pk}/download/{split}/{tag}": lambda s: s.dataset_version.tag,
     "integrations/outbox/{pk}": lambda s: s.outbox_item.pk,
     "integrations/tickets/{number}": lambda s: s.ticket.number,
     "integrations/webhooks/{pk}": lambda s: s.webhook_endpoint.pk,
@@ -394,6 +484,9 @@ ADMIN_MODELS: dict[str, Callable[[Seeds], Any]] = {
     "knowledge.chunk": lambda s: s.chunk,
     "assistants.assistant": lambda s: s.assistant,
     "lora.adapter": lambda s: s.adapter,
+    "datasets.dataset": lambda s: s.dataset,
+    "datasets.run": lambda s: s.dataset_run,
+    "datasets.version": lambda s: s.dataset_version,
     "integrations.connection": lambda s: s.connection,
     "integrations.outboxitem": lambda s: s.outbox_item,
     "integrations.externalref": lambda s: s.external_ref,

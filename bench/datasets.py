@@ -1,0 +1,338 @@
+"""Datasets benchmark: pipeline speed at 10k rows, labeler quality against gold labels, QC, classifier.
+
+Run::
+
+    .venv/bin/python bench/datasets.py [--rows 10000] [--quality-rows 3000] [--llm-rows 40]
+
+Parts, on the embedded PostgreSQL of this checkout (database ``bench_datasets``, tenant ``benchds``),
+with the pipeline's own code called in this process (what the worker's task runs):
+
+1. Labeler quality. A fixture of support messages over 8 labels (``datasets.sample`` with
+   ``hard=True``: context sentences, sloppy spelling, 4 % vague messages; unbalanced label mix)
+   whose gold labels are known. 20 % of the rows keep a label (5 % of those deliberately wrong),
+   the rest are uploaded without one. The labeled rows' gold labels are compared with what the
+   labeler did: accuracy and macro-F1 of the rows it labeled on its own (coverage: their share),
+   of its suggestions for the rows it sent to review, and how many wrong labels it flagged. Once
+   without the LLM, once with the local model (llama.cpp, SmolLM2-135M) asked about unsure rows.
+2. Speed at ``--rows`` rows (half labeled): rows per second of each step, augmentation off, then
+   on (``DATASETS_AUGMENT_VARIANTS`` variants per confident row; ``--llm-rows`` rows paraphrased
+   by the LLM, the others by the deterministic generators), then the writer.
+3. Quality control: share of the variants each rule rejected, per generator.
+4. The classifier trained from the written version: accuracy and macro-F1 on its eval split,
+   against nearest-neighbour labeling of the same split; training time.
+
+Results: ``bench/results/datasets.json`` and ``datasets.md``. Latency figures depend on the load of
+the machine (the load average is recorded); quality figures do not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import platform
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+RESULTS = BASE_DIR / "bench" / "results"
+DATABASE = "bench_datasets"
+SCHEMA = "benchds"
+
+sys.path.insert(0, str(BASE_DIR))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+os.environ.setdefault("LOG_FORMAT", "text")
+os.environ.setdefault("DEBUG", "1")
+
+LABELS = ["billing", "refund", "password", "shipping", "bug", "cancel", "account", "feature"]
+WEIGHTS = [0.24, 0.10, 0.18, 0.16, 0.12, 0.07, 0.08, 0.05]
+
+
+def setup_django() -> None:
+    from helpdesk import devstack
+
+    devstack.start()
+    os.environ["DATABASE_URL"] = devstack.postgres_url(database=DATABASE)
+    import psycopg
+
+    with psycopg.connect(devstack.postgres_url(database="postgres"), autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]).fetchone():
+            conn.execute(f'CREATE DATABASE "{DATABASE}"')
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate_schemas", "--shared", verbosity=0)
+
+
+def fresh_tenant() -> Any:
+    from helpdesk.tenants.models import Tenant
+    from helpdesk.tenants.services import public_tenant_ensure, tenant_create
+
+    public_tenant_ensure()
+    old = Tenant.objects.filter(schema_name=SCHEMA).first()
+    if old is not None:
+        old.delete(force_drop=True)
+    return tenant_create(schema_name=SCHEMA, name="Bench datasets", domain=f"{SCHEMA}.localhost").tenant
+
+
+def csv_of(rows: list[dict[str, str]]) -> bytes:
+    import csv
+
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def run_pipeline(dataset: Any, rows: list[dict[str, str]], **options: Any) -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from datasets import pipeline, services
+    from datasets.steps.base import Mapping
+
+    upload = services.upload_create(dataset=dataset, uploaded=SimpleUploadedFile("bench.csv", csv_of(rows)))
+    mapping = Mapping(text="text", label="label", domain="channel", id="id")
+    run = services.run_create(upload=upload, mapping=mapping, options={"create_version": False, **options})
+    pipeline.run_process(run_id=run.pk)
+    run.refresh_from_db()
+    assert run.status != "failed", run.error
+    return run
+
+
+def scores(truth: list[str], predicted: list[str]) -> dict[str, float]:
+    from sklearn.metrics import accuracy_score, f1_score
+
+    if not truth:
+        return {"rows": 0}
+    return {
+        "rows": len(truth),
+        "accuracy": round(float(accuracy_score(truth, predicted)), 4),
+        "macro_f1": round(float(f1_score(truth, predicted, average="macro", zero_division=0)), 4),
+    }
+
+
+def labeler_quality(dataset: Any, count: int, *, use_llm: bool) -> dict[str, Any]:
+    from datasets.models import Row
+    from datasets.sample import messages
+
+    sample = messages(count, seed=2024, labels=LABELS, weights=WEIGHTS, hard=True)
+    rng = random.Random(7)  # noqa: S311 - a reproducible fixture
+    rows, gold, planted = [], {}, set()
+    for i, message in enumerate(sample):
+        label = ""
+        if rng.random() < 0.2:
+            label = message.label
+            if rng.random() < 0.05:
+                label = rng.choice([x for x in LABELS if x != message.label])
+                planted.add(f"q{i}")
+        rows.append({"id": f"q{i}", "text": message.text, "label": label, "channel": message.domain})
+        gold[f"q{i}"] = message.label
+    started = time.perf_counter()
+    run = run_pipeline(dataset, rows, use_llm=use_llm)
+    seconds = time.perf_counter() - started
+    result: dict[str, Any] = {"rows": count, "labeled_given": sum(bool(r["label"]) for r in rows),
+                              "wrong_labels_planted": len(planted)}  # fmt: skip
+    all_rows = list(Row.objects.filter(run=run).values("external_id", "original_label", "label", "suggested_label",
+                                                       "status", "review_reason", "method"))  # fmt: skip
+    unlabeled = [r for r in all_rows if not r["original_label"]]
+    auto = [r for r in unlabeled if r["status"] == "ready"]
+    waiting = [r for r in unlabeled if r["status"] == "review" and r["suggested_label"]]
+    result["auto_labeled"] = scores([gold[r["external_id"]] for r in auto], [r["label"] for r in auto])
+    result["coverage"] = round(len(auto) / max(len(unlabeled), 1), 4)
+    result["suggestions_in_review"] = scores([gold[r["external_id"]] for r in waiting],
+                                             [r["suggested_label"] for r in waiting])  # fmt: skip
+    every = [r for r in unlabeled if r["suggested_label"]]
+    result["all_suggestions"] = scores([gold[r["external_id"]] for r in every], [r["suggested_label"] for r in every])
+    disputed = {r["external_id"] for r in all_rows if r["review_reason"] == "disputed"}
+    result["disputes"] = {
+        "flagged": len(disputed),
+        "planted_found": len(disputed & planted),
+        "recall": round(len(disputed & planted) / max(len(planted), 1), 4),
+        "precision": round(len(disputed & planted) / max(len(disputed), 1), 4),
+    }
+    if use_llm:
+        by_llm = [r for r in auto if r["method"] == "llm"]
+        result["llm_confirmed"] = scores([gold[r["external_id"]] for r in by_llm], [r["label"] for r in by_llm])
+        result["llm_counts"] = {k: v for k, v in run.step_state("label")["counts"].items() if k.startswith("llm")}
+    result["label_step_counts"] = {k: v for k, v in run.step_state("label")["counts"].items() if k != "labels"}
+    result["seconds"] = round(seconds, 1)
+    return result
+
+
+def step_speeds(run: Any) -> dict[str, Any]:
+    return {s["name"]: {"status": s["status"], "seconds": s.get("seconds"), "rows": (s.get("counts") or {}).get("rows"),
+                        "rows_per_second": s.get("rows_per_second")} for s in run.steps}  # fmt: skip
+
+
+def speed(dataset: Any, count: int, *, augment: bool) -> tuple[Any, dict[str, Any]]:
+    from datasets.sample import messages
+
+    sample = messages(count, seed=99 if augment else 98, labels=LABELS, weights=WEIGHTS, hard=True)
+    rows = [{"id": f"s{i}", "text": m.text, "label": m.label if i % 2 == 0 else "", "channel": m.domain}
+            for i, m in enumerate(sample)]  # fmt: skip
+    started = time.perf_counter()
+    run = run_pipeline(dataset, rows, augment=augment, use_llm=True)
+    total = time.perf_counter() - started
+    return run, {"rows": count, "augment": augment, "total_seconds": round(total, 1), "steps": step_speeds(run)}
+
+
+def write_version(run: Any) -> dict[str, Any]:
+    from datasets import pipeline, services
+    from datasets.models import Classifier
+
+    services.run_write_request(run=run, by=None, message="benchmark", balance_labels=False)
+    started = time.perf_counter()
+    pipeline.run_write(run_id=run.pk)
+    total = time.perf_counter() - started
+    run.refresh_from_db()
+    version = run.version
+    assert version is not None, run.error
+    write = run.step_state("write")
+    classifier = Classifier.objects.get(version=version)
+    return {
+        "write": {"seconds": write.get("seconds"), "rows": (write.get("counts") or {}).get("rows"),
+                  "rows_per_second": write.get("rows_per_second"), "train": version.train_count,
+                  "eval": version.eval_count, "report": version.report},
+        "classifier": {"status": classifier.status, "seconds": classifier.seconds, "train_rows": classifier.train_rows,
+                       "eval_rows": classifier.eval_rows, "accuracy": classifier.metrics.get("accuracy"),
+                       "macro_f1": classifier.metrics.get("macro_f1"),
+                       "neighbours": classifier.metrics.get("neighbours")},
+        "write_and_train_seconds": round(total, 1),
+    }  # fmt: skip
+
+
+def markdown(results: dict[str, Any]) -> str:
+    q0, q1 = results["quality"]["without_llm"], results["quality"].get("with_llm")
+    lines: list[str] = [
+        "# Datasets benchmark",
+        "",
+        f"Machine: {results['machine']}; load average at start {results['load_start']}, at end {results['load_end']}"
+        " (other work shared the 2 cores: the speed figures are noisy; the quality figures are not).",
+        "",
+        "## Labeler quality (gold labels held out)",
+        "",
+        f"{q0['rows']} hard support messages over 8 labels (unbalanced), {q0['labeled_given']} uploaded with a label "
+        f"({q0['wrong_labels_planted']} of them deliberately wrong), the rest without one.",
+        "",
+        "| | coverage (labeled without a person) | accuracy | macro-F1 | suggestions for review: accuracy "
+        "| wrong labels flagged (recall / precision) |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]  # fmt: skip
+    for name, q in (("embeddings only", q0), ("with the LLM when unsure", q1)):
+        if not q:
+            continue
+        d = q["disputes"]
+        lines.append(
+            f"| {name} | {q['coverage']:.1%} | {q['auto_labeled'].get('accuracy', 0):.3f} | "
+            f"{q['auto_labeled'].get('macro_f1', 0):.3f} | {q['suggestions_in_review'].get('accuracy', 0):.3f} "
+            f"({q['suggestions_in_review']['rows']} rows) | {d['recall']:.2f} / {d['precision']:.2f} |"
+        )
+    if q1 and q1.get("llm_confirmed"):
+        lines += ["", f"LLM: {q1['llm_counts']}; rows it confirmed: {q1['llm_confirmed']}."]
+    lines += ["", "## Speed (rows per second of each step)", "",
+              "| step | " + " | ".join(f"{r['rows']} rows, augment {'on' if r['augment'] else 'off'}"
+                                       for r in results["speed"]) + " |",
+              "| --- |" + " --- |" * len(results["speed"])]  # fmt: skip
+    for step in ["etl", "label", "augment", "quality", "relabel", "review"]:
+        cells = []
+        for r in results["speed"]:
+            s = r["steps"][step]
+            cells.append(
+                "skipped"
+                if s["status"] == "skipped"
+                else f"{s['rows_per_second']} ({s['rows']} rows, {s['seconds']} s)"
+            )
+        lines.append(f"| {step} | " + " | ".join(cells) + " |")
+    w = results["version"]["write"]
+    lines += [f"| write | {w['rows_per_second']} ({w['rows']} rows, {w['seconds']} s) | |", "",
+              f"Version: {w['train']} train / {w['eval']} eval; writer report {w['report']}.", ""]  # fmt: skip
+    qc = results["qc"]
+    lines += ["## Quality control of synthetic variants", "",
+              f"{qc['checked']} variants checked, {qc['kept']} kept ({qc['kept'] / max(qc['checked'], 1):.1%}); "
+              "share rejected by each rule (a variant can break several; the first one is its reason):", "",
+              "| generator | made | kept | " + " | ".join(qc["rules"]) + " | relabel disagreed | relabel unsure |",
+              "| --- | --- | --- |" + " --- |" * (len(qc["rules"]) + 2)]  # fmt: skip
+    for name, g in sorted(qc["generators"].items()):
+        made = max(g["made"], 1)
+        shares = " | ".join(f"{g.get(rule, 0) / made:.1%}" for rule in qc["rules"])
+        relabel = qc["relabel"].get(name, {})
+        lines.append(f"| {name} | {g['made']} | {g['kept'] / made:.1%} | {shares} | "
+                     f"{relabel.get('relabel_disagrees', 0)} | {relabel.get('relabel_unsure', 0)} |")  # fmt: skip
+    c = results["version"]["classifier"]
+    n = c.get("neighbours") or {}
+    lines += ["", "## Classifier trained from the version", "",
+              f"Logistic regression on MiniLM embeddings of {c['train_rows']} train rows, trained in {c['seconds']} s; "
+              f"on the {c['eval_rows']} eval rows:", "",
+              "| | accuracy | macro-F1 |", "| --- | --- | --- |",
+              f"| classifier | {c['accuracy']} | {c['macro_f1']} |",
+              f"| nearest neighbours (k=10, same train rows) | {n.get('accuracy')} | {n.get('macro_f1')} |",
+              ""]  # fmt: skip
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--quality-rows", type=int, default=3_000)
+    parser.add_argument("--llm-rows", type=int, default=40, help="rows the LLM paraphrases in the augmented run")
+    parser.add_argument("--llm-calls", type=int, default=200, help="unsure rows the labeler may ask the LLM about")
+    parser.add_argument("--no-llm-quality", action="store_true", help="skip the labeler run with the LLM")
+    args = parser.parse_args()
+    setup_django()
+    from django.conf import settings
+    from django_tenants.utils import tenant_context
+
+    from datasets import services
+    from knowledge.embeddings import get_embedder
+
+    settings.DATASETS_AUGMENT_LLM_ROWS = args.llm_rows
+    settings.DATASETS_LLM_MAX_CALLS = args.llm_calls
+    load_start = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    results: dict[str, Any] = {"machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
+                               "load_start": load_start,
+                               "llm_provider": settings.DATASETS_LLM_PROVIDER or settings.LLM_PROVIDER}  # fmt: skip
+    tenant = fresh_tenant()
+    with tenant_context(tenant):
+        get_embedder().embed(["warm up"])
+        quality = services.dataset_create(name="Quality")
+        print("labeler quality without the LLM…", flush=True)
+        results["quality"] = {"without_llm": labeler_quality(quality, args.quality_rows, use_llm=False)}
+        if not args.no_llm_quality:
+            print("labeler quality with the LLM…", flush=True)
+            results["quality"]["with_llm"] = labeler_quality(services.dataset_create(name="Quality LLM"),
+                                                             args.quality_rows, use_llm=True)  # fmt: skip
+        results["speed"] = []
+        print(f"speed at {args.rows} rows, augmentation off…", flush=True)
+        plain_run, plain = speed(services.dataset_create(name="Speed"), args.rows, augment=False)
+        results["speed"].append(plain)
+        print("writer and classifier…", flush=True)
+        results["version"] = write_version(plain_run)
+        print(f"speed at {args.rows} rows, augmentation on…", flush=True)
+        augmented_run, augmented = speed(services.dataset_create(name="Speed augmented"), args.rows, augment=True)
+        results["speed"].append(augmented)
+        quality_counts = augmented_run.step_state("quality")["counts"]
+        relabel_counts = augmented_run.step_state("relabel")["counts"]
+        from datasets.steps.quality import RULES
+
+        results["qc"] = {"checked": quality_counts["checked"], "kept": quality_counts["kept"], "rules": list(RULES),
+                         "reasons": quality_counts["reasons"], "failed_rules": quality_counts["failed_rules"],
+                         "generators": quality_counts["generators"], "relabel": relabel_counts.get("generators", {}),
+                         "augment": augmented_run.step_state("augment")["counts"]}  # fmt: skip
+    results["load_end"] = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "datasets.json").write_text(json.dumps(results, indent=2, default=str))
+    (RESULTS / "datasets.md").write_text(markdown(results))
+    print(markdown(results))
+
+
+if __name__ == "__main__":
+    main()

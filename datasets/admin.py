@@ -1,0 +1,36 @@
+from django.contrib import admin
+from django.http import HttpRequest
+
+from datasets.models import Dataset, Run, Version
+
+
+@admin.register(Dataset)
+class DatasetAdmin(admin.ModelAdmin):
+    list_display = ["name", "current_version", "created_at", "updated_at"]
+    search_fields = ["name", "description"]
+    raw_id_fields = ["current_version"]
+
+
+@admin.register(Run)
+class RunAdmin(admin.ModelAdmin):
+    list_display = ["pk", "dataset", "status", "created_by", "created_at", "finished_at"]
+    list_filter = ["status"]
+    readonly_fields = ["dataset", "upload", "mapping", "options", "status", "steps", "error", "version",
+                       "created_by", "created_at", "started_at", "finished_at"]  # fmt: skip
+
+
+@admin.register(Version)
+class VersionAdmin(admin.ModelAdmin):
+    """Versions are immutable: the admin shows them; only the message can be corrected."""
+
+    list_display = ["dataset", "tag", "train_count", "eval_count", "author", "created_at"]
+    list_filter = ["dataset"]
+    search_fields = ["tag", "message"]
+    readonly_fields = ["dataset", "run", "parent", "tag", "author", "content_hash", "train_count", "eval_count",
+                       "counts", "report", "files", "created_at"]  # fmt: skip
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # pruning deletes old versions with their files; nothing else does

@@ -1,0 +1,167 @@
+"""Label models on sentence embeddings: nearest neighbours, and logistic regression once there is enough data.
+
+Both give a probability per label, so a row's confidence means the same thing whichever
+model labeled it. Embeddings are unit vectors (``knowledge.embeddings``), so a dot product
+is the cosine similarity. ``LinearModel`` keeps only its weights (saved as .npz, never pickled).
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+NEIGHBOURS = 10
+# Cosine gaps between MiniLM neighbours are small; this temperature turns them into usable votes.
+TEMPERATURE = 0.05
+# Logistic regression needs a few rows of at least two labels; below this, neighbours label better.
+MIN_ROWS_FOR_LINEAR = 30
+MIN_PER_LABEL_FOR_LINEAR = 3
+LINEAR_C = 10.0
+
+
+class Model(Protocol):
+    kind: str
+    labels: list[str]
+
+    def predict_proba(self, vectors: np.ndarray) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class Prediction:
+    label: str
+    confidence: float
+    runner_up: str
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    return np.asarray(exp / exp.sum(axis=1, keepdims=True))
+
+
+class NeighbourModel:
+    """Similarity-weighted votes of the ``k`` nearest labeled rows."""
+
+    kind = "neighbours"
+
+    def __init__(self, vectors: np.ndarray, labels: Sequence[str], k: int = NEIGHBOURS) -> None:
+        self.labels = sorted(set(labels))
+        index = {label: i for i, label in enumerate(self.labels)}
+        self.vectors = np.asarray(vectors, dtype=np.float32)
+        self.targets = np.array([index[label] for label in labels], dtype=np.int64)
+        self.k = max(1, min(k, len(labels)))
+
+    def predict_proba(self, vectors: np.ndarray, *, exclude_self: bool = False) -> np.ndarray:
+        out = np.zeros((len(vectors), len(self.labels)), dtype=np.float32)
+        for start in range(0, len(vectors), 1024):
+            block = np.asarray(vectors[start : start + 1024], dtype=np.float32) @ self.vectors.T
+            if exclude_self:  # leave-one-out over the model's own rows
+                block[np.arange(len(block)), np.arange(start, start + len(block))] = -np.inf
+            k = min(self.k, block.shape[1] - (1 if exclude_self else 0))
+            if k <= 0:
+                continue
+            nearest = np.argpartition(-block, k - 1, axis=1)[:, :k]
+            sims = np.take_along_axis(block, nearest, axis=1)
+            weights = np.exp((sims - sims.max(axis=1, keepdims=True)) / TEMPERATURE)
+            votes = out[start : start + len(block)]
+            for label_index in range(len(self.labels)):
+                votes[:, label_index] = (weights * (self.targets[nearest] == label_index)).sum(axis=1)
+            votes /= np.maximum(votes.sum(axis=1, keepdims=True), 1e-12)
+        return out
+
+
+class LinearModel:
+    """Multinomial logistic regression; prediction is a softmax over ``X @ coef.T + intercept``."""
+
+    kind = "classifier"
+
+    def __init__(self, labels: list[str], coef: np.ndarray, intercept: np.ndarray) -> None:
+        self.labels = labels
+        self.coef = np.asarray(coef, dtype=np.float32)
+        self.intercept = np.asarray(intercept, dtype=np.float32)
+
+    @classmethod
+    def fit(cls, vectors: np.ndarray, labels: Sequence[str], *, c: float = LINEAR_C) -> LinearModel:
+        from sklearn.linear_model import LogisticRegression
+
+        model = LogisticRegression(C=c, max_iter=300)
+        model.fit(vectors, list(labels))
+        classes = [str(label) for label in model.classes_]
+        coef, intercept = model.coef_, model.intercept_
+        if len(classes) == 2:  # sklearn keeps one row for two classes: p(second) = sigmoid(x @ w + b)
+            coef = np.vstack([-coef[0] / 2, coef[0] / 2])
+            intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
+        return cls(classes, coef, intercept)
+
+    def predict_proba(self, vectors: np.ndarray) -> np.ndarray:
+        return _softmax(np.asarray(vectors, dtype=np.float32) @ self.coef.T + self.intercept)
+
+    def to_bytes(self) -> bytes:
+        out = io.BytesIO()
+        np.savez(out, labels=np.array(self.labels, dtype=str), coef=self.coef, intercept=self.intercept)
+        return out.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> LinearModel:
+        with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+            return cls([str(label) for label in arrays["labels"]], arrays["coef"], arrays["intercept"])
+
+
+def linear_possible(labels: Sequence[str]) -> bool:
+    counts = Counter(labels)
+    return (
+        len(counts) >= 2
+        and len(labels) >= MIN_ROWS_FOR_LINEAR
+        and sum(n >= MIN_PER_LABEL_FOR_LINEAR for n in counts.values()) >= 2
+    )
+
+
+def train(vectors: np.ndarray, labels: Sequence[str], *, kind: str = "auto") -> Model:
+    """Logistic regression when there is enough to learn from (or ``kind="classifier"``), else neighbours."""
+    if not len(labels):
+        raise ValueError("nothing to train on")
+    if (kind == "classifier" or (kind == "auto" and linear_possible(labels))) and len(set(labels)) >= 2:
+        return LinearModel.fit(vectors, labels)
+    return NeighbourModel(vectors, labels)
+
+
+def predictions(model: Model, proba: np.ndarray) -> list[Prediction]:
+    if not len(proba):
+        return []
+    order = np.argsort(-proba, axis=1)
+    out = []
+    for row, ranked in zip(proba, order, strict=True):
+        best = int(ranked[0])
+        second = model.labels[int(ranked[1])] if len(ranked) > 1 else ""
+        out.append(Prediction(model.labels[best], float(row[best]), second))
+    return out
+
+
+def out_of_fold(
+    vectors: np.ndarray, labels: Sequence[str], *, folds: int = 5, seed: int = 0
+) -> tuple[list[str], np.ndarray]:
+    """Each row's label probabilities from a model that never saw it (to check existing labels).
+
+    Small sets use leave-one-out neighbours; larger ones k-fold logistic regression. A label
+    seen in one row only cannot be confirmed by any other row, which is what a reviewer should know.
+    """
+    all_labels = sorted(set(labels))
+    if not linear_possible(labels):
+        return all_labels, NeighbourModel(vectors, labels).predict_proba(vectors, exclude_self=True)
+    from sklearn.model_selection import KFold
+
+    proba = np.zeros((len(labels), len(all_labels)), dtype=np.float32)
+    targets = np.array(labels)
+    column = {label: i for i, label in enumerate(all_labels)}
+    splitter = KFold(n_splits=min(folds, len(labels)), shuffle=True, random_state=seed)
+    for train_index, test_index in splitter.split(vectors):
+        model = train(vectors[train_index], list(targets[train_index]))
+        part = model.predict_proba(vectors[test_index])
+        for j, label in enumerate(model.labels):
+            proba[test_index, column[label]] = part[:, j]
+    return all_labels, proba

@@ -1,0 +1,102 @@
+"""The pipeline's two questions to the configured LLM provider: which label, and paraphrases.
+
+Both go through the assistants' provider interface with a call budget per run. A failing
+provider is not fatal: the labeler keeps its own suggestion and the augmenter falls back to
+deterministic variants; the counts say how often that happened.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from assistants.llm import GenerationParams, GenerationRequest, Message, get_provider
+
+logger = logging.getLogger(__name__)
+_WORD = re.compile(r"[\w\-]+", re.UNICODE)
+_LIST_MARK = re.compile(r"^\s*(?:[-*•]|\d+[.)]|\(\d+\))\s*")
+
+
+def provider_name() -> str:
+    return settings.DATASETS_LLM_PROVIDER or settings.LLM_PROVIDER
+
+
+@dataclass
+class Budget:
+    """How many LLM calls this run may still make, and how they went."""
+
+    left: int
+    calls: int = 0
+    errors: int = 0
+
+    def take(self) -> bool:
+        if self.left <= 0:
+            return False
+        self.left -= 1
+        self.calls += 1
+        return True
+
+
+def available() -> bool:
+    return provider_name() != "extractive"
+
+
+def _generate(prompt: str, *, max_new_tokens: int, temperature: float = 0.0, system: str = "") -> str | None:
+    messages = ([Message("system", system)] if system else []) + [Message("user", prompt)]
+    request = GenerationRequest(
+        messages=messages,
+        params=GenerationParams(
+            max_new_tokens=max_new_tokens, temperature=temperature, timeout_seconds=settings.LLM_TIMEOUT_SECONDS
+        ),
+    )
+    try:
+        return get_provider(provider_name()).generate(request).text
+    except Exception as exc:  # any provider failure degrades to the pipeline's own answer
+        logger.warning("datasets LLM call failed: %s", exc)
+        return None
+
+
+def ask_label(text: str, labels: list[str], budget: Budget) -> str | None:
+    """The label the LLM picks for ``text`` among ``labels`` (None: no budget, no answer, or not a label)."""
+    if not labels or not budget.take():
+        return None
+    options = ", ".join(labels)
+    prompt = (
+        f"Classify the message into one of these labels: {options}.\nAnswer with the label only.\n\n"
+        f"Message: {text[:1000]}"
+    )
+    answer = _generate(prompt, max_new_tokens=8)
+    if answer is None:
+        budget.errors += 1
+        return None
+    lowered = answer.strip().lower()
+    by_lower = {label.lower(): label for label in labels}
+    if lowered in by_lower:
+        return by_lower[lowered]
+    for label in sorted(labels, key=len, reverse=True):  # "Label: billing." and the like
+        if re.search(rf"(?<!\w){re.escape(label.lower())}(?!\w)", lowered):
+            return label
+    return None
+
+
+def paraphrase(text: str, count: int, budget: Budget) -> list[str]:
+    """Up to ``count`` rewordings of ``text`` (empty: no budget or no usable answer)."""
+    if not budget.take():
+        return []
+    prompt = (
+        f"Rewrite the customer message below in {count} different ways. Keep its meaning and language. "
+        f"Write one rewrite per line, nothing else.\n\nMessage: {text[:600]}"
+    )
+    answer = _generate(prompt, max_new_tokens=min(60 * count, 400), temperature=0.7)
+    if answer is None:
+        budget.errors += 1
+        return []
+    lines = []
+    for raw in answer.splitlines():
+        line = _LIST_MARK.sub("", raw).strip().strip('"').strip()
+        if len(_WORD.findall(line)) >= 2 and line.lower() != text.lower() and line not in lines:
+            lines.append(line)
+    return lines[:count]

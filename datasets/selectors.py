@@ -1,0 +1,109 @@
+"""Reads of the datasets app, scoped to the current tenant's schema (ids of other tenants do not exist here).
+
+``version_list_for_tenant``, ``version_get`` and ``version_examples`` are the interface the
+LoRA training reads versions through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from datasets.models import Classifier, Dataset, Row, Run, Upload, Version, VersionRow
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    label: str
+    response: str
+    domain: str
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def dataset_list() -> QuerySet[Dataset]:
+    return (
+        Dataset.objects.select_related("current_version")
+        .annotate(version_count=Count("versions", distinct=True), run_count=Count("runs", distinct=True))
+        .order_by("-updated_at", "-pk")
+    )
+
+
+def dataset_get(pk: int | str) -> Dataset:
+    return get_object_or_404(Dataset.objects.select_related("current_version"), pk=pk)
+
+
+def upload_get(pk: int | str) -> Upload:
+    return get_object_or_404(Upload.objects.select_related("dataset"), pk=pk)
+
+
+def run_get(pk: int | str) -> Run:
+    return get_object_or_404(Run.objects.select_related("dataset", "upload", "version"), pk=pk)
+
+
+def run_list(*, dataset: Dataset | None = None) -> QuerySet[Run]:
+    runs = Run.objects.select_related("dataset", "upload", "version", "created_by")
+    return runs.filter(dataset=dataset) if dataset is not None else runs
+
+
+def row_get(run: Run, pk: int | str) -> Row:
+    return get_object_or_404(Row.objects.defer("embedding"), run=run, pk=pk)
+
+
+def version_list(*, dataset: Dataset) -> QuerySet[Version]:
+    return Version.objects.filter(dataset=dataset).select_related("author", "classifier", "dataset")
+
+
+def version_by_tag(dataset: Dataset, tag: str) -> Version:
+    return get_object_or_404(Version.objects.select_related("dataset", "author"), dataset=dataset, tag=tag)
+
+
+def version_list_for_tenant() -> QuerySet[Version]:
+    """Every version of every dataset of the current tenant, newest first."""
+    return Version.objects.select_related("dataset", "author").order_by("-created_at", "-pk")
+
+
+def version_get(pk: int | str) -> Version:
+    """The version of this tenant with that id, or 404."""
+    return get_object_or_404(Version.objects.select_related("dataset", "author"), pk=pk)
+
+
+def version_examples(version: Version, *, split: Literal["train", "eval"]) -> Iterator[Example]:
+    """The rows of one split of ``version`` in their stored order (streamed, not loaded at once)."""
+    if split not in ("train", "eval"):
+        raise ValueError(f"split must be 'train' or 'eval', not {split!r}")
+    rows = (
+        VersionRow.objects.filter(version=version, split=split)
+        .order_by("position")
+        .values_list("text", "label", "response", "domain", "meta")
+    )
+    for text, label, response, domain, meta in rows.iterator(chunk_size=1000):
+        yield Example(text=text, label=label, response=response, domain=domain, meta=dict(meta or {}))
+
+
+def classifier_version(*, dataset: Dataset | None = None, tag: str = "") -> Version | None:
+    """The version whose classifier answers: a given tag, else the current version of the given dataset,
+    else the most recently updated dataset's current version with a trained classifier."""
+    ready = Q(classifier__status=Classifier.Status.READY)
+    if dataset is not None and tag:
+        return Version.objects.filter(dataset=dataset, tag=tag).select_related("dataset").first()
+    if dataset is not None:
+        return dataset.current_version
+    current = Dataset.objects.exclude(current_version=None).order_by("-updated_at", "-pk").values("current_version")
+    return (
+        Version.objects.filter(ready, pk__in=current).select_related("dataset").order_by("-dataset__updated_at").first()
+    )
+
+
+def stats() -> dict[str, Any]:
+    return {
+        "datasets": Dataset.objects.count(),
+        "versions": Version.objects.count(),
+        "runs": dict(Run.objects.values_list("status").annotate(n=Count("pk")).values_list("status", "n")),
+        "rows_waiting_for_review": Row.objects.filter(status=Row.Status.REVIEW).count(),
+        "classifiers_ready": Classifier.objects.filter(status=Classifier.Status.READY).count(),
+    }

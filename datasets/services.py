@@ -1,0 +1,241 @@
+"""Writes of the datasets app: datasets, uploads (read and previewed at once), runs, version requests.
+
+Everything runs in the current tenant's schema; files go under ``MEDIA_ROOT/<schema>/datasets/``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePath
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from datasets import versions
+from datasets.formats import ACCEPTED, PREVIEW_ROWS, FormatError, format_of, read_table
+from datasets.models import Dataset, Run, Upload, Version
+from datasets.pipeline import initial_steps
+from datasets.steps.base import Mapping, RunOptions
+from datasets.text import normalise_label
+from helpdesk.accounts.models import User
+
+PREVIEW_CELL_CHARS = 300
+
+
+class UploadRejected(ValidationError):
+    """An upload refused before anything is stored; ``status`` is the HTTP status to answer with."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@transaction.atomic
+def dataset_create(*, name: str, description: str = "", by: User | None = None) -> Dataset:
+    name = " ".join(name.split())[:100]
+    if not name:
+        raise ValidationError("Give the dataset a name.")
+    if Dataset.objects.filter(name__iexact=name).exists():
+        raise ValidationError(f"A dataset named {name!r} exists already.")
+    return Dataset.objects.create(name=name, description=description.strip(), created_by=by)
+
+
+def dataset_for_upload(*, dataset: Dataset | None, name: str, by: User | None) -> Dataset:
+    """The chosen dataset, or the one named ``name`` (created when new)."""
+    if dataset is not None:
+        return dataset
+    existing = Dataset.objects.filter(name__iexact=" ".join(name.split())).first()
+    return existing or dataset_create(name=name, by=by)
+
+
+@transaction.atomic
+def upload_into(*, dataset: Dataset | None, name: str, uploaded: UploadedFile, by: User | None = None) -> Upload:
+    """An upload into the chosen or named dataset; a refused file leaves no new dataset behind either."""
+    return upload_create(dataset=dataset_for_upload(dataset=dataset, name=name, by=by), uploaded=uploaded, by=by)
+
+
+_GUESSES = {
+    "text": ("text", "message", "query", "question", "utterance", "body", "content", "sentence", "request",
+             "description", "prompt", "instruction", "input", "текст", "сообщение", "вопрос", "запрос"),
+    "label": ("label", "category", "intent", "class", "topic", "request_type", "type", "tag", "метка",
+              "категория", "класс", "тема"),
+    "domain": ("domain", "channel", "product", "source", "queue", "department", "домен", "канал"),
+    "id": ("id", "message_id", "ticket", "ticket_id", "uuid", "key", "number"),
+    "response": ("response", "answer", "reply", "output", "completion", "final_reply", "ответ"),
+}  # fmt: skip
+
+
+def suggest_mapping(columns: list[str], preview: list[dict[str, str]]) -> dict[str, Any]:
+    """A first guess from the column names; without a name match the text is the longest column."""
+    lowered = {column.lower().strip(): column for column in columns}
+    mapping: dict[str, Any] = {}
+    for role, names in _GUESSES.items():
+        mapping[role] = next((lowered[n] for n in names if n in lowered and lowered[n] not in mapping.values()), "")
+    if not mapping["text"] and preview:
+        lengths = {c: sum(len(r.get(c, "")) for r in preview) for c in columns if c not in mapping.values()}
+        mapping["text"] = max(lengths, key=lambda c: lengths[c]) if lengths else ""
+    mapping["meta"] = [c for c in columns if c not in mapping.values()]
+    return mapping
+
+
+def _preview(data: bytes, kind: str) -> tuple[list[str], list[dict[str, str]]]:
+    try:
+        table = read_table(data, kind)
+        rows = []
+        for record in table.rows:
+            rows.append({k: v[:PREVIEW_CELL_CHARS] for k, v in record.items()})
+            if len(rows) >= PREVIEW_ROWS:
+                break
+    except FormatError as exc:
+        raise UploadRejected(str(exc), 400) from None
+    if not rows:
+        raise UploadRejected("The file has no rows: only a header, or nothing at all.", 400)
+    return table.columns, rows
+
+
+@transaction.atomic
+def upload_create(
+    *,
+    dataset: Dataset,
+    uploaded: UploadedFile | None = None,
+    filename: str = "",
+    data: bytes | None = None,
+    source: str = Upload.Source.FILE,
+    mapping: dict[str, Any] | None = None,
+    by: User | None = None,
+) -> Upload:
+    """Read and preview a file (an upload, or bytes made by an export); store it only if it reads well.
+
+    Raises ``UploadRejected``: 415 for a type we do not read, 413 above DATASETS_MAX_UPLOAD_MB,
+    400 for a corrupt or empty file. Nothing is stored then.
+    """
+    name = PurePath((uploaded.name if uploaded else filename) or "upload").name
+    try:
+        kind = format_of(name)
+    except FormatError as exc:
+        raise UploadRejected(str(exc), 415) from None
+    limit = settings.DATASETS_MAX_UPLOAD_MB * 1024 * 1024
+    size = uploaded.size if uploaded is not None else len(data or b"")
+    if (size or 0) > limit:
+        raise UploadRejected(
+            f"{name} is {(size or 0) / 1024 / 1024:.1f} MB; the limit is {settings.DATASETS_MAX_UPLOAD_MB} MB.", 413
+        )
+    if uploaded is not None:
+        uploaded.seek(0)
+        data = uploaded.read()
+    columns, preview = _preview(data or b"", kind)
+    upload = Upload(
+        dataset=dataset, source=source, filename=name[:255], format=kind, size=len(data or b""), columns=columns,
+        preview=preview, mapping=mapping or suggest_mapping(columns, preview), created_by=by,
+    )  # fmt: skip
+    upload.file.save(name, ContentFile(data or b""), save=False)
+    upload.save()
+    return upload
+
+
+@transaction.atomic
+def upload_delete(*, upload: Upload) -> None:
+    name, storage = upload.file.name, upload.file.storage
+    upload.delete()
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+def _clean_labels(raw: Any) -> tuple[str, ...]:
+    if isinstance(raw, str):
+        raw = re.split(r"[,\n]", raw)
+    labels = []
+    for item in raw or ():
+        label = normalise_label(str(item))
+        if label and label not in labels:
+            labels.append(label)
+    return tuple(labels)
+
+
+def validate_mapping(upload: Upload, mapping: Mapping) -> Mapping:
+    if not mapping.text:
+        raise ValidationError("Choose the column that holds the text.")
+    unknown = [c for c in (*mapping.roles.values(), *mapping.meta) if c not in upload.columns]
+    if unknown:
+        raise ValidationError(f"The file has no column {', '.join(map(repr, unknown))}.")
+    used = list(mapping.roles.values())
+    twice = sorted({c for c in used if used.count(c) > 1})
+    if twice:
+        raise ValidationError(f"Column {', '.join(map(repr, twice))} is mapped to more than one role.")
+    return Mapping(
+        text=mapping.text, label=mapping.label, domain=mapping.domain, id=mapping.id, response=mapping.response,
+        meta=tuple(c for c in mapping.meta if c not in used),
+    )  # fmt: skip
+
+
+@transaction.atomic
+def run_create(*, upload: Upload, mapping: Mapping, options: dict[str, Any], by: User | None = None) -> Run:
+    """Queue a pipeline run over ``upload`` with ``mapping``; the run page follows its progress."""
+    mapping = validate_mapping(upload, mapping)
+    parsed = RunOptions.from_dict({**options, "labels": _clean_labels(options.get("labels"))})
+    if parsed.tag:
+        versions.validate_tag(upload.dataset, parsed.tag)
+    run = Run.objects.create(
+        dataset=upload.dataset, upload=upload, mapping=mapping.as_dict(), options=parsed.as_dict(),
+        steps=initial_steps(parsed), created_by=by,
+    )  # fmt: skip
+    Upload.objects.filter(pk=upload.pk).update(mapping=mapping.as_dict())
+    from datasets.tasks import process_run
+
+    process_run.delay_on_commit(run.pk)
+    return run
+
+
+@transaction.atomic
+def run_restart(*, run: Run, by: User | None = None) -> Run:
+    """A new run over the same upload and mapping (after a failure, or with the same file again)."""
+    if run.upload is None:
+        raise ValidationError("The file of this run was deleted; upload it again.")
+    return run_create(upload=run.upload, mapping=Mapping.from_dict(run.mapping), options=run.options, by=by)
+
+
+WRITABLE = (Run.Status.REVIEW, Run.Status.READY, Run.Status.DONE)
+
+
+@transaction.atomic
+def run_write_request(
+    *,
+    run: Run,
+    by: User | None,
+    tag: str = "",
+    message: str = "",
+    balance_labels: bool | None = None,
+    balance_domains: bool | None = None,
+) -> Run:
+    """Queue the writer: the run's ready rows become a new version (rows still in review are left out)."""
+    locked = Run.objects.select_for_update().get(pk=run.pk)
+    if locked.status not in WRITABLE:
+        raise ValidationError(
+            f"The run is {locked.get_status_display().lower()}: a version can be written once it has been processed."
+        )
+    tag = versions.validate_tag(locked.dataset, tag or versions.next_tag(locked.dataset))
+    options = {**locked.options, "tag": tag, "message": message.strip(), "create_version": True}
+    if balance_labels is not None:
+        options["balance_labels"] = balance_labels
+    if balance_domains is not None:
+        options["balance_domains"] = balance_domains
+    steps = [s if s["name"] != "write" else {**s, "status": "pending", "error": "", "counts": {}} for s in locked.steps]
+    Run.objects.filter(pk=run.pk).update(status=Run.Status.WRITING, options=options, steps=steps, error="")
+    from datasets.tasks import write_run
+
+    write_run.delay_on_commit(run.pk, by.pk if by is not None else None)
+    run.refresh_from_db()
+    return run
+
+
+def classifier_retrain(*, version: Version) -> None:
+    from datasets.tasks import train_classifier
+
+    transaction.on_commit(lambda: train_classifier.delay(version.pk))
+
+
+ACCEPTED_TYPES = ACCEPTED

@@ -1,0 +1,103 @@
+"""Quality control of synthetic variants: close enough in meaning, different enough in wording.
+
+A variant is kept only if its cosine similarity to the original lies in
+(``DATASETS_QC_MIN_SIMILARITY``, ``DATASETS_QC_MAX_SIMILARITY``) and its Levenshtein distance
+(rapidfuzz) is at least ``DATASETS_QC_MIN_EDITS`` edits and at most ``DATASETS_QC_MAX_EDIT_SHARE``
+of the original's length. The first failed rule is the variant's rejection reason; every
+failed rule is counted too, overall and per generator.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+from django.conf import settings
+from rapidfuzz.distance import Levenshtein
+
+from datasets.models import Row
+from datasets.steps.base import Counts, StepContext, embed_in_batches, save_rows
+
+RULES = ("empty", "duplicate", "too_similar", "too_different", "too_few_edits", "too_many_edits")
+
+
+@dataclass(frozen=True)
+class Bounds:
+    min_similarity: float
+    max_similarity: float
+    min_edits: int
+    max_edit_share: float
+
+    @classmethod
+    def from_settings(cls) -> Bounds:
+        return cls(
+            settings.DATASETS_QC_MIN_SIMILARITY,
+            settings.DATASETS_QC_MAX_SIMILARITY,
+            settings.DATASETS_QC_MIN_EDITS,
+            settings.DATASETS_QC_MAX_EDIT_SHARE,
+        )
+
+
+def failed_rules(original: str, variant: str, similarity: float, bounds: Bounds, *, duplicate: bool) -> list[str]:
+    """Every rule ``variant`` breaks, in the order of ``RULES`` (empty: it is kept)."""
+    if not variant.strip():
+        return ["empty"]
+    failed = ["duplicate"] if duplicate else []
+    if similarity >= bounds.max_similarity:
+        failed.append("too_similar")
+    if similarity <= bounds.min_similarity:
+        failed.append("too_different")
+    edits = Levenshtein.distance(original, variant)
+    if edits < bounds.min_edits:
+        failed.append("too_few_edits")
+    if edits > bounds.max_edit_share * len(original):
+        failed.append("too_many_edits")
+    return failed
+
+
+class QualityStep:
+    name: ClassVar[str] = "quality"
+    title: ClassVar[str] = "Quality control"
+
+    def able_to_run(self, context: StepContext) -> bool:
+        return context.options.augment
+
+    def run(self, context: StepContext) -> Counts:
+        bounds = Bounds.from_settings()
+        candidates = list(
+            Row.objects.filter(run=context.run, status=Row.Status.CANDIDATE)
+            .select_related("parent")
+            .order_by("position")
+        )
+        seen = set(Row.objects.filter(run=context.run, source=Row.Source.ORIGINAL).values_list("text_hash", flat=True))
+        vectors = embed_in_batches(context, [row.text or " " for row in candidates])
+        reasons: dict[str, int] = dict.fromkeys(RULES, 0)
+        failures: dict[str, int] = dict.fromkeys(RULES, 0)
+        per_generator: dict[str, dict[str, Any]] = defaultdict(
+            lambda: {"made": 0, "kept": 0, **dict.fromkeys(RULES, 0)}
+        )
+        kept = 0
+        for row, vector in zip(candidates, vectors, strict=True):
+            parent = row.parent
+            assert parent is not None
+            similarity = float(np.dot(vector, np.asarray(parent.embedding, dtype=np.float32)))
+            failed = failed_rules(parent.text, row.text, similarity, bounds, duplicate=row.text_hash in seen)
+            stats = per_generator[row.generator]
+            stats["made"] += 1
+            row.embedding = vector
+            row.confidence = round(similarity, 4)  # until relabeling: the similarity to the original
+            if failed:
+                row.status, row.qc_reason = Row.Status.REJECTED, failed[0]
+                reasons[failed[0]] += 1
+                for rule in failed:
+                    failures[rule] += 1
+                    stats[rule] += 1
+            else:
+                seen.add(row.text_hash)
+                stats["kept"] += 1
+                kept += 1
+        save_rows(candidates, ["embedding", "status", "qc_reason", "confidence"])
+        return {"rows": len(candidates), "checked": len(candidates), "kept": kept, "rejected": len(candidates) - kept,
+                "reasons": reasons, "failed_rules": failures, "generators": dict(per_generator)}  # fmt: skip
