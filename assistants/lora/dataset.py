@@ -114,14 +114,18 @@ def _bucket(group: str) -> float:
 
 
 def split(pairs: Sequence[Pair], fraction: float = HELD_OUT_FRACTION) -> dict[str, str]:
-    """group → "train" / "heldout": by hash, with at least one group on each side."""
-    groups = sorted({p.group for p in pairs}, key=_bucket)
-    if len(groups) < 2:
+    """group → "train" / "heldout": a split the pair brings (``meta["split"]``, a dataset version's), else by
+    hash, with at least one group on each side."""
+    fixed = {p.group: p.meta["split"] for p in pairs if p.meta.get("split") in ("train", "heldout")}
+    groups = sorted({p.group for p in pairs if p.group not in fixed}, key=_bucket)
+    splits = {g: "heldout" if _bucket(g) < fraction else "train" for g in groups} | fixed
+    if groups and "heldout" not in splits.values():
+        splits[groups[0]] = "heldout"
+    if groups and "train" not in splits.values():
+        splits[groups[-1]] = "train"
+    if set(splits.values()) != {"train", "heldout"}:
         raise NoData("Need pairs from at least two different tickets, articles or rows to hold some out.")
-    held = {g for g in groups if _bucket(g) < fraction} or {groups[0]}
-    if len(held) == len(groups):
-        held.discard(groups[-1])
-    return {g: "heldout" if g in held else "train" for g in groups}
+    return splits
 
 
 def _retrieved(question: str, assistant: Assistant) -> list[ContextChunk]:

@@ -12,7 +12,15 @@ DEFAULTS = Hyperparameters()
 
 
 def source_choices() -> list[tuple[str, str]]:
-    return [(kind, source.label) for kind, source in registry().items() if kind != "upload"]
+    return [(kind, source.label) for kind, source in registry().items() if kind not in ("upload", "dataset")]
+
+
+def dataset_version_choices() -> list[tuple[str, str]]:
+    if "dataset" not in registry():
+        return []
+    from assistants.lora.sources.dataset import version_choices
+
+    return [("", "None"), *version_choices()]
 
 
 class TrainForm(forms.Form):
@@ -22,6 +30,13 @@ class TrainForm(forms.Form):
         help_text='Optional: a .jsonl file with one {"question": …, "answer": …} per line, or a .csv with '
         "question and answer columns.",
         widget=forms.ClearableFileInput(attrs={"accept": ",".join(FORMATS)}),
+    )
+    dataset_version = forms.TypedChoiceField(
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "None")],
+        help_text="Optional: a version of a dataset (Datasets); its eval split is held out.",
     )
     epochs = forms.IntegerField(min_value=1, max_value=50, initial=DEFAULTS.epochs)
     learning_rate = forms.FloatField(min_value=1e-6, max_value=1e-2, initial=DEFAULTS.learning_rate)
@@ -43,6 +58,12 @@ class TrainForm(forms.Form):
         required=False, initial=True, help_text="Activate it when done if the held-out loss drops enough."
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        versions = dataset_version_choices()
+        self.fields["dataset_version"].choices = versions  # type: ignore[attr-defined]
+        self.has_dataset_versions = len(versions) > 1
+
     HYPERPARAMETERS = (
         "epochs",
         "learning_rate",
@@ -56,9 +77,15 @@ class TrainForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if not data.get("sources") and not data.get("upload"):
-            raise forms.ValidationError("Pick at least one source of training data or upload a file.")
+        if not data.get("sources") and not data.get("upload") and not data.get("dataset_version"):
+            raise forms.ValidationError("Pick at least one source of training data, a dataset version or a file.")
         return data
+
+    def chosen_sources(self) -> list[dict[str, Any]]:
+        sources: list[dict[str, Any]] = [{"kind": kind} for kind in self.cleaned_data["sources"]]
+        if self.cleaned_data.get("dataset_version"):
+            sources.append({"kind": "dataset", "version": self.cleaned_data["dataset_version"]})
+        return sources
 
     def hyperparameters(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self.HYPERPARAMETERS}

@@ -55,11 +55,20 @@ def passes_gate(adapter: Adapter) -> bool:
 
 def clean_sources(kinds: Sequence[str]) -> list[dict[str, Any]]:
     known = registry()
-    unknown = [k for k in kinds if k not in known or k == "upload"]
+    unknown = [k for k in kinds if k not in known or k in ("upload", "dataset")]
     if unknown:
-        choices = ", ".join(k for k in known if k != "upload")
+        choices = ", ".join(k for k in known if k not in ("upload", "dataset"))
         raise ValidationError({"sources": f"Unknown source(s) {', '.join(unknown)}; choose from {choices}."})
     return [{"kind": kind} for kind in dict.fromkeys(kinds)]
+
+
+def check_dataset_versions(sources: Sequence[dict[str, Any]]) -> None:
+    """A dataset version of another tenant (or none) is a 404, like any object of another tenant."""
+    for spec in sources:
+        if spec.get("kind") == "dataset":
+            from datasets.selectors import version_get
+
+            version_get(spec.get("version") or 0)
 
 
 def clean_hyperparameters(data: dict[str, Any] | None) -> Hyperparameters:
@@ -101,6 +110,7 @@ def adapter_request(
     """Queue a training job for ``assistant``; at most one job per tenant is queued or running."""
     hp = clean_hyperparameters(hyperparameters)
     chosen = list(sources)
+    check_dataset_versions(chosen)
     if not chosen and upload is None:
         raise ValidationError({"sources": "Pick at least one source of training data or upload a file."})
     parsed = None

@@ -78,7 +78,7 @@ def adapter_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     counts = {kind: source.available(assistant) for kind, source in registry().items() if kind != "upload"}
     context: dict[str, object] = {"assistant": assistant, "form": form, "counts": counts}
     if request.method == "POST" and form.is_valid():
-        sources = [{"kind": kind} for kind in form.cleaned_data["sources"]]
+        sources = form.chosen_sources()
         upload = form.cleaned_data.get("upload")
         try:
             if "preview" in request.POST:
