@@ -165,9 +165,12 @@ def _write(run: Run, context: StepContext) -> Run:
         pending = Row.objects.filter(run=run, status=Row.Status.REVIEW).exists()
         _finish(run, Run.Status.REVIEW if pending else Run.Status.READY, str(exc))
         return run
-    _finish(run, Run.Status.DONE)
-    version = context.cache["version"]
     from datasets.classifier import classifier_train
 
-    classifier_train(version=version)  # a failure is kept on the classifier; the version stands
+    # Train before the run reads "done", so a client that waits for "done" can classify at once;
+    # a failure is kept on the classifier and the version stands.
+    try:
+        classifier_train(version=context.cache["version"])
+    finally:
+        _finish(run, Run.Status.DONE)
     return run
