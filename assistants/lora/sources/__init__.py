@@ -42,9 +42,9 @@ def registry() -> dict[str, Source]:
 
     sources: list[Source] = [corrections.SOURCE, solved.SOURCE, knowledge.SOURCE, upload.SOURCE]
     try:
-        from assistants.lora.sources import dataset  # type: ignore[attr-defined]
+        from assistants.lora.sources.dataset import SOURCE as dataset_source
     except ImportError:  # the datasets app is not installed here
         pass
     else:
-        sources.append(dataset.SOURCE)
+        sources.append(dataset_source)
     return {source.kind: source for source in sources}

@@ -44,7 +44,7 @@ class DatasetVersion:
         return (newest.train_count + newest.eval_count) if newest else 0
 
     def pairs(self, assistant: Assistant, options: dict[str, Any]) -> Iterator[Pair]:
-        version = Version.objects.select_related("dataset").filter(pk=options.get("version")).first()
+        version = Version.objects.select_related("dataset").filter(pk=int(options.get("version") or 0)).first()
         if version is None:
             raise MissingVersion(f"Dataset version {options.get('version')} no longer exists.")
         labels = version.labels
