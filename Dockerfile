@@ -7,8 +7,8 @@ RUN npm ci --no-audit --no-fund
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 HF_HUB_OFFLINE=1 VAR_DIR=/data
 WORKDIR /app
-# A compiler for llama-cpp-python, which builds from source.
-RUN apt-get update && apt-get install -y --no-install-recommends build-essential cmake \
+# A compiler for llama-cpp-python, which builds from source; libmagic for attachment content checks.
+RUN apt-get update && apt-get install -y --no-install-recommends build-essential cmake libmagic1 \
     && rm -rf /var/lib/apt/lists/*
 COPY requirements.txt requirements-nodeps.txt ./
 RUN pip install -r requirements.txt && pip install --no-deps -r requirements-nodeps.txt

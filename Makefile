@@ -7,9 +7,10 @@ PY := $(VENV)/bin/python
 export HF_HUB_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install install-dev install-bench bench-kb bench-load browser run dev stop test lint typecheck pytest clean lora-tools
+.PHONY: install install-dev install-bench bench-kb bench-load browser libmagic run dev stop test lint typecheck pytest clean lora-tools
 
 $(VENV)/.runtime: requirements.txt requirements-nodeps.txt
+	@$(MAKE) --no-print-directory libmagic
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
@@ -44,6 +45,10 @@ install-bench: $(VENV)/.bench
 # Knowledge-base benchmark: results in bench/results/kb.{json,md,png} (about 15 minutes on 2 cores).
 bench-kb: install-bench
 	$(PY) bench/kb.py
+
+# libmagic for the attachment content checks (python-magic loads it); Debian's libmagic1.
+libmagic:
+	@ldconfig -p | grep -q libmagic.so.1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libmagic1 >/dev/null; }
 
 # Load test of the real server: results in bench/results/load.{json,md,png} (about 3 minutes).
 bench-load: install-bench

@@ -96,6 +96,18 @@ def _public_schema_each_test() -> Iterator[None]:
     connection.set_schema_to_public()
 
 
+@pytest.fixture(autouse=True)
+def _media_root_each_test() -> Iterator[None]:
+    """django-tenants' storage caches MEDIA_ROOT/<schema> the first time it is used and ignores later
+    MEDIA_ROOT changes: a test that points MEDIA_ROOT at its tmp_path would otherwise send every later
+    upload there, where a real worker (another process, the configured MEDIA_ROOT) never finds it."""
+    from django.core.files.storage import storages
+
+    storages["default"].__dict__.pop("relative_media_root", None)
+    yield
+    storages["default"].__dict__.pop("relative_media_root", None)
+
+
 @pytest.fixture
 def acme(db: None):
     from helpdesk.tenants.models import Tenant

@@ -1,6 +1,10 @@
-"""Grounded answers: retrieve → classify → prompt → generate → cite → decide on escalation.
+"""Grounded answers: retrieve → classify → ask the model a small job → verify every sentence → decide on escalation.
 
 ``answer`` and ``answer_stream`` are what chats, the playground and tickets call.
+``answer_stream`` yields only sentences that passed verification (raw model output,
+prompt fragments and markup never leave this module), then the ``Answer``.
+When retrieval is weak, or verification leaves nothing that answers the question,
+the assistant says it does not know, in its language, and escalates.
 Everything runs in the current tenant's schema.
 """
 
@@ -9,32 +13,28 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field
 
 from django.conf import settings
 
+from assistants import strategies
 from assistants.classification import Classification, classify
 from assistants.escalation import decide
-from assistants.llm import (
-    ContextChunk,
-    Generation,
-    GenerationParams,
-    GenerationRequest,
-    Message,
-    generate_with_fallback,
-    get_provider,
-    stream_with_fallback,
-)
-from assistants.llm.extractive import NO_CONTEXT, content_terms
+from assistants.evidence import ANSWER_MARGIN, Evidence, Sentence, build
+from assistants.llm import ContextChunk, Generation, GenerationParams, GenerationRequest, Message
+from assistants.llm.registry import generate_with_fallback, stream_generation
 from assistants.models import Assistant
-from assistants.prompting import Turn, build_messages, cited_refs, strip_invalid_citations
+from assistants.prompting import Turn
+from assistants.replies import decline_text
+from assistants.verification import Checked, StreamingVerifier, Verifier
 from knowledge.services import SearchError, SearchHit, search
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-# A sentence is attributed to a chunk when they share at least this many content words.
-MIN_SHARED_TERMS = 3
 URGENT = re.compile(r"\b(urgent|asap|immediately|outage|is down|security|hacked|breach)\b", re.IGNORECASE)
 SNIPPET_CHARS = 240
+EXTRACTIVE_SENTENCES = 3
+# Sentences are ranked far more precisely than whole chunks (a chunk about service prices also holds the workshop's
+# hours), so the sentence strategies read twice the assistant's top_k chunks; compose_chunks prompts with top_k.
+CANDIDATE_CHUNKS = 8
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class Citation:
 
 @dataclass(frozen=True)
 class Answer:
-    text: str
+    text: str  # the verified sentences: all a customer may see
     citations: list[Citation]
     request_type: str
     confidence: float
@@ -62,27 +62,56 @@ class Answer:
     fallback_from: str | None = None
     error: str | None = None
     first_token_ms: float | None = None
-    citations_attributed: bool = False  # the model cited nothing; citations come from word overlap
+    sentences: list[Checked] = field(default_factory=list)  # every sentence, verified or not
+    declined: bool = False
+    strategy: str = strategies.EXTRACTIVE
+    request_type_certain: bool = True
+    model_text: str = ""  # the model's raw output, for the playground's inspector and the benchmark
     adapter: str = ""  # label of the LoRA adapter that answered (e.g. "v3"); "" for the base model
     messages: list[Message] = field(default_factory=list)
     hits: list[SearchHit] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, object]:
-        """The public shape (API, stored drafts): no prompt, no raw hits."""
+    @property
+    def verified(self) -> list[Checked]:
+        return [s for s in self.sentences if s.verified]
+
+    @property
+    def unverified(self) -> list[Checked]:
+        return [s for s in self.sentences if not s.verified]
+
+    def as_dict(self, *, public: bool = False) -> dict[str, object]:
+        """The stored and API shape (no prompt, no raw hits); ``public`` leaves out what failed verification."""
+        cited = {c.ref: c for c in self.citations}
+        sentences = []
+        for s in self.verified if public else self.sentences:
+            citation = cited.get(s.ref) if s.verified and s.ref else None
+            sentences.append(
+                s.as_dict()
+                | {
+                    "chunk_id": citation.chunk_id if citation else None,
+                    "document_id": citation.document_id if citation else None,
+                    "document": citation.document if citation else "",
+                }
+            )
+        if public:
+            sentences = [{k: v for k, v in s.items() if k not in ("original", "reason")} for s in sentences]
         return {
             "text": self.text,
-            "citations": [asdict(c) for c in self.citations],
+            "sentences": sentences,
+            "citations": [c.__dict__ for c in self.citations],
             "request_type": self.request_type,
+            "request_type_certain": self.request_type_certain,
             "confidence": round(self.confidence, 3),
             "priority": self.priority,
             "tags": self.tags,
             "escalate": self.escalate,
             "reasons": self.reasons,
+            "declined": self.declined,
             "provider": self.provider,
+            "strategy": self.strategy,
             "fallback_from": self.fallback_from,
             "error": self.error,
             "latency_ms": round(self.latency_ms, 1),
-            "citations_attributed": self.citations_attributed,
             "adapter": self.adapter,
         }
 
@@ -93,7 +122,13 @@ class Prepared:
     question: str
     hits: list[SearchHit]
     classification: Classification
-    request: GenerationRequest
+    evidence: Evidence
+    context: list[ContextChunk]
+    provider: str
+    strategy: str
+    request: GenerationRequest | None  # None: no model is asked (extractive, or declined up front)
+    facts: list[Sentence]  # the numbered sentences of the prompt (select and compose)
+    decline_reason: str
     retrieval_ms: float
     started: float
     adapter_label: str = ""
@@ -103,8 +138,8 @@ def _examples(assistant: Assistant) -> dict[str, list[str]]:
     return {t.name: t.example_lines for t in assistant.request_types.all()}
 
 
-def _ask_llm(assistant: Assistant):  # type: ignore[no-untyped-def]
-    if assistant.provider == "extractive":
+def _ask_llm(provider: str):  # type: ignore[no-untyped-def]
+    if provider == "extractive" or not settings.ASSISTANTS_CLASSIFY_WITH_LLM:
         return None
 
     def ask(text: str, labels: list[str]) -> str | None:
@@ -112,7 +147,7 @@ def _ask_llm(assistant: Assistant):  # type: ignore[no-untyped-def]
         request = GenerationRequest(
             messages=[Message("user", prompt)], params=GenerationParams(max_new_tokens=4, timeout_seconds=10)
         )
-        generation = generate_with_fallback(request, assistant.provider or None)
+        generation = generate_with_fallback(request, provider)
         if generation.fallback_from:
             return None
         words = re.findall(r"[a-z_-]+", generation.text.lower())
@@ -130,15 +165,22 @@ def _adapter(assistant: Assistant, adapter: str | None) -> tuple[str, str]:
     return adapter, "candidate" if adapter else ""
 
 
+def strategy_for(assistant: Assistant, provider: str) -> str:
+    if provider == "extractive":
+        return strategies.EXTRACTIVE
+    return assistant.strategy or settings.ASSISTANTS_ANSWER_STRATEGY
+
+
 def prepare(
     *,
     assistant: Assistant,
     question: str,
     history: Sequence[Turn] = (),
+    strategy: str | None = None,
     public_only: bool = False,
     adapter: str | None = None,
 ) -> Prepared:
-    """Retrieve, classify and build the prompt; ``public_only`` (answers to the public) reads public documents only.
+    """Retrieve, classify and plan the model's job; ``public_only`` (answers to the public) reads public documents.
 
     ``adapter``: None answers with the assistant's active LoRA adapter, "" with the base model.
     """
@@ -146,7 +188,7 @@ def prepare(
     try:
         hits = search(
             question,
-            top_k=assistant.top_k,
+            top_k=max(assistant.top_k * 2, CANDIDATE_CHUNKS),
             mode="hybrid",
             tags=assistant.tag_filters,
             language=None,
@@ -156,160 +198,243 @@ def prepare(
     except SearchError:
         hits = []
     retrieval_ms = (time.perf_counter() - started) * 1000
+    provider = assistant.provider or settings.LLM_PROVIDER
     classification = classify(
-        question, _examples(assistant), ask_llm=_ask_llm(assistant), version_id=assistant.classifier_version_id
+        question, _examples(assistant), ask_llm=_ask_llm(provider), version_id=assistant.classifier_version_id
     )
-    type_prompt = next((t.prompt for t in assistant.request_types.all() if t.name == classification.label), "")
-    context = [ContextChunk(ref=i, text=hit.text, title=hit.document_title) for i, hit in enumerate(hits, start=1)]
+    context = [
+        ContextChunk(ref=i, text=hit.text, title=hit.document_title, heading=hit.heading)
+        for i, hit in enumerate(hits, start=1)
+    ]
+    evidence = build(question=question, context=context, language=assistant.language or "en")
+    similarities = [h.similarity for h in hits if h.similarity is not None]
+    best = max(similarities) if similarities else None
+    # A weak chunk match escalates (``decide``) but only declines when no single sentence answers either: a short
+    # sentence can answer well inside a chunk that is, as a whole, about something else.
+    if best is None:
+        decline_reason = "no knowledge matches the question"
+    elif not evidence.answer_sentences(1):
+        decline_reason = "no sentence of the knowledge base answers the question"
+    else:
+        decline_reason = ""
+    chosen = strategy or strategy_for(assistant, provider)
+    request = None
+    facts: list[Sentence] = []
     adapter_path, adapter_label = _adapter(assistant, adapter)
-    messages = build_messages(
-        policy=assistant.policy,
-        tone=assistant.tone,
-        language=assistant.language,
-        request_type_prompt=type_prompt,
-        context=context,
-        history=list(history)[-assistant.history_turns :] if assistant.history_turns else [],
-        question=question,
-    )
-    request = GenerationRequest(
-        messages=messages,
-        context=context,
-        question=question,
-        params=GenerationParams(
+    if not decline_reason and chosen != strategies.EXTRACTIVE:
+        type_prompt = next((t.prompt for t in assistant.request_types.all() if t.name == classification.label), "")
+        plan = strategies.plan(
+            chosen,
+            evidence=evidence,
+            policy=assistant.policy,
+            tone=assistant.tone,
+            language=assistant.language,
+            request_type_prompt=type_prompt if classification.certain else "",
+            history=list(history)[-assistant.history_turns :] if assistant.history_turns else [],
+            question=question,
+            context=context,
             max_new_tokens=assistant.max_new_tokens,
-            temperature=assistant.temperature,
-            timeout_seconds=settings.LLM_TIMEOUT_SECONDS,
-        ),
-        model=assistant.model_name,
-        adapter=adapter_path,
+            top_k=assistant.top_k,
+        )
+        facts = plan.facts
+        request = GenerationRequest(
+            messages=plan.messages,
+            context=context,
+            question=question,
+            params=GenerationParams(
+                max_new_tokens=plan.max_new_tokens,
+                temperature=0.0 if chosen == strategies.SELECT else assistant.temperature,
+                timeout_seconds=settings.LLM_TIMEOUT_SECONDS,
+            ),
+            model=assistant.model_name,
+            adapter=adapter_path,
+            grammar=plan.grammar,
+            json_schema=plan.json_schema,
+        )
+    return Prepared(
+        assistant=assistant,
+        question=question,
+        hits=hits,
+        classification=classification,
+        evidence=evidence,
+        context=context,
+        provider=provider,
+        strategy=chosen,
+        request=request,
+        facts=facts,
+        decline_reason=decline_reason,
+        retrieval_ms=retrieval_ms,
+        started=started,
+        adapter_label=adapter_label,
     )
-    return Prepared(assistant, question, hits, classification, request, retrieval_ms, started, adapter_label)
 
 
-def _priority(question: str, request_type: str, escalate: bool) -> str:
+def _priority(question: str, classification: Classification, escalate: bool) -> str:
     if URGENT.search(question):
         return "urgent"
-    if request_type == "complaint" or escalate:
+    if (classification.certain and classification.label == "complaint") or escalate:
         return "high"
     return "normal"
 
 
-def attribute_citations(text: str, context: Sequence[ContextChunk]) -> str:
-    """Add [n] after each sentence that shares enough content words with chunk n (small models rarely cite)."""
-    chunk_terms = [(chunk.ref, content_terms(chunk.text)) for chunk in context]
-    sentences = [s for s in _SENTENCE_END.split(text.strip()) if s]
-    out = []
-    for sentence in sentences:
-        words = content_terms(sentence)
-        best_ref, best_shared = 0, 0
-        for ref, terms in chunk_terms:
-            shared = len(words & terms)
-            if shared > best_shared:
-                best_ref, best_shared = ref, shared
-        out.append(f"{sentence} [{best_ref}]" if best_shared >= MIN_SHARED_TERMS else sentence)
-    return " ".join(out)
+class _Run:
+    """One answer being produced: the sentences let through so far and what happened on the way."""
 
+    def __init__(self, prepared: Prepared) -> None:
+        self.prepared = prepared
+        assistant = prepared.assistant
+        self.verifier = Verifier(prepared.evidence, names_from=f"{assistant.name} {assistant.policy}")
+        self.sentences: list[Checked] = []
+        self.model_text = ""
+        self.provider = prepared.provider if prepared.request else "extractive"
+        self.fallback_from: str | None = None
+        self.error: str | None = None
+        self.declined = False
+        self.first_ms: float | None = None
+        self.adapter = ""
 
-_PROMPT_MARKERS = ("<context>", "</context>", "<question>", "<conversation>", "Rules: answer only")
+    def _emit(self, checked: Checked) -> Iterator[str]:
+        self.sentences.append(checked)
+        if checked.verified:
+            if self.first_ms is None:
+                self.first_ms = (time.perf_counter() - self.prepared.started) * 1000
+            yield checked.text if len(self.verified()) == 1 else f" {checked.text}"
 
+    def verified(self) -> list[Checked]:
+        return [s for s in self.sentences if s.verified]
 
-def echoes_prompt(text: str, messages: Sequence[Message]) -> bool:
-    """Whether a (small) model repeated its instructions or the prompt's markup instead of answering."""
-    if any(marker in text for marker in _PROMPT_MARKERS):
-        return True
-    system_words = messages[0].content.split() if messages else []
-    windows = {" ".join(system_words[i : i + 8]) for i in range(max(len(system_words) - 7, 0))}
-    normalised = " ".join(text.split())
-    return any(window in normalised for window in windows)
+    def _pick(self, sentence: Sentence) -> Checked:
+        """A sentence the model chose: quoted if it answers the question nearly as well as the best one."""
+        evidence = self.prepared.evidence
+        floor = max(evidence.answer_floor(), evidence.best() - ANSWER_MARGIN)
+        if sentence.score < floor:
+            reason = f"chosen by the model but not about the question ({sentence.score:.2f} < {floor:.2f})"
+            return Checked(sentence.text, False, sentence.ref, "quote", reason)
+        return self.verifier.quote(sentence)
 
+    def _extractive(self) -> Iterator[str]:
+        for sentence in self.prepared.evidence.answer_sentences(EXTRACTIVE_SENTENCES):
+            yield from self._emit(self.verifier.quote(sentence))
 
-def _guard_echo(prepared: Prepared, generation: Generation) -> Generation:
-    if generation.provider == "extractive" or not echoes_prompt(generation.text, prepared.request.messages):
-        return generation
-    extractive = get_provider("extractive").generate(prepared.request)
-    return replace(
-        extractive,
-        latency_ms=generation.latency_ms,
-        first_token_ms=generation.first_token_ms,
-        fallback_from=generation.provider,
-        error="the model repeated its instructions instead of answering",
-    )
+    def _decline(self) -> Iterator[str]:
+        self.declined = True
+        self.first_ms = self.first_ms or (time.perf_counter() - self.prepared.started) * 1000
+        yield decline_text(self.prepared.assistant.language)
 
+    def _model(self) -> Iterator[str]:
+        prepared = self.prepared
+        assert prepared.request is not None
+        facts = prepared.facts
+        streaming = StreamingVerifier(self.verifier, translate=lambda raw: strategies.to_chunk_citations(raw, facts))
+        picked: list[int] = []
+        generation: Generation | None = None
+        for event in stream_generation(prepared.request, prepared.provider):
+            if isinstance(event, Generation):
+                generation = event
+                break
+            self.model_text += event
+            if prepared.strategy == strategies.SELECT:
+                for number in strategies.parse_picks(self.model_text, len(prepared.facts)):
+                    if number not in picked and re.search(rf"\b{number}\D", self.model_text + " "):
+                        picked.append(number)
+                        yield from self._emit(self._pick(prepared.facts[number - 1]))
+            else:
+                for checked in streaming.feed(event):
+                    yield from self._emit(checked)
+        assert generation is not None
+        self.adapter = prepared.adapter_label if generation.adapter else ""
+        if generation.error:
+            self.error = generation.error
+        if prepared.strategy != strategies.SELECT:
+            truncated = generation.tokens >= prepared.request.params.max_new_tokens
+            for checked in streaming.finish(truncated=truncated):
+                yield from self._emit(checked)
 
-def finish(prepared: Prepared, generation: Generation) -> Answer:
-    generation = _guard_echo(prepared, generation)
-    assistant, hits = prepared.assistant, prepared.hits
-    refs = list(range(1, len(hits) + 1))
-    text = strip_invalid_citations(generation.text, refs)
-    cited = cited_refs(text, refs)
-    attributed = False
-    if not cited and hits and text != NO_CONTEXT:
-        text = attribute_citations(text, prepared.request.context)
-        cited = cited_refs(text, refs)
-        attributed = bool(cited)
-    citations = [
-        Citation(
-            ref=ref,
-            chunk_id=hits[ref - 1].chunk_id,
-            document_id=hits[ref - 1].document_id,
-            document=hits[ref - 1].document_title,
-            snippet=hits[ref - 1].text[:SNIPPET_CHARS],
+    def pieces(self) -> Iterator[str]:
+        prepared = self.prepared
+        if prepared.decline_reason:
+            yield from self._decline()
+            return
+        if prepared.request is None:
+            yield from self._extractive()
+        else:
+            yield from self._model()
+            if not self.verified():
+                self.fallback_from = prepared.provider
+                if self.error is None:
+                    unverified = len(self.sentences)
+                    self.error = (
+                        f"none of the model's {unverified} sentences could be verified"
+                        if unverified
+                        else "the model chose no knowledge sentence"
+                    )
+                self.provider = "extractive"
+                yield from self._extractive()
+        if not self.verified():
+            yield from self._decline()
+
+    def finish(self) -> Answer:
+        prepared, assistant = self.prepared, self.prepared.assistant
+        hits = prepared.hits
+        verified = self.verified()
+        refs: list[int] = []
+        for sentence in verified:
+            if sentence.ref is not None and sentence.ref not in refs:
+                refs.append(sentence.ref)
+        citations = [
+            Citation(
+                ref=ref,
+                chunk_id=hits[ref - 1].chunk_id,
+                document_id=hits[ref - 1].document_id,
+                document=hits[ref - 1].document_title,
+                snippet=hits[ref - 1].text[:SNIPPET_CHARS],
+            )
+            for ref in refs
+        ]
+        similarities = [h.similarity for h in hits if h.similarity is not None]
+        classification = prepared.classification
+        decision = decide(
+            text=prepared.question,
+            keywords=assistant.escalation_keywords,
+            best_similarity=max(similarities) if similarities else None,
+            min_similarity=assistant.escalate_below_similarity,
+            request_type=classification.label,
+            always_escalate_types=assistant.always_escalate_types,
+            classifier_confidence=classification.confidence,
+            type_certain=classification.certain,
+            declined=self.declined,
+            cited=bool(citations),
         )
-        for ref in cited
-    ]
-    similarities = [h.similarity for h in hits if h.similarity is not None]
-    label = prepared.classification.label
-    decision = decide(
-        text=prepared.question,
-        keywords=assistant.escalation_keywords,
-        best_similarity=max(similarities) if similarities else None,
-        min_similarity=assistant.escalate_below_similarity,
-        request_type=label,
-        always_escalate_types=assistant.always_escalate_types,
-        classifier_confidence=prepared.classification.confidence,
-        cited=bool(cited),
-    )
-    tags = [label]
-    for hit in hits:
-        tags += [t for t in hit.tags if t not in tags]
-    return Answer(
-        text=text,
-        citations=citations,
-        request_type=label,
-        confidence=prepared.classification.confidence,
-        priority=_priority(prepared.question, label, decision.escalate),
-        tags=tags[:5],
-        escalate=decision.escalate,
-        reasons=decision.reasons,
-        provider=generation.provider,
-        latency_ms=(time.perf_counter() - prepared.started) * 1000,
-        retrieval_ms=prepared.retrieval_ms,
-        fallback_from=generation.fallback_from,
-        error=generation.error,
-        first_token_ms=generation.first_token_ms,
-        citations_attributed=attributed,
-        adapter=prepared.adapter_label if generation.adapter else "",
-        messages=prepared.request.messages,
-        hits=hits,
-    )
-
-
-def answer(
-    *,
-    assistant: Assistant,
-    question: str,
-    history: Sequence[Turn] = (),
-    public_only: bool = False,
-    adapter: str | None = None,
-) -> Answer:
-    """A grounded answer to ``question`` by ``assistant`` (falls back to an extractive one, saying so).
-
-    ``adapter``: None answers with the assistant's active LoRA adapter, "" with the base model.
-    """
-    prepared = prepare(
-        assistant=assistant, question=question, history=history, public_only=public_only, adapter=adapter
-    )
-    return finish(prepared, generate_with_fallback(prepared.request, assistant.provider or None))
+        tags = [classification.label] if classification.certain else []
+        for hit in hits:
+            tags += [t for t in hit.tags if t not in tags]
+        text = decline_text(assistant.language) if self.declined else " ".join(s.text for s in verified)
+        # Declining up front is no error; declining after the model failed says what failed.
+        error = None if self.declined and self.fallback_from is None else self.error
+        return Answer(
+            text=text,
+            citations=citations,
+            request_type=classification.label,
+            confidence=classification.confidence,
+            request_type_certain=classification.certain,
+            priority=_priority(prepared.question, classification, decision.escalate),
+            tags=tags[:5],
+            escalate=decision.escalate,
+            reasons=decision.reasons,
+            provider=self.provider,
+            latency_ms=(time.perf_counter() - prepared.started) * 1000,
+            retrieval_ms=prepared.retrieval_ms,
+            fallback_from=self.fallback_from,
+            error=error,
+            first_token_ms=self.first_ms,
+            sentences=self.sentences,
+            declined=self.declined,
+            strategy=prepared.strategy if prepared.request else strategies.EXTRACTIVE,
+            model_text=self.model_text,
+            adapter=self.adapter,
+            messages=prepared.request.messages if prepared.request else [],
+            hits=hits,
+        )
 
 
 def answer_stream(
@@ -317,15 +442,47 @@ def answer_stream(
     assistant: Assistant,
     question: str,
     history: Sequence[Turn] = (),
+    strategy: str | None = None,
     public_only: bool = False,
     adapter: str | None = None,
 ) -> Iterator[str | Answer]:
-    """Text pieces as they are generated, then the ``Answer`` (``adapter`` as in ``answer``)."""
+    """Verified sentences as soon as each one passes (a leading space between them), then the ``Answer``.
+
+    ``adapter``: None answers with the assistant's active LoRA adapter, "" with the base model.
+    """
     prepared = prepare(
-        assistant=assistant, question=question, history=history, public_only=public_only, adapter=adapter
+        assistant=assistant,
+        question=question,
+        history=history,
+        strategy=strategy,
+        public_only=public_only,
+        adapter=adapter,
     )
-    for event in stream_with_fallback(prepared.request, assistant.provider or None):
-        if isinstance(event, Generation):
-            yield finish(prepared, event)
-        else:
-            yield event
+    run = _Run(prepared)
+    yield from run.pieces()
+    yield run.finish()
+
+
+def answer(
+    *,
+    assistant: Assistant,
+    question: str,
+    history: Sequence[Turn] = (),
+    strategy: str | None = None,
+    public_only: bool = False,
+    adapter: str | None = None,
+) -> Answer:
+    """A verified, cited answer to ``question`` by ``assistant`` (or its declining, with the reason)."""
+    result: Answer | None = None
+    for event in answer_stream(
+        assistant=assistant,
+        question=question,
+        history=history,
+        strategy=strategy,
+        public_only=public_only,
+        adapter=adapter,
+    ):
+        if isinstance(event, Answer):
+            result = event
+    assert result is not None
+    return result

@@ -80,12 +80,20 @@ ChatOutput = inline_serializer(
     "ChatReply",
     {
         "session_id": serializers.UUIDField(),
-        "reply": serializers.CharField(),
+        "reply": serializers.CharField(help_text="Only sentences that passed verification."),
+        "sentences": serializers.ListField(
+            child=serializers.DictField(),
+            help_text="Each sentence of the answer: text, verified, ref (the chunk that supports it), chunk_id, "
+            "origin (model or quote), reason (why it failed or was replaced), original.",
+        ),
         "citations": serializers.ListField(child=serializers.DictField()),
         "request_type": serializers.CharField(),
+        "request_type_certain": serializers.BooleanField(),
         "escalate": serializers.BooleanField(),
         "reasons": serializers.ListField(child=serializers.CharField()),
+        "declined": serializers.BooleanField(help_text="The assistant said it does not know."),
         "provider": serializers.CharField(),
+        "strategy": serializers.CharField(),
         "fallback_from": serializers.CharField(allow_null=True),
         "latency_ms": serializers.FloatField(),
         "adapter": serializers.CharField(allow_null=True, help_text="LoRA adapter version that answered, if any"),
@@ -129,10 +137,14 @@ class AssistantChatStreamView(APIView):
 
     @extend_schema(
         request=ChatInput,
-        responses={200: OpenApiResponse(description="text/event-stream: `token` events, then `done` with the reply")},
+        responses={
+            200: OpenApiResponse(
+                description="text/event-stream: `token` events, each a verified sentence, then `done` with the reply"
+            )
+        },
     )
     def post(self, request: Request, pk: int) -> Response | StreamingHttpResponse:
-        """Like chat, as server-sent events: `token` {"text"} while generating, then `done` with the reply."""
+        """Like chat, as server-sent events: `token` {"text"} for each sentence once it is verified, then `done`."""
         assistant, arguments = _parse(request, pk)
         try:
             events = chat_stream(assistant=assistant, **arguments)
@@ -160,9 +172,13 @@ class TicketAnswerOutput(serializers.Serializer):
     ticket = serializers.IntegerField()
     draft_reply = serializers.IntegerField(allow_null=True)
     assistant = serializers.CharField(allow_null=True)
-    text = serializers.CharField()
+    text = serializers.CharField(help_text="The verified sentences of the answer.")
+    reply = serializers.CharField(help_text="The draft reply to the customer (plain text), as stored on the ticket.")
+    sentences = serializers.ListField(child=serializers.DictField())
     citations = serializers.ListField(child=serializers.DictField())
     request_type = serializers.CharField()
+    request_type_certain = serializers.BooleanField()
+    declined = serializers.BooleanField()
     confidence = serializers.FloatField()
     priority = serializers.CharField()
     tags = serializers.ListField(child=serializers.CharField())

@@ -25,16 +25,22 @@ class ChatReply:
     message: ChatMessage
     answer: Answer
 
-    def as_dict(self) -> dict[str, object]:
-        data = self.answer.as_dict()
+    def as_dict(self, *, public: bool = False) -> dict[str, object]:
+        """The API shape. ``reply`` holds only verified sentences; ``sentences`` marks each one verified or not
+        (``public``, for the website widget: only the verified ones, without the verifier's notes)."""
+        data = self.answer.as_dict(public=public)
         return {
             "session_id": str(self.conversation.session_id),
             "reply": data["text"],
+            "sentences": data["sentences"],
             "citations": data["citations"],
             "request_type": data["request_type"],
+            "request_type_certain": data["request_type_certain"],
             "escalate": data["escalate"],
             "reasons": data["reasons"],
+            "declined": data["declined"],
             "provider": data["provider"],
+            "strategy": data["strategy"],
             "fallback_from": data["fallback_from"],
             "latency_ms": data["latency_ms"],
             "adapter": data["adapter"] or None,

@@ -14,6 +14,9 @@ NEIGHBOURS = 3
 # Cosine gaps between labels are small with MiniLM; this temperature turns them into usable confidences.
 TEMPERATURE = 0.05
 UNSURE_BELOW = 0.55
+# Below this confidence a type is only a guess: the panel shows it as uncertain and it forces nothing
+# (no escalation, no priority). Measured on assistants/tests/fixtures/labelled_requests.csv (bench/answer.py).
+CERTAIN_AT = 0.6
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,10 @@ class Classification:
     confidence: float
     method: str  # "examples", "llm" or "default"
     scores: dict[str, float]
+
+    @property
+    def certain(self) -> bool:
+        return self.method != "default" and self.confidence >= CERTAIN_AT
 
 
 def default_embed(texts: Sequence[str]) -> np.ndarray:

@@ -16,6 +16,13 @@ DEFAULT_REQUEST_TYPES = {
             "Where can I download my invoice?",
             "Two-factor authentication codes are not arriving",
             "How do I change the email on my account?",
+            # Questions about how things work, hours and policies are support too, not sales or complaints.
+            "When is your hotline open?",
+            "What does the warranty cover?",
+            "How long does delivery take?",
+            "Can I return an item I bought?",
+            "What is your phone number?",
+            "Is water damage covered?",
         ],
     ),
     "sales": (
@@ -27,6 +34,8 @@ DEFAULT_REQUEST_TYPES = {
             "Can we get a demo of the enterprise plan?",
             "What is the difference between the Pro and Business plans?",
             "Is there an annual billing option?",
+            "Can I get a quote for my company?",
+            "Which plan should I buy for a team of twenty?",
         ],
     ),
     "complaint": (
@@ -38,6 +47,8 @@ DEFAULT_REQUEST_TYPES = {
             "Terrible service, I want to speak to a manager",
             "The courier was rude and left my parcel in the rain",
             "I am very disappointed with the quality of your product",
+            "This is ridiculous, I have asked three times already",
+            "You broke your promise and I want compensation",
         ],
     ),
 }

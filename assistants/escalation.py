@@ -1,4 +1,8 @@
-"""Whether a person should take over: rules first, then how weak the grounding is, then the classifier."""
+"""Whether a person should take over: rules first, then how weak the grounding is.
+
+A request type forces an escalation only when the classifier is confident of it; an
+uncertain type is a suggestion and escalates nothing on its own.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +26,8 @@ def decide(
     request_type: str,
     always_escalate_types: Sequence[str],
     classifier_confidence: float,
-    min_confidence: float = 0.5,
+    type_certain: bool = True,
+    declined: bool = False,
     cited: bool = True,
 ) -> EscalationDecision:
     reasons: list[str] = []
@@ -30,14 +35,14 @@ def decide(
     hits = [k for k in keywords if k.strip() and re.search(rf"\b{re.escape(k.strip().lower())}\b", lowered)]
     if hits:
         reasons.append(f"mentions {', '.join(repr(h) for h in hits)}")
-    if request_type in always_escalate_types:
-        reasons.append(f"{request_type} requests always go to a person")
+    if request_type in always_escalate_types and type_certain:
+        reasons.append(f"{request_type} requests always go to a person ({classifier_confidence:.0%} sure)")
     if best_similarity is None:
         reasons.append("no knowledge matches the question")
     elif best_similarity < min_similarity:
         reasons.append(f"best knowledge match is weak ({best_similarity:.2f} < {min_similarity:.2f})")
+    elif declined:
+        reasons.append("the knowledge base does not answer this")
     elif not cited:
         reasons.append("the draft cites no knowledge")
-    if classifier_confidence < min_confidence:
-        reasons.append(f"unsure what kind of request this is ({classifier_confidence:.0%})")
     return EscalationDecision(escalate=bool(reasons), reasons=reasons)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import global_settings
 from django.contrib.postgres.forms import SimpleArrayField
 
 from assistants.models import Assistant, RequestType
@@ -10,7 +11,20 @@ def _list_field(help_text: str) -> SimpleArrayField:
     return SimpleArrayField(forms.CharField(max_length=100), required=False, delimiter=",", help_text=help_text)
 
 
+# Languages an assistant can answer in: Django's list of language names, one entry per language.
+ANSWER_LANGUAGES = sorted(
+    ((code, name) for code, name in global_settings.LANGUAGES if "-" not in code), key=lambda pair: str(pair[1])
+)
+
+
+def _language_field() -> forms.ChoiceField:
+    return forms.ChoiceField(
+        choices=ANSWER_LANGUAGES, initial="en", label="Language", help_text="The language the assistant answers in."
+    )
+
+
 class AssistantForm(forms.ModelForm):
+    language = _language_field()
     tag_filters = _list_field("Comma-separated; empty: all knowledge.")
     escalation_keywords = _list_field("Comma-separated words or phrases that always escalate.")
     always_escalate_types = _list_field("Comma-separated request types, e.g. complaint.")
@@ -24,6 +38,8 @@ class AssistantForm(forms.ModelForm):
             "language",
             "provider",
             "model_name",
+            "strategy",
+            "citation_style",
             "temperature",
             "max_new_tokens",
             "top_k",
@@ -40,6 +56,8 @@ class AssistantForm(forms.ModelForm):
 
 class AssistantCreateForm(forms.ModelForm):
     """Only what a new user must decide; everything else starts from safe defaults."""
+
+    language = _language_field()
 
     class Meta:
         model = Assistant

@@ -7,6 +7,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from assistants.llm.registry import PROVIDERS
+from assistants.replies import CitationStyle
+from assistants.strategies import CHOICES as STRATEGY_CHOICES
 
 
 class Tone(models.TextChoices):
@@ -39,10 +41,12 @@ class Assistant(models.Model):
         default=128, validators=[MinValueValidator(16), MaxValueValidator(1024)]
     )
     top_k = models.PositiveSmallIntegerField(
-        default=4, validators=[MinValueValidator(1), MaxValueValidator(20)], help_text="Knowledge chunks per answer."
+        default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text="Knowledge chunks in a prompt of whole chunks; answers built from sentences read twice as many.",
     )
     min_similarity = models.FloatField(
-        default=0.3,
+        default=0.2,
         validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
         help_text="Chunks less similar to the question than this are not used.",
     )
@@ -65,6 +69,18 @@ class Assistant(models.Model):
         blank=True,
         default=list,
         help_text="Request types that always go to a person, e.g. complaint.",
+    )
+    strategy = models.CharField(
+        max_length=20,
+        blank=True,
+        choices=STRATEGY_CHOICES,
+        help_text="How the model answers; empty: the server's default (ASSISTANTS_ANSWER_STRATEGY).",
+    )
+    citation_style = models.CharField(
+        max_length=10,
+        choices=CitationStyle.CHOICES,
+        default=CitationStyle.BESIDE,
+        help_text="Where citations go in a ticket draft: beside it (links), as [n] in the text, or a list of sources.",
     )
     # --- datasets (issue 11): when set, request types come from the classifier trained from this version.
     classifier_version = models.ForeignKey(
@@ -180,6 +196,11 @@ class TicketAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"AI draft for #{self.ticket_id}"
+
+    @property
+    def unverified(self) -> list[dict[str, object]]:
+        """The model's sentences that failed verification (shown marked, never inserted into the reply)."""
+        return [s for s in self.result.get("sentences", []) if not s.get("verified")]
 
 
 def _widget_key() -> str:

@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from assistants.macros import macros_for_ticket
 from assistants.models import TicketAnswer
 from assistants.selectors import assistant_default
 from assistants.sse import sse_event, sse_response
@@ -21,17 +22,33 @@ from assistants.ticket_answers import (
     answer_feedback,
     answer_for_ticket_stream,
     latest_answer,
+    ticket_question,
+    unsent_drafts,
 )
 from helpdesk.http import AuthenticatedHttpRequest
-from tickets.selectors import ticket_get
+from tickets.models import Status, Ticket
+from tickets.selectors import ticket_get, ticket_thread
 
 TEMPLATE = "assistants/ai_panel.html"
 SIGNING_SALT = "assistants.ticket-panel"
 
 
-def _panel(request: AuthenticatedHttpRequest, ticket, **extra: object) -> HttpResponse:  # type: ignore[no-untyped-def]
-    context = {"ticket": ticket, "ai": latest_answer(ticket), "has_assistant": assistant_default() is not None}
-    return render(request, f"{TEMPLATE}#panel", context | extra)
+def _context(request: AuthenticatedHttpRequest, ticket: Ticket, ai: TicketAnswer | None) -> dict[str, object]:
+    return {
+        "ticket": ticket,
+        "ai": ai,
+        "has_assistant": assistant_default() is not None,
+        "can_suggest": ticket.status != Status.CLOSED and request.user.has_perm("tickets.change_ticket"),
+        "macro_suggestions": macros_for_ticket(
+            ticket=ticket, question=ticket_question(ticket).question, agent=request.user
+        )
+        if ticket.status != Status.CLOSED
+        else [],
+    }
+
+
+def _panel(request: AuthenticatedHttpRequest, ticket: Ticket, **extra: object) -> HttpResponse:
+    return render(request, f"{TEMPLATE}#panel", _context(request, ticket, latest_answer(ticket)) | extra)
 
 
 @login_required
@@ -46,6 +63,8 @@ def panel(request: AuthenticatedHttpRequest, number: int) -> HttpResponse:
 @require_POST
 def suggest(request: AuthenticatedHttpRequest, number: int) -> HttpResponse:
     ticket = ticket_get(number=number)
+    if ticket.status == Status.CLOSED:
+        return _panel(request, ticket, error="This ticket is closed: there is nothing to reply to.")
     token = signing.dumps({"n": ticket.number, "u": request.user.pk}, salt=SIGNING_SALT)
     stream_url = reverse("assistants:ticket-stream", kwargs={"number": ticket.number}) + f"?t={token}"
     return render(request, f"{TEMPLATE}#streaming", {"ticket": ticket, "stream_url": stream_url})
@@ -62,10 +81,10 @@ def stream(request: AuthenticatedHttpRequest, number: int) -> StreamingHttpRespo
             asked = signing.loads(request.GET.get("t", ""), salt=SIGNING_SALT, max_age=300)
             if asked != {"n": ticket.number, "u": request.user.pk}:
                 raise signing.BadSignature("token of another ticket or user")
+            replaced = [f"reply-{pk}" for pk in unsent_drafts(ticket).values_list("pk", flat=True)]
             for event in answer_for_ticket_stream(ticket=ticket):
                 if isinstance(event, TicketAnswer):
-                    context = {"ticket": ticket, "ai": event, "has_assistant": True}
-                    yield sse_event("done", {"html": render_to_string(f"{TEMPLATE}#panel", context, request)})
+                    yield sse_event("done", _done(request, ticket, event, replaced))
                 else:
                     yield sse_event("token", {"text": event})
         except signing.BadSignature:
@@ -74,6 +93,19 @@ def stream(request: AuthenticatedHttpRequest, number: int) -> StreamingHttpRespo
             yield sse_event("failure", {"detail": " ".join(exc.messages)})
 
     return sse_response(events())
+
+
+def _done(
+    request: AuthenticatedHttpRequest, ticket: Ticket, ai: TicketAnswer, replaced: list[str]
+) -> dict[str, object]:
+    """The new panel, and the thread's change: the unsent draft it replaces goes, the new draft is appended."""
+    panel_html = render_to_string(f"{TEMPLATE}#panel", _context(request, ticket, ai), request)
+    done: dict[str, object] = {"html": panel_html, "remove": replaced}
+    if ai.draft is not None:
+        draft = ticket_thread(ticket=ticket).get(pk=ai.draft.pk)
+        context = {"ticket": ticket, "reply": draft}
+        done["append"] = {"thread": render_to_string("tickets/ticket_detail.html#reply", context, request)}
+    return done
 
 
 def _ticket_answer(number: int, answer_id: int) -> TicketAnswer:

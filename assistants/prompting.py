@@ -35,7 +35,7 @@ class Turn:
     text: str
 
 
-def _neutralise(text: str) -> str:
+def neutralise(text: str) -> str:
     """Keep data from closing our delimiters early."""
     return _MARKERS.sub(lambda m: m.group(0).replace("<", "\u2039").replace(">", "\u203a"), text)
 
@@ -62,15 +62,15 @@ def build_messages(
         if part
     )
     blocks = [
-        f"[{chunk.ref}] {chunk.title}: {_neutralise(chunk.text)}"
+        f"[{chunk.ref}] {chunk.title}: {neutralise(chunk.text)}"
         if chunk.title
-        else f"[{chunk.ref}] {_neutralise(chunk.text)}"
+        else f"[{chunk.ref}] {neutralise(chunk.text)}"
         for chunk in context
     ]
     parts = ["<context>", "\n\n".join(blocks) if blocks else "(no relevant knowledge found)", "</context>"]
     if history:
-        parts += ["<conversation>", *(f"{t.role}: {_neutralise(t.text)}" for t in history), "</conversation>"]
-    parts += ["<question>", _neutralise(question.strip()), "</question>"]
+        parts += ["<conversation>", *(f"{t.role}: {neutralise(t.text)}" for t in history), "</conversation>"]
+    parts += ["<question>", neutralise(question.strip()), "</question>"]
     return [Message("system", system), Message("user", "\n".join(parts))]
 
 

@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import transaction
 
+from assistants.answering import URGENT
 from assistants.defaults import DEFAULT_ALWAYS_ESCALATE, DEFAULT_POLICY, DEFAULT_REQUEST_TYPES
 from assistants.models import (
     DEFAULT_ESCALATION_KEYWORDS,
@@ -23,6 +24,7 @@ from assistants.models import (
 )
 from tickets.links import portal_path
 from tickets.models import Channel as TicketChannel
+from tickets.models import Priority
 from tickets.services import attachment_validate, portal_request_submit, reply_add
 
 
@@ -62,6 +64,46 @@ def widget_key_create(*, assistant: Assistant, allowed_origins: list[str]) -> Wi
     if not origins:
         raise ValidationError("Give at least one site (origin) that may use the widget.")
     return WidgetKey.objects.create(assistant=assistant, allowed_origins=origins)
+
+
+def _escalation_weight(message: ChatMessage) -> int:
+    # A rule (keyword, request type) is a stronger reason for a person than a weak knowledge match.
+    strong = [r for r in message.reasons if r.startswith("mentions ") or r.endswith("always go to a person")]
+    return 2 * len(strong) + len(message.reasons) - len(strong)
+
+
+def escalated_question(messages: list[ChatMessage]) -> str:
+    """The visitor's message whose answer asked for a person most clearly, else their last message.
+
+    Short replies ("thanks", "ok") make poor subjects and lose to a real question; ties go to the latest.
+    """
+    candidates: list[tuple[bool, int, int, str]] = []
+    question = ""
+    for index, message in enumerate(messages):
+        if message.role == ChatMessage.Role.USER:
+            question = message.content
+        elif message.escalate and question:
+            candidates.append((len(question.split()) >= 3, _escalation_weight(message), index, question))
+    if candidates:
+        return max(candidates)[3]
+    return next((m.content for m in reversed(messages) if m.role == ChatMessage.Role.USER), "Chat")
+
+
+def _subject(question: str, limit: int = 120) -> str:
+    text = " ".join(question.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0]
+    return f"{cut}…"
+
+
+def conversation_priority(messages: list[ChatMessage]) -> str:
+    """Urgent words from the visitor make it urgent; a complaint or an escalated answer, high; else normal."""
+    if any(m.role == ChatMessage.Role.USER and URGENT.search(m.content) for m in messages):
+        return Priority.URGENT
+    if any(m.escalate or m.request_type == "complaint" for m in messages if m.role == ChatMessage.Role.ASSISTANT):
+        return Priority.HIGH
+    return Priority.NORMAL
 
 
 def widget_key_revoke(*, widget_key: WidgetKey) -> WidgetKey:
@@ -104,20 +146,21 @@ def chat_escalate_to_ticket(
         raise ValidationError("No conversation to hand over; send a message first.")
     if conversation.ticket_number is None:
         messages = list(conversation.messages.all())
-        first_question = next(
-            (m.content for m in messages if m.role == ChatMessage.Role.USER),
-            "Screenshot from the website chat" if files else "Chat",
-        )
+        asked = any(m.role == ChatMessage.Role.USER for m in messages)
+        if not asked and not files:
+            raise ValidationError("No conversation to hand over; send a message first.")
         transcript = "\n\n".join(
             f"{'Visitor' if m.role == ChatMessage.Role.USER else assistant.name}: {m.content}" for m in messages
         )
         ticket = portal_request_submit(
             email=email,
             name=name.strip(),
-            subject=first_question[:120],
+            subject=_subject(escalated_question(messages)) if asked else "Screenshot from the website chat",
             description=f"Chat handed over from the website widget.\n\n{transcript}",
             channel=TicketChannel.CHAT,
             site_url=site_url,
+            priority=conversation_priority(messages),
+            category=next((m.request_type for m in reversed(messages) if m.request_type), ""),
         )
         conversation.ticket_number = ticket.number
         conversation.save(update_fields=["ticket_number"])

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 
+from assistants import replies
 from assistants.answering import Answer, answer, answer_stream
 from assistants.models import Assistant, TicketAnswer
 from assistants.prompting import Turn
@@ -21,7 +22,7 @@ from assistants.selectors import assistant_default
 from assistants.vision.selectors import screenshot_text_for_ticket
 from helpdesk.accounts.models import User
 from tickets.models import Reply, ReplyKind, Ticket
-from tickets.services import reply_add, ticket_category_suggest, ticket_update
+from tickets.services import reply_add, ticket_update
 
 HISTORY_REPLIES = 6
 
@@ -56,12 +57,44 @@ def _assistant(assistant: Assistant | None) -> Assistant:
     return chosen
 
 
+def draft_text(*, ticket: Ticket, assistant: Assistant, result: Answer) -> str:
+    """The reply an agent can send as it is: greeting, the verified sentences, a closing line (plain text)."""
+    if result.declined:
+        sentences = [replies.ReplySentence(result.text, None)]
+    else:
+        sentences = [replies.ReplySentence(s.text, s.ref) for s in result.verified]
+    return replies.draft(
+        sentences=sentences,
+        sources=[(c.ref, c.document) for c in result.citations],
+        language=assistant.language,
+        tone=assistant.tone,
+        customer_name=ticket.requester.name,
+        style=assistant.citation_style,
+        declined=result.declined,
+    )
+
+
+def unsent_drafts(ticket: Ticket) -> QuerySet[Reply]:
+    """AI drafts no agent has answered after: what a new suggestion replaces."""
+    last_sent = (
+        ticket.replies.filter(kind=ReplyKind.PUBLIC, author_user__isnull=False)
+        .order_by("-created_at", "-pk")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    drafts = ticket.replies.filter(kind=ReplyKind.AI_DRAFT)
+    return drafts.filter(created_at__gt=last_sent) if last_sent else drafts
+
+
 @transaction.atomic
 def _store(*, ticket: Ticket, assistant: Assistant, result: Answer) -> TicketAnswer:
-    draft = reply_add(ticket=ticket, body=result.text or "(empty draft)", by=assistant, kind=ReplyKind.AI_DRAFT)
-    # The request type becomes the category unless someone chose one, even while this answer was generated.
-    ticket_category_suggest(ticket=ticket, category=result.request_type, by=assistant)
-    return TicketAnswer.objects.create(ticket=ticket, assistant=assistant, draft=draft, result=result.as_dict())
+    """Keep the draft as an ``ai_draft`` reply. The request type is only suggested: a click applies it."""
+    # "Suggest again" replaces the draft nobody sent instead of stacking drafts in the thread.
+    unsent_drafts(ticket).delete()
+    text = draft_text(ticket=ticket, assistant=assistant, result=result)
+    draft = reply_add(ticket=ticket, body=text, by=assistant, kind=ReplyKind.AI_DRAFT)
+    stored = result.as_dict() | {"reply": text, "citation_style": assistant.citation_style}
+    return TicketAnswer.objects.create(ticket=ticket, assistant=assistant, draft=draft, result=stored)
 
 
 def answer_for_ticket(*, ticket: Ticket, assistant: Assistant | None = None) -> TicketAnswer:

@@ -17,6 +17,7 @@ urlpatterns = [
     path("<int:pk>/playground/stream/", playground.playground_stream, name="playground-stream"),
     path("widget.js", widget.widget_script, name="widget-script"),
     path("widget/chat", widget.widget_chat, name="widget-chat"),
+    path("widget/chat/stream", widget.widget_chat_stream, name="widget-chat-stream"),
     path("widget/escalate", widget.widget_escalate, name="widget-escalate"),
     path("<int:pk>/widget-keys/", views.widget_key_add, name="widget-key-add"),
     path("<int:pk>/widget-keys/<int:key_id>/revoke/", views.widget_key_revoke, name="widget-key-revoke"),

@@ -36,6 +36,12 @@ def assistant_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     return render(request, "assistants/assistant_detail.html", {"assistant": selectors.assistant_get(pk)})
 
 
+def _detail_again(request: AuthenticatedHttpRequest, assistant: object, *, origins: str, error: str) -> HttpResponse:
+    """The assistant's page with the rejected origins still typed in and the reason under them."""
+    context = {"assistant": assistant, "origins_value": origins, "origins_error": error}
+    return render(request, "assistants/assistant_detail.html", context, status=400)
+
+
 @login_required
 @permission_required("assistants.change_assistant", raise_exception=True)
 @require_http_methods(["GET", "POST"])
@@ -49,10 +55,18 @@ def assistant_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             request_types.save()
         messages.success(request, "Saved.")
         return redirect("assistants:detail", pk=assistant.pk)
+    has_errors = bool(request_types.non_form_errors()) or any(f.errors for f in request_types.forms)
     return render(
         request,
         "assistants/assistant_edit.html",
-        {"assistant": assistant, "form": form, "request_types": request_types},
+        {
+            "assistant": assistant,
+            "form": form,
+            "request_types": request_types,
+            "formsets": [request_types],
+            "formsets_have_errors": request.method == "POST" and has_errors,
+        },
+        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -71,13 +85,13 @@ def assistant_make_default(request: AuthenticatedHttpRequest, pk: int) -> HttpRe
 @require_POST
 def widget_key_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assistant = selectors.assistant_get(pk)
-    origins = [o for o in request.POST.get("allowed_origins", "").replace(",", "\n").splitlines() if o.strip()]
+    typed = request.POST.get("allowed_origins", "")
+    origins = [o for o in typed.replace(",", "\n").splitlines() if o.strip()]
     try:
         services.widget_key_create(assistant=assistant, allowed_origins=origins)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, "Widget key created: paste its script tag into your site.")
+        return _detail_again(request, assistant, origins=typed, error=" ".join(exc.messages))
+    messages.success(request, "Widget key created: paste its script tag into your site.")
     return redirect("assistants:detail", pk=assistant.pk)
 
 

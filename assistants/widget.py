@@ -8,20 +8,23 @@ escalated chat into a ticket once the visitor leaves an email address.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from itertools import chain
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.core import is_ratelimited
 
-from assistants.chat import chat
+from assistants.chat import ChatReply, chat, chat_stream
 from assistants.models import Channel, WidgetKey
 from assistants.services import chat_escalate_to_ticket, normalise_origin
+from assistants.sse import sse_event, sse_response
 
 
 class WidgetDenied(Exception):
@@ -60,7 +63,7 @@ def _rate_limit(request: HttpRequest, key: WidgetKey) -> None:
         raise WidgetDenied(429, "Too many messages; wait a minute and try again.")
 
 
-def _cors(response: HttpResponse, origin: str) -> HttpResponse:
+def _cors(response: HttpResponseBase, origin: str) -> HttpResponseBase:
     response["Access-Control-Allow-Origin"] = origin
     response["Access-Control-Allow-Methods"] = "POST, OPTIONS"
     response["Access-Control-Allow-Headers"] = "Content-Type"
@@ -85,7 +88,7 @@ def _endpoint(handler):  # type: ignore[no-untyped-def]
 
     @csrf_exempt  # cross-site by design: the key and the origin list are the protection
     @require_http_methods(["POST", "OPTIONS"])
-    def view(request: HttpRequest) -> HttpResponse:
+    def view(request: HttpRequest) -> HttpResponseBase:
         origin = request.headers.get("Origin", "")
         try:
             if request.method == "OPTIONS":
@@ -94,7 +97,8 @@ def _endpoint(handler):  # type: ignore[no-untyped-def]
             key = _key(str(data.get("key", "")))
             origin = _check_origin(request, key)
             _rate_limit(request, key)
-            return _cors(JsonResponse(handler(request, key, data)), origin)
+            result = handler(request, key, data)
+            return _cors(result if isinstance(result, HttpResponseBase) else JsonResponse(result), origin)
         except WidgetDenied as denied:
             response = JsonResponse({"detail": denied.detail}, status=denied.status)
             return _cors(response, origin) if origin else response
@@ -112,7 +116,28 @@ def widget_chat(request: HttpRequest, key: WidgetKey, data: dict[str, Any]) -> d
         session_id=data.get("session_id") or None,
         channel=Channel.WIDGET,
     )
-    return reply.as_dict()
+    return reply.as_dict(public=True)  # a visitor sees verified sentences only
+
+
+@_endpoint
+def widget_chat_stream(request: HttpRequest, key: WidgetKey, data: dict[str, Any]) -> HttpResponseBase:
+    """The answer as server-sent events: `token` {"text"} while it is written, then `done` with the reply."""
+    events = chat_stream(
+        assistant=key.assistant,
+        message=str(data.get("message", "")),
+        session_id=data.get("session_id") or None,
+        channel=Channel.WIDGET,
+    )
+    first = next(events)  # a bad message or session fails here, as a 400, before the stream starts
+
+    def stream() -> Iterator[str]:
+        for event in chain([first], events):
+            if isinstance(event, ChatReply):
+                yield sse_event("done", event.as_dict())
+            else:
+                yield sse_event("token", {"text": event})
+
+    return sse_response(stream())
 
 
 @_endpoint
@@ -121,7 +146,7 @@ def widget_escalate(request: HttpRequest, key: WidgetKey, data: dict[str, Any]) 
         assistant=key.assistant,
         session_id=str(data.get("session_id", "")),
         email=str(data.get("email", "")),
-        name=str(data.get("name", "")),
+        name=str(data.get("name", ""))[:200],
         site_url=request.build_absolute_uri("/"),
         files=[f for f in data.get("files", []) if isinstance(f, UploadedFile)],
     )
@@ -149,7 +174,13 @@ def widget_script(request: HttpRequest) -> HttpResponse:
     except WidgetDenied as denied:
         return HttpResponse(f"/* {denied.detail} */", status=404, content_type="text/javascript")
     base = request.build_absolute_uri("/").rstrip("/")
-    config = {"key": key.key, "title": key.assistant.name, "base": base}
+    config = {
+        "key": key.key,
+        "title": key.assistant.name,
+        "base": base,
+        "greeting": f"Hi! I'm {key.assistant.name}. Ask me anything: I answer from our help articles, "
+        "and a person from our team takes over when I can't help.",
+    }
     # The one place tenant text enters the script: a JSON literal (see js_literal), nowhere else.
     response = render(
         request, "assistants/widget.js", {"config_json": js_literal(config)}, content_type="text/javascript"

@@ -121,7 +121,14 @@ def scores(truth: list[str], predicted: list[str]) -> dict[str, float]:
 
 
 def labeler_quality(dataset: Any, count: int, *, use_llm: bool) -> dict[str, Any]:
-    from datasets.models import Row
+    rows, gold, planted = quality_fixture(count)
+    started = time.perf_counter()
+    run = run_pipeline(dataset, rows, use_llm=use_llm)
+    return quality_scores(run, rows, gold, planted, use_llm=use_llm, seconds=time.perf_counter() - started)
+
+
+def quality_fixture(count: int) -> tuple[list[dict[str, str]], dict[str, str], set[str]]:
+    """The labeler-quality upload (rows), its gold labels by id, and the ids given a wrong label."""
     from datasets.sample import messages
 
     sample = messages(count, seed=2024, labels=LABELS, weights=WEIGHTS, hard=True)
@@ -136,9 +143,14 @@ def labeler_quality(dataset: Any, count: int, *, use_llm: bool) -> dict[str, Any
                 planted.add(f"q{i}")
         rows.append({"id": f"q{i}", "text": message.text, "label": label, "channel": message.domain})
         gold[f"q{i}"] = message.label
-    started = time.perf_counter()
-    run = run_pipeline(dataset, rows, use_llm=use_llm)
-    seconds = time.perf_counter() - started
+    return rows, gold, planted
+
+
+def quality_scores(run: Any, rows: list[dict[str, str]], gold: dict[str, str], planted: set[str], *,
+                   use_llm: bool, seconds: float) -> dict[str, Any]:  # fmt: skip
+    from datasets.models import Row
+
+    count = len(rows)
     result: dict[str, Any] = {"rows": count, "labeled_given": sum(bool(r["label"]) for r in rows),
                               "wrong_labels_planted": len(planted)}  # fmt: skip
     all_rows = list(Row.objects.filter(run=run).values("external_id", "original_label", "label", "suggested_label",
@@ -279,6 +291,12 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def save_partial(results: dict[str, Any]) -> None:
+    """Keep what is measured so far: a run stopped half-way (a loaded machine is slow) loses nothing."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "datasets.partial.json").write_text(json.dumps(results, indent=2, default=str))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=10_000)
@@ -310,12 +328,14 @@ def main() -> None:
             print("labeler quality with the LLM…", flush=True)
             results["quality"]["with_llm"] = labeler_quality(services.dataset_create(name="Quality LLM"),
                                                              args.quality_rows, use_llm=True)  # fmt: skip
+        save_partial(results)
         results["speed"] = []
         print(f"speed at {args.rows} rows, augmentation off…", flush=True)
         plain_run, plain = speed(services.dataset_create(name="Speed"), args.rows, augment=False)
         results["speed"].append(plain)
         print("writer and classifier…", flush=True)
         results["version"] = write_version(plain_run)
+        save_partial(results)
         print(f"speed at {args.rows} rows, augmentation on…", flush=True)
         augmented_run, augmented = speed(services.dataset_create(name="Speed augmented"), args.rows, augment=True)
         results["speed"].append(augmented)
@@ -331,6 +351,7 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "datasets.json").write_text(json.dumps(results, indent=2, default=str))
     (RESULTS / "datasets.md").write_text(markdown(results))
+    (RESULTS / "datasets.partial.json").unlink(missing_ok=True)
     print(markdown(results))
 
 

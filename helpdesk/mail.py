@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import smtplib
 from collections.abc import Sequence
+from typing import Any
 
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
@@ -18,14 +19,44 @@ from helpdesk.celery import app
 logger = logging.getLogger(__name__)
 
 
+def site_url(path: str) -> str:
+    """An absolute link on the current tenant's primary host (``SITE_URL`` holds ``{domain}``), for e-mails."""
+    from django.conf import settings
+
+    from helpdesk.tenants.db import connection
+
+    tenant = getattr(connection, "tenant", None)
+    domain = ""
+    if tenant is not None and hasattr(tenant, "get_primary_domain"):
+        primary = tenant.get_primary_domain()
+        domain = primary.domain if primary else ""
+    return str(settings.SITE_URL).format(domain=domain or "localhost").rstrip("/") + path
+
+
+def tenant_headers() -> dict[str, str]:
+    """Marks a message with its tenant (the DEBUG mail viewer shows each tenant its own)."""
+    from helpdesk.tenants.db import connection
+
+    return {"X-Helpdesk-Tenant": str(connection.schema_name)}
+
+
 def email_queue(
-    *, to: Sequence[str], subject: str, body: str, html: str | None = None, reply_to: Sequence[str] = ()
+    *,
+    to: Sequence[str],
+    subject: str,
+    body: str,
+    html: str | None = None,
+    reply_to: Sequence[str] = (),
+    headers: dict[str, str] | None = None,
 ) -> None:
     """Send a message once the current transaction commits (immediately outside one)."""
     recipients = [address for address in to if address]
     if not recipients:
         return
-    kwargs = {"to": recipients, "subject": subject, "body": body, "html": html, "reply_to": list(reply_to)}
+    kwargs: dict[str, Any] = {"to": recipients, "subject": subject, "body": body, "html": html}
+    kwargs["reply_to"] = list(reply_to)
+    if headers:
+        kwargs["headers"] = dict(headers)
     transaction.on_commit(lambda: send_email.delay(**kwargs))
 
 
@@ -37,9 +68,19 @@ def email_queue(
     retry_jitter=True,
     max_retries=8,
 )
-def send_email(*, to: list[str], subject: str, body: str, html: str | None = None, reply_to: Sequence[str] = ()) -> int:
+def send_email(
+    *,
+    to: list[str],
+    subject: str,
+    body: str,
+    html: str | None = None,
+    reply_to: Sequence[str] = (),
+    headers: dict[str, str] | None = None,
+) -> int:
     """Deliver one message through the configured backend; returns the number sent (0 or 1)."""
-    message = EmailMultiAlternatives(subject=subject, body=body, to=to, reply_to=list(reply_to) or None)
+    message = EmailMultiAlternatives(
+        subject=subject, body=body, to=to, reply_to=list(reply_to) or None, headers=headers or None
+    )
     if html:
         message.attach_alternative(html, "text/html")
     sent = message.send()

@@ -107,6 +107,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "helpdesk.accounts.middleware.UserTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -438,6 +439,25 @@ LORA_STALE_SECONDS = env_int("LORA_STALE_SECONDS", 600, minimum=30)  # a running
 LORA_CONVERTER_DIR = Path(env_str("LORA_CONVERTER_DIR", str(VAR_DIR / "llama.cpp")))
 LORA_ADAPTER_CACHE = env_int("LORA_ADAPTER_CACHE", 8, minimum=1, maximum=256)  # adapters kept loaded per process
 LORA_OLLAMA_BASE = env_str("LORA_OLLAMA_BASE", "smollm2:135m")  # the Ollama model adapters are published on
+
+# --- Assistants: grounded answers (issue 9) ---
+# How the model is asked (assistants/strategies.py); an assistant can choose its own. Measured in bench/answer.py.
+ASSISTANTS_ANSWER_STRATEGY = env_choice(
+    "ASSISTANTS_ANSWER_STRATEGY", "select", {"select", "compose", "compose_chunks", "extractive"}
+)
+# llama.cpp threads; 0: half the cores (spinning threads on busy cores are many times slower, see GOTCHAS).
+LLM_THREADS = env_int("LLM_THREADS", 0, minimum=0, maximum=256)
+# Ask the LLM when the request-type examples are inconclusive (the 135M default model guesses; off by default).
+ASSISTANTS_CLASSIFY_WITH_LLM = env_bool("ASSISTANTS_CLASSIFY_WITH_LLM", False)
+
+# --- Support team basics (issue 14) ---
+
+# Absolute links in e-mails: {domain} is the tenant's primary host (acme.localhost).
+SITE_URL = env_str("SITE_URL", "http://{domain}:8000" if DEBUG else "https://{domain}")
+if "{domain}" not in SITE_URL:
+    raise ImproperlyConfigured("SITE_URL must contain {domain}, e.g. https://{domain}")
+# Who else has a ticket open: a viewer counts as present this long after their last poll.
+TICKETS_PRESENCE_SECONDS = env_int("TICKETS_PRESENCE_SECONDS", 40, minimum=5)
 
 # --- Outbound requests (helpdesk/outbound.py, issue 8) ---
 

@@ -5,7 +5,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from helpdesk import health, ops
+from helpdesk import devmail, health, ops
+from helpdesk.accounts import views as account_views
 from helpdesk.accounts.api import MeView
 from tickets.views import dashboard
 
@@ -28,6 +29,16 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    # --- issue 14: profile (time zone), invitations (set your password), the DEBUG mail viewer
+    path("accounts/profile/", account_views.profile, name="profile"),
+    path("accounts/invite/<uidb64>/<token>/", account_views.InviteAcceptView.as_view(), name="invite_accept"),
+    path(
+        "accounts/invite/done/",
+        auth_views.PasswordResetCompleteView.as_view(template_name="registration/invite_done.html"),
+        name="invite_done",
+    ),
+    path("dev/mail/", devmail.mail_list, name="dev-mail"),
+    path("dev/mail/<str:name>/", devmail.mail_detail, name="dev-mail-detail"),
     path("tickets/", include("tickets.urls")),
     path("portal/", include("tickets.portal_urls")),
     path("knowledge/", include("knowledge.urls")),

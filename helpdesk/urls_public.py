@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from helpdesk import health, ops, views
+from helpdesk import devmail, health, ops, views
 from helpdesk.tenants.admin import platform_site
 
 handler404 = "helpdesk.views.page_not_found"
@@ -10,6 +10,8 @@ handler404 = "helpdesk.views.page_not_found"
 urlpatterns = [
     path("", views.landing, name="landing"),
     path("admin/", platform_site.urls),
+    path("dev/mail/", devmail.mail_list, name="dev-mail"),
+    path("dev/mail/<str:name>/", devmail.mail_detail, name="dev-mail-detail"),
     path("health", health.health, name="health"),
     path("health/deps", health.health_deps, name="health-deps"),
     path("metrics", ops.metrics, name="metrics"),

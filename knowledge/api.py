@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from helpdesk.accounts.authentication import ApiClient
-from knowledge import selectors, services
+from knowledge import duplicates, selectors, services
 from knowledge.extract import ACCEPTED_EXTENSIONS, ExtractionError
 from knowledge.forms import LANGUAGE_CHOICES
 from knowledge.models import Document, Visibility
@@ -67,6 +67,13 @@ class DocumentCreateSerializer(serializers.Serializer):
         default=Visibility.INTERNAL,
         help_text="`public`: the website widget and the portal may answer from it; `internal` (default): staff only.",
     )
+    on_duplicate = serializers.ChoiceField(
+        choices=["", "replace", "keep"],
+        required=False,
+        default="",
+        help_text="When the file (same bytes or same name) is already there: empty answers 409 with its id, "
+        "`replace` puts the new file in its place, `keep` adds a second document.",
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         given = [key for key in ("file", "text", "url") if attrs.get(key)]
@@ -96,7 +103,30 @@ class DocumentListCreate(generics.ListAPIView):
         meta = {"language": data["language"], "tags": data["tags"], "visibility": data["visibility"]}
         try:
             if data.get("file"):
-                document = services.document_create_from_upload(uploaded=data["file"], title=data["title"], **meta)
+                services.check_upload(data["file"])
+                repeated, same = duplicates.duplicate_of(
+                    uploaded=data["file"], digest=services.file_digest(data["file"])
+                )
+                if repeated is not None and not data["on_duplicate"]:
+                    detail = "The same file" if same else "A file with this name"
+                    return Response(
+                        {
+                            "detail": f"{detail} is already in the knowledge base as “{repeated.title}”; "
+                            "send on_duplicate=replace or on_duplicate=keep.",
+                            "duplicate_of": repeated.pk,
+                            "same_content": same,
+                        },
+                        status=status.HTTP_409_CONFLICT,
+                    )
+                if repeated is not None and data["on_duplicate"] == "replace":
+                    if not KnowledgePermission()._allowed(request, "change"):
+                        return Response({"detail": "Replacing a document needs the change permission."}, status=403)
+                    # The document keeps its visibility; a new version only brings new content.
+                    document = duplicates.document_replace_file(
+                        document=repeated, uploaded=data["file"], language=data["language"], tags=data["tags"]
+                    )
+                else:
+                    document = services.document_create_from_upload(uploaded=data["file"], title=data["title"], **meta)
             elif data.get("url"):
                 document = services.document_create_from_url(url=data["url"], title=data["title"], **meta)
             else:

@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
-from django.core.files.uploadedfile import UploadedFile
 
+from helpdesk.forms import MultipleFileField
 from knowledge.extract import ACCEPTED_EXTENSIONS
 from knowledge.models import Visibility
 from knowledge.search import MAX_TOP_K, SearchMode
@@ -15,22 +13,6 @@ LANGUAGE_CHOICES = [("", "Detect"), ("en", "English"), ("ru", "Russian"), ("de",
 
 def parse_tags(raw: str) -> list[str]:
     return [t for t in (part.strip() for part in raw.split(",")) if t]
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ",".join(ACCEPTED_EXTENSIONS)}))
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(item, initial) for item in data]
-        return [single(data, initial)]
 
 
 VISIBILITY_HELP = (
@@ -53,7 +35,11 @@ class DocumentMetaForm(forms.Form):
 
 
 class UploadForm(DocumentMetaForm):
-    files = MultipleFileField(help_text=f"Accepted: {', '.join(ACCEPTED_EXTENSIONS)}")  # type: ignore[assignment]
+    files = MultipleFileField(  # type: ignore[assignment]
+        accept=",".join(ACCEPTED_EXTENSIONS),
+        help_text=f"Accepted: {', '.join(ACCEPTED_EXTENSIONS)}",
+        error_messages={"required": "Choose at least one file."},
+    )
 
 
 class UrlForm(DocumentMetaForm):

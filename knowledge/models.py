@@ -71,6 +71,8 @@ class Document(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.UPLOADED)
     error = models.TextField(blank=True)
     checksum = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the extracted text.")
+    # SHA-256 of an uploaded file's bytes: the same file uploaded again is recognised.
+    file_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
     archived = models.BooleanField(default=False)
     # Internal by default: nothing reaches the website widget or the portal unless someone says it may.
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.INTERNAL)

@@ -32,3 +32,7 @@ def documents_in_progress(ids: list[int]) -> bool:
     return Document.objects.filter(
         pk__in=ids, status__in=[Document.Status.UPLOADED, Document.Status.PROCESSING]
     ).exists()
+
+
+def documents_by_ids(ids: list[int]) -> dict[int, Document]:
+    return Document.objects.in_bulk(ids) if ids else {}

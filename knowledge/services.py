@@ -6,6 +6,7 @@ Everything runs in the current tenant's schema (the caller's tenant context).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -155,18 +156,30 @@ def _enqueue(document: Document) -> None:
 
 
 def check_upload(uploaded: UploadedFile) -> None:
-    """415 for a type we cannot read, 413 above ``KB_MAX_UPLOAD_MB``; nothing is stored then."""
+    """415 for a type we cannot read, 400 for an empty file, 413 above ``KB_MAX_UPLOAD_MB``; nothing is stored then."""
     try:
         format_of(uploaded.name or "")
     except UnsupportedType as exc:
         raise UploadRejected(str(exc), 415) from exc
     limit = settings.KB_MAX_UPLOAD_MB * 1024 * 1024
     size = uploaded.size or 0
+    if not size:
+        raise UploadRejected(f"{PurePath(uploaded.name or 'The file').name} is empty; nothing to index.", 400)
     if size > limit:
         raise UploadRejected(
             f"{uploaded.name} is {size / 1024 / 1024:.1f} MB; the limit is {settings.KB_MAX_UPLOAD_MB} MB.",
             413,
         )
+
+
+def file_digest(uploaded: UploadedFile) -> str:
+    """SHA-256 of an upload's bytes (read in chunks; the file is left at its start)."""
+    digest = hashlib.sha256()
+    uploaded.seek(0)
+    for block in uploaded.chunks():
+        digest.update(block)
+    uploaded.seek(0)
+    return digest.hexdigest()
 
 
 @transaction.atomic
@@ -189,6 +202,7 @@ def document_create_from_upload(
         title=(title or PurePath(name).stem)[:300],
         source=Document.Source.UPLOAD,
         filename=name[:255],
+        file_sha256=file_digest(uploaded),
         language=language,
         tags=_clean_tags(tags),
         visibility=_check_visibility(visibility),

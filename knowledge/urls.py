@@ -9,6 +9,7 @@ app_name = "knowledge"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.index, name="index"),
     path("upload/", views.upload, name="upload"),
+    path("upload/held/", views.held_decide, name="held"),
     path("url/", views.add_url, name="add-url"),
     path("text/", views.add_text, name="add-text"),
     path("search/", views.search, name="search"),

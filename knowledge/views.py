@@ -6,13 +6,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from helpdesk.http import AuthenticatedHttpRequest
-from knowledge import selectors, services
+from knowledge import duplicates, selectors, services
 from knowledge.extract import ExtractionError
 from knowledge.forms import SearchForm, TextForm, UploadForm, UrlForm, VisibilityForm
 from knowledge.models import Document
@@ -40,6 +40,15 @@ def _document_for(request: AuthenticatedHttpRequest, pk: int, permission: str) -
     return document
 
 
+def _held_rows(request: AuthenticatedHttpRequest) -> list[tuple[duplicates.Held, Document]]:
+    rows = []
+    documents = selectors.documents_by_ids([h.duplicate_of for h in _held(request)])
+    for held in _held(request):
+        if held.duplicate_of in documents:
+            rows.append((held, documents[held.duplicate_of]))
+    return rows
+
+
 @login_required
 @permission_required(VIEW, raise_exception=True)
 @require_GET
@@ -60,6 +69,7 @@ def _index(request: AuthenticatedHttpRequest, *, status_code: int = 200, **forms
         "statuses": Document.Status.choices,
         "polling": any(d.in_progress for d in page.object_list),
         "upload_form": UploadForm(),
+        "held": _held_rows(request),
         "url_form": UrlForm(),
         "text_form": TextForm(),
         **forms,
@@ -68,27 +78,54 @@ def _index(request: AuthenticatedHttpRequest, *, status_code: int = 200, **forms
     return render(request, template, context, status=status_code)
 
 
+HELD_SESSION_KEY = "knowledge_held_uploads"
+
+
+def _held(request: AuthenticatedHttpRequest) -> list[duplicates.Held]:
+    return [duplicates.Held(**item) for item in request.session.get(HELD_SESSION_KEY, [])]
+
+
+def _set_held(request: AuthenticatedHttpRequest, held: list[duplicates.Held]) -> None:
+    request.session[HELD_SESSION_KEY] = [h.as_dict() for h in held]
+
+
 @login_required
 @permission_required(ADD, raise_exception=True)
 @require_POST
 def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Each file on its own: the good ones are added, the bad ones named, repeats held back for a decision."""
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _form_errors(form))
         return redirect("knowledge:index")
+    language, tags = form.cleaned_data["language"], form.cleaned_data["tags"]
+    visibility = form.cleaned_data["visibility"]
     added: list[Document] = []
+    held = _held(request)
     for uploaded in form.cleaned_data["files"]:
         try:
+            services.check_upload(uploaded)
+            repeated, same = duplicates.duplicate_of(uploaded=uploaded, digest=services.file_digest(uploaded))
+            if repeated is not None:
+                held.append(
+                    duplicates.upload_hold(
+                        uploaded=uploaded,
+                        duplicate=repeated,
+                        same_content=same,
+                        language=language,
+                        tags=tags,
+                        visibility=visibility,
+                    )
+                )
+                continue
             added.append(
                 services.document_create_from_upload(
-                    uploaded=uploaded,
-                    language=form.cleaned_data["language"],
-                    tags=form.cleaned_data["tags"],
-                    visibility=form.cleaned_data["visibility"],
+                    uploaded=uploaded, language=language, tags=tags, visibility=visibility
                 )
             )
         except services.UploadRejected as exc:
             messages.error(request, str(exc))
+    _set_held(request, held)
     if added:
         _added_message(request, added, f"{len(added)} file{'s' if len(added) != 1 else ''} added")
     return redirect("knowledge:index")
@@ -99,6 +136,35 @@ def _added_message(request: AuthenticatedHttpRequest, documents: list[Document],
         messages.success(request, f"{what}; indexing has started.")
     else:  # saved, but the broker was unreachable: the sweeper queues them when it is back
         messages.warning(request, f"{what}. The task queue is unreachable right now: indexing starts when it is back.")
+
+
+@login_required
+@permission_required(ADD, raise_exception=True)
+@require_POST
+def held_decide(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Replace the earlier document with a held upload, keep both, or discard the upload."""
+    held = _held(request)
+    path, action = request.POST.get("path", ""), request.POST.get("action", "")
+    chosen = next((h for h in held if h.path == path), None)
+    if chosen is None or action not in ("replace", "keep", "discard"):
+        messages.error(request, "That upload is no longer waiting; upload the file again.")
+        return redirect("knowledge:index")
+    try:
+        if action == "replace":
+            document = _document_for(request, chosen.duplicate_of, CHANGE)
+            duplicates.held_replace(held=chosen, document=document)
+            _added_message(request, [document], f"“{document.title}” now has the new {chosen.filename}")
+        elif action == "keep":
+            document = duplicates.held_keep_both(held=chosen)
+            _added_message(request, [document], f"{chosen.filename} added as a second document")
+        else:
+            duplicates.held_discard(held=chosen)
+            messages.success(request, f"{chosen.filename} was not added.")
+    except (ExtractionError, Http404) as exc:
+        duplicates.held_discard(held=chosen)
+        messages.error(request, str(exc) or "The earlier document is gone; upload the file again.")
+    _set_held(request, [h for h in held if h.path != path])
+    return redirect("knowledge:index")
 
 
 @login_required

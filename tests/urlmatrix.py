@@ -297,6 +297,12 @@ class Seeds:
         )
 
     @cached_property
+    def macro(self) -> Any:
+        from tickets.models import Macro
+
+        return self._in_tenant(lambda: Macro.objects.create(name=f"{MARKER} macro", body=f"{MARKER} canned reply"))
+
+    @cached_property
     def ticket_event(self) -> Any:
         ticket = self.ticket
         return self._in_tenant(lambda: ticket.events.first())
@@ -460,6 +466,9 @@ OBJECTS: dict[str, Callable[[Seeds], object]] = {
     "api/v1/datasets/{pk}/versions/{tag}": lambda s: s.dataset_version.tag,
     "api/v1/datasets/{pk}/download/{split}": lambda s: "train",  # not an id
     "api/v1/datasets/{pk}/download/{split}/{tag}": lambda s: s.dataset_version.tag,
+    "accounts/invite/{uidb64}": lambda s: _uidb64(s.user),
+    "accounts/invite/{uidb64}/{token}": lambda s: _invite_token(s),
+    # integrations (issue 10)
     "integrations/outbox/{pk}": lambda s: s.outbox_item.pk,
     "integrations/tickets/{number}": lambda s: s.ticket.number,
     "integrations/webhooks/{pk}": lambda s: s.webhook_endpoint.pk,
@@ -469,6 +478,21 @@ OBJECTS: dict[str, Callable[[Seeds], object]] = {
     "vision/tickets/{number}": lambda s: s.ticket.number,
     "vision/tickets/{number}/attachments/{pk}": lambda s: s.image_attachment.pk,
 }
+
+
+def _uidb64(user: Any) -> str:
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    return urlsafe_base64_encode(force_bytes(user.pk))
+
+
+def _invite_token(seeds: Seeds) -> str:
+    from django.contrib.auth.tokens import default_token_generator
+
+    user = seeds.user
+    return str(seeds._in_tenant(lambda: default_token_generator.make_token(user)))
+
 
 # Admin pages of a model: "app_label.model" -> its object, from a tenant's seeds.
 ADMIN_MODELS: dict[str, Callable[[Seeds], Any]] = {
@@ -480,6 +504,7 @@ ADMIN_MODELS: dict[str, Callable[[Seeds], Any]] = {
     "tickets.tag": lambda s: s.tag,
     "tickets.contact": lambda s: s.contact,
     "tickets.ticketevent": lambda s: s.ticket_event,
+    "tickets.macro": lambda s: s.macro,
     "knowledge.document": lambda s: s.document,
     "knowledge.chunk": lambda s: s.chunk,
     "assistants.assistant": lambda s: s.assistant,
@@ -506,6 +531,7 @@ NOT_OBJECT_ROUTES: dict[str, str] = {
     "admin/r/{content_type_id}/{object_id}/": "view on site: a redirect by content type, no tenant object read",
     "admin/{app_label}/": "the admin's app index",
     "admin/{url}": "the admin's catch-all (404 or login redirect)",
+    "dev/mail/{name}/": "a file of the DEBUG mail folder, not a database row (404 unless DEBUG, then own tenant only)",
 }
 
 _ADMIN_OBJECT = re.compile(r"^admin/(?P<app>[a-z_]+)/(?P<model>[a-z_]+)/\{(object_id|id)\}")

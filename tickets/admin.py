@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from tickets import services
-from tickets.models import Contact, Reply, ReplyKind, SLAPolicy, Tag, Ticket, TicketEvent
+from tickets.models import Contact, Macro, Reply, ReplyKind, SLAPolicy, Tag, Ticket, TicketEvent
 
 UPDATABLE = ("status", "priority", "assignee", "subject", "category")
 
@@ -180,6 +180,27 @@ class ContactAdmin(admin.ModelAdmin):
     list_display = ("email", "name", "organisation", "claim_of", "created_at")
     list_filter = (("claim_of", admin.EmptyFieldListFilter),)
     search_fields = ("email", "name", "organisation")
+
+
+class MacroAdminForm(forms.ModelForm):
+    class Meta:
+        model = Macro
+        fields = ("name", "body", "set_status", "add_tags", "is_active")
+
+    def clean_body(self) -> str:
+        body = self.cleaned_data["body"]
+        services.macro_check(body)
+        return body
+
+
+@admin.register(Macro)
+class MacroAdmin(admin.ModelAdmin):
+    """Canned replies: agents insert them from the reply form; the AI panel suggests the ones that fit."""
+
+    form = MacroAdminForm
+    list_display = ("name", "set_status", "add_tags", "is_active", "updated_at")
+    list_filter = ("is_active", "set_status")
+    search_fields = ("name", "body")
 
 
 @admin.register(TicketEvent)

@@ -21,6 +21,7 @@ class TicketsConfig(AppConfig):
             "view_slapolicy",
             "view_ticketevent",
             "view_attachment",
+            "view_macro",
         ],
         "manager": [
             "view_ticket",
@@ -44,6 +45,10 @@ class TicketsConfig(AppConfig):
             "delete_slapolicy",
             "view_ticketevent",
             "view_attachment",
+            "view_macro",
+            "add_macro",
+            "change_macro",
+            "delete_macro",
         ],
     }
 

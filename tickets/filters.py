@@ -9,7 +9,7 @@ from typing import Any
 import django_filters as filters
 from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import ValidationError
-from django.db.models import F, QuerySet
+from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 
 from tickets.models import SEARCH_CONFIG, UNRESOLVED, Priority, Status, Ticket
 from tickets.selectors import PRIORITY_ORDER, breaching_q
@@ -21,14 +21,22 @@ VIEWS = {
     "unassigned": "Unassigned",
     "breaching": "Breaching SLA",
 }
+# Solved and closed tickets have nothing due: the due sorts put them last, whatever their date.
+RESOLVED_LAST = Case(When(status__in=UNRESOLVED, then=Value(0)), default=Value(1), output_field=IntegerField())
 SORTS: dict[str, tuple[str, tuple[Any, ...]]] = {
     "-created": ("Newest first", ("-created_at", "-id")),
     "created": ("Oldest first", ("created_at", "id")),
     "-updated": ("Recently updated", ("-updated_at", "-id")),
-    "due": ("Resolution due", (F("resolution_due_at").asc(nulls_last=True), "-id")),
-    "-priority": ("Priority", ("-priority_rank", "-created_at", "-id")),
-    "-number": ("Number", ("-number",)),
+    "updated": ("Least recently updated", ("updated_at", "id")),
+    "due": ("Resolution due", ("resolved_last", F("resolution_due_at").asc(nulls_last=True), "-id")),
+    "-due": ("Resolution due, latest first", ("resolved_last", F("resolution_due_at").desc(nulls_last=True), "-id")),
+    "-priority": ("Priority, highest first", ("-priority_rank", "-created_at", "-id")),
+    "priority": ("Priority, lowest first", ("priority_rank", "-created_at", "-id")),
+    "-number": ("Number, highest first", ("-number",)),
+    "number": ("Number, lowest first", ("number",)),
 }
+# Column headers that sort, and the sort their first click picks.
+SORTABLE_COLUMNS = {"number": "-number", "priority": "-priority", "updated": "-updated", "due": "due"}
 NUMBER = re.compile(r"^#?(\d{1,9})$")
 
 
@@ -118,6 +126,8 @@ class TicketFilter(filters.FilterSet):
 
     def filter_sort(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
         ordering = SORTS.get(value, SORTS["-created"])[1]
-        if value == "-priority":
+        if "priority" in value:
             queryset = queryset.annotate(priority_rank=PRIORITY_ORDER)
+        if "due" in value:
+            queryset = queryset.annotate(resolved_last=RESOLVED_LAST)
         return queryset.order_by(*ordering)

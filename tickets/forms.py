@@ -5,26 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.files.uploadedfile import UploadedFile
+from django.conf import settings
 
 from helpdesk.accounts.models import User
-from tickets.models import Priority, ReplyKind, Status
-from tickets.selectors import agent_list
+from helpdesk.forms import MultipleFileField
+from tickets.models import Macro, Priority, ReplyKind, Status
+from tickets.selectors import agent_list, macro_list
 from tickets.services import parse_tags
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    widget = MultipleFileInput
-
-    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
-        if not data:
-            return []
-        items = data if isinstance(data, list | tuple) else [data]
-        return [super(MultipleFileField, self).clean(item, initial) for item in items]
 
 
 class AgentChoiceField(forms.ModelChoiceField):
@@ -35,6 +22,16 @@ class AgentChoiceField(forms.ModelChoiceField):
 class TagsField(forms.CharField):
     def clean(self, value: Any) -> list[str]:
         return parse_tags(super().clean(value) or "")
+
+
+def _attachments_field() -> MultipleFileField:
+    types = ", ".join(settings.TICKETS_ATTACHMENT_TYPES)
+    return MultipleFileField(
+        required=False,
+        label="Attachments",
+        accept=",".join(settings.TICKETS_ATTACHMENT_TYPES),
+        help_text=f"{types}; up to {settings.TICKETS_ATTACHMENT_MAX_MB} MB each",
+    )
 
 
 def _agent_field(required: bool = False) -> AgentChoiceField:
@@ -50,6 +47,7 @@ class TicketCreateForm(forms.Form):
     assignee = _agent_field()
     tags = TagsField(required=False, help_text="Comma-separated, e.g. billing, vip")
     category = forms.CharField(max_length=100, required=False)
+    attachments = _attachments_field()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -80,7 +78,14 @@ class ReplyForm(forms.Form):
         widget=forms.RadioSelect,
     )
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="Message")
-    attachments = MultipleFileField(required=False, label="Attachments")
+    attachments = _attachments_field()
+    # The canned reply the text came from (its actions apply on send) and the last audit row the page saw.
+    macro = forms.ModelChoiceField(queryset=Macro.objects.none(), required=False, widget=forms.HiddenInput)
+    seen = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["macro"].queryset = macro_list()  # type: ignore[attr-defined]
 
 
 BULK_ACTIONS = [("assign", "Assign to"), ("status", "Set status"), ("tag", "Add tag")]
@@ -114,12 +119,14 @@ class PortalRequestForm(forms.Form):
     name = forms.CharField(label="Your name", max_length=200, required=False)
     subject = forms.CharField(max_length=200)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), label="How can we help?")
+    attachments = _attachments_field()
     # A field people never see; bots fill it in.
     website = forms.CharField(required=False, label="Leave this field empty")
 
 
 class PortalReplyForm(forms.Form):
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="Your reply")
+    attachments = _attachments_field()
 
 
 class CSATForm(forms.Form):

@@ -28,26 +28,39 @@ def _salt(kind: str = "tickets.portal") -> str:
     return f"{kind}:{connection.schema_name}"
 
 
-def portal_token(ticket: Ticket) -> str:
-    payload = {"n": ticket.number, "c": ticket.requester_id, "v": ticket.portal_link_version}
+def portal_token(ticket: Ticket, contact: Contact | None = None) -> str:
+    """The key of ``contact`` (default: the requester) to the ticket's status page, until revoked."""
+    contact_id = contact.pk if contact is not None else ticket.requester_id
+    payload = {"n": ticket.number, "c": contact_id, "v": ticket.portal_link_version}
     return signing.dumps(payload, salt=_salt(), compress=True)
 
 
-def portal_path(ticket: Ticket) -> str:
-    return reverse("portal:status", kwargs={"token": portal_token(ticket)})
+def portal_path(ticket: Ticket, contact: Contact | None = None) -> str:
+    return reverse("portal:status", kwargs={"token": portal_token(ticket, contact)})
 
 
-def ticket_from_token(token: str) -> Ticket:
-    """The ticket a valid, unexpired, unrevoked token names; 404 for anything else."""
+def visitor_from_token(token: str) -> tuple[Ticket, Contact]:
+    """The ticket and the person (its requester or a CC'd contact) a valid, unexpired, unrevoked token names."""
     max_age = settings.TICKETS_PORTAL_LINK_MAX_AGE_DAYS * 86400
     try:
         data = signing.loads(token, salt=_salt(), max_age=max_age)
         ticket = Ticket.objects.select_related("requester").get(
-            number=int(data["n"]), requester_id=int(data["c"]), portal_link_version=int(data.get("v", 0))
+            number=int(data["n"]), portal_link_version=int(data.get("v", 0))
         )
+        contact_id = int(data["c"])
     except (signing.BadSignature, KeyError, TypeError, ValueError, AttributeError, Ticket.DoesNotExist):
         raise Http404(INVALID) from None
-    return ticket
+    if contact_id == ticket.requester_id:
+        return ticket, ticket.requester
+    contact = ticket.cc.filter(pk=contact_id).first()
+    if contact is None:  # removed from CC, or a link of another ticket's requester
+        raise Http404(INVALID)
+    return ticket, contact
+
+
+def ticket_from_token(token: str) -> Ticket:
+    """The ticket a valid, unexpired, unrevoked token names; 404 for anything else."""
+    return visitor_from_token(token)[0]
 
 
 def token_expires_at(token: str) -> datetime | None:

@@ -128,6 +128,14 @@ class Ticket(models.Model):
     csat_rating = models.PositiveSmallIntegerField(null=True, blank=True)
     csat_comment = models.TextField(blank=True)
     csat_at = models.DateTimeField(null=True, blank=True)
+    # Agents who get an e-mail for every change, and customers copied on public replies.
+    followers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="followed_tickets")
+    cc = models.ManyToManyField(Contact, blank=True, related_name="cc_tickets", verbose_name="CC")
+    # Set when this ticket was a duplicate merged into another one (it is closed then).
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_tickets", editable=False
+    )
+
     # Customer status links carry this number; raising it revokes every link issued before.
     portal_link_version = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -226,11 +234,14 @@ class Reply(models.Model):
 
 def attachment_path(instance: Attachment, filename: str) -> str:
     # TenantFileSystemStorage puts this under MEDIA_ROOT/<schema>/.
-    return f"tickets/{instance.reply.ticket.number}/{filename}"
+    return f"tickets/{instance.ticket.number}/{filename}"
 
 
 class Attachment(models.Model):
-    reply = models.ForeignKey(Reply, on_delete=models.CASCADE, related_name="attachments")
+    """A file of a ticket: of one reply, or (``reply`` empty) of the request itself."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    reply = models.ForeignKey(Reply, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(upload_to=attachment_path, max_length=300)
     filename = models.CharField(max_length=200)
     content_type = models.CharField(max_length=100)
@@ -241,6 +252,30 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class Macro(models.Model):
+    """A canned reply of the tenant: text with placeholders, and optional actions when it is sent."""
+
+    name = models.CharField(max_length=100, unique=True)
+    body = models.TextField(
+        help_text="Placeholders: {customer_name}, {customer_email}, {ticket_number}, {ticket_subject}, {agent_name}."
+    )
+    set_status = models.CharField(
+        max_length=10, choices=Status.choices, blank=True, help_text="Status the ticket gets when this reply is sent."
+    )
+    add_tags = models.CharField(max_length=300, blank=True, help_text="Comma-separated tags added when it is sent.")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "canned reply"
+        verbose_name_plural = "canned replies"
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class TicketEvent(models.Model):

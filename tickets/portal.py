@@ -21,7 +21,7 @@ from django_ratelimit.core import is_ratelimited
 
 from tickets import links, selectors, services
 from tickets.forms import CSATForm, PortalReplyForm, PortalRequestForm
-from tickets.models import Status, Ticket
+from tickets.models import Contact, Status, Ticket
 
 STATUS_PAGE = "tickets/portal/status.html"
 
@@ -33,7 +33,7 @@ def _form_errors(form: Any, exc: ValidationError) -> None:
 
 @require_http_methods(["GET", "POST"])
 def request_new(request: HttpRequest) -> HttpResponse:
-    form = PortalRequestForm(request.POST or None)
+    form = PortalRequestForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         limited = is_ratelimited(
             request,
@@ -58,6 +58,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
                     name=data["name"],
                     subject=data["subject"],
                     description=data["description"],
+                    files=data["attachments"],
                     site_url=request.build_absolute_uri("/"),
                 )
             except ValidationError as exc:
@@ -78,24 +79,28 @@ def request_new(request: HttpRequest) -> HttpResponse:
     return render(request, "tickets/portal/new.html", {"form": form})
 
 
-def _status_context(ticket: Ticket, token: str, **extra: Any) -> dict[str, Any]:
+def _status_context(ticket: Ticket, visitor: Contact, token: str, **extra: Any) -> dict[str, Any]:
+    merged = ticket.merged_into
     return {
         "ticket": ticket,
+        "visitor": visitor,
         "thread": selectors.ticket_thread(ticket=ticket, public_only=True),
+        "request_files": selectors.request_attachments(ticket=ticket),
         "token": token,  # the one the page was opened with: using a link never extends it
         "expires_at": links.token_expires_at(token),
+        "merged_link": links.portal_path(merged, visitor) if merged is not None else "",
         "reply_form": PortalReplyForm(),
         "csat_form": CSATForm(),
         "can_reply": ticket.status != Status.CLOSED,
-        "can_rate": ticket.is_resolved and ticket.csat_rating is None,
+        "can_rate": ticket.is_resolved and ticket.csat_rating is None and visitor.pk == ticket.requester_id,
         **extra,
     }
 
 
 @require_GET
 def status(request: HttpRequest, token: str) -> HttpResponse:
-    ticket = links.ticket_from_token(token)
-    return render(request, STATUS_PAGE, _status_context(ticket, token))
+    ticket, visitor = links.visitor_from_token(token)
+    return render(request, STATUS_PAGE, _status_context(ticket, visitor, token))
 
 
 @require_GET
@@ -113,28 +118,30 @@ def attachment_download(request: HttpRequest, token: str, pk: int) -> FileRespon
 
 @require_POST
 def reply(request: HttpRequest, token: str) -> HttpResponse:
-    ticket = links.ticket_from_token(token)
-    form = PortalReplyForm(request.POST)
+    ticket, visitor = links.visitor_from_token(token)
+    form = PortalReplyForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.reply_add(ticket=ticket, body=form.cleaned_data["body"], by=ticket.requester)
+            services.reply_add(
+                ticket=ticket, body=form.cleaned_data["body"], files=form.cleaned_data["attachments"], by=visitor
+            )
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
             messages.success(request, "Your reply was sent.")
             return redirect("portal:status", token=token)
-    return render(request, STATUS_PAGE, _status_context(ticket, token, reply_form=form), status=400)
+    return render(request, STATUS_PAGE, _status_context(ticket, visitor, token, reply_form=form), status=400)
 
 
 @require_POST
 def rate(request: HttpRequest, token: str) -> HttpResponse:
-    ticket = links.ticket_from_token(token)
+    ticket, visitor = links.visitor_from_token(token)
     form = CSATForm(request.POST)
     if form.is_valid():
         try:
             services.ticket_rate(
                 ticket=ticket,
-                contact=ticket.requester,
+                contact=visitor,
                 rating=form.cleaned_data["rating"],
                 comment=form.cleaned_data["comment"],
             )
@@ -143,7 +150,7 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
         else:
             messages.success(request, "Thank you for your rating!")
             return redirect("portal:status", token=token)
-    return render(request, STATUS_PAGE, _status_context(ticket, token, csat_form=form), status=400)
+    return render(request, STATUS_PAGE, _status_context(ticket, visitor, token, csat_form=form), status=400)
 
 
 @require_http_methods(["GET", "POST"])

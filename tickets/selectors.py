@@ -17,6 +17,7 @@ from tickets.models import (
     UNRESOLVED,
     Attachment,
     Contact,
+    Macro,
     Priority,
     Reply,
     ReplyKind,
@@ -61,6 +62,10 @@ def ticket_get(*, number: int | str) -> Ticket:
         raise Http404("No such ticket") from None
 
 
+def ticket_number_exists(*, number: int) -> bool:
+    return Ticket.objects.filter(number=number).exists()
+
+
 def ticket_thread(*, ticket: Ticket, public_only: bool = False) -> QuerySet[Reply]:
     replies = ticket.replies.select_related("author_user", "author_contact").prefetch_related(
         Prefetch("attachments", queryset=Attachment.objects.order_by("id"))
@@ -68,14 +73,28 @@ def ticket_thread(*, ticket: Ticket, public_only: bool = False) -> QuerySet[Repl
     return replies.filter(kind=ReplyKind.PUBLIC) if public_only else replies
 
 
+def last_event_id(*, ticket: Ticket) -> int:
+    """The newest audit row of the ticket: what a page has seen, for the collision notice."""
+    return ticket.events.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def macro_list() -> QuerySet[Macro]:
+    return Macro.objects.filter(is_active=True).order_by("name")
+
+
 def ticket_events(*, ticket: Ticket) -> QuerySet[TicketEvent]:
     return ticket.events.select_related("actor").order_by("-created_at", "-id")
 
 
+def request_attachments(*, ticket: Ticket) -> QuerySet[Attachment]:
+    """The files that came with the request itself (not with a reply)."""
+    return Attachment.objects.filter(ticket=ticket, reply__isnull=True).order_by("id")
+
+
 def attachment_get(*, ticket: Ticket, attachment_id: int, public_only: bool = False) -> Attachment:
-    attachments = Attachment.objects.filter(reply__ticket=ticket)
+    attachments = Attachment.objects.filter(ticket=ticket)
     if public_only:
-        attachments = attachments.filter(reply__kind=ReplyKind.PUBLIC)
+        attachments = attachments.filter(Q(reply__isnull=True) | Q(reply__kind=ReplyKind.PUBLIC))
     attachment = attachments.filter(pk=attachment_id).first()
     if attachment is None:
         raise Http404("No such attachment")

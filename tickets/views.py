@@ -21,7 +21,7 @@ from django_htmx.http import reswap, retarget
 
 from helpdesk.http import AuthenticatedHttpRequest
 from tickets import charts, links, selectors, services
-from tickets.filters import SORTS, VIEWS, TicketFilter
+from tickets.filters import NUMBER, SORTABLE_COLUMNS, SORTS, VIEWS, TicketFilter
 from tickets.forms import BULK_ACTIONS, BulkForm, ReplyForm, TicketCreateForm, TicketUpdateForm
 from tickets.models import Status, Ticket
 
@@ -29,10 +29,36 @@ LIST = "tickets/ticket_list.html"
 DETAIL = "tickets/ticket_detail.html"
 
 
+PAGE_SIZES = (25, 50, 100)
+
+
+def _page_size(query: QueryDict) -> int:
+    try:
+        size = int(query.get("per_page", ""))
+    except ValueError:
+        return settings.TICKETS_PAGE_SIZE
+    return size if size in PAGE_SIZES else settings.TICKETS_PAGE_SIZE
+
+
+def _sort_links(query: QueryDict) -> dict[str, dict[str, str]]:
+    """For each sortable column header: the URL query of its next click and its aria-sort state."""
+    current = query.get("sort") or "-created"
+    links = {}
+    for column, first in SORTABLE_COLUMNS.items():
+        ascending, descending = first.lstrip("-"), f"-{first.lstrip('-')}"
+        state = "ascending" if current == ascending else "descending" if current == descending else "none"
+        following = {"ascending": descending, "descending": ascending}.get(state, first)
+        target = query.copy()
+        target.pop("page", None)
+        target["sort"] = following
+        links[column] = {"query": target.urlencode(), "state": state}
+    return links
+
+
 def _list_context(request: AuthenticatedHttpRequest, query: QueryDict) -> dict[str, Any]:
     filterset = TicketFilter(query, queryset=selectors.ticket_queryset(), request=request)
-    page = Paginator(filterset.qs, settings.TICKETS_PAGE_SIZE).get_page(query.get("page"))
-    active_filters = {k: v for k, v in query.items() if v and k not in ("page", "sort")}
+    page = Paginator(filterset.qs, _page_size(query)).get_page(query.get("page"))
+    active_filters = {k: v for k, v in query.items() if v and k not in ("page", "sort", "per_page")}
     base = query.copy()
     base.pop("page", None)
     return {
@@ -48,6 +74,9 @@ def _list_context(request: AuthenticatedHttpRequest, query: QueryDict) -> dict[s
         "statuses": Status.choices,
         "bulk_actions": BULK_ACTIONS,
         "current": query,
+        "sort_links": _sort_links(query),
+        "page_sizes": PAGE_SIZES,
+        "page_size": _page_size(query),
     }
 
 
@@ -55,6 +84,12 @@ def _list_context(request: AuthenticatedHttpRequest, query: QueryDict) -> dict[s
 @permission_required("tickets.view_ticket", raise_exception=True)
 @require_GET
 def ticket_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    number = NUMBER.match(request.GET.get("q", "").strip())
+    if number and not request.htmx:
+        # `#1006` and Enter opens that ticket, when it exists; the list says so when it does not.
+        found = selectors.ticket_number_exists(number=int(number.group(1)))
+        if found:
+            return redirect("tickets:detail", number=int(number.group(1)))
     context = _list_context(request, request.GET)
     template = f"{LIST}#rows" if request.htmx and not request.htmx.boosted else LIST
     return render(request, template, context)
@@ -92,15 +127,22 @@ def ticket_bulk(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def _detail_context(request: AuthenticatedHttpRequest, ticket: Ticket, **extra: Any) -> dict[str, Any]:
+    macros = selectors.macro_list()
     return {
         "ticket": ticket,
         "thread": selectors.ticket_thread(ticket=ticket),
+        "request_files": selectors.request_attachments(ticket=ticket),
         "events": selectors.ticket_events(ticket=ticket),
         "agents": selectors.agent_list(),
         "statuses": Status.choices,
         "allowed_statuses": {ticket.status, *services.TRANSITIONS[ticket.status]},
         "priorities": ticket._meta.get_field("priority").choices,
-        "reply_form": ReplyForm(),
+        "reply_form": ReplyForm(initial={"seen": selectors.last_event_id(ticket=ticket)}),
+        "can_reply": ticket.status != Status.CLOSED,
+        "macros": [(m, services.macro_render(macro=m, ticket=ticket, agent=request.user)) for m in macros],
+        "following": ticket.followers.filter(pk=request.user.pk).exists(),
+        "followers": ticket.followers.all(),
+        "cc": ticket.cc.all(),
         "portal_link": request.build_absolute_uri(links.portal_path(ticket)),
         "attachment_types": ", ".join(settings.TICKETS_ATTACHMENT_TYPES),
         "attachment_max_mb": settings.TICKETS_ATTACHMENT_MAX_MB,
@@ -143,32 +185,57 @@ def ticket_update(request: AuthenticatedHttpRequest, number: int) -> HttpRespons
     return redirect("tickets:detail", number=ticket.number)
 
 
+def _reply_form_again(
+    request: AuthenticatedHttpRequest, ticket: Ticket, form: ReplyForm, *, status: int = 400, **extra: Any
+) -> HttpResponse:
+    """The reply form with what was typed and why it was not sent (HTMX: in place of the form)."""
+    context = _detail_context(request, ticket, reply_form=form, **extra)
+    if request.htmx:
+        # A collision notice also brings the thread and trail up to date, for the agent to check.
+        partial = "reply_stale" if extra.get("stale_changes") else "reply_form"
+        response = render(request, f"{DETAIL}#{partial}", context)
+        return reswap(retarget(response, "#reply-form"), "outerHTML")
+    return render(request, DETAIL, context, status=status)
+
+
 @login_required
 @permission_required("tickets.add_reply", raise_exception=True)
 @require_POST
 def ticket_reply(request: AuthenticatedHttpRequest, number: int) -> HttpResponse:
     ticket = selectors.ticket_get(number=number)
     form = ReplyForm(request.POST, request.FILES)
+    reply = None
     if form.is_valid():
+        data = form.cleaned_data
+        seen = data["seen"]
+        changed = [] if seen is None else list(services.changes_since(ticket=ticket, seen=seen, viewer=request.user))
+        if changed:
+            # Someone else changed the ticket since this page loaded: say so first; sending again sends.
+            fresh = request.POST.copy()
+            fresh["seen"] = str(changed[-1].pk)
+            stale = ReplyForm(fresh, request.FILES)
+            stale.is_valid()
+            return _reply_form_again(
+                request, ticket, stale, status=409, stale_changes=changed, files_dropped=bool(data["attachments"])
+            )
         try:
             reply = services.reply_add(
                 ticket=ticket,
-                body=form.cleaned_data["body"],
-                kind=form.cleaned_data["kind"],
-                files=form.cleaned_data["attachments"],
+                body=data["body"],
+                kind=data["kind"],
+                files=data["attachments"],
+                macro=data["macro"],
                 by=request.user,
             )
         except ValidationError as exc:
             for name, errors in exc.message_dict.items():
                 form.add_error(name if name in form.fields else None, errors)
-    if form.errors:
-        if request.htmx:
-            response = render(request, f"{DETAIL}#reply_form", _detail_context(request, ticket, reply_form=form))
-            return reswap(retarget(response, "#reply-form"), "outerHTML")
-        return render(request, DETAIL, _detail_context(request, ticket, reply_form=form), status=400)
+    if reply is None:
+        return _reply_form_again(request, ticket, form)
     if request.htmx:
         ticket = selectors.ticket_get(number=number)
         reply = selectors.ticket_thread(ticket=ticket).get(pk=reply.pk)
+        # A fresh, empty form comes with the new reply: a success never leaves the old text or error behind.
         return render(request, f"{DETAIL}#reply_appended", _detail_context(request, ticket, reply=reply))
     messages.success(request, "Reply added." if reply.kind == "public" else "Note added.")
     return redirect("tickets:detail", number=ticket.number)
@@ -206,7 +273,7 @@ def attachment_download(request: AuthenticatedHttpRequest, number: int, pk: int)
 @permission_required("tickets.add_ticket", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def ticket_create(request: AuthenticatedHttpRequest) -> HttpResponse:
-    form = TicketCreateForm(request.POST or None)
+    form = TicketCreateForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -219,6 +286,7 @@ def ticket_create(request: AuthenticatedHttpRequest) -> HttpResponse:
                 assignee=data["assignee"],
                 tags=data["tags"],
                 category=data["category"],
+                files=data["attachments"],
                 by=request.user,
             )
         except ValidationError as exc:

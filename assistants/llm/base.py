@@ -24,6 +24,7 @@ class ContextChunk:
     ref: int
     text: str
     title: str = ""
+    heading: str = ""  # the section path of the chunk in its document ("Warranty > What is not covered")
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,8 @@ class GenerationRequest:
     params: GenerationParams = field(default_factory=GenerationParams)
     model: str = ""  # provider-specific model name; empty means the configured default
     adapter: str = ""  # path of a LoRA adapter for providers that support one
+    grammar: str = ""  # GBNF the output must follow (llama.cpp); empty: free text
+    json_schema: dict[str, object] | None = None  # the same constraint as a JSON schema (Ollama's `format`)
 
 
 @dataclass(frozen=True)

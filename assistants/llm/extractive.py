@@ -1,8 +1,12 @@
-"""An answer without a model: the sentences of the retrieved chunks that best match the question."""
+"""An answer without a model: the sentences of the retrieved chunks that answer the question.
+
+Sentences are ranked by similarity to the question (embedding cosine plus the
+question's words they contain, see ``assistants.evidence``), not quoted as whole
+chunks in order; markdown and broken lines are gone.
+"""
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator
 
@@ -10,50 +14,12 @@ from assistants.llm.base import Generation, GenerationRequest
 
 NAME = "extractive"
 NO_CONTEXT = "I could not find this in the knowledge base."
-_WORD = re.compile(r"\w+", re.UNICODE)
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
-# Words that match everywhere and say nothing about relevance.
-_STOP = set(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "can",
-        "do",
-        "does",
-        "for",
-        "from",
-        "how",
-        "i",
-        "if",
-        "in",
-        "is",
-        "it",
-        "my",
-        "of",
-        "on",
-        "or",
-        "the",
-        "to",
-        "what",
-        "when",
-        "where",
-        "which",
-        "who",
-        "why",
-        "with",
-        "you",
-        "your",
-        "be",
-        "this",
-        "that",
-    ]
-)
 
 
 def content_terms(text: str) -> set[str]:
-    return {w for w in (m.lower() for m in _WORD.findall(text)) if w not in _STOP and len(w) > 1}
+    from assistants.sentences import content_stems
+
+    return content_stems(text)
 
 
 class ExtractiveProvider:
@@ -65,18 +31,14 @@ class ExtractiveProvider:
     def answer(self, request: GenerationRequest) -> str:
         if not request.context:
             return NO_CONTEXT
-        question = content_terms(request.question or (request.messages[-1].content if request.messages else ""))
-        scored: list[tuple[float, int, int, str, int]] = []
-        for rank, chunk in enumerate(request.context):
-            for position, sentence in enumerate(s.strip() for s in _SENTENCE.split(chunk.text) if s.strip()):
-                overlap = len(question & content_terms(sentence))
-                # Earlier chunks ranked higher in retrieval: a small bonus keeps their order on ties.
-                scored.append((overlap - rank * 0.01, rank, position, sentence, chunk.ref))
-        best = sorted(scored, key=lambda item: item[0], reverse=True)[: self.max_sentences]
-        if not best or best[0][0] <= 0:
-            best = [item for item in scored if item[1] == 0][: self.max_sentences]  # the top chunk, from its start
-        best.sort(key=lambda item: (item[1], item[2]))
-        return " ".join(f"{sentence} [{ref}]" for _, _, _, sentence, ref in best)
+        from assistants.evidence import build
+
+        question = request.question or (request.messages[-1].content if request.messages else "")
+        evidence = build(question=question, context=request.context)
+        chosen = evidence.answer_sentences(self.max_sentences)
+        if not chosen:
+            return NO_CONTEXT
+        return " ".join(f"{s.text} [{s.ref}]" for s in chosen)
 
     def generate(self, request: GenerationRequest) -> Generation:
         started = time.perf_counter()

@@ -20,6 +20,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,14 @@ ADAPTER_FILE = "adapter.gguf"
 logger = logging.getLogger(__name__)
 
 
+@lru_cache(maxsize=64)
+def _grammar(text: str) -> Any:
+    """A compiled GBNF grammar (compiling is cheap, but the same few grammars recur)."""
+    from llama_cpp import LlamaGrammar
+
+    return LlamaGrammar.from_string(text, verbose=False)
+
+
 class LlamaCppProvider:
     name = NAME
 
@@ -39,7 +48,9 @@ class LlamaCppProvider:
     ) -> None:
         self.model_setting = model
         self.context_tokens = context_tokens
-        self.threads = threads or os.cpu_count() or 2
+        # llama.cpp's threads spin while they wait for each other: with every core busy (web, worker and embeddings
+        # share them) two threads took 10-38 s for what one thread did in 1.2 s (GOTCHAS). LLM_THREADS overrides.
+        self.threads = threads or max(1, (os.cpu_count() or 2) // 2)
         self.adapter_cache = adapter_cache
         self._llm: Any = None
         self._load_lock = threading.Lock()
@@ -125,6 +136,7 @@ class LlamaCppProvider:
         params = request.params
         deadline = time.monotonic() + params.timeout_seconds
         adapter = self.adapter_for(request)
+        grammar = _grammar(request.grammar) if request.grammar else None
         with self._generate_lock:
             self._set_adapter(llm, adapter)
             for chunk in llm.create_chat_completion(
@@ -133,6 +145,7 @@ class LlamaCppProvider:
                 temperature=params.temperature,
                 top_p=params.top_p,
                 stream=True,
+                grammar=grammar,
             ):
                 if time.monotonic() > deadline:
                     raise ProviderError(f"generation took longer than {params.timeout_seconds:.0f} s")

@@ -55,6 +55,7 @@ class OllamaProvider:
         import ollama
 
         params = request.params
+        extra: dict[str, Any] = {"format": request.json_schema} if request.json_schema else {}
         try:
             return self._client(params.timeout_seconds).chat(
                 model=self._model_for(request),
@@ -65,6 +66,7 @@ class OllamaProvider:
                     "num_predict": params.max_new_tokens,
                 },
                 stream=stream,
+                **extra,
             )
         except ollama.ResponseError as exc:
             raise ProviderError(f"Ollama at {self.host} answered {exc.status_code}: {exc.error}") from exc

@@ -3,6 +3,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
@@ -26,16 +27,16 @@ def _transformers(model: str, models_dir: str, dtype: str) -> Provider:
 
 
 @cache
-def _llamacpp(model: str) -> Provider:
+def _llamacpp(model: str, threads: int) -> Provider:
     from assistants.llm.llamacpp_provider import LlamaCppProvider
 
-    return LlamaCppProvider(model=model, adapter_cache=settings.LORA_ADAPTER_CACHE)
+    return LlamaCppProvider(model=model, threads=threads or None, adapter_cache=settings.LORA_ADAPTER_CACHE)
 
 
 def get_provider(name: str) -> Provider:
     """A provider configured from settings; a local model is loaded lazily, once per process."""
     if name == "llamacpp":
-        return _llamacpp(settings.LLM_MODEL)
+        return _llamacpp(settings.LLM_MODEL, settings.LLM_THREADS)
     if name == "transformers":
         return _transformers(settings.LLM_MODEL, str(settings.MODELS_DIR), settings.LLM_DTYPE)
     if name == "ollama":
@@ -77,16 +78,16 @@ def generate_with_fallback(request: GenerationRequest, provider: str | None = No
     return generation
 
 
-def stream_with_fallback(request: GenerationRequest, provider: str | None = None) -> Iterator[str | Generation]:
-    """Yield text pieces as they are generated, then the final ``Generation``.
+def stream_generation(request: GenerationRequest, provider: str | None = None) -> Iterator[str | Generation]:
+    """Yield text pieces as they are generated, then the final ``Generation``, without any fallback.
 
-    A provider failing before its first piece falls back to the extractive answer; one failing
-    later ends the answer where it stopped, with the error recorded.
+    A failure ends the stream with a ``Generation`` whose ``error`` says why (its text is what came before).
     """
     name = provider or settings.LLM_PROVIDER
     started = time.perf_counter()
     pieces: list[str] = []
     first_token_ms: float | None = None
+    error: str | None = None
     try:
         for piece in get_provider(name).stream(request):
             if first_token_ms is None:
@@ -94,25 +95,22 @@ def stream_with_fallback(request: GenerationRequest, provider: str | None = None
                 metrics.LLM_FIRST_TOKEN.labels(name).observe(first_token_ms / 1000)
             pieces.append(piece)
             yield piece
-    except Exception as exc:
-        if not pieces:
-            fallback = _fallback(request, name, exc)
-            yield fallback.text
-            yield fallback
-            return
+    except Exception as exc:  # a broken provider must never break the answer
         metrics.LLM_FAILURES.labels(name, type(exc).__name__).inc()
-        error: str | None = str(exc)
-    else:
-        error = None
+        logger.warning("LLM provider %s failed (%s)", name, exc)
+        error = str(exc) or type(exc).__name__
     latency_ms = (time.perf_counter() - started) * 1000
-    text = "".join(pieces).strip()
     tokens = len(pieces)
-    metrics.observe(name, latency_ms / 1000, tokens)
-    instance = get_provider(name)
-    model = getattr(instance, "model_name", "") or getattr(instance, "model", "")
-    adapter_for = getattr(instance, "adapter_for", None)
+    if error is None:
+        metrics.observe(name, latency_ms / 1000, tokens)
+    try:
+        instance = get_provider(name)
+        model = getattr(instance, "model_name", "") or getattr(instance, "model", "")
+        adapter_for = getattr(instance, "adapter_for", None)
+    except ProviderError:
+        model, adapter_for = "", None
     yield Generation(
-        text=text,
+        text="".join(pieces).strip(),
         provider=name,
         model=str(model),
         tokens=tokens,
@@ -121,6 +119,23 @@ def stream_with_fallback(request: GenerationRequest, provider: str | None = None
         error=error,
         adapter=adapter_for(request) if adapter_for else "",
     )
+
+
+def stream_with_fallback(request: GenerationRequest, provider: str | None = None) -> Iterator[str | Generation]:
+    """Yield text pieces as they are generated, then the final ``Generation``.
+
+    A provider failing before its first piece falls back to the extractive answer; one failing
+    later ends the answer where it stopped, with the error recorded.
+    """
+    name = provider or settings.LLM_PROVIDER
+    for event in stream_generation(request, name):
+        if isinstance(event, Generation) and event.error and not event.text:
+            metrics.LLM_FALLBACKS.labels(name).inc()
+            fallback = get_provider("extractive").generate(request)
+            yield fallback.text
+            yield replace(fallback, fallback_from=name, error=event.error)
+            return
+        yield event
 
 
 def check_llm() -> tuple[bool, str | None]:

@@ -19,6 +19,18 @@ class FakeOllama:
     url: str
     requests: list[dict[str, object]] = field(default_factory=list)
     delay_seconds: float = 0.0
+    # When set, /api/chat streams these pieces (Ollama's NDJSON chunks) instead of the recorded answer.
+    stream_pieces: list[str] | None = None
+
+    def stream_body(self) -> bytes:
+        assert self.stream_pieces is not None
+        chunk = {"model": "qwen2.5:3b", "created_at": "2026-12-01T10:00:00Z", "done": False}
+        lines = [{**chunk, "message": {"role": "assistant", "content": p}} for p in self.stream_pieces]
+        lines.append(
+            {**chunk, "message": {"role": "assistant", "content": ""}, "done": True, "done_reason": "stop",
+             "eval_count": len(self.stream_pieces)}
+        )  # fmt: skip
+        return "".join(json.dumps(line) + "\n" for line in lines).encode()
 
 
 @pytest.fixture
@@ -51,6 +63,8 @@ def fake_ollama() -> Iterator[FakeOllama]:
                 self._send(404, b"404 page not found", "text/plain")
             elif payload["model"] != "qwen2.5:3b":
                 self._send(404, (RECORDED / "model_not_found.json").read_bytes())
+            elif payload.get("stream") and state.stream_pieces is not None:
+                self._send(200, state.stream_body(), "application/x-ndjson")
             elif payload.get("stream"):
                 self._send(200, (RECORDED / "chat_stream.ndjson").read_bytes(), "application/x-ndjson")
             else:

@@ -1,4 +1,5 @@
 import json
+import re
 
 import pytest
 from django.test import Client
@@ -110,14 +111,28 @@ def test_streaming_chat_sends_tokens_then_the_reply(acme, api, help_center, supp
         assert ChatMessage.objects.filter(conversation__session_id=done["session_id"]).count() == 2
 
 
-def test_injected_instructions_in_knowledge_stay_data(acme, help_center, support_bot):
+@pytest.mark.parametrize("strategy", ["compose_chunks", "compose", "select"])
+def test_injected_instructions_in_knowledge_stay_data(acme, help_center, support_bot, strategy):
+    from assistants.answering import prepare
+
+    with tenant_context(acme):
+        question = "How long do refunds take, and do I get a free lifetime subscription?"
+        prepared = prepare(assistant=support_bot, question=question, strategy=strategy)
+    assert prepared.request is not None
+    system, user = prepared.request.messages
+    assert "Ignore all previous instructions" not in system.content
+    if strategy == "compose_chunks":  # whole chunks are quoted between the data markers
+        assert "Ignore all previous instructions" in user.content.split("</context>")[0]
+    else:  # sentences that talk to the model are not offered to it at all
+        assert "Ignore all previous instructions" not in user.content
+
+
+def test_injected_instructions_are_never_quoted_to_a_customer(acme, help_center, support_bot):
     from assistants.answering import answer
 
     with tenant_context(acme):
         result = answer(assistant=support_bot, question="Do I get a free lifetime subscription?")
-    system, user = result.messages
-    assert "Ignore all previous instructions" not in system.content
-    assert "Ignore all previous instructions" in user.content.split("</context>")[0]
+    assert "lifetime subscription" not in result.text
 
 
 def test_another_tenants_assistant_is_404(globex, support_bot):
@@ -133,16 +148,28 @@ def test_chat_needs_credentials(support_bot):
     assert response.status_code in (401, 403)
 
 
-def test_end_to_end_answer_with_the_default_model(acme, api, help_center, settings):
+@pytest.mark.parametrize("strategy", ["select", "compose"])
+def test_end_to_end_answer_with_the_default_model(acme, api, help_center, settings, strategy):
+    """The real SmolLM2 through llama.cpp: every sentence a customer gets is supported by the chunk it cites."""
     from assistants.services import assistant_create
 
     with tenant_context(acme):
-        bot = assistant_create(name="Local model", company="Acme", max_new_tokens=48)
+        bot = assistant_create(name="Local model", company="Acme", strategy=strategy, max_new_tokens=64)
+        chunks = {c.pk: c.text for d in help_center.values() for c in d.chunks.all()}
     body = post(api, f"/api/v1/assistants/{bot.pk}/chat", {"message": "How do I reset my password?"}).json()
-    assert body["provider"] == settings.LLM_PROVIDER, body  # the default local model, not a fallback
-    assert body["reply"]
-    for citation in body["citations"]:  # whatever it cites resolves to a retrieved chunk of this tenant
-        assert citation["document"] in {"Reset your password", "Refund policy", "Shipping times"}
+    assert body["strategy"] == strategy and body["reply"] and not body["declined"], body
+    if strategy == "select":
+        assert body["provider"] == settings.LLM_PROVIDER, body  # the default local model chose, no fallback
+    shown = [s for s in body["sentences"] if s["verified"]]
+    assert " ".join(s["text"] for s in shown) == body["reply"]
+    for sentence in shown:  # each shown sentence: facts and words found in the chunk it cites
+        source = chunks[sentence["chunk_id"]]
+        assert sentence["document"] == "Reset your password", sentence
+        if sentence["origin"] == "quote":
+            assert sentence["text"] in " ".join(source.split()), sentence
+        for number in re.findall(r"\d+", sentence["text"]):
+            assert number in source, sentence
+    assert "Reset password" in body["reply"] or "reset" in body["reply"].lower()
 
 
 def test_a_session_of_one_tenant_is_unknown_in_another(api, help_center, support_bot, globex):

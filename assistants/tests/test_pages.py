@@ -46,6 +46,8 @@ def test_manager_edits_settings_and_request_types(acme, manager_client, helper):
         "language": "ru",
         "provider": "extractive",
         "model_name": "",
+        "strategy": "compose",
+        "citation_style": "sources",
         "temperature": "0.1",
         "max_new_tokens": "64",
         "top_k": "3",
@@ -74,13 +76,42 @@ def test_manager_edits_settings_and_request_types(acme, manager_client, helper):
     with tenant_context(acme):
         helper.refresh_from_db()
         assert (helper.language, helper.top_k, helper.tag_filters) == ("ru", 3, ["billing", "faq"])
+        assert (helper.strategy, helper.citation_style) == ("compose", "sources")
         assert sorted(helper.request_types.values_list("name", flat=True)) == ["billing", "sales", "support"]
 
 
 def test_invalid_settings_are_refused_with_reasons(manager_client, helper):
     response = manager_client.post(f"/assistants/{helper.pk}/edit/", {"name": "", "top_k": "500"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert b"This field is required" in response.content
+
+
+def test_long_form_errors_are_summed_up_at_the_top_with_links(manager_client, helper):
+    html = manager_client.post(
+        f"/assistants/{helper.pk}/edit/", {"name": "", "top_k": "500", "language": "klingon", "policy": "Be kind."}
+    ).content.decode()
+    summary = html[html.index('class="error-summary"') : html.index("</article>", html.index('class="error-summary"'))]
+    assert '<a href="#id_name">Name</a>: This field is required.' in summary
+    assert (
+        '<a href="#id_top_k">' in summary and '<a href="#id_language">Language</a>: Select a valid choice.' in summary
+    )
+    assert html.index('class="error-summary"') < html.index('<form method="post" novalidate>')  # above the form
+    assert 'id="id_name"' in html and 'value="Be kind."' not in html and "Be kind." in html  # typed text kept
+
+
+def test_language_is_picked_from_a_list(manager_client, helper):
+    html = manager_client.get(f"/assistants/{helper.pk}/edit/").content.decode()
+    assert '<select name="language"' in html and '<option value="ru">Russian</option>' in html
+    create = manager_client.post("/assistants/new/", {"name": "Kor", "language": "klingon", "tone": "friendly"})
+    assert "Select a valid choice" in create.content.decode()
+
+
+def test_invalid_origins_keep_what_was_typed(manager_client, helper):
+    typed = "https://www.acme.example\nftp://files.acme.example"
+    response = manager_client.post(f"/assistants/{helper.pk}/widget-keys/", {"allowed_origins": typed})
+    html = response.content.decode()
+    assert response.status_code == 400 and "is not an origin" in html
+    assert "https://www.acme.example\nftp://files.acme.example</textarea>" in html
 
 
 def test_one_default_per_tenant(acme, manager_client, helper):

@@ -71,42 +71,17 @@ def test_a_well_grounded_support_question_is_not_escalated():
 
 def test_each_rule_escalates_with_its_reason():
     assert decision(text="My lawyer will call you").reasons == ["mentions 'lawyer'"]
-    assert decision(request_type="complaint").reasons == ["complaint requests always go to a person"]
+    assert decision(request_type="complaint").reasons == ["complaint requests always go to a person (90% sure)"]
     assert decision(best_similarity=None).reasons == ["no knowledge matches the question"]
     assert "weak" in decision(best_similarity=0.2).reasons[0]
+    assert decision(declined=True).reasons == ["the knowledge base does not answer this"]
     assert decision(cited=False).reasons == ["the draft cites no knowledge"]
-    assert "unsure" in decision(classifier_confidence=0.3).reasons[0]
+
+
+def test_only_a_confident_request_type_forces_an_escalation():
+    uncertain = decision(request_type="complaint", classifier_confidence=0.45, type_certain=False)
+    assert uncertain.escalate is False and uncertain.reasons == []
 
 
 def test_keywords_match_whole_words_only():
     assert decision(keywords=["law"], text="I love lawns").escalate is False
-
-
-def test_uncited_sentences_are_attributed_by_word_overlap():
-    from assistants.answering import attribute_citations
-
-    context = [
-        ContextChunk(ref=1, text="Invoices are emailed on the first day of each month."),
-        ContextChunk(ref=2, text="To reset your password open Settings then Security and click Reset password."),
-    ]
-    text = attribute_citations("Open Settings, then Security, and click Reset password. Have a nice day!", context)
-    assert text == "Open Settings, then Security, and click Reset password. [2] Have a nice day!"
-
-
-def test_an_answer_that_repeats_the_prompt_is_replaced_by_the_extractive_one(acme, help_center, support_bot):
-    from django_tenants.utils import tenant_context
-
-    from assistants.answering import echoes_prompt, finish, prepare
-    from assistants.llm import Generation
-
-    with tenant_context(acme):
-        prepared = prepare(assistant=support_bot, question="How do I reset my password?")
-        system = prepared.request.messages[0].content
-        echo = Generation(text=system[:200], provider="llamacpp", model="m", tokens=40, latency_ms=900.0)
-        answer = finish(prepared, echo)
-        fine = finish(prepared, Generation("Open Settings > Security. [1]", "llamacpp", "m", 8, 500.0))
-    assert echoes_prompt("<context>\n<script>", []) is True
-    assert (answer.provider, answer.fallback_from) == ("extractive", "llamacpp")
-    assert answer.error == "the model repeated its instructions instead of answering"
-    assert "Reset password" in answer.text and answer.citations
-    assert (fine.provider, fine.fallback_from) == ("llamacpp", None)

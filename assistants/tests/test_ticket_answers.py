@@ -30,7 +30,8 @@ def test_answer_is_stored_as_a_cited_ai_draft(acme, help_center, support_bot, cu
         citation = stored.result["citations"][0]
         assert citation["document"] == "Reset your password"
         assert citation["chunk_id"] in set(help_center["Reset your password"].chunks.values_list("pk", flat=True))
-        assert ticket.category == "support"  # the request type is stored on the ticket
+        assert stored.result["request_type"] == "support"
+        assert ticket.category == customer_ticket.category == ""  # only suggested: a click applies it
         assert ticket.replies.count() == replies_before + 1
         assert ticket.status == customer_ticket.status  # a draft changes nothing the customer sees
 
@@ -134,9 +135,7 @@ def test_outsider_gets_404_on_every_panel_url(globex, outsider, customer_ticket,
     assert method(f"/assistants/tickets/{customer_ticket.number}/{suffix}").status_code == 404
 
 
-def test_the_ai_never_overwrites_a_category_an_agent_set_meanwhile(
-    acme, help_center, support_bot, customer_ticket, agent
-):
+def test_the_ai_never_sets_or_overwrites_a_category_on_its_own(acme, help_center, support_bot, customer_ticket, agent):
     from tickets.services import ticket_update
 
     with tenant_context(acme):
@@ -148,4 +147,5 @@ def test_the_ai_never_overwrites_a_category_an_agent_set_meanwhile(
         assert not ticket.events.filter(field="category", actor_name="Support bot").exists()
         ticket_update(ticket=ticket, by=agent, category="")
         answer_for_ticket(ticket=ticket)
-        assert Ticket.objects.get(pk=ticket.pk).category == "support"  # an empty category still gets the AI's
+        assert Ticket.objects.get(pk=ticket.pk).category == ""  # an empty one stays empty: the chip suggests it
+        assert not ticket.events.filter(field="category", actor_name="Support bot").exists()

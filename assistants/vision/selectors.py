@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import Http404
 
 from assistants.vision.defaults import DEFAULT_LABELS
 from assistants.vision.models import AnalysisStatus, AttachmentAnalysis, ScreenshotLabel
 from assistants.vision.pipeline import LabelSpec
-from tickets.models import Attachment, Reply, ReplyKind, Ticket
+from tickets.models import Attachment, ReplyKind, Ticket
 
 IMAGE_TYPES = ("image/",)
 
@@ -48,9 +50,9 @@ def _analyses() -> QuerySet[AttachmentAnalysis]:
     return AttachmentAnalysis.objects.defer("thumbnail")
 
 
-def analyses_for_reply(*, reply: Reply) -> dict[int, AttachmentAnalysis]:
-    """Analyses of a reply's attachments by attachment id, in one query, thumbnails left out."""
-    return {a.attachment_id: a for a in _analyses().filter(attachment__reply=reply)}
+def analyses_for_attachments(*, attachments: Iterable[Attachment]) -> dict[int, AttachmentAnalysis]:
+    """Analyses of these attachments by attachment id, in one query, thumbnails left out."""
+    return {a.attachment_id: a for a in _analyses().filter(attachment__in=[a.pk for a in attachments])}
 
 
 def analysis_for_attachment(*, attachment: Attachment) -> AttachmentAnalysis | None:
@@ -65,7 +67,7 @@ def thumbnail_for_attachment(*, attachment: Attachment) -> bytes | None:
 def ticket_search_text(*, ticket_id: int) -> str:
     """All text read from a ticket's attachments, oldest first, bounded (for full-text search)."""
     texts = (
-        AttachmentAnalysis.objects.filter(attachment__reply__ticket_id=ticket_id, status=AnalysisStatus.DONE)
+        AttachmentAnalysis.objects.filter(attachment__ticket_id=ticket_id, status=AnalysisStatus.DONE)
         .exclude(text="")
         .order_by("attachment_id")
         .values_list("text", flat=True)
@@ -76,7 +78,8 @@ def ticket_search_text(*, ticket_id: int) -> str:
 def screenshot_text_for_ticket(*, ticket: Ticket, limit: int | None = None) -> str:
     """What the customer's screenshots say, newest first, error messages before the rest, bounded.
 
-    Only public replies by the customer count: an agent's screenshot or an internal note is not the question.
+    Only the request's own files and public replies by the customer count: an agent's screenshot or an
+    internal note is not the question.
     """
     limit = settings.VISION_QUERY_CHARS if limit is None else limit
     if limit <= 0:
@@ -84,13 +87,14 @@ def screenshot_text_for_ticket(*, ticket: Ticket, limit: int | None = None) -> s
     analyses = (
         _analyses()
         .filter(
-            attachment__reply__ticket=ticket,
-            attachment__reply__kind=ReplyKind.PUBLIC,
-            attachment__reply__author_contact__isnull=False,
+            # the request's own files, or a public reply by the customer
+            Q(attachment__reply__isnull=True)
+            | Q(attachment__reply__kind=ReplyKind.PUBLIC, attachment__reply__author_contact__isnull=False),
+            attachment__ticket=ticket,
             status=AnalysisStatus.DONE,
         )
         .exclude(text="")
-        .order_by("-attachment__reply__created_at", "-attachment_id")
+        .order_by(F("attachment__reply__created_at").desc(nulls_last=True), "-attachment_id")
     )
     parts: list[str] = []
     for analysis in analyses[:5]:
@@ -103,7 +107,7 @@ def best_category(*, ticket: Ticket) -> AttachmentAnalysis | None:
     """The most confident classified screenshot of a ticket."""
     return (
         _analyses()
-        .filter(attachment__reply__ticket=ticket, status=AnalysisStatus.DONE)
+        .filter(attachment__ticket=ticket, status=AnalysisStatus.DONE)
         .exclude(category="")
         .order_by("-confidence", "-attachment_id")
         .first()

@@ -26,7 +26,7 @@ def attachment_analyse(*, attachment_id: int) -> AttachmentAnalysis | None:
     ``invalid`` with the reason; an unexpected failure is stored as ``failed`` and raised again
     so that the task's retry policy sees it.
     """
-    attachment = Attachment.objects.select_related("reply").filter(pk=attachment_id).first()
+    attachment = Attachment.objects.select_related("ticket").filter(pk=attachment_id).first()
     if attachment is None or not selectors.is_image(attachment):
         return None
     try:
@@ -59,7 +59,7 @@ def _analyse(attachment: Attachment) -> AttachmentAnalysis:
         analysis.save(update_fields=["status", "error", "updated_at"])
         raise
     _store(analysis, result)
-    _refresh_ticket_text(ticket_id=attachment.reply.ticket_id)
+    _refresh_ticket_text(ticket_id=attachment.ticket_id)
     return analysis
 
 
@@ -90,7 +90,7 @@ def analysis_apply_category(*, analysis: AttachmentAnalysis, by: object) -> None
     """Make a screenshot's category the ticket's category (audited like any edit)."""
     if analysis.status != AnalysisStatus.DONE or not analysis.category:
         raise ValidationError("This screenshot has no category to apply.")
-    ticket = analysis.attachment.reply.ticket
+    ticket = analysis.attachment.ticket
     ticket_update(ticket=ticket, by=by, category=analysis.category)
 
 

@@ -4,20 +4,44 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from helpdesk.accounts.models import ApiKey, User
 from helpdesk.accounts.roles import ADMIN, ROLES
-from helpdesk.accounts.services import api_key_issue, api_key_revoke, role_assign
+from helpdesk.accounts.services import api_key_issue, api_key_revoke, role_assign, user_invite
+
+
+def _existing_roles() -> list[str]:
+    names = set(Group.objects.filter(name__in=ROLES).values_list("name", flat=True))
+    return [role for role in ROLES if role in names]
 
 
 def _role_choices(request: HttpRequest) -> list[tuple[str, str]]:
-    allowed = ROLES if request.user.is_superuser or getattr(request.user, "role", None) == ADMIN else ROLES[:-1]
-    return [(role, role.title()) for role in allowed]
+    """The roles this tenant has that the signed-in person may hand out (only admins make admins)."""
+    may_admin = request.user.is_superuser or getattr(request.user, "role", None) == ADMIN
+    return [(role, role.title()) for role in _existing_roles() if may_admin or role != ADMIN]
 
 
-class UserCreationForm(auth_forms.BaseUserCreationForm):
+class RoleFilter(admin.SimpleListFilter):
+    title = "role"
+    parameter_name = "role"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(role, role.title()) for role in _existing_roles()] + [("none", "No role")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> QuerySet[User]:
+        if self.value() == "none":
+            return queryset.exclude(groups__name__in=ROLES)
+        if self.value() in ROLES:
+            return queryset.filter(groups__name=self.value())
+        return queryset
+
+
+class UserCreationForm(forms.ModelForm):
+    """A manager invites by e-mail: the new person chooses their own password from the link they get."""
+
     role = forms.ChoiceField()
 
     class Meta:
@@ -38,8 +62,9 @@ class UserAdmin(BaseUserAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
     ordering = ("email",)
-    list_display = ("email", "full_name", "role", "is_active", "last_login")
-    list_filter = ("groups", "is_active")
+    list_display = ("email", "full_name", "role_name", "is_active", "invitation", "last_login")
+    list_filter = (RoleFilter, "is_active")
+    actions = ["resend_invitation"]
     search_fields = ("email", "full_name")
     readonly_fields = ("last_login", "date_joined")
     fieldsets = (
@@ -48,8 +73,32 @@ class UserAdmin(BaseUserAdmin):
         ("Activity", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
-        (None, {"classes": ("wide",), "fields": ("email", "full_name", "role", "password1", "password2")}),
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("email", "full_name", "role"),
+                "description": "They get an e-mail with a link to choose their password.",
+            },
+        ),
     )
+
+    @admin.display(description="role")
+    def role_name(self, obj: User) -> str:
+        return (obj.role or "—").title()
+
+    @admin.display(description="password", boolean=False)
+    def invitation(self, obj: User) -> str:
+        return "set" if obj.has_usable_password() else "invited"
+
+    @admin.action(description="Send the invitation again", permissions=["change"])
+    def resend_invitation(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        sent = 0
+        for user in queryset:
+            if not user.has_usable_password() and user.role:
+                user_invite(email=user.email, role=user.role, full_name=user.full_name, by=request.user)  # type: ignore[arg-type]
+                sent += 1
+        self.message_user(request, f"Sent {sent} invitation(s); people who already set a password were skipped.")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         return super().get_queryset(request).prefetch_related("groups")
@@ -74,6 +123,18 @@ class UserAdmin(BaseUserAdmin):
         return super().has_change_permission(request, obj)
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if not change:
+            data = form.cleaned_data
+            invited = user_invite(
+                email=data["email"],
+                full_name=data.get("full_name", ""),
+                role=data["role"],
+                by=request.user,  # type: ignore[arg-type]
+            )
+            obj.pk = invited.pk
+            obj.refresh_from_db()
+            messages.success(request, f"Invitation sent to {invited.email}.")
+            return
         super().save_model(request, obj, form, change)
         role_assign(user=obj, role=form.cleaned_data["role"], by=request.user)  # type: ignore[arg-type]
 

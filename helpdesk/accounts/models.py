@@ -30,6 +30,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False, help_text="Can open the admin site.")
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    # IANA name (Europe/Berlin); empty: the server's TIME_ZONE. Pages and e-mails show times in it.
+    timezone = models.CharField(max_length=64, blank=True)
 
     objects = UserManager()
 

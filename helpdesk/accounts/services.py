@@ -6,6 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -123,3 +124,66 @@ def api_key_authenticate(raw_key: str) -> ApiKey | None:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
         key.last_used_at = now
     return key
+
+
+def profile_update(*, user: User, full_name: str, timezone: str) -> User:
+    """What a person may change about themselves: their name and the time zone pages and e-mails use."""
+    import zoneinfo
+
+    if timezone and timezone not in zoneinfo.available_timezones():
+        raise ValidationError({"timezone": f"Unknown time zone {timezone!r}."})
+    user.full_name = full_name.strip()
+    user.timezone = timezone
+    user.save(update_fields=["full_name", "timezone"])
+    return user
+
+
+@transaction.atomic
+def user_invite(*, email: str, role: str, full_name: str = "", by: User | None = None) -> User:
+    """A new user with a role and no password yet; they get an e-mail link to choose one.
+
+    Inviting someone who exists but never set a password sends the link again.
+    """
+    from django.contrib.auth.tokens import default_token_generator
+    from django.template.loader import render_to_string
+    from django.urls import reverse
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from helpdesk.mail import email_queue, site_url, tenant_headers
+    from helpdesk.tenants.db import connection
+
+    email = email.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationError({"email": f"{email!r} is not a valid email address"}) from None
+    user = User.objects.filter(email=email).first()
+    if user is not None and user.has_usable_password():
+        raise ValidationError({"email": f"{email} already has an account."})
+    if user is None:
+        user = User.objects.create_user(email, None, full_name=full_name.strip())  # unusable password
+    role_assign(user=user, role=role, by=by)
+    path = reverse(
+        "invite_accept",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    tenant_name = str(getattr(getattr(connection, "tenant", None), "name", "") or "Helpdesk")
+    body = render_to_string(
+        "registration/invite_email.txt",
+        {
+            "user": user,
+            "by": by,
+            "link": site_url(path),
+            "tenant_name": tenant_name,
+            "role": role,
+            "timeout_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+        },
+    )
+    email_queue(
+        to=[email], subject=f"You are invited to the {tenant_name} helpdesk", body=body, headers=tenant_headers()
+    )
+    return user

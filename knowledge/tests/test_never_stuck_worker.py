@@ -71,7 +71,22 @@ def start_worker(committed: None, tmp_path: Path) -> Iterator[Callable[[], subpr
             except subprocess.TimeoutExpired:
                 _kill_tree(proc.pid)
     if paused:
-        app.control.add_consumer("celery", destination=paused, reply=True, timeout=2)
+        _resume_consuming(paused)
+
+
+def _resume_consuming(workers: list[str]) -> None:
+    """Give the paused test workers their queue back, and check they took it: a worker that was
+    reconnecting to the broker (after a broker restart) misses a broadcast, and every later test that
+    needs a worker would wait in vain."""
+    deadline = time.monotonic() + 90
+    while True:
+        app.control.add_consumer("celery", destination=workers, reply=True, timeout=2)
+        queues = app.control.inspect(destination=workers, timeout=2).active_queues() or {}
+        if all(any(queue["name"] == "celery" for queue in queues.get(name, [])) for name in workers):
+            return
+        if time.monotonic() > deadline:
+            pytest.fail(f"workers {workers} did not take the celery queue back: {queues}")
+        time.sleep(1)
 
 
 def _kill_tree(pid: int) -> None:

@@ -6,7 +6,9 @@ API client, a contact (the customer) or ``None`` (the system).
 """
 
 from tickets.services.audit import UNSET
+from tickets.services.collab import changes_since, ticket_cc_set, ticket_follow, ticket_merge
 from tickets.services.contacts import contact_ensure, contact_for_public_request, parse_tags, tags_ensure
+from tickets.services.macros import PLACEHOLDERS, macro_actions_apply, macro_check, macro_render
 from tickets.services.portal import (
     claim_request_confirmation,
     contact_claim_confirm,
@@ -18,6 +20,8 @@ from tickets.services.replies import (
     EXTRA_TYPES,
     attachment_announce,
     attachment_validate,
+    attachments_check,
+    attachments_save,
     note_add,
     reply_add,
     ticket_attachment_text_set,
@@ -37,16 +41,23 @@ from tickets.services.workflow import (
 
 __all__ = [
     "EXTRA_TYPES",
+    "PLACEHOLDERS",
     "TRANSITIONS",
     "UNSET",
     "BreachCount",
     "BulkResult",
     "attachment_announce",
     "attachment_validate",
+    "attachments_check",
+    "attachments_save",
+    "changes_since",
     "claim_request_confirmation",
     "contact_claim_confirm",
     "contact_ensure",
     "contact_for_public_request",
+    "macro_actions_apply",
+    "macro_check",
+    "macro_render",
     "note_add",
     "parse_tags",
     "portal_request_submit",
@@ -57,8 +68,11 @@ __all__ = [
     "ticket_assign",
     "ticket_attachment_text_set",
     "ticket_category_suggest",
+    "ticket_cc_set",
     "ticket_create",
     "ticket_delete",
+    "ticket_follow",
+    "ticket_merge",
     "ticket_portal_links_revoke",
     "ticket_rate",
     "ticket_transition",

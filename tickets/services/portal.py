@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
@@ -13,6 +16,7 @@ from tickets import links
 from tickets.models import (
     Channel,
     Contact,
+    Priority,
     Reply,
     Status,
     Ticket,
@@ -24,18 +28,37 @@ from tickets.services.workflow import ticket_create
 
 @transaction.atomic
 def portal_request_submit(
-    *, email: str, name: str, subject: str, description: str, site_url: str = "", channel: str = Channel.PORTAL
+    *,
+    email: str,
+    name: str,
+    subject: str,
+    description: str,
+    site_url: str = "",
+    channel: str = Channel.PORTAL,
+    files: Sequence[UploadedFile] = (),
+    priority: str = Priority.NORMAL,
+    category: str = "",
 ) -> Ticket:
     """A request from the public (portal, widget): a new address becomes a contact, a known one must confirm.
 
     For the address of an existing contact the ticket belongs to an unverified claim until
     the link e-mailed to that address is followed (``claim_request_confirmation``).
-    ``site_url`` is the address the customer used, for the links in that e-mail.
+    ``site_url`` is the address the customer used, for the links in that e-mail. ``files`` are
+    checked and stored like any ticket's attachments.
     """
     if not description.strip():
         raise ValidationError({"description": "Tell us what happened."})
     contact = contact_for_public_request(email=email, name=name)
-    ticket = ticket_create(subject=subject, description=description, requester=contact, channel=channel, by=contact)
+    ticket = ticket_create(
+        subject=subject,
+        description=description,
+        requester=contact,
+        channel=channel,
+        by=contact,
+        files=files,
+        priority=priority,
+        category=category,
+    )
     if contact.is_unverified_claim:
         claim_request_confirmation(ticket=ticket, site_url=site_url)
     return ticket

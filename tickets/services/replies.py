@@ -12,10 +12,11 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from tickets import signals
+from tickets import notifications, signals
 from tickets.models import (
     Attachment,
     Contact,
+    Macro,
     Reply,
     ReplyKind,
     Status,
@@ -23,13 +24,19 @@ from tickets.models import (
     TicketEvent,
 )
 from tickets.services.audit import actor_of, audit_event
+from tickets.services.content import content_check
+from tickets.services.macros import macro_actions_apply
 from tickets.services.workflow import apply_status
 
 EXTRA_TYPES = {".log": "text/plain", ".md": "text/markdown", ".webp": "image/webp"}
 
 
 def attachment_validate(upload: UploadedFile) -> str:
-    """The content type of an allowed upload; ``ValidationError`` for a wrong type or size."""
+    """The content type of an allowed upload; ``ValidationError`` for a wrong type, size or content.
+
+    The extension must be allowed and the bytes must be what it claims (``content_check``):
+    an ``.exe`` renamed to ``.png`` is refused.
+    """
     name = PurePath(upload.name or "").name
     suffix = PurePath(name).suffix.lower()
     allowed = settings.TICKETS_ATTACHMENT_TYPES
@@ -40,8 +47,44 @@ def attachment_validate(upload: UploadedFile) -> str:
         raise ValidationError(f"{name} is empty.")
     if upload.size > limit:
         raise ValidationError(f"{name} is larger than {settings.TICKETS_ATTACHMENT_MAX_MB} MB.")
-    # The type comes from the (allowed) extension, never from the browser's claim.
+    content_check(upload, name=name, suffix=suffix)
+    # The type comes from the (allowed, content-checked) extension, never from the browser's claim.
     return EXTRA_TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+def attachments_check(files: Sequence[UploadedFile]) -> list[str]:
+    """The content types of all ``files``; one ``ValidationError`` on ``attachments`` naming every bad one."""
+    content_types, problems = [], []
+    for upload in files:
+        try:
+            content_types.append(attachment_validate(upload))
+        except ValidationError as exc:
+            problems += exc.messages
+    if problems:
+        raise ValidationError({"attachments": problems})
+    return content_types
+
+
+def attachments_save(
+    *, ticket: Ticket, reply: Reply | None, files: Sequence[UploadedFile], content_types: Sequence[str]
+) -> list[Attachment]:
+    """Store checked files on the ticket (on ``reply``, or on the request itself when it is None).
+
+    Each one is announced to the attachment hooks (the screenshot reader) once the transaction commits.
+    """
+    saved = []
+    for upload, content_type in zip(files, content_types, strict=True):
+        attachment = Attachment.objects.create(
+            ticket=ticket,
+            reply=reply,
+            file=upload,
+            filename=PurePath(upload.name or "file").name[:200],
+            content_type=content_type,
+            size=upload.size or 0,
+        )
+        attachment_announce(attachment_id=attachment.pk)
+        saved.append(attachment)
+    return saved
 
 
 def attachment_announce(*, attachment_id: int) -> None:
@@ -69,11 +112,13 @@ def reply_add(
     by: object,
     kind: str = ReplyKind.PUBLIC,
     files: Sequence[UploadedFile] = (),
+    macro: Macro | None = None,
 ) -> Reply:
-    """Add a message to the thread.
+    """Add a message to the thread, and e-mail the people it concerns (after the commit).
 
     An agent's first public reply stamps ``first_response_at`` and opens a new ticket; a
     customer's reply reopens a pending or solved ticket. Closed tickets take no replies.
+    ``macro``: the canned reply the text came from; its actions (status, tags) apply with it.
     """
     body = body.strip()
     if not body:
@@ -83,14 +128,7 @@ def reply_add(
     locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if locked.status == Status.CLOSED:
         raise ValidationError({"body": "This ticket is closed; open a new ticket instead."})
-    content_types, problems = [], []
-    for upload in files:
-        try:
-            content_types.append(attachment_validate(upload))
-        except ValidationError as exc:
-            problems += exc.messages
-    if problems:
-        raise ValidationError({"attachments": problems})
+    content_types = attachments_check(files)
     user, label = actor_of(by)
     contact = by if isinstance(by, Contact) else None
     is_customer = contact is not None
@@ -104,15 +142,7 @@ def reply_add(
         author_contact=contact,
         author_name="" if user or is_customer else label,
     )
-    for upload, content_type in zip(files, content_types, strict=True):
-        attachment = Attachment.objects.create(
-            reply=reply,
-            file=upload,
-            filename=PurePath(upload.name or "file").name[:200],
-            content_type=content_type,
-            size=upload.size or 0,
-        )
-        attachment_announce(attachment_id=attachment.pk)
+    attachments_save(ticket=locked, reply=reply, files=files, content_types=content_types)
     events = [audit_event(locked, by, "reply" if kind == ReplyKind.PUBLIC else kind, "", f"#{reply.pk}")]
     updates = ["updated_at"]
     if kind == ReplyKind.PUBLIC and not is_customer:
@@ -131,7 +161,10 @@ def reply_add(
     TicketEvent.objects.bulk_create(events)
     for name in updates:
         setattr(ticket, name, getattr(locked, name))
+    notifications.reply_sent(reply=reply, by=by)
     signals.reply_created.send(sender=Reply, reply=reply, by=by)
+    if macro is not None:
+        macro_actions_apply(macro=macro, ticket=ticket, by=by)
     return reply
 
 

@@ -8,11 +8,12 @@ from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.utils import timezone
 
 from helpdesk.accounts.models import User
-from tickets import signals
+from tickets import notifications, signals
 from tickets.models import (
     NUMBER_SEQUENCE,
     UNRESOLVED,
@@ -48,16 +49,28 @@ def ticket_create(
     assignee: User | None = None,
     tags: Sequence[str] = (),
     category: str = "",
+    files: Sequence[UploadedFile] = (),
 ) -> Ticket:
-    """Open a ticket for ``requester`` with its SLA due times, tags and a `created` audit row."""
+    """Open a ticket for ``requester`` with its SLA due times, tags, attachments and a `created` audit row.
+
+    ``files`` are checked like a reply's (type, size, content); a bad one refuses the whole ticket,
+    naming each bad file on ``attachments``.
+    """
+    # replies imports this module (apply_status); the attachment helpers are shared the other way.
+    from tickets.services.replies import attachments_check, attachments_save
+
     subject = subject.strip()
-    errors = {}
+    errors: dict[str, Any] = {}
     if not subject:
         errors["subject"] = "A subject is required."
     if priority not in Priority.values:
         errors["priority"] = f"Unknown priority {priority!r}."
     if channel not in Channel.values:
         errors["channel"] = f"Unknown channel {channel!r}."
+    try:
+        content_types = attachments_check(files)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
@@ -76,7 +89,10 @@ def ticket_create(
     )
     if tags:
         ticket.tags.set(tags_ensure(tags))
+    attachments_save(ticket=ticket, reply=None, files=files, content_types=content_types)
     audit_event(ticket, by, "created", "", ticket.reference).save()
+    if isinstance(by, Contact) and not requester.is_unverified_claim:  # a claim gets a confirmation link instead
+        notifications.request_received(ticket=ticket)
     signals.ticket_created.send(sender=Ticket, ticket=ticket, by=by)
     return ticket
 
@@ -169,11 +185,20 @@ def ticket_update(
     if changed:
         locked.save(update_fields=sorted({*changed, "updated_at"}))
         TicketEvent.objects.bulk_create(events)
+        _notify(locked, events, by)
         signals.ticket_updated.send(sender=Ticket, ticket=locked, by=by, changes=events)
     # The caller's instance reflects what was saved.
     for name in {*changed, "updated_at", "first_response_due_at", "resolution_due_at", "solved_at"}:
         setattr(ticket, name, getattr(locked, name))
     return events
+
+
+def _notify(ticket: Ticket, events: Sequence[TicketEvent], by: object) -> None:
+    for event in events:
+        if event.field == "status":
+            notifications.status_changed(ticket=ticket, old=event.old_value, new=event.new_value, by=by)
+        elif event.field == "assignee":
+            notifications.assigned(ticket=ticket, assignee=ticket.assignee, by=by)
 
 
 def ticket_transition(*, ticket: Ticket, status: str, by: object) -> list[TicketEvent]:
@@ -187,7 +212,7 @@ def ticket_assign(*, ticket: Ticket, agent: User | None, by: object) -> list[Tic
 @transaction.atomic
 def ticket_delete(*, ticket: Ticket, by: object) -> None:
     """Delete a ticket with its thread and attachment files (after the commit); its audit trail stays."""
-    files = list(Attachment.objects.filter(reply__ticket=ticket))
+    files = list(Attachment.objects.filter(ticket=ticket))
     audit_event(ticket, by, "deleted", ticket.subject, "").save()
     ticket.delete()
     for attachment in files:

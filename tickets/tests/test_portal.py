@@ -6,6 +6,7 @@ from django.test import Client
 from django_tenants.utils import tenant_context
 
 from conftest import ACME_HOST, GLOBEX_HOST
+from tests import samples
 from tickets import links, services
 from tickets.models import Ticket
 
@@ -130,15 +131,13 @@ def test_customer_downloads_files_of_public_replies_only(portal, ticket, agent, 
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     with tenant_context(acme):
-        public = services.reply_add(
-            ticket=ticket, body="Manual", by=agent, files=[SimpleUploadedFile("guide.pdf", b"%PDF")]
-        )
+        public = services.reply_add(ticket=ticket, body="Manual", by=agent, files=[samples.pdf()])
         note = services.note_add(ticket=ticket, body="Log", by=agent, files=[SimpleUploadedFile("secret.txt", b"pw")])
         url = status_url(ticket)
         public_file, note_file = public.attachments.get(), note.attachments.get()
     html = portal.get(url).content.decode()
     assert "guide.pdf" in html and "secret.txt" not in html
     download = portal.get(f"{url}attachments/{public_file.pk}/")
-    assert b"".join(download.streaming_content) == b"%PDF"
+    assert b"".join(download.streaming_content) == samples.pdf_bytes()
     assert portal.get(f"{url}attachments/{note_file.pk}/").status_code == 404
     assert Client(HTTP_HOST=GLOBEX_HOST).get(f"{url}attachments/{public_file.pk}/").status_code == 404

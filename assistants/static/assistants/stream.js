@@ -1,6 +1,7 @@
 // Streams an answer into the page: an element with data-stream="<url>" opens a server-sent event
 // stream; `token` events append text as it is generated, `done` replaces the element with the
-// rendered answer (and fills data-stream-also targets), `failure` shows the reason.
+// rendered answer (fills `targets` by id, appends `append` html to elements by id, removes the
+// `remove` ids), `failure` shows the reason.
 (function () {
   if (window.helpdeskStream) return;  // the script may arrive again with swapped-in content
   window.helpdeskStream = true;
@@ -18,6 +19,21 @@
       Object.keys(data.targets || {}).forEach(function (id) {
         var target = document.getElementById(id);
         if (target) { target.innerHTML = data.targets[id]; window.htmx && htmx.process(target); }
+      });
+      (data.remove || []).forEach(function (id) {
+        var gone = document.getElementById(id);
+        if (gone) gone.remove();
+      });
+      Object.keys(data.append || {}).forEach(function (id) {
+        var target = document.getElementById(id);
+        if (!target) return;
+        var template = document.createElement("template");
+        template.innerHTML = data.append[id].trim();
+        Array.from(template.content.children).forEach(function (child) {
+          var before = target.querySelector(".thread-empty");
+          target.insertBefore(child, before);
+          if (window.htmx) htmx.process(child);
+        });
       });
       var holder = document.createElement("div");
       holder.innerHTML = data.html;

@@ -1,4 +1,4 @@
-"""Template helpers of the screenshot reader: its results under a reply's image attachments."""
+"""Template helpers of the screenshot reader: its results under the image attachments of a reply or request."""
 
 from __future__ import annotations
 
@@ -13,17 +13,19 @@ register = template.Library()
 
 
 @register.inclusion_tag("vision/thread.html", takes_context=True)
-def vision_attachments(context: template.Context, reply: Any) -> dict[str, Any]:
-    """``{% vision_attachments reply %}``: thumbnail, category chip and text of each image attachment."""
-    images = [a for a in reply.attachments.all() if selectors.is_image(a)]
+def vision_attachments(context: template.Context, files: Any) -> dict[str, Any]:
+    """``{% vision_attachments reply %}`` (or a list of attachments, e.g. the request's own):
+    thumbnail, category chip and text of each image attachment."""
+    attachments = files.attachments.all() if hasattr(files, "attachments") else files
+    images = [a for a in attachments if selectors.is_image(a)]
     if not images:
         return {"items": []}
-    analyses = selectors.analyses_for_reply(reply=reply)
+    analyses = selectors.analyses_for_attachments(attachments=images)
     request = context.get("request")
     user = getattr(request, "user", None)
     return {
         "items": [{"attachment": a, "analysis": analyses.get(a.pk)} for a in images],
-        "ticket": context.get("ticket") or reply.ticket,
+        "ticket": context.get("ticket") or images[0].ticket,
         "titles": selectors.label_titles(),
         "low_confidence": settings.VISION_LOW_CONFIDENCE,
         "can_apply": bool(user and user.has_perm("tickets.change_ticket")),

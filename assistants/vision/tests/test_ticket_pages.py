@@ -9,7 +9,7 @@ from django_tenants.utils import tenant_context
 
 from assistants.services import assistant_create
 from assistants.ticket_answers import answer_for_ticket, ticket_question
-from assistants.vision import services
+from assistants.vision import samples, services
 from assistants.vision.models import AttachmentAnalysis, ScreenshotLabel
 from assistants.vision.tests.conftest import upload
 from conftest import GLOBEX_HOST, login_client
@@ -64,13 +64,14 @@ def test_low_confidence_says_so(agent_client, screenshot_ticket, settings):
     assert "low confidence: check before applying" in page and "chip-unsure" in page
 
 
-def test_a_file_that_is_not_an_image_shows_why(agent_client, in_acme, contact, media_root):
+def test_a_damaged_image_shows_why(agent_client, in_acme, contact, media_root):
+    # A file whose content is not a PNG at all is refused at upload (issue 14); one that starts as a
+    # PNG but is cut short passes the content check and is flagged here.
+    damaged = samples.encode(samples.dialog(["Hello"]))[:400]
     ticket = tickets.ticket_create(subject="Broken", requester=contact, by=contact)
-    reply = tickets.reply_add(
-        ticket=ticket, body="x", by=contact, files=[upload("fake.png", b"<html>not a png</html>")]
-    )
+    reply = tickets.reply_add(ticket=ticket, body="x", by=contact, files=[upload("cut.png", damaged)])
     analysis = _read(reply)
-    assert analysis.status == "invalid" and "not an image" in analysis.error
+    assert analysis.status == "invalid" and "damaged" in analysis.error
     page = agent_client.get(f"/tickets/{ticket.number}/").content.decode()
     assert "Not a readable image" in page
 

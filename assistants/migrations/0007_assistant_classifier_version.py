@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("assistants", "0005_llamacpp_and_top_k"),
+        ("assistants", "0006_answer_strategy_and_citation_style"),
         ("datasets", "0001_initial"),
     ]
 

@@ -1,0 +1,257 @@
+"""The sentences of the retrieved chunks, embedded once and ranked against the question.
+
+The extractive answer quotes the best of them, the grammar-constrained strategy
+numbers them for the model to choose from, and verification looks up the source
+sentence of each generated sentence here.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from assistants import sentences as text
+from assistants.facts import Fact, facts, names_checked
+from assistants.llm.base import ContextChunk
+
+Embed = Callable[[Sequence[str]], np.ndarray]
+# Score of a sentence for a question = cosine(question, heading + sentence) + LEXICAL_WEIGHT * the share of the
+# question's content words it contains. Tuned on bench/fixtures/grounding.json (see bench/results/answer.md).
+LEXICAL_WEIGHT = 0.35
+MIN_ANSWER_SCORE = 0.55  # below this no sentence answers the question: the assistant declines
+UNKNOWN_NAME_MARGIN = 0.15  # "Who is the CEO of Kestrel?": the context names Kestrel everywhere, the CEO nowhere
+ANSWER_MARGIN = 0.2  # extractive answers add sentences scoring within this of the best one
+# A sentence that starts like this leans on the one before it; quoting it alone would not make sense.
+_ANAPHORA = re.compile(r"^(it|this|that|these|those|they|them|then|otherwise|afterwards|there|such|each|both)\b", re.I)
+# For a sentence holding the kind of fact the question asks for (a price; 1.5 times this for a contact detail).
+ANSWER_TYPE_BONUS = 0.1
+# What kind of fact an (English) question asks for; other languages get no bonus.
+_ASKED = (
+    (re.compile(r"\be-?mail\b", re.I), {"email"}),
+    (re.compile(r"\b(phone|telephone|call|hotline number|number to call)\b", re.I), {"phone"}),
+    (re.compile(r"\b(website|web site|url|link|web page)\b", re.I), {"url"}),
+    (re.compile(r"\b(address|located|location|where are you|where is your)\b", re.I), {"address"}),
+    (re.compile(r"\b(what time|opening hours|hours|open)\b", re.I), {"time", "calendar"}),
+    (re.compile(r"\bhow (much|many|long|often|far|old|heavy)\b|\b(cost|price|fee|fees|charge)\b", re.I), {"number"}),
+    (re.compile(r"\b(which|what) (day|days|date)\b|\bwhen\b", re.I), {"number", "time", "calendar"}),
+)
+# Words of asking, not of what is asked about.
+QUESTION_WORDS = frozenset(
+    text.stems(["question", "questions", "ask", "know", "tell", "want", "wonder", "need", "like", "thanks", "hey"])
+)
+# Text in the knowledge base that talks to the model rather than to customers: never quoted, never offered.
+_INSTRUCTION = re.compile(
+    r"\b(ignore|disregard|forget)\b.{0,40}\b(instructions?|rules|prompt)\b|\byou are now\b|\bsystem prompt\b", re.I
+)
+_CACHE_SIZE = 20_000
+_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def default_embed(texts: Sequence[str]) -> np.ndarray:
+    from knowledge.embeddings import get_embedder
+
+    embedder = get_embedder()
+    if len(texts) <= 2:  # one thread per text: on busy cores two threads spin against each other (GOTCHAS)
+        return np.vstack([embedder.embed_query(t) for t in texts])
+    return embedder.embed(list(texts))
+
+
+def embed_cached(texts: Sequence[str], embed: Embed | None = None) -> np.ndarray:
+    """Unit vectors of ``texts``; knowledge sentences recur in every answer, so they are kept (LRU, per process)."""
+    embed = embed or default_embed
+    missing = []
+    with _cache_lock:
+        for t in texts:
+            if t not in _cache:
+                missing.append(t)
+    if missing:
+        unique = list(dict.fromkeys(missing))
+        vectors = embed(unique)
+        with _cache_lock:
+            for t, v in zip(unique, vectors, strict=True):
+                _cache[t] = v
+            while len(_cache) > _CACHE_SIZE:
+                _cache.popitem(last=False)
+    with _cache_lock:
+        out = []
+        for t in texts:
+            _cache.move_to_end(t)
+            out.append(_cache[t])
+    return np.vstack(out) if out else np.zeros((0, 384), dtype=np.float32)
+
+
+@dataclass
+class Sentence:
+    ref: int  # the chunk's number in the prompt
+    index: int  # position in its chunk
+    text: str
+    heading: str
+    stems: set[str]
+    facts: list[Fact]
+    negated: bool
+    vector: np.ndarray = field(repr=False)
+    score: float = 0.0  # against the question
+    similarity: float = 0.0  # cosine part of the score
+
+    @property
+    def anaphoric(self) -> bool:
+        return bool(_ANAPHORA.match(self.text))
+
+
+@dataclass
+class Evidence:
+    question: str
+    language: str
+    chunks: dict[int, ContextChunk]
+    sentences: list[Sentence]
+    question_vector: np.ndarray
+    question_stems: set[str]
+    question_facts: list[Fact]
+
+    def ranked(self) -> list[Sentence]:
+        return sorted(self.sentences, key=lambda s: s.score, reverse=True)
+
+    def of_chunk(self, ref: int) -> list[Sentence]:
+        return [s for s in self.sentences if s.ref == ref]
+
+    def previous(self, sentence: Sentence) -> Sentence | None:
+        return next((s for s in self.sentences if s.ref == sentence.ref and s.index == sentence.index - 1), None)
+
+    def chunk_stems(self, ref: int) -> set[str]:
+        return set().union(*(s.stems for s in self.of_chunk(ref))) if self.of_chunk(ref) else set()
+
+    def best(self) -> float:
+        return max((s.score for s in self.sentences), default=0.0)
+
+    def unknown_names(self) -> list[str]:
+        """Names and codes of the question that no retrieved chunk mentions ("the CEO", "the Urban frame")."""
+        known = set()
+        for chunk in self.chunks.values():
+            known |= set(text.words(f"{chunk.title} {chunk.heading} {chunk.text}"))
+        return [f.text for f in self.question_facts if f.kind in ("name", "code") and f.value not in known]
+
+    def answer_floor(self) -> float:
+        """The score a sentence needs to answer; higher when the question names something the context never does."""
+        return MIN_ANSWER_SCORE + (UNKNOWN_NAME_MARGIN if self.unknown_names() else 0.0)
+
+    def answer_sentences(self, limit: int = 3) -> list[Sentence]:
+        """The extractive answer: the best sentence and those nearly as good, each once, readable in order.
+
+        A sentence that leans on the one before it ("It is closed on Sundays.") brings that one along;
+        sentences of one chunk keep their order in it.
+        """
+        ranked = self.ranked()
+        if not ranked or ranked[0].score < self.answer_floor():
+            return []
+        floor = max(self.answer_floor(), ranked[0].score - ANSWER_MARGIN)
+        chosen: list[Sentence] = []
+        for sentence in ranked:
+            if len(chosen) >= limit or sentence.score < floor:
+                break
+            if any(float(sentence.vector @ c.vector) >= 0.9 for c in chosen):
+                continue
+            previous = self.previous(sentence) if sentence.anaphoric else None
+            if previous is not None and previous not in chosen:
+                if len(chosen) + 2 > limit:
+                    continue
+                chosen.append(previous)
+            chosen.append(sentence)
+        first = {id(s): i for i, s in enumerate(chosen)}
+        # Group by chunk in order of each chunk's best sentence; within a chunk, the article's order.
+        chunk_rank: dict[int, int] = {}
+        for s in chosen:
+            chunk_rank.setdefault(s.ref, first[id(s)])
+        return sorted(chosen, key=lambda s: (chunk_rank[s.ref], s.index))
+
+
+def asked_kinds(question: str) -> set[str]:
+    """The kinds of fact a question asks for, e.g. {"phone"} for "What is your hotline's number?"."""
+    kinds: set[str] = set()
+    for pattern, found in _ASKED:
+        if pattern.search(question):
+            if "address" in found and "email" in kinds:
+                continue
+            kinds |= found
+    return kinds
+
+
+def _holds(facts_: Sequence[Fact], kinds: set[str]) -> bool:
+    present = {f.kind for f in facts_}
+    if "address" in kinds and {"number", "name"} <= present:
+        return True
+    return bool(present & kinds)
+
+
+def build(
+    *, question: str, context: Sequence[ContextChunk], language: str = "en", embed: Embed | None = None
+) -> Evidence:
+    """Split every chunk into plain sentences (markdown and broken lines gone), embed them and score each."""
+    from assistants.facts import has_negation
+
+    items: list[tuple[int, int, str, str]] = []
+    seen: set[str] = set()
+    for chunk in context:
+        heading = chunk.heading or chunk.title
+        index = 0
+        for block, is_heading in text.blocks(chunk.text):
+            if is_heading:
+                heading = block
+                continue
+            for sentence in text.split(block, language):
+                key = " ".join(text.words(sentence))
+                # Overlapping chunks repeat sentences: keep the first.
+                if not key or key in seen or _INSTRUCTION.search(sentence):
+                    continue
+                seen.add(key)
+                items.append((chunk.ref, index, sentence, heading))
+                index += 1
+    keyed = [f"{h}: {s}" if h else s for _, _, s, h in items]
+    vectors = embed_cached([question, *keyed], embed)
+    question_vector, vectors = vectors[0], vectors[1:]
+    question_stems = text.content_stems(question, language) - QUESTION_WORDS
+    with_names = names_checked(language)
+    kinds = asked_kinds(question) if language == "en" else set()
+    sentence_stems = [text.content_stems(f"{h} {s}", language) for _, _, s, h in items]
+    # A question word found in every sentence (the product's name) says little; one found nowhere says the
+    # most: inverse document frequency over these sentences weighs the lexical part.
+    count = len(items)
+    weight = {t: math.log((count + 1) / (max(sum(t in st for st in sentence_stems), 1) + 0.5)) for t in question_stems}
+    total = sum(weight.values())
+    out = []
+    for (ref, index, sentence, heading), vector, stems in zip(items, vectors, sentence_stems, strict=True):
+        similarity = float(vector @ question_vector)
+        lexical = sum(w for t, w in weight.items() if t in stems) / total if total > 0 else 0.0
+        found = facts(sentence, names=with_names)
+        bonus = 0.0
+        if kinds and _holds(found, kinds):
+            bonus = ANSWER_TYPE_BONUS * (1.5 if kinds & {"email", "phone", "url", "address"} else 1.0)
+        out.append(
+            Sentence(
+                ref=ref,
+                index=index,
+                text=sentence,
+                heading=heading,
+                stems=stems,
+                facts=found,
+                negated=has_negation(sentence, language),
+                vector=vector,
+                score=similarity + LEXICAL_WEIGHT * lexical + bonus,
+                similarity=similarity,
+            )
+        )
+    return Evidence(
+        question=question,
+        language=language,
+        chunks={c.ref: c for c in context},
+        sentences=out,
+        question_vector=question_vector,
+        question_stems=question_stems,
+        question_facts=facts(question, names=with_names),
+    )

@@ -1,0 +1,149 @@
+# ruff: noqa: RUF001 - the phrases are in their own languages
+"""What a customer reads: a short plain-text reply in the assistant's tone and language.
+
+The verified sentences are the body. A ticket draft adds a greeting and a closing
+line; citations stay beside the text (links in the panel) unless the assistant is
+set to put ``[n]`` markers or a list of sources into the reply itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class CitationStyle:
+    BESIDE = "beside"  # links beside the draft; the inserted reply is plain text
+    INLINE = "inline"  # [n] after each sentence, in the reply too
+    SOURCES = "sources"  # a "Sources:" line with the article titles at the end of the reply
+    CHOICES = (
+        (BESIDE, "Beside the text (links in the panel)"),
+        (INLINE, "Inline [n] markers in the reply"),
+        (SOURCES, "A list of sources at the end of the reply"),
+    )
+
+
+@dataclass(frozen=True)
+class Phrases:
+    decline: str  # the assistant does not know; a person takes over
+    greeting: str  # {name} may be empty
+    greeting_anonymous: str
+    closing: str
+    sources: str
+
+
+PHRASES: dict[str, Phrases] = {
+    "en": Phrases(
+        "I'm sorry, our help articles don't answer this, so I can't say for sure. "
+        "I have passed your question to a colleague who will get back to you.",
+        "Hello {name},",
+        "Hello,",
+        "If anything is unclear, just reply to this message.",
+        "Sources",
+    ),
+    "de": Phrases(
+        "Das steht leider nicht in unseren Hilfeartikeln, deshalb kann ich es nicht sicher beantworten. "
+        "Ich habe Ihre Frage an eine Kollegin oder einen Kollegen weitergegeben, die sich bei Ihnen melden.",
+        "Hallo {name},",
+        "Hallo,",
+        "Wenn etwas unklar ist, antworten Sie einfach auf diese Nachricht.",
+        "Quellen",
+    ),
+    "fr": Phrases(
+        "Nos articles d'aide ne répondent pas à cette question, je ne peux donc pas vous répondre avec certitude. "
+        "J'ai transmis votre question à un collègue qui reviendra vers vous.",
+        "Bonjour {name},",
+        "Bonjour,",
+        "Si quelque chose n'est pas clair, répondez simplement à ce message.",
+        "Sources",
+    ),
+    "es": Phrases(
+        "Nuestros artículos de ayuda no responden a esto, así que no puedo asegurarlo. "
+        "He pasado su pregunta a un compañero que le responderá.",
+        "Hola {name}:",
+        "Hola:",
+        "Si algo no queda claro, responda a este mensaje.",
+        "Fuentes",
+    ),
+    "it": Phrases(
+        "I nostri articoli di aiuto non rispondono a questa domanda, quindi non posso dirlo con certezza. "
+        "Ho passato la sua domanda a un collega che le risponderà.",
+        "Buongiorno {name},",
+        "Buongiorno,",
+        "Se qualcosa non è chiaro, risponda pure a questo messaggio.",
+        "Fonti",
+    ),
+    "nl": Phrases(
+        "Onze helpartikelen beantwoorden deze vraag niet, dus ik kan het niet met zekerheid zeggen. "
+        "Ik heb uw vraag doorgegeven aan een collega die contact met u opneemt.",
+        "Hallo {name},",
+        "Hallo,",
+        "Is iets niet duidelijk? Beantwoord dan gewoon dit bericht.",
+        "Bronnen",
+    ),
+    "pt": Phrases(
+        "Os nossos artigos de ajuda não respondem a isto, por isso não posso afirmar com certeza. "
+        "Passei a sua pergunta a um colega que entrará em contacto consigo.",
+        "Olá {name},",
+        "Olá,",
+        "Se algo não estiver claro, basta responder a esta mensagem.",
+        "Fontes",
+    ),
+    "ru": Phrases(
+        "К сожалению, в наших справочных статьях нет ответа на этот вопрос, поэтому я не могу ответить точно. "
+        "Я передал ваш вопрос коллеге, который свяжется с вами.",
+        "Здравствуйте, {name}!",
+        "Здравствуйте!",
+        "Если что-то осталось непонятным, просто ответьте на это сообщение.",
+        "Источники",
+    ),
+}
+
+
+def phrases(language: str) -> Phrases:
+    return PHRASES.get((language or "en").split("-")[0].lower(), PHRASES["en"])
+
+
+def decline_text(language: str) -> str:
+    return phrases(language).decline
+
+
+@dataclass(frozen=True)
+class ReplySentence:
+    text: str
+    ref: int | None
+
+
+def body(sentences: Sequence[ReplySentence], *, style: str = CitationStyle.BESIDE) -> str:
+    """The verified sentences as one plain paragraph (with [n] markers only in the inline style)."""
+    parts = []
+    for sentence in sentences:
+        if style == CitationStyle.INLINE and sentence.ref is not None:
+            parts.append(f"{sentence.text.rstrip()} [{sentence.ref}]")
+        else:
+            parts.append(sentence.text.strip())
+    return " ".join(parts)
+
+
+def draft(
+    *,
+    sentences: Sequence[ReplySentence],
+    sources: Sequence[tuple[int, str]],
+    language: str,
+    tone: str,
+    customer_name: str = "",
+    style: str = CitationStyle.BESIDE,
+    declined: bool = False,
+) -> str:
+    """A reply to send to the customer: greeting, the answer, a closing line (and sources when configured)."""
+    words = phrases(language)
+    text = body(sentences, style=style)
+    if tone == "concise":
+        parts = [text]
+    else:
+        first = customer_name.strip().split(" ")[0] if customer_name.strip() else ""
+        greeting = words.greeting.format(name=first) if first else words.greeting_anonymous
+        parts = [greeting, text] if declined else [greeting, text, words.closing]
+    if style == CitationStyle.SOURCES and sources and not declined:
+        parts.append(f"{words.sources}: " + "; ".join(f"[{ref}] {title}" for ref, title in sources))
+    return "\n\n".join(p for p in parts if p)

@@ -1,0 +1,127 @@
+"""Every page fits a phone: at 390 px wide, no page scrolls sideways.
+
+The pages come from the URLconf through tests/urlmatrix.py (with real objects seeded), so a
+page added by any app is checked the day it lands. Each is opened in Chromium as a tenant
+admin (who may see every page); what is not an HTML page (downloads, streams, JSON, a POST-only
+action answering 405) is skipped, and the rest must be no wider than the screen.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django_tenants.utils import schema_context
+
+from conftest import PASSWORD, make_user
+from tests import urlmatrix
+
+PHONE = {"width": 390, "height": 844}
+
+# Routes of the URLconf that take a value but read no page of their own, filled in or left out here.
+FILLED = {"admin/{app_label}/": "/admin/tickets/"}
+LEFT_OUT = {
+    "admin/{url}": "the admin's catch-all: a 404 page",
+    "admin/r/{content_type_id}/{object_id}/": "a redirect to the object's page elsewhere",
+    "dev/mail/{name}/": "DEBUG only (404 in tests); its list page is checked by tests/test_mail_viewer",
+}
+
+# The elements sticking out on the right, deepest first: what to fix when a page is too wide.
+WIDEST = """() => {
+  const limit = window.innerWidth + 1, out = [];
+  for (const el of document.body.querySelectorAll("*")) {
+    const box = el.getBoundingClientRect();
+    if (box.right <= limit || box.width === 0) continue;
+    let clipped = false;
+    for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) {
+      const style = getComputedStyle(up);
+      if (["auto", "scroll", "hidden", "clip"].includes(style.overflowX) && up.getBoundingClientRect().right <= limit) {
+        clipped = true; break;
+      }
+    }
+    if (clipped) continue;
+    if ([...el.children].some((child) => child.getBoundingClientRect().right > limit)) continue;
+    const names = typeof el.className === "string" ? el.className.trim().split(/\\s+/).filter(Boolean) : [];
+    const classes = names.map((n) => "." + n).join("");
+    const name = el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + classes;
+    out.push(name + " (" + Math.round(box.right) + "px)");
+    if (out.length >= 4) break;
+  }
+  return out;
+}"""
+
+
+@pytest.fixture
+def db(committed):
+    """Committed rows (the live server's thread must see them); see tests/test_tickets_browser.py."""
+    return
+
+
+def _paths(seeds: urlmatrix.Seeds) -> list[str]:
+    paths = []
+    for url in urlmatrix.tenant_urls():
+        if url.kind == "api" or url.route in LEFT_OUT:
+            continue
+        paths.append(FILLED.get(url.route) or url.build(seeds))  # an unregistered kwarg fails with the fix
+    return paths
+
+
+def _seed_a_busy_tenant(seeds: urlmatrix.Seeds) -> None:
+    """Long words and many fields: what makes a narrow page overflow."""
+    from tickets import services
+
+    seeds.ticket_answer  # noqa: B018 - a ticket with an AI draft, an attachment and a reply
+    seeds.attachment  # noqa: B018
+    seeds.macro  # noqa: B018
+    with schema_context("acme"):
+        contact = services.contact_ensure(
+            email="a.very.long.address.of.somebody@subdomain.customer-with-a-long-name.example", name="Bartholomew"
+        )
+        ticket = services.ticket_create(
+            subject="Invoice INV-2026-000123456789 shows the wrong VAT for our Luxembourg subsidiary",
+            description="https://portal.example.com/invoices/INV-2026-000123456789/download?format=pdf&copy=1",
+            requester=contact,
+            by=contact,
+            tags=["billing", "vat", "luxembourg", "enterprise-customers"],
+        )
+        services.reply_add(ticket=ticket, body="x" * 120, by=contact)
+
+
+def test_every_page_fits_a_phone_screen(db, live_app, browser):
+    from helpdesk.tenants.models import Tenant
+
+    acme = Tenant.objects.get(schema_name="acme")
+    make_user(acme, "phone@acme.test", "admin")
+    seeds = urlmatrix.Seeds(acme)
+    _seed_a_busy_tenant(seeds)
+    paths = _paths(seeds)
+    context = browser.new_context(viewport=PHONE, device_scale_factor=1)
+    page = context.new_page()
+    page.goto(live_app.url("acme", "/accounts/login/"))
+    page.get_by_label("Email").fill("phone@acme.test")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(live_app.url("acme", "/"))
+
+    checked, problems = [], []
+    from playwright.sync_api import Error as BrowserError
+
+    for path in [*paths, "/portal/"]:
+        try:
+            response = page.goto(live_app.url("acme", path), wait_until="load")
+        except BrowserError:  # an empty error answer (a 405 of a POST-only action) is no page to lay out
+            continue
+        kind = response.headers.get("content-type", "") if response else ""
+        if response is None or response.status != 200 or not kind.startswith("text/html"):
+            continue
+        # What htmx loads after the page (the AI panel) is part of the layout: wait for it.
+        page.wait_for_function("!document.querySelector('[aria-busy=true]')", timeout=45_000)
+        width = page.evaluate("Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)")
+        checked.append(path)
+        if width > PHONE["width"]:
+            problems.append(f"{path}: {width}px wide; sticking out: {', '.join(page.evaluate(WIDEST))}")
+    landing = page.goto(live_app.url(None, "/"))
+    assert landing is not None and landing.status == 200
+    if page.evaluate("document.documentElement.scrollWidth") > PHONE["width"]:
+        problems.append("/ (public landing page) is wider than the screen")
+    context.close()
+    assert len(checked) > 60, checked  # pages of every app were really opened
+    assert not problems, "\n".join(problems)

@@ -1,0 +1,193 @@
+"""E-mail that ticket changes send: customers get replies and status changes, agents get
+assignments, mentions and what happens on tickets they follow.
+
+The services call these after a change; ``helpdesk.mail.email_queue`` sends from a worker once
+the transaction commits (retried), never inside the request. Times are shown in each agent's
+own time zone; links are absolute, built from ``SITE_URL`` and the tenant's primary domain.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from helpdesk.accounts.models import User
+from helpdesk.mail import email_queue, site_url, tenant_headers
+from helpdesk.tenants.db import connection
+from tickets import links
+from tickets.models import Contact, Reply, ReplyKind, Status, Ticket
+
+# Status changes a customer hears about; new -> open happens with the first reply, which is mailed anyway.
+CUSTOMER_STATUSES = {Status.PENDING, Status.ON_HOLD, Status.SOLVED, Status.CLOSED}
+# @alice, @alice@acme.test or @"Alice Smith" in a reply or note.
+MENTION = re.compile(r'(?<![\w@])@(?:"([^"]{2,100})"|([\w.+-]+(?:@[\w-]+(?:\.[\w-]+)+)?))')
+
+
+def _tenant_name() -> str:
+    tenant = getattr(connection, "tenant", None)
+    return str(getattr(tenant, "name", "") or "Helpdesk")
+
+
+def local_time(value: datetime, user: User | None = None) -> str:
+    zone = ZoneInfo(user.timezone) if user is not None and user.timezone else timezone.get_default_timezone()
+    return timezone.localtime(value, zone).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _send(*, to: Iterable[str], subject: str, template: str, context: dict[str, object]) -> None:
+    recipients = sorted({address.strip().lower() for address in to if address and address.strip()})
+    if not recipients:
+        return
+    body = render_to_string(template, {"tenant_name": _tenant_name(), **context})
+    email_queue(to=recipients, subject=subject, body=body, headers=tenant_headers())
+
+
+def _send_each_agent(*, users: Iterable[User], subject: str, template: str, context: dict[str, object]) -> None:
+    # One message per agent: each sees times in their own time zone.
+    for user in {u.pk: u for u in users if u.is_active and u.email}.values():
+        _send(to=[user.email], subject=subject, template=template, context={**context, "recipient": user})
+
+
+def _status_link(ticket: Ticket, contact: Contact | None = None) -> str:
+    return site_url(links.portal_path(ticket, contact=contact))
+
+
+def _ticket_link(ticket: Ticket) -> str:
+    return site_url(reverse("tickets:detail", kwargs={"number": ticket.number}))
+
+
+def _customers(ticket: Ticket) -> list[Contact]:
+    return [ticket.requester, *ticket.cc.exclude(pk=ticket.requester_id)]
+
+
+def _followers(ticket: Ticket, *, besides: object) -> list[User]:
+    people = list(ticket.followers.all())
+    if ticket.assignee is not None:
+        people.append(ticket.assignee)
+    return [u for u in people if not (isinstance(besides, User) and u.pk == besides.pk)]
+
+
+def request_received(*, ticket: Ticket) -> None:
+    """A customer who wrote in (portal, widget, e-mail) gets the number and the status link."""
+    _send(
+        to=[ticket.requester.email],
+        subject=f"[{ticket.reference}] We received your request: {ticket.subject}",
+        template="tickets/email/customer_received.txt",
+        context={"ticket": ticket, "contact": ticket.requester, "link": _status_link(ticket)},
+    )
+
+
+def reply_sent(*, reply: Reply, by: object) -> None:
+    """A public agent reply goes to the requester and CC; a customer's reply to the assignee and followers."""
+    ticket = reply.ticket
+    if reply.kind == ReplyKind.AI_DRAFT:
+        return
+    if reply.kind == ReplyKind.PUBLIC and not reply.is_from_customer:
+        for contact in _customers(ticket):
+            _send(
+                to=[contact.email],
+                subject=f"[{ticket.reference}] {ticket.subject}",
+                template="tickets/email/customer_reply.txt",
+                context={"ticket": ticket, "reply": reply, "contact": contact, "link": _status_link(ticket, contact)},
+            )
+    _send_each_agent(
+        users=_followers(ticket, besides=by),
+        subject=f"[{ticket.reference}] {'Customer reply' if reply.is_from_customer else reply.get_kind_display()}"
+        f": {ticket.subject}",
+        template="tickets/email/agent_update.txt",
+        context={"ticket": ticket, "reply": reply, "link": _ticket_link(ticket), "when": reply.created_at},
+    )
+    mentions_notify(reply=reply, by=by)
+
+
+def status_changed(*, ticket: Ticket, old: str, new: str, by: object) -> None:
+    """Customers hear of pending, on hold, solved, closed and a reopening by the team; followers of every change."""
+    reopened = old in (Status.SOLVED, Status.PENDING, Status.ON_HOLD) and new == Status.OPEN
+    if (new in CUSTOMER_STATUSES or reopened) and not isinstance(by, Contact) and ticket.merged_into_id is None:
+        for contact in _customers(ticket):
+            _send(
+                to=[contact.email],
+                subject=f"[{ticket.reference}] Your request is now {Status(new).label.lower()}",
+                template="tickets/email/customer_status.txt",
+                context={
+                    "ticket": ticket,
+                    "contact": contact,
+                    "status": Status(new).label,
+                    "link": _status_link(ticket, contact),
+                },
+            )
+    _send_each_agent(
+        users=_followers(ticket, besides=by),
+        subject=f"[{ticket.reference}] Status: {Status(new).label}: {ticket.subject}",
+        template="tickets/email/agent_update.txt",
+        context={
+            "ticket": ticket,
+            "change": f"Status changed from {Status(old).label} to {Status(new).label}",
+            "link": _ticket_link(ticket),
+            "when": timezone.now(),
+        },
+    )
+
+
+def assigned(*, ticket: Ticket, assignee: User | None, by: object) -> None:
+    """The new assignee hears of it, unless they took the ticket themselves."""
+    if assignee is None or (isinstance(by, User) and by.pk == assignee.pk):
+        return
+    _send_each_agent(
+        users=[assignee],
+        subject=f"[{ticket.reference}] Assigned to you: {ticket.subject}",
+        template="tickets/email/agent_assigned.txt",
+        context={"ticket": ticket, "by": by, "link": _ticket_link(ticket), "when": timezone.now()},
+    )
+
+
+def mentioned_users(text: str) -> list[User]:
+    """Active agents named in ``text`` as @local-part, @email or @"Full Name"."""
+    from tickets.selectors import agent_list
+
+    wanted_names, wanted = set(), set()
+    for quoted, plain in MENTION.findall(text):
+        if quoted:
+            wanted_names.add(quoted.strip().lower())
+        else:
+            wanted.add(plain.lower().rstrip("."))
+    if not wanted and not wanted_names:
+        return []
+    found = []
+    for user in agent_list():
+        email = user.email.lower()
+        if email in wanted or email.split("@")[0] in wanted or user.full_name.strip().lower() in wanted_names:
+            found.append(user)
+    return found
+
+
+def mentions_notify(*, reply: Reply, by: object) -> None:
+    if reply.is_from_customer:
+        return
+    users = [u for u in mentioned_users(reply.body) if not (isinstance(by, User) and u.pk == by.pk)]
+    _send_each_agent(
+        users=users,
+        subject=f"[{reply.ticket.reference}] {reply.author_display} mentioned you: {reply.ticket.subject}",
+        template="tickets/email/agent_mentioned.txt",
+        context={"ticket": reply.ticket, "reply": reply, "link": _ticket_link(reply.ticket), "when": reply.created_at},
+    )
+
+
+def merged(*, source: Ticket, target: Ticket, by: object) -> None:
+    """The duplicate's requester learns where the conversation goes on."""
+    _send(
+        to=[source.requester.email],
+        subject=f"[{source.reference}] Your request continues as {target.reference}",
+        template="tickets/email/customer_merged.txt",
+        context={
+            "source": source,
+            "target": target,
+            "contact": source.requester,
+            "link": _status_link(target, source.requester),
+        },
+    )
