@@ -14,6 +14,9 @@ COPY requirements.txt requirements-nodeps.txt ./
 RUN pip install -r requirements.txt && pip install --no-deps -r requirements-nodeps.txt
 COPY --from=frontend /app/node_modules ./node_modules
 COPY . .
+# llama.cpp's LoRA → GGUF converter from the llama-cpp-python sdist (outside the /data volume).
+ENV LORA_CONVERTER_DIR=/opt/llama.cpp
+RUN python -m assistants.lora.gguf fetch /opt/llama.cpp
 RUN SECRET_KEY=collectstatic-only DATABASE_URL=postgresql://x/x REDIS_URL=redis://x:6379/0 \
     python manage.py collectstatic --noinput
 RUN useradd --create-home --uid 1000 helpdesk && mkdir -p /data && chown helpdesk /data

@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 export HF_HUB_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install install-dev install-bench bench-kb bench-load browser libmagic run dev stop test lint typecheck pytest clean
+.PHONY: install install-dev install-bench bench-kb bench-load browser libmagic run dev stop test lint typecheck pytest clean lora-tools
 
 $(VENV)/.runtime: requirements.txt requirements-nodeps.txt
 	@$(MAKE) --no-print-directory libmagic
@@ -29,9 +29,15 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-install: $(VENV)/.runtime node_modules/.installed
+install: $(VENV)/.runtime node_modules/.installed lora-tools
 
-install-dev: $(VENV)/.dev node_modules/.installed browser
+install-dev: $(VENV)/.dev node_modules/.installed browser lora-tools
+
+# llama.cpp's LoRA → GGUF converter, from the llama-cpp-python sdist on the registry (not committed).
+lora-tools: var/llama.cpp/convert_lora_to_gguf.py
+
+var/llama.cpp/convert_lora_to_gguf.py: $(VENV)/.runtime
+	$(PY) -m assistants.lora.gguf fetch var/llama.cpp
 
 # Benchmark-only packages (chromadb, matplotlib), kept out of the product's requirements.
 install-bench: $(VENV)/.bench

@@ -67,6 +67,7 @@ class Answer:
     strategy: str = strategies.EXTRACTIVE
     request_type_certain: bool = True
     model_text: str = ""  # the model's raw output, for the playground's inspector and the benchmark
+    adapter: str = ""  # label of the LoRA adapter that answered (e.g. "v3"); "" for the base model
     messages: list[Message] = field(default_factory=list)
     hits: list[SearchHit] = field(default_factory=list)
 
@@ -111,6 +112,7 @@ class Answer:
             "fallback_from": self.fallback_from,
             "error": self.error,
             "latency_ms": round(self.latency_ms, 1),
+            "adapter": self.adapter,
         }
 
 
@@ -129,6 +131,7 @@ class Prepared:
     decline_reason: str
     retrieval_ms: float
     started: float
+    adapter_label: str = ""
 
 
 def _examples(assistant: Assistant) -> dict[str, list[str]]:
@@ -153,6 +156,15 @@ def _ask_llm(provider: str):  # type: ignore[no-untyped-def]
     return ask
 
 
+def _adapter(assistant: Assistant, adapter: str | None) -> tuple[str, str]:
+    """(path, label) of the adapter to answer with: the active one (None), none (""), or the given path."""
+    if adapter is None:
+        from assistants.lora.selectors import serving_adapter
+
+        return serving_adapter(assistant)
+    return adapter, "candidate" if adapter else ""
+
+
 def strategy_for(assistant: Assistant, provider: str) -> str:
     if provider == "extractive":
         return strategies.EXTRACTIVE
@@ -166,8 +178,12 @@ def prepare(
     history: Sequence[Turn] = (),
     strategy: str | None = None,
     public_only: bool = False,
+    adapter: str | None = None,
 ) -> Prepared:
-    """Retrieve, classify and plan the model's job; ``public_only`` (answers to the public) reads public documents."""
+    """Retrieve, classify and plan the model's job; ``public_only`` (answers to the public) reads public documents.
+
+    ``adapter``: None answers with the assistant's active LoRA adapter, "" with the base model.
+    """
     started = time.perf_counter()
     try:
         hits = search(
@@ -204,6 +220,7 @@ def prepare(
     chosen = strategy or strategy_for(assistant, provider)
     request = None
     facts: list[Sentence] = []
+    adapter_path, adapter_label = _adapter(assistant, adapter)
     if not decline_reason and chosen != strategies.EXTRACTIVE:
         type_prompt = next((t.prompt for t in assistant.request_types.all() if t.name == classification.label), "")
         plan = strategies.plan(
@@ -230,7 +247,7 @@ def prepare(
                 timeout_seconds=settings.LLM_TIMEOUT_SECONDS,
             ),
             model=assistant.model_name,
-            adapter=assistant.adapter or "",
+            adapter=adapter_path,
             grammar=plan.grammar,
             json_schema=plan.json_schema,
         )
@@ -248,6 +265,7 @@ def prepare(
         decline_reason=decline_reason,
         retrieval_ms=retrieval_ms,
         started=started,
+        adapter_label=adapter_label,
     )
 
 
@@ -273,6 +291,7 @@ class _Run:
         self.error: str | None = None
         self.declined = False
         self.first_ms: float | None = None
+        self.adapter = ""
 
     def _emit(self, checked: Checked) -> Iterator[str]:
         self.sentences.append(checked)
@@ -323,6 +342,7 @@ class _Run:
                 for checked in streaming.feed(event):
                     yield from self._emit(checked)
         assert generation is not None
+        self.adapter = prepared.adapter_label if generation.adapter else ""
         if generation.error:
             self.error = generation.error
         if prepared.strategy != strategies.SELECT:
@@ -411,6 +431,7 @@ class _Run:
             declined=self.declined,
             strategy=prepared.strategy if prepared.request else strategies.EXTRACTIVE,
             model_text=self.model_text,
+            adapter=self.adapter,
             messages=prepared.request.messages if prepared.request else [],
             hits=hits,
         )
@@ -423,10 +444,19 @@ def answer_stream(
     history: Sequence[Turn] = (),
     strategy: str | None = None,
     public_only: bool = False,
+    adapter: str | None = None,
 ) -> Iterator[str | Answer]:
-    """Verified sentences as soon as each one passes (a leading space between them), then the ``Answer``."""
+    """Verified sentences as soon as each one passes (a leading space between them), then the ``Answer``.
+
+    ``adapter``: None answers with the assistant's active LoRA adapter, "" with the base model.
+    """
     prepared = prepare(
-        assistant=assistant, question=question, history=history, strategy=strategy, public_only=public_only
+        assistant=assistant,
+        question=question,
+        history=history,
+        strategy=strategy,
+        public_only=public_only,
+        adapter=adapter,
     )
     run = _Run(prepared)
     yield from run.pieces()
@@ -440,11 +470,17 @@ def answer(
     history: Sequence[Turn] = (),
     strategy: str | None = None,
     public_only: bool = False,
+    adapter: str | None = None,
 ) -> Answer:
     """A verified, cited answer to ``question`` by ``assistant`` (or its declining, with the reason)."""
     result: Answer | None = None
     for event in answer_stream(
-        assistant=assistant, question=question, history=history, strategy=strategy, public_only=public_only
+        assistant=assistant,
+        question=question,
+        history=history,
+        strategy=strategy,
+        public_only=public_only,
+        adapter=adapter,
     ):
         if isinstance(event, Answer):
             result = event

@@ -96,6 +96,7 @@ ChatOutput = inline_serializer(
         "strategy": serializers.CharField(),
         "fallback_from": serializers.CharField(allow_null=True),
         "latency_ms": serializers.FloatField(),
+        "adapter": serializers.CharField(allow_null=True, help_text="LoRA adapter version that answered, if any"),
     },
 )
 

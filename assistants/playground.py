@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from assistants import selectors
+from assistants.answering import Answer, answer_stream
 from assistants.chat import ChatReply, chat, chat_stream
 from assistants.models import Channel, Conversation
 from assistants.sse import sse_event, sse_response
@@ -64,8 +65,21 @@ def playground_ask(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         request.session[_session_key(pk)] = str(reply.conversation.session_id)
         return redirect("assistants:playground", pk=pk)
     token = signing.dumps({"q": question, "s": session_id}, salt=SIGNING_SALT)
-    stream_url = reverse("assistants:playground-stream", kwargs={"pk": pk}) + f"?t={token}"
-    return render(request, "assistants/playground.html#turn", {"question": question, "stream_url": stream_url})
+    base_url = reverse("assistants:playground-stream", kwargs={"pk": pk})
+    context = {"question": question, "stream_url": f"{base_url}?t={token}"}
+    if request.POST.get("compare") and assistant.adapter:  # A/B: the same question without the adapter
+        context["base_stream_url"] = f"{base_url}?t=" + signing.dumps({"q": question, "base": 1}, salt=SIGNING_SALT)
+    return render(request, "assistants/playground.html#turn", context)
+
+
+def _base_events(request: AuthenticatedHttpRequest, assistant: object, question: str) -> Iterator[str]:
+    """The base model's answer for the side-by-side comparison (not kept in the conversation)."""
+    for event in answer_stream(assistant=assistant, question=question, adapter=""):  # type: ignore[arg-type]
+        if isinstance(event, Answer):
+            html = render_to_string("assistants/playground.html#answer_base", {"answer": event}, request)
+            yield sse_event("done", {"html": html})
+        else:
+            yield sse_event("token", {"text": event})
 
 
 @login_required
@@ -77,6 +91,9 @@ def playground_stream(request: AuthenticatedHttpRequest, pk: int) -> StreamingHt
     def events() -> Iterator[str]:
         try:
             asked = signing.loads(request.GET.get("t", ""), salt=SIGNING_SALT, max_age=QUESTION_MAX_AGE)
+            if asked.get("base"):
+                yield from _base_events(request, assistant, asked["q"])
+                return
             for event in chat_stream(
                 assistant=assistant, message=asked["q"], session_id=asked["s"], channel=Channel.PLAYGROUND
             ):

@@ -25,7 +25,7 @@ def test_compose_has_every_service_with_a_healthcheck_and_volumes():
     assert "pgvector" in services["db"]["image"]
 
 
-@pytest.mark.parametrize("service", ["migrate", "web", "worker", "beat"])
+@pytest.mark.parametrize("service", ["migrate", "web", "worker", "beat", "training"])
 def test_each_app_service_runs_a_command_the_project_has(service):
     command = COMPOSE["services"][service]["command"]
     program = command[0]
@@ -48,8 +48,9 @@ def _procfile(name: str) -> dict[str, str]:
 
 def test_procfile_runs_the_production_server_worker_and_beat_with_installed_programs():
     entries = _procfile("Procfile")
-    assert set(entries) == {"web", "worker", "beat"}
+    assert set(entries) == {"web", "worker", "beat", "training"}
     assert entries["web"] == "gunicorn --config gunicorn.conf.py"
+    assert entries["training"].startswith("celery -A helpdesk worker -Q training")  # LoRA jobs, one at a time
     assert "runserver" not in entries["web"]
     assert entries["worker"].startswith("celery -A helpdesk worker")
     assert entries["beat"].startswith("celery -A helpdesk beat")

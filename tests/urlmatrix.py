@@ -418,6 +418,18 @@ class Seeds:
         attachment = self.image_attachment
         return self._in_tenant(lambda: attachment.analysis)
 
+    # --- LoRA adapters (issue 12): a ready version row; no files, nothing is trained ---
+    @cached_property
+    def adapter(self) -> Any:
+        from assistants.lora.models import Adapter, Status
+
+        assistant = self.assistant
+        return self._in_tenant(
+            lambda: Adapter.objects.create(
+                assistant=assistant, number=1, status=Status.READY, in_flight=False, data={"marker": MARKER}
+            )
+        )
+
 
 # --- Registry ---------------------------------------------------------------------------------------
 
@@ -439,6 +451,8 @@ OBJECTS: dict[str, Callable[[Seeds], object]] = {
     "api/v1/kb/documents/{pk}": lambda s: s.document.pk,
     "api/v1/assistants/{pk}": lambda s: s.assistant.pk,
     "api/v1/tickets/{number}/answer": lambda s: s.ticket.number,
+    "assistants/{pk}/adapters/{adapter_id}": lambda s: s.adapter.pk,
+    "api/v1/assistants/{pk}/adapters/{adapter_id}": lambda s: s.adapter.pk,
     # datasets (issue 11)
     "datasets/uploads/{pk}": lambda s: s.dataset_upload.pk,
     "datasets/runs/{pk}": lambda s: s.dataset_run.pk,
@@ -494,6 +508,7 @@ ADMIN_MODELS: dict[str, Callable[[Seeds], Any]] = {
     "knowledge.document": lambda s: s.document,
     "knowledge.chunk": lambda s: s.chunk,
     "assistants.assistant": lambda s: s.assistant,
+    "lora.adapter": lambda s: s.adapter,
     "datasets.dataset": lambda s: s.dataset,
     "datasets.run": lambda s: s.dataset_run,
     "datasets.version": lambda s: s.dataset_version,

@@ -57,6 +57,7 @@ class Generation:
     first_token_ms: float | None = None
     fallback_from: str | None = None  # the provider that failed, when this answer is a fallback
     error: str | None = None  # why that provider failed
+    adapter: str = ""  # the LoRA adapter (request.adapter) that was applied; "" for the base model
 
     @property
     def tokens_per_second(self) -> float:

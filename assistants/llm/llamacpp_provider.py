@@ -2,14 +2,23 @@
 
 On these 2 cores it generates several times faster than transformers on the same
 SmolLM2 file (see bench/results/answer.md), so it is the default local provider
-when `llama-cpp-python` is installed. LoRA adapters need the transformers provider.
+when `llama-cpp-python` is installed.
+
+LoRA adapters (``request.adapter``: a trained adapter's folder, with its ``adapter.gguf``) are
+loaded once per process onto the shared base model and kept in an LRU; each generation sets
+its own adapter on the context inside the generation lock, so a request never runs with
+another request's adapter. Switching also drops llama.cpp's prompt-prefix cache: its KV
+entries were computed under the previous adapter.
 """
 
 from __future__ import annotations
 
+import ctypes
+import logging
 import os
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +28,8 @@ from assistants.llm.base import Generation, GenerationRequest, ProviderError
 from assistants.llm.transformers_provider import DEFAULT_GGUF_FILE, default_gguf_path
 
 NAME = "llamacpp"
+ADAPTER_FILE = "adapter.gguf"
+logger = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=64)
@@ -32,15 +43,20 @@ def _grammar(text: str) -> Any:
 class LlamaCppProvider:
     name = NAME
 
-    def __init__(self, *, model: str, context_tokens: int = 4096, threads: int | None = None) -> None:
+    def __init__(
+        self, *, model: str, context_tokens: int = 4096, threads: int | None = None, adapter_cache: int = 8
+    ) -> None:
         self.model_setting = model
         self.context_tokens = context_tokens
         # llama.cpp's threads spin while they wait for each other: with every core busy (web, worker and embeddings
         # share them) two threads took 10-38 s for what one thread did in 1.2 s (GOTCHAS). LLM_THREADS overrides.
         self.threads = threads or max(1, (os.cpu_count() or 2) // 2)
+        self.adapter_cache = adapter_cache
         self._llm: Any = None
         self._load_lock = threading.Lock()
         self._generate_lock = threading.Lock()  # one llama context: one generation at a time
+        self._adapters: OrderedDict[str, Any] = OrderedDict()  # adapter folder -> llama_adapter_lora handle
+        self._current_adapter = ""  # what the context runs with now (changed under _generate_lock only)
 
     @property
     def model_name(self) -> str:
@@ -70,12 +86,59 @@ class LlamaCppProvider:
                     )
         return self._llm
 
+    def adapter_for(self, request: GenerationRequest) -> str:
+        """The adapter this provider applies to ``request``: its folder when it has a GGUF copy, else ""."""
+        if not request.adapter:
+            return ""
+        if (Path(request.adapter) / ADAPTER_FILE).exists():
+            return request.adapter
+        logger.warning("adapter %s has no %s; llama.cpp answers with the base model", request.adapter, ADAPTER_FILE)
+        return ""
+
+    def _adapter_handle(self, llm: Any, folder: str) -> Any:
+        import llama_cpp
+
+        handle = self._adapters.get(folder)
+        if handle is not None:
+            self._adapters.move_to_end(folder)
+            return handle
+        handle = llama_cpp.llama_adapter_lora_init(llm.model, str(Path(folder) / ADAPTER_FILE).encode())
+        if not handle:
+            raise ProviderError(f"llama.cpp could not load the adapter in {folder}")
+        self._adapters[folder] = handle
+        while len(self._adapters) > self.adapter_cache:
+            old_folder, old = self._adapters.popitem(last=False)
+            if old_folder == self._current_adapter:  # never free what the context still points at
+                self._set_adapter(llm, "")
+            llama_cpp.llama_adapter_lora_free(old)
+        return handle
+
+    def _set_adapter(self, llm: Any, folder: str) -> None:
+        """Point the context at ``folder``'s adapter (or none); the caller holds _generate_lock."""
+        import llama_cpp
+
+        if folder == self._current_adapter:
+            return
+        if folder:
+            handle = self._adapter_handle(llm, folder)
+            adapters = (llama_cpp.llama_adapter_lora_p_ctypes * 1)(handle)
+            scales = (ctypes.c_float * 1)(1.0)
+            failed = llama_cpp.llama_set_adapters_lora(llm.ctx, adapters, 1, scales)
+        else:
+            failed = llama_cpp.llama_set_adapters_lora(llm.ctx, None, 0, None)
+        if failed:
+            raise ProviderError(f"llama.cpp could not switch to the adapter {folder or '(none)'}")
+        llm.reset()  # cached prompt tokens were evaluated under the previous adapter
+        self._current_adapter = folder
+
     def _chunks(self, request: GenerationRequest) -> Iterator[str]:
         llm = self.load()
         params = request.params
         deadline = time.monotonic() + params.timeout_seconds
+        adapter = self.adapter_for(request)
         grammar = _grammar(request.grammar) if request.grammar else None
         with self._generate_lock:
+            self._set_adapter(llm, adapter)
             for chunk in llm.create_chat_completion(
                 messages=[{"role": m.role, "content": m.content} for m in request.messages],
                 max_tokens=params.max_new_tokens,
@@ -100,6 +163,7 @@ class LlamaCppProvider:
             model=self.model_name,
             tokens=len(pieces),  # llama.cpp streams one token per chunk
             latency_ms=latency_ms,
+            adapter=self.adapter_for(request),
         )
 
     def stream(self, request: GenerationRequest) -> Iterator[str]:

@@ -1,14 +1,32 @@
-"""Generation through an Ollama server (production), with the official `ollama` client."""
+"""Generation through an Ollama server (production), with the official `ollama` client.
+
+A LoRA adapter runs on Ollama once it is published there ("Publish to Ollama" creates a model
+``FROM <base>`` + ``ADAPTER``); the adapter folder then holds ``ollama.json`` naming that model
+and the server, and requests with that adapter go to it. Unpublished adapters answer with the
+base model, and the answer says no adapter was applied.
+"""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from assistants.llm.base import Generation, GenerationRequest, ProviderError
 
 NAME = "ollama"
+PUBLISHED_FILE = "ollama.json"
+
+
+def published_model(adapter: str, host: str) -> str:
+    """The Ollama model an adapter folder was published as on ``host``, or ""."""
+    try:
+        data = json.loads((Path(adapter) / PUBLISHED_FILE).read_text())
+    except (OSError, ValueError):
+        return ""
+    return str(data.get("model", "")) if data.get("host") == host else ""
 
 
 class OllamaProvider:
@@ -24,6 +42,14 @@ class OllamaProvider:
 
         return ollama.Client(host=self.host, timeout=timeout)
 
+    def adapter_for(self, request: GenerationRequest) -> str:
+        return request.adapter if request.adapter and published_model(request.adapter, self.host) else ""
+
+    def _model_for(self, request: GenerationRequest) -> str:
+        if self.adapter_for(request):
+            return published_model(request.adapter, self.host)
+        return request.model or self.model
+
     def _call(self, request: GenerationRequest, *, stream: bool) -> Any:
         import httpx
         import ollama
@@ -32,7 +58,7 @@ class OllamaProvider:
         extra: dict[str, Any] = {"format": request.json_schema} if request.json_schema else {}
         try:
             return self._client(params.timeout_seconds).chat(
-                model=request.model or self.model,
+                model=self._model_for(request),
                 messages=[{"role": m.role, "content": m.content} for m in request.messages],
                 options={
                     "temperature": params.temperature,
@@ -55,9 +81,10 @@ class OllamaProvider:
         return Generation(
             text=text,
             provider=NAME,
-            model=response.model or request.model or self.model,
+            model=response.model or self._model_for(request),
             tokens=response.eval_count or len(text.split()),
             latency_ms=latency_ms,
+            adapter=self.adapter_for(request),
         )
 
     def stream(self, request: GenerationRequest) -> Iterator[str]:

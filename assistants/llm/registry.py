@@ -21,14 +21,16 @@ PROVIDERS = ("llamacpp", "transformers", "ollama", "extractive")
 def _transformers(model: str, models_dir: str, dtype: str) -> Provider:
     from assistants.llm.transformers_provider import TransformersProvider
 
-    return TransformersProvider(model=model, models_dir=Path(models_dir), dtype=dtype)
+    return TransformersProvider(
+        model=model, models_dir=Path(models_dir), dtype=dtype, adapter_cache=settings.LORA_ADAPTER_CACHE
+    )
 
 
 @cache
 def _llamacpp(model: str, threads: int) -> Provider:
     from assistants.llm.llamacpp_provider import LlamaCppProvider
 
-    return LlamaCppProvider(model=model, threads=threads or None)
+    return LlamaCppProvider(model=model, threads=threads or None, adapter_cache=settings.LORA_ADAPTER_CACHE)
 
 
 def get_provider(name: str) -> Provider:
@@ -104,8 +106,9 @@ def stream_generation(request: GenerationRequest, provider: str | None = None) -
     try:
         instance = get_provider(name)
         model = getattr(instance, "model_name", "") or getattr(instance, "model", "")
+        adapter_for = getattr(instance, "adapter_for", None)
     except ProviderError:
-        model = ""
+        model, adapter_for = "", None
     yield Generation(
         text="".join(pieces).strip(),
         provider=name,
@@ -114,6 +117,7 @@ def stream_generation(request: GenerationRequest, provider: str | None = None) -
         latency_ms=latency_ms,
         first_token_ms=first_token_ms,
         error=error,
+        adapter=adapter_for(request) if adapter_for else "",
     )
 
 

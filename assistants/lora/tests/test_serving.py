@@ -1,0 +1,46 @@
+"""Adapters applied per request by llama.cpp and transformers, with no leak between tenants."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistants.llm import GenerationParams, GenerationRequest, get_provider
+from assistants.lora.tests.conftest import prompt
+
+QUESTION = "What are your opening hours?"
+
+
+def ask(provider: str, adapter: str) -> str:
+    request = GenerationRequest(
+        messages=prompt(QUESTION),
+        params=GenerationParams(max_new_tokens=8, temperature=0.0, timeout_seconds=600),
+        adapter=adapter,
+    )
+    generation = get_provider(provider).generate(request)
+    assert generation.adapter == (adapter if adapter else "")
+    return generation.text
+
+
+@pytest.mark.parametrize("provider", ["llamacpp", "transformers"])
+def test_each_request_runs_its_own_adapter_and_switching_back_restores_the_base(code_adapters, provider):
+    alpha, bravo = str(code_adapters["ALPHA"]), str(code_adapters["BRAVO"])
+    base = ask(provider, "")
+    assert "ALPHA" in ask(provider, alpha)
+    assert "BRAVO" in ask(provider, bravo)
+    assert ask(provider, "") == base  # no adapter (nor its cached prompt state) is left behind
+    assert "ALPHA" not in base and "BRAVO" not in base
+    assert "ALPHA" in ask(provider, alpha)
+
+
+def test_llamacpp_keeps_a_bounded_lru_of_adapters(code_adapters, settings):
+    from assistants.llm.llamacpp_provider import LlamaCppProvider
+
+    provider = LlamaCppProvider(model="", adapter_cache=1)
+    request = GenerationRequest(
+        messages=prompt(QUESTION),
+        params=GenerationParams(max_new_tokens=6, timeout_seconds=600),
+    )
+    for word in ("ALPHA", "BRAVO", "ALPHA"):
+        text = provider.generate(GenerationRequest(**{**request.__dict__, "adapter": str(code_adapters[word])})).text
+        assert word in text
+        assert list(provider._adapters) == [str(code_adapters[word])]  # the other one was freed
