@@ -48,7 +48,8 @@ from assistants.lora.services import base_model_dir  # noqa: E402
 from assistants.lora.sources import Pair  # noqa: E402
 from assistants.models import Assistant  # noqa: E402
 from assistants.services import assistant_create  # noqa: E402
-from bench.answer import seed  # noqa: E402
+from bench.answer import HELD_OUT, seed  # noqa: E402
+from knowledge.demo import ARTICLES  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 PHRASINGS = ("Hi, {q}", "Quick question: {q}", "Hello! {q} Thanks.")
@@ -125,7 +126,7 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=12)
     args = parser.parse_args()
     load_before = Path("/proc/loadavg").read_text().split()[:3]
-    tenant: Any = seed()
+    tenant: Any = seed("bench_helpcenter", HELD_OUT["company"], ARTICLES)  # the demo help center
     report: dict[str, Any] = {"machine": platform.processor() or platform.machine(), "cpus": os.cpu_count()}
     with tenant_context(tenant):
         assistant = Assistant.objects.filter(name="LoRA bench").first() or assistant_create(
