@@ -402,7 +402,7 @@ def adapter_rollback(*, assistant: Assistant, by: User | None) -> Adapter | None
     if current is None:
         raise ValidationError("No adapter is active: the assistant already answers with the base model.")
     previous = (
-        assistant.adapters.filter(status=Status.READY, activated_at__isnull=False)
+        Adapter.objects.filter(assistant=assistant, status=Status.READY, activated_at__isnull=False)
         .exclude(pk=current.pk)
         .order_by("-activated_at")
         .first()
