@@ -255,3 +255,8 @@ class AdapterRollback(APIView):
         except ValidationError as exc:
             return _errors(exc)
         return Response({"active": AdapterSerializer(previous).data if previous else None})
+
+
+@extend_schema(exclude=True)
+class AdapterListCreateSlash(AdapterListCreate):
+    """``…/adapters/`` as the issue spells it: the same endpoint, documented once (without the slash)."""

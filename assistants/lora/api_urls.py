@@ -8,7 +8,7 @@ ADAPTER = "assistants/<int:pk>/adapters/<int:adapter_id>"
 
 urlpatterns = [
     path("assistants/<int:pk>/adapters", api.AdapterListCreate.as_view(), name="adapter-list"),
-    path("assistants/<int:pk>/adapters/", api.AdapterListCreate.as_view()),
+    path("assistants/<int:pk>/adapters/", api.AdapterListCreateSlash.as_view()),
     path("assistants/<int:pk>/adapters/rollback", api.AdapterRollback.as_view(), name="adapter-rollback"),
     path(f"{ADAPTER}/", api.AdapterDetail.as_view(), name="adapter-detail"),
     path(f"{ADAPTER}/activate", api.AdapterActivate.as_view(), name="adapter-activate"),

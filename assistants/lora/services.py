@@ -412,6 +412,7 @@ def adapter_rollback(*, assistant: Assistant, by: User | None) -> Adapter | None
         Assistant.objects.filter(pk=assistant.pk).update(adapter=None)
         assistant.adapter = None
         return None
+    previous.assistant = assistant  # _activate updates the caller's instance too
     _activate(previous, action=Event.Action.ACTIVATED, by=by, note=f"rolled back from {current.label}")
     return previous
 

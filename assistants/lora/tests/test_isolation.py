@@ -11,8 +11,10 @@ from django_tenants.utils import tenant_context
 from assistants.answering import answer
 from assistants.lora.selectors import serving_adapter
 from assistants.lora.tests.conftest import install
+from knowledge.services import document_create_from_text, document_index
 
 QUESTION = "What are your opening hours?"
+HOURS = "Our opening hours are 9:00 to 17:00 from Monday to Friday."
 
 
 @pytest.fixture
@@ -33,14 +35,19 @@ def test_concurrent_requests_of_two_tenants_never_run_each_others_adapter(
         with tenant_context(tenant):
             install(code_adapters[word], bot)
             assert serving_adapter(bot)[1] == "v1"
+            # Knowledge that answers the question: without it the assistant declines and asks no model (issue 9).
+            hours = document_create_from_text(title="Hours", text=HOURS, enqueue=False)
+            document_index(document_id=hours.pk)
         bots[tenant.schema_name] = bot
 
     def run(schema: str) -> tuple[str, str, str]:
         tenant = acme if schema == "acme" else globex
         try:
             with tenant_context(tenant):
-                result = answer(assistant=bots[schema], question=QUESTION)
-                return schema, f"{result.text} ({result.fallback_from}: {result.error})", result.adapter
+                # compose: the model writes freely, so its raw output shows which adapter ran (verification
+                # then drops the code words from what a customer would read).
+                result = answer(assistant=bots[schema], question=QUESTION, strategy="compose")
+                return schema, f"{result.model_text} ({result.fallback_from}: {result.error})", result.adapter
         finally:
             connections.close_all()
 
