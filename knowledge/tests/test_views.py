@@ -139,3 +139,14 @@ def test_rejected_forms_keep_what_was_typed(manager_client):
     assert "A long article I pasted." in html  # the text area still holds it
     response = manager_client.post("/knowledge/url/", {"url": "not a url", "title": "Docs"})
     assert response.status_code == 400 and 'value="not a url"' in response.content.decode()
+
+
+def test_the_list_pages_keep_the_filter_in_their_links(manager_client, acme):
+    with tenant_context(acme):
+        for i in range(30):
+            services.document_create_from_text(title=f"Guide {i:02d}", text="Text.", enqueue=False)
+    first = manager_client.get("/knowledge/?status=uploaded").content.decode()
+    assert "Page 1 of 2" in first
+    assert 'href="?status=uploaded&amp;page=2" rel="next">Older →</a>' in first
+    second = manager_client.get("/knowledge/?status=uploaded&page=2").content.decode()
+    assert "Page 2 of 2" in second and 'href="?status=uploaded&amp;page=1" rel="prev">← Newer</a>' in second
