@@ -18,6 +18,7 @@ from django.utils import timezone
 from datasets.models import Dataset, ReviewDecision, Row, Run, VersionRow
 from datasets.text import normalise_label
 from helpdesk.accounts.models import User
+from helpdesk.db import bulk_update_rows
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,6 @@ def bulk_accept(*, run: Run, min_confidence: float, by: User, label: str = "", r
     )  # fmt: skip
     for row in rows:
         row.label, row.status, row.reviewed, row.method = row.suggested_label, Row.Status.READY, True, "review"
-    Row.objects.bulk_update(rows, ["label", "status", "reviewed", "method"], batch_size=500)
+    bulk_update_rows(rows, ["label", "status", "reviewed", "method"])
     _mark_ready(run)
     return len(rows)

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Protocol
 import numpy as np
 
 from datasets.models import Run
+from helpdesk.db import bulk_update_rows
 
 Counts = dict[str, Any]
 
@@ -142,8 +143,5 @@ def embed_in_batches(context: StepContext, texts: Sequence[str], *, start: int =
     return np.vstack(parts).astype(np.float32)
 
 
-def save_rows(rows: Sequence[Any], fields: Sequence[str], batch_size: int = 500) -> None:
-    from datasets.models import Row
-
-    if rows:
-        Row.objects.bulk_update(rows, list(fields), batch_size=batch_size)
+def save_rows(rows: Sequence[Any], fields: Sequence[str]) -> None:
+    bulk_update_rows(rows, fields)
