@@ -127,19 +127,21 @@ def score(answer_text: str, cited: list[str], question: dict[str, Any], context:
     }
 
 
-def run(provider: str, strategy: str, fixture: dict[str, Any]) -> list[dict[str, Any]]:
+def run(provider: str, strategy: str, fixture: dict[str, Any], *, adapter: str | None = None) -> list[dict[str, Any]]:
+    """Every question of ``fixture`` through the answer path; ``adapter``: a LoRA adapter folder to answer with."""
     from assistants.models import Assistant
 
     name = f"bench-{provider}-{strategy}"
     Assistant.objects.filter(name=name).delete()
     assistant = assistant_create(name=name, company=fixture["company"], provider=provider, strategy=strategy)
-    list(answer_stream(assistant=assistant, question="warm up"))  # loading a model once is not what users wait for
+    # Loading a model (and an adapter) once is not what users wait for.
+    list(answer_stream(assistant=assistant, question="warm up", adapter=adapter))
     rows = []
     for question in fixture["questions"]:
         started = time.perf_counter()
         first_ms = None
         result: Answer | None = None
-        for event in answer_stream(assistant=assistant, question=question["q"]):
+        for event in answer_stream(assistant=assistant, question=question["q"], adapter=adapter):
             if isinstance(event, Answer):
                 result = event
             elif first_ms is None:

@@ -438,6 +438,8 @@ LORA_EVAL_QUESTIONS = env_int("LORA_EVAL_QUESTIONS", 8, minimum=0, maximum=200) 
 LORA_STALE_SECONDS = env_int("LORA_STALE_SECONDS", 600, minimum=30)  # a running job silent this long is lost
 LORA_CONVERTER_DIR = Path(env_str("LORA_CONVERTER_DIR", str(VAR_DIR / "llama.cpp")))
 LORA_ADAPTER_CACHE = env_int("LORA_ADAPTER_CACHE", 8, minimum=1, maximum=256)  # adapters kept loaded per process
+# llama.cpp keeps each adapter's prompt-prefix KV cache across switches, up to this much per process (0: off).
+LORA_PROMPT_CACHE_MB = env_int("LORA_PROMPT_CACHE_MB", 256, minimum=0)
 LORA_OLLAMA_BASE = env_str("LORA_OLLAMA_BASE", "smollm2:135m")  # the Ollama model adapters are published on
 
 # --- Assistants: grounded answers (issue 9) ---

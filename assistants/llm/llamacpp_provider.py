@@ -7,8 +7,13 @@ when `llama-cpp-python` is installed.
 LoRA adapters (``request.adapter``: a trained adapter's folder, with its ``adapter.gguf``) are
 loaded once per process onto the shared base model and kept in an LRU; each generation sets
 its own adapter on the context inside the generation lock, so a request never runs with
-another request's adapter. Switching also drops llama.cpp's prompt-prefix cache: its KV
-entries were computed under the previous adapter.
+another request's adapter.
+
+llama.cpp reuses the KV cache of the previous prompt's common prefix (system prompt, instructions),
+but those entries were computed under the adapter of the time. So a switch saves the context's KV
+cache for the adapter it leaves and restores the one kept for the adapter it goes to (an LRU within
+``state_cache_bytes``): each adapter keeps its own prompt-prefix cache, and a switch costs a copy of
+a few MB instead of re-reading the whole prompt (bench/results/lora.md).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -40,11 +46,26 @@ def _grammar(text: str) -> Any:
     return LlamaGrammar.from_string(text, verbose=False)
 
 
+@dataclass(frozen=True)
+class _SavedPrompt:
+    """The KV cache of one adapter's last prompt (llama.cpp's sequence 0) and the tokens it holds."""
+
+    tokens: Any  # numpy array of token ids
+    data: Any  # ctypes byte buffer from llama_state_seq_get_data
+    size: int
+
+
 class LlamaCppProvider:
     name = NAME
 
     def __init__(
-        self, *, model: str, context_tokens: int = 4096, threads: int | None = None, adapter_cache: int = 8
+        self,
+        *,
+        model: str,
+        context_tokens: int = 4096,
+        threads: int | None = None,
+        adapter_cache: int = 8,
+        state_cache_bytes: int = 256 * 2**20,
     ) -> None:
         self.model_setting = model
         self.context_tokens = context_tokens
@@ -57,6 +78,8 @@ class LlamaCppProvider:
         self._generate_lock = threading.Lock()  # one llama context: one generation at a time
         self._adapters: OrderedDict[str, Any] = OrderedDict()  # adapter folder -> llama_adapter_lora handle
         self._current_adapter = ""  # what the context runs with now (changed under _generate_lock only)
+        self.state_cache_bytes = state_cache_bytes
+        self._saved: OrderedDict[str, _SavedPrompt] = OrderedDict()  # adapter folder ("" base) -> its prompt cache
 
     @property
     def model_name(self) -> str:
@@ -110,8 +133,44 @@ class LlamaCppProvider:
             old_folder, old = self._adapters.popitem(last=False)
             if old_folder == self._current_adapter:  # never free what the context still points at
                 self._set_adapter(llm, "")
+            self._saved.pop(old_folder, None)
             llama_cpp.llama_adapter_lora_free(old)
         return handle
+
+    def _save_prompt(self, llm: Any, folder: str) -> None:
+        """Keep the context's KV cache for ``folder``, the adapter it was computed with (within the byte budget)."""
+        import llama_cpp
+
+        tokens = int(llm.n_tokens)
+        if tokens <= 0 or self.state_cache_bytes <= 0:
+            return
+        size = int(llama_cpp.llama_state_seq_get_size(llm.ctx, 0))
+        if size > self.state_cache_bytes:
+            return
+        data = (ctypes.c_uint8 * size)()
+        written = int(llama_cpp.llama_state_seq_get_data(llm.ctx, data, size, 0))
+        if not written:
+            return
+        self._saved[folder] = _SavedPrompt(tokens=llm.input_ids[:tokens].copy(), data=data, size=written)
+        self._saved.move_to_end(folder)
+        while sum(saved.size for saved in self._saved.values()) > self.state_cache_bytes:
+            self._saved.popitem(last=False)
+
+    def _restore_prompt(self, llm: Any, folder: str) -> None:
+        """Put back ``folder``'s KV cache, or start from an empty one (never another adapter's entries)."""
+        import llama_cpp
+
+        llama_cpp.llama_memory_seq_rm(llama_cpp.llama_get_memory(llm.ctx), 0, -1, -1)
+        llm.reset()
+        saved = self._saved.pop(folder, None)  # the context holds it now; saved again when it switches away
+        if saved is None or not llama_cpp.llama_state_seq_set_data(llm.ctx, saved.data, saved.size, 0):
+            return
+        count = len(saved.tokens)
+        llm.input_ids[:count] = saved.tokens
+        llm.n_tokens = count
+        # The logits on the context are not this prompt's: llama-cpp-python then re-reads its last token
+        # (what its own load_state does) instead of sampling from them.
+        llm._requires_eval = True
 
     def _set_adapter(self, llm: Any, folder: str) -> None:
         """Point the context at ``folder``'s adapter (or none); the caller holds _generate_lock."""
@@ -119,6 +178,7 @@ class LlamaCppProvider:
 
         if folder == self._current_adapter:
             return
+        self._save_prompt(llm, self._current_adapter)
         if folder:
             handle = self._adapter_handle(llm, folder)
             adapters = (llama_cpp.llama_adapter_lora_p_ctypes * 1)(handle)
@@ -128,8 +188,8 @@ class LlamaCppProvider:
             failed = llama_cpp.llama_set_adapters_lora(llm.ctx, None, 0, None)
         if failed:
             raise ProviderError(f"llama.cpp could not switch to the adapter {folder or '(none)'}")
-        llm.reset()  # cached prompt tokens were evaluated under the previous adapter
         self._current_adapter = folder
+        self._restore_prompt(llm, folder)
 
     def _chunks(self, request: GenerationRequest) -> Iterator[str]:
         llm = self.load()

@@ -30,7 +30,12 @@ def _transformers(model: str, models_dir: str, dtype: str) -> Provider:
 def _llamacpp(model: str, threads: int) -> Provider:
     from assistants.llm.llamacpp_provider import LlamaCppProvider
 
-    return LlamaCppProvider(model=model, threads=threads or None, adapter_cache=settings.LORA_ADAPTER_CACHE)
+    return LlamaCppProvider(
+        model=model,
+        threads=threads or None,
+        adapter_cache=settings.LORA_ADAPTER_CACHE,
+        state_cache_bytes=settings.LORA_PROMPT_CACHE_MB * 2**20,
+    )
 
 
 def get_provider(name: str) -> Provider:
