@@ -228,7 +228,8 @@ def markdown(results: dict[str, Any]) -> str:
         "# Datasets benchmark",
         "",
         f"Machine: {results['machine']}; load average at start {results['load_start']}, at end {results['load_end']}"
-        " (other work shared the 2 cores: the speed figures are noisy; the quality figures are not).",
+        " (the benchmark keeps both cores busy itself; a load well above 2 means other work shared them and the"
+        " speed figures are pessimistic; the quality figures do not depend on it).",
         "",
         "## Labeler quality (gold labels held out)",
         "",
@@ -249,11 +250,17 @@ def markdown(results: dict[str, Any]) -> str:
             f"({q['suggestions_in_review']['rows']} rows) | {d['recall']:.2f} / {d['precision']:.2f} |"
         )
     if q1 and q1.get("llm_confirmed"):
-        lines += ["", f"LLM: {q1['llm_counts']}; rows it confirmed: {q1['llm_confirmed']}."]
+        asked, confirmed = q1["llm_counts"], q1["llm_confirmed"]
+        lines += ["", f"The LLM ({results['llm_provider']}) was asked about {asked['llm_asked']} unsure rows "
+                  f"({asked['llm_errors']} errors) and agreed with the suggestion on {asked['llm_agreed']}, which "
+                  f"were then labeled without a person: accuracy {confirmed.get('accuracy', 0):.2f} on those "
+                  f"{confirmed['rows']} rows. The whole {q0['rows']}-row run took {q1['seconds']} s with the LLM, "
+                  f"{q0['seconds']} s without."]  # fmt: skip
     lines += ["", "## Speed (rows per second of each step)", "",
               "| step | " + " | ".join(f"{r['rows']} rows, augment {'on' if r['augment'] else 'off'}"
                                        for r in results["speed"]) + " |",
               "| --- |" + " --- |" * len(results["speed"])]  # fmt: skip
+    lines.append("| whole run | " + " | ".join(f"{r['total_seconds']} s" for r in results["speed"]) + " |")
     for step in ["etl", "label", "augment", "quality", "relabel", "review"]:
         cells = []
         for r in results["speed"]:
