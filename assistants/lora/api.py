@@ -57,7 +57,8 @@ class AdapterSerializer(serializers.ModelSerializer):
             "id", "version", "number", "status", "active", "progress", "step", "total_steps", "loss",
             "seconds_per_step", "eta_seconds", "sources", "hyperparameters", "data", "metrics",
             "heldout_loss_drop", "error_kind", "error", "size_bytes", "gguf_size_bytes", "gguf_error",
-            "ollama_model", "created_at", "started_at", "finished_at", "activated_at", "loss_curve",
+            "ollama_model", "publishing", "publishing_error", "created_at", "started_at", "finished_at",
+            "activated_at", "loss_curve",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -230,16 +231,20 @@ class AdapterPublish(APIView):
     permission_classes = [AdapterPermission]
     permission_action = "change"
 
-    @extend_schema(request=None, responses={200: AdapterSerializer, 400: OpenApiResponse()})
+    @extend_schema(request=None, responses={202: AdapterSerializer, 400: OpenApiResponse()})
     def post(self, request: Request, pk: int, adapter_id: int) -> Response:
-        """Create the Ollama model `FROM LORA_OLLAMA_BASE` + this adapter on OLLAMA_HOST."""
+        """Queue creating the Ollama model `FROM LORA_OLLAMA_BASE` + this adapter on OLLAMA_HOST.
+
+        A worker uploads the adapter and creates the model; `publishing` (queued, running, done,
+        failed) and `publishing_error` on the adapter say how it went, `ollama_model` names the model.
+        """
         assistant = _assistant(self, request, pk)
         adapter = selectors.adapter_get(assistant=assistant, pk=adapter_id)
         try:
             services.adapter_publish(adapter=adapter, by=_user(request))
         except ValidationError as exc:
             return _errors(exc)
-        return Response(AdapterSerializer(adapter).data)
+        return Response(AdapterSerializer(adapter).data, status=status.HTTP_202_ACCEPTED)
 
 
 class AdapterRollback(APIView):

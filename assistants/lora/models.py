@@ -27,6 +27,16 @@ class Status(models.TextChoices):
 IN_FLIGHT = (Status.QUEUED, Status.RUNNING)
 
 
+class Publishing(models.TextChoices):
+    """Where publishing to Ollama stands (a worker uploads the GGUF copy and creates the model)."""
+
+    NONE = "", "Not published"
+    QUEUED = "queued", "Waiting for a worker"
+    RUNNING = "running", "Publishing"
+    DONE = "done", "Published"
+    FAILED = "failed", "Publishing failed"
+
+
 class Failure(models.TextChoices):
     NO_DATA = "no_data", "Not enough training data"
     BAD_ROWS = "bad_rows", "Bad rows in the uploaded file"
@@ -65,6 +75,9 @@ class Adapter(models.Model):
     gguf_error = models.TextField(blank=True, help_text="Why the llama.cpp copy could not be made.")
     ollama_model = models.CharField(max_length=200, blank=True, help_text="Model name once published to Ollama.")
     published_at = models.DateTimeField(null=True, blank=True)
+    publishing = models.CharField(max_length=10, choices=Publishing.choices, blank=True, default=Publishing.NONE)
+    publishing_error = models.TextField(blank=True, help_text="Why the latest publishing to Ollama failed.")
+    publishing_requested_at = models.DateTimeField(null=True, blank=True)
     activated_at = models.DateTimeField(null=True, blank=True, help_text="Latest activation.")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -85,6 +98,10 @@ class Adapter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assistant} v{self.number}"
+
+    @property
+    def publishing_pending(self) -> bool:
+        return self.publishing in (Publishing.QUEUED, Publishing.RUNNING)
 
     @property
     def label(self) -> str:
@@ -123,6 +140,7 @@ class Event(models.Model):
         DEACTIVATED = "deactivated", "Deactivated"
         CANCELLED = "cancelled", "Cancelled"
         PUBLISHED = "published", "Published to Ollama"
+        PUBLISH_FAILED = "publish_failed", "Publishing to Ollama failed"
 
     adapter = models.ForeignKey(Adapter, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(max_length=20, choices=Action.choices)

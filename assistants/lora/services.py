@@ -24,13 +24,14 @@ from django.utils import timezone
 
 from assistants.lora import dataset
 from assistants.lora.gguf import ConversionError
-from assistants.lora.models import IN_FLIGHT, Adapter, Event, Failure, Status
+from assistants.lora.models import IN_FLIGHT, Adapter, Event, Failure, Publishing, Status
 from assistants.lora.selectors import active_adapter, adapter_dir, adapter_in_flight
 from assistants.lora.sources import registry
 from assistants.lora.sources.upload import UploadError, parse_upload
 from assistants.lora.training import Cancelled, Hyperparameters, TrainingError
 from assistants.models import Assistant
 from helpdesk.accounts.models import User
+from helpdesk.celery import send_on_commit
 
 logger = logging.getLogger(__name__)
 CURVE_POINTS = 400  # the stored loss curve keeps at most this many points
@@ -428,22 +429,55 @@ def adapter_delete(*, adapter: Adapter, by: User | None = None) -> None:
     adapter.delete()
 
 
-def adapter_publish(*, adapter: Adapter, by: User | None = None) -> Adapter:
-    """Create an Ollama model ``FROM LORA_OLLAMA_BASE`` + ``ADAPTER adapter.gguf`` on OLLAMA_HOST."""
-    from assistants.lora.ollama import PublishError, publish
-
-    if adapter.status != Status.READY:
-        raise ValidationError(f"{adapter.label} is not ready.")
-    folder = adapter_dir(adapter)
+def _ollama_name(adapter: Adapter) -> str:
     from helpdesk.tenants.db import connection
 
-    name = f"helpdesk-{connection.schema_name}-{adapter.assistant_id}-v{adapter.number}".lower()
-    try:
-        publish(folder=folder, name=name, host=settings.OLLAMA_HOST, base=settings.LORA_OLLAMA_BASE)
-    except PublishError as exc:
-        raise ValidationError(str(exc)) from None
-    adapter.ollama_model = name
-    adapter.published_at = timezone.now()
-    adapter.save(update_fields=["ollama_model", "published_at"])
-    Event.objects.create(adapter=adapter, action=Event.Action.PUBLISHED, by=by, note=name)
+    return f"helpdesk-{connection.schema_name}-{adapter.assistant_id}-v{adapter.number}".lower()
+
+
+def adapter_publish(*, adapter: Adapter, by: User | None = None) -> Adapter:
+    """Queue publishing to Ollama: a worker uploads the GGUF copy to OLLAMA_HOST and creates the model
+    ``FROM LORA_OLLAMA_BASE`` + ``ADAPTER`` (a remote upload can take minutes; no web request waits for it).
+    """
+    if adapter.status != Status.READY:
+        raise ValidationError(f"{adapter.label} is not ready.")
+    if not (adapter_dir(adapter) / "adapter.gguf").exists():
+        raise ValidationError("This version has no llama.cpp (GGUF) copy to publish; see its conversion error.")
+    stale = timezone.now() - timedelta(seconds=settings.LORA_STALE_SECONDS)
+    pending = (Publishing.QUEUED, Publishing.RUNNING)
+    if adapter.publishing in pending and adapter.publishing_requested_at and adapter.publishing_requested_at > stale:
+        raise ValidationError(f"{adapter.label} is being published to Ollama already.")
+    adapter.publishing, adapter.publishing_error = Publishing.QUEUED, ""
+    adapter.publishing_requested_at = timezone.now()
+    adapter.save(update_fields=["publishing", "publishing_error", "publishing_requested_at"])
+    from assistants.lora.tasks import adapter_publish as task
+
+    # The host and base the manager was shown, so that the worker publishes where the page said.
+    send_on_commit(
+        task, adapter.pk, host=settings.OLLAMA_HOST, base=settings.LORA_OLLAMA_BASE, by_id=by.pk if by else None
+    )
     return adapter
+
+
+def adapter_publish_run(*, adapter_id: int, host: str, base: str, by_id: int | None = None) -> Adapter | None:
+    """The worker's part of publishing; a version deleted meanwhile, or not queued any more, is skipped."""
+    from assistants.lora.ollama import PublishError, publish
+
+    rows = Adapter.objects.filter(pk=adapter_id)
+    if not rows.filter(publishing=Publishing.QUEUED).update(publishing=Publishing.RUNNING):
+        return None
+    adapter = rows.first()
+    if adapter is None:
+        return None
+    by = User.objects.filter(pk=by_id).first() if by_id else None
+    name = _ollama_name(adapter)
+    try:
+        publish(folder=adapter_dir(adapter), name=name, host=host, base=base)
+    except PublishError as exc:
+        # Updates through the queryset: a version deleted meanwhile is simply gone, not an error.
+        if rows.update(publishing=Publishing.FAILED, publishing_error=str(exc)):
+            Event.objects.create(adapter=adapter, action=Event.Action.PUBLISH_FAILED, by=by, note=str(exc)[:1000])
+        return rows.first()
+    if rows.update(ollama_model=name, published_at=timezone.now(), publishing=Publishing.DONE):
+        Event.objects.create(adapter=adapter, action=Event.Action.PUBLISHED, by=by, note=f"{name} on {host}")
+    return rows.first()

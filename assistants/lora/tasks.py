@@ -1,4 +1,4 @@
-"""Celery tasks of LoRA adapters; routed to the `training` queue (settings.CELERY_TASK_ROUTES)."""
+"""Celery tasks of LoRA adapters: training (routed to the `training` queue, settings.CELERY_TASK_ROUTES), publishing."""
 
 from __future__ import annotations
 
@@ -11,3 +11,11 @@ def adapter_train(adapter_id: int) -> None:
     from assistants.lora.services import adapter_train as train
 
     train(adapter_id=adapter_id)
+
+
+@shared_task(acks_late=False, ignore_result=True)
+def adapter_publish(adapter_id: int, *, host: str, base: str, by_id: int | None = None) -> None:
+    """Publish adapter version ``adapter_id`` to the Ollama at ``host`` (default queue; network-bound)."""
+    from assistants.lora.services import adapter_publish_run
+
+    adapter_publish_run(adapter_id=adapter_id, host=host, base=base, by_id=by_id)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -107,6 +108,8 @@ def adapter_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def adapter_detail(request: AuthenticatedHttpRequest, pk: int, adapter_id: int) -> HttpResponse:
     assistant = assistant_selectors.assistant_get(pk)
     adapter = selectors.adapter_get(assistant=assistant, pk=adapter_id)
+    if request.GET.get("part") == "publishing":  # polled while a worker publishes to Ollama
+        return render(request, f"{DETAIL}#publishing", _detail_context(adapter))
     context = _detail_context(adapter) | {"events": selectors.adapter_events(adapter=adapter)}
     return render(request, DETAIL, context)
 
@@ -168,7 +171,9 @@ def adapter_publish(request: AuthenticatedHttpRequest, pk: int, adapter_id: int)
     adapter = _act(request, pk, adapter_id)
     try:
         services.adapter_publish(adapter=adapter, by=request.user)
-        messages.success(request, f"Published to Ollama as {adapter.ollama_model}.")
+        messages.success(
+            request, f"Publishing {adapter.label} to Ollama at {settings.OLLAMA_HOST}; this page shows when it is done."
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("lora:detail", pk=pk, adapter_id=adapter.pk)

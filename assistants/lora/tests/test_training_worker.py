@@ -81,3 +81,26 @@ def test_a_manager_trains_from_the_knowledge_base_and_the_chat_answers_with_it(
     assert reply["adapter"] == "v1" and reply["provider"] == "llamacpp"
     client = Client(HTTP_HOST=ACME_HOST)
     assert client.get(f"{API.format(bot.pk)}/").status_code == 401
+
+
+def test_publishing_to_ollama_runs_on_the_worker(acme, assistant_in, api_client, celery_worker, fake_ollama_create,
+                                                 settings, media_cleanup):  # fmt: skip
+    from assistants.lora.tests.conftest import install
+
+    settings.OLLAMA_HOST, settings.LORA_OLLAMA_BASE = fake_ollama_create.url, "smollm2:135m"
+    bot = assistant_in(acme)
+    with tenant_context(acme):
+        files = adapter_dir(Adapter(assistant=bot, number=99, folder="scratch"))
+        files.mkdir(parents=True)
+        (files / "adapter_config.json").write_text("{}")
+        (files / "adapter.gguf").write_bytes(b"GGUF" + b"\0" * 60)
+        adapter = install(files, bot, activate=False)
+    response = api_client.post(f"{API.format(bot.pk)}/{adapter.pk}/publish")
+    assert response.status_code == 202 and response.json()["publishing"] == "queued"
+    deadline = time.monotonic() + 60
+    while (body := api_client.get(f"{API.format(bot.pk)}/{adapter.pk}/").json())["publishing"] in {"queued", "running"}:
+        assert time.monotonic() < deadline, body
+        time.sleep(0.5)
+    assert body["publishing"] == "done", body["publishing_error"]
+    assert body["ollama_model"] == f"helpdesk-acme-{bot.pk}-v1"
+    assert any(path == "/api/create" for _, path, _ in fake_ollama_create.requests)

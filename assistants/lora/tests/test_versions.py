@@ -228,21 +228,44 @@ def test_progress_shows_step_loss_eta_and_the_curve(acme, bot, manager_client, m
 
 
 def test_publish_to_ollama_creates_the_model_from_base_and_adapter(
-    acme, bot, api_client, fake_ollama_create, settings, media_cleanup
+    acme,
+    bot,
+    api_client,
+    manager_client,
+    fake_ollama_create,
+    settings,
+    media_cleanup,
+    django_capture_on_commit_callbacks,
 ):
     settings.OLLAMA_HOST, settings.LORA_OLLAMA_BASE = fake_ollama_create.url, "smollm2:135m"
     with tenant_context(acme):
         adapter = ready(bot, 1)
+    no_gguf = api_client.post(f"{API.format(bot.pk)}/{adapter.pk}/publish")
+    assert no_gguf.status_code == 400 and "no llama.cpp (GGUF) copy" in no_gguf.json()["detail"]
+    with tenant_context(acme):
         (adapter_dir(adapter) / "adapter.gguf").write_bytes(b"GGUF" + b"\0" * 60)
-    response = api_client.post(f"{API.format(bot.pk)}/{adapter.pk}/publish")
-    assert response.status_code == 200, response.content
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = api_client.post(f"{API.format(bot.pk)}/{adapter.pk}/publish")
+    assert response.status_code == 202, response.content
+    assert response.json()["publishing"] == "queued" and response.json()["ollama_model"] == ""
+    assert len(callbacks) == 1 and not fake_ollama_create.requests  # the request only queued the work
+    again = api_client.post(f"{API.format(bot.pk)}/{adapter.pk}/publish")
+    assert again.status_code == 400 and "being published to Ollama already" in again.json()["detail"]
+    page = manager_client.get(f"/assistants/{bot.pk}/adapters/{adapter.pk}/").content.decode()
+    assert "Publishing to Ollama: waiting for a worker" in page and "part=publishing" in page
+
+    with tenant_context(acme):  # what the worker's task runs, with the host and base of the request
+        services.adapter_publish_run(adapter_id=adapter.pk, host=fake_ollama_create.url, base="smollm2:135m")
     name = f"helpdesk-acme-{bot.pk}-v1"
-    assert response.json()["ollama_model"] == name
+    body = api_client.get(f"{API.format(bot.pk)}/{adapter.pk}/").json()
+    assert body["publishing"] == "done" and body["ollama_model"] == name
     blob = next(r for r in fake_ollama_create.requests if r[1].startswith("/api/blobs/"))
     assert blob[2] == 64
     create = next(r[2] for r in fake_ollama_create.requests if r[1] == "/api/create")
     assert create["model"] == name and create["from"] == "smollm2:135m"
     assert create["adapters"] == {"adapter.gguf": blob[1].removeprefix("/api/blobs/")}
+    part = manager_client.get(f"/assistants/{bot.pk}/adapters/{adapter.pk}/?part=publishing").content.decode()
+    assert name in part and "hx-trigger" not in part  # done: the page stops polling
     from assistants.llm import GenerationRequest
     from assistants.llm.ollama_provider import OllamaProvider
 
@@ -250,6 +273,13 @@ def test_publish_to_ollama_creates_the_model_from_base_and_adapter(
     with tenant_context(acme):
         folder = str(adapter_dir(adapter))
     assert provider._model_for(GenerationRequest(messages=[], adapter=folder)) == name
-    settings.LORA_OLLAMA_BASE = "llama9"
-    refused = api_client.post(f"{API.format(bot.pk)}/{adapter.pk}/publish")
-    assert refused.status_code == 400 and "model 'llama9' not found" in refused.json()["detail"]
+
+    assert api_client.post(f"{API.format(bot.pk)}/{adapter.pk}/publish").status_code == 202
+    with tenant_context(acme):
+        services.adapter_publish_run(adapter_id=adapter.pk, host=fake_ollama_create.url, base="llama9")
+        assert adapter.events.filter(action=Event.Action.PUBLISH_FAILED).exists()
+    failed = api_client.get(f"{API.format(bot.pk)}/{adapter.pk}/").json()
+    assert failed["publishing"] == "failed" and "model 'llama9' not found" in failed["publishing_error"]
+    assert failed["ollama_model"] == name  # the earlier model is still there
+    page = manager_client.get(f"/assistants/{bot.pk}/adapters/{adapter.pk}/").content.decode()
+    assert "Publishing to Ollama failed" in page and "model &#x27;llama9&#x27; not found" in page
