@@ -479,5 +479,5 @@ def adapter_publish_run(*, adapter_id: int, host: str, base: str, by_id: int | N
             Event.objects.create(adapter=adapter, action=Event.Action.PUBLISH_FAILED, by=by, note=str(exc)[:1000])
         return rows.first()
     if rows.update(ollama_model=name, published_at=timezone.now(), publishing=Publishing.DONE):
-        Event.objects.create(adapter=adapter, action=Event.Action.PUBLISHED, by=by, note=f"{name} on {host}")
+        Event.objects.create(adapter=adapter, action=Event.Action.PUBLISHED, by=by, note=name)
     return rows.first()

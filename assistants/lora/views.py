@@ -6,7 +6,6 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -171,9 +170,7 @@ def adapter_publish(request: AuthenticatedHttpRequest, pk: int, adapter_id: int)
     adapter = _act(request, pk, adapter_id)
     try:
         services.adapter_publish(adapter=adapter, by=request.user)
-        messages.success(
-            request, f"Publishing {adapter.label} to Ollama at {settings.OLLAMA_HOST}; this page shows when it is done."
-        )
+        messages.success(request, f"Publishing {adapter.label} to Ollama; this page shows when it is done.")
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("lora:detail", pk=pk, adapter_id=adapter.pk)
