@@ -88,7 +88,8 @@ def test_phone_layout_of_the_ticket_page_and_the_queue(ticket, live_app, browser
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
     sign_in(page, live_app, f"/tickets/{ticket.number}/")
-    page.locator("#ai-panel h2").wait_for()
+    # The placeholder panel is swapped for the loaded one (outerHTML): measure after the swap, not during it.
+    page.get_by_text("Loading the AI panel…").wait_for(state="detached")
     panel = page.locator("#ai-panel").bounding_box()
     form = page.locator("#reply-form").bounding_box()
     request = page.locator("article.description").bounding_box()
