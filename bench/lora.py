@@ -212,12 +212,11 @@ def main() -> None:
         report["answers"] = evaluation.compare(
             assistant=assistant, examples=examples, adapter_dir=str(out), provider="llamacpp", limit=args.questions
         )
-        report["grounding"] = [
-            summarise(f"llamacpp:{strategy}{' + adapter' if adapter else ''}", answer_run("llamacpp", strategy,
-                                                                                          HELD_OUT, adapter=adapter))
-            for strategy in args.strategies.split(",")
-            for adapter in ("", str(out))
-        ]  # fmt: skip
+        report["grounding"] = []
+        for strategy in args.strategies.split(","):
+            for adapter, suffix in (("", ""), (str(out), " + adapter")):
+                rows = answer_run("llamacpp", strategy, HELD_OUT, adapter=adapter)
+                report["grounding"].append(summarise(f"llamacpp:{strategy}{suffix}", rows))
     report["loadavg"] = {"before": load_before, "after": Path("/proc/loadavg").read_text().split()[:3]}
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "lora.json").write_text(json.dumps(report, indent=2, default=str))

@@ -94,3 +94,20 @@ def test_metrics_show_syncs_and_outbox_depth(public_client, jira, ticket, agent,
     assert 'integration_sync_total{direction="outbound",status="ok",system="jira"}' in text  # the connection test
     assert "integration_sync_latency_seconds_bucket" in text
     assert 'integration_outbox_depth{system="jira",tenant="acme"} 1.0' in text
+
+
+def test_monitor_pages_keep_the_filter_and_the_page_across_polls(agent_client, jira, ticket):
+    from integrations.models import WorkStatus
+
+    OutboxItem.objects.bulk_create(
+        OutboxItem(connection=jira, ticket=ticket, status=WorkStatus.FAILED, last_error=f"HTTP 403 #{i}")
+        for i in range(25)
+    )
+    first = agent_client.get("/integrations/?outcome=failed").content.decode()
+    assert "Page 1 of 2" in first and 'href="?outcome=failed&amp;page=2" rel="next">Older →</a>' in first
+    assert 'hx-get="/integrations/?outcome=failed&amp;partial=monitor"' in first
+    polled = agent_client.get("/integrations/?outcome=failed&page=2&partial=monitor", headers={"HX-Request": "true"})
+    html = polled.content.decode()
+    assert "Page 2 of 2" in html and "<html" not in html  # the fragment, still on page 2
+    assert 'hx-get="/integrations/?outcome=failed&amp;page=2&amp;partial=monitor"' in html  # the next poll stays there
+    assert 'href="?outcome=failed&amp;page=1" rel="prev">← Newer</a>' in html  # a page, not the fragment
