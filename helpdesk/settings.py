@@ -12,6 +12,7 @@ import secrets
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from csp import constants as csp_constants
 from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
@@ -594,6 +595,32 @@ SECURE_REDIRECT_EXEMPT = [r"^health", r"^metrics$"]  # probes and scrapers insid
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+
+# Content-Security-Policy (django-csp). Pages show what customers wrote; should markup ever slip past
+# the escaping, the browser still runs nothing: scripts only from this site (inline only with the
+# response's nonce, `{{ CSP_NONCE }}`; no inline handlers, no eval: htmx runs with allowEval off, see
+# templates/base.html), styles only from this site (no inline <style> or style=), no plugins, no
+# <base> or form targets elsewhere, and no framing (as X-Frame-Options says). The widget's endpoints
+# answer with a policy that allows nothing at all (assistants/urls.py); the sites embedding it allow
+# this host in their own policy (README).
+INSTALLED_APPS.append("csp")
+SHARED_APPS.append("csp")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.clickjacking.XFrameOptionsMiddleware"), "csp.middleware.CSPMiddleware"
+)
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("csp.context_processors.nonce")  # type: ignore[index]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp_constants.SELF],
+        "script-src": [csp_constants.SELF, csp_constants.NONCE],
+        "style-src": [csp_constants.SELF],
+        "img-src": [csp_constants.SELF, "data:"],  # data: for Pico's and Swagger UI's inline SVG icons
+        "object-src": [csp_constants.NONE],
+        "base-uri": [csp_constants.SELF],
+        "form-action": [csp_constants.SELF],
+        "frame-ancestors": [csp_constants.NONE],
+    },
+}
 
 # Login throttling (django-axes). Its tables are in the public schema and in every tenant's, so the
 # platform admin and each tenant count failures and lock out separately. A lockout holds a username

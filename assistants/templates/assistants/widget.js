@@ -19,7 +19,13 @@
     ".hdw-handover .hdw-attach{background:#fff;color:#1f6feb;border:1px solid #1f6feb;font-weight:400}" +
     ".hdw-foot{display:flex;justify-content:flex-end;padding:0 14px 6px}.hdw-foot button{border:0;background:none;color:#1f6feb;font:12px system-ui,sans-serif;cursor:pointer;padding:0}" +
     ".hdw-form{display:flex;border-top:1px solid #d0d7de}.hdw-form input{flex:1;min-width:0;border:0;padding:10px;font:inherit}.hdw-form button{border:0;background:none;color:#1f6feb;font-weight:600;padding:0 14px;cursor:pointer}";
-  var style = document.createElement("style"); style.textContent = css; document.head.appendChild(style);
+  // A constructed stylesheet where the browser has them: a customer's page whose Content-Security-Policy
+  // forbids inline styles still shows the widget (CSP governs <style> elements, not constructed sheets).
+  if (window.CSSStyleSheet && "replaceSync" in CSSStyleSheet.prototype && "adoptedStyleSheets" in document) {
+    var sheet = new CSSStyleSheet(); sheet.replaceSync(css); document.adoptedStyleSheets = document.adoptedStyleSheets.concat([sheet]);
+  } else {
+    var style = document.createElement("style"); style.textContent = css; document.head.appendChild(style);
+  }
   var button = document.createElement("button"); button.className = "hdw-button"; button.type = "button"; button.textContent = "Chat with us";
   button.setAttribute("aria-expanded", "false");
   var panel = document.createElement("div"); panel.className = "hdw-panel"; panel.setAttribute("role", "dialog"); panel.setAttribute("aria-label", config.title);

@@ -16,6 +16,23 @@
     body.focus();
     return true;
   };
+  // Buttons of the AI panel (no inline handlers: the page's Content-Security-Policy forbids them):
+  // data-insert-reply="replace" makes the draft the whole message, public; "append" adds a canned reply.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-insert-reply]");
+    if (!button) return;
+    if (button.dataset.insertReply !== "replace") {
+      window.helpdeskInsertReply(button.dataset.text, button.dataset.macro);
+      return;
+    }
+    var form = document.getElementById("reply-form");
+    var body = form && form.querySelector("textarea[name=body]");
+    if (!body) return;
+    body.value = button.dataset.text;
+    body.focus();
+    var visibility = form.querySelector("input[value=public]");
+    if (visibility) visibility.checked = true;
+  });
   document.addEventListener("change", function (event) {
     var picker = event.target.closest && event.target.closest("[data-macro-picker]");
     if (!picker) return;
