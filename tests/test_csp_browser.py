@@ -75,39 +75,16 @@ def settled(page) -> None:
     page.wait_for_function("!document.querySelector('[aria-busy=true]')", timeout=45_000)
 
 
-def _hostile_dataset_run() -> int:
-    from datasets.models import Dataset, Row, Run, Upload
-    from datasets.pipeline import initial_steps
-    from datasets.steps.base import RunOptions
+def _hostile_dataset_run(acme) -> int:
+    """A dataset run under review whose row (and upload preview) is the customer's markup."""
+    from datasets.models import Row, Upload
 
-    dataset = Dataset.objects.create(name="Chats")
-    upload = Upload.objects.create(
-        dataset=dataset,
-        filename="chats.csv",
-        format="csv",
-        file="datasets/uploads/chats.csv",
-        columns=["text"],
-        preview=[{"text": BOTH}],
-        mapping={"text": "text"},
-    )
-    run = Run.objects.create(
-        dataset=dataset,
-        upload=upload,
-        mapping={"text": "text"},
-        status=Run.Status.REVIEW,
-        steps=initial_steps(RunOptions()),
-    )
-    Row.objects.create(
-        run=run,
-        position=0,
-        text=BOTH,
-        text_hash="1" * 64,
-        status=Row.Status.REVIEW,
-        review_reason=Row.Reason.LOW_CONFIDENCE,
-        suggested_label="billing",
-        confidence=0.2,
-    )
-    return run.pk
+    seeds = urlmatrix.Seeds(acme)
+    row, upload = seeds.dataset_row, seeds.dataset_upload
+    with schema_context("acme"):
+        Row.objects.filter(pk=row.pk).update(text=BOTH)
+        Upload.objects.filter(pk=upload.pk).update(preview=[{"text": BOTH}])
+    return int(seeds.dataset_run.pk)
 
 
 def test_markup_customers_write_never_runs_on_any_page_that_shows_it(acme, live_app, browser, request):
@@ -131,7 +108,7 @@ def test_markup_customers_write_never_runs_on_any_page_that_shows_it(acme, live_
         kb.document_index(document_id=document.pk)
         bot = assistant_create(name="Acme helper", company="Acme", provider="extractive")
         key = widget_key_create(assistant=bot, allowed_origins=[shop])
-        run = _hostile_dataset_run()
+    run = _hostile_dataset_run(acme)
 
     context = browser.new_context()
     page = context.new_page()
@@ -159,7 +136,8 @@ def test_markup_customers_write_never_runs_on_any_page_that_shows_it(acme, live_
         assert (portal_ticket.subject, portal_ticket.requester.name) == (BOTH, IMG)
         assert portal_ticket.replies.filter(body=f"More {BOTH}").count() == 1
         assert portal_ticket.attachments.filter(filename=f"{IMG}.txt").count() == 2
-    page.goto(live_app.url("acme", status_path))
+    status = page.goto(live_app.url("acme", status_path))
+    assert status is not None and "script-src 'self'" in status.headers.get("content-security-policy", "")
     assert page.get_by_text(f"More {BOTH}").is_visible() and page.get_by_text(f"{IMG}.txt").first.is_visible()
     problems += watch.problems("portal status page")
 
@@ -203,6 +181,7 @@ def test_markup_customers_write_never_runs_on_any_page_that_shows_it(acme, live_
     for path, shown in pages.items():
         response = page.goto(live_app.url("acme", path))
         assert response is not None and response.status == 200, path
+        assert "script-src 'self'" in response.headers.get("content-security-policy", ""), path
         settled(page)
         assert shown().is_visible(), path  # the hostile text is on the page, as text
         problems += watch.problems(path)
