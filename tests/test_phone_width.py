@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 from django_tenants.utils import schema_context
+from playwright.sync_api import expect
 
 from conftest import PASSWORD, make_user
 from tests import urlmatrix
@@ -113,7 +114,8 @@ def test_every_page_fits_a_phone_screen(db, live_app, browser):
         if response is None or response.status != 200 or not kind.startswith("text/html"):
             continue
         # What htmx loads after the page (the AI panel) is part of the layout: wait for it.
-        page.wait_for_function("!document.querySelector('[aria-busy=true]')", timeout=45_000)
+        # A locator, not wait_for_function: Playwright runs that string through eval(), which the policy refuses.
+        expect(page.locator("[aria-busy=true]")).to_have_count(0, timeout=45_000)
         width = page.evaluate("Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)")
         checked.append(path)
         if width > PHONE["width"]:
