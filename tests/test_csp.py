@@ -25,8 +25,8 @@ def policy(response) -> dict[str, list[str]]:
     header = response.headers.get("Content-Security-Policy", "")
     directives = {}
     for part in header.split(";"):
-        name, *values = part.split()
-        if name:
+        if part.split():
+            name, *values = part.split()
             directives[name.lower()] = values
     return directives
 
