@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import socket
+import ssl
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,6 +14,10 @@ from datetime import timedelta
 import httpx
 import pytest
 import requests
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from django_tenants.utils import tenant_context
@@ -291,6 +296,50 @@ def test_one_deadline_covers_several_requests(hostile, settings):
         with pytest.raises(requests.Timeout) as caught:
             session.get(hostile.url("/slow"))
     assert outbound.deadline_exceeded(caught.value) is not None
+
+
+@pytest.fixture
+def tls_drip(hostile, tmp_path) -> tuple[str, str]:
+    """The dripping site over TLS (a self-signed certificate for localhost), and the certificate's file."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = timezone.now()
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - timedelta(minutes=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "key.pem").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    hostile.server.socket = server.wrap_socket(hostile.server.socket, server_side=True)
+    return f"https://localhost:{hostile.port}/drip", str(tmp_path / "cert.pem")
+
+
+def test_the_deadline_holds_over_tls(tls_drip):
+    url, cafile = tls_drip
+
+    def with_httpx() -> None:
+        with outbound.httpx_client(verify=ssl.create_default_context(cafile=cafile)) as client:
+            client.get(url)
+
+    def with_requests() -> None:
+        with outbound.requests_session() as session:
+            session.get(url, verify=cafile)
+
+    for call in (with_httpx, with_requests):
+        error, seconds = _timed(call)
+        assert seconds < DEADLINE + MARGIN
+        assert outbound.describe_error(error) == f"the site did not finish answering within {DEADLINE:g} s"
 
 
 def _delivery(url: str) -> WebhookDelivery:
