@@ -290,8 +290,8 @@ def test_a_gzip_bomb_is_refused_unread_and_identity_was_asked_for(get, hostile):
 def test_one_deadline_covers_several_requests(hostile, settings):
     """A tracker call that pages: the second request gets only what the first one left."""
     settings.OUTBOUND_DEADLINE_SECONDS = 30
-    hostile.route("/slow", body=b"ok", delay=0.7)
-    with outbound.requests_session() as session, outbound.deadline(1.0):
+    hostile.route("/slow", body=b"ok", delay=1.2)
+    with outbound.requests_session() as session, outbound.deadline(2.0):
         assert session.get(hostile.url("/slow")).content == b"ok"
         with pytest.raises(requests.Timeout) as caught:
             session.get(hostile.url("/slow"))
