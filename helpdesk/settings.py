@@ -466,6 +466,13 @@ TICKETS_PRESENCE_SECONDS = env_int("TICKETS_PRESENCE_SECONDS", 40, minimum=5)
 # Networks outbound requests (crawler, webhooks, Jira/Zendesk) may reach although they are not public,
 # e.g. "10.1.2.0/24" for an intranet wiki. Empty: only public addresses.
 OUTBOUND_ALLOWED_NETWORKS = env_networks("OUTBOUND_ALLOWED_NETWORKS", [])
+# Longest one outbound request (or one Jira/Zendesk call) may take from connect to last byte, however slowly
+# the other side drips its answer; the per-read timeouts (INTEGRATIONS_TIMEOUT_SECONDS, ...) still apply within.
+OUTBOUND_DEADLINE_SECONDS = env_float("OUTBOUND_DEADLINE_SECONDS", 30.0)
+if not 0 < OUTBOUND_DEADLINE_SECONDS <= 600:
+    raise ImproperlyConfigured(
+        f"OUTBOUND_DEADLINE_SECONDS={OUTBOUND_DEADLINE_SECONDS:g} must be above 0 and at most 600"
+    )
 
 # --- Datasets ---
 
@@ -513,8 +520,10 @@ INTEGRATIONS_TIMEOUT_SECONDS = env_float("INTEGRATIONS_TIMEOUT_SECONDS", 10.0)
 INTEGRATIONS_MAX_ATTEMPTS = env_int("INTEGRATIONS_MAX_ATTEMPTS", 8, minimum=1, maximum=50)
 INTEGRATIONS_RETRY_BASE_SECONDS = env_float("INTEGRATIONS_RETRY_BASE_SECONDS", 5.0)
 INTEGRATIONS_RETRY_MAX_SECONDS = env_float("INTEGRATIONS_RETRY_MAX_SECONDS", 600.0)
-# A claimed outbox row whose worker has not finished in this time is taken over (a killed worker).
-INTEGRATIONS_LEASE_SECONDS = env_float("INTEGRATIONS_LEASE_SECONDS", 120.0)
+# A claimed outbox row or webhook delivery whose worker has not finished in this time is taken over (a killed
+# worker). Empty: the longest the claim's calls may take plus a margin (integrations.work.lease_seconds, 120 s
+# with the default deadline); a value set here must outlast those calls (checked at start).
+INTEGRATIONS_LEASE_SECONDS = env_float("INTEGRATIONS_LEASE_SECONDS", 0.0)
 INTEGRATIONS_SWEEP_SECONDS = env_int("INTEGRATIONS_SWEEP_SECONDS", 30, minimum=1)
 INTEGRATIONS_PULL_SECONDS = env_int("INTEGRATIONS_PULL_SECONDS", 300, minimum=10)
 # Base URL of the tenant sites for links from Jira/Zendesk back to tickets; empty: http://<tenant host>[:WEB_PORT].
