@@ -525,6 +525,8 @@ INTEGRATIONS_PULL_SECONDS = env_int("INTEGRATIONS_PULL_SECONDS", 300, minimum=10
 INTEGRATIONS_PUBLIC_URL = env_str("INTEGRATIONS_PUBLIC_URL", "")
 # Webhook signatures older than this are refused (replay window), in seconds.
 INTEGRATIONS_WEBHOOK_MAX_AGE_SECONDS = env_int("INTEGRATIONS_WEBHOOK_MAX_AGE_SECONDS", 300, minimum=10)
+# Calls of a connection's incoming webhook URL (django-ratelimit rate); more answer 429, none are logged.
+INTEGRATIONS_WEBHOOK_RATE = env_str("INTEGRATIONS_WEBHOOK_RATE", "600/m")
 # Sync log rows, finished webhook deliveries and seen delivery ids are kept this long.
 INTEGRATIONS_RETENTION_DAYS = env_int("INTEGRATIONS_RETENTION_DAYS", 30, minimum=1)
 CELERY_BEAT_SCHEDULE = {
