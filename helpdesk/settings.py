@@ -513,8 +513,12 @@ DATASETS_MAX_TEXT_CHARS = env_int("DATASETS_MAX_TEXT_CHARS", 5000, minimum=100)
 # --- Integrations ---
 
 # Fernet keys that encrypt tracker credentials at rest, comma-separated: the first encrypts, all decrypt
-# (rotate by putting a new key first). Empty with DEBUG: one is generated into VAR_DIR/integrations_key.
-INTEGRATIONS_KEYS = env_list("INTEGRATIONS_KEYS", [])
+# (rotate by putting a new key first). Unset in the embedded setup (`make run`: no DATABASE_URL), DEBUG or
+# not, a key is generated into VAR_DIR/integrations_key once and kept, as the secret key is; a deployment
+# with its own database sets its own.
+INTEGRATIONS_KEYS = env_list("INTEGRATIONS_KEYS", []) or (
+    [devstack.integrations_key(VAR_DIR)] if not env_str("DATABASE_URL") else []
+)
 INTEGRATIONS_TIMEOUT_SECONDS = env_float("INTEGRATIONS_TIMEOUT_SECONDS", 10.0)
 # Retries of timeouts, 429 and 5xx: exponential from the base, capped, with full jitter; Retry-After wins.
 INTEGRATIONS_MAX_ATTEMPTS = env_int("INTEGRATIONS_MAX_ATTEMPTS", 8, minimum=1, maximum=50)
@@ -530,6 +534,8 @@ INTEGRATIONS_PULL_SECONDS = env_int("INTEGRATIONS_PULL_SECONDS", 300, minimum=10
 INTEGRATIONS_PUBLIC_URL = env_str("INTEGRATIONS_PUBLIC_URL", "")
 # Webhook signatures older than this are refused (replay window), in seconds.
 INTEGRATIONS_WEBHOOK_MAX_AGE_SECONDS = env_int("INTEGRATIONS_WEBHOOK_MAX_AGE_SECONDS", 300, minimum=10)
+# Calls of a connection's incoming webhook URL (django-ratelimit rate); more answer 429, none are logged.
+INTEGRATIONS_WEBHOOK_RATE = env_str("INTEGRATIONS_WEBHOOK_RATE", "600/m")
 # Sync log rows, finished webhook deliveries and seen delivery ids are kept this long.
 INTEGRATIONS_RETENTION_DAYS = env_int("INTEGRATIONS_RETENTION_DAYS", 30, minimum=1)
 CELERY_BEAT_SCHEDULE = {
