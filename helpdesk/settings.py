@@ -536,6 +536,13 @@ INSTALLED_APPS += ["assistants.vision"]
 # Every new ticket attachment's id is sent to these Celery tasks after commit (tickets.services.replies).
 TICKETS_ATTACHMENT_HOOKS = [*TICKETS_ATTACHMENT_HOOKS, "assistants.vision.tasks.analyse_attachment"]
 TICKETS_ATTACHMENT_DETAILS = [*TICKETS_ATTACHMENT_DETAILS, "assistants.vision.selectors.attachment_details"]
+# Screenshot analysis (OCR, CLIP) runs on its own queue and worker (Procfile `vision`, one at a time), so
+# mail, escalations and indexing on the default queue never wait behind a flood of images.
+VISION_QUEUE = env_str("VISION_QUEUE", "vision")
+CELERY_TASK_ROUTES = {
+    **globals().get("CELERY_TASK_ROUTES", {}),
+    "assistants.vision.tasks.analyse_attachment": {"queue": VISION_QUEUE},
+}
 # Folder of an open-clip checkpoint (open_clip_config.json + open_clip_model.safetensors; `local-dir:` form).
 # Empty: no CLIP, screenshots are classified from their text only.
 VISION_CLIP_CHECKPOINT = env_str("VISION_CLIP_CHECKPOINT", "")
