@@ -30,6 +30,7 @@ from tickets.services.sla import BreachCount, sla_due_times, sla_mark_breaches
 from tickets.services.transitions import TRANSITIONS, transition_check
 from tickets.services.workflow import (
     BulkResult,
+    subject_one_line,
     ticket_assign,
     ticket_category_suggest,
     ticket_create,
@@ -64,6 +65,7 @@ __all__ = [
     "reply_add",
     "sla_due_times",
     "sla_mark_breaches",
+    "subject_one_line",
     "tags_ensure",
     "ticket_assign",
     "ticket_attachment_text_set",
