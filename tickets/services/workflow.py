@@ -77,7 +77,7 @@ def ticket_create(
     if channel not in Channel.values:
         errors["channel"] = f"Unknown channel {channel!r}."
     try:
-        content_types = attachments_check(files)
+        content_types = attachments_check(files)  # a new ticket: its files are all it holds
     except ValidationError as exc:
         errors.update(exc.message_dict)
     if errors:
