@@ -367,6 +367,15 @@ TICKETS_ATTACHMENT_DETAILS: list[str] = []
 # Submissions of the public portal form per client address (django-ratelimit syntax, e.g. 5/10m).
 TICKETS_PORTAL_SUBMIT_RATE = env_str("TICKETS_PORTAL_SUBMIT_RATE", "5/10m")
 TICKETS_PORTAL_LINK_MAX_AGE_DAYS = env_int("TICKETS_PORTAL_LINK_MAX_AGE_DAYS", 90, minimum=1)
+# Abuse limits. Portal replies and ratings per client address and, separately, per ticket (django-ratelimit
+# rate; counted in Redis, failing open while it is down). Files: at most this many per message, and this
+# many MB in all per ticket and per tenant in any 24 hours, whatever the channel (portal, agent, API, widget).
+TICKETS_PORTAL_REPLY_RATE = env_str("TICKETS_PORTAL_REPLY_RATE", "10/10m")
+if "/" not in TICKETS_PORTAL_REPLY_RATE or not TICKETS_PORTAL_REPLY_RATE.split("/")[0].isdigit():
+    raise ImproperlyConfigured(f"TICKETS_PORTAL_REPLY_RATE={TICKETS_PORTAL_REPLY_RATE!r}: expected e.g. 10/10m")
+TICKETS_MAX_FILES_PER_MESSAGE = env_int("TICKETS_MAX_FILES_PER_MESSAGE", 10, minimum=1, maximum=100)
+TICKETS_MAX_UPLOAD_MB_PER_TICKET = env_int("TICKETS_MAX_UPLOAD_MB_PER_TICKET", 100, minimum=1)
+TICKETS_MAX_UPLOAD_MB_PER_TENANT_DAY = env_int("TICKETS_MAX_UPLOAD_MB_PER_TENANT_DAY", 2000, minimum=1)
 TICKETS_SLA_CHECK_SECONDS = env_int("TICKETS_SLA_CHECK_SECONDS", 60, minimum=10)
 CELERY_BEAT_SCHEDULE = {
     **globals().get("CELERY_BEAT_SCHEDULE", {}),
@@ -551,6 +560,13 @@ INSTALLED_APPS += ["assistants.vision"]
 # Every new ticket attachment's id is sent to these Celery tasks after commit (tickets.services.replies).
 TICKETS_ATTACHMENT_HOOKS = [*TICKETS_ATTACHMENT_HOOKS, "assistants.vision.tasks.analyse_attachment"]
 TICKETS_ATTACHMENT_DETAILS = [*TICKETS_ATTACHMENT_DETAILS, "assistants.vision.selectors.attachment_details"]
+# Screenshot analysis (OCR, CLIP) runs on its own queue and worker (Procfile `vision`, one at a time), so
+# mail, escalations and indexing on the default queue never wait behind a flood of images.
+VISION_QUEUE = env_str("VISION_QUEUE", "vision")
+CELERY_TASK_ROUTES = {
+    **globals().get("CELERY_TASK_ROUTES", {}),
+    "assistants.vision.tasks.analyse_attachment": {"queue": VISION_QUEUE},
+}
 # Folder of an open-clip checkpoint (open_clip_config.json + open_clip_model.safetensors; `local-dir:` form).
 # Empty: no CLIP, screenshots are classified from their text only.
 VISION_CLIP_CHECKPOINT = env_str("VISION_CLIP_CHECKPOINT", "")

@@ -16,6 +16,12 @@ COMPOSE = yaml.safe_load((BASE / "docker-compose.yml").read_text())
 REQUIREMENTS = (BASE / "requirements.txt").read_text().lower()
 
 
+def test_screenshot_analysis_has_its_own_worker_in_compose():
+    command = COMPOSE["services"]["vision"]["command"]
+    assert command[command.index("-Q") + 1] == settings.VISION_QUEUE and "--concurrency=1" in command
+    assert "-Q" not in COMPOSE["services"]["worker"]["command"]  # the default worker takes the default queue only
+
+
 def test_compose_has_every_service_with_a_healthcheck_and_volumes():
     services = COMPOSE["services"]
     assert {"db", "redis", "ollama", "web", "worker", "beat"} <= set(services)
@@ -25,7 +31,7 @@ def test_compose_has_every_service_with_a_healthcheck_and_volumes():
     assert "pgvector" in services["db"]["image"]
 
 
-@pytest.mark.parametrize("service", ["migrate", "web", "worker", "beat", "training"])
+@pytest.mark.parametrize("service", ["migrate", "web", "worker", "beat", "training", "vision"])
 def test_each_app_service_runs_a_command_the_project_has(service):
     command = COMPOSE["services"][service]["command"]
     program = command[0]
@@ -48,9 +54,11 @@ def _procfile(name: str) -> dict[str, str]:
 
 def test_procfile_runs_the_production_server_worker_and_beat_with_installed_programs():
     entries = _procfile("Procfile")
-    assert set(entries) == {"web", "worker", "beat", "training"}
+    assert set(entries) == {"web", "worker", "beat", "training", "vision"}
     assert entries["web"] == "gunicorn --config gunicorn.conf.py"
     assert entries["training"].startswith("celery -A helpdesk worker -Q training")  # LoRA jobs, one at a time
+    assert entries["vision"].startswith("celery -A helpdesk worker -Q ${VISION_QUEUE:-vision}")  # screenshots
+    assert entries["vision"].endswith("--concurrency=1")
     assert "runserver" not in entries["web"]
     assert entries["worker"].startswith("celery -A helpdesk worker")
     assert entries["beat"].startswith("celery -A helpdesk beat")
