@@ -518,6 +518,11 @@ DATASETS_QC_MAX_EDIT_SHARE = _fraction("DATASETS_QC_MAX_EDIT_SHARE", 0.8, 0.0, 1
 # Rows of train and eval more similar than this are near-duplicates: the eval row moves to train.
 DATASETS_NEAR_DUPLICATE = _fraction("DATASETS_NEAR_DUPLICATE", 0.95)
 DATASETS_MAX_TEXT_CHARS = env_int("DATASETS_MAX_TEXT_CHARS", 5000, minimum=100)
+# Bounds on reading an uploaded file: the rows a run imports (a larger file is refused with this limit),
+# and what one part of an .xlsx (or a Parquet row group) may unpack to; parts packed more than 100 times
+# are refused too (a 194 KB .xlsx can hold 200 MB of shared strings, which openpyxl loads whole).
+DATASETS_MAX_ROWS = env_int("DATASETS_MAX_ROWS", 200_000, minimum=1)
+DATASETS_MAX_UNPACKED_MB = env_int("DATASETS_MAX_UNPACKED_MB", 100, minimum=1)
 
 # --- Integrations ---
 
