@@ -55,7 +55,7 @@ bench-load: install-bench
 	$(PY) bench/load.py
 
 # One client flooding portal replies with screenshots and a webhook receiver dripping its answer, against
-# 20 normal users: results in bench/results/abuse.{json,md} (two 60 s phases, about 5 minutes in all).
+# 20 normal users: results in bench/results/abuse.{json,md} (two 60 s phases; about 8 minutes, more on a first run).
 bench-abuse: install-bench
 	$(PY) bench/abuse.py
 

@@ -281,7 +281,23 @@ def _read_request(sock: Any) -> None:
 # --- The normal users -----------------------------------------------------------------------------
 
 
-class Agent(load.Agent):
+WORKING: set[int] = set()  # the normal users that have had an answer to a request
+
+
+class Counted:
+    """Tags a user's requests, so that ``settle`` sees when every user has had an answer."""
+
+    def context(self) -> dict[str, int]:
+        return {"bench_user": id(self)}
+
+
+@events.request.add_listener
+def _answered(context: dict[str, Any], **_: Any) -> None:
+    if "bench_user" in context:
+        WORKING.add(context["bench_user"])
+
+
+class Agent(Counted, load.Agent):
     """bench/load.py's agent (queue page, new tickets) who also reads tickets and answers them."""
 
     weight = 2
@@ -313,13 +329,13 @@ class Agent(load.Agent):
                 response.failure(f"expected a redirect back to the ticket, got {response.status_code}")
 
 
-class ExternalSystem(load.ExternalSystem):
+class ExternalSystem(Counted, load.ExternalSystem):
     """bench/load.py's integration: ticket list/search/creation and knowledge search over the API."""
 
     weight = 2
 
 
-class Customer(HttpUser):
+class Customer(Counted, HttpUser):
     """Customers on the portal: each round a new person (own address) submits, reads the status page, replies."""
 
     weight = 1
@@ -516,13 +532,14 @@ class QueueWatch:
         return taken
 
 
-def settle(env: Environment, runner: Any, seconds: int) -> None:
-    """Until every agent has signed in, then ``seconds`` more: the phases measure users at work, not arriving."""
-    gevent.sleep(2)  # every user is spawned
-    agents = runner.user_classes_count.get(Agent.__name__, 0)
+def settle(users: int, seconds: int) -> None:
+    """Until every user has had an answer (a first request that loads a model in a web worker can take a
+    minute on busy cores), then ``seconds`` more: the phases measure users at work, not arriving."""
     deadline = time.monotonic() + 300
-    while env.stats.get("login", "POST").num_requests < agents and time.monotonic() < deadline:
+    while len(WORKING) < users and time.monotonic() < deadline:
         gevent.sleep(1)
+    if len(WORKING) < users:
+        raise SystemExit(f"only {len(WORKING)} of {users} users had an answer within 300 s")
     gevent.sleep(seconds)
 
 
@@ -558,7 +575,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         load._warm_up(stack.web_port, chat=False)
         watch = QueueWatch(stack.redis_port, stack.queues)
         runner.start(args.users, spawn_rate=args.users)
-        settle(env, runner, args.warmup)
+        settle(args.users, args.warmup)
         print(f"phase 1: {args.users} users, no abuser, {args.seconds} s ...", flush=True)
         baseline = phase(env, args.seconds, watch)
         baseline["receiver"] = receiver.counts()
