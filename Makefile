@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 export HF_HUB_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install install-dev install-bench bench-kb bench-load browser libmagic run dev stop test lint typecheck pytest clean lora-tools
+.PHONY: install install-dev install-bench bench-kb bench-load bench-abuse browser libmagic run dev stop test lint typecheck pytest clean lora-tools
 
 $(VENV)/.runtime: requirements.txt requirements-nodeps.txt
 	@$(MAKE) --no-print-directory libmagic
@@ -53,6 +53,11 @@ libmagic:
 # Load test of the real server: results in bench/results/load.{json,md,png} (about 3 minutes).
 bench-load: install-bench
 	$(PY) bench/load.py
+
+# One client flooding portal replies with screenshots and a webhook receiver dripping its answer, against
+# 20 normal users: results in bench/results/abuse.{json,md} (two 60 s phases; about 8 minutes, more on a first run).
+bench-abuse: install-bench
+	$(PY) bench/abuse.py
 
 # Headless Chromium for the browser tests, from Debian (Playwright's own download cannot work offline).
 browser:
