@@ -97,6 +97,7 @@ PRODUCTION_ENV = {
     "REDIS_URL": "redis://redis:6379/0",
     "ALLOWED_HOSTS": ".help.example.com",
     "BEHIND_TLS_PROXY": "1",
+    "PROXY_COUNT": "1",
     "SECURE_COOKIES": "1",
     "SECURE_SSL_REDIRECT": "1",
     "SECURE_HSTS_SECONDS": "31536000",
@@ -137,3 +138,16 @@ def test_a_deployment_with_its_own_database_must_bring_a_secret_key():
     result = _manage_with(without_key, "check")
     assert result.returncode != 0
     assert "SECRET_KEY is required" in result.stderr
+
+
+def test_a_proxy_that_proxy_count_leaves_out_is_warned_about_at_startup_and_in_deploy_checks():
+    unset = {k: v for k, v in PRODUCTION_ENV.items() if k != "PROXY_COUNT"}
+    for args in (("check",), ("check", "--deploy")):  # `check` is what migrate and the dev server run first
+        result = _manage_with(unset, *args)
+        assert "helpdesk.W030" in result.stderr, result.stderr
+        assert "BEHIND_TLS_PROXY is on but PROXY_COUNT is 0" in result.stderr
+        assert "anyone can lock any user out" in result.stderr
+    plain_http = {k: v for k, v in unset.items() if k != "BEHIND_TLS_PROXY"}
+    result = _manage_with(plain_http, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode != 0 and "helpdesk.W031" in result.stderr, result.stderr
+    assert "If a reverse proxy is in front, every client then has the proxy's address" in result.stderr
