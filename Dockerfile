@@ -11,7 +11,8 @@ WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends build-essential cmake libmagic1 \
     && rm -rf /var/lib/apt/lists/*
 COPY requirements.txt requirements-nodeps.txt ./
-RUN pip install -r requirements.txt && pip install --no-deps -r requirements-nodeps.txt
+# A portable llama.cpp build (AVX2): the image runs on other hosts than the one that built it.
+RUN CMAKE_ARGS="-DGGML_NATIVE=OFF" pip install -r requirements.txt && pip install --no-deps -r requirements-nodeps.txt
 COPY --from=frontend /app/node_modules ./node_modules
 COPY . .
 # llama.cpp's LoRA → GGUF converter from the llama-cpp-python sdist (outside the /data volume).

@@ -6,13 +6,20 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export HF_HUB_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF
 
-.PHONY: install install-dev install-bench bench-kb bench-load browser libmagic run dev stop test lint typecheck pytest clean lora-tools
+.PHONY: install install-dev install-bench bench-kb bench-load bench-abuse browser libmagic run dev stop test lint typecheck pytest clean lora-tools
 
 $(VENV)/.runtime: requirements.txt requirements-nodeps.txt
 	@$(MAKE) --no-print-directory libmagic
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	@# llama-cpp-python builds from source. A native build (-march=native) uses every instruction the
+	@# build machine's CPU advertises: on VMs that advertise AMX without enabling it, llama.cpp then dies
+	@# in its first matrix multiplication (SIGSEGV in ggml_backend_amx_mul_mat). Build the portable
+	@# AVX2 variant instead, bypassing pip's wheel cache, which may hold a native build.
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip install --quiet --no-cache-dir --no-deps \
+		"$$(grep -E '^llama-cpp-python==' requirements.txt)"
 	$(PY) -m pip install --quiet -r requirements.txt
 	$(PY) -m pip install --quiet --no-deps -r requirements-nodeps.txt
 	@touch $@
@@ -53,6 +60,11 @@ libmagic:
 # Load test of the real server: results in bench/results/load.{json,md,png} (about 3 minutes).
 bench-load: install-bench
 	$(PY) bench/load.py
+
+# One client flooding portal replies with screenshots and a webhook receiver dripping its answer, against
+# 20 normal users: results in bench/results/abuse.{json,md} (two 60 s phases; about 8 minutes, more on a first run).
+bench-abuse: install-bench
+	$(PY) bench/abuse.py
 
 # Headless Chromium for the browser tests, from Debian (Playwright's own download cannot work offline).
 browser:

@@ -1,5 +1,6 @@
 # ruff: noqa: RUF001, RUF003, SIM905 - typographic dashes and quotes are what the patterns match; word lists read best as text
-"""The checkable facts of a sentence: numbers, amounts, times, dates, phone numbers, e-mail addresses, URLs, names.
+"""The checkable facts of a sentence: numbers, amounts, times, dates, phone numbers, e-mail addresses, URLs,
+account handles (@name), names.
 
 A generated sentence may only state facts that occur in its source (or in the
 question); ``facts`` finds them in a normalised form so that "8 am" matches
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+_HANDLE = re.compile(r"(?<![\w.+-])@[^\W\d]\w{2,}", re.UNICODE)  # a messenger or social account: @acme_help
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>()\"']+|\b(?:[a-z0-9][a-z0-9-]+\.)+[a-z]{2,}(?:/[\w\-./?=&%#~]*)?", re.I)
 _PHONE = re.compile(r"(?<![\w.,])(?:\+|00)?\(?\d[\d ()./\-–]{5,}\d(?![\w.,]\d)")
 _TIME = re.compile(
@@ -70,7 +72,7 @@ _NOT_NAMES = frozenset(
 
 @dataclass(frozen=True)
 class Fact:
-    kind: str  # email, url, phone, time, number, code, calendar, name
+    kind: str  # email, handle, url, phone, time, number, code, calendar, name
     value: str  # normalised
     text: str  # as written
     start: int
@@ -114,6 +116,8 @@ def facts(text: str, *, names: bool = True) -> list[Fact]:
 
     for m in _EMAIL.finditer(text):
         add("email", m.group(0).lower().rstrip("."), m)
+    for m in _HANDLE.finditer(text):
+        add("handle", m.group(0).lower(), m)
     for m in _URL.finditer(text):
         url = m.group(0).rstrip(".,;:!?").lower()
         if "." in url and not re.fullmatch(r"[\d.]+", url):

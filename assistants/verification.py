@@ -6,6 +6,9 @@ A sentence passes when a retrieved chunk supports it:
 - every fact in it (number, amount, time, date, weekday, phone number, e-mail, URL,
   product or proper name) occurs in that chunk or in the question, and each number
   or time is stated there about the same thing (not transplanted from another clause);
+  a link, e-mail address, handle or phone number must occur in the chunk itself: the
+  question holds what customers, CC'd contacts and their screenshots wrote, so one
+  found only there may be planted ("verify your account at https://…");
 - enough of its content words occur in the chunk, and it is close (embedding cosine)
   to a sentence of the chunk;
 - it says "not/never/no" exactly when that source sentence does;
@@ -53,6 +56,9 @@ _PROMPT_FRAGMENT = re.compile(
 _NEXT_SENTENCE = re.compile(r"[.!?…]['\")\]]*(?:\s*\[\d{1,2}\])*\s+[^\s\[]|\n\s*\S")  # a sentence ended, another began
 _CITE = re.compile(r"\[(\d{1,2})\]")
 _CLAUSE = re.compile(r"\s*(?:[;:,]|\s(?:and|but|or|und|et|y)\s)\s*", re.I)
+# Where a reader is sent or whom they contact: never taken from the question, only from the knowledge base.
+CONTACT_KINDS = frozenset({"email", "url", "phone", "handle"})
+PHONE_DIGITS = 7  # a bare number this long may be a phone number written without separators
 
 
 @dataclass(frozen=True)
@@ -103,6 +109,12 @@ def _same_fact(a: Fact, b: Fact) -> bool:
     return _fact_key(a) == _fact_key(b) or (a.kind == b.kind == "phone" and a.value[-7:] == b.value[-7:])
 
 
+def _contact(fact: Fact) -> bool:
+    return fact.kind in CONTACT_KINDS or (
+        fact.kind == "number" and fact.value.isdigit() and len(fact.value) >= PHONE_DIGITS
+    )
+
+
 def _fact_in(fact: Fact, pool: set[tuple[str, str]], words: set[str]) -> bool:
     if fact.kind == "name" or fact.kind == "code":
         return fact.value in words or _fact_key(fact) in pool
@@ -133,7 +145,8 @@ class Verifier:
         self.kept: list[tuple[str, np.ndarray]] = []
         self.used_sources: set[tuple[int, int]] = set()
         question_words = set(text.words(evidence.question)) | set(text.words(names_from))
-        self.question_pool = {_fact_key(f) for f in evidence.question_facts}
+        # The question vouches for numbers, times and names it states, never for a contact or a link.
+        self.question_pool = {_fact_key(f) for f in evidence.question_facts if not _contact(f)}
         self.question_words = question_words
         self._chunk_cache: dict[int, tuple[set[tuple[str, str]], set[str], set[str]]] = {}
 

@@ -54,8 +54,10 @@ def _check_origin(request: HttpRequest, key: WidgetKey) -> str:
 def _rate_limit(request: HttpRequest, key: WidgetKey) -> None:
     limited = is_ratelimited(
         request,
-        group="assistants.widget",
-        key=lambda group, req: f"{key.pk}:{req.META.get('REMOTE_ADDR', '')}",  # per key and visitor
+        group=f"assistants.widget:{key.pk}",
+        # Per key and visitor: "ip" is the client's address (RATELIMIT_IP_META_KEY, helpdesk.http.client_ip),
+        # the one the outermost proxy saw, so visitors behind the reverse proxy do not share one bucket.
+        key="ip",
         rate=settings.WIDGET_RATE,
         increment=True,
     )

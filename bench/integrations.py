@@ -57,6 +57,7 @@ ENV = {
     "INTEGRATIONS_RETRY_MAX_SECONDS": "4",
     "INTEGRATIONS_MAX_ATTEMPTS": "12",
     "INTEGRATIONS_LEASE_SECONDS": "5",
+    "OUTBOUND_DEADLINE_SECONDS": "1.5",  # three calls of a claim fit in the lease
     "INTEGRATIONS_TIMEOUT_SECONDS": "5",
     "INTEGRATIONS_SWEEP_SECONDS": "5",
     "DJANGO_SETTINGS_MODULE": "helpdesk.settings",

@@ -65,11 +65,20 @@ def _free_port() -> int:
 class Stack:
     """Embedded PostgreSQL (own database), own Redis, the web server and a worker."""
 
-    def __init__(self, server: str) -> None:
+    def __init__(
+        self,
+        server: str,
+        *,
+        name: str = "bench-load",
+        database: str = DATABASE,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
         self.server = server
+        self.database = database
         self.web_port = _free_port()
         self.redis_port = _free_port()
-        self.layout = devstack.Layout(devstack.layout().var_dir / "bench-load")
+        self.layout = devstack.Layout(devstack.layout().var_dir / name)
+        self.extra_env = extra_env or {}
         self.procs: list[subprocess.Popen[bytes]] = []
         self.env: dict[str, str] = {}
 
@@ -79,11 +88,11 @@ class Stack:
         import psycopg
 
         with psycopg.connect(devstack.postgres_url(database="postgres"), autocommit=True) as conn:
-            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]).fetchone():
-                conn.execute(f'CREATE DATABASE "{DATABASE}"')
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [self.database]).fetchone():
+                conn.execute(f'CREATE DATABASE "{self.database}"')
         self.env = {
             **os.environ,
-            "DATABASE_URL": devstack.postgres_url(database=DATABASE),
+            "DATABASE_URL": devstack.postgres_url(database=self.database),
             "REDIS_URL": devstack.redis_url(self.redis_port),
             "CACHE_URL": devstack.redis_url(self.redis_port, db=1),
             "WEB_BIND": "127.0.0.1",
@@ -93,6 +102,7 @@ class Stack:
             "DEBUG": "0",
             "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
             "PROMETHEUS_MULTIPROC_DIR": str(self.layout.var_dir / "metrics"),
+            **self.extra_env,
         }
         self.env.pop("DB_POOL_MAX_SIZE", None)
         (self.layout.var_dir / "metrics").mkdir(parents=True, exist_ok=True)
@@ -105,11 +115,14 @@ class Stack:
             web = [sys.executable, "-m", "uvicorn", "helpdesk.asgi:application", "--host", "127.0.0.1"]
             web += ["--port", str(self.web_port), "--workers", "2", "--no-access-log"]
             self.env["DB_POOL_MAX_SIZE"] = "24"
-        worker = [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--concurrency=1", "--loglevel=WARNING"]
         log = (self.layout.var_dir / "server.log").open("wb")
-        for cmd in (web, worker):
+        for cmd in (web, *self.worker_commands()):
             self.procs.append(subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT))
         self.wait_until_serving()
+
+    def worker_commands(self) -> list[list[str]]:
+        """The Celery processes next to the web server: here one worker on the default queue."""
+        return [[sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--concurrency=1", "--loglevel=WARNING"]]
 
     def manage(self, *args: str) -> str:
         result = subprocess.run(
@@ -145,7 +158,7 @@ class Stack:
         import psycopg
 
         with psycopg.connect(devstack.postgres_url(database="postgres"), autocommit=True) as conn:
-            row = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s", [DATABASE]).fetchone()
+            row = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s", [self.database]).fetchone()
         return int(row[0]) if row else 0
 
     def stop(self) -> None:
@@ -285,8 +298,8 @@ class Chat(HttpUser):
 # --- Running and reporting ------------------------------------------------------------------------
 
 
-def _warm_up(port: int) -> None:
-    """Each web worker loads the embedding and language models on first use: do that before measuring."""
+def _warm_up(port: int, *, chat: bool = True) -> None:
+    """Each web worker loads the embedding (with ``chat``, the language) model on first use: do it first."""
     import urllib.request
 
     def post(path: str, body: dict[str, object]) -> None:
@@ -299,7 +312,10 @@ def _warm_up(port: int) -> None:
             response.read()
 
     jobs = [gevent.spawn(post, "/api/v1/kb/search", {"query": q}) for q in KB_QUESTIONS[:4]]
-    jobs += [gevent.spawn(post, f"/api/v1/assistants/{ASSISTANT_ID}/chat", {"message": q}) for q in KB_QUESTIONS[:4]]
+    if chat:
+        jobs += [
+            gevent.spawn(post, f"/api/v1/assistants/{ASSISTANT_ID}/chat", {"message": q}) for q in KB_QUESTIONS[:4]
+        ]
     gevent.joinall(jobs, raise_error=True)
 
 
@@ -336,37 +352,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         elapsed = time.monotonic() - started
         sampler.kill()
         load_after = os.getloadavg()
-        endpoints = []
-        for entry in sorted(env.stats.entries.values(), key=lambda e: e.name):
-            endpoints.append(
-                {
-                    "name": entry.name,
-                    "method": entry.method,
-                    "requests": entry.num_requests,
-                    "failures": entry.num_failures,
-                    "p50_ms": entry.get_response_time_percentile(0.5),
-                    "p95_ms": entry.get_response_time_percentile(0.95),
-                    "max_ms": round(entry.max_response_time or 0, 1),
-                    "rps": round(entry.num_requests / elapsed, 2),
-                }
-            )
-        total = env.stats.total
-        errors = [
-            {"name": e.name, "method": e.method, "error": str(e.error), "occurrences": e.occurrences}
-            for e in env.stats.errors.values()
-        ]
         return {
             "server": args.server,
             "users": args.users,
             "chats": args.chats,
-            "seconds": round(elapsed, 1),
-            "requests": total.num_requests,
-            "failures": total.num_failures,
-            "rps": round(total.num_requests / elapsed, 1),
-            "p50_ms": total.get_response_time_percentile(0.5),
-            "p95_ms": total.get_response_time_percentile(0.95),
-            "endpoints": endpoints,
-            "errors": errors,
+            **summary(env.stats, elapsed),
             "db_connections_peak": max(peak_connections),
             "loadavg_before": [round(x, 2) for x in load_before],
             "loadavg_after": [round(x, 2) for x in load_after],
@@ -374,6 +364,39 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         }
     finally:
         stack.stop()
+
+
+def summary(stats: Any, elapsed: float) -> dict[str, Any]:
+    """Locust's figures since its last reset: totals, per endpoint p50/p95/max and rate, the errors."""
+    endpoints = []
+    for entry in sorted(stats.entries.values(), key=lambda e: e.name):
+        endpoints.append(
+            {
+                "name": entry.name,
+                "method": entry.method,
+                "requests": entry.num_requests,
+                "failures": entry.num_failures,
+                "p50_ms": entry.get_response_time_percentile(0.5),
+                "p95_ms": entry.get_response_time_percentile(0.95),
+                "max_ms": round(entry.max_response_time or 0, 1),
+                "rps": round(entry.num_requests / elapsed, 2),
+            }
+        )
+    total = stats.total
+    errors = [
+        {"name": e.name, "method": e.method, "error": str(e.error), "occurrences": e.occurrences}
+        for e in stats.errors.values()
+    ]
+    return {
+        "seconds": round(elapsed, 1),
+        "requests": total.num_requests,
+        "failures": total.num_failures,
+        "rps": round(total.num_requests / elapsed, 1),
+        "p50_ms": total.get_response_time_percentile(0.5),
+        "p95_ms": total.get_response_time_percentile(0.95),
+        "endpoints": endpoints,
+        "errors": errors,
+    }
 
 
 def write(result: dict[str, Any]) -> None:

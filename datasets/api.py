@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from datasets import classifier, selectors, services, versions
-from datasets.formats import ACCEPTED, DOWNLOAD_FORMATS
+from datasets.formats import ACCEPTED, DELIMITER_NAMES, DELIMITERS, DOWNLOAD_FORMATS
 from datasets.models import Dataset, Run, Upload, Version
 from datasets.steps.base import Mapping
 from helpdesk.accounts.authentication import ApiClient
@@ -85,6 +85,7 @@ class DatasetList(generics.ListAPIView):
 class UploadSerializer(serializers.ModelSerializer):
     upload_id = serializers.IntegerField(source="pk", read_only=True)
     dataset_id = serializers.IntegerField(read_only=True)
+    delimiter = serializers.SerializerMethodField(help_text="A CSV's delimiter by name (comma, semicolon, tab, pipe).")
 
     class Meta:
         model = Upload
@@ -94,6 +95,7 @@ class UploadSerializer(serializers.ModelSerializer):
             "filename",
             "format",
             "size",
+            "delimiter",
             "columns",
             "preview",
             "mapping",
@@ -101,11 +103,19 @@ class UploadSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def get_delimiter(self, upload: Upload) -> str:
+        return DELIMITER_NAMES.get(upload.delimiter, "")
+
 
 class UploadRequestSerializer(serializers.Serializer):
     file = serializers.FileField(help_text=f"Accepted: {ACCEPTED}")
     dataset = serializers.IntegerField(required=False, min_value=1, help_text="An existing dataset's id.")
     name = serializers.CharField(required=False, max_length=100, help_text="A dataset name (created when new).")
+    delimiter = serializers.ChoiceField(
+        choices=["auto", *DELIMITERS, *DELIMITERS.values()],
+        default="auto",
+        help_text="A CSV's delimiter, by name or as the character; auto guesses it from the first rows.",
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs.get("dataset") and not (attrs.get("name") or "").strip():
@@ -114,7 +124,8 @@ class UploadRequestSerializer(serializers.Serializer):
 
 
 class UploadView(APIView):
-    """Upload a file: it is read and previewed at once; a file that cannot be read is refused and not kept."""
+    """Upload a file: its first rows are read and previewed at once (the run reads the rest on the worker);
+    a file that cannot be read is refused and not kept."""
 
     permission_classes = [DatasetsPermission]
     parser_classes = [MultiPartParser, FormParser]
@@ -126,7 +137,9 @@ class UploadView(APIView):
         data = form.validated_data
         chosen = selectors.dataset_get(data["dataset"]) if data.get("dataset") else None
         try:
-            upload = services.upload_into(dataset=chosen, name=data.get("name", ""), uploaded=data["file"])
+            upload = services.upload_into(
+                dataset=chosen, name=data.get("name", ""), uploaded=data["file"], delimiter=data["delimiter"]
+            )
         except services.UploadRejected as exc:
             return Response({**_detail(exc), "accepted": ACCEPTED}, status=exc.status)
         except ValidationError as exc:

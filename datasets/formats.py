@@ -7,13 +7,19 @@ with a sentence a person can act on.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import chain, islice
 from typing import IO, Any
+
+from django.conf import settings
+
+from datasets.jsonstream import JsonStreamError, list_items
 
 FORMATS = ("csv", "xlsx", "json", "jsonl", "parquet")
 EXTENSIONS = {".csv": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".json": "json", ".jsonl": "jsonl",
@@ -29,6 +35,10 @@ class FormatError(ValueError):
     """The file cannot be read as a table; the message says why."""
 
 
+class TooLarge(FormatError):
+    """The file has more rows, or unpacks to more, than this server takes; the message names the limit."""
+
+
 def format_of(filename: str) -> str:
     name = filename.lower()
     for extension, kind in EXTENSIONS.items():
@@ -41,6 +51,7 @@ def format_of(filename: str) -> str:
 class Table:
     columns: list[str]
     rows: Iterator[dict[str, str]]
+    delimiter: str = ""  # the one a CSV was split on
 
 
 def cell(value: Any) -> str:
@@ -69,30 +80,122 @@ def _header(raw: Sequence[Any]) -> list[str]:
     return names
 
 
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig",):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            pass
+# How much of a file the readers look at before they commit to a way of reading it. The sniffing of
+# delimiters is kept to a few KB on purpose: ``csv.Sniffer`` is quadratic on crafted input (64 KB of
+# ``\n"`` takes minutes of one core, holding the GIL, so every thread of a web worker froze).
+HEAD_BYTES = 1024 * 1024
+SNIFF_CHARS = 8192
+SNIFF_ROWS = 50
+# JSON and JSONL rows may each have other keys: the columns are those of the first rows.
+COLUMN_LOOKAHEAD = 100
+DELIMITERS = {"comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|"}
+DELIMITER_NAMES = {char: name for name, char in DELIMITERS.items()}
+# A zip member (a part of an .xlsx) above this size unpacks to more than this many times its packed size
+# only when it is made to: ordinary sheets and shared strings pack 5-20 times.
+ZIP_MAX_RATIO = 100
+ZIP_RATIO_FROM_BYTES = 10 * 1024 * 1024
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:,.1f} MB" if size >= 1024 * 1024 else f"{size / 1024:,.0f} KB"
+
+
+class _Borrowed(io.RawIOBase):
+    """A read-only view of a binary stream that its reader may close without closing the stream itself."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return self._stream.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._stream.tell()
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._stream.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _peek(stream: IO[bytes], size: int) -> bytes:
+    """The first ``size`` bytes of ``stream``, which is left at its start."""
+    stream.seek(0)
+    head = stream.read(size)
+    stream.seek(0)
+    return head
+
+
+def _encoding_of(head: bytes, whole: bool) -> str:
+    """UTF-8 when the head of the file decodes as such (a cut character at its end is fine), else a guess."""
+    try:
+        codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=whole)
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data[:1_000_000]).best()
+    best = from_bytes(head).best()
     if best is None:
         raise FormatError("The file is not text in any encoding we recognise (is it really a CSV?).")
-    return data.decode(best.encoding, errors="replace")
+    return best.encoding
 
 
-def read_csv(data: bytes) -> Table:
-    if b"\x00" in data[:4096]:
-        raise FormatError("The file is binary, not a CSV (it contains NUL bytes).")
-    text = _decode(data)
-    sample = text[:65536]
-    try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+def _text(stream: IO[bytes], *, what: str = "CSV") -> io.TextIOWrapper:
+    """The file as text, decoded while it is read (never all at once)."""
+    head = _peek(stream, HEAD_BYTES)
+    if b"\x00" in head[:4096]:
+        raise FormatError(f"The file is binary, not a {what} (it contains NUL bytes).")
+    encoding = _encoding_of(head, whole=len(head) < HEAD_BYTES)
+    return io.TextIOWrapper(io.BufferedReader(_Borrowed(stream)), encoding=encoding, errors="replace", newline="")
+
+
+def guess_delimiter(sample: str) -> str:
+    """The delimiter that splits the first rows of ``sample`` into the same number of columns (most often).
+
+    Linear in the sample: each candidate is tried with the C csv reader on at most ``SNIFF_ROWS`` rows.
+    A single column (or no agreement at all) reads as comma-separated.
+    """
+    if len(sample) >= SNIFF_CHARS and "\n" in sample:
+        sample = sample[: sample.rindex("\n") + 1]  # no half row at the end
+    best, best_score = ",", (0.0, 1)
+    for delimiter in DELIMITERS.values():
+        try:
+            rows = [row for row in islice(csv.reader(io.StringIO(sample), delimiter=delimiter), SNIFF_ROWS) if row]
+        except csv.Error:
+            continue
+        if not rows or len(rows[0]) < 2:
+            continue
+        width = len(rows[0])
+        score = (sum(len(row) == width for row in rows) / len(rows), width)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def delimiter_of(choice: str) -> str:
+    """The delimiter a person picked, by name (``semicolon``) or as the character; empty for automatic."""
+    choice = (choice or "").strip(" ").lower()
+    if choice in {"", "auto"}:
+        return ""
+    if choice in DELIMITERS:
+        return DELIMITERS[choice]
+    if choice in DELIMITER_NAMES:
+        return choice
+    raise FormatError(f"{choice!r} is not a delimiter we read; pick auto, {', '.join(DELIMITERS)}.")
+
+
+def read_csv(stream: IO[bytes], *, delimiter: str = "") -> Table:
+    text = _text(stream)
+    delimiter = delimiter or guess_delimiter(text.read(SNIFF_CHARS))
+    text.seek(0)
+    reader = csv.reader(text, delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
@@ -110,15 +213,44 @@ def read_csv(data: bytes) -> Table:
         except csv.Error as exc:
             raise FormatError(f"The CSV is malformed near line {reader.line_num}: {exc}.") from None
 
-    return Table(columns, rows())
+    return Table(columns, rows(), delimiter=delimiter)
 
 
-def read_xlsx(data: bytes) -> Table:
+def check_zip_members(stream: IO[bytes], *, max_bytes: int, what: str = "Excel file") -> None:
+    """Refuse a zip whose members would unpack to more than ``max_bytes`` each, or far more than they pack.
+
+    The sizes come from the archive's directory; Python's zipfile never unpacks more than a member
+    declares (a lying member fails its CRC check), so this bounds what openpyxl will read.
+    """
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise FormatError(f"The {what} cannot be read ({type(exc).__name__}): is it a valid .xlsx?") from None
+    finally:
+        stream.seek(0)
+    for member in members:
+        if member.file_size > max_bytes:
+            raise TooLarge(
+                f"The {what} is refused: its part {member.filename} unpacks to {_megabytes(member.file_size)}; "
+                f"the limit is {_megabytes(max_bytes)} per part (DATASETS_MAX_UNPACKED_MB)."
+            )
+        ratio = member.file_size / max(member.compress_size, 1)
+        if member.file_size > ZIP_RATIO_FROM_BYTES and ratio > ZIP_MAX_RATIO:
+            raise TooLarge(
+                f"The {what} is refused: its part {member.filename} unpacks to {_megabytes(member.file_size)} "
+                f"from {_megabytes(member.compress_size)} ({ratio:,.0f} times); parts that pack more than "
+                f"{ZIP_MAX_RATIO} times are refused as a likely zip bomb."
+            )
+
+
+def read_xlsx(stream: IO[bytes], *, max_unpacked: int) -> Table:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    check_zip_members(stream, max_bytes=max_unpacked)
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        workbook = load_workbook(stream, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
         raise FormatError(f"The Excel file cannot be read ({type(exc).__name__}): is it a valid .xlsx?") from None
     sheet = next((ws for ws in workbook.worksheets if ws.max_row and ws.max_row > 0), None)
@@ -148,68 +280,97 @@ def _columns_of(records: Iterable[dict[str, Any]]) -> list[str]:
     return list(seen)
 
 
-def _records(items: list[Any], where: str) -> list[dict[str, Any]]:
-    records = [item for item in items if isinstance(item, dict)]
-    if items and not records:
-        raise FormatError(f'{where} holds no objects: each row must be an object like {{"text": …}}.')
-    return records
+def _record_table(records: Iterator[dict[str, Any]]) -> Table:
+    """Rows of JSON objects, the columns being the keys of the first ``COLUMN_LOOKAHEAD`` of them."""
+    head = list(islice(records, COLUMN_LOOKAHEAD))
+    columns = _columns_of(head)
+    keyed = ({str(k): v for k, v in record.items()} for record in chain(head, records))
+    return Table(columns, ({c: cell(r.get(c)) for c in columns} for r in keyed))
 
 
-def read_json(data: bytes) -> Table:
-    try:
-        parsed = json.loads(_decode(data))
-    except json.JSONDecodeError as exc:
-        raise FormatError(f"The JSON is invalid at line {exc.lineno}, column {exc.colno}: {exc.msg}.") from None
-    if isinstance(parsed, dict):
-        lists = [value for value in parsed.values() if isinstance(value, list)]
-        if len(lists) != 1:
-            raise FormatError("The JSON must be a list of objects (or an object holding exactly one such list).")
-        parsed = lists[0]
-    if not isinstance(parsed, list):
-        raise FormatError("The JSON must be a list of objects.")
-    records = _records(parsed, "The JSON list")
-    columns = _columns_of(records)
-    return Table(columns, ({c: cell(r.get(c)) for c in columns} for r in records))
+def read_json(stream: IO[bytes]) -> Table:
+    text = _text(stream, what="JSON file")
 
-
-def read_jsonl(data: bytes) -> Table:
-    records: list[dict[str, Any]] = []
-    bad: list[int] = []
-    for number, line in enumerate(_decode(data).splitlines(), start=1):
-        if not line.strip():
-            continue
+    def records() -> Iterator[dict[str, Any]]:
+        seen = objects = 0
         try:
-            value = json.loads(line)
-        except json.JSONDecodeError:
-            bad.append(number)
-            continue
-        if isinstance(value, dict):
-            records.append(value)
-        else:
-            bad.append(number)
-    if bad and not records:
-        raise FormatError(f"No line is a JSON object (line {bad[0]} is not valid JSON).")
-    if bad:
-        shown = ", ".join(map(str, bad[:5])) + ("…" if len(bad) > 5 else "")
-        raise FormatError(f"{len(bad)} line(s) are not JSON objects (line {shown}); fix them and upload again.")
-    columns = _columns_of(records)
-    return Table(columns, ({c: cell(r.get(c)) for c in columns} for r in records))
+            for value in list_items(text):
+                seen += 1
+                if isinstance(value, dict):
+                    objects += 1
+                    yield value
+        except JsonStreamError as exc:
+            raise FormatError(str(exc)) from None
+        if seen and not objects:
+            raise FormatError('The JSON list holds no objects: each row must be an object like {"text": …}.')
+
+    return _record_table(records())
 
 
-def read_parquet(data: bytes) -> Table:
+def read_jsonl(stream: IO[bytes]) -> Table:
+    lines = _text(stream, what="JSONL file")
+
+    def records() -> Iterator[dict[str, Any]]:
+        bad: list[int] = []
+        good = 0
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError:
+                value = None
+            if not isinstance(value, dict):
+                bad.append(number)  # after the first bad line only the rest of the bad ones are collected
+            elif not bad:
+                good += 1
+                yield value
+        if bad and not good:
+            raise FormatError(f"No line is a JSON object (line {bad[0]} is not valid JSON).")
+        if bad:
+            shown = ", ".join(map(str, bad[:5])) + ("…" if len(bad) > 5 else "")
+            raise FormatError(f"{len(bad)} line(s) are not JSON objects (line {shown}); fix them and upload again.")
+
+    return _record_table(records())
+
+
+def count_lines(stream: IO[bytes], *, up_to: int) -> int:
+    """Non-blank lines of ``stream``, counted up to ``up_to`` (a bound on a JSONL file's rows, read cheaply)."""
+    stream.seek(0)
+    count = 0
+    for line in stream:
+        if line.strip():
+            count += 1
+            if count >= up_to:
+                break
+    stream.seek(0)
+    return count
+
+
+def read_parquet(stream: IO[bytes], *, max_unpacked: int, max_rows: int | None = None) -> Table:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
-        parquet = pq.ParquetFile(io.BytesIO(data))
+        parquet = pq.ParquetFile(stream)
     except (pa.ArrowException, OSError) as exc:
         raise FormatError(f"The Parquet file cannot be read: {exc}.") from None
+    metadata = parquet.metadata
+    for group in range(metadata.num_row_groups):
+        unpacked = metadata.row_group(group).total_byte_size
+        if unpacked > max_unpacked:
+            raise TooLarge(
+                f"The Parquet file is refused: its row group {group + 1} unpacks to {_megabytes(unpacked)}; "
+                f"the limit is {_megabytes(max_unpacked)} (DATASETS_MAX_UNPACKED_MB)."
+            )
+    if max_rows is not None and metadata.num_rows > max_rows:
+        raise too_many_rows(max_rows)
     columns = _header(parquet.schema_arrow.names)
     names = parquet.schema_arrow.names
 
     def rows() -> Iterator[dict[str, str]]:
         try:
-            for batch in parquet.iter_batches(batch_size=2048):
+            for batch in parquet.iter_batches(batch_size=PREVIEW_ROWS * 10):
                 for record in batch.to_pylist():
                     yield {col: cell(record.get(name)) for col, name in zip(columns, names, strict=True)}
         except (pa.ArrowException, OSError) as exc:
@@ -218,21 +379,65 @@ def read_parquet(data: bytes) -> Table:
     return Table(columns, rows())
 
 
-READERS = {"csv": read_csv, "xlsx": read_xlsx, "json": read_json, "jsonl": read_jsonl, "parquet": read_parquet}
+def too_many_rows(limit: int) -> TooLarge:
+    return TooLarge(
+        f"The file has more than {limit:,} rows, the most a dataset upload may have. Split it into smaller "
+        f"files, or ask your administrator to raise DATASETS_MAX_ROWS (now {limit})."
+    )
 
 
-def read_table(data: bytes, kind: str) -> Table:
-    """The table in ``data`` (a file of format ``kind``); raises ``FormatError`` when it cannot be read."""
-    if not data:
+def _capped(rows: Iterator[dict[str, str]], limit: int) -> Iterator[dict[str, str]]:
+    for count, row in enumerate(rows, start=1):
+        if count > limit:
+            raise too_many_rows(limit)
+        yield row
+
+
+def _seekable(source: bytes | IO[bytes]) -> IO[bytes]:
+    stream: IO[bytes] = io.BytesIO(source) if isinstance(source, bytes) else source
+    stream.seek(0)
+    return stream
+
+
+def read_table(
+    source: bytes | IO[bytes],
+    kind: str,
+    *,
+    delimiter: str = "",
+    max_rows: int | None = None,
+    max_unpacked: int | None = None,
+) -> Table:
+    """The table in ``source`` (a file of format ``kind``, as bytes or a seekable binary stream).
+
+    Rows are read as they are consumed: taking the first ten reads only the start of the file. A CSV
+    is split on ``delimiter`` (guessed from its first rows when empty); more than ``max_rows`` rows,
+    or a packed part that unpacks to more than ``max_unpacked`` bytes, raise ``FormatError`` like any
+    other file that cannot be read.
+    """
+    stream = _seekable(source)
+    if not _peek(stream, 1):
         raise FormatError("The file is empty.")
-    table = READERS[kind](data)
+    unpacked = max_unpacked if max_unpacked is not None else settings.DATASETS_MAX_UNPACKED_MB * 1024 * 1024
+    if kind == "csv":
+        table = read_csv(stream, delimiter=delimiter)
+    elif kind == "xlsx":
+        table = read_xlsx(stream, max_unpacked=unpacked)
+    elif kind == "parquet":
+        table = read_parquet(stream, max_unpacked=unpacked, max_rows=max_rows)
+    else:
+        table = READERS[kind](stream)
     if not table.columns:
         raise FormatError("The file has no columns.")
+    if max_rows is not None:
+        return Table(table.columns, _capped(table.rows, max_rows), delimiter=table.delimiter)
     return table
 
 
+READERS = {"json": read_json, "jsonl": read_jsonl}
+
+
 def read_stream(stream: IO[bytes], kind: str) -> Table:
-    return read_table(stream.read(), kind)
+    return read_table(stream, kind)
 
 
 # --- Writing splits ---------------------------------------------------------------------------------

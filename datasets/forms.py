@@ -19,6 +19,14 @@ class UploadForm(forms.Form):
     )
     dataset = forms.ModelChoiceField(queryset=Dataset.objects.none(), required=False, empty_label="A new dataset…")
     name = forms.CharField(required=False, max_length=100, label="New dataset name")
+    delimiter = forms.ChoiceField(
+        label="CSV delimiter",
+        required=False,
+        initial="auto",
+        choices=[("auto", "Detect"), ("comma", "Comma ,"), ("semicolon", "Semicolon ;"), ("tab", "Tab"),
+                 ("pipe", "Pipe |")],
+        help_text="For CSV and TSV files; detected from the first rows unless you pick one.",
+    )  # fmt: skip
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -48,6 +48,8 @@ class Upload(models.Model):
     filename = models.CharField(max_length=255)
     format = models.CharField(max_length=10)
     size = models.PositiveBigIntegerField(default=0)
+    # The delimiter a CSV is split on: the one picked at upload, or the one guessed from its first rows.
+    delimiter = models.CharField(max_length=1, blank=True)
     columns = models.JSONField(default=list)
     preview = models.JSONField(default=list, help_text="The first rows, as read.")
     # Suggested from the column names (or set by an export); the run keeps the mapping it used.

@@ -6,17 +6,28 @@ Everything runs in the current tenant's schema; files go under ``MEDIA_ROOT/<sch
 from __future__ import annotations
 
 import re
+from itertools import islice
 from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from datasets import versions
-from datasets.formats import ACCEPTED, PREVIEW_ROWS, FormatError, format_of, read_table
+from datasets.formats import (
+    ACCEPTED,
+    PREVIEW_ROWS,
+    FormatError,
+    TooLarge,
+    count_lines,
+    delimiter_of,
+    format_of,
+    read_table,
+    too_many_rows,
+)
 from datasets.models import Dataset, Run, Upload, Version
 from datasets.pipeline import initial_steps
 from datasets.steps.base import Mapping, RunOptions
@@ -53,9 +64,13 @@ def dataset_for_upload(*, dataset: Dataset | None, name: str, by: User | None) -
 
 
 @transaction.atomic
-def upload_into(*, dataset: Dataset | None, name: str, uploaded: UploadedFile, by: User | None = None) -> Upload:
+def upload_into(
+    *, dataset: Dataset | None, name: str, uploaded: UploadedFile, delimiter: str = "", by: User | None = None
+) -> Upload:
     """An upload into the chosen or named dataset; a refused file leaves no new dataset behind either."""
-    return upload_create(dataset=dataset_for_upload(dataset=dataset, name=name, by=by), uploaded=uploaded, by=by)
+    return upload_create(
+        dataset=dataset_for_upload(dataset=dataset, name=name, by=by), uploaded=uploaded, delimiter=delimiter, by=by
+    )
 
 
 _GUESSES = {
@@ -82,19 +97,23 @@ def suggest_mapping(columns: list[str], preview: list[dict[str, str]]) -> dict[s
     return mapping
 
 
-def _preview(data: bytes, kind: str) -> tuple[list[str], list[dict[str, str]]]:
+def _preview(source: File, kind: str, delimiter: str) -> tuple[list[str], list[dict[str, str]], str]:
+    """The columns, the first rows and the CSV delimiter of a file, read from its start only.
+
+    The rest of the file is read by the run's import on the worker; only a cheap bound on the rows of a
+    JSONL file (its lines) is taken here, so an oversized one is refused before anything is stored.
+    """
+    limit = settings.DATASETS_MAX_ROWS
     try:
-        table = read_table(data, kind)
-        rows = []
-        for record in table.rows:
-            rows.append({k: v[:PREVIEW_CELL_CHARS] for k, v in record.items()})
-            if len(rows) >= PREVIEW_ROWS:
-                break
+        if kind == "jsonl" and count_lines(source, up_to=limit + 1) > limit:
+            raise too_many_rows(limit)
+        table = read_table(source, kind, delimiter=delimiter, max_rows=limit)
+        rows = [{k: v[:PREVIEW_CELL_CHARS] for k, v in record.items()} for record in islice(table.rows, PREVIEW_ROWS)]
     except FormatError as exc:
-        raise UploadRejected(str(exc), 400) from None
+        raise UploadRejected(str(exc), 413 if isinstance(exc, TooLarge) else 400) from None
     if not rows:
         raise UploadRejected("The file has no rows: only a header, or nothing at all.", 400)
-    return table.columns, rows
+    return table.columns, rows, table.delimiter
 
 
 @transaction.atomic
@@ -106,33 +125,38 @@ def upload_create(
     data: bytes | None = None,
     source: str = Upload.Source.FILE,
     mapping: dict[str, Any] | None = None,
+    delimiter: str = "",
     by: User | None = None,
 ) -> Upload:
-    """Read and preview a file (an upload, or bytes made by an export); store it only if it reads well.
+    """Preview a file (an upload, or bytes made by an export) from its start; store it only if that reads well.
 
-    Raises ``UploadRejected``: 415 for a type we do not read, 413 above DATASETS_MAX_UPLOAD_MB,
-    400 for a corrupt or empty file. Nothing is stored then.
+    ``delimiter`` is a CSV's delimiter by name or character (empty or ``auto``: guessed from its first
+    rows). Raises ``UploadRejected``: 415 for a type we do not read, 413 above DATASETS_MAX_UPLOAD_MB,
+    DATASETS_MAX_ROWS or DATASETS_MAX_UNPACKED_MB, 400 for a corrupt or empty file. Nothing is stored then.
     """
     name = PurePath((uploaded.name if uploaded else filename) or "upload").name
     try:
         kind = format_of(name)
     except FormatError as exc:
         raise UploadRejected(str(exc), 415) from None
+    try:
+        chosen = delimiter_of(delimiter) if kind == "csv" else ""
+    except FormatError as exc:
+        raise UploadRejected(str(exc), 400) from None
+    content: File = uploaded if uploaded is not None else ContentFile(data or b"", name=name)
     limit = settings.DATASETS_MAX_UPLOAD_MB * 1024 * 1024
-    size = uploaded.size if uploaded is not None else len(data or b"")
-    if (size or 0) > limit:
+    size = content.size or 0
+    if size > limit:
         raise UploadRejected(
-            f"{name} is {(size or 0) / 1024 / 1024:.1f} MB; the limit is {settings.DATASETS_MAX_UPLOAD_MB} MB.", 413
+            f"{name} is {size / 1024 / 1024:.1f} MB; the limit is {settings.DATASETS_MAX_UPLOAD_MB} MB.", 413
         )
-    if uploaded is not None:
-        uploaded.seek(0)
-        data = uploaded.read()
-    columns, preview = _preview(data or b"", kind)
+    columns, preview, used = _preview(content, kind, chosen)
     upload = Upload(
-        dataset=dataset, source=source, filename=name[:255], format=kind, size=len(data or b""), columns=columns,
-        preview=preview, mapping=mapping or suggest_mapping(columns, preview), created_by=by,
+        dataset=dataset, source=source, filename=name[:255], format=kind, size=size, columns=columns,
+        preview=preview, mapping=mapping or suggest_mapping(columns, preview), delimiter=used, created_by=by,
     )  # fmt: skip
-    upload.file.save(name, ContentFile(data or b""), save=False)
+    content.seek(0)
+    upload.file.save(name, content, save=False)
     upload.save()
     return upload
 

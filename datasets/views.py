@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -72,7 +73,8 @@ def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
         return redirect(back)
     try:
         created = services.upload_into(dataset=form.cleaned_data["dataset"], name=form.cleaned_data["name"],
-                                       uploaded=form.cleaned_data["file"], by=request.user)  # fmt: skip
+                                       uploaded=form.cleaned_data["file"],
+                                       delimiter=form.cleaned_data["delimiter"], by=request.user)  # fmt: skip
     except ValidationError as exc:
         messages.error(request, _errors(exc))
         return redirect(back)
@@ -119,7 +121,8 @@ def mapping(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             else:
                 return redirect("datasets:run", pk=run.pk)
         status = 400
-    context = {"upload": source, "form": form, "roles": ["text", "label", "domain", "id", "response"]}
+    context = {"upload": source, "form": form, "roles": ["text", "label", "domain", "id", "response"],
+               "max_rows": settings.DATASETS_MAX_ROWS}  # fmt: skip
     return render(request, "datasets/mapping.html", context, status=status)
 
 

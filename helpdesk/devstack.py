@@ -14,6 +14,7 @@ Command line::
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import os
 import signal
@@ -50,6 +51,29 @@ class Layout:
 
 def layout() -> Layout:
     return Layout(Path(os.environ.get("VAR_DIR") or BASE_DIR / "var").resolve())
+
+
+def integrations_key(var_dir: Path | None = None) -> str:
+    """The Fernet key that encrypts tracker credentials in the embedded setup, made once into var/.
+
+    Like ``var/secret_key``: a second ``make run`` (and every ``manage.py`` of the checkout) reads
+    the same key, so what was stored stays readable. Created atomically, so that web, worker and
+    beat starting together never see a half-written or a second key.
+    """
+    path = (var_dir or layout().var_dir) / "integrations_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".integrations_key.{os.getpid()}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(base64.urlsafe_b64encode(os.urandom(32)).decode())  # what Fernet.generate_key() makes
+        try:
+            os.link(draft, path)  # fails if another process made it first; theirs wins
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
 
 
 def redis_port() -> int:
@@ -394,6 +418,8 @@ def run(*, dev: bool = False) -> int:
     ``dev`` runs Procfile.dev (the autoreloading dev server) instead of the production server.
     """
     started = start()
+    if wanted()[0]:
+        integrations_key()  # the embedded setup's own key (a deployment sets INTEGRATIONS_KEYS)
     proc: subprocess.Popen[bytes] | None = None
     try:
         _manage("migrate_schemas", "--noinput", "--verbosity", "0")

@@ -6,6 +6,8 @@
   and counts are not that tenant's business).
 - ``/health/deps`` tells everyone which dependency fails, and the error text only to the same
   operators (it names internal hosts and ports).
+- An address counts only when it is the client's own: behind a proxy that ``PROXY_COUNT`` does not
+  account for, every client would have the proxy's address (often 127.0.0.1, which is allowed).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from prometheus_client.metrics import MetricWrapperBase
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 
-from helpdesk.http import client_ip
+from helpdesk.http import client_ip, client_ip_is_own
 from helpdesk.tenants.middleware import is_public
 
 # Label names that carry a tenant; series with one stay off tenant hosts.
@@ -38,6 +40,8 @@ def _allowed_networks(entries: tuple[str, ...]) -> tuple[ipaddress.IPv4Network |
 
 
 def _address_allowed(request: HttpRequest) -> bool:
+    if not client_ip_is_own(request):
+        return False
     try:
         address = ipaddress.ip_address(client_ip(request))
     except ValueError:

@@ -368,6 +368,15 @@ TICKETS_ATTACHMENT_DETAILS: list[str] = []
 # Submissions of the public portal form per client address (django-ratelimit syntax, e.g. 5/10m).
 TICKETS_PORTAL_SUBMIT_RATE = env_str("TICKETS_PORTAL_SUBMIT_RATE", "5/10m")
 TICKETS_PORTAL_LINK_MAX_AGE_DAYS = env_int("TICKETS_PORTAL_LINK_MAX_AGE_DAYS", 90, minimum=1)
+# Abuse limits. Portal replies and ratings per client address and, separately, per ticket (django-ratelimit
+# rate; counted in Redis, failing open while it is down). Files: at most this many per message, and this
+# many MB in all per ticket and per tenant in any 24 hours, whatever the channel (portal, agent, API, widget).
+TICKETS_PORTAL_REPLY_RATE = env_str("TICKETS_PORTAL_REPLY_RATE", "10/10m")
+if "/" not in TICKETS_PORTAL_REPLY_RATE or not TICKETS_PORTAL_REPLY_RATE.split("/")[0].isdigit():
+    raise ImproperlyConfigured(f"TICKETS_PORTAL_REPLY_RATE={TICKETS_PORTAL_REPLY_RATE!r}: expected e.g. 10/10m")
+TICKETS_MAX_FILES_PER_MESSAGE = env_int("TICKETS_MAX_FILES_PER_MESSAGE", 10, minimum=1, maximum=100)
+TICKETS_MAX_UPLOAD_MB_PER_TICKET = env_int("TICKETS_MAX_UPLOAD_MB_PER_TICKET", 100, minimum=1)
+TICKETS_MAX_UPLOAD_MB_PER_TENANT_DAY = env_int("TICKETS_MAX_UPLOAD_MB_PER_TENANT_DAY", 2000, minimum=1)
 TICKETS_SLA_CHECK_SECONDS = env_int("TICKETS_SLA_CHECK_SECONDS", 60, minimum=10)
 CELERY_BEAT_SCHEDULE = {
     **globals().get("CELERY_BEAT_SCHEDULE", {}),
@@ -467,6 +476,13 @@ TICKETS_PRESENCE_SECONDS = env_int("TICKETS_PRESENCE_SECONDS", 40, minimum=5)
 # Networks outbound requests (crawler, webhooks, Jira/Zendesk) may reach although they are not public,
 # e.g. "10.1.2.0/24" for an intranet wiki. Empty: only public addresses.
 OUTBOUND_ALLOWED_NETWORKS = env_networks("OUTBOUND_ALLOWED_NETWORKS", [])
+# Longest one outbound request (or one Jira/Zendesk call) may take from connect to last byte, however slowly
+# the other side drips its answer; the per-read timeouts (INTEGRATIONS_TIMEOUT_SECONDS, ...) still apply within.
+OUTBOUND_DEADLINE_SECONDS = env_float("OUTBOUND_DEADLINE_SECONDS", 30.0)
+if not 0 < OUTBOUND_DEADLINE_SECONDS <= 600:
+    raise ImproperlyConfigured(
+        f"OUTBOUND_DEADLINE_SECONDS={OUTBOUND_DEADLINE_SECONDS:g} must be above 0 and at most 600"
+    )
 
 # --- Datasets ---
 
@@ -503,25 +519,38 @@ DATASETS_QC_MAX_EDIT_SHARE = _fraction("DATASETS_QC_MAX_EDIT_SHARE", 0.8, 0.0, 1
 # Rows of train and eval more similar than this are near-duplicates: the eval row moves to train.
 DATASETS_NEAR_DUPLICATE = _fraction("DATASETS_NEAR_DUPLICATE", 0.95)
 DATASETS_MAX_TEXT_CHARS = env_int("DATASETS_MAX_TEXT_CHARS", 5000, minimum=100)
+# Bounds on reading an uploaded file: the rows a run imports (a larger file is refused with this limit),
+# and what one part of an .xlsx (or a Parquet row group) may unpack to; parts packed more than 100 times
+# are refused too (a 194 KB .xlsx can hold 200 MB of shared strings, which openpyxl loads whole).
+DATASETS_MAX_ROWS = env_int("DATASETS_MAX_ROWS", 200_000, minimum=1)
+DATASETS_MAX_UNPACKED_MB = env_int("DATASETS_MAX_UNPACKED_MB", 100, minimum=1)
 
 # --- Integrations ---
 
 # Fernet keys that encrypt tracker credentials at rest, comma-separated: the first encrypts, all decrypt
-# (rotate by putting a new key first). Empty with DEBUG: one is generated into VAR_DIR/integrations_key.
-INTEGRATIONS_KEYS = env_list("INTEGRATIONS_KEYS", [])
+# (rotate by putting a new key first). Unset in the embedded setup (`make run`: no DATABASE_URL), DEBUG or
+# not, a key is generated into VAR_DIR/integrations_key once and kept, as the secret key is; a deployment
+# with its own database sets its own.
+INTEGRATIONS_KEYS = env_list("INTEGRATIONS_KEYS", []) or (
+    [devstack.integrations_key(VAR_DIR)] if not env_str("DATABASE_URL") else []
+)
 INTEGRATIONS_TIMEOUT_SECONDS = env_float("INTEGRATIONS_TIMEOUT_SECONDS", 10.0)
 # Retries of timeouts, 429 and 5xx: exponential from the base, capped, with full jitter; Retry-After wins.
 INTEGRATIONS_MAX_ATTEMPTS = env_int("INTEGRATIONS_MAX_ATTEMPTS", 8, minimum=1, maximum=50)
 INTEGRATIONS_RETRY_BASE_SECONDS = env_float("INTEGRATIONS_RETRY_BASE_SECONDS", 5.0)
 INTEGRATIONS_RETRY_MAX_SECONDS = env_float("INTEGRATIONS_RETRY_MAX_SECONDS", 600.0)
-# A claimed outbox row whose worker has not finished in this time is taken over (a killed worker).
-INTEGRATIONS_LEASE_SECONDS = env_float("INTEGRATIONS_LEASE_SECONDS", 120.0)
+# A claimed outbox row or webhook delivery whose worker has not finished in this time is taken over (a killed
+# worker). Empty: the longest the claim's calls may take plus a margin (integrations.work.lease_seconds, 120 s
+# with the default deadline); a value set here must outlast those calls (checked at start).
+INTEGRATIONS_LEASE_SECONDS = env_float("INTEGRATIONS_LEASE_SECONDS", 0.0)
 INTEGRATIONS_SWEEP_SECONDS = env_int("INTEGRATIONS_SWEEP_SECONDS", 30, minimum=1)
 INTEGRATIONS_PULL_SECONDS = env_int("INTEGRATIONS_PULL_SECONDS", 300, minimum=10)
 # Base URL of the tenant sites for links from Jira/Zendesk back to tickets; empty: http://<tenant host>[:WEB_PORT].
 INTEGRATIONS_PUBLIC_URL = env_str("INTEGRATIONS_PUBLIC_URL", "")
 # Webhook signatures older than this are refused (replay window), in seconds.
 INTEGRATIONS_WEBHOOK_MAX_AGE_SECONDS = env_int("INTEGRATIONS_WEBHOOK_MAX_AGE_SECONDS", 300, minimum=10)
+# Calls of a connection's incoming webhook URL (django-ratelimit rate); more answer 429, none are logged.
+INTEGRATIONS_WEBHOOK_RATE = env_str("INTEGRATIONS_WEBHOOK_RATE", "600/m")
 # Sync log rows, finished webhook deliveries and seen delivery ids are kept this long.
 INTEGRATIONS_RETENTION_DAYS = env_int("INTEGRATIONS_RETENTION_DAYS", 30, minimum=1)
 CELERY_BEAT_SCHEDULE = {
@@ -537,6 +566,13 @@ INSTALLED_APPS += ["assistants.vision"]
 # Every new ticket attachment's id is sent to these Celery tasks after commit (tickets.services.replies).
 TICKETS_ATTACHMENT_HOOKS = [*TICKETS_ATTACHMENT_HOOKS, "assistants.vision.tasks.analyse_attachment"]
 TICKETS_ATTACHMENT_DETAILS = [*TICKETS_ATTACHMENT_DETAILS, "assistants.vision.selectors.attachment_details"]
+# Screenshot analysis (OCR, CLIP) runs on its own queue and worker (Procfile `vision`, one at a time), so
+# mail, escalations and indexing on the default queue never wait behind a flood of images.
+VISION_QUEUE = env_str("VISION_QUEUE", "vision")
+CELERY_TASK_ROUTES = {
+    **globals().get("CELERY_TASK_ROUTES", {}),
+    "assistants.vision.tasks.analyse_attachment": {"queue": VISION_QUEUE},
+}
 # Folder of an open-clip checkpoint (open_clip_config.json + open_clip_model.safetensors; `local-dir:` form).
 # Empty: no CLIP, screenshots are classified from their text only.
 VISION_CLIP_CHECKPOINT = env_str("VISION_CLIP_CHECKPOINT", "")

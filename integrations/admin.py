@@ -20,6 +20,7 @@ from integrations.models import (
     WebhookEndpoint,
 )
 from integrations.outbox import outbox_retry
+from integrations.services import reentry_errors
 
 
 class ConnectionAdminForm(forms.ModelForm):
@@ -27,12 +28,12 @@ class ConnectionAdminForm(forms.ModelForm):
     token = forms.CharField(
         required=False,
         widget=forms.PasswordInput(render_value=False),
-        help_text="Leave empty to keep the stored token.",
+        help_text="Leave empty to keep the stored token (enter it again when the address or account changes).",
     )
     webhook_secret = forms.CharField(
         required=False,
         widget=forms.PasswordInput(render_value=False),
-        help_text="Leave empty to keep the stored secret.",
+        help_text="Leave empty to keep the stored secret (enter it again when the address or account changes).",
     )
 
     class Meta:
@@ -50,6 +51,23 @@ class ConnectionAdminForm(forms.ModelForm):
             "category_field",
             "resolved_status",
         ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or self.cleaned_data
+        if "base_url" in data and "username" in data:
+            # Compared with the stored row: the form's instance takes the submitted values after clean().
+            stored = Connection.objects.filter(pk=self.instance.pk).first() if self.instance.pk else None
+            if stored is not None:
+                errors = reentry_errors(
+                    conn=stored,
+                    base_url=data["base_url"],
+                    username=data["username"],
+                    token=data.get("token") or "",
+                    webhook_secret=data.get("webhook_secret") or "",
+                )
+                for name, message in errors.items():
+                    self.add_error(name, message)
+        return data
 
     def save(self, commit: bool = True) -> Connection:
         conn = super().save(commit=False)
@@ -97,8 +115,8 @@ class OutboxItemAdmin(admin.ModelAdmin):
 
 @admin.register(ExternalRef)
 class ExternalRefAdmin(admin.ModelAdmin):
-    list_display = ["key", "system", "ticket", "remote_status", "remote_resolved", "last_synced_at"]
-    list_filter = ["system", "remote_resolved"]
+    list_display = ["key", "system", "instance", "ticket", "remote_status", "last_synced_at", "missing_since"]
+    list_filter = ["system", "remote_resolved", "instance"]
     search_fields = ["key"]
 
 

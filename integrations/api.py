@@ -73,7 +73,9 @@ class TicketEscalateView(APIView):
                 reasons=data.validated_data.get("reason", ""),
             )
         except ValidationError as exc:
-            conflict = any(ref.connection.system == system for ref in selectors.ticket_refs(ticket=ticket)) or any(
+            conflict = any(
+                ref.connection.system == system and ref.current for ref in selectors.ticket_refs(ticket=ticket)
+            ) or any(
                 o.connection.system == system for o in selectors.ticket_outbox(ticket=ticket) if o.status != "failed"
             )
             return Response({"detail": " ".join(exc.messages)}, status=409 if conflict else 400)

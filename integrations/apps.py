@@ -37,7 +37,8 @@ class IntegrationsConfig(AppConfig):
     }
 
     def ready(self) -> None:
-        from integrations import metrics, receivers
+        from integrations import metrics, receivers, work
 
+        work.check_lease()
         metrics.register()
         receivers.connect()

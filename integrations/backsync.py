@@ -22,7 +22,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from integrations import metrics
-from integrations.base import RemoteComment, TransportError
+from integrations.base import RemoteComment, Transport, TransportError
 from integrations.models import (
     Connection,
     Direction,
@@ -62,6 +62,10 @@ def remote_apply(
         label = f"{conn.get_system_display()} integration"
         updates = ["last_synced_at"]
         ref.last_synced_at = timezone.now()
+        if ref.missing_since is not None:  # the tracker answers for the issue again
+            ref.missing_since, ref.missing_reason = None, ""
+            updates += ["missing_since", "missing_reason"]
+            result.changes.append("found again")
         if status and status != ref.remote_status:
             ref.remote_status = status
             updates.append("remote_status")
@@ -155,37 +159,90 @@ def sync_log(
 class PullSummary:
     checked: int = 0
     changed: int = 0
+    missing: int = 0
     error: str = ""
 
 
+# What a tracker answers for an issue that was deleted, moved away or hidden from our account.
+GONE_STATUS = {404, 410}
+
+
+def ref_mark_missing(*, ref: ExternalRef, reason: str) -> bool:
+    """Record on the link (and once on the ticket) that its issue cannot be read any more.
+
+    Returns True the first time, so that the caller logs it once, not at every pull.
+    """
+    with transaction.atomic():
+        ref = ExternalRef.objects.select_for_update().select_related("connection", "ticket").get(pk=ref.pk)
+        first = ref.missing_since is None
+        ref.missing_reason = reason[:2000]
+        if first:
+            ref.missing_since = timezone.now()
+        ref.save(update_fields=["missing_since", "missing_reason"])
+        if first:
+            label = ref.connection.get_system_display()
+            note_quietly(
+                ticket=ref.ticket,
+                body=f"{ref.key} can no longer be read in {label} ({reason}); its status and comments "
+                "stop coming back to this ticket until it can be read again.",
+                by=f"{label} integration",
+            )
+    return first
+
+
+def _pull_one(*, connection: Connection, transport: Transport, ref: ExternalRef, summary: PullSummary) -> None:
+    started = time.perf_counter()
+
+    def log(outcome: str, request: dict[str, Any], error: TransportError | None = None) -> None:
+        sync_log(
+            conn=connection,
+            system=connection.system,
+            direction=Direction.INBOUND,
+            operation="pull",
+            outcome=outcome,
+            started=started,
+            ticket_id=ref.ticket_id,
+            status_code=error.status_code if error else None,
+            error=f"{ref.key}: {error.reason}" if error else "",
+            request={"key": ref.key, **request},
+        )
+
+    try:
+        issue = transport.get(ref.key)
+        comments = transport.comments(ref.key)
+    except TransportError as exc:
+        if exc.status_code not in GONE_STATUS:
+            raise  # the tracker itself is failing: every other issue would fail the same way
+        summary.missing += 1
+        if ref_mark_missing(ref=ref, reason=exc.reason):
+            log(Outcome.FAILED, {"missing": True}, exc)
+        return
+    applied = remote_apply(ref=ref, status=issue.status, resolved=issue.resolved, comments=comments)
+    if applied.changes:
+        summary.changed += 1
+        log(Outcome.OK, {"changes": applied.changes})
+
+
 def pull_connection(*, connection: Connection, limit: int = 200) -> PullSummary:
-    """The webhook fallback: read each open linked issue's status and comments and apply them."""
+    """The webhook fallback: read each open linked issue's status and comments and apply them.
+
+    An issue the tracker no longer has is marked on its link and skipped; the others go on.
+    Links made on a site the connection has moved away from are left alone (their keys may
+    name other issues on the new site). Missing issues are checked after the others, so that
+    many of them cannot crowd the rest out of ``limit``.
+    """
     summary = PullSummary()
     started = time.perf_counter()
     refs = (
-        ExternalRef.objects.filter(connection=connection)
+        ExternalRef.objects.filter(connection=connection, instance=connection.instance)
         .exclude(ticket__status=Status.CLOSED)
-        .order_by(F("last_synced_at").asc(nulls_first=True))[:limit]
+        .order_by(F("missing_since").asc(nulls_first=True), F("last_synced_at").asc(nulls_first=True))[:limit]
     )
     try:
         transport = transport_for(connection)
         for ref in refs:
-            issue = transport.get(ref.key)
-            comments = transport.comments(ref.key)
-            applied = remote_apply(ref=ref, status=issue.status, resolved=issue.resolved, comments=comments)
+            _pull_one(connection=connection, transport=transport, ref=ref, summary=summary)
             summary.checked += 1
-            if applied.changes:
-                summary.changed += 1
-                sync_log(
-                    conn=connection,
-                    system=connection.system,
-                    direction=Direction.INBOUND,
-                    operation="pull",
-                    outcome=Outcome.OK,
-                    started=time.perf_counter(),
-                    ticket_id=ref.ticket_id,
-                    request={"key": ref.key, "changes": applied.changes},
-                )
     except TransportError as exc:
         summary.error = exc.reason
     now = timezone.now()
@@ -199,7 +256,7 @@ def pull_connection(*, connection: Connection, limit: int = 200) -> PullSummary:
         outcome=Outcome.FAILED if summary.error else Outcome.OK,
         started=started,
         error=summary.error,
-        request={"checked": summary.checked, "changed": summary.changed},
+        request={"checked": summary.checked, "changed": summary.changed, "missing": summary.missing},
     )
     return summary
 
@@ -244,9 +301,13 @@ class InboundEvent:
 
 
 def inbound_handle(
-    *, conn: Connection, delivery_id: str, event: InboundEvent | None, started: float
+    *, conn: Connection, delivery_id: str, event: InboundEvent | None, started: float, reference: str = ""
 ) -> tuple[int, dict[str, Any]]:
-    """Apply a verified delivery once: (HTTP status, body) for the webhook view."""
+    """Apply a verified delivery once: (HTTP status, body) for the webhook view.
+
+    ``delivery_id`` is what tells deliveries apart (derived from what was signed); ``reference``
+    is the sender's own id for the log, to find the delivery in the tracker's records.
+    """
     system = conn.system
     with transaction.atomic():
         if not delivery_accept(system=system, delivery_id=delivery_id):
@@ -257,10 +318,14 @@ def inbound_handle(
                 operation="webhook",
                 outcome=Outcome.IGNORED,
                 started=started,
-                request={"delivery": delivery_id, "why": "replayed delivery"},
+                request={"delivery": reference, "why": "replayed delivery"},
             )
             return 200, {"status": "duplicate", "detail": "This delivery was handled before."}
-        ref = ExternalRef.objects.filter(connection=conn, key=event.key).first() if event is not None else None
+        ref = (
+            ExternalRef.objects.filter(connection=conn, instance=conn.instance, key=event.key).first()
+            if event is not None
+            else None
+        )
         if event is None or ref is None:
             why = "event not used" if event is None else f"{event.key} is not linked to a ticket"
             sync_log(
@@ -270,7 +335,7 @@ def inbound_handle(
                 operation="webhook",
                 outcome=Outcome.IGNORED,
                 started=started,
-                request={"delivery": delivery_id, "why": why},
+                request={"delivery": reference, "why": why},
             )
             return 202, {"status": "ignored", "detail": why}
         applied = remote_apply(ref=ref, status=event.status, resolved=event.resolved, comments=event.comments)
@@ -282,19 +347,14 @@ def inbound_handle(
             outcome=Outcome.OK,
             started=started,
             ticket_id=ref.ticket_id,
-            request={"delivery": delivery_id, "event": event.kind, "key": event.key, "changes": applied.changes},
+            request={"delivery": reference, "event": event.kind, "key": event.key, "changes": applied.changes},
         )
     return 200, {"status": "ok", "ticket": ref.ticket.number, "changes": applied.changes}
 
 
 def inbound_refused(*, conn: Connection | None, system: str, reason: str, started: float) -> None:
-    sync_log(
-        conn=conn,
-        system=system,
-        direction=Direction.INBOUND,
-        operation="webhook",
-        outcome=Outcome.FAILED,
-        started=started,
-        status_code=401,
-        error=reason,
+    """An unsigned or wrongly signed call: counted and logged, never a sync log row (anyone can send them)."""
+    logger.warning("refused a %s webhook call: %s", system, reason)
+    metrics.sync_observe(
+        system=system, direction=Direction.INBOUND, status=Outcome.FAILED, seconds=time.perf_counter() - started
     )

@@ -11,6 +11,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django_ratelimit import ALL as RATELIMIT_ALL
+from django_ratelimit.core import is_ratelimited
 
 from helpdesk.http import AuthenticatedHttpRequest
 from integrations import crypto, selectors, services
@@ -73,21 +75,44 @@ def connection_test(request: AuthenticatedHttpRequest, *, system: str) -> HttpRe
     return redirect(request.path.rsplit("test/", 1)[0])
 
 
-Verifier = Callable[[str, bytes, AuthenticatedHttpRequest], bool]
+# Returns what identifies the delivery (a digest of what the signature covers), or None when the
+# signature is missing, wrong or too old.
+Verifier = Callable[[str, bytes, AuthenticatedHttpRequest], str | None]
 Parser = Callable[[bytes], InboundEvent | None]
+
+
+def _rate_limited(request: AuthenticatedHttpRequest, conn: Connection) -> bool:
+    """Per connection (the cache key carries the tenant); counted in Redis, open when it is down."""
+    return is_ratelimited(
+        request,
+        group="integrations.webhook",
+        key=lambda group, request: f"{conn.system}:{conn.pk}",
+        rate=settings.INTEGRATIONS_WEBHOOK_RATE,
+        method=RATELIMIT_ALL,
+        increment=True,
+    )
 
 
 def webhook_receive(
     request: AuthenticatedHttpRequest, *, system: str, verify: Verifier, parse: Parser, delivery_header: str
 ) -> HttpResponse:
-    """Verify the signature, drop replays, apply the event. No login: the signature is the credential."""
+    """Verify the signature, drop replays, apply the event. No login: the signature is the credential.
+
+    Calls over the connection's rate and calls that are unsigned or wrongly signed are answered
+    without writing anything: anyone can post here, and the sync log is not theirs to fill.
+    """
     started = time.perf_counter()
     conn: Connection | None = selectors.connection_get(system=system)
     if conn is None or not conn.enabled:
         return JsonResponse({"detail": f"{system} is not connected here."}, status=404)
+    if _rate_limited(request, conn):
+        response = JsonResponse({"detail": "Too many webhook calls for this connection; retry later."}, status=429)
+        response["Retry-After"] = "60"
+        return response
     body = request.body
     secret = crypto.decrypt(conn.webhook_secret_encrypted)
-    if not secret or not verify(secret, body, request):
+    replay_key = verify(secret, body, request) if secret else None
+    if replay_key is None:
         reason = "no webhook secret is configured" if not secret else "invalid or expired signature"
         inbound_refused(conn=conn, system=system, reason=reason, started=started)
         return JsonResponse({"detail": f"Refused: {reason}."}, status=401)
@@ -95,13 +120,13 @@ def webhook_receive(
         event = parse(body)
     except (ValueError, json.JSONDecodeError) as exc:
         return JsonResponse({"detail": f"Bad payload: {exc}"}, status=400)
-    delivery_id = request.headers.get(delivery_header, "")
-    if not delivery_id:
-        try:
-            delivery_id = str(json.loads(body).get("id") or "")
-        except (ValueError, AttributeError):
-            delivery_id = ""
-    status, payload = inbound_handle(conn=conn, delivery_id=delivery_id, event=event, started=started)
+    status, payload = inbound_handle(
+        conn=conn,
+        delivery_id=replay_key,
+        event=event,
+        started=started,
+        reference=request.headers.get(delivery_header, "")[:200],
+    )
     return JsonResponse(payload, status=status)
 
 

@@ -1,7 +1,8 @@
 """Secrets at rest: Fernet with keys from ``INTEGRATIONS_KEYS`` (the first encrypts, all decrypt).
 
-Without the variable, a DEBUG setup generates a key into ``VAR_DIR/integrations_key`` once, as
-the secret key is; elsewhere a missing key is a configuration error at first use.
+Without the variable, the embedded setup (settings) and a DEBUG setup generate a key into
+``VAR_DIR/integrations_key`` once, as the secret key is; elsewhere a missing key is a
+configuration error at first use.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from functools import cache
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+
+from helpdesk import devstack
 
 
 @cache
@@ -30,14 +33,11 @@ def _keys() -> tuple[str, ...]:
         return keys
     if not settings.DEBUG:
         raise ImproperlyConfigured(
-            "INTEGRATIONS_KEYS is required when DEBUG is off (credentials are encrypted with it)"
+            "INTEGRATIONS_KEYS is required with your own DATABASE_URL when DEBUG is off (credentials are "
+            "encrypted with it); make one with: python -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())'"
         )
-    path = settings.VAR_DIR / "integrations_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(Fernet.generate_key().decode())
-        path.chmod(0o600)
-    return (path.read_text().strip(),)
+    return (devstack.integrations_key(settings.VAR_DIR),)
 
 
 def encrypt(value: str) -> str:

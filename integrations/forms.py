@@ -21,13 +21,17 @@ class ConnectionForm(forms.Form):
     base_url = forms.URLField(label="Address", max_length=300, assume_scheme="https")
     username = forms.CharField(label="Account email", max_length=200)
     token = forms.CharField(
-        label="API token", required=False, widget=SecretInput(), help_text="Leave empty to keep the stored token."
+        label="API token",
+        required=False,
+        widget=SecretInput(),
+        help_text="Leave empty to keep the stored token (enter it again when the address or account changes).",
     )
     webhook_secret = forms.CharField(
         label="Webhook secret",
         required=False,
         widget=SecretInput(),
-        help_text="The secret the tracker signs its webhooks with; leave empty to keep the stored one.",
+        help_text="The secret the tracker signs its webhooks with; leave empty to keep the stored one "
+        "(enter it again when the address or account changes).",
     )
     send_tags = forms.BooleanField(label="Send the ticket's tags", required=False, initial=True)
     category_field = forms.CharField(

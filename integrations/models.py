@@ -8,6 +8,7 @@ conditional update, so a crash between the remote call and the commit is retried
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -15,6 +16,15 @@ from django.db import models
 from django.utils import timezone
 
 from tickets.models import Reply, Status, Ticket
+
+
+def instance_of(base_url: str) -> str:
+    """The tracker site an address names (scheme, host and path, lower-cased host, no trailing slash).
+
+    Keys such as ``HD-1`` repeat from one Jira site to the next, so a link is known by its site and key.
+    """
+    parts = urlsplit(base_url.strip())
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
 
 
 class System(models.TextChoices):
@@ -64,6 +74,10 @@ class Connection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_system_display()} at {self.base_url}"
+
+    @property
+    def instance(self) -> str:
+        return instance_of(self.base_url)
 
     @property
     def has_token(self) -> bool:
@@ -122,6 +136,8 @@ class OutboxItem(WorkItem):
 
     key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, help_text="Idempotency key.")
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="outbox")
+    # The tracker site it was asked for: after the connection moves, a ticket may be escalated again.
+    instance = models.CharField(max_length=300, blank=True)
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="outbox_items")
     action = models.CharField(max_length=10, choices=Action.choices, default=Action.CREATE)
     reply = models.ForeignKey(Reply, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
@@ -137,11 +153,11 @@ class OutboxItem(WorkItem):
             models.Index(fields=["ticket", "-created_at"], name="outbox_ticket"),
         ]
         constraints = [
-            # One live escalation per ticket and tracker, whatever the entry point or the race.
+            # One live escalation per ticket and tracker site, whatever the entry point or the race.
             models.UniqueConstraint(
-                fields=["ticket", "connection"],
+                fields=["ticket", "connection", "instance"],
                 condition=models.Q(action="create") & ~models.Q(status="failed"),
-                name="outbox_one_live_create",
+                name="outbox_one_live_create_instance",
             )
         ]
 
@@ -155,23 +171,35 @@ class ExternalRef(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="external_refs")
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="refs")
     system = models.CharField(max_length=10, choices=System.choices)
+    instance = models.CharField(
+        max_length=300, help_text="The tracker's address when the link was made (keys repeat across sites)."
+    )
     key = models.CharField(max_length=100, help_text="SUP-123, or the Zendesk ticket id.")
     remote_id = models.CharField(max_length=100, blank=True)
     url = models.URLField(max_length=500)
     remote_status = models.CharField(max_length=100, blank=True)
     remote_resolved = models.BooleanField(default=False)
     last_synced_at = models.DateTimeField(null=True, blank=True)
+    # Set when the tracker no longer has the issue (deleted, moved, or hidden from our account).
+    missing_since = models.DateTimeField(null=True, blank=True)
+    missing_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["connection", "key"], name="ref_unique_key"),
-            models.UniqueConstraint(fields=["ticket", "connection"], name="ref_one_per_ticket"),
+            models.UniqueConstraint(fields=["connection", "instance", "key"], name="ref_unique_instance_key"),
+            models.UniqueConstraint(fields=["ticket", "connection", "instance"], name="ref_one_per_ticket_instance"),
         ]
+        indexes = [models.Index(fields=["missing_since"], name="ref_missing")]
 
     def __str__(self) -> str:
         return f"{self.key} ({self.system}) for #{self.ticket.number}"
+
+    @property
+    def current(self) -> bool:
+        """Whether the link is on the site its connection points at now (not a site it moved away from)."""
+        return self.instance == self.connection.instance
 
 
 class Direction(models.TextChoices):

@@ -191,6 +191,7 @@ def _record_create(item: OutboxItem, issue: RemoteIssue, found: bool) -> bool:
         ref, _ = ExternalRef.objects.update_or_create(
             ticket=item.ticket,
             connection=item.connection,
+            instance=item.connection.instance,
             defaults={
                 "system": item.connection.system,
                 "key": issue.key,
@@ -219,7 +220,14 @@ def _record_create(item: OutboxItem, issue: RemoteIssue, found: bool) -> bool:
 
 
 def _do_comment(item: OutboxItem, transport: Transport) -> None:
-    ref = ExternalRef.objects.get(ticket=item.ticket, connection=item.connection)
+    conn = item.connection
+    ref = ExternalRef.objects.filter(ticket=item.ticket, connection=conn, instance=conn.instance).first()
+    if ref is None:
+        raise TransportError(
+            f"Ticket #{item.ticket.number} is not linked to an issue at {conn.base_url} "
+            "(its link was made on the tracker's previous address)",
+            permanent=True,
+        )
     reply = item.reply
     assert reply is not None
     mark = ECHO_MARK.format(schema=db.schema_name, reply_id=reply.pk)
@@ -234,42 +242,59 @@ def _do_comment(item: OutboxItem, transport: Transport) -> None:
         )
 
 
+def _failed(item: OutboxItem, *, operation: str, started: float, exc: Exception, issue: RemoteIssue | None) -> str:
+    """Record a failed attempt: retried later when transient, else failed with its reason and a Retry button."""
+    if isinstance(exc, TransportError):
+        error = exc
+    else:
+        logger.exception("outbox item %s failed unexpectedly", item.pk)
+        error = unexpected(exc)
+        if isinstance(exc, IntegrityError) and issue is not None:
+            error = TransportError(
+                f"{issue.key} was made in {item.connection.get_system_display()} but cannot be linked: "
+                f"{issue.key} there is already linked to a ticket. Retry links the same issue once that link is gone.",
+                permanent=True,
+            )
+    ours, delay = work.finish_error(item, error)
+    outcome = Outcome.RETRY if delay is not None else Outcome.FAILED
+    request: dict[str, Any] = {"attempt": item.attempts}
+    if issue is not None:
+        request["key"] = issue.key
+    _log(item, operation=operation, outcome=outcome, started=started, error=error, request=request)
+    _connection_health(item.connection, error)
+    if ours and delay is not None:
+        from integrations.tasks import outbox_run
+
+        outbox_run.apply_async(kwargs={"item_id": item.pk}, countdown=delay)
+    return str(outcome)
+
+
 def outbox_process(*, item_id: int) -> str:
-    """Run one outbox row if it is due; returns what happened (for logs and the benchmark)."""
+    """Run one outbox row if it is due; returns what happened (for logs and the benchmark).
+
+    Whatever breaks, on the tracker's side or ours (recording the link included), the row ends
+    pending for a retry or failed with the reason; it never stays claimed by a dead attempt.
+    """
     item = work.claim(OutboxItem.objects.select_related("connection", "ticket", "reply"), item_id)
     if item is None:
         return "skipped"
     started = time.perf_counter()
     operation = "create" if item.action == Action.CREATE else "comment"
+    issue: RemoteIssue | None = None
     try:
         transport = transport_for(item.connection)
         if item.action == Action.CREATE:
             issue, found = _do_create(item, transport)
+            if not _record_create(item, issue, found):
+                return "lost-claim"
+            request = {"key": issue.key, "found_existing": found, "attempt": item.attempts}
         else:
             _do_comment(item, transport)
+            if not work.finish_ok(item):
+                return "lost-claim"
+            request = {"reply": item.reply_id, "attempt": item.attempts}
     except Exception as exc:  # whatever breaks, the row must not stay claimed
-        error = exc if isinstance(exc, TransportError) else unexpected(exc)
-        if not isinstance(exc, TransportError):
-            logger.exception("outbox item %s failed unexpectedly", item.pk)
-        ours, delay = work.finish_error(item, error)
-        outcome = Outcome.RETRY if delay is not None else Outcome.FAILED
-        _log(
-            item, operation=operation, outcome=outcome, started=started, error=error, request={"attempt": item.attempts}
-        )
-        _connection_health(item.connection, error)
-        if ours and delay is not None:
-            from integrations.tasks import outbox_run
-
-            outbox_run.apply_async(kwargs={"item_id": item.pk}, countdown=delay)
-        return str(outcome)
-    if item.action == Action.CREATE:
-        if not _record_create(item, issue, found):
-            return "lost-claim"
-        request = {"key": issue.key, "found_existing": found, "attempt": item.attempts}
-    else:
-        if not work.finish_ok(item):
-            return "lost-claim"
-        request = {"reply": item.reply_id, "attempt": item.attempts}
+        return _failed(item, operation=operation, started=started, exc=exc, issue=issue)
     _log(item, operation=operation, outcome=Outcome.OK, started=started, request=request)
     _connection_health(item.connection, None)
     return "found" if item.action == Action.CREATE and found else "ok"
@@ -292,6 +317,8 @@ def outbox_retry(*, item: OutboxItem) -> bool:
     """The Retry button: a failed row runs again now with its attempts reset."""
     try:
         with transaction.atomic():
+            # It runs against the site the connection points at now, which may not be the one it was asked for.
+            OutboxItem.objects.filter(pk=item.pk, status=WorkStatus.FAILED).update(instance=item.connection.instance)
             again = work.reset_for_retry(OutboxItem.objects.all(), item.pk)
     except IntegrityError:
         return False  # a newer escalation of this ticket to the same tracker is live

@@ -69,6 +69,15 @@ def ticket_sync_log(*, ticket: Ticket, limit: int = 15) -> list[IntegrationSyncL
     return list(IntegrationSyncLog.objects.filter(ticket=ticket)[:limit])
 
 
+def refs_missing() -> QuerySet[ExternalRef]:
+    """Links whose issue the tracker no longer has: their ticket gets no status or comments back."""
+    return (
+        ExternalRef.objects.filter(missing_since__isnull=False)
+        .select_related("connection", "ticket")
+        .order_by("-missing_since", "-id")
+    )
+
+
 def ref_for_remote(*, system: str, key: str) -> ExternalRef | None:
     return ExternalRef.objects.filter(system=system, key=key).select_related("connection", "ticket").first()
 

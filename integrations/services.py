@@ -30,6 +30,7 @@ from integrations.models import (
     Source,
     System,
     WorkStatus,
+    instance_of,
 )
 from integrations.outbox import outbox_enqueue, transport_for
 from tickets.models import Priority, Reply, ReplyKind, Status, Ticket
@@ -49,6 +50,34 @@ def _clean_url(url: str) -> str:
     return url
 
 
+def reentry_errors(
+    *, conn: Connection, base_url: str, username: str, token: str, webhook_secret: str
+) -> dict[str, str]:
+    """What must be typed again because the address or the account changed.
+
+    Stored secrets belong to the site and account they were given for: sending the token to a
+    new address would hand it to whoever runs that address. An empty token or secret keeps the
+    stored one only while both stay the same.
+    """
+    if conn.pk is None:
+        return {}
+    moved = instance_of(base_url) != conn.instance
+    renamed = username.strip().lower() != conn.username.strip().lower()
+    if not (moved or renamed):
+        return {}
+    what = "address" if moved else "account"
+    errors = {}
+    if conn.token_encrypted and not token.strip():
+        errors["token"] = (
+            f"The {what} changed: enter the API token again (the stored one is never sent to a new {what})."
+        )
+    if conn.webhook_secret_encrypted and not webhook_secret.strip():
+        errors["webhook_secret"] = (
+            f"The {what} changed: enter the webhook secret again, or a new one (the stored one is not kept)."
+        )
+    return errors
+
+
 @transaction.atomic
 def connection_save(
     *,
@@ -66,11 +95,21 @@ def connection_save(
     resolved_status: str = UNSET,
     enabled: bool = UNSET,
 ) -> Connection:
-    """Create or change the tenant's connection to ``system``; an empty token keeps the stored one."""
+    """Create or change the tenant's connection to ``system``.
+
+    An empty token or webhook secret keeps the stored one, unless the address or the account
+    changes: then both must be given again.
+    """
     if system not in System.values:
         raise ValidationError({"system": f"Unknown system {system!r} (choose {', '.join(System.values)})."})
     conn = Connection.objects.select_for_update().filter(system=system).first() or Connection(system=system)
-    errors: dict[str, str] = {}
+    errors: dict[str, str] = reentry_errors(
+        conn=conn,
+        base_url=base_url,
+        username=username,
+        token=token,
+        webhook_secret="" if webhook_secret is UNSET else webhook_secret,
+    )
     try:
         conn.base_url = _clean_url(base_url)
     except ValidationError as exc:
@@ -183,7 +222,7 @@ def ticket_escalate(
         raise ValidationError({"system": f"{label} is not connected; a manager can set it up under Integrations."})
     if not conn.enabled:
         raise ValidationError({"system": f"The {label} connection is switched off."})
-    ref = ExternalRef.objects.filter(ticket=ticket, connection=conn).first()
+    ref = ExternalRef.objects.filter(ticket=ticket, connection=conn, instance=conn.instance).first()
     if ref is not None:
         raise ValidationError({"system": f"Ticket #{ticket.number} is already linked to {ref.key} in {label}."})
     user, name = _actor_name(by)
@@ -191,6 +230,7 @@ def ticket_escalate(
         with transaction.atomic():
             item = OutboxItem.objects.create(
                 connection=conn,
+                instance=conn.instance,
                 ticket=ticket,
                 action=Action.CREATE,
                 source=source,
@@ -215,8 +255,11 @@ def reply_mirror(*, reply: Reply) -> list[OutboxItem]:
     for ref in ExternalRef.objects.filter(ticket_id=reply.ticket_id, connection__enabled=True).select_related(
         "connection"
     ):
+        if not ref.current:
+            continue  # linked on a site the connection moved away from; the same key names another issue now
         item = OutboxItem.objects.create(
             connection=ref.connection,
+            instance=ref.instance,
             ticket_id=reply.ticket_id,
             action=Action.COMMENT,
             reply=reply,

@@ -30,7 +30,7 @@ def pull_connection(connection_id: int) -> dict[str, object]:
     if conn is None:
         return {"skipped": True}
     summary = backsync.pull_connection(connection=conn)
-    return {"checked": summary.checked, "changed": summary.changed, "error": summary.error}
+    return {"checked": summary.checked, "changed": summary.changed, "missing": summary.missing, "error": summary.error}
 
 
 @shared_task

@@ -28,6 +28,7 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     connections = selectors.connection_list()
     depth = selectors.outbox_depth_by_system()
     failures = Paginator(selectors.outbox_failed(), 20).get_page(request.GET.get("page"))
+    missing = selectors.refs_missing()[:50]
     outcome = request.GET.get("outcome", "")
     outcome = outcome if outcome in Outcome.values else ""
     logs = selectors.sync_log_recent(limit=50, outcome=outcome)
@@ -36,6 +37,7 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
         "connections": [(c, depth.get(c.system, 0)) for c in connections],
         "unconfigured": [(value, label) for value, label in selectors.systems() if value not in configured],
         "failures": failures,
+        "missing": missing,
         "logs": logs,
         "outcome": outcome,
         "outcomes": Outcome.choices,
@@ -51,7 +53,8 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 def _panel(request: AuthenticatedHttpRequest, ticket: Ticket, **extra: object) -> HttpResponse:
     refs = selectors.ticket_refs(ticket=ticket)
-    linked = {ref.connection_id for ref in refs}
+    # A link made on a site the connection moved away from does not stop an escalation to the new one.
+    linked = {ref.connection_id for ref in refs if ref.current}
     # A failed attempt that a later escalation made good is history, not something to retry.
     outbox = [
         i for i in selectors.ticket_outbox(ticket=ticket) if not (i.status == "failed" and i.connection_id in linked)

@@ -2,7 +2,8 @@
 
 A row is claimed only if it is due and pending, or running with an expired lease (its worker
 died). Finishing is conditional on still holding the claim, so a worker that lost its lease
-never overwrites the one that took over.
+never overwrites the one that took over. The lease outlasts every call a claim can make (each
+call ends by its outbound deadline), so a live worker never loses its row to a second one.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from datetime import timedelta
 from typing import TypeVar
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
@@ -19,11 +21,38 @@ from integrations.models import WorkItem, WorkStatus
 
 W = TypeVar("W", bound=WorkItem)
 
+# The most tracker or receiver calls one claim makes, each ending by OUTBOUND_DEADLINE_SECONDS: an outbox
+# create makes three (find, create, link), a comment two (list, add), a webhook delivery one.
+CALLS_PER_CLAIM = 3
+# What a worker does around its calls (claiming, writing the outcome, a busy database), on top of them.
+LEASE_MARGIN_SECONDS = 30.0
+
+
+def claim_budget_seconds() -> float:
+    """The longest the calls of one claim can take."""
+    return CALLS_PER_CLAIM * float(settings.OUTBOUND_DEADLINE_SECONDS)
+
+
+def lease_seconds() -> float:
+    """How long a claim holds its row: ``INTEGRATIONS_LEASE_SECONDS`` when set, else the claim's calls plus a margin."""
+    return float(settings.INTEGRATIONS_LEASE_SECONDS) or claim_budget_seconds() + LEASE_MARGIN_SECONDS
+
+
+def check_lease() -> None:
+    """Refuse to start with a lease that can run out while its claim's calls are still running."""
+    lease, budget = lease_seconds(), claim_budget_seconds()
+    if lease <= budget:
+        raise ImproperlyConfigured(
+            f"INTEGRATIONS_LEASE_SECONDS={lease:g} must be longer than the {CALLS_PER_CLAIM} calls one claim may "
+            f"make ({CALLS_PER_CLAIM} x OUTBOUND_DEADLINE_SECONDS = {budget:g} s): a second worker would take "
+            "a row whose call is still running. Raise it, lower the deadline, or leave the lease empty."
+        )
+
 
 def claimable_q(*, grace_seconds: float = 0) -> Q:
     """Rows a worker may take now; with a grace, only pending rows overdue by that much (the sweep's view)."""
     now = timezone.now()
-    lease = now - timedelta(seconds=settings.INTEGRATIONS_LEASE_SECONDS)
+    lease = now - timedelta(seconds=lease_seconds())
     due = now - timedelta(seconds=grace_seconds)
     return Q(status=WorkStatus.PENDING, next_attempt_at__lte=due) | Q(status=WorkStatus.RUNNING, claimed_at__lt=lease)
 
@@ -42,7 +71,7 @@ def claim(queryset: QuerySet[W], pk: int) -> W | None:
     of being taken again (a poison row must not crash workers forever).
     """
     now = timezone.now()
-    lease = now - timedelta(seconds=settings.INTEGRATIONS_LEASE_SECONDS)
+    lease = now - timedelta(seconds=lease_seconds())
     queryset.filter(
         pk=pk, status=WorkStatus.RUNNING, claimed_at__lt=lease, attempts__gte=settings.INTEGRATIONS_MAX_ATTEMPTS
     ).update(

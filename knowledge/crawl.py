@@ -23,6 +23,7 @@ from lxml import html as lxml_html
 
 from helpdesk.outbound import (
     MAX_REDIRECTS,
+    CompressedResponse,
     OutboundBlocked,
     ResponseTooLarge,
     describe_error,
@@ -192,8 +193,8 @@ def _robots(client: httpx.Client, start_url: str, *, timeout: float) -> RobotFil
     robots_url = f"{parts.scheme}://{parts.netloc}/robots.txt"
     try:
         page = _fetch(client, robots_url, same_host=None, max_bytes=ROBOTS_MAX_BYTES, read=lambda _: True)
-    except ResponseTooLarge:
-        logger.info("robots.txt of %s is too large; ignored", parts.netloc)
+    except (ResponseTooLarge, CompressedResponse) as exc:
+        logger.info("robots.txt of %s not read (%s); ignored", parts.netloc, exc)
         return None
     except OutboundBlocked as exc:
         raise ExtractionError(f"{start_url} cannot be crawled: {exc.reason}") from None

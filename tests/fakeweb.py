@@ -7,6 +7,10 @@
 
 ``FakeWeb(host="127.0.0.2")`` stands up a reachable "internal" server (Linux routes
 all of 127/8 to the loopback device) that the outbound guard must refuse.
+
+Hostile answers: ``drip=1.0`` sends the body one byte a second, ``repeat=N`` sends it N times
+(a huge body without holding it in memory); ``site.sent`` counts the body bytes that left,
+``site.headers`` keeps each request's headers. POST is answered like GET.
 """
 
 from __future__ import annotations
@@ -28,19 +32,25 @@ class Route:
     content_type: str = "text/html; charset=utf-8"
     delay: float = 0.0
     send_length: bool = True  # False: no Content-Length, the body ends when the connection closes
+    drip: float = 0.0  # seconds between single bytes of the body
+    repeat: int = 1  # the body is sent this many times
 
 
 class FakeWeb:
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.routes: dict[str, Route] = {}
         self.hits: list[str] = []
+        self.headers: list[dict[str, str]] = []
+        self.sent = 0
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.0"
 
             def do_GET(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 fake.hits.append(self.path)
+                fake.headers.append({name.lower(): value for name, value in self.headers.items()})
                 route = fake.routes.get(self.path.split("?", 1)[0], Route(status=404, body=b"not found"))
                 if route.delay:
                     time.sleep(route.delay)
@@ -48,13 +58,20 @@ class FakeWeb:
                     self.send_response(route.status)
                     self.send_header("Content-Type", route.content_type)
                     if route.send_length:
-                        self.send_header("Content-Length", str(len(route.body)))
+                        self.send_header("Content-Length", str(len(route.body) * route.repeat))
                     for name, value in route.headers.items():
                         self.send_header(name, value)
                     self.end_headers()
-                    self.wfile.write(route.body)
+                    pieces = [route.body[i : i + 1] for i in range(len(route.body))] if route.drip else [route.body]
+                    for _ in range(route.repeat):
+                        for piece in pieces:
+                            self.wfile.write(piece)
+                            fake.sent += len(piece)
+                            time.sleep(route.drip)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (size cap, timeout)
+
+            do_POST = do_GET
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass

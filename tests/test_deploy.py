@@ -16,6 +16,12 @@ COMPOSE = yaml.safe_load((BASE / "docker-compose.yml").read_text())
 REQUIREMENTS = (BASE / "requirements.txt").read_text().lower()
 
 
+def test_screenshot_analysis_has_its_own_worker_in_compose():
+    command = COMPOSE["services"]["vision"]["command"]
+    assert command[command.index("-Q") + 1] == settings.VISION_QUEUE and "--concurrency=1" in command
+    assert "-Q" not in COMPOSE["services"]["worker"]["command"]  # the default worker takes the default queue only
+
+
 def test_compose_has_every_service_with_a_healthcheck_and_volumes():
     services = COMPOSE["services"]
     assert {"db", "redis", "ollama", "web", "worker", "beat"} <= set(services)
@@ -25,7 +31,7 @@ def test_compose_has_every_service_with_a_healthcheck_and_volumes():
     assert "pgvector" in services["db"]["image"]
 
 
-@pytest.mark.parametrize("service", ["migrate", "web", "worker", "beat", "training"])
+@pytest.mark.parametrize("service", ["migrate", "web", "worker", "beat", "training", "vision"])
 def test_each_app_service_runs_a_command_the_project_has(service):
     command = COMPOSE["services"][service]["command"]
     program = command[0]
@@ -48,9 +54,11 @@ def _procfile(name: str) -> dict[str, str]:
 
 def test_procfile_runs_the_production_server_worker_and_beat_with_installed_programs():
     entries = _procfile("Procfile")
-    assert set(entries) == {"web", "worker", "beat", "training"}
+    assert set(entries) == {"web", "worker", "beat", "training", "vision"}
     assert entries["web"] == "gunicorn --config gunicorn.conf.py"
     assert entries["training"].startswith("celery -A helpdesk worker -Q training")  # LoRA jobs, one at a time
+    assert entries["vision"].startswith("celery -A helpdesk worker -Q ${VISION_QUEUE:-vision}")  # screenshots
+    assert entries["vision"].endswith("--concurrency=1")
     assert "runserver" not in entries["web"]
     assert entries["worker"].startswith("celery -A helpdesk worker")
     assert entries["beat"].startswith("celery -A helpdesk beat")
@@ -89,6 +97,7 @@ PRODUCTION_ENV = {
     "REDIS_URL": "redis://redis:6379/0",
     "ALLOWED_HOSTS": ".help.example.com",
     "BEHIND_TLS_PROXY": "1",
+    "PROXY_COUNT": "1",
     "SECURE_COOKIES": "1",
     "SECURE_SSL_REDIRECT": "1",
     "SECURE_HSTS_SECONDS": "31536000",
@@ -129,3 +138,16 @@ def test_a_deployment_with_its_own_database_must_bring_a_secret_key():
     result = _manage_with(without_key, "check")
     assert result.returncode != 0
     assert "SECRET_KEY is required" in result.stderr
+
+
+def test_a_proxy_that_proxy_count_leaves_out_is_warned_about_at_startup_and_in_deploy_checks():
+    unset = {k: v for k, v in PRODUCTION_ENV.items() if k != "PROXY_COUNT"}
+    for args in (("check",), ("check", "--deploy")):  # `check` is what migrate and the dev server run first
+        result = _manage_with(unset, *args)
+        assert "helpdesk.W030" in result.stderr, result.stderr
+        assert "BEHIND_TLS_PROXY is on but PROXY_COUNT is 0" in result.stderr
+        assert "anyone can lock any user out" in result.stderr
+    plain_http = {k: v for k, v in unset.items() if k != "BEHIND_TLS_PROXY"}
+    result = _manage_with(plain_http, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode != 0 and "helpdesk.W031" in result.stderr, result.stderr
+    assert "If a reverse proxy is in front, every client then has the proxy's address" in result.stderr

@@ -65,6 +65,29 @@ def test_deps_name_the_failing_dependency_but_not_its_internals_to_anyone_else(s
         assert str(stopped_redis) not in text and "127.0.0.1" not in text and "Connection refused" not in text
 
 
+def test_a_proxy_left_out_of_proxy_count_opens_no_details(stopped_redis, settings):
+    # A local proxy with PROXY_COUNT=0: every client arrives from 127.0.0.1, an allowed address.
+    settings.PROXY_COUNT = 0
+    proxied = Client(HTTP_HOST="localhost", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    assert proxied.get("/metrics").status_code == 404
+    body = proxied.get("/health/deps").json()
+    assert body["redis"]["ok"] is False and "failing (details for operators" in body["redis"]["error"]
+    other = Client(HTTP_HOST="localhost", REMOTE_ADDR="127.0.0.1")
+    for header in ("Forwarded", "X-Real-IP"):
+        assert other.get("/metrics", headers={header: "for=203.0.113.9"}).status_code == 404
+    # A scraper on the same machine talking to the app directly still gets both.
+    direct = Client(HTTP_HOST="localhost", REMOTE_ADDR="127.0.0.1")
+    assert direct.get("/metrics").status_code == 200
+    assert "failing (details" not in direct.get("/health/deps").json()["redis"]["error"]
+    # PROXY_COUNT=2 with one hop: the address seen is a proxy's, not the client's.
+    settings.PROXY_COUNT = 2
+    assert proxied.get("/metrics").status_code == 404
+    settings.PROXY_COUNT = 1  # configured: the client is 203.0.113.9, not allowed
+    assert proxied.get("/metrics").status_code == 404
+    local = Client(HTTP_HOST="localhost", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="127.0.0.1")
+    assert local.get("/metrics").status_code == 200  # ... and one on the proxy's machine is
+
+
 def test_optional_dependency_failure_keeps_200(db, settings, tmp_path):
     settings.REDIS_URL = settings.CELERY_BROKER_URL = devstack.redis_url(_free_port())
     settings.HEALTH_REQUIRED = ["database"]

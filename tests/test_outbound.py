@@ -1,17 +1,36 @@
-"""The outbound guard against real sockets: local servers stand in for internal services."""
+"""The outbound guard against real sockets: local servers stand in for internal services and for
+hostile ones (an answer dripped one byte a second, a gzip bomb, an endless body)."""
 
 from __future__ import annotations
 
+import gzip
 import socket
-from collections.abc import Iterator
+import ssl
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
 
 import httpx
 import pytest
 import requests
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
+from django_tenants.utils import tenant_context
 
 from helpdesk import outbound
-from helpdesk.outbound import OutboundBlocked, ResponseTooLarge
+from helpdesk.outbound import CompressedResponse, OutboundBlocked, ResponseTooLarge
+from integrations import services as integrations
+from integrations import work
+from integrations.models import OutboxItem, WebhookDelivery, WorkStatus
+from integrations.outbox import outbox_process
+from integrations.webhooks import services as webhooks
 from tests.fakeweb import FakeWeb, closed_port
+from tickets import services as tickets
 
 PAGE = b"<html><body>hello</body></html>"
 
@@ -41,6 +60,11 @@ REFUSED = [
     "2002:a00:1::1",  # 6to4 of 10.0.0.1
     "64:ff9b::a00:1",  # NAT64 of 10.0.0.1
     "2001:db8::1",  # documentation
+    "fec0::1",  # site-local (deprecated; Python 3.11 calls it global)
+    "feff:ffff::1",
+    "::ffff:100.64.0.1",
+    "::ffff:224.0.0.1",
+    "2002:6440:1::1",  # 6to4 of 100.64.0.1
 ]
 PUBLIC = ["93.184.215.14", "8.8.8.8", "1.1.1.1", "2606:4700:4700::1111", "2a00:1450:4001:80b::200e"]
 
@@ -220,3 +244,248 @@ def test_a_bad_allowed_network_stops_the_process_at_start():
     assert env_networks("N", [], {"N": "10.0.0.0/8, fd00::/8"}) == ["10.0.0.0/8", "fd00::/8"]
     with pytest.raises(ImproperlyConfigured, match="not a network"):
         env_networks("N", [], {"N": "10.0.0.0/33"})
+
+
+# --- Deadlines, compressed and huge answers --------------------------------------------------------
+
+DEADLINE = 1.5
+# Generous on a busy machine, and still far below the 20 s the dripping site would hold a caller.
+MARGIN = 3.0
+BOMB = gzip.compress(b"\0" * (20 * 1024 * 1024))  # 20 MB of zeros in ~20 KB
+
+
+@pytest.fixture
+def hostile(allow_loopback, settings) -> Iterator[FakeWeb]:
+    """A site whose every answer is a trap: dripped for 20 s, a gzip bomb, 100 MB of body."""
+    settings.OUTBOUND_DEADLINE_SECONDS = DEADLINE
+    with FakeWeb() as site:
+        site.route("/drip", body=b'{"a": "' + b"x" * 20 + b'"}', content_type="application/json", drip=1.0)
+        site.route("/bomb", body=BOMB, content_type="application/json", headers={"Content-Encoding": "gzip"})
+        site.route("/huge", body=b"x" * 65536, repeat=1600, send_length=False)
+        yield site
+
+
+def _timed(call: Callable[[], object]) -> tuple[BaseException, float]:
+    started = time.monotonic()
+    with pytest.raises(Exception) as caught:  # noqa: PT011 - each test checks what it is
+        call()
+    return caught.value, time.monotonic() - started
+
+
+@CLIENTS
+def test_a_site_dripping_its_answer_is_cut_off_at_the_deadline(get, hostile):
+    error, seconds = _timed(lambda: get(hostile.url("/drip")))
+    assert seconds < DEADLINE + MARGIN
+    assert outbound.describe_error(error) == f"the site did not finish answering within {DEADLINE:g} s"
+
+
+@CLIENTS
+def test_a_gzip_bomb_is_refused_unread_and_identity_was_asked_for(get, hostile):
+    with pytest.raises(CompressedResponse) as caught:
+        get(hostile.url("/bomb"))
+    assert "compressed" in caught.value.reason
+    assert hostile.headers[-1]["accept-encoding"] == "identity"
+
+
+def test_one_deadline_covers_several_requests(hostile, settings):
+    """A tracker call that pages: the second request gets only what the first one left."""
+    settings.OUTBOUND_DEADLINE_SECONDS = 30
+    hostile.route("/slow", body=b"ok", delay=1.2)
+    with outbound.requests_session() as session, outbound.deadline(2.0):
+        assert session.get(hostile.url("/slow")).content == b"ok"
+        with pytest.raises(requests.Timeout) as caught:
+            session.get(hostile.url("/slow"))
+    assert outbound.deadline_exceeded(caught.value) is not None
+
+
+@pytest.fixture
+def tls_drip(hostile, tmp_path) -> tuple[str, str]:
+    """The dripping site over TLS (a self-signed certificate for localhost), and the certificate's file."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = timezone.now()
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - timedelta(minutes=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "key.pem").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    hostile.server.socket = server.wrap_socket(hostile.server.socket, server_side=True)
+    return f"https://localhost:{hostile.port}/drip", str(tmp_path / "cert.pem")
+
+
+def test_the_deadline_holds_over_tls(tls_drip):
+    url, cafile = tls_drip
+
+    def with_httpx() -> None:
+        with outbound.httpx_client(verify=ssl.create_default_context(cafile=cafile)) as client:
+            client.get(url)
+
+    def with_requests() -> None:
+        with outbound.requests_session() as session:
+            session.get(url, verify=cafile)
+
+    for call in (with_httpx, with_requests):
+        error, seconds = _timed(call)
+        assert seconds < DEADLINE + MARGIN
+        assert outbound.describe_error(error) == f"the site did not finish answering within {DEADLINE:g} s"
+
+
+def _delivery(url: str) -> WebhookDelivery:
+    endpoint, _ = webhooks.endpoint_create(url=url, events=["ticket.created"])
+    return WebhookDelivery.objects.create(
+        endpoint=endpoint, event="ticket.created", payload={"event": "ticket.created", "text": "Привет"}
+    )
+
+
+def test_a_webhook_receiver_that_drips_fails_the_attempt_at_the_deadline(acme, hostile):
+    with tenant_context(acme):
+        delivery = _delivery(hostile.url("/drip"))
+        started = time.monotonic()
+        assert webhooks.delivery_process(delivery_id=delivery.pk) == "retry"
+        assert time.monotonic() - started < DEADLINE + MARGIN
+        delivery.refresh_from_db()
+    assert delivery.status == WorkStatus.PENDING
+    assert delivery.last_error == f"The receiver did not finish answering within {DEADLINE:g} s"
+
+
+def test_a_webhook_receiver_answering_a_gzip_bomb_is_not_expanded(acme, hostile):
+    with tenant_context(acme):
+        delivery = _delivery(hostile.url("/bomb"))
+        assert webhooks.delivery_process(delivery_id=delivery.pk) == "failed"
+        delivery.refresh_from_db()
+    assert "compressed answer" in delivery.last_error and delivery.response_excerpt == ""
+    assert hostile.headers[-1]["accept-encoding"] == "identity"
+
+
+def test_a_webhook_receiver_with_an_endless_answer_is_read_for_an_excerpt_only(acme, hostile):
+    with tenant_context(acme):
+        delivery = _delivery(hostile.url("/huge"))
+        assert webhooks.delivery_process(delivery_id=delivery.pk) == "ok"
+        delivery.refresh_from_db()
+    assert delivery.status == WorkStatus.DONE and delivery.response_excerpt == "x" * 300
+    # The rest of the 100 MB was never read: what left the server is what the socket buffers hold.
+    assert hostile.sent < 40 * 1024 * 1024
+
+
+def _jira_at(url: str) -> None:
+    integrations.connection_save(
+        system="jira",
+        base_url=url,
+        username="bot@example.test",
+        token="jira-token",
+        project_key="SUP",
+        webhook_secret="s3cret-hook",
+    )
+
+
+def _escalate() -> OutboxItem:
+    contact = tickets.contact_ensure(email="dana@northwind.example", name="Дана")
+    ticket = tickets.ticket_create(subject="Экспорт падает", description="Error 500", requester=contact, by=contact)
+    return integrations.ticket_escalate(ticket=ticket, system="jira", by=contact)
+
+
+def test_an_escalation_to_a_jira_that_drips_fails_at_the_deadline_with_the_reason(acme, hostile):
+    """Through the real jira client: its session's adapter enforces the deadline, no patching."""
+    paths = ("/rest/api/2/field", "/rest/api/2/search", "/rest/api/2/search/jql")  # the client's first requests
+    hostile.routes = {path: hostile.routes["/drip"] for path in paths}
+    with tenant_context(acme):
+        _jira_at(hostile.url(""))
+        item = _escalate()
+        started = time.monotonic()
+        outcome = outbox_process(item_id=item.pk)
+        item.refresh_from_db()
+        assert outcome == "retry", item.last_error
+        assert time.monotonic() - started < DEADLINE + MARGIN
+        item.refresh_from_db()
+    assert item.last_error == f"Jira did not finish answering within {DEADLINE:g} s"
+    assert hostile.headers[-1]["accept-encoding"] == "identity"
+
+
+def test_test_connection_on_the_page_gives_up_on_a_dripping_jira(manager_client, hostile):
+    hostile.routes = {"/rest/api/2/serverInfo": hostile.routes["/drip"]}
+    form = {
+        "base_url": hostile.url(""),
+        "username": "bot@example.test",
+        "token": "jira-token",
+        "webhook_secret": "s3cret-hook",
+        "project_key": "SUP",
+        "issue_type": "Task",
+        "resolved_status": "solved",
+        "enabled": "on",
+        "priority_low": "Low",
+        "priority_normal": "Medium",
+        "priority_high": "High",
+        "priority_urgent": "Highest",
+    }
+    assert manager_client.post("/integrations/jira/", form).status_code == 302
+    started = time.monotonic()
+    tested = manager_client.post("/integrations/jira/test/", headers={"HX-Request": "true"}).content.decode()
+    assert time.monotonic() - started < DEADLINE + MARGIN
+    assert "Failed" in tested and f"Jira did not finish answering within {DEADLINE:g} s" in tested
+
+
+# --- Leases outlast the calls they guard ---------------------------------------------------------
+
+
+def test_the_lease_outlasts_the_calls_of_a_claim(settings):
+    settings.INTEGRATIONS_LEASE_SECONDS = 0  # derived
+    for deadline in (1.5, 30, 600):
+        settings.OUTBOUND_DEADLINE_SECONDS = deadline
+        work.check_lease()
+        assert work.lease_seconds() > deadline * work.CALLS_PER_CLAIM
+    settings.OUTBOUND_DEADLINE_SECONDS = 30
+    settings.INTEGRATIONS_LEASE_SECONDS = 90  # three calls of 30 s may take all of it
+    with pytest.raises(ImproperlyConfigured, match="INTEGRATIONS_LEASE_SECONDS=90 must be longer"):
+        work.check_lease()
+
+
+def test_a_row_whose_calls_may_still_be_running_is_not_handed_to_a_second_worker(acme, settings):
+    settings.INTEGRATIONS_LEASE_SECONDS = 0
+    settings.OUTBOUND_DEADLINE_SECONDS = 60  # a claim's three calls may take three minutes
+    with tenant_context(acme):
+        delivery = _delivery("https://hooks.example/in")
+        assert work.claim(WebhookDelivery.objects.all(), delivery.pk) is not None
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(claimed_at=timezone.now() - timedelta(seconds=150))
+        assert (
+            work.claim(WebhookDelivery.objects.all(), delivery.pk) is None
+        )  # the first worker may still be in its call
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(claimed_at=timezone.now() - timedelta(seconds=300))
+        assert work.claim(WebhookDelivery.objects.all(), delivery.pk) is not None  # that worker is gone
+
+
+def test_an_escalation_claim_makes_no_more_calls_than_its_lease_allows(acme, allow_loopback, monkeypatch):
+    from integrations import http
+    from integrations.jira.fake import FakeJira
+
+    fake = FakeJira().start()
+    calls: list[str] = []
+    real = http.tracker_call
+
+    @contextmanager
+    def counted() -> Iterator[None]:
+        before = len(fake.log)
+        with real():
+            yield
+        if len(fake.log) > before:  # a call that went out over the network
+            calls.append(fake.log[-1][1])
+
+    monkeypatch.setattr(http, "tracker_call", counted)
+    try:
+        with tenant_context(acme):
+            _jira_at(fake.url)
+            assert outbox_process(item_id=_escalate().pk) == "ok"
+    finally:
+        fake.stop()
+    assert 0 < len(calls) <= work.CALLS_PER_CLAIM, calls

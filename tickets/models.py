@@ -246,9 +246,12 @@ class Attachment(models.Model):
     filename = models.CharField(max_length=200)
     content_type = models.CharField(max_length=100)
     size = models.PositiveBigIntegerField()
+    # When the file was stored: the tenant's daily upload allowance sums the sizes of the last 24 hours.
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["id"]
+        indexes = [models.Index(fields=["created_at"], name="attachment_created")]
 
     def __str__(self) -> str:
         return self.filename

@@ -179,7 +179,13 @@ def mentions_notify(*, reply: Reply, by: object) -> None:
 
 
 def merged(*, source: Ticket, target: Ticket, by: object) -> None:
-    """The duplicate's requester learns where the conversation goes on."""
+    """The duplicate's requester learns where the conversation goes on.
+
+    The mail goes to the requester's address; for an unverified claim that is the real contact's
+    mailbox, so the link (if any) is the real contact's, and only when they can open ``target``.
+    """
+    contact = source.requester.claim_of or source.requester
+    can_open = contact.pk == target.requester_id or target.cc.filter(pk=contact.pk).exists()
     _send(
         to=[source.requester.email],
         subject=f"[{source.reference}] Your request continues as {target.reference}",
@@ -188,6 +194,6 @@ def merged(*, source: Ticket, target: Ticket, by: object) -> None:
             "source": source,
             "target": target,
             "contact": source.requester,
-            "link": _status_link(target, source.requester),
+            "link": _status_link(target, contact) if can_open else "",
         },
     )

@@ -4,7 +4,7 @@ No login: the signed link is the customer's key to one ticket; it expires a fixe
 was issued and agents can revoke it. A request naming the address of an existing contact stays
 an unverified claim until the link e-mailed to that address is followed (``confirm``). The
 submit form is rate-limited per client address (counts in the Redis cache) and carries a
-honeypot field.
+honeypot field. Replies and ratings are rate-limited per client address and per ticket.
 """
 
 from __future__ import annotations
@@ -116,10 +116,38 @@ def attachment_download(request: HttpRequest, token: str, pk: int) -> FileRespon
     )
 
 
+def _write_limited(request: HttpRequest, *, action: str, ticket: Ticket) -> bool:
+    """Count a reply or rating per client address and per ticket; True when either is over the rate.
+
+    Both counters advance on every attempt, so neither many addresses on one link nor one address
+    on many links gets through. They count in Redis and let the request through while it is down.
+    """
+    rate = settings.TICKETS_PORTAL_REPLY_RATE
+    by_address = is_ratelimited(
+        request, group=f"tickets.portal.{action}", key="ip", rate=rate, method="POST", increment=True
+    )
+    by_ticket = is_ratelimited(
+        request,
+        group=f"tickets.portal.{action}.ticket",
+        key=lambda group, req: str(ticket.pk),
+        rate=rate,
+        method="POST",
+        increment=True,
+    )
+    return by_address or by_ticket
+
+
+TOO_MANY = "Too many messages on this request right now. Please wait a few minutes and send it again."
+
+
 @require_POST
 def reply(request: HttpRequest, token: str) -> HttpResponse:
     ticket, visitor = links.visitor_from_token(token)
     form = PortalReplyForm(request.POST, request.FILES)
+    if _write_limited(request, action="reply", ticket=ticket):
+        form.is_valid()
+        form.add_error(None, TOO_MANY)  # the typed text stays in the form
+        return render(request, STATUS_PAGE, _status_context(ticket, visitor, token, reply_form=form), status=429)
     if form.is_valid():
         try:
             services.reply_add(
@@ -137,6 +165,10 @@ def reply(request: HttpRequest, token: str) -> HttpResponse:
 def rate(request: HttpRequest, token: str) -> HttpResponse:
     ticket, visitor = links.visitor_from_token(token)
     form = CSATForm(request.POST)
+    if _write_limited(request, action="rate", ticket=ticket):
+        form.is_valid()
+        form.add_error(None, TOO_MANY)
+        return render(request, STATUS_PAGE, _status_context(ticket, visitor, token, csat_form=form), status=429)
     if form.is_valid():
         try:
             services.ticket_rate(

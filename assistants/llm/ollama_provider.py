@@ -9,15 +9,41 @@ base model, and the answer says no adapter was applied.
 from __future__ import annotations
 
 import json
+import logging
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from assistants.llm.base import Generation, GenerationRequest, ProviderError
 
 NAME = "ollama"
 PUBLISHED_FILE = "ollama.json"
+logger = logging.getLogger(__name__)
+
+
+def without_host(message: str, host: str) -> str:
+    """``message`` with ``host`` (OLLAMA_HOST) and each of its parts cut out.
+
+    Provider errors reach tenant staff (the AI panel, the playground, the API, an adapter's page), and the
+    URL can carry credentials (``http://user:secret@…``): what they read names the model, never the server.
+    """
+    parts = urlsplit(host)
+    pieces = {host, host.rstrip("/"), parts.netloc, parts.username or "", parts.password or "", parts.hostname or ""}
+    if parts.hostname and parts.port:
+        pieces.add(f"{parts.hostname}:{parts.port}")
+    pieces |= {unquote(p) for p in pieces}
+    for piece in sorted((p for p in pieces if len(p) > 1), key=len, reverse=True):
+        message = re.sub(rf"(?<![\w-]){re.escape(piece)}(?![\w-])", "[Ollama server]", message)
+    return message
+
+
+def server_for_logs(host: str) -> str:
+    """The server as operators' logs name it: scheme, host and port, without credentials."""
+    parts = urlsplit(host)
+    return f"{parts.scheme}://{parts.hostname}{f':{parts.port}' if parts.port else ''}"
 
 
 def published_model(adapter: str, host: str) -> str:
@@ -50,10 +76,22 @@ class OllamaProvider:
             return published_model(request.adapter, self.host)
         return request.model or self.model
 
-    def _call(self, request: GenerationRequest, *, stream: bool) -> Any:
+    def _failure(self, request: GenerationRequest, exc: Exception, *, streaming: bool) -> ProviderError:
+        """The error tenants see (the model, no server); the log keeps the server for operators."""
         import httpx
         import ollama
 
+        model = self._model_for(request)
+        logger.warning("Ollama at %s, model %s: %r", server_for_logs(self.host), model, exc)
+        if isinstance(exc, ollama.ResponseError):
+            detail = f"answered {exc.status_code}: {exc.error}"
+        elif isinstance(exc, ConnectionError | httpx.ConnectError | httpx.ConnectTimeout):
+            detail = f"is unreachable: {type(exc).__name__}: {exc}"
+        else:
+            detail = f"failed{' while streaming' if streaming else ''}: {type(exc).__name__}: {exc}"
+        return ProviderError(without_host(f"Ollama (model {model}) {detail}", self.host))
+
+    def _call(self, request: GenerationRequest, *, stream: bool) -> Any:
         params = request.params
         extra: dict[str, Any] = {"format": request.json_schema} if request.json_schema else {}
         try:
@@ -68,10 +106,8 @@ class OllamaProvider:
                 stream=stream,
                 **extra,
             )
-        except ollama.ResponseError as exc:
-            raise ProviderError(f"Ollama at {self.host} answered {exc.status_code}: {exc.error}") from exc
-        except (ConnectionError, httpx.HTTPError) as exc:
-            raise ProviderError(f"Ollama at {self.host} is unreachable: {type(exc).__name__}: {exc}") from exc
+        except Exception as exc:  # whatever the client raised, its text may name the server
+            raise self._failure(request, exc, streaming=False) from exc
 
     def generate(self, request: GenerationRequest) -> Generation:
         started = time.perf_counter()
@@ -88,17 +124,14 @@ class OllamaProvider:
         )
 
     def stream(self, request: GenerationRequest) -> Iterator[str]:
-        import httpx
-        import ollama
-
         try:
             for part in self._call(request, stream=True):
                 if part.message.content:
                     yield part.message.content
-        except ollama.ResponseError as exc:
-            raise ProviderError(f"Ollama at {self.host} answered {exc.status_code}: {exc.error}") from exc
-        except (ConnectionError, httpx.HTTPError) as exc:
-            raise ProviderError(f"Ollama at {self.host} failed while streaming: {exc}") from exc
+        except ProviderError:
+            raise
+        except Exception as exc:  # whatever the client raised, its text may name the server
+            raise self._failure(request, exc, streaming=True) from exc
 
     def check(self) -> tuple[bool, str | None]:
         import httpx
@@ -106,8 +139,11 @@ class OllamaProvider:
         try:
             models = {m.model for m in self._client(min(self.timeout_seconds, 3.0)).list().models}
         except (ConnectionError, httpx.HTTPError) as exc:
-            return False, f"Ollama at {self.host} is unreachable: {exc}"
+            logger.warning("Ollama at %s is unreachable: %r", server_for_logs(self.host), exc)
+            return False, without_host(
+                f"Ollama (model {self.model}) is unreachable: {type(exc).__name__}: {exc}", self.host
+            )
         wanted = self.model if ":" in self.model else f"{self.model}:latest"
         if wanted not in models:
-            return False, f"model {self.model} is not pulled on {self.host} (ollama pull {self.model})"
+            return False, f"model {self.model} is not pulled on the Ollama server (ollama pull {self.model})"
         return True, None

@@ -9,15 +9,18 @@ Afterwards ``ollama.json`` in the adapter folder tells the Ollama provider which
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
-from assistants.llm.ollama_provider import PUBLISHED_FILE
+from assistants.llm.ollama_provider import PUBLISHED_FILE, server_for_logs, without_host
+
+logger = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 300.0
 
 
 class PublishError(RuntimeError):
-    """Ollama refused or could not be reached; the message says which."""
+    """Ollama refused or could not be reached; the message says which (naming the model, never the server)."""
 
 
 def publish(*, folder: Path, name: str, host: str, base: str) -> str:
@@ -32,10 +35,17 @@ def publish(*, folder: Path, name: str, host: str, base: str) -> str:
         digest = client.create_blob(gguf)
         result = client.create(model=name, from_=base, adapters={"adapter.gguf": digest}, stream=False)
     except ollama.ResponseError as exc:
-        raise PublishError(f"Ollama at {host} refused the model ({exc.status_code}): {exc.error}") from exc
+        raise _failure(host, name, f"refused the model {name} ({exc.status_code}): {exc.error}", exc) from exc
     except (ConnectionError, httpx.HTTPError) as exc:
-        raise PublishError(f"Ollama at {host} is unreachable: {type(exc).__name__}: {exc}") from exc
+        why = f"{type(exc).__name__}: {exc}"
+        raise _failure(host, name, f"is unreachable, {name} was not published: {why}", exc) from exc
     if result.status != "success":
-        raise PublishError(f"Ollama at {host} answered {result.status!r} instead of success.")
+        raise _failure(host, name, f"answered {result.status!r} instead of success for {name}.", None)
     (folder / PUBLISHED_FILE).write_text(json.dumps({"model": name, "host": host, "base": base, "blob": digest}))
     return name
+
+
+def _failure(host: str, name: str, what: str, exc: Exception | None) -> PublishError:
+    """What the adapter's page, its events and the API show; the log names the server for operators."""
+    logger.warning("Publishing %s to Ollama at %s failed: %r", name, server_for_logs(host), exc or what)
+    return PublishError(without_host(f"Ollama {what}", host))

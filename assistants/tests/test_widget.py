@@ -204,3 +204,28 @@ def test_the_widget_answers_from_public_documents_only(acme, help_center, widget
     with tenant_context(acme):
         staff = chat(assistant=support_bot, message=question).as_dict()  # the API and the playground: both
     assert any(c.get("document") == "Gift card fraud playbook" for c in staff["citations"]), staff  # type: ignore[attr-defined]
+
+
+def test_rate_limit_behind_a_proxy_is_per_visitor(db, settings, help_center, widget_key):
+    """Behind the reverse proxy every request comes from its address: visitors are told apart by X-Forwarded-For."""
+    from django.core.cache import cache
+
+    cache.delete_pattern("*rl:*")  # type: ignore[attr-defined]
+    settings.PROXY_COUNT = 1
+    settings.WIDGET_RATE = "2/h"
+
+    def from_visitor(address: str) -> int:
+        return (
+            Client(HTTP_HOST=ACME_HOST, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=address)
+            .post(
+                "/assistants/widget/chat",
+                json.dumps({"key": widget_key.key, "message": "hi"}),
+                content_type="application/json",
+                headers={"Origin": SITE},
+            )
+            .status_code
+        )
+
+    assert [from_visitor("203.0.113.5") for _ in range(3)] == [200, 200, 429]
+    assert from_visitor("198.51.100.6") == 200  # another visitor is not silenced by the first one's flood
+    cache.delete_pattern("*rl:*")  # type: ignore[attr-defined]

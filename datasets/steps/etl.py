@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import transaction
 
 from datasets.formats import FormatError, read_table
-from datasets.models import Row
+from datasets.models import Row, Upload
 from datasets.steps.base import Counts, StepContext, StepFailed
 from datasets.text import normalise, normalise_label, text_hash
 
@@ -26,14 +26,18 @@ class EtlStep:
         upload = context.run.upload
         if upload is None:
             raise StepFailed("The uploaded file of this run was deleted.")
-        mapping = context.mapping
         try:
-            with upload.file.open("rb") as stream:
-                data = stream.read()
+            stream = upload.file.open("rb")
         except OSError as exc:
             raise StepFailed(f"The uploaded file cannot be opened: {exc}.") from None
+        with stream:
+            return self._import(context, upload, stream)
+
+    def _import(self, context: StepContext, upload: Upload, stream: Any) -> Counts:
+        mapping = context.mapping
         try:
-            table = read_table(data, upload.format)
+            # Read as it goes, up to DATASETS_MAX_ROWS rows: a larger file fails the run with that limit.
+            table = read_table(stream, upload.format, delimiter=upload.delimiter, max_rows=settings.DATASETS_MAX_ROWS)
         except FormatError as exc:
             raise StepFailed(str(exc)) from None
         missing = [c for c in (*mapping.roles.values(), *mapping.meta) if c not in table.columns]
@@ -48,7 +52,7 @@ class EtlStep:
         label_spelling: dict[str, str] = {}  # casefolded -> the first spelling seen
         domains: set[str] = set()
         batch: list[Row] = []
-        total = upload.size or len(data)
+        total = upload.size or 1
         consumed = 0
         with transaction.atomic():
             try:

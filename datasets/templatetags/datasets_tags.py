@@ -4,6 +4,8 @@ from typing import Any
 
 from django import template
 
+from datasets.formats import DELIMITER_NAMES
+
 register = template.Library()
 
 STATUS_CLASSES = {"done": "badge-ok", "ready": "badge-ok", "running": "badge-info", "writing": "badge-info",
@@ -43,3 +45,9 @@ def step_percent(step: dict[str, Any]) -> int:
 @register.filter
 def get(mapping: dict[str, Any], key: str) -> Any:
     return mapping.get(key) if isinstance(mapping, dict) else None
+
+
+@register.filter
+def delimiter_name(delimiter: str) -> str:
+    """A CSV delimiter as a word (``;`` → ``semicolon``)."""
+    return DELIMITER_NAMES.get(delimiter, repr(delimiter))

@@ -188,6 +188,18 @@ def api(acme: Any) -> Client:
     return Client(HTTP_HOST=ACME_HOST, headers={"Authorization": f"Api-Key {raw}"})
 
 
+@pytest.fixture
+def acme_api(committed: None) -> Client:
+    """An API client of acme whose writes commit, for tests on the real worker."""
+    from conftest import ACME_HOST
+    from helpdesk.accounts.services import api_key_issue
+    from helpdesk.tenants.models import Tenant
+
+    with tenant_context(Tenant.objects.get(schema_name="acme")):
+        raw = api_key_issue(name="datasets-worker").raw_key
+    return Client(HTTP_HOST=ACME_HOST, headers={"Authorization": f"Api-Key {raw}"})
+
+
 @pytest.fixture(scope="session")
 def small_sample() -> list[Message]:
     """24 messages over three labels (8 each): below the size where the labeler switches to a classifier."""

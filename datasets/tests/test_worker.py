@@ -4,26 +4,16 @@ from __future__ import annotations
 
 import time
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from conftest import ACME_HOST
 from datasets.models import Row
 from datasets.sample import messages
 from datasets.tests.conftest import csv_bytes, rows_of
-from helpdesk.accounts.services import api_key_issue
 from helpdesk.tenants.models import Tenant
 
 BASE = "/api/v1/datasets/"
-
-
-@pytest.fixture
-def acme_api(committed):
-    with tenant_context(Tenant.objects.get(schema_name="acme")):
-        raw = api_key_issue(name="datasets-worker").raw_key
-    return Client(HTTP_HOST=ACME_HOST, headers={"Authorization": f"Api-Key {raw}"})
 
 
 def wait_for_run(client: Client, run_id: int, statuses: set[str], timeout: float = 180) -> dict:

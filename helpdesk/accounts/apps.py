@@ -13,6 +13,7 @@ class AccountsConfig(AppConfig):
     }
 
     def ready(self) -> None:
+        from helpdesk import checks  # noqa: F401 (registers the deployment checks: lockouts count per address)
         from helpdesk.accounts.roles import sync_role_permissions_after_migrate
 
         post_migrate.connect(sync_role_permissions_after_migrate, dispatch_uid="accounts_sync_roles")

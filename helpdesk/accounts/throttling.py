@@ -7,6 +7,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from helpdesk.accounts.models import ApiKey
+from helpdesk.http import client_ip
 from helpdesk.tenants.db import connection
 
 if TYPE_CHECKING:  # DRF imports this module while importing its views
@@ -30,7 +31,9 @@ class ApiClientRateThrottle(SimpleRateThrottle):
         elif request.user and request.user.is_authenticated:
             ident = f"user:{request.user.pk}"
         else:
-            ident = f"ip:{self.get_ident(request)}"
+            # The client's address as the project reads it (PROXY_COUNT), not DRF's get_ident, which
+            # trusts whatever X-Forwarded-For a client sends: a new header per request, a new budget.
+            ident = f"ip:{client_ip(request._request)}"
         return f"throttle:{self.scope}:{connection.schema_name}:{ident}"
 
 

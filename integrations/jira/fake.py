@@ -94,6 +94,11 @@ class FakeJira(FakeServer):
         if notify:
             self._notify({"webhookEvent": "jira:issue_updated", "issue_event_type_name": "issue_generic"}, issue)
 
+    def delete(self, key: str) -> None:
+        """The issue is deleted (or moved out of reach): Jira answers 404 for it from now on."""
+        with self.lock:
+            del self.issues[key]
+
     def resolve(self, key: str, *, notify: bool = True) -> None:
         self.transition(key, "31", notify=notify)
 

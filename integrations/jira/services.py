@@ -1,10 +1,16 @@
-"""Jira webhooks: the signature (X-Hub-Signature: sha256=<hex HMAC of the body>) and the events used."""
+"""Jira webhooks: the signature (X-Hub-Signature: sha256=<hex HMAC of the body>), its freshness, and the events used.
+
+The signature covers only the body, and Jira's delivery id header is not signed: what makes a
+delivery unique and recent is inside the signed body (``timestamp``, ms since the epoch, which
+Jira puts on every event). So a replay is known by the body's digest, and an old body is refused.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
+import time
 from typing import Any
 
 from integrations.backsync import InboundEvent
@@ -20,6 +26,30 @@ def signature_valid(*, secret: str, body: bytes, header: str) -> bool:
         return False
     expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected, header.removeprefix("sha256=").strip().lower())
+
+
+def timestamp_fresh(*, body: bytes, max_age_seconds: int, now: float | None = None) -> bool:
+    """False when the signed body says it was raised more than ``max_age_seconds`` from now.
+
+    A body without a ``timestamp`` (older Jira Server webhooks) is not refused here; its digest
+    still stops replays for as long as deliveries are remembered.
+    """
+    try:
+        data: Any = json.loads(body or b"null")
+    except ValueError:
+        return True  # not JSON: the parser refuses it with a clearer message
+    raw = data.get("timestamp") if isinstance(data, dict) else None
+    if raw is None:
+        return True
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        return False
+    now = time.time() if now is None else now
+    return abs(now - raw / 1000) <= max_age_seconds
+
+
+def replay_key(body: bytes) -> str:
+    """What identifies a delivery: the digest of the signed body (never the unsigned id header)."""
+    return "sha256:" + hashlib.sha256(body).hexdigest()
 
 
 def webhook_event(body: bytes) -> InboundEvent | None:

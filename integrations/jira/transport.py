@@ -1,7 +1,8 @@
 """Jira through the `jira` client (REST API v2): issues, remote links, comments, JQL search.
 
 The client's own retries are off (``max_retries=0``): the outbox decides when to try again,
-with backoff that honours ``Retry-After``. Its HTTP session goes through ``integrations.http``.
+with backoff that honours ``Retry-After``. Its HTTP session goes through ``integrations.http``,
+and every method is one call that ends by the outbound deadline.
 """
 
 from __future__ import annotations
@@ -45,9 +46,11 @@ def _reason(exc: JIRAError) -> str:
 
 @contextmanager
 def classified() -> Iterator[None]:
-    """Turn the client's and requests' exceptions into ``TransportError`` (permanent or not)."""
+    """One Jira call: it ends by the outbound deadline, and the client's and requests' exceptions
+    become ``TransportError`` (permanent or not)."""
     try:
-        yield
+        with http.tracker_call():
+            yield
     except http.OutboundBlocked as exc:
         raise TransportError(f"Jira: {exc.reason}", permanent=True) from exc
     except JIRAError as exc:
@@ -57,18 +60,8 @@ def classified() -> Iterator[None]:
         if not status:
             raise TransportError(f"Jira: {_reason(exc)}", permanent=False) from exc
         raise error_for_status(status, f"Jira: {_reason(exc)}", retry_after) from exc
-    except requests.Timeout as exc:
-        raise TransportError(
-            f"Jira did not answer within {settings.INTEGRATIONS_TIMEOUT_SECONDS:g} s", permanent=False
-        ) from exc
-    except requests.ConnectionError as exc:
-        if reason := http.blocked_reason(exc):
-            raise TransportError(f"Jira: {reason}", permanent=True) from exc
-        raise TransportError(f"Jira is unreachable: {type(exc).__name__}", permanent=False) from exc
     except requests.RequestException as exc:
-        if reason := http.blocked_reason(exc):
-            raise TransportError(f"Jira: {reason}", permanent=True) from exc
-        raise TransportError(f"Jira request failed: {exc}", permanent=True) from exc
+        raise http.request_error("Jira", exc) from exc
 
 
 def _issue(server: str, raw: dict[str, Any]) -> RemoteIssue:

@@ -26,8 +26,12 @@ def test(request: AuthenticatedHttpRequest) -> HttpResponse:
     return connection_views.connection_test(request, system="jira")
 
 
-def _verify(secret: str, body: bytes, request: AuthenticatedHttpRequest) -> bool:
-    return services.signature_valid(secret=secret, body=body, header=request.headers.get("X-Hub-Signature", ""))
+def _verify(secret: str, body: bytes, request: AuthenticatedHttpRequest) -> str | None:
+    if not services.signature_valid(secret=secret, body=body, header=request.headers.get("X-Hub-Signature", "")):
+        return None
+    if not services.timestamp_fresh(body=body, max_age_seconds=connection_views.max_age()):
+        return None
+    return services.replay_key(body)
 
 
 @csrf_exempt

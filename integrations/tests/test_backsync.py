@@ -86,7 +86,79 @@ def test_an_invalid_signature_is_refused_and_changes_nothing(linked, acme_client
     assert response.status_code == 401 and unsigned.status_code == 401
     ticket.refresh_from_db()
     assert ticket.status != "solved" and notes(ticket) == before
-    assert IntegrationSyncLog.objects.filter(operation="webhook", outcome="failed", status_code=401).count() == 2
+    # Anyone can post here: refused calls leave no sync-log row to fill the monitor with.
+    assert not IntegrationSyncLog.objects.filter(operation="webhook").exists()
+
+
+def reopened_issue(key: str) -> dict:
+    return {"key": key, "fields": {"status": {"name": "To Do", "statusCategory": {"key": "new"}}, "resolution": None}}
+
+
+def now_ms(offset_seconds: float = 0) -> int:
+    return int((datetime.now(UTC).timestamp() + offset_seconds) * 1000)
+
+
+def test_a_captured_delivery_replayed_with_a_new_delivery_id_is_ignored(linked, acme_client):
+    ticket, key = linked
+    resolved = {"timestamp": now_ms(), "webhookEvent": "jira:issue_updated", "issue": resolved_issue(key)}
+    reopened = {"timestamp": now_ms(), "webhookEvent": "jira:issue_updated", "issue": reopened_issue(key)}
+    assert jira_post(acme_client, resolved, delivery="d-1").status_code == 200
+    assert jira_post(acme_client, reopened, delivery="d-2").status_code == 200
+    ticket.refresh_from_db()
+    assert ticket.status == "solved" and ExternalRef.objects.get(ticket=ticket).remote_resolved is False
+
+    # The delivery id header is not signed: the same signed body under another id is still a replay.
+    replay = jira_post(acme_client, resolved, delivery="d-3")
+
+    assert replay.status_code == 200 and replay.json()["status"] == "duplicate"
+    assert ExternalRef.objects.get(ticket=ticket).remote_resolved is False
+    assert len([b for b in notes(ticket) if "was resolved in Jira" in b]) == 1
+
+
+def test_a_signed_jira_body_older_than_the_window_is_refused(linked, acme_client, settings):
+    ticket, key = linked
+    settings.INTEGRATIONS_WEBHOOK_MAX_AGE_SECONDS = 300
+    event = {"webhookEvent": "jira:issue_updated", "issue": resolved_issue(key)}
+
+    old = jira_post(acme_client, {"timestamp": now_ms(-3600), **event})
+    future = jira_post(acme_client, {"timestamp": now_ms(3600), **event})
+    garbled = jira_post(acme_client, {"timestamp": "yesterday", **event})
+
+    assert (old.status_code, future.status_code, garbled.status_code) == (401, 401, 401)
+    ticket.refresh_from_db()
+    assert ticket.status != "solved"
+    assert not IntegrationSyncLog.objects.filter(operation="webhook").exists()
+    assert jira_post(acme_client, {"timestamp": now_ms(-60), **event}).status_code == 200
+
+
+def test_the_webhook_url_is_rate_limited_per_connection_and_open_without_redis(linked, zendesk, acme_client, settings):
+    from django.core.cache import cache
+
+    ticket, key = linked
+    cache.clear()
+    settings.INTEGRATIONS_WEBHOOK_RATE = "3/d"
+    unsigned = [
+        acme_client.post("/integrations/jira/webhook", data=b"{}", content_type="application/json").status_code
+        for _ in range(3)
+    ]
+    limited = jira_post(acme_client, {"webhookEvent": "jira:issue_updated", "issue": resolved_issue(key)})
+
+    assert unsigned == [401, 401, 401]
+    assert limited.status_code == 429 and limited["Retry-After"] == "60"
+    ticket.refresh_from_db()
+    assert ticket.status != "solved"
+    assert not IntegrationSyncLog.objects.filter(operation="webhook").exists()
+    # Another connection (Zendesk of the same tenant) has its own count.
+    payload = {"type": "zen:event-type:ticket.status_changed", "detail": {"id": "1"}, "event": {"current": "open"}}
+    assert zendesk_post(acme_client, payload).status_code == 202
+
+    # With the cache's Redis gone, the limit fails open: Jira's deliveries still arrive.
+    dead = {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:9/1"}
+    settings.CACHES = {**settings.CACHES, "default": dead}
+    accepted = jira_post(acme_client, {"webhookEvent": "jira:issue_updated", "issue": resolved_issue(key)})
+    assert accepted.status_code == 200, accepted.content
+    ticket.refresh_from_db()
+    assert ticket.status == "solved"
 
 
 def test_our_own_comment_coming_back_is_not_a_new_note(linked, acme_client, agent):

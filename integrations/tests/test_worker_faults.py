@@ -133,7 +133,7 @@ def test_a_worker_killed_between_the_remote_create_and_the_commit_makes_no_dupli
     from integrations import services
     from integrations.tasks import sweep_all_tenants
 
-    env = {"INTEGRATIONS_LEASE_SECONDS": "1"}
+    env = {"INTEGRATIONS_LEASE_SECONDS": "2", "OUTBOUND_DEADLINE_SECONDS": "0.6"}  # 3 calls of 0.6 s fit
     first = start_worker(env)
     own_workers.append(first)
     killed: list[int] = []
@@ -156,7 +156,7 @@ def test_a_worker_killed_between_the_remote_create_and_the_commit_makes_no_dupli
         assert stuck.status == WorkStatus.RUNNING and not ExternalRef.objects.exists()
 
     own_workers.append(start_worker(env))
-    time.sleep(1.2)  # the dead worker's lease runs out
+    time.sleep(2.2)  # the dead worker's lease runs out
     sweep_all_tenants.delay()
 
     ref = wait_for(lambda: ExternalRef.objects.filter(ticket_id=ticket.pk).first(), what="the link after the restart")

@@ -1,4 +1,8 @@
-"""Posting a signed JSON event to a receiver of the tenant's own (through ``integrations.http``)."""
+"""Posting a signed JSON event to a receiver of the tenant's own (through ``integrations.http``).
+
+The post ends by the outbound deadline and keeps only an excerpt of the answer: a receiver that
+drips its answer or sends an endless (or compressed) one cannot hold the worker.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from dataclasses import dataclass
 import httpx
 from django.conf import settings
 
+from helpdesk.outbound import read_start
 from integrations import http
 from integrations.base import TransportError, error_for_status, parse_retry_after
 
@@ -41,18 +46,20 @@ def post(*, url: str, body: bytes, secret: str, event: str, delivery_id: str) ->
     }
     started = time.perf_counter()
     try:
-        with http.httpx_client(timeout=settings.INTEGRATIONS_TIMEOUT_SECONDS) as client:
-            response = client.post(url, content=body, headers=headers)
+        with (
+            http.httpx_client(timeout=settings.INTEGRATIONS_TIMEOUT_SECONDS) as client,
+            client.stream("POST", url, content=body, headers=headers) as response,
+        ):
+            excerpt = read_start(response, http.EXCERPT_BYTES).decode(response.encoding or "utf-8", "replace")[:300]
     except http.OutboundBlocked as exc:
         raise TransportError(exc.reason, permanent=True) from exc
     except httpx.TimeoutException as exc:
-        raise TransportError(f"No answer within {settings.INTEGRATIONS_TIMEOUT_SECONDS:g} s", permanent=False) from exc
+        raise TransportError(f"The receiver {http.timeout_reason(exc)}", permanent=False) from exc
     except httpx.TransportError as exc:
         if reason := http.blocked_reason(exc):
             raise TransportError(reason, permanent=True) from exc
         raise TransportError(f"Could not connect: {type(exc).__name__}", permanent=False) from exc
     seconds = time.perf_counter() - started
-    excerpt = response.text[:300]
     if response.is_success:
         return Sent(status_code=response.status_code, seconds=seconds, excerpt=excerpt)
     error = error_for_status(

@@ -83,6 +83,11 @@ class FakeZendesk(FakeServer):
         with self.lock:
             return [t for t in self.tickets.values() if t.get("external_id") == external_id]
 
+    def delete(self, ticket_id: int) -> None:
+        """The ticket is deleted: Zendesk answers 404 RecordNotFound for it from now on."""
+        with self.lock:
+            del self.tickets[ticket_id]
+
     def set_status(self, ticket_id: int, status: str, *, notify: bool = True) -> None:
         with self.lock:
             ticket = self.tickets[ticket_id]

@@ -30,6 +30,11 @@ def signature_valid(*, secret: str, body: bytes, signature: str, timestamp: str,
     return hmac.compare_digest(expected, signature.strip())
 
 
+def replay_key(*, timestamp: str, body: bytes) -> str:
+    """What identifies a delivery: the digest of what the signature covers (the invocation id header is unsigned)."""
+    return "sha256:" + hashlib.sha256(timestamp.encode() + body).hexdigest()
+
+
 def webhook_event(body: bytes) -> InboundEvent | None:
     """Status changes and comments of Zendesk's ticket events; None for others. ValueError on bad JSON."""
     data: Any = json.loads(body or b"null")

@@ -94,8 +94,10 @@ class ZendeskTransport:
 
     @contextmanager
     def classified(self) -> Iterator[None]:
+        """One Zendesk call (pages included): it ends by the outbound deadline, errors become ``TransportError``."""
         try:
-            yield
+            with http.tracker_call():
+                yield
         except http.OutboundBlocked as exc:
             raise TransportError(f"Zendesk: {exc.reason}", permanent=True) from exc
         except RatelimitBudgetExceeded as exc:
@@ -111,14 +113,8 @@ class ZendeskTransport:
             response = exc.response
             status = response.status_code if response is not None else 500
             raise error_for_status(status, f"Zendesk: {_body(response)}") from exc
-        except requests.Timeout as exc:
-            raise TransportError(
-                f"Zendesk did not answer within {settings.INTEGRATIONS_TIMEOUT_SECONDS:g} s", permanent=False
-            ) from exc
-        except requests.ConnectionError as exc:
-            if reason := http.blocked_reason(exc):
-                raise TransportError(f"Zendesk: {reason}", permanent=True) from exc
-            raise TransportError(f"Zendesk is unreachable: {type(exc).__name__}", permanent=False) from exc
+        except requests.RequestException as exc:
+            raise http.request_error("Zendesk", exc) from exc
         except ZenpyException as exc:
             raise TransportError(f"Zendesk: {exc}", permanent=True) from exc
 

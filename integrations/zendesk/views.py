@@ -26,14 +26,16 @@ def test(request: AuthenticatedHttpRequest) -> HttpResponse:
     return connection_views.connection_test(request, system="zendesk")
 
 
-def _verify(secret: str, body: bytes, request: AuthenticatedHttpRequest) -> bool:
-    return services.signature_valid(
+def _verify(secret: str, body: bytes, request: AuthenticatedHttpRequest) -> str | None:
+    timestamp = request.headers.get("X-Zendesk-Webhook-Signature-Timestamp", "")
+    valid = services.signature_valid(
         secret=secret,
         body=body,
         signature=request.headers.get("X-Zendesk-Webhook-Signature", ""),
-        timestamp=request.headers.get("X-Zendesk-Webhook-Signature-Timestamp", ""),
+        timestamp=timestamp,
         max_age_seconds=connection_views.max_age(),
     )
+    return services.replay_key(timestamp=timestamp, body=body) if valid else None
 
 
 @csrf_exempt

@@ -20,6 +20,7 @@ from tickets.services.replies import (
     EXTRA_TYPES,
     attachment_announce,
     attachment_validate,
+    attachments_budget_check,
     attachments_check,
     attachments_save,
     note_add,
@@ -30,6 +31,7 @@ from tickets.services.sla import BreachCount, sla_due_times, sla_mark_breaches
 from tickets.services.transitions import TRANSITIONS, transition_check
 from tickets.services.workflow import (
     BulkResult,
+    subject_one_line,
     ticket_assign,
     ticket_category_suggest,
     ticket_create,
@@ -48,6 +50,7 @@ __all__ = [
     "BulkResult",
     "attachment_announce",
     "attachment_validate",
+    "attachments_budget_check",
     "attachments_check",
     "attachments_save",
     "changes_since",
@@ -64,6 +67,7 @@ __all__ = [
     "reply_add",
     "sla_due_times",
     "sla_mark_breaches",
+    "subject_one_line",
     "tags_ensure",
     "ticket_assign",
     "ticket_attachment_text_set",

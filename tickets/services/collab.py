@@ -14,6 +14,7 @@ from tickets import notifications
 from tickets.models import Attachment, Reply, ReplyKind, Status, Ticket, TicketEvent
 from tickets.services.audit import audit_event
 from tickets.services.contacts import contact_ensure
+from tickets.services.portal import ticket_portal_links_revoke
 from tickets.services.workflow import apply_status
 
 # Audit fields that are no one's edit: a collision notice ignores them.
@@ -61,7 +62,8 @@ def ticket_cc_set(*, ticket: Ticket, emails: Sequence[str] | str, by: object) ->
 @transaction.atomic
 def ticket_merge(*, source: Ticket, target: Ticket, by: object) -> Ticket:
     """Merge the duplicate ``source`` into ``target``: its request and thread move over, its requester
-    is copied on ``target``, and ``source`` is closed with a pointer; an audit row on both."""
+    is copied on ``target`` (unless it is an unverified claim), ``source`` is closed with a pointer and
+    its status links are revoked; an audit row on both."""
     if source.pk == target.pk:
         raise ValidationError({"target": "A ticket cannot be merged into itself."})
     # Lock both rows in a fixed order, so two crossed merges cannot deadlock or loop.
@@ -83,9 +85,11 @@ def ticket_merge(*, source: Ticket, target: Ticket, by: object) -> Ticket:
     Attachment.objects.filter(ticket=source, reply__isnull=True).update(ticket=target, reply=request)
     Attachment.objects.filter(ticket=source).update(ticket=target)
     source.replies.update(ticket=target)
-    if source.requester_id != target.requester_id:
+    # An unverified claim (a public request naming a known address) is nobody's key to ``target``: copied
+    # on it, whoever typed the address would read and answer the real customer's ticket.
+    if source.requester_id != target.requester_id and not source.requester.is_unverified_claim:
         target.cc.add(source.requester)
-    target.cc.add(*source.cc.exclude(pk=target.requester_id))
+    target.cc.add(*source.cc.exclude(pk=target.requester_id).filter(claim_of__isnull=True))
     target.tags.add(*source.tags.all())
     target.followers.add(*source.followers.all())
     old_status = source.status
@@ -101,6 +105,8 @@ def ticket_merge(*, source: Ticket, target: Ticket, by: object) -> Ticket:
     if old_status != Status.CLOSED:
         events.append(audit_event(source, by, "status", old_status, Status.CLOSED))
     TicketEvent.objects.bulk_create(events)
+    # The duplicate's status links die with it; its requester gets a link to ``target`` by e-mail.
+    ticket_portal_links_revoke(ticket=source, by=by)
     notifications.merged(source=source, target=target, by=by)
     return target
 

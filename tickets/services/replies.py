@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import mimetypes
 from collections.abc import Sequence
+from datetime import timedelta
 from functools import partial
 from pathlib import PurePath
 
@@ -11,6 +12,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
 
 from tickets import notifications, signals
 from tickets.models import (
@@ -52,8 +55,53 @@ def attachment_validate(upload: UploadedFile) -> str:
     return EXTRA_TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
-def attachments_check(files: Sequence[UploadedFile]) -> list[str]:
-    """The content types of all ``files``; one ``ValidationError`` on ``attachments`` naming every bad one."""
+def _mb(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def attachments_budget_check(*, files: Sequence[UploadedFile], ticket: Ticket | None = None) -> None:
+    """``ValidationError`` on ``attachments`` when ``files`` exceed a limit that bounds uploads from anyone.
+
+    At most ``TICKETS_MAX_FILES_PER_MESSAGE`` files in one message, ``TICKETS_MAX_UPLOAD_MB_PER_TICKET``
+    in all on ``ticket`` (or on a new ticket), and ``TICKETS_MAX_UPLOAD_MB_PER_TENANT_DAY`` stored by the
+    tenant in the last 24 hours: one visitor cannot fill the disk or the screenshot queue.
+    """
+    if not files:
+        return
+    most = settings.TICKETS_MAX_FILES_PER_MESSAGE
+    if len(files) > most:
+        raise ValidationError({"attachments": f"Attach up to {most} files to one message (this one has {len(files)})."})
+    adding = sum(upload.size or 0 for upload in files)
+    per_ticket = settings.TICKETS_MAX_UPLOAD_MB_PER_TICKET * 1024 * 1024
+    stored = 0
+    if ticket is not None:
+        stored = Attachment.objects.filter(ticket=ticket).aggregate(total=Sum("size"))["total"] or 0
+    if stored + adding > per_ticket:
+        raise ValidationError(
+            {
+                "attachments": f"A ticket holds at most {settings.TICKETS_MAX_UPLOAD_MB_PER_TICKET} MB of files; "
+                f"it has {_mb(stored)} and these are {_mb(adding)}. Send fewer or smaller files."
+            }
+        )
+    per_day = settings.TICKETS_MAX_UPLOAD_MB_PER_TENANT_DAY * 1024 * 1024
+    since = timezone.now() - timedelta(days=1)
+    today = Attachment.objects.filter(created_at__gte=since).aggregate(total=Sum("size"))["total"] or 0
+    if today + adding > per_day:
+        raise ValidationError(
+            {
+                "attachments": "We cannot take more files today: the upload allowance of this helpdesk "
+                f"({settings.TICKETS_MAX_UPLOAD_MB_PER_TENANT_DAY} MB a day) is used up. "
+                "Send your message without files, or try again tomorrow."
+            }
+        )
+
+
+def attachments_check(files: Sequence[UploadedFile], *, ticket: Ticket | None = None) -> list[str]:
+    """The content types of all ``files``; one ``ValidationError`` on ``attachments`` naming every bad one.
+
+    The upload limits (``attachments_budget_check``) come first, so a flood of files is refused unread.
+    """
+    attachments_budget_check(files=files, ticket=ticket)
     content_types, problems = [], []
     for upload in files:
         try:
@@ -128,7 +176,7 @@ def reply_add(
     locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if locked.status == Status.CLOSED:
         raise ValidationError({"body": "This ticket is closed; open a new ticket instead."})
-    content_types = attachments_check(files)
+    content_types = attachments_check(files, ticket=locked)
     user, label = actor_of(by)
     contact = by if isinstance(by, Contact) else None
     is_customer = contact is not None

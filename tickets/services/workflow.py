@@ -37,6 +37,15 @@ def _next_number() -> int:
         return int(cursor.fetchone()[0])
 
 
+def subject_one_line(subject: str) -> str:
+    """``subject`` on one line, as every channel saves it: runs of whitespace (line breaks, tabs) become one space.
+
+    A subject goes into the header of every e-mail of its ticket, and a header with a line break
+    is refused (``BadHeaderError``), so one typed or pasted newline would stop all its mail.
+    """
+    return " ".join(subject.split())[:200]
+
+
 @transaction.atomic
 def ticket_create(
     *,
@@ -59,7 +68,7 @@ def ticket_create(
     # replies imports this module (apply_status); the attachment helpers are shared the other way.
     from tickets.services.replies import attachments_check, attachments_save
 
-    subject = subject.strip()
+    subject = subject_one_line(subject)
     errors: dict[str, Any] = {}
     if not subject:
         errors["subject"] = "A subject is required."
@@ -68,7 +77,7 @@ def ticket_create(
     if channel not in Channel.values:
         errors["channel"] = f"Unknown channel {channel!r}."
     try:
-        content_types = attachments_check(files)
+        content_types = attachments_check(files)  # a new ticket: its files are all it holds
     except ValidationError as exc:
         errors.update(exc.message_dict)
     if errors:
@@ -77,7 +86,7 @@ def ticket_create(
     first_due, resolution_due = sla_due_times(priority=priority, start=now)
     ticket = Ticket.objects.create(
         number=_next_number(),
-        subject=subject[:200],
+        subject=subject,
         description=description.strip(),
         priority=priority,
         channel=channel,
@@ -170,9 +179,10 @@ def ticket_update(
         locked.assignee = assignee
         changed.append("assignee")
     if subject is not UNSET:
-        if not subject.strip():
+        subject = subject_one_line(subject)
+        if not subject:
             raise ValidationError({"subject": "A subject is required."})
-        change("subject", subject.strip()[:200])
+        change("subject", subject)
     if category is not UNSET:
         change("category", category.strip())
     if tags is not UNSET:

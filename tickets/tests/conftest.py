@@ -6,14 +6,27 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.core import mail
 from django.core.cache import cache
 from django.test import Client
 from django_tenants.utils import tenant_context
 
 from conftest import ACME_HOST, GLOBEX_HOST
 from helpdesk.accounts.services import api_key_issue
+from helpdesk.celery import app
 from tickets import services
 from tickets.models import Contact, SLAPolicy, Ticket
+
+
+@pytest.fixture
+def outbox(settings, django_capture_on_commit_callbacks):
+    """Mail as Django's test outbox sees it: tasks run in place (Celery's eager mode); `with outbox():`
+    around a change runs what it queued for after the commit."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    app.conf.task_always_eager = True
+    mail.outbox.clear()
+    yield lambda: django_capture_on_commit_callbacks(execute=True)
+    app.conf.task_always_eager = False
 
 
 @pytest.fixture

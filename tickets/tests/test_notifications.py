@@ -12,19 +12,7 @@ from django.test import Client
 from django_tenants.utils import schema_context
 
 from conftest import make_user
-from helpdesk.celery import app
 from tickets import services
-
-
-@pytest.fixture
-def outbox(settings, django_capture_on_commit_callbacks):
-    """Mail as Django's test outbox sees it: tasks run in place (Celery's eager mode); `with outbox():`
-    around a change runs what it queued for after the commit."""
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    app.conf.task_always_eager = True
-    mail.outbox.clear()
-    yield lambda: django_capture_on_commit_callbacks(execute=True)
-    app.conf.task_always_eager = False
 
 
 def sent_to(address: str) -> list[mail.EmailMessage]:

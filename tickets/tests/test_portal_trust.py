@@ -158,3 +158,47 @@ def test_a_widget_handover_naming_a_known_address_is_unverified(in_acme, contact
     assert answer["unverified"] is True
     (message,) = sent_mail
     assert "https://help.acme.example/portal/confirm/" in message.body
+
+
+def test_merging_an_unverified_claim_never_copies_the_claimant(portal, contact, agent, sent_mail, in_acme):
+    from django.test import TestCase
+
+    victims = services.ticket_create(subject="My orders", description="Private", requester=contact, by=contact)
+    services.reply_add(ticket=victims, body="Your new card ends in 4242.", by=agent)
+    claim_ticket = services.portal_request_submit(email=contact.email, name="Not Dana", **FORM)
+    claimant_link = links.portal_path(claim_ticket)
+    assert portal.get(claimant_link).status_code == 200
+    sent_mail.clear()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.ticket_merge(source=claim_ticket, target=victims, by=agent)
+    claim = claim_ticket.requester
+    assert not victims.cc.filter(pk=claim.pk).exists()
+    # Neither the claimant's old link nor one naming the claim on the victim's ticket opens anything.
+    assert portal.get(claimant_link).status_code == 404
+    assert portal.post(f"{claimant_link}reply/", {"body": "let me in"}).status_code == 404
+    assert portal.get(links.portal_path(victims, claim)).status_code == 404
+    # The merge note goes to the claimed address (the real customer's), with the real customer's link.
+    (message,) = sent_mail
+    assert message.to == [contact.email]
+    (mailed,) = tokens_in(message.body)
+    page = portal.get(f"/portal/t/{mailed}/").content.decode()
+    assert "ends in 4242" in page and signing.loads(mailed, salt="tickets.portal:acme")["c"] == contact.pk
+
+
+def test_merging_revokes_the_duplicates_status_links(portal, contact, agent, sent_mail, in_acme):
+    from django.test import TestCase
+
+    original = services.ticket_create(subject="Printer on fire", requester=contact, by=contact)
+    lee = services.contact_ensure(email="lee@northwind.example")
+    duplicate = services.ticket_create(subject="Printer burning", requester=lee, by=lee)
+    old = links.portal_path(duplicate)
+    sent_mail.clear()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.ticket_merge(source=duplicate, target=original, by=agent)
+    assert portal.get(old).status_code == 404
+    assert TicketEvent.objects.filter(ticket=duplicate, field="portal_links", new_value="revoked").exists()
+    # A verified requester is copied on the original and follows it from the link in the merge note.
+    assert original.cc.filter(pk=lee.pk).exists()
+    (message,) = sent_mail
+    (mailed,) = tokens_in(message.body)
+    assert message.to == ["lee@northwind.example"] and portal.get(f"/portal/t/{mailed}/").status_code == 200

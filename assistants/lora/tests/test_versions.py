@@ -210,6 +210,28 @@ FORM = {
 }
 
 
+def test_a_failed_publish_names_the_model_not_the_server(acme, bot, api_client, manager_client, media_cleanup):
+    from tests.fakeweb import closed_port
+
+    port = closed_port()
+    host = f"http://opsuser:s3cr3t-pw@127.0.0.1:{port}"  # OLLAMA_HOST can carry credentials
+    with tenant_context(acme):
+        adapter = ready(bot, 1)
+        (adapter_dir(adapter) / "adapter.gguf").write_bytes(b"GGUF" + b"\0" * 60)
+        services.adapter_publish(adapter=adapter)
+        services.adapter_publish_run(adapter_id=adapter.pk, host=host, base="smollm2:135m")
+        note = adapter.events.get(action=Event.Action.PUBLISH_FAILED).note
+    name = f"helpdesk-acme-{bot.pk}-v1"
+    body = api_client.get(f"{API.format(bot.pk)}/{adapter.pk}/")
+    page = manager_client.get(f"/assistants/{bot.pk}/adapters/{adapter.pk}/").content.decode()
+    for shown in (body.content.decode(), page, note):
+        assert "s3cr3t" not in shown and "opsuser" not in shown and f":{port}" not in shown, shown
+    failed = body.json()
+    assert failed["publishing"] == "failed" and "unreachable" in failed["publishing_error"]
+    assert name in failed["publishing_error"] and name in note  # the model, so staff know which one
+    assert "Publishing to Ollama failed" in page
+
+
 def test_progress_shows_step_loss_eta_and_the_curve(acme, bot, manager_client, media_cleanup):
     with tenant_context(acme):
         adapter = Adapter.objects.create(

@@ -91,3 +91,23 @@ def test_throttling_is_per_key(acme, settings):
     statuses = [me(first).status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     assert me(second).status_code == 200
+
+
+def test_anonymous_throttling_is_per_client_address_not_per_forged_header(acme, settings):
+    """Without a proxy, X-Forwarded-For is whatever the client sends: a new one per request is no new budget."""
+    from django.core.cache import cache
+
+    settings.PROXY_COUNT = 0
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"api": "2/h"}}
+    with tenant_context(acme):
+        cache.delete_pattern("*throttle*")  # type: ignore[attr-defined]
+    statuses = [
+        Client(HTTP_HOST=ACME_HOST, REMOTE_ADDR="203.0.113.40", HTTP_X_FORWARDED_FOR=f"10.9.9.{n}")
+        .get("/api/docs/")
+        .status_code
+        for n in range(3)
+    ]
+    assert statuses == [200, 200, 429]
+    assert Client(HTTP_HOST=ACME_HOST, REMOTE_ADDR="203.0.113.41").get("/api/docs/").status_code == 200
+    with tenant_context(acme):
+        cache.delete_pattern("*throttle*")  # type: ignore[attr-defined]

@@ -10,6 +10,19 @@ from helpdesk.tenants.cli import tenant_from_option
 from integrations import services
 from tickets.models import Status
 
+# The option that sets each field the service names in its errors.
+OPTIONS = {
+    "base_url": "--url",
+    "username": "--email",
+    "token": "--token",
+    "webhook_secret": "--webhook-secret",
+    "project_key": "--project",
+    "issue_type": "--issue-type",
+    "group_id": "--group",
+    "resolved_status": "--resolved-status",
+    "category_field": "--category-field",
+}
+
 
 class Command(BaseCommand):
     help = (
@@ -70,7 +83,9 @@ class Command(BaseCommand):
             try:
                 conn = services.connection_save(**kwargs)
             except ValidationError as exc:
-                raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from None
+                raise CommandError(
+                    "; ".join(f"{OPTIONS.get(k, k)}: {' '.join(v)}" for k, v in exc.message_dict.items())
+                ) from None
             self.stdout.write(
                 f"{'Changed' if existing else 'Created'} the {conn.get_system_display()} connection "
                 f"of {tenant.schema_name}: {conn.base_url}"
