@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from datasets import classifier, selectors, services, versions
+from datasets import classifier, jobs, selectors, services, versions
 from datasets.formats import ACCEPTED, DOWNLOAD_FORMATS
 from datasets.models import Dataset, Run, Upload, Version
 from datasets.steps.base import Mapping
@@ -85,6 +85,9 @@ class DatasetList(generics.ListAPIView):
 class UploadSerializer(serializers.ModelSerializer):
     upload_id = serializers.IntegerField(source="pk", read_only=True)
     dataset_id = serializers.IntegerField(read_only=True)
+    estimate = serializers.SerializerMethodField(
+        help_text="Rows and seconds a run should take; `warning` when that passes the worker's time limit."
+    )
 
     class Meta:
         model = Upload
@@ -98,8 +101,12 @@ class UploadSerializer(serializers.ModelSerializer):
             "preview",
             "mapping",
             "created_at",
+            "estimate",
         ]
         read_only_fields = fields
+
+    def get_estimate(self, upload: Upload) -> dict[str, Any]:
+        return jobs.estimate(upload=upload)
 
 
 class UploadRequestSerializer(serializers.Serializer):
@@ -195,6 +202,7 @@ class ProcessView(APIView):
             return Response(_detail(exc), status=status.HTTP_400_BAD_REQUEST)
         body = RunSerializer(run).data
         body["status_url"] = reverse("v1:datasets-run", args=[run.pk])
+        body["estimate"] = jobs.estimate(upload=upload, options=data)
         return Response(body, status=status.HTTP_202_ACCEPTED)
 
 

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from datasets import charts, exports, review, selectors, services, versions
+from datasets import charts, exports, jobs, review, selectors, services, versions
 from datasets.formats import DOWNLOAD_FORMATS
 from datasets.forms import (
     BulkAcceptForm,
@@ -119,7 +119,12 @@ def mapping(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             else:
                 return redirect("datasets:run", pk=run.pk)
         status = 400
-    context = {"upload": source, "form": form, "roles": ["text", "label", "domain", "id", "response"]}
+    context = {
+        "upload": source,
+        "form": form,
+        "roles": ["text", "label", "domain", "id", "response"],
+        "estimate": jobs.estimate(upload=source, options=form.options() if form.is_bound and form.is_valid() else None),
+    }
     return render(request, "datasets/mapping.html", context, status=status)
 
 
