@@ -10,7 +10,6 @@ heartbeat for JOBS_STALE_SECONDS (a killed worker, the queue's time limit) with 
 from __future__ import annotations
 
 import logging
-import math
 from datetime import timedelta
 from typing import Any
 
@@ -20,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from datasets.models import Classifier, Row, Run, Upload, Version
-from helpdesk.celery import duration_text, send_on_commit, stopped_reason, time_limit_for
+from helpdesk.celery import duration_text, job_estimate, send_on_commit, stopped_reason, time_limit_for
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +96,8 @@ def jobs_sweep() -> dict[str, list[int]]:
 
 def _lost_reason(run: Run, now: Any) -> str:
     limit = time_limit_for(PROCESS_TASK)
-    if limit and run.started_at is not None and (now - run.started_at).total_seconds() >= limit:
+    running_since = run.started_at if run.status == Run.Status.RUNNING else None  # a write has no start time
+    if limit and running_since is not None and (now - running_since).total_seconds() >= limit:
         return stopped_reason(PROCESS_TASK)
     silent = duration_text(settings.JOBS_STALE_SECONDS)
     return f"Stopped: the worker went silent for more than {silent} (it was stopped or restarted)."
@@ -132,22 +132,16 @@ def estimate(*, upload: Upload, options: dict[str, Any] | None = None) -> dict[s
     """
     rows = _estimated_rows(upload)
     work = rows * (1 + (settings.DATASETS_AUGMENT_VARIANTS if (options or {}).get("augment") else 0))
-    seconds = math.ceil(work / settings.DATASETS_ROWS_PER_SECOND)
-    limit = time_limit_for(PROCESS_TASK)
-    exceeds = bool(limit and seconds > limit)
-    warning = ""
-    if exceeds and limit:
-        warning = (
-            f"About {rows:,} rows: this run may take {duration_text(seconds)}, longer than a worker may run a job "
-            f"({duration_text(limit)}); it would be stopped. Split the file, or raise CELERY_TASK_TIME_LIMIT."
-        )
     return {
         "rows": rows,
-        "seconds": seconds,
-        "duration": duration_text(seconds),
-        "limit_seconds": limit,
-        "exceeds_limit": exceeds,
-        "warning": warning,
+        **job_estimate(
+            PROCESS_TASK,
+            work / settings.DATASETS_ROWS_PER_SECOND,
+            lambda duration, limit: (
+                f"About {rows:,} rows: this run may take {duration}, longer than a worker may run a job ({limit}); "
+                "it would be stopped. Split the file, or raise CELERY_TASK_TIME_LIMIT."
+            ),
+        ),
     }
 
 

@@ -12,6 +12,7 @@ Each queue has its own time limit (``CELERY_QUEUE_TIME_LIMITS``); the soft limit
 
 import fnmatch
 import logging
+import math
 import os
 from collections.abc import Callable
 from typing import Any
@@ -99,6 +100,23 @@ def stopped_reason(name: str) -> str:
     """What a job killed by its time limit shows: "Stopped: took longer than 1 h."."""
     limit = time_limit_for(name)
     return f"Stopped: took longer than {duration_text(limit)}." if limit else "Stopped: took too long."
+
+
+def job_estimate(name: str, seconds: float, warning: Callable[[str, str], str]) -> dict[str, Any]:
+    """How long a job of the task ``name`` should take against its queue's limit, for pages and the API.
+
+    ``warning(duration, limit)`` writes the warning shown when the job would pass the limit.
+    """
+    seconds = math.ceil(seconds)
+    limit = time_limit_for(name)
+    exceeds = bool(limit and seconds > limit)
+    return {
+        "seconds": seconds,
+        "duration": duration_text(seconds),
+        "limit_seconds": limit,
+        "exceeds_limit": exceeds,
+        "warning": warning(duration_text(seconds), duration_text(limit)) if exceeds and limit else "",
+    }
 
 
 def send_on_commit(

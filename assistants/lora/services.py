@@ -33,7 +33,7 @@ from assistants.lora.sources.upload import UploadError, parse_upload
 from assistants.lora.training import Cancelled, Hyperparameters, TrainingError
 from assistants.models import Assistant
 from helpdesk.accounts.models import User
-from helpdesk.celery import duration_text, send_on_commit, stopped_reason, time_limit_for
+from helpdesk.celery import duration_text, job_estimate, send_on_commit, stopped_reason, time_limit_for
 
 logger = logging.getLogger(__name__)
 CURVE_POINTS = 400  # the stored loss curve keeps at most this many points
@@ -193,24 +193,18 @@ def estimate(*, assistant: Assistant, train_pairs: int, hyperparameters: Hyperpa
         .first()
     )
     per_step = float(measured or settings.LORA_SECONDS_PER_STEP)
-    seconds = math.ceil(steps * per_step)
-    limit = time_limit_for(TRAIN_TASK)
-    exceeds = bool(limit and seconds > limit)
-    warning = ""
-    if exceeds and limit:
-        warning = (
-            f"{train_pairs:,} pairs x {hyperparameters.epochs} epochs is about {steps:,} steps of {per_step:.2f} s: "
-            f"{duration_text(seconds)}, longer than the training queue's limit of {duration_text(limit)}; the job "
-            "would be stopped. Use fewer pairs or epochs, or raise CELERY_QUEUE_TIME_LIMITS."
-        )
     return {
         "steps": steps,
         "seconds_per_step": per_step,
-        "seconds": seconds,
-        "duration": duration_text(seconds),
-        "limit_seconds": limit,
-        "exceeds_limit": exceeds,
-        "warning": warning,
+        **job_estimate(
+            TRAIN_TASK,
+            steps * per_step,
+            lambda duration, limit: (
+                f"{train_pairs:,} pairs x {hyperparameters.epochs} epochs is about {steps:,} steps of "
+                f"{per_step:.2f} s: {duration}, longer than the training queue's limit of {limit}; the job would be "
+                "stopped. Use fewer pairs or epochs, or raise CELERY_QUEUE_TIME_LIMITS."
+            ),
+        ),
     }
 
 
