@@ -185,7 +185,7 @@ SWEEPING_ENV = {
 
 @pytest.fixture
 def start_worker_with_beat(committed: None, tmp_path: Path) -> Iterator[Callable[[], None]]:
-    """Starts a real worker (prefork, one process, beat inside) on the default queue, stopped after the test."""
+    """Starts a real worker (prefork, one process, beat inside), stopped after the test."""
     import psutil
 
     procs: list[subprocess.Popen[bytes]] = []
@@ -196,6 +196,9 @@ def start_worker_with_beat(committed: None, tmp_path: Path) -> Iterator[Callable
         env["DJANGO_SETTINGS_MODULE"] = "helpdesk.settings_test"
         cmd = [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--pool=prefork", "--concurrency=1"]
         cmd += ["-n", name, "-B", "--schedule", str(tmp_path / "beat"), "--without-gossip", "--without-mingle"]
+        # Every queue but training's (screenshots may have their own queue).
+        routed = {str(route["queue"]) for route in settings.CELERY_TASK_ROUTES.values() if "queue" in route}
+        cmd += ["-Q", ",".join(sorted({"celery", *routed} - {settings.LORA_QUEUE}))]
         procs.append(subprocess.Popen([*cmd, "--loglevel=WARNING"], env=env, cwd=settings.BASE_DIR))
 
     yield start
