@@ -20,6 +20,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -309,3 +310,20 @@ LOOPBACK_FAKES = "127.0.0.1/32"
 def allow_loopback(settings) -> None:
     """Let outbound requests of this test (in this process) reach fakes on 127.0.0.1."""
     settings.OUTBOUND_ALLOWED_NETWORKS = [LOOPBACK_FAKES]
+
+
+# --- Publishes instead of the broker ---
+
+
+@pytest.fixture
+def published(monkeypatch) -> list[tuple[str, tuple[object, ...], dict[str, object]]]:
+    """(task name, args, kwargs) of every task sent in this process, instead of sending it to the broker."""
+    from helpdesk.celery import app
+
+    messages: list[tuple[str, tuple[object, ...], dict[str, object]]] = []
+
+    def send_task(name: str, args: Any = None, kwargs: Any = None, **options: Any) -> None:
+        messages.append((name, tuple(args or ()), dict(kwargs or {})))
+
+    monkeypatch.setattr(app, "send_task", send_task)
+    return messages

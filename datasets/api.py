@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from datasets import classifier, selectors, services, versions
+from datasets import classifier, jobs, selectors, services, versions
 from datasets.formats import ACCEPTED, DELIMITER_NAMES, DELIMITERS, DOWNLOAD_FORMATS
 from datasets.models import Dataset, Run, Upload, Version
 from datasets.steps.base import Mapping
@@ -86,6 +86,9 @@ class UploadSerializer(serializers.ModelSerializer):
     upload_id = serializers.IntegerField(source="pk", read_only=True)
     dataset_id = serializers.IntegerField(read_only=True)
     delimiter = serializers.SerializerMethodField(help_text="A CSV's delimiter by name (comma, semicolon, tab, pipe).")
+    estimate = serializers.SerializerMethodField(
+        help_text="Rows and seconds a run should take; `warning` when that passes the worker's time limit."
+    )
 
     class Meta:
         model = Upload
@@ -100,11 +103,15 @@ class UploadSerializer(serializers.ModelSerializer):
             "preview",
             "mapping",
             "created_at",
+            "estimate",
         ]
         read_only_fields = fields
 
     def get_delimiter(self, upload: Upload) -> str:
         return DELIMITER_NAMES.get(upload.delimiter, "")
+
+    def get_estimate(self, upload: Upload) -> dict[str, Any]:
+        return jobs.estimate(upload=upload)
 
 
 class UploadRequestSerializer(serializers.Serializer):
@@ -208,6 +215,7 @@ class ProcessView(APIView):
             return Response(_detail(exc), status=status.HTTP_400_BAD_REQUEST)
         body = RunSerializer(run).data
         body["status_url"] = reverse("v1:datasets-run", args=[run.pk])
+        body["estimate"] = jobs.estimate(upload=upload, options=data)
         return Response(body, status=status.HTTP_202_ACCEPTED)
 
 

@@ -71,7 +71,7 @@ def scores(truth: Sequence[str], predicted: Sequence[str]) -> dict[str, Any]:
 def classifier_train(*, version: Version) -> Classifier:
     """Train (or retrain) the classifier of ``version``; a version it cannot learn from fails with the reason."""
     classifier, _ = Classifier.objects.update_or_create(
-        version=version, defaults={"status": Classifier.Status.TRAINING, "error": ""}
+        version=version, defaults={"status": Classifier.Status.TRAINING, "error": "", "heartbeat_at": timezone.now()}
     )
     try:
         return _train(classifier, version)

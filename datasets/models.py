@@ -92,6 +92,11 @@ class Run(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # When the broker took the latest message of this run (empty: never, e.g. it was down), and the
+    # latest sign of life of the worker on it (empty while a write waits for a worker). The sweeper
+    # sends a waiting run again and stops a running one whose worker went silent.
+    queued_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -268,6 +273,9 @@ class Classifier(models.Model):
     eval_rows = models.PositiveIntegerField(default=0)
     seconds = models.FloatField(default=0)
     trained_at = models.DateTimeField(null=True, blank=True)
+    # As on runs: when the broker took the retrain message, and when a worker started training.
+    queued_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"classifier of {self.version_id}"

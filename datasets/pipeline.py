@@ -13,6 +13,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction
 from django.utils import timezone
 
@@ -25,12 +26,14 @@ from datasets.steps.quality import QualityStep
 from datasets.steps.relabel import RelabelStep
 from datasets.steps.review import ReviewStep
 from datasets.steps.write import WriteStep
+from helpdesk.celery import stopped_reason
 
 logger = logging.getLogger(__name__)
 
 PROCESS: Sequence[Step] = (EtlStep(), LabelStep(), AugmentStep(), QualityStep(), RelabelStep(), ReviewStep())
 WRITE: Step = WriteStep()
 ALL: Sequence[Step] = (*PROCESS, WRITE)
+TASK = "datasets.process_run"  # whose queue's time limit applies to runs and writes alike
 
 
 def initial_steps(options: RunOptions) -> list[dict[str, Any]]:
@@ -67,7 +70,9 @@ class _StepState:
 
     def update(self, **values: Any) -> None:
         self.entry.update(values)
-        Run.objects.filter(pk=self.run.pk).update(steps=self.run.steps)
+        # Every save of progress is also the heartbeat the sweeper watches.
+        self.run.heartbeat_at = timezone.now()
+        Run.objects.filter(pk=self.run.pk).update(steps=self.run.steps, heartbeat_at=self.run.heartbeat_at)
 
     def progress(self, done: int, total: int) -> None:
         self.update(done=done, total=total)
@@ -84,6 +89,10 @@ def _execute(context: StepContext, step: Step) -> Counts | None:
     started = time.perf_counter()
     try:
         counts = step.run(context)
+    except SoftTimeLimitExceeded as exc:
+        reason = stopped_reason(TASK)
+        state.update(status="failed", error=reason, seconds=round(time.perf_counter() - started, 2))
+        raise StepFailed(reason) from exc
     except StepFailed as exc:
         state.update(status="failed", error=str(exc), seconds=round(time.perf_counter() - started, 2))
         raise
@@ -120,8 +129,9 @@ def run_process(*, run_id: int) -> Run | None:
     Claims the run with a conditional update, so a run is processed once even if its task
     is delivered twice. Returns None when the run is gone or not queued.
     """
+    now = timezone.now()
     if not Run.objects.filter(pk=run_id, status=Run.Status.QUEUED).update(
-        status=Run.Status.RUNNING, started_at=timezone.now(), error=""
+        status=Run.Status.RUNNING, started_at=now, heartbeat_at=now, error=""
     ):
         return None
     run = Run.objects.select_related("dataset__current_version", "upload").get(pk=run_id)
@@ -147,9 +157,13 @@ def run_process(*, run_id: int) -> Run | None:
 
 def run_write(*, run_id: int, author_id: int | None = None) -> Run | None:
     """Write the version of a run whose write was requested (``services.run_write_request``)."""
-    run = Run.objects.select_related("dataset__current_version", "upload").filter(pk=run_id).first()
-    if run is None or run.status != Run.Status.WRITING:
+    # Claimed like a queued run: only a write that no worker has started yet (a message sent twice, or
+    # again by the sweeper, writes once).
+    if not Run.objects.filter(pk=run_id, status=Run.Status.WRITING, heartbeat_at__isnull=True).update(
+        heartbeat_at=timezone.now()
+    ):
         return None
+    run = Run.objects.select_related("dataset__current_version", "upload").get(pk=run_id)
     author = None
     if author_id is not None:
         from helpdesk.accounts.models import User

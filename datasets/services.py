@@ -16,7 +16,7 @@ from django.core.files.base import ContentFile, File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from datasets import versions
+from datasets import jobs, versions
 from datasets.formats import (
     ACCEPTED,
     PREVIEW_ROWS,
@@ -208,9 +208,7 @@ def run_create(*, upload: Upload, mapping: Mapping, options: dict[str, Any], by:
         steps=initial_steps(parsed), created_by=by,
     )  # fmt: skip
     Upload.objects.filter(pk=upload.pk).update(mapping=mapping.as_dict())
-    from datasets.tasks import process_run
-
-    process_run.delay_on_commit(run.pk)
+    jobs.process_enqueue(run)
     return run
 
 
@@ -248,18 +246,17 @@ def run_write_request(
     if balance_domains is not None:
         options["balance_domains"] = balance_domains
     steps = [s if s["name"] != "write" else {**s, "status": "pending", "error": "", "counts": {}} for s in locked.steps]
-    Run.objects.filter(pk=run.pk).update(status=Run.Status.WRITING, options=options, steps=steps, error="")
-    from datasets.tasks import write_run
-
-    write_run.delay_on_commit(run.pk, by.pk if by is not None else None)
+    Run.objects.filter(pk=run.pk).update(
+        status=Run.Status.WRITING, options=options, steps=steps, error="", queued_at=None, heartbeat_at=None
+    )
+    jobs.write_enqueue(run, by.pk if by is not None else None)
     run.refresh_from_db()
     return run
 
 
+@transaction.atomic
 def classifier_retrain(*, version: Version) -> None:
-    from datasets.tasks import train_classifier
-
-    transaction.on_commit(lambda: train_classifier.delay(version.pk))
+    jobs.classifier_enqueue(version)
 
 
 ACCEPTED_TYPES = ACCEPTED

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from datasets import pipeline
+from django_tenants.utils import tenant_context
+
+from datasets import jobs, pipeline
 from datasets.classifier import classifier_train
 from datasets.models import Version
 from helpdesk.celery import app
+from helpdesk.tenants.selectors import tenant_list
 
 
 @app.task(name="datasets.process_run")
@@ -28,3 +31,15 @@ def train_classifier(version_id: int) -> str:
     if version is None:
         return "skipped"
     return classifier_train(version=version).status
+
+
+@app.task(name="datasets.sweep_stuck_jobs", ignore_result=True)
+def sweep_stuck_jobs() -> dict[str, dict[str, list[int]]]:
+    """Beat, every JOBS_SWEEP_SECONDS: send again the runs waiting in vain and stop the lost ones, in every tenant."""
+    swept = {}
+    for tenant in tenant_list():
+        with tenant_context(tenant):
+            result = jobs.jobs_sweep()
+        if any(result.values()):
+            swept[tenant.schema_name] = result
+    return swept

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from datasets import charts, exports, review, selectors, services, versions
+from datasets import charts, exports, jobs, review, selectors, services, versions
 from datasets.formats import DOWNLOAD_FORMATS
 from datasets.forms import (
     BulkAcceptForm,
@@ -121,8 +121,13 @@ def mapping(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             else:
                 return redirect("datasets:run", pk=run.pk)
         status = 400
-    context = {"upload": source, "form": form, "roles": ["text", "label", "domain", "id", "response"],
-               "max_rows": settings.DATASETS_MAX_ROWS}  # fmt: skip
+    context = {
+        "upload": source,
+        "form": form,
+        "roles": ["text", "label", "domain", "id", "response"],
+        "max_rows": settings.DATASETS_MAX_ROWS,
+        "estimate": jobs.estimate(upload=source, options=form.options() if form.is_bound and form.is_valid() else None),
+    }
     return render(request, "datasets/mapping.html", context, status=status)
 
 

@@ -50,7 +50,8 @@ def email_queue(
 ) -> None:
     """Send a message once the current transaction commits (immediately outside one).
 
-    While the broker is down the message is not queued: a warning names it (issue 8: requests never fail then).
+    While the broker is down the request still succeeds: the message is kept in the database and
+    beat sends it once the broker is back (``helpdesk.tenants.services.unsent_tasks_send``).
     """
     recipients = [address for address in to if address]
     if not recipients:
@@ -59,8 +60,8 @@ def email_queue(
     kwargs["reply_to"] = list(reply_to)
     if headers:
         kwargs["headers"] = dict(headers)
-    # A broker outage must not fail the request that caused the mail (the ticket is saved): it is logged.
-    send_on_commit(send_email, **kwargs)
+    # A broker outage must not fail the request that caused the mail (the ticket is saved), nor lose the mail.
+    send_on_commit(send_email, keep=True, **kwargs)
 
 
 @app.task(

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from helpdesk.celery import send_on_commit
 from helpdesk.tenants.db import connection as db
 from integrations import metrics, work
 from integrations.base import EscalationRequest, RemoteIssue, Transport, TransportError
@@ -265,7 +266,7 @@ def _failed(item: OutboxItem, *, operation: str, started: float, exc: Exception,
     if ours and delay is not None:
         from integrations.tasks import outbox_run
 
-        outbox_run.apply_async(kwargs={"item_id": item.pk}, countdown=delay)
+        send_on_commit(outbox_run, item_id=item.pk, countdown=delay)
     return str(outcome)
 
 
@@ -309,8 +310,8 @@ def outbox_due_ids(limit: int = 500) -> list[int]:
 def outbox_enqueue(item: OutboxItem) -> None:
     from integrations.tasks import outbox_run
 
-    pk = item.pk
-    transaction.on_commit(lambda: outbox_run.delay(item_id=pk))
+    # With the broker down the row stays pending and due: the integrations sweeper sends it.
+    send_on_commit(outbox_run, item_id=item.pk)
 
 
 def outbox_retry(*, item: OutboxItem) -> bool:

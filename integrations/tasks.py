@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django_tenants.utils import tenant_context
 
+from helpdesk.celery import send_on_commit
 from helpdesk.tenants.selectors import tenant_list
 from integrations import backsync, outbox
 from integrations.models import Connection
@@ -41,9 +42,9 @@ def sweep_all_tenants() -> dict[str, int]:
         with tenant_context(tenant):
             items, deliveries = outbox.outbox_due_ids(), webhooks.delivery_due_ids()
             for item_id in items:
-                outbox_run.delay(item_id=item_id)
+                send_on_commit(outbox_run, item_id=item_id)
             for delivery_id in deliveries:
-                webhook_deliver.delay(delivery_id=delivery_id)
+                send_on_commit(webhook_deliver, delivery_id=delivery_id)
         queued[tenant.schema_name] = len(items) + len(deliveries)
     return queued
 
@@ -57,6 +58,6 @@ def pull_all_tenants() -> dict[str, int]:
             backsync.history_prune()
             ids = list(Connection.objects.filter(enabled=True).values_list("pk", flat=True))
             for pk in ids:
-                pull_connection.delay(connection_id=pk)
+                send_on_commit(pull_connection, connection_id=pk)
         queued[tenant.schema_name] = len(ids)
     return queued

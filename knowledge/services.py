@@ -422,7 +422,7 @@ def chunks_reindex_queue() -> int:
     """Queue re-embedding every chunk (after changing EMBEDDING_MODEL); returns how many chunks."""
     from knowledge.tasks import reembed_chunks
 
-    reembed_chunks.delay_on_commit()
+    send_on_commit(reembed_chunks)
     return Chunk.objects.count()
 
 

@@ -42,6 +42,7 @@ class Failure(models.TextChoices):
     BAD_ROWS = "bad_rows", "Bad rows in the uploaded file"
     OUT_OF_MEMORY = "out_of_memory", "Out of memory"
     WORKER_LOST = "worker_lost", "The training worker stopped"
+    TIMED_OUT = "timed_out", "Took longer than the time limit"
     ERROR = "error", "Unexpected error"
 
 
@@ -83,6 +84,8 @@ class Adapter(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the broker took the job's message (empty: never, e.g. it was down; the sweeper sends it again).
+    queued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

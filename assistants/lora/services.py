@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import shutil
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from assistants.lora import dataset
@@ -31,7 +33,7 @@ from assistants.lora.sources.upload import UploadError, parse_upload
 from assistants.lora.training import Cancelled, Hyperparameters, TrainingError
 from assistants.models import Assistant
 from helpdesk.accounts.models import User
-from helpdesk.celery import send_on_commit
+from helpdesk.celery import duration_text, job_estimate, send_on_commit, stopped_reason, time_limit_for
 
 logger = logging.getLogger(__name__)
 CURVE_POINTS = 400  # the stored loss curve keeps at most this many points
@@ -80,9 +82,16 @@ def clean_hyperparameters(data: dict[str, Any] | None) -> Hyperparameters:
 
 
 def preview(
-    *, assistant: Assistant, sources: Sequence[dict[str, Any]], upload: UploadedFile | None = None, limit: int = 20
+    *,
+    assistant: Assistant,
+    sources: Sequence[dict[str, Any]],
+    upload: UploadedFile | None = None,
+    hyperparameters: dict[str, Any] | None = None,
+    limit: int = 20,
 ) -> dict[str, Any]:
-    """What training would use: counts per source, duplicates, split sizes, the first examples, bad rows."""
+    """What training would use: counts per source, duplicates, split sizes, the first examples, bad rows,
+    and how long it should take (with a warning when that passes the training queue's time limit)."""
+    hp = clean_hyperparameters(hyperparameters)
     extra, rejected = [], []
     if upload is not None:
         try:
@@ -95,7 +104,11 @@ def preview(
     except dataset.NoData as exc:
         raise ValidationError({"sources": str(exc)}) from None
     summary.rejected_rows = rejected
-    return {"summary": summary.as_dict(), "examples": examples[:limit]}
+    return {
+        "summary": summary.as_dict(),
+        "examples": examples[:limit],
+        "estimate": estimate(assistant=assistant, train_pairs=summary.train, hyperparameters=hp),
+    }
 
 
 @transaction.atomic
@@ -152,10 +165,76 @@ def adapter_request(
         adapter.data = {"rejected_rows": [[n, why] for n, why in parsed.rejected[:50]]}
         adapter.save(update_fields=["sources", "data"])
     Event.objects.create(adapter=adapter, action=Event.Action.CREATED, by=by)
+    _enqueue(adapter)
+    return adapter
+
+
+def _enqueue(adapter: Adapter) -> None:
+    """Send the training job after the commit; ``queued_at`` says the broker took it (the sweeper relies on it)."""
     from assistants.lora.tasks import adapter_train as task
 
-    transaction.on_commit(lambda: task.delay(adapter.pk))
-    return adapter
+    pk = adapter.pk
+    send_on_commit(task, pk, on_sent=lambda: Adapter.objects.filter(pk=pk).update(queued_at=timezone.now()))
+
+
+TRAIN_TASK = "assistants.lora.tasks.adapter_train"
+
+
+def estimate(*, assistant: Assistant, train_pairs: int, hyperparameters: Hyperparameters) -> dict[str, Any]:
+    """How long training should take (steps x seconds per step), and a warning when that passes the time limit.
+
+    Seconds per step: as measured by this workspace's latest finished training, else LORA_SECONDS_PER_STEP.
+    """
+    steps = math.ceil(train_pairs / hyperparameters.batch_size) * hyperparameters.epochs
+    measured = (
+        Adapter.objects.filter(status=Status.READY, seconds_per_step__isnull=False)
+        .order_by("-finished_at")
+        .values_list("seconds_per_step", flat=True)
+        .first()
+    )
+    per_step = float(measured or settings.LORA_SECONDS_PER_STEP)
+    return {
+        "steps": steps,
+        "seconds_per_step": per_step,
+        **job_estimate(
+            TRAIN_TASK,
+            steps * per_step,
+            lambda duration, limit: (
+                f"{train_pairs:,} pairs x {hyperparameters.epochs} epochs is about {steps:,} steps of "
+                f"{per_step:.2f} s: {duration}, longer than the training queue's limit of {limit}; the job would be "
+                "stopped. Use fewer pairs or epochs, or raise CELERY_QUEUE_TIME_LIMITS."
+            ),
+        ),
+    }
+
+
+def jobs_sweep() -> dict[str, list[int]]:
+    """Send again a job that waits without a message (or with a lost one), and stop a running job whose worker
+    went silent for LORA_STALE_SECONDS or whose time limit passed, which frees the workspace's training slot."""
+    now = timezone.now()
+    swept: dict[str, list[int]] = {"requeued": [], "stopped": []}
+    requeue_before = now - timedelta(seconds=settings.JOBS_REQUEUE_AFTER_SECONDS)
+    waiting = Adapter.objects.filter(status=Status.QUEUED).filter(
+        Q(queued_at__isnull=True) | Q(queued_at__lt=requeue_before)
+    )
+    for adapter in waiting:
+        _enqueue(adapter)
+        swept["requeued"].append(adapter.pk)
+    stale_before = now - timedelta(seconds=settings.LORA_STALE_SECONDS)
+    limit = time_limit_for(TRAIN_TASK)
+    for adapter in Adapter.objects.filter(status=Status.RUNNING, heartbeat_at__lt=stale_before):
+        if limit and adapter.started_at is not None and (now - adapter.started_at).total_seconds() >= limit:
+            kind, reason = Failure.TIMED_OUT, stopped_reason(TRAIN_TASK)
+        else:
+            silent = duration_text(settings.LORA_STALE_SECONDS)
+            kind, reason = Failure.WORKER_LOST, f"Stopped: the training worker went silent for more than {silent}."
+        stopped = Adapter.objects.filter(
+            pk=adapter.pk, status=Status.RUNNING, heartbeat_at=adapter.heartbeat_at
+        ).update(status=Status.FAILED, in_flight=False, finished_at=now, error_kind=kind, error=reason)
+        if stopped:
+            logger.warning("adapter %s stopped by the sweeper: %s", adapter.pk, reason)
+            swept["stopped"].append(adapter.pk)
+    return swept
 
 
 def _busy(running: Adapter | None) -> str:
@@ -260,12 +339,18 @@ def adapter_train(*, adapter_id: int) -> Adapter | None:
         hp = Hyperparameters.from_dict({k: v for k, v in adapter.hyperparameters.items() if k != "activate"})
         examples, summary = dataset.build(assistant, adapter.sources)
         summary.rejected_rows = [tuple(r) for r in (adapter.data or {}).get("rejected_rows", [])]
-        adapter.data = summary.as_dict()
-        adapter.save(update_fields=["data"])
+        # Known only now that the data is built; the page and the API show its warning while the job runs.
+        adapter.data = {
+            **summary.as_dict(),
+            "estimate": estimate(assistant=assistant, train_pairs=summary.train, hyperparameters=hp),
+        }
+        adapter.heartbeat_at = timezone.now()
+        adapter.save(update_fields=["data", "heartbeat_at"])
         _write_examples(folder / "data", examples)
         model_dir = base_model_dir()
         adapter.base_model = model_dir.name
-        adapter.save(update_fields=["base_model"])
+        adapter.heartbeat_at = timezone.now()
+        adapter.save(update_fields=["base_model", "heartbeat_at"])
         result = training.train(
             model_dir=model_dir,
             examples=examples,
@@ -293,7 +378,8 @@ def adapter_train(*, adapter_id: int) -> Adapter | None:
         except ConversionError as exc:
             adapter.gguf_error = str(exc)
         adapter.metrics = metrics
-        adapter.save(update_fields=["size_bytes", "gguf_size_bytes", "gguf_error", "metrics"])
+        adapter.heartbeat_at = timezone.now()  # the held-out answers come next
+        adapter.save(update_fields=["size_bytes", "gguf_size_bytes", "gguf_error", "metrics", "heartbeat_at"])
         if settings.LORA_EVAL_QUESTIONS:
             provider = _evaluation_provider(folder)
             metrics["answers"] = evaluation.compare(
@@ -304,6 +390,9 @@ def adapter_train(*, adapter_id: int) -> Adapter | None:
                 limit=settings.LORA_EVAL_QUESTIONS,
             )
         _finish(adapter, Status.READY, metrics=metrics, error="", error_kind="")
+    except SoftTimeLimitExceeded:
+        _fail(adapter, Failure.TIMED_OUT, stopped_reason(TRAIN_TASK))
+        return adapter
     except Cancelled:
         _finish(adapter, Status.CANCELLED, error="Cancelled while training.")
         shutil.rmtree(folder, ignore_errors=True)

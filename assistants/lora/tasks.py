@@ -19,3 +19,20 @@ def adapter_publish(adapter_id: int, *, host: str, base: str, by_id: int | None 
     from assistants.lora.services import adapter_publish_run
 
     adapter_publish_run(adapter_id=adapter_id, host=host, base=base, by_id=by_id)
+
+
+@shared_task(name="assistants.lora.sweep_stuck_jobs", ignore_result=True)
+def sweep_stuck_jobs() -> dict[str, dict[str, list[int]]]:
+    """Beat, every JOBS_SWEEP_SECONDS: send again training jobs waiting in vain, stop lost ones, in every tenant."""
+    from django_tenants.utils import tenant_context
+
+    from assistants.lora.services import jobs_sweep
+    from helpdesk.tenants.selectors import tenant_list
+
+    swept = {}
+    for tenant in tenant_list():
+        with tenant_context(tenant):
+            result = jobs_sweep()
+        if any(result.values()):
+            swept[tenant.schema_name] = result
+    return swept

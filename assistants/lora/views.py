@@ -82,7 +82,9 @@ def adapter_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         upload = form.cleaned_data.get("upload")
         try:
             if "preview" in request.POST:
-                context["preview"] = services.preview(assistant=assistant, sources=sources, upload=upload)
+                context["preview"] = services.preview(
+                    assistant=assistant, sources=sources, upload=upload, hyperparameters=form.hyperparameters()
+                )
             else:
                 adapter = services.adapter_request(
                     assistant=assistant,

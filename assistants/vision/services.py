@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
+from django.utils import timezone
 
 from assistants.vision import pipeline, selectors
 from assistants.vision.defaults import DEFAULT_LABELS
 from assistants.vision.imaging import ImageRejected
 from assistants.vision.models import AnalysisStatus, AttachmentAnalysis, ScreenshotLabel
+from helpdesk.celery import send_on_commit
 from tickets.models import Attachment, Ticket
 from tickets.services import ticket_attachment_text_set, ticket_update
 
@@ -145,3 +149,31 @@ def label_delete(*, label: ScreenshotLabel) -> None:
     if ScreenshotLabel.objects.count() <= 2:
         raise ValidationError("Keep at least two labels: a classifier needs something to choose between.")
     label.delete()
+
+
+RECENT_HOURS = 24  # attachments older than this are never swept (a stored image that kills its worker stops there)
+
+
+def analyses_sweep() -> list[int]:
+    """Send again the image attachments of this tenant whose reading never started or whose worker went silent.
+
+    Never started: no analysis JOBS_REQUEUE_AFTER_SECONDS after the attachment was saved (the broker
+    was down, or the message was lost). Silent: reading for JOBS_STALE_SECONDS. Only attachments of
+    the last RECENT_HOURS are looked at. Returns the attachment ids sent.
+    """
+    now = timezone.now()
+    recent, settled = now - timedelta(hours=RECENT_HOURS), now - timedelta(seconds=settings.JOBS_REQUEUE_AFTER_SECONDS)
+    saved_at = Q(reply__isnull=False, reply__created_at__range=(recent, settled)) | Q(
+        reply__isnull=True, ticket__created_at__range=(recent, settled)
+    )
+    stale = Q(
+        analysis__status=AnalysisStatus.PROCESSING,
+        analysis__updated_at__lt=now - timedelta(seconds=settings.JOBS_STALE_SECONDS),
+    )
+    candidates = Attachment.objects.filter(saved_at, content_type__startswith=selectors.IMAGE_TYPES[0])
+    ids = list(candidates.filter(Q(analysis__isnull=True) | stale).values_list("pk", flat=True)[:200])
+    for attachment_id in ids:
+        send_on_commit("assistants.vision.tasks.analyse_attachment", attachment_id)
+    if ids:
+        logger.info("re-sending screenshot analyses of attachments %s", ids)
+    return ids

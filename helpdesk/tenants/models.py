@@ -25,3 +25,23 @@ class Domain(DomainMixin):
 
     def __str__(self) -> str:
         return self.domain
+
+
+class UnsentTask(models.Model):
+    """A Celery task that could not be handed to the broker (it was down), kept until beat publishes it.
+
+    Only work without a row of its own is kept here (mail, for one); queued rows have their sweepers.
+    The table lives in the public schema; ``schema_name`` is the tenant the task runs in.
+    """
+
+    schema_name: "models.CharField[str, str]" = models.CharField(max_length=63)
+    name: "models.CharField[str, str]" = models.CharField(max_length=200)
+    args: "models.JSONField[object, object]" = models.JSONField(default=list)
+    kwargs: "models.JSONField[object, object]" = models.JSONField(default=dict)
+    created_at: "models.DateTimeField[object, object]" = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.schema_name})"

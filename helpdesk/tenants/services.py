@@ -11,7 +11,8 @@ from django.db import transaction
 from django_tenants.utils import schema_context
 
 from helpdesk.accounts.roles import sync_all_roles
-from helpdesk.tenants.models import Domain, Tenant
+from helpdesk.tenants.db import connection
+from helpdesk.tenants.models import Domain, Tenant, UnsentTask
 
 # Stricter than PostgreSQL: schema names also appear in hosts, paths and file names.
 SCHEMA_NAME = re.compile(r"^(?!pg_)[a-z][a-z0-9_]{1,62}$")
@@ -76,3 +77,27 @@ def public_tenant_ensure() -> Tenant:
     for index, domain in enumerate(settings.PUBLIC_DOMAINS):
         _domain_ensure(tenant=tenant, domain=domain, primary=index == 0)
     return tenant
+
+
+def unsent_task_keep(*, name: str, args: list[object], kwargs: dict[str, object]) -> UnsentTask:
+    """Keep a task the broker did not take, for the tenant the connection is on; beat publishes it later."""
+    return UnsentTask.objects.create(schema_name=connection.schema_name, name=name, args=args, kwargs=kwargs)
+
+
+def unsent_tasks_send(*, limit: int = 500) -> int:
+    """Publish kept tasks, oldest first, each in its tenant's schema; stops at the first broker error.
+
+    Returns how many were published (and deleted).
+    """
+    from helpdesk.celery import BROKER_ERRORS, app
+
+    sent = 0
+    for task in UnsentTask.objects.order_by("pk")[:limit]:
+        try:
+            with schema_context(task.schema_name):
+                app.send_task(task.name, args=task.args, kwargs=task.kwargs, ignore_result=True)
+        except BROKER_ERRORS:
+            break
+        UnsentTask.objects.filter(pk=task.pk).delete()
+        sent += 1
+    return sent

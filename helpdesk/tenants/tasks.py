@@ -6,3 +6,11 @@ from helpdesk.tenants.db import connection
 def schema_probe() -> str:
     """Answer with the schema the worker ran this task in (see `manage.py check_worker`)."""
     return str(connection.schema_name)
+
+
+@app.task(name="tenants.send_unsent_tasks", ignore_result=True)
+def send_unsent_tasks() -> int:
+    """Beat, every JOBS_SWEEP_SECONDS: publish the tasks kept while the broker was down."""
+    from helpdesk.tenants.services import unsent_tasks_send
+
+    return unsent_tasks_send()

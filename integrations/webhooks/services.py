@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from helpdesk.celery import send_on_commit
 from helpdesk.tenants.db import connection as db
 from integrations import crypto, metrics, work
 from integrations.base import TransportError
@@ -119,8 +120,8 @@ def event_emit(
 def _enqueue(delivery: WebhookDelivery, countdown: float | None = None) -> None:
     from integrations.tasks import webhook_deliver
 
-    pk = delivery.pk
-    transaction.on_commit(lambda: webhook_deliver.apply_async(kwargs={"delivery_id": pk}, countdown=countdown))
+    # With the broker down the delivery stays pending and due: the integrations sweeper sends it.
+    send_on_commit(webhook_deliver, delivery_id=delivery.pk, countdown=countdown)
 
 
 def delivery_process(*, delivery_id: int) -> str:
@@ -149,7 +150,7 @@ def delivery_process(*, delivery_id: int) -> str:
         if ours and delay is not None:
             from integrations.tasks import webhook_deliver
 
-            webhook_deliver.apply_async(kwargs={"delivery_id": delivery.pk}, countdown=delay)
+            send_on_commit(webhook_deliver, delivery_id=delivery.pk, countdown=delay)
         return "retry" if delay is not None else "failed"
     work.finish_ok(
         delivery, last_status_code=sent.status_code, response_ms=sent.seconds * 1000, response_excerpt=sent.excerpt

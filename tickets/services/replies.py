@@ -5,7 +5,6 @@ from __future__ import annotations
 import mimetypes
 from collections.abc import Sequence
 from datetime import timedelta
-from functools import partial
 from pathlib import PurePath
 
 from django.conf import settings
@@ -15,6 +14,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from helpdesk.celery import send_on_commit
 from tickets import notifications, signals
 from tickets.models import (
     Attachment,
@@ -141,10 +141,8 @@ def attachment_announce(*, attachment_id: int) -> None:
     Tasks are sent by name (the screenshot reader, for one), so tickets import none of them; every
     path that creates attachments calls this.
     """
-    from helpdesk.celery import app
-
     for name in settings.TICKETS_ATTACHMENT_HOOKS:
-        transaction.on_commit(partial(app.send_task, name, args=[attachment_id]))
+        send_on_commit(name, attachment_id)
 
 
 def ticket_attachment_text_set(*, ticket_id: int, text: str) -> None:
