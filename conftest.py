@@ -198,7 +198,8 @@ def celery_worker(django_db_setup: None) -> Iterator[subprocess.Popen[bytes]]:
     env.setdefault("OUTBOUND_ALLOWED_NETWORKS", LOOPBACK_FAKES)  # the worker's requests reach local fakes
     name = f"test-{uuid.uuid4().hex[:8]}@%h"
     cmd = [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--pool=solo", "-n", name]
-    cmd += ["-Q", f"celery,{settings.LORA_QUEUE},{settings.VISION_QUEUE}"]  # default, LoRA training, screenshots
+    # The default queue, LoRA training, screenshots and outgoing webhooks.
+    cmd += ["-Q", f"celery,{settings.LORA_QUEUE},{settings.VISION_QUEUE},{settings.WEBHOOKS_QUEUE}"]
     cmd += ["--loglevel=WARNING", "--without-gossip", "--without-mingle"]
     proc = subprocess.Popen(cmd, env=env, cwd=settings.BASE_DIR)
     deadline = time.monotonic() + 60

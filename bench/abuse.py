@@ -91,7 +91,10 @@ def procfile_processes(var_dir: Path) -> tuple[list[list[str]], set[str]]:
         command = re.sub(r"--schedule[= ]\S+", f"--schedule={var_dir / 'celerybeat-schedule'}", command)
         if re.search(r"\bcelery\b.*\bworker\b", command):
             match = re.search(r"(?:-Q|--queues)[= ](\S+)", command)
-            queues.update((match.group(1) if match else "celery").split(","))
+            named = match.group(1) if match else "celery"
+            # The shell's ${NAME:-default}, as sh expands it when the command runs.
+            named = re.sub(r"\$\{(\w+):-([^}]*)\}", lambda m: os.environ.get(m.group(1)) or m.group(2), named)
+            queues.update(named.split(","))
         commands.append(["sh", "-c", f"exec {command}"])
     return commands, queues
 

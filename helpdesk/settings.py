@@ -573,6 +573,14 @@ CELERY_TASK_ROUTES = {
     **globals().get("CELERY_TASK_ROUTES", {}),
     "assistants.vision.tasks.analyse_attachment": {"queue": VISION_QUEUE},
 }
+# Outgoing webhook deliveries wait on other people's servers (up to OUTBOUND_DEADLINE_SECONDS each): on a
+# queue and worker of their own (Procfile `webhooks`, a thread pool), so a slow or dripping receiver of
+# one tenant never holds up mail, escalations and indexing of every tenant on the default worker.
+WEBHOOKS_QUEUE = env_str("WEBHOOKS_QUEUE", "webhooks")
+CELERY_TASK_ROUTES = {
+    **CELERY_TASK_ROUTES,
+    "integrations.tasks.webhook_deliver": {"queue": WEBHOOKS_QUEUE},
+}
 # Folder of an open-clip checkpoint (open_clip_config.json + open_clip_model.safetensors; `local-dir:` form).
 # Empty: no CLIP, screenshots are classified from their text only.
 VISION_CLIP_CHECKPOINT = env_str("VISION_CLIP_CHECKPOINT", "")

@@ -1,6 +1,7 @@
 """No Docker engine runs here: check that the deployment files parse and point at real things."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -22,6 +23,19 @@ def test_screenshot_analysis_has_its_own_worker_in_compose():
     assert "-Q" not in COMPOSE["services"]["worker"]["command"]  # the default worker takes the default queue only
 
 
+def test_webhook_deliveries_have_their_own_queue_and_worker():
+    """A receiver that answers slowly holds a webhooks thread, never the default worker's mail and escalations."""
+    from helpdesk.celery import queue_for
+    from integrations.tasks import webhook_deliver
+
+    assert queue_for(webhook_deliver.name) == settings.WEBHOOKS_QUEUE != "celery"
+    assert queue_for("helpdesk.send_email") == "celery"
+    command = COMPOSE["services"]["webhooks"]["command"]
+    assert command[command.index("-Q") + 1] == settings.WEBHOOKS_QUEUE and "--pool=threads" in command
+    entry = _procfile("Procfile")["webhooks"]
+    assert "-Q ${WEBHOOKS_QUEUE:-webhooks}" in entry and "--pool=threads" in entry
+
+
 def test_compose_has_every_service_with_a_healthcheck_and_volumes():
     services = COMPOSE["services"]
     assert {"db", "redis", "ollama", "web", "worker", "beat"} <= set(services)
@@ -31,7 +45,7 @@ def test_compose_has_every_service_with_a_healthcheck_and_volumes():
     assert "pgvector" in services["db"]["image"]
 
 
-@pytest.mark.parametrize("service", ["migrate", "web", "worker", "beat", "training", "vision"])
+@pytest.mark.parametrize("service", ["migrate", "web", "worker", "beat", "training", "vision", "webhooks"])
 def test_each_app_service_runs_a_command_the_project_has(service):
     command = COMPOSE["services"][service]["command"]
     program = command[0]
@@ -49,12 +63,22 @@ def test_each_app_service_runs_a_command_the_project_has(service):
 
 
 def _procfile(name: str) -> dict[str, str]:
-    return dict(line.split(": ", 1) for line in (BASE / name).read_text().splitlines() if line.strip())
+    """The Procfile's commands by process, without the `nice -n N` that runs background work below the web
+    server's CPU priority."""
+    entries = dict(line.split(": ", 1) for line in (BASE / name).read_text().splitlines() if line.strip())
+    return {process: re.sub(r"^nice -n \d+ ", "", command) for process, command in entries.items()}
+
+
+def test_background_workers_yield_the_cpu_to_the_web_server():
+    raw = dict(line.split(": ", 1) for line in (BASE / "Procfile").read_text().splitlines() if line.strip())
+    assert not raw["web"].startswith("nice")
+    for process in ("worker", "training", "vision", "webhooks"):
+        assert re.match(r"nice -n [1-9]\d* celery ", raw[process]), raw[process]
 
 
 def test_procfile_runs_the_production_server_worker_and_beat_with_installed_programs():
     entries = _procfile("Procfile")
-    assert set(entries) == {"web", "worker", "beat", "training", "vision"}
+    assert set(entries) == {"web", "worker", "beat", "training", "vision", "webhooks"}
     assert entries["web"] == "gunicorn --config gunicorn.conf.py"
     assert entries["training"].startswith("celery -A helpdesk worker -Q training")  # LoRA jobs, one at a time
     assert entries["vision"].startswith("celery -A helpdesk worker -Q ${VISION_QUEUE:-vision}")  # screenshots
