@@ -104,6 +104,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "helpdesk.tenants.middleware.TenantMiddleware",
     "helpdesk.logging.RequestContextMiddleware",
+    "tickets.middleware.PortalFloodMiddleware",  # before anything reads a portal post's body
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -147,3 +147,26 @@ def test_portal_replies_are_taken_while_redis_is_down(committed, redis_down):  #
     assert response.status_code == 302, response.content[:500]
     with tenant_context(acme):
         assert Reply.objects.filter(ticket=ticket, body="Hello while Redis is down").exists()
+
+
+def test_an_address_that_keeps_flooding_is_turned_away_before_its_upload_is_read(
+    rate_three_an_hour, make_ticket, contact
+):
+    first, second = make_ticket("Printer on fire"), make_ticket("Invoice missing")
+    url = f"{links.portal_path(first)}reply/"
+    flooder = visitor("203.0.113.9")
+    for n in range(3):
+        assert flooder.post(url, {"body": f"Any news? ({n})"}).status_code == 302
+    # Just over the rate, the visitor gets the form back with what they typed (the body was read).
+    over = flooder.post(url, {"body": "Typed text number 4"})
+    assert over.status_code == 429 and "Typed text number 4" in over.content.decode()
+    for n in range(5, 7):
+        flooder.post(url, {"body": f"Typed text number {n}"})
+    # Twice over the rate, the post is turned away unread: nothing of it comes back, and no page is rendered.
+    turned_away = flooder.post(url, {"body": "Typed text number 7", "attachments": samples.upload("a.txt", b"x")})
+    assert turned_away.status_code == 429 and turned_away["Content-Type"].startswith("text/plain")
+    assert "Typed text number 7" not in turned_away.content.decode()
+    assert "Please wait a few minutes" in turned_away.content.decode()
+    assert customer_replies(first) == 3
+    # Another address on another ticket is still heard.
+    assert visitor("198.51.100.30").post(f"{links.portal_path(second)}reply/", {"body": "Hi"}).status_code == 302
