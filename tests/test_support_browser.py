@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django_tenants.utils import schema_context
+from playwright.sync_api import expect
 
 from conftest import PASSWORD, make_user
 from tests import samples
@@ -119,9 +120,13 @@ def test_queue_search_by_number_sorting_and_page_size(ticket, live_app, page):
     assert header.get_attribute("aria-sort") == "descending"
     numbers = page.locator("#rows tbody tr td.col-number").all_inner_texts()
     assert numbers == sorted(numbers, reverse=True)
+    expect(page.locator(".htmx-request, .htmx-swapping, .htmx-settling")).to_have_count(0)
     header.locator("a.sort").click()
     page.wait_for_url("**sort=number*")
     assert page.locator("#rows tbody tr td.col-number").all_inner_texts() == sorted(numbers)
+    # The page-size select lives in the rows that the sort just swapped in: a change made while htmx is still
+    # swapping or settling them lands on the outgoing select and is lost.
+    expect(page.locator(".htmx-request, .htmx-swapping, .htmx-settling")).to_have_count(0)
     page.get_by_label("Tickets per page").select_option("50")
     page.wait_for_url("**per_page=50*")
     assert page.get_by_label("Sort").input_value() == "number"  # the sort survives
