@@ -11,6 +11,7 @@ import random
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype/liberation")
@@ -74,7 +75,10 @@ def dialog(
 def add_noise(image: Image.Image, amount: float, seed: int = 0) -> Image.Image:
     """Sensor-like grain plus a slight blur, as in a photo of a screen or a recompressed capture."""
     rng = random.Random(seed)  # noqa: S311  (reproducible pictures, not secrets)
-    grain = Image.effect_noise(image.size, 64 * amount + 1).convert("RGB")
+    # Pillow's effect_noise draws from the C library's unseeded rand(): the same seed gave a different
+    # picture in every process (an OCR test read "8" in one CI run). numpy's generator takes the seed.
+    noise = np.random.default_rng(seed).normal(128, 64 * amount + 1, (image.height, image.width))
+    grain = Image.fromarray(noise.clip(0, 255).astype(np.uint8), "L").convert("RGB")
     mixed = Image.blend(image, grain, min(0.35, amount * 0.35))
     return mixed.filter(ImageFilter.GaussianBlur(radius=amount * 1.2 + rng.random() * 0.2))
 
