@@ -12,19 +12,19 @@ from integrations.models import Connection
 from integrations.webhooks import services as webhooks
 
 
-@shared_task(acks_late=True)
+@shared_task(name="integrations.tasks.outbox_run", acks_late=True)
 def outbox_run(item_id: int) -> str:
     """Run one outbox row (create an issue or add a comment) if it is due."""
     return outbox.outbox_process(item_id=item_id)
 
 
-@shared_task(acks_late=True)
+@shared_task(name="integrations.tasks.webhook_deliver", acks_late=True)
 def webhook_deliver(delivery_id: int) -> str:
     """Send one outgoing webhook delivery if it is due."""
     return webhooks.delivery_process(delivery_id=delivery_id)
 
 
-@shared_task
+@shared_task(name="integrations.tasks.pull_connection")
 def pull_connection(connection_id: int) -> dict[str, object]:
     """Read status and comments of the connection's open linked issues (the webhook fallback)."""
     conn = Connection.objects.filter(pk=connection_id, enabled=True).first()
@@ -34,7 +34,7 @@ def pull_connection(connection_id: int) -> dict[str, object]:
     return {"checked": summary.checked, "changed": summary.changed, "missing": summary.missing, "error": summary.error}
 
 
-@shared_task
+@shared_task(name="integrations.tasks.sweep_all_tenants")
 def sweep_all_tenants() -> dict[str, int]:
     """Beat: send again what is due or was abandoned by a dead worker, in every tenant."""
     queued = {}
@@ -49,7 +49,7 @@ def sweep_all_tenants() -> dict[str, int]:
     return queued
 
 
-@shared_task
+@shared_task(name="integrations.tasks.pull_all_tenants")
 def pull_all_tenants() -> dict[str, int]:
     """Beat, every INTEGRATIONS_PULL_SECONDS: one pull task per enabled connection of every tenant; old history goes."""
     queued = {}

@@ -7,6 +7,7 @@ hooks after it (the customer's mail among them).
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -52,3 +53,43 @@ def test_the_check_finds_each_other_idiom(tmp_path):
     ]
     (app / "services.py").write_text("\n".join([*lines, "send_on_commit(task, 1)"]) + "\n")
     assert [line.split(": ", 1)[1] for line in _offenders(tmp_path)] == lines
+
+
+def _task_decorators(root: Path) -> list[tuple[str, ast.Call | ast.expr]]:
+    found = []
+    for app in PRODUCT:
+        for path in sorted((root / app).rglob("*.py")):
+            relative = path.relative_to(root).as_posix()
+            if "/tests/" in relative or "/migrations/" in relative:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                    for decorator in node.decorator_list:
+                        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+                        if ast.unparse(target) in {"shared_task", "app.task", "celery_app.task"}:
+                            found.append((f"{relative}:{node.lineno} {node.name}", decorator))
+    return found
+
+
+def test_every_task_has_an_explicit_name():
+    """A task's name is stored in queued messages, kept rows and beat entries: moving its module must not rename it."""
+    decorators = _task_decorators(ROOT)
+    assert len(decorators) >= 15
+    unnamed = [
+        where
+        for where, decorator in decorators
+        if not (isinstance(decorator, ast.Call) and any(k.arg == "name" for k in decorator.keywords))
+    ]
+    assert unnamed == []
+
+
+def test_tasks_sent_by_name_are_registered():
+    from helpdesk.celery import app
+
+    app.loader.import_default_modules()
+    sent = set()
+    for app_dir in PRODUCT:
+        for path in (ROOT / app_dir).rglob("*.py"):
+            sent.update(re.findall(r"send_on_commit\(\s*\"([\w.]+)\"", path.read_text(encoding="utf-8")))
+    assert sent, "no task is sent by name"
+    assert sorted(sent - set(app.tasks)) == []

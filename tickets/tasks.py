@@ -9,7 +9,7 @@ from helpdesk.tenants.selectors import tenant_list
 from tickets.services import sla_mark_breaches
 
 
-@shared_task
+@shared_task(name="tickets.tasks.sla_check_all_tenants")
 def sla_check_all_tenants() -> dict[str, int]:
     """Beat, every minute: mark SLA breaches in every tenant; returns the new breaches per tenant."""
     marked = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 
-@shared_task(acks_late=False, ignore_result=True)
+@shared_task(name="assistants.lora.tasks.adapter_train", acks_late=False, ignore_result=True)
 def adapter_train(adapter_id: int) -> None:
     """Train the queued adapter version ``adapter_id`` (exits if it was cancelled or deleted meanwhile)."""
     from assistants.lora.services import adapter_train as train
@@ -13,7 +13,7 @@ def adapter_train(adapter_id: int) -> None:
     train(adapter_id=adapter_id)
 
 
-@shared_task(acks_late=False, ignore_result=True)
+@shared_task(name="assistants.lora.tasks.adapter_publish", acks_late=False, ignore_result=True)
 def adapter_publish(adapter_id: int, *, host: str, base: str, by_id: int | None = None) -> None:
     """Publish adapter version ``adapter_id`` to the Ollama at ``host`` (default queue; network-bound)."""
     from assistants.lora.services import adapter_publish_run

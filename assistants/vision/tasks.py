@@ -9,6 +9,7 @@ from assistants.vision import services
 
 
 @shared_task(
+    name="assistants.vision.tasks.analyse_attachment",
     autoretry_for=(OperationalError,),
     retry_backoff=5,
     retry_jitter=True,
