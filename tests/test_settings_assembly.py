@@ -138,6 +138,7 @@ def test_each_beat_key_is_written_once_and_kept():
 
 def test_every_scheduled_and_routed_task_is_registered():
     celery_app.loader.import_default_modules()
-    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert sorted((scheduled | set(settings.CELERY_TASK_ROUTES)) - set(celery_app.tasks)) == []
+    scheduled = {str(entry["task"]) for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    routed = {str(name) for name in settings.CELERY_TASK_ROUTES}
+    assert sorted((scheduled | routed) - set(celery_app.tasks)) == []
     assert settings.CELERY_TASK_ROUTES["assistants.lora.tasks.adapter_train"] == {"queue": settings.LORA_QUEUE}
