@@ -1,4 +1,4 @@
-# --- vision (issue 13): before anything can import transformers or torchvision ---
+# The torchvision shim goes in before anything can import transformers or torchvision (screenshot analysis).
 from helpdesk import torchvision_shim
 
 torchvision_shim.install()

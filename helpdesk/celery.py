@@ -159,6 +159,7 @@ def send_on_commit(
 
 
 def _keep_unsent(name: str, args: tuple[object, ...], kwargs: dict[str, object]) -> None:
+    # helpdesk/__init__.py imports this module before the app registry is ready; tenants.services imports models.
     from helpdesk.tenants.services import unsent_task_keep
 
     try:

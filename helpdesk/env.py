@@ -6,8 +6,10 @@ typo in a deployment stops the process at start-up instead of misbehaving later.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -91,8 +93,6 @@ def env_choice(name: str, default: str, choices: set[str], environ: Mapping[str,
 
 
 def env_url(name: str, default: str, schemes: set[str], environ: Mapping[str, str] | None = None) -> str:
-    from urllib.parse import urlsplit
-
     value = env_str(name, default, environ)
     if not value:
         return value
@@ -106,8 +106,6 @@ def env_url(name: str, default: str, schemes: set[str], environ: Mapping[str, st
 
 def env_networks(name: str, default: list[str], environ: Mapping[str, str] | None = None) -> list[str]:
     """A comma-separated list of CIDR networks (``10.0.0.0/8, fd00::/8``), each checked."""
-    import ipaddress
-
     networks = env_list(name, default, environ)
     for value in networks:
         try:

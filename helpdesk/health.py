@@ -19,6 +19,7 @@ from django.utils.module_loading import import_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from helpdesk.celery import app
 from helpdesk.ops import ops_authorized
 
 Check = Callable[[], tuple[bool, str | None] | tuple[bool, str | None, dict[str, object]]]
@@ -41,8 +42,6 @@ def check_redis() -> tuple[bool, str | None]:
 
 
 def check_celery() -> tuple[bool, str | None]:
-    from helpdesk.celery import app
-
     timeout = settings.HEALTH_TIMEOUT_SECONDS
     with app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
         conn.ensure_connection(max_retries=1, timeout=timeout)

@@ -6,6 +6,7 @@ import logging
 import threading
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.http import HttpRequest
 from django_htmx.middleware import HtmxDetails
 
@@ -32,8 +33,6 @@ def client_ip(request: HttpRequest) -> str:
     Each proxy appends the address it was reached from to X-Forwarded-For, so the entry
     ``PROXY_COUNT`` places from the right is the first one no client can write.
     """
-    from django.conf import settings
-
     remote = str(request.META.get("REMOTE_ADDR") or "")
     if not settings.PROXY_COUNT:
         return remote
@@ -48,8 +47,6 @@ def client_ip_is_own(request: HttpRequest) -> bool:
     X-Forwarded-For entries than ``PROXY_COUNT``: a decision by address (the ops endpoints' allow
     list) must then not trust it. The first such request of a process is logged for operators.
     """
-    from django.conf import settings
-
     if settings.PROXY_COUNT:
         hops = [hop for hop in str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",") if hop.strip()]
         own = not hops or len(hops) >= settings.PROXY_COUNT

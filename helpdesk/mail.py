@@ -11,19 +11,17 @@ import smtplib
 from collections.abc import Sequence
 from typing import Any
 
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
 from helpdesk.celery import app, send_on_commit
+from helpdesk.tenants.db import connection
 
 logger = logging.getLogger(__name__)
 
 
 def site_url(path: str) -> str:
     """An absolute link on the current tenant's primary host (``SITE_URL`` holds ``{domain}``), for e-mails."""
-    from django.conf import settings
-
-    from helpdesk.tenants.db import connection
-
     tenant = getattr(connection, "tenant", None)
     domain = ""
     if tenant is not None and hasattr(tenant, "get_primary_domain"):
@@ -34,8 +32,6 @@ def site_url(path: str) -> str:
 
 def tenant_headers() -> dict[str, str]:
     """Marks a message with its tenant (the DEBUG mail viewer shows each tenant its own)."""
-    from helpdesk.tenants.db import connection
-
     return {"X-Helpdesk-Tenant": str(connection.schema_name)}
 
 

@@ -56,7 +56,13 @@ from httpcore._backends.sync import SyncStream  # the stream type SyncBackend it
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import ProtocolError, ReadTimeoutError
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    NameResolutionError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+)
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -465,8 +471,6 @@ class _GuardedConnectionMixin:
     host: str
 
     def _new_conn(self) -> socket.socket:
-        from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
-
         try:
             return guarded_connect(self._dns_host, self.port, self.timeout, self.source_address, self.socket_options)
         except socket.gaierror as exc:

@@ -12,9 +12,9 @@ os.environ.setdefault("LOG_FORMAT", "text")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
-os.environ.setdefault("LORA_EVAL_QUESTIONS", "2")  # issue 12: compare two held-out answers, not eight
-os.environ.setdefault("LLM_TIMEOUT_SECONDS", "180")  # issue 12: a busy test machine must not turn answers extractive
-os.environ.setdefault("LORA_THREADS", "1")  # issue 12: one torch thread stays fast when the machine is busy
+os.environ.setdefault("LORA_EVAL_QUESTIONS", "2")  # LoRA evaluation compares two held-out answers, not eight
+os.environ.setdefault("LLM_TIMEOUT_SECONDS", "180")  # a busy test machine must not turn answers extractive
+os.environ.setdefault("LORA_THREADS", "1")  # one torch thread stays fast when the machine is busy
 # Integrations: a fixed test key, and retries in fractions of a second so fault tests stay fast.
 os.environ.setdefault("INTEGRATIONS_KEYS", "dGVzdC1vbmx5LWludGVncmF0aW9ucy1rZXktMDEyMzQ=")
 os.environ.setdefault("INTEGRATIONS_RETRY_BASE_SECONDS", "0.2")

@@ -46,6 +46,7 @@ def prepare() -> None:
     if spec is None or spec.origin is None:
         _state["extension"] = "not installed"
         return
+    # heavy: loaded on first use (torch, only when torchvision is being imported)
     import torch
 
     extensions = sorted(Path(spec.origin).parent.glob("_C*.so")) + sorted(Path(spec.origin).parent.glob("_C*.pyd"))

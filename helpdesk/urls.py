@@ -29,7 +29,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
-    # --- issue 14: profile (time zone), invitations (set your password), the DEBUG mail viewer
+    # Profile (time zone), invitations (set your password), the DEBUG mail viewer.
     path("accounts/profile/", account_views.profile, name="profile"),
     path("accounts/invite/<uidb64>/<token>/", account_views.InviteAcceptView.as_view(), name="invite_accept"),
     path(

@@ -13,6 +13,7 @@ class AccountsConfig(AppConfig):
     }
 
     def ready(self) -> None:
+        # AppConfig.ready(): the checks and the roles module read models, loadable only once the registry is ready.
         from helpdesk import checks  # noqa: F401 (registers the deployment checks: lockouts count per address)
         from helpdesk.accounts.roles import sync_role_permissions_after_migrate
 

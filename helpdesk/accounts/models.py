@@ -5,6 +5,8 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.utils import timezone
 
+from helpdesk.accounts.roles import role_of
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -53,8 +55,6 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def role(self) -> str | None:
-        from helpdesk.accounts.roles import role_of
-
         return role_of(self)
 
 

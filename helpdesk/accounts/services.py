@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import secrets
+import zoneinfo
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from helpdesk.accounts.models import ApiKey, User, hash_api_key
 from helpdesk.accounts.roles import ADMIN, ROLES, STAFF_ROLES, sync_all_roles
+from helpdesk.mail import email_queue, site_url, tenant_headers
+from helpdesk.tenants.db import connection
 
 API_KEY_PREFIX_LENGTH = 8
 # last_used_at is advisory; writing it at most once a minute keeps a busy key from writing on every request.
@@ -128,8 +136,6 @@ def api_key_authenticate(raw_key: str) -> ApiKey | None:
 
 def profile_update(*, user: User, full_name: str, timezone: str) -> User:
     """What a person may change about themselves: their name and the time zone pages and e-mails use."""
-    import zoneinfo
-
     if timezone and timezone not in zoneinfo.available_timezones():
         raise ValidationError({"timezone": f"Unknown time zone {timezone!r}."})
     user.full_name = full_name.strip()
@@ -144,15 +150,6 @@ def user_invite(*, email: str, role: str, full_name: str = "", by: User | None =
 
     Inviting someone who exists but never set a password sends the link again.
     """
-    from django.contrib.auth.tokens import default_token_generator
-    from django.template.loader import render_to_string
-    from django.urls import reverse
-    from django.utils.encoding import force_bytes
-    from django.utils.http import urlsafe_base64_encode
-
-    from helpdesk.mail import email_queue, site_url, tenant_headers
-    from helpdesk.tenants.db import connection
-
     email = email.strip().lower()
     try:
         validate_email(email)

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -39,8 +41,6 @@ class ApiClientRateThrottle(SimpleRateThrottle):
 
 def login_username(request: HttpRequest, credentials: dict[str, object] | None) -> str | None:
     """The login name django-axes counts failures under: e-mail logins are case-insensitive, so is the count."""
-    from django.conf import settings
-
     field = str(getattr(settings, "AXES_USERNAME_FORM_FIELD", "username"))
     value = (credentials or {}).get(field) or request.POST.get(field)
     return str(value).strip().lower() if value else None
@@ -48,9 +48,6 @@ def login_username(request: HttpRequest, credentials: dict[str, object] | None) 
 
 def lockout_response(request: HttpRequest, response: object, credentials: dict[str, object] | None) -> HttpResponse:
     """The page a locked-out login gets (429), for tenant sign-ins and the platform admin alike."""
-    from django.conf import settings
-    from django.shortcuts import render
-
     context = {
         "failure_limit": settings.AXES_FAILURE_LIMIT,
         "minutes": settings.LOGIN_LOCKOUT_MINUTES,

@@ -11,6 +11,7 @@ from django.db import transaction
 from django_tenants.utils import schema_context
 
 from helpdesk.accounts.roles import sync_all_roles
+from helpdesk.celery import BROKER_ERRORS, app
 from helpdesk.tenants.db import connection
 from helpdesk.tenants.models import Domain, Tenant, UnsentTask
 
@@ -89,8 +90,6 @@ def unsent_tasks_send(*, limit: int = 500) -> int:
 
     Returns how many were published (and deleted).
     """
-    from helpdesk.celery import BROKER_ERRORS, app
-
     sent = 0
     for task in UnsentTask.objects.order_by("pk")[:limit]:
         try:

@@ -1,5 +1,6 @@
 from helpdesk.celery import app
 from helpdesk.tenants.db import connection
+from helpdesk.tenants.services import unsent_tasks_send
 
 
 @app.task(name="tenants.schema_probe")
@@ -11,6 +12,4 @@ def schema_probe() -> str:
 @app.task(name="tenants.send_unsent_tasks", ignore_result=True)
 def send_unsent_tasks() -> int:
     """Beat, every JOBS_SWEEP_SECONDS: publish the tasks kept while the broker was down."""
-    from helpdesk.tenants.services import unsent_tasks_send
-
     return unsent_tasks_send()
