@@ -84,6 +84,8 @@ TENANT_APPS = [
     "assistants.lora",
     "datasets",
     "integrations",
+    "integrations.jira",
+    "integrations.zendesk",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

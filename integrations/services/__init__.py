@@ -1,7 +1,7 @@
 """Writes of the integrations app: connections, escalations (outbox rows), retries.
 
 Nothing here talks to another system inside a request: escalating writes an outbox row in the
-caller's transaction and a worker does the rest (``integrations.outbox``); "Test connection" is
+caller's transaction and a worker does the rest (``integrations.services.outbox``); "Test connection" is
 the one exception, a deliberate, bounded call that a manager asks for and waits on.
 """
 
@@ -28,17 +28,15 @@ from integrations.models import (
     OutboxItem,
     Outcome,
     Source,
-    System,
     WorkStatus,
     instance_of,
 )
-from integrations.outbox import outbox_enqueue, transport_for
+from integrations.registry import system as system_spec
+from integrations.registry import system_label, systems, transport_for
+from integrations.services.outbox import outbox_enqueue
 from tickets.models import Priority, Reply, ReplyKind, Status, Ticket
+from tickets.services.audit import audit_event
 
-DEFAULT_PRIORITY_MAP = {
-    System.JIRA: {"low": "Low", "normal": "Medium", "high": "High", "urgent": "Highest"},
-    System.ZENDESK: {"low": "low", "normal": "normal", "high": "high", "urgent": "urgent"},
-}
 UNSET: Any = object()
 
 
@@ -100,8 +98,10 @@ def connection_save(
     An empty token or webhook secret keeps the stored one, unless the address or the account
     changes: then both must be given again.
     """
-    if system not in System.values:
-        raise ValidationError({"system": f"Unknown system {system!r} (choose {', '.join(System.values)})."})
+    keys = [spec.key for spec in systems()]
+    if system not in keys:
+        raise ValidationError({"system": f"Unknown system {system!r} (choose {', '.join(keys)})."})
+    spec = system_spec(system)
     conn = Connection.objects.select_for_update().filter(system=system).first() or Connection(system=system)
     errors: dict[str, str] = reentry_errors(
         conn=conn,
@@ -125,21 +125,18 @@ def connection_save(
         conn.webhook_secret_encrypted = crypto.encrypt(webhook_secret.strip())
     if project_key is not UNSET:
         conn.project_key = project_key.strip().upper()
-    if system == System.JIRA and not conn.project_key:
-        errors["project_key"] = "Jira needs the key of the project that receives escalations, e.g. SUP."
     if issue_type is not UNSET:
         conn.issue_type = issue_type.strip() or "Task"
     if group_id is not UNSET:
         conn.group_id = group_id
-    if system == System.ZENDESK and conn.base_url and "." not in (urlsplit(conn.base_url).hostname or ""):
-        errors["base_url"] = "Zendesk addresses look like https://<subdomain>.zendesk.com."
+    errors.update(spec.validate(conn))
     if priority_map is not UNSET:
         unknown = set(priority_map) - set(Priority.values)
         if unknown:
             errors["priority_map"] = f"Unknown priorities: {', '.join(sorted(unknown))}."
         conn.priority_map = {k: str(v).strip() for k, v in priority_map.items() if str(v).strip()}
     elif not conn.priority_map:
-        conn.priority_map = dict(DEFAULT_PRIORITY_MAP[System(system)])
+        conn.priority_map = dict(spec.priority_map)
     if send_tags is not UNSET:
         conn.send_tags = send_tags
     if category_field is not UNSET:
@@ -217,7 +214,7 @@ def ticket_escalate(
     if source not in Source.values:
         raise ValidationError({"source": f"Unknown source {source!r}."})
     conn = Connection.objects.filter(system=system).first()
-    label = dict(System.choices).get(system, system)
+    label = system_label(system)
     if conn is None:
         raise ValidationError({"system": f"{label} is not connected; a manager can set it up under Integrations."})
     if not conn.enabled:
@@ -240,8 +237,6 @@ def ticket_escalate(
             )
     except IntegrityError:
         raise ValidationError({"system": f"Ticket #{ticket.number} is already being escalated to {label}."}) from None
-    from tickets.services.audit import audit_event
-
     audit_event(ticket, by, "escalated", "", f"{label} ({Source(source).label.lower()})").save()
     outbox_enqueue(item)
     return item
