@@ -173,7 +173,7 @@ WEBHOOK_SETUP = """
 import json
 from django_tenants.utils import schema_context
 from integrations.models import WebhookEndpoint, WebhookEvent
-from integrations.webhooks import services
+from integrations.events import services
 with schema_context("acme"):
     WebhookEndpoint.objects.filter(description__startswith="bench-abuse").delete()
     endpoint, _ = services.endpoint_create(url=%(url)r, events=list(WebhookEvent.values), description=%(name)r)
@@ -184,7 +184,7 @@ WEBHOOK_SWITCH = """
 import json
 from django_tenants.utils import schema_context
 from integrations.models import WebhookEndpoint, WebhookEvent
-from integrations.webhooks import services
+from integrations.events import services
 with schema_context("acme"):
     WebhookEndpoint.objects.filter(description=%(old)r).update(active=False)
     endpoint, _ = services.endpoint_create(url=%(url)r, events=list(WebhookEvent.values), description=%(name)r)

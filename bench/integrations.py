@@ -185,7 +185,7 @@ def escalate_all(tickets: list[Any]) -> None:
 
 def wait_linked(tickets: list[Any], timeout: float, workers: Workers | None = None, sweep_every: float = 2.0) -> bool:
     from integrations.models import ExternalRef
-    from integrations.outbox import outbox_due_ids
+    from integrations.services.outbox import outbox_due_ids
     from integrations.tasks import outbox_run
 
     ids = [t.pk for t in tickets]
@@ -407,8 +407,8 @@ def main() -> None:
     setup_django()
     from django_tenants.utils import tenant_context
 
-    from integrations.jira.fake import FakeJira
     from integrations.services import connection_save, connection_test
+    from testing.jira import FakeJira
 
     tenant = prepare_tenant()
     fake = FakeJira(latency=args.latency_ms / 1000).start()

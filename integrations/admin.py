@@ -19,8 +19,8 @@ from integrations.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from integrations.outbox import outbox_retry
 from integrations.services import reentry_errors
+from integrations.services.outbox import outbox_retry
 
 
 class ConnectionAdminForm(forms.ModelForm):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django.core.exceptions import ValidationError
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -11,15 +13,22 @@ from rest_framework.views import APIView
 
 from helpdesk.accounts.authentication import ApiClient
 from integrations import selectors, services
-from integrations.models import ExternalRef, OutboxItem, System
+from integrations.models import ExternalRef, OutboxItem
+from integrations.registry import system_choices
 from tickets.selectors import ticket_get
 
 
 class EscalateInput(serializers.Serializer):
-    system = serializers.ChoiceField(choices=System.choices)
+    system = serializers.ChoiceField(choices=[])
     reason = serializers.CharField(
         required=False, allow_blank=True, max_length=2000, help_text="Why it goes to the tracker."
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The registered systems, read when the serializer is made (they register in AppConfig.ready()).
+        field = cast(serializers.ChoiceField, self.fields["system"])
+        field.choices = system_choices()
 
 
 class OutboxItemOutput(serializers.ModelSerializer[OutboxItem]):

@@ -37,6 +37,7 @@ class IntegrationsConfig(AppConfig):
     }
 
     def ready(self) -> None:
+        # reason: AppConfig.ready(): these modules import models, which load only once the app registry is ready
         from integrations import metrics, receivers, work
 
         work.check_lease()

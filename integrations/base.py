@@ -26,6 +26,11 @@ class TransportError(Exception):
         self.retry_after = retry_after
 
 
+def unexpected(exc: Exception) -> TransportError:
+    """A failure that is not the other side's answer (a bug, a bad stored secret): not retried."""
+    return TransportError(f"Unexpected error: {type(exc).__name__}: {exc}"[:500], permanent=True)
+
+
 def error_for_status(status_code: int, reason: str, retry_after: float | None = None) -> TransportError:
     retryable = status_code in RETRYABLE_STATUS or status_code >= 500
     return TransportError(

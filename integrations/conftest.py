@@ -9,9 +9,9 @@ import pytest
 from django_tenants.utils import tenant_context
 
 from integrations import services
-from integrations.jira.fake import FakeJira
 from integrations.models import Connection
-from integrations.zendesk.fake import FakeZendesk
+from testing.jira import FakeJira
+from testing.zendesk import FakeZendesk
 from tickets import services as tickets
 from tickets.models import Ticket
 from tickets.tests.conftest import acme_api, api_client, globex_api  # noqa: F401 - fixtures

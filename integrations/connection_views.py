@@ -1,4 +1,4 @@
-"""What the Jira and Zendesk settings pages share: the form page, Test connection, the webhook receiver."""
+"""What the settings pages of the integration systems share: the form page, Test connection, the webhook receiver."""
 
 from __future__ import annotations
 
@@ -16,16 +16,16 @@ from django_ratelimit.core import is_ratelimited
 
 from helpdesk.http import AuthenticatedHttpRequest
 from integrations import crypto, selectors, services
-from integrations.backsync import InboundEvent, inbound_handle, inbound_refused
-from integrations.forms import ConnectionForm
 from integrations.models import Connection
+from integrations.registry import system as system_spec
+from integrations.services.backsync import inbound_handle, inbound_refused
 
 TEMPLATE = "integrations/connection_form.html"
 
 
-def connection_page(
-    request: AuthenticatedHttpRequest, *, system: str, form_class: type[ConnectionForm]
-) -> HttpResponse:
+def connection_page(request: AuthenticatedHttpRequest, *, system: str) -> HttpResponse:
+    spec = system_spec(system)
+    form_class = spec.form
     conn = selectors.connection_get(system=system)
     can_change = request.user.has_perm("integrations.change_connection") and request.user.has_perm(
         "integrations.add_connection"
@@ -55,6 +55,7 @@ def connection_page(
             "form": form,
             "conn": conn,
             "system": system,
+            "spec": spec,
             "can_change": can_change,
             "webhook_url": request.build_absolute_uri(webhook_path),
         },
@@ -78,7 +79,6 @@ def connection_test(request: AuthenticatedHttpRequest, *, system: str) -> HttpRe
 # Returns what identifies the delivery (a digest of what the signature covers), or None when the
 # signature is missing, wrong or too old.
 Verifier = Callable[[str, bytes, AuthenticatedHttpRequest], str | None]
-Parser = Callable[[bytes], InboundEvent | None]
 
 
 def _rate_limited(request: AuthenticatedHttpRequest, conn: Connection) -> bool:
@@ -94,9 +94,11 @@ def _rate_limited(request: AuthenticatedHttpRequest, conn: Connection) -> bool:
 
 
 def webhook_receive(
-    request: AuthenticatedHttpRequest, *, system: str, verify: Verifier, parse: Parser, delivery_header: str
+    request: AuthenticatedHttpRequest, *, system: str, verify: Verifier, delivery_header: str
 ) -> HttpResponse:
-    """Verify the signature, drop replays, apply the event. No login: the signature is the credential.
+    """Verify the signature, drop replays, apply the event (read by the system's inbound parser).
+
+    No login: the signature is the credential.
 
     Calls over the connection's rate and calls that are unsigned or wrongly signed are answered
     without writing anything: anyone can post here, and the sync log is not theirs to fill.
@@ -117,7 +119,7 @@ def webhook_receive(
         inbound_refused(conn=conn, system=system, reason=reason, started=started)
         return JsonResponse({"detail": f"Refused: {reason}."}, status=401)
     try:
-        event = parse(body)
+        event = system_spec(system).inbound(body)
     except (ValueError, json.JSONDecodeError) as exc:
         return JsonResponse({"detail": f"Bad payload: {exc}"}, status=400)
     status, payload = inbound_handle(

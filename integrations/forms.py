@@ -6,7 +6,8 @@ from typing import Any
 
 from django import forms
 
-from integrations.models import Connection, System, WebhookEvent
+from integrations.models import Connection, WebhookEvent
+from integrations.registry import system, system_choices
 from tickets.models import Priority, Status
 
 
@@ -54,12 +55,10 @@ class ConnectionForm(forms.Form):
             )
 
     @classmethod
-    def for_connection(cls, conn: Connection | None, system: str) -> ConnectionForm:
+    def for_connection(cls, conn: Connection | None, key: str) -> ConnectionForm:
         if conn is None:
-            from integrations.services import DEFAULT_PRIORITY_MAP
-
-            mapping = DEFAULT_PRIORITY_MAP[System(system)]
-            return cls(system=system, initial={f"priority_{k}": v for k, v in mapping.items()})
+            mapping = system(key).priority_map
+            return cls(system=key, initial={f"priority_{k}": v for k, v in mapping.items()})
         initial: dict[str, Any] = {
             "base_url": conn.base_url,
             "username": conn.username,
@@ -72,7 +71,7 @@ class ConnectionForm(forms.Form):
             "group_id": conn.group_id,
             **{f"priority_{k}": v for k, v in (conn.priority_map or {}).items()},
         }
-        return cls(system=system, initial=initial)
+        return cls(system=key, initial=initial)
 
     def service_kwargs(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -90,27 +89,6 @@ class ConnectionForm(forms.Form):
         }
 
 
-class JiraConnectionForm(ConnectionForm):
-    project_key = forms.CharField(label="Project key", max_length=50, help_text="e.g. SUP")
-    issue_type = forms.CharField(label="Issue type", max_length=50, initial="Task")
-
-    def service_kwargs(self) -> dict[str, Any]:
-        return {
-            **super().service_kwargs(),
-            "project_key": self.cleaned_data["project_key"],
-            "issue_type": self.cleaned_data["issue_type"],
-        }
-
-
-class ZendeskConnectionForm(ConnectionForm):
-    group_id = forms.IntegerField(
-        label="Group id", required=False, min_value=1, help_text="The group that receives escalations."
-    )
-
-    def service_kwargs(self) -> dict[str, Any]:
-        return {**super().service_kwargs(), "group_id": self.cleaned_data.get("group_id")}
-
-
 class WebhookEndpointForm(forms.Form):
     url = forms.URLField(label="URL", max_length=500, assume_scheme="https")
     description = forms.CharField(required=False, max_length=200)
@@ -119,6 +97,6 @@ class WebhookEndpointForm(forms.Form):
 
 
 class EscalateForm(forms.Form):
-    system = forms.ChoiceField(choices=System.choices)
+    system = forms.ChoiceField(choices=system_choices)
     source = forms.ChoiceField(choices=[("agent", "agent"), ("ai", "ai")], required=False)
     reasons = forms.CharField(required=False, max_length=2000)

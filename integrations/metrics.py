@@ -12,9 +12,13 @@ from collections.abc import Iterator
 import redis
 from django.conf import settings
 from django.db import DatabaseError
+from django_tenants.utils import schema_context
 from prometheus_client import REGISTRY
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
+
+from helpdesk.tenants.selectors import tenant_list
+from integrations.selectors import outbox_depth_by_system
 
 BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
@@ -48,11 +52,6 @@ def _hash(name: str) -> dict[str, str]:
 
 
 def _outbox_depth() -> dict[tuple[str, str], int]:
-    from django_tenants.utils import schema_context
-
-    from helpdesk.tenants.selectors import tenant_list
-    from integrations.selectors import outbox_depth_by_system
-
     depth = {}
     for tenant in tenant_list():
         with schema_context(tenant.schema_name):

@@ -15,6 +15,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
 
+from integrations.registry import system_choices
 from tickets.models import Reply, Status, Ticket
 
 
@@ -27,15 +28,10 @@ def instance_of(base_url: str) -> str:
     return f"{parts.scheme.lower()}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
 
 
-class System(models.TextChoices):
-    JIRA = "jira", "Jira"
-    ZENDESK = "zendesk", "Zendesk"
-
-
 class Connection(models.Model):
     """A tenant's connection to one tracker: where, as whom, into which project, mapped how."""
 
-    system = models.CharField(max_length=10, choices=System.choices, unique=True)
+    system = models.CharField(max_length=10, choices=system_choices, unique=True)
     enabled = models.BooleanField(default=True)
     base_url = models.URLField(max_length=300, help_text="e.g. https://acme.atlassian.net or https://acme.zendesk.com")
     username = models.CharField(max_length=200, help_text="The account's email address.")
@@ -170,7 +166,7 @@ class ExternalRef(models.Model):
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="external_refs")
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="refs")
-    system = models.CharField(max_length=10, choices=System.choices)
+    system = models.CharField(max_length=10, choices=system_choices)
     instance = models.CharField(
         max_length=300, help_text="The tracker's address when the link was made (keys repeat across sites)."
     )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from integrations.events.services import event_emit
 from integrations.models import WebhookEvent
 from integrations.services import reply_mirror
-from integrations.webhooks.services import event_emit
 from tickets import signals
 from tickets.models import Reply, Ticket
 

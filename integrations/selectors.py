@@ -10,11 +10,11 @@ from integrations.models import (
     ExternalRef,
     IntegrationSyncLog,
     OutboxItem,
-    System,
     WebhookDelivery,
     WebhookEndpoint,
     WorkStatus,
 )
+from integrations.registry import system_choices
 from tickets.models import Ticket
 
 LIVE = (WorkStatus.PENDING, WorkStatus.RUNNING)
@@ -105,4 +105,4 @@ def delivery_recent(*, limit: int = 30) -> QuerySet[WebhookDelivery]:
 
 
 def systems() -> list[tuple[str, str]]:
-    return list(System.choices)
+    return system_choices()

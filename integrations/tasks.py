@@ -7,9 +7,9 @@ from django_tenants.utils import tenant_context
 
 from helpdesk.celery import send_on_commit
 from helpdesk.tenants.selectors import tenant_list
-from integrations import backsync, outbox
+from integrations.events import services as webhooks
 from integrations.models import Connection
-from integrations.webhooks import services as webhooks
+from integrations.services import backsync, outbox
 
 
 @shared_task(name="integrations.tasks.outbox_run", acks_late=True)

@@ -1,8 +1,12 @@
-"""Pages of integrations; the navigation shows the section once `integrations:index` exists."""
+"""Pages of integrations; the navigation shows the section once `integrations:index` exists.
+
+Each registered system's pages are mounted at "<key>/" from its spec (jira/, zendesk/).
+"""
 
 from django.urls import URLPattern, URLResolver, include, path
 
 from integrations import views
+from integrations.registry import systems
 
 app_name = "integrations"
 
@@ -11,7 +15,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("outbox/<int:pk>/retry/", views.retry, name="retry"),
     path("tickets/<int:number>/panel/", views.ticket_panel, name="ticket-panel"),
     path("tickets/<int:number>/escalate/", views.ticket_escalate, name="ticket-escalate"),
-    path("jira/", include("integrations.jira.urls")),
-    path("zendesk/", include("integrations.zendesk.urls")),
-    path("webhooks/", include("integrations.webhooks.urls")),
+    *(path(f"{spec.key}/", include(spec.urls)) for spec in systems()),
+    path("webhooks/", include("integrations.events.urls")),
 ]

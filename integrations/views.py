@@ -14,7 +14,7 @@ from helpdesk.http import AuthenticatedHttpRequest
 from integrations import selectors, services
 from integrations.forms import EscalateForm
 from integrations.models import Outcome, WorkStatus
-from integrations.outbox import outbox_retry
+from integrations.services.outbox import outbox_retry
 from tickets.models import Ticket
 from tickets.selectors import ticket_get
 

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import transaction
 
 from helpdesk.tenants.db import connection
+from knowledge.metrics import RETRIEVAL_SECONDS
 from knowledge.models import TS_CONFIGS, Visibility
 
 # Weighted reciprocal-rank fusion: score = sum over retrievers of weight / (RRF_K + rank). On bench/kb.py's
@@ -285,6 +286,4 @@ def run_search(
 
 
 def _observe(mode: SearchMode, seconds: float) -> None:
-    from knowledge.metrics import RETRIEVAL_SECONDS
-
     RETRIEVAL_SECONDS.labels(mode=mode.value).observe(seconds)

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import ipaddress
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import PurePath
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -21,6 +23,7 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from helpdesk.celery import send_on_commit
+from helpdesk.outbound import BLOCKED_REASON, address_allowed
 from knowledge import ingest
 from knowledge.embeddings import get_embedder
 from knowledge.extract import (
@@ -117,11 +120,6 @@ class UploadRejected(ExtractionError):
 
 
 def _check_crawlable(url: str) -> None:
-    import ipaddress
-    from urllib.parse import urlsplit
-
-    from helpdesk.outbound import BLOCKED_REASON, address_allowed
-
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise ExtractionError(f"{url} is not a web address (it must start with http:// or https://).")
@@ -146,13 +144,12 @@ def _clean_tags(tags: Iterable[str]) -> list[str]:
 def _enqueue(document: Document) -> None:
     """Queue indexing after the commit. With the broker down the document stays saved and unqueued
     (``queued_at`` empty); the beat sweeper queues it once the broker is back."""
-    from knowledge.tasks import index_document
 
     def sent() -> None:
         document.queued_at = timezone.now()
         Document.objects.filter(pk=document.pk).update(queued_at=document.queued_at)
 
-    send_on_commit(index_document, document.pk, on_sent=sent)
+    send_on_commit("knowledge.index_document", document.pk, on_sent=sent)
 
 
 def check_upload(uploaded: UploadedFile) -> None:
@@ -420,9 +417,7 @@ def document_delete(*, document: Document) -> None:
 
 def chunks_reindex_queue() -> int:
     """Queue re-embedding every chunk (after changing EMBEDDING_MODEL); returns how many chunks."""
-    from knowledge.tasks import reembed_chunks
-
-    send_on_commit(reembed_chunks)
+    send_on_commit("knowledge.reembed_chunks")
     return Chunk.objects.count()
 
 

@@ -26,9 +26,9 @@ from helpdesk import outbound
 from helpdesk.outbound import CompressedResponse, OutboundBlocked, ResponseTooLarge
 from integrations import services as integrations
 from integrations import work
+from integrations.events import services as webhooks
 from integrations.models import OutboxItem, WebhookDelivery, WorkStatus
-from integrations.outbox import outbox_process
-from integrations.webhooks import services as webhooks
+from integrations.services.outbox import outbox_process
 from tests.fakeweb import FakeWeb, closed_port
 from tickets import services as tickets
 
@@ -467,7 +467,7 @@ def test_a_row_whose_calls_may_still_be_running_is_not_handed_to_a_second_worker
 
 def test_an_escalation_claim_makes_no_more_calls_than_its_lease_allows(acme, allow_loopback, monkeypatch):
     from integrations import http
-    from integrations.jira.fake import FakeJira
+    from testing.jira import FakeJira
 
     fake = FakeJira().start()
     calls: list[str] = []

@@ -164,7 +164,7 @@ def _mail_with(folder: Path, *needles: str) -> bool:
 
 @pytest.fixture
 def fake_jira() -> Iterator[object]:
-    from integrations.jira.fake import FakeJira
+    from testing.jira import FakeJira
 
     fake = FakeJira().start()
     yield fake
@@ -226,8 +226,8 @@ def test_work_saved_while_redis_is_down_answers_normally_and_is_finished_once_it
     from datasets.tests.conftest import csv_bytes, process, rows_of, upload
     from helpdesk.tenants.models import UnsentTask
     from integrations.conftest import jira_connect
+    from integrations.events.services import endpoint_create
     from integrations.models import ExternalRef, OutboxItem, WebhookDelivery
-    from integrations.webhooks.services import endpoint_create
     from tickets import services as tickets
     from tickets.models import Attachment
 

@@ -356,7 +356,7 @@ class Seeds:
 
     @cached_property
     def webhook_endpoint(self) -> Any:
-        from integrations.webhooks.services import endpoint_create
+        from integrations.events.services import endpoint_create
 
         return self._in_tenant(
             lambda: endpoint_create(

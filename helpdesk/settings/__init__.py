@@ -76,6 +76,8 @@ TENANT_APPS = [
     "assistants.lora",
     "datasets",
     "integrations",
+    "integrations.jira",
+    "integrations.zendesk",
     "assistants.vision",
     "axes",
 ]

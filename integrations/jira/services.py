@@ -13,9 +13,9 @@ import json
 import time
 from typing import Any
 
-from integrations.backsync import InboundEvent
-from integrations.backsync import json_object as _obj
 from integrations.base import RemoteComment
+from integrations.services.backsync import InboundEvent
+from integrations.services.backsync import json_object as _obj
 
 ISSUE_EVENTS = {"jira:issue_updated", "jira:issue_created"}
 COMMENT_EVENTS = {"comment_created", "comment_updated"}

@@ -9,7 +9,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from helpdesk.http import AuthenticatedHttpRequest
 from integrations import connection_views
-from integrations.forms import JiraConnectionForm
 from integrations.jira import services
 
 
@@ -17,7 +16,7 @@ from integrations.jira import services
 @permission_required("integrations.view_connection", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def settings_page(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return connection_views.connection_page(request, system="jira", form_class=JiraConnectionForm)
+    return connection_views.connection_page(request, system="jira")
 
 
 @login_required
@@ -41,6 +40,5 @@ def webhook(request: AuthenticatedHttpRequest) -> HttpResponse:
         request,
         system="jira",
         verify=_verify,
-        parse=services.webhook_event,
         delivery_header="X-Atlassian-Webhook-Identifier",
     )

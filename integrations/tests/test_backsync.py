@@ -11,10 +11,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from integrations import services
-from integrations.backsync import pull_connection
 from integrations.conftest import JIRA_SECRET, ZENDESK_SECRET
 from integrations.models import ExternalRef, IntegrationSyncLog
-from integrations.outbox import outbox_process
+from integrations.services.backsync import pull_connection
+from integrations.services.outbox import outbox_process
 from tickets.models import ReplyKind, Ticket
 
 
@@ -276,8 +276,8 @@ def test_old_history_is_pruned_and_recent_kept(linked, settings):
 
     from django.utils import timezone
 
-    from integrations.backsync import history_prune
     from integrations.models import InboundDelivery
+    from integrations.services.backsync import history_prune
 
     ticket, _ = linked
     InboundDelivery.objects.create(system="jira", delivery_id="old")

@@ -9,9 +9,9 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
 from integrations import crypto, services
-from integrations.jira.fake import FakeJira
 from integrations.jira.tests.test_jira_page import form
 from integrations.models import Connection
+from testing.jira import FakeJira
 
 
 @pytest.fixture

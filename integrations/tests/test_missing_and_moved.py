@@ -7,11 +7,11 @@ import itertools
 import pytest
 
 from integrations import services
-from integrations.backsync import pull_connection
 from integrations.conftest import JIRA_SECRET
-from integrations.jira.fake import FakeJira
 from integrations.models import ExternalRef, OutboxItem
-from integrations.outbox import outbox_process, outbox_retry
+from integrations.services.backsync import pull_connection
+from integrations.services.outbox import outbox_process, outbox_retry
+from testing.jira import FakeJira
 from tickets.models import ReplyKind, Ticket
 
 

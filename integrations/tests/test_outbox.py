@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from integrations import services
 from integrations.models import ExternalRef, IntegrationSyncLog, OutboxItem, WorkStatus
-from integrations.outbox import outbox_process, outbox_retry
+from integrations.services.outbox import outbox_process, outbox_retry
 from tickets.models import ReplyKind
 
 
@@ -107,7 +107,8 @@ def test_a_timeout_whose_create_landed_is_retried_without_a_duplicate(zendesk, f
 
 
 def test_zendesk_answers_a_repeated_idempotency_key_with_the_first_ticket(zendesk, fake_zendesk, ticket, agent):
-    from integrations.outbox import escalation_request, transport_for
+    from integrations.registry import transport_for
+    from integrations.services.outbox import escalation_request
 
     item = services.ticket_escalate(ticket=ticket, system="zendesk", by=agent)
     transport, request = transport_for(zendesk), escalation_request(item)
@@ -159,7 +160,7 @@ def test_attempts_are_bounded(jira, fake_jira, ticket, agent, settings):
 
 
 def test_an_agents_reply_goes_to_the_linked_issue_once_and_never_comes_back(jira, fake_jira, ticket, agent):
-    from integrations.backsync import pull_connection
+    from integrations.services.backsync import pull_connection
     from tickets.services import reply_add
 
     outbox_process(item_id=services.ticket_escalate(ticket=ticket, system="jira", by=agent).pk)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from integrations import services
 from integrations.models import OutboxItem
-from integrations.outbox import outbox_process
+from integrations.services.outbox import outbox_process
 
 
 def test_escalating_from_the_ticket_panel_queues_one_escalation(agent_client, jira, ticket):

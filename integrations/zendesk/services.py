@@ -11,9 +11,9 @@ from typing import Any
 
 from django.utils import timezone
 
-from integrations.backsync import InboundEvent
-from integrations.backsync import json_object as _obj
 from integrations.base import RemoteComment
+from integrations.services.backsync import InboundEvent
+from integrations.services.backsync import json_object as _obj
 from integrations.zendesk.transport import RESOLVED
 
 

@@ -9,7 +9,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from helpdesk.http import AuthenticatedHttpRequest
 from integrations import connection_views
-from integrations.forms import ZendeskConnectionForm
 from integrations.zendesk import services
 
 
@@ -17,7 +16,7 @@ from integrations.zendesk import services
 @permission_required("integrations.view_connection", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def settings_page(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return connection_views.connection_page(request, system="zendesk", form_class=ZendeskConnectionForm)
+    return connection_views.connection_page(request, system="zendesk")
 
 
 @login_required
@@ -45,6 +44,5 @@ def webhook(request: AuthenticatedHttpRequest) -> HttpResponse:
         request,
         system="zendesk",
         verify=_verify,
-        parse=services.webhook_event,
         delivery_header="X-Zendesk-Webhook-Invocation-Id",
     )

@@ -8,17 +8,17 @@ from django_tenants.utils import tenant_context
 
 from helpdesk.tenants.cli import tenant_from_option
 from integrations import services
+from integrations.registry import system as system_spec
+from integrations.registry import systems
+from integrations.selectors import connection_get
 from tickets.models import Status
 
-# The option that sets each field the service names in its errors.
+# The option that sets each field the service names in its errors (plus each system's own options).
 OPTIONS = {
     "base_url": "--url",
     "username": "--email",
     "token": "--token",
     "webhook_secret": "--webhook-secret",
-    "project_key": "--project",
-    "issue_type": "--issue-type",
-    "group_id": "--group",
     "resolved_status": "--resolved-status",
     "category_field": "--category-field",
 }
@@ -32,9 +32,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--tenant", required=True, help="tenant schema, e.g. acme")
-        systems = parser.add_subparsers(dest="system", required=True)
-        for name in ("jira", "zendesk"):
-            sub = systems.add_parser(name, help=f"the {name} connection")
+        subparsers = parser.add_subparsers(dest="system", required=True)
+        for spec in systems():
+            sub = subparsers.add_parser(spec.key, help=f"the {spec.key} connection")
             sub.add_argument("--url", help="e.g. https://acme.atlassian.net / https://acme.zendesk.com")
             sub.add_argument("--email", help="the account's email address")
             sub.add_argument("--token", default="", help="API token (or --token-env NAME to read it from a variable)")
@@ -47,11 +47,8 @@ class Command(BaseCommand):
             sub.add_argument("--disable", action="store_true", help="switch the connection off")
             sub.add_argument("--enable", action="store_true", help="switch it on again")
             sub.add_argument("--test", action="store_true", help="call the API with the stored credentials")
-            if name == "jira":
-                sub.add_argument("--project", help="project key that receives escalations, e.g. SUP")
-                sub.add_argument("--issue-type", help="issue type (default Task)")
-            else:
-                sub.add_argument("--group", type=int, help="Zendesk group id that receives escalations")
+            for option in spec.cli_options:
+                sub.add_argument(option.flag, dest=option.field, type=option.type, help=option.help)
 
     def handle(self, *args: Any, **options: Any) -> None:
         tenant = tenant_from_option(options["tenant"])
@@ -59,9 +56,9 @@ class Command(BaseCommand):
         token = options["token"] or (os.environ.get(options["token_env"], "") if options["token_env"] else "")
         if options["token_env"] and not token:
             raise CommandError(f"The variable {options['token_env']} is empty or unset.")
+        spec = system_spec(system)
+        flags = {**OPTIONS, **{option.field: option.flag for option in spec.cli_options}}
         with tenant_context(tenant):
-            from integrations.selectors import connection_get
-
             existing = connection_get(system=system)
             kwargs: dict[str, Any] = {
                 "system": system,
@@ -73,9 +70,7 @@ class Command(BaseCommand):
             optional = {
                 "resolved_status": options.get("resolved_status"),
                 "category_field": options.get("category_field"),
-                "project_key": options.get("project"),
-                "issue_type": options.get("issue_type"),
-                "group_id": options.get("group"),
+                **{option.field: options.get(option.field) for option in spec.cli_options},
             }
             kwargs.update({k: v for k, v in optional.items() if v is not None})
             if options["disable"] or options["enable"]:
@@ -84,7 +79,7 @@ class Command(BaseCommand):
                 conn = services.connection_save(**kwargs)
             except ValidationError as exc:
                 raise CommandError(
-                    "; ".join(f"{OPTIONS.get(k, k)}: {' '.join(v)}" for k, v in exc.message_dict.items())
+                    "; ".join(f"{flags.get(k, k)}: {' '.join(v)}" for k, v in exc.message_dict.items())
                 ) from None
             self.stdout.write(
                 f"{'Changed' if existing else 'Created'} the {conn.get_system_display()} connection "

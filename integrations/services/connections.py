@@ -1,8 +1,7 @@
-"""Writes of the integrations app: connections, escalations (outbox rows), retries.
+"""Connections to the trackers: create or change one (secrets encrypted, per-system checks), Test connection.
 
-Nothing here talks to another system inside a request: escalating writes an outbox row in the
-caller's transaction and a worker does the rest (``integrations.outbox``); "Test connection" is
-the one exception, a deliberate, bounded call that a manager asks for and waits on.
+"Test connection" is the one call to another system made inside a request: a deliberate, bounded
+call that a manager asks for and waits on.
 """
 
 from __future__ import annotations
@@ -13,32 +12,22 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from helpdesk.accounts.models import User
 from integrations import crypto, metrics
 from integrations.base import TransportError
 from integrations.models import (
-    Action,
     Connection,
     Direction,
-    ExternalRef,
     IntegrationSyncLog,
-    OutboxItem,
     Outcome,
-    Source,
-    System,
-    WorkStatus,
     instance_of,
 )
-from integrations.outbox import outbox_enqueue, transport_for
-from tickets.models import Priority, Reply, ReplyKind, Status, Ticket
+from integrations.registry import system as system_spec
+from integrations.registry import systems, transport_for
+from tickets.models import Priority, Status
 
-DEFAULT_PRIORITY_MAP = {
-    System.JIRA: {"low": "Low", "normal": "Medium", "high": "High", "urgent": "Highest"},
-    System.ZENDESK: {"low": "low", "normal": "normal", "high": "high", "urgent": "urgent"},
-}
 UNSET: Any = object()
 
 
@@ -100,8 +89,10 @@ def connection_save(
     An empty token or webhook secret keeps the stored one, unless the address or the account
     changes: then both must be given again.
     """
-    if system not in System.values:
-        raise ValidationError({"system": f"Unknown system {system!r} (choose {', '.join(System.values)})."})
+    keys = [spec.key for spec in systems()]
+    if system not in keys:
+        raise ValidationError({"system": f"Unknown system {system!r} (choose {', '.join(keys)})."})
+    spec = system_spec(system)
     conn = Connection.objects.select_for_update().filter(system=system).first() or Connection(system=system)
     errors: dict[str, str] = reentry_errors(
         conn=conn,
@@ -125,21 +116,18 @@ def connection_save(
         conn.webhook_secret_encrypted = crypto.encrypt(webhook_secret.strip())
     if project_key is not UNSET:
         conn.project_key = project_key.strip().upper()
-    if system == System.JIRA and not conn.project_key:
-        errors["project_key"] = "Jira needs the key of the project that receives escalations, e.g. SUP."
     if issue_type is not UNSET:
         conn.issue_type = issue_type.strip() or "Task"
     if group_id is not UNSET:
         conn.group_id = group_id
-    if system == System.ZENDESK and conn.base_url and "." not in (urlsplit(conn.base_url).hostname or ""):
-        errors["base_url"] = "Zendesk addresses look like https://<subdomain>.zendesk.com."
+    errors.update(spec.validate(conn))
     if priority_map is not UNSET:
         unknown = set(priority_map) - set(Priority.values)
         if unknown:
             errors["priority_map"] = f"Unknown priorities: {', '.join(sorted(unknown))}."
         conn.priority_map = {k: str(v).strip() for k, v in priority_map.items() if str(v).strip()}
     elif not conn.priority_map:
-        conn.priority_map = dict(DEFAULT_PRIORITY_MAP[System(system)])
+        conn.priority_map = dict(spec.priority_map)
     if send_tags is not UNSET:
         conn.send_tags = send_tags
     if category_field is not UNSET:
@@ -197,80 +185,3 @@ def connection_test(*, connection: Connection) -> TestResult:
         system=connection.system, direction="outbound", status="ok" if ok else "failed", seconds=seconds
     )
     return TestResult(ok=ok, message=message, duration_ms=seconds * 1000)
-
-
-def _actor_name(by: object) -> tuple[User | None, str]:
-    if isinstance(by, User):
-        return by, str(by)
-    return None, str(by or "System")[:200]
-
-
-@transaction.atomic
-def ticket_escalate(
-    *, ticket: Ticket, system: str, by: object, source: str = Source.AGENT, reasons: str = ""
-) -> OutboxItem:
-    """Ask for an issue in ``system`` for ``ticket``: an outbox row in this transaction, a worker after commit.
-
-    Refused (``ValidationError``) when the tracker is not connected or disabled, or the ticket is
-    already linked there or on its way.
-    """
-    if source not in Source.values:
-        raise ValidationError({"source": f"Unknown source {source!r}."})
-    conn = Connection.objects.filter(system=system).first()
-    label = dict(System.choices).get(system, system)
-    if conn is None:
-        raise ValidationError({"system": f"{label} is not connected; a manager can set it up under Integrations."})
-    if not conn.enabled:
-        raise ValidationError({"system": f"The {label} connection is switched off."})
-    ref = ExternalRef.objects.filter(ticket=ticket, connection=conn, instance=conn.instance).first()
-    if ref is not None:
-        raise ValidationError({"system": f"Ticket #{ticket.number} is already linked to {ref.key} in {label}."})
-    user, name = _actor_name(by)
-    try:
-        with transaction.atomic():
-            item = OutboxItem.objects.create(
-                connection=conn,
-                instance=conn.instance,
-                ticket=ticket,
-                action=Action.CREATE,
-                source=source,
-                requested_by=user,
-                requested_by_name=name,
-                reasons=reasons.strip()[:2000],
-            )
-    except IntegrityError:
-        raise ValidationError({"system": f"Ticket #{ticket.number} is already being escalated to {label}."}) from None
-    from tickets.services.audit import audit_event
-
-    audit_event(ticket, by, "escalated", "", f"{label} ({Source(source).label.lower()})").save()
-    outbox_enqueue(item)
-    return item
-
-
-def reply_mirror(*, reply: Reply) -> list[OutboxItem]:
-    """An agent's reply or note on a linked ticket goes to each linked tracker as a comment."""
-    if reply.author_user_id is None or reply.kind == ReplyKind.AI_DRAFT:
-        return []
-    items = []
-    for ref in ExternalRef.objects.filter(ticket_id=reply.ticket_id, connection__enabled=True).select_related(
-        "connection"
-    ):
-        if not ref.current:
-            continue  # linked on a site the connection moved away from; the same key names another issue now
-        item = OutboxItem.objects.create(
-            connection=ref.connection,
-            instance=ref.instance,
-            ticket_id=reply.ticket_id,
-            action=Action.COMMENT,
-            reply=reply,
-            source=Source.AGENT,
-        )
-        outbox_enqueue(item)
-        items.append(item)
-    return items
-
-
-def live_escalation_exists(*, ticket: Ticket, connection: Connection) -> bool:
-    return OutboxItem.objects.filter(
-        ticket=ticket, connection=connection, action=Action.CREATE, status__in=(WorkStatus.PENDING, WorkStatus.RUNNING)
-    ).exists()

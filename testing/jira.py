@@ -20,7 +20,7 @@ from typing import Any
 
 import requests
 
-from integrations.fakes import FakeRequest, FakeServer, Response
+from testing.fakeserver import FakeRequest, FakeServer, Response
 
 API = r"/rest/api/(?:2|3|latest)"
 STATUSES = {

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 import pytest
 from django.utils import timezone
 
-from integrations.fakes import FakeRequest, FakeServer
+from integrations.events import services
 from integrations.models import WebhookDelivery, WorkStatus
-from integrations.webhooks import services
+from testing.fakeserver import FakeRequest, FakeServer
 from tickets import services as tickets
 
 

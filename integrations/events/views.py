@@ -12,8 +12,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from helpdesk.http import AuthenticatedHttpRequest
 from integrations import selectors
+from integrations.events import services
 from integrations.forms import WebhookEndpointForm
-from integrations.webhooks import services
 
 LIST = "integrations/webhooks/endpoint_list.html"
 DETAIL = "integrations/webhooks/endpoint_detail.html"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from integrations.webhooks import views
+from integrations.events import views
 
 urlpatterns = [
     path("", views.endpoint_list, name="webhooks"),

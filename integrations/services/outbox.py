@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import time
-from importlib import import_module
 from typing import Any
 
 from django.conf import settings
@@ -22,7 +21,8 @@ from django.utils import timezone
 from helpdesk.celery import send_on_commit
 from helpdesk.tenants.db import connection as db
 from integrations import metrics, work
-from integrations.base import EscalationRequest, RemoteIssue, Transport, TransportError
+from integrations.base import EscalationRequest, RemoteIssue, Transport, TransportError, unexpected
+from integrations.events.services import event_emit
 from integrations.models import (
     Action,
     Connection,
@@ -35,22 +35,13 @@ from integrations.models import (
     WebhookEvent,
     WorkStatus,
 )
+from integrations.registry import transport_for
 from tickets.models import Reply, ReplyKind, Ticket
 from tickets.services import note_add
 
 logger = logging.getLogger(__name__)
-
-TRANSPORTS = {
-    "jira": "integrations.jira.transport.JiraTransport",
-    "zendesk": "integrations.zendesk.transport.ZendeskTransport",
-}
 # Appended to what we send, so that our own comments are recognised when they come back.
 ECHO_MARK = "[helpdesk:{schema}:reply:{reply_id}]"
-
-
-def unexpected(exc: Exception) -> TransportError:
-    """A failure that is not the tracker's answer (a bug, a bad stored secret): not retried."""
-    return TransportError(f"Unexpected error: {type(exc).__name__}: {exc}"[:500], permanent=True)
 
 
 def note_quietly(*, ticket: Ticket, body: str, by: object) -> Reply | None:
@@ -59,12 +50,6 @@ def note_quietly(*, ticket: Ticket, body: str, by: object) -> Reply | None:
         return note_add(ticket=ticket, body=body, by=by)
     except ValidationError:
         return None
-
-
-def transport_for(connection: Connection) -> Transport:
-    module, _, name = TRANSPORTS[connection.system].rpartition(".")
-    transport: Transport = getattr(import_module(module), name)(connection)
-    return transport
 
 
 def ticket_marker(ticket: Ticket) -> str:
@@ -210,8 +195,6 @@ def _record_create(item: OutboxItem, issue: RemoteIssue, found: bool) -> bool:
             + (" (found the issue made by an earlier attempt)" if found else ""),
             by=f"{label} integration",
         )
-        from integrations.webhooks.services import event_emit
-
         event_emit(
             event=WebhookEvent.TICKET_ESCALATED,
             ticket=item.ticket,
@@ -264,9 +247,7 @@ def _failed(item: OutboxItem, *, operation: str, started: float, exc: Exception,
     _log(item, operation=operation, outcome=outcome, started=started, error=error, request=request)
     _connection_health(item.connection, error)
     if ours and delay is not None:
-        from integrations.tasks import outbox_run
-
-        send_on_commit(outbox_run, item_id=item.pk, countdown=delay)
+        send_on_commit("integrations.tasks.outbox_run", item_id=item.pk, countdown=delay)
     return str(outcome)
 
 
@@ -308,10 +289,8 @@ def outbox_due_ids(limit: int = 500) -> list[int]:
 
 
 def outbox_enqueue(item: OutboxItem) -> None:
-    from integrations.tasks import outbox_run
-
     # With the broker down the row stays pending and due: the integrations sweeper sends it.
-    send_on_commit(outbox_run, item_id=item.pk)
+    send_on_commit("integrations.tasks.outbox_run", item_id=item.pk)
 
 
 def outbox_retry(*, item: OutboxItem) -> bool:

@@ -20,7 +20,7 @@ from typing import Any
 
 import requests
 
-from integrations.fakes import FakeRequest, FakeServer, Response
+from testing.fakeserver import FakeRequest, FakeServer, Response
 
 API = "/api/v2"
 BOT_ID, AGENT_ID = 900001, 900002

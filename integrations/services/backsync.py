@@ -31,11 +31,13 @@ from integrations.models import (
     IntegrationSyncLog,
     Outcome,
     SyncedComment,
+    WebhookDelivery,
+    WorkStatus,
 )
-from integrations.outbox import note_quietly, transport_for
+from integrations.registry import transport_for
+from integrations.services.outbox import note_quietly
 from tickets.models import Status
-from tickets.services import ticket_update
-from tickets.services.transitions import TRANSITIONS
+from tickets.services import TRANSITIONS, ticket_update
 
 logger = logging.getLogger(__name__)
 ECHO_RE = re.compile(r"\[helpdesk:[\w-]+:reply:\d+\]")
@@ -263,8 +265,6 @@ def pull_connection(*, connection: Connection, limit: int = 200) -> PullSummary:
 
 def history_prune() -> int:
     """Forget sync log rows, finished outgoing deliveries and seen delivery ids past the retention."""
-    from integrations.models import WebhookDelivery, WorkStatus
-
     cutoff = timezone.now() - timedelta(days=settings.INTEGRATIONS_RETENTION_DAYS)
     removed = IntegrationSyncLog.objects.filter(created_at__lt=cutoff).delete()[0]
     removed += InboundDelivery.objects.filter(received_at__lt=cutoff).delete()[0]

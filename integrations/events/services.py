@@ -1,4 +1,4 @@
-"""Outgoing webhooks: endpoints, events queued as deliveries in the caller's transaction, delivery, redelivery."""
+"""Outgoing events (webhooks): endpoints, events queued as deliveries in the same transaction, delivery, redelivery."""
 
 from __future__ import annotations
 
@@ -16,10 +16,9 @@ from django.utils import timezone
 from helpdesk.celery import send_on_commit
 from helpdesk.tenants.db import connection as db
 from integrations import crypto, metrics, work
-from integrations.base import TransportError
+from integrations.base import TransportError, unexpected
+from integrations.events import transport
 from integrations.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
-from integrations.outbox import unexpected
-from integrations.webhooks import transport
 from tickets.models import Reply, Ticket
 
 
@@ -118,10 +117,8 @@ def event_emit(
 
 
 def _enqueue(delivery: WebhookDelivery, countdown: float | None = None) -> None:
-    from integrations.tasks import webhook_deliver
-
     # With the broker down the delivery stays pending and due: the integrations sweeper sends it.
-    send_on_commit(webhook_deliver, delivery_id=delivery.pk, countdown=countdown)
+    send_on_commit("integrations.tasks.webhook_deliver", delivery_id=delivery.pk, countdown=countdown)
 
 
 def delivery_process(*, delivery_id: int) -> str:
@@ -148,9 +145,7 @@ def delivery_process(*, delivery_id: int) -> str:
             system="webhook", direction="outbound", status="retry" if delay is not None else "failed", seconds=seconds
         )
         if ours and delay is not None:
-            from integrations.tasks import webhook_deliver
-
-            send_on_commit(webhook_deliver, delivery_id=delivery.pk, countdown=delay)
+            send_on_commit("integrations.tasks.webhook_deliver", delivery_id=delivery.pk, countdown=delay)
         return "retry" if delay is not None else "failed"
     work.finish_ok(
         delivery, last_status_code=sent.status_code, response_ms=sent.seconds * 1000, response_excerpt=sent.excerpt
