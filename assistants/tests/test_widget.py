@@ -248,8 +248,8 @@ def test_the_streamed_widget_sends_a_visitor_what_the_plain_widget_sends(acme, h
     assert blocks[-1].startswith("event: done")
     done = json.loads(blocks[-1].split("data: ", 1)[1])
     with tenant_context(acme):  # the model's draft has sentences that fail verification
-        staff = answer(assistant=hostile_widget_key.assistant, question=question["message"], public_only=True)
-    assert staff.unverified and all(s.reason for s in staff.unverified)
+        full = answer(assistant=hostile_widget_key.assistant, question=question["message"], public_only=True)
+    assert full.unverified and all(s.reason for s in full.unverified)
     assert done["sentences"] and all(s["verified"] for s in done["sentences"])
     assert all("original" not in s and "reason" not in s for s in done["sentences"])
     assert all(bad not in blocks[-1] for bad in BAD_WORDS)
