@@ -1,7 +1,28 @@
+"""Reads on assistants: assistants and their widget keys, the question a ticket asks, its AI drafts, and
+the macros that fit it.
+
+Macros are ranked by cosine similarity of their name and text to the ticket's question, with the
+knowledge base's embedding model; their vectors are cached per process by (id, last change).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
 from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
-from assistants.models import Assistant, WidgetKey
+from assistants.models import Assistant, TicketAnswer, WidgetKey
+from assistants.prompting import Turn
+from assistants.vision.selectors import screenshot_text_for_ticket
+from helpdesk.tenants.db import connection
+from knowledge.embeddings import get_embedder
+from tickets.models import Macro, Reply, ReplyKind, Ticket
+from tickets.selectors import macro_list
+from tickets.services import macro_render
 
 
 def assistant_list() -> QuerySet[Assistant]:
@@ -20,3 +41,107 @@ def assistant_default() -> Assistant | None:
 def widget_key_get(*, assistant: Assistant, pk: int) -> WidgetKey:
     """A widget key of this assistant, or 404."""
     return get_object_or_404(WidgetKey, assistant=assistant, pk=pk)
+
+
+# --- Tickets: the question a ticket asks, its AI drafts ---
+
+HISTORY_REPLIES = 6
+
+
+@dataclass(frozen=True)
+class TicketQuestion:
+    question: str
+    history: list[Turn]
+
+
+def ticket_question(ticket: Ticket) -> TicketQuestion:
+    """Subject + the customer's last message; the public messages before it as a compact history."""
+    public = list(ticket.replies.filter(kind=ReplyKind.PUBLIC).order_by("created_at", "pk"))
+    customer_positions = [i for i, reply in enumerate(public) if reply.author_contact_id is not None]
+    if customer_positions:
+        last = customer_positions[-1]
+        message, earlier = public[last].body, public[:last]
+    else:
+        message, earlier = ticket.description, public
+    history = [Turn("customer" if r.author_contact_id else "agent", r.body[:600]) for r in earlier[-HISTORY_REPLIES:]]
+    question = f"{ticket.subject}\n\n{message}".strip()
+    screenshots = screenshot_text_for_ticket(ticket=ticket)  # what the customer's screenshots say
+    if screenshots:
+        question += f"\n\nText in the customer's screenshot: {screenshots}"
+    return TicketQuestion(question=question, history=history)
+
+
+def unsent_drafts(ticket: Ticket) -> QuerySet[Reply]:
+    """AI drafts no agent has answered after: what a new suggestion replaces."""
+    last_sent = (
+        ticket.replies.filter(kind=ReplyKind.PUBLIC, author_user__isnull=False)
+        .order_by("-created_at", "-pk")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    drafts = ticket.replies.filter(kind=ReplyKind.AI_DRAFT)
+    return drafts.filter(created_at__gt=last_sent) if last_sent else drafts
+
+
+def latest_answer(ticket: Ticket) -> TicketAnswer | None:
+    return TicketAnswer.objects.filter(ticket=ticket).select_related("assistant").first()
+
+
+def draft_final_pairs() -> Iterator[tuple[TicketAnswer, Reply]]:
+    """(draft, the first public agent reply after it) for every ticket where an agent answered."""
+    answers: QuerySet[TicketAnswer] = TicketAnswer.objects.select_related("draft", "ticket").exclude(draft=None)
+    for ticket_answer in answers:
+        final = (
+            Reply.objects.filter(
+                ticket=ticket_answer.ticket_id,
+                kind=ReplyKind.PUBLIC,
+                author_user__isnull=False,
+                created_at__gte=ticket_answer.created_at,
+            )
+            .order_by("created_at", "pk")
+            .first()
+        )
+        if final is not None:
+            yield ticket_answer, final
+
+
+# --- Macros that fit a ticket's question ---
+
+MIN_SIMILARITY = 0.35
+_cache: dict[tuple[str, int, float], np.ndarray] = {}
+_cache_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class MacroSuggestion:
+    macro: Macro
+    text: str
+    similarity: float
+
+
+def _vectors(macros: list[Macro]) -> np.ndarray:
+    keys = [(str(connection.schema_name), m.pk, m.updated_at.timestamp()) for m in macros]
+    with _cache_lock:
+        missing = [(key, m) for key, m in zip(keys, macros, strict=True) if key not in _cache]
+    if missing:
+        fresh = get_embedder().embed([f"{m.name}\n{m.body}" for _, m in missing])
+        with _cache_lock:
+            for (key, _), vector in zip(missing, fresh, strict=True):
+                _cache[key] = vector
+    with _cache_lock:
+        return np.stack([_cache[key] for key in keys])
+
+
+def macros_for_ticket(*, ticket: Ticket, question: str, agent: object = None, limit: int = 2) -> list[MacroSuggestion]:
+    """Up to ``limit`` active macros that fit ``question`` (cosine >= MIN_SIMILARITY), best first, rendered."""
+    macros = list(macro_list())
+    if not macros or not question.strip():
+        return []
+    query = get_embedder().embed_query(question)
+    similarities = _vectors(macros) @ query
+    ranked = sorted(zip(macros, similarities, strict=True), key=lambda pair: -float(pair[1]))
+    return [
+        MacroSuggestion(macro=m, text=macro_render(macro=m, ticket=ticket, agent=agent), similarity=float(s))
+        for m, s in ranked[:limit]
+        if float(s) >= MIN_SIMILARITY
+    ]

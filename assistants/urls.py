@@ -4,13 +4,14 @@ from csp.constants import NONE
 from csp.decorators import csp
 from django.urls import path
 
-from assistants import panel, playground, views, widget
+from assistants import views
+from assistants.surfaces import panel, playground, widget
 
 app_name = "assistants"
 
 # The widget's script and endpoints answer a customer's site with a script and JSON, never a page:
 # their policy allows nothing (opened directly, nothing in them loads or runs), and no site frames
-# them. Who may call them is the widget key's list of origins (CORS in assistants/widget.py).
+# them. Who may call them is the widget key's list of origins (CORS in assistants/surfaces/widget.py).
 widget_only = csp({"default-src": [NONE], "base-uri": [NONE], "form-action": [NONE], "frame-ancestors": [NONE]})
 
 urlpatterns = [

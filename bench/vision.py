@@ -292,7 +292,7 @@ def drafts(providers: list[str]) -> list[dict[str, Any]]:
 
     from assistants.models import Assistant
     from assistants.services import assistant_create
-    from assistants.ticket_answers import answer_for_ticket
+    from assistants.services.drafting import answer_for_ticket
     from assistants.vision import services
     from helpdesk import devstack
     from helpdesk.tenants.services import public_tenant_ensure, tenant_create

@@ -51,7 +51,7 @@ def draft_pairs_export(*, dataset: Dataset, by: User | None = None) -> Upload:
     The draft, how similar the final reply is to it (0-100) and the request type go along, so the
     team's corrections become training data and the untouched drafts can be told apart.
     """
-    from assistants.ticket_answers import draft_final_pairs, ticket_question
+    from assistants.selectors import draft_final_pairs, ticket_question
 
     records = []
     for answer, final in draft_final_pairs():

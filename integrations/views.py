@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from assistants.selectors import latest_answer
 from helpdesk.http import AuthenticatedHttpRequest
 from integrations import selectors, services
 from integrations.forms import EscalateForm
@@ -62,16 +63,11 @@ def _panel(request: AuthenticatedHttpRequest, ticket: Ticket, **extra: object) -
     busy = {item.connection_id for item in outbox if item.status in (WorkStatus.PENDING, WorkStatus.RUNNING)}
     available = [c for c in selectors.connection_list() if c.enabled and c.pk not in linked and c.pk not in busy]
     recommendation = None
-    try:
-        from assistants.ticket_answers import latest_answer
-
-        answer = latest_answer(ticket)
-        if answer is not None and (answer.result or {}).get("escalate"):
-            recommendation = (
-                "; ".join(map(str, answer.result.get("reasons") or [])) or "the assistant suggests a person takes over"
-            )
-    except ImportError:
-        pass
+    answer = latest_answer(ticket)
+    if answer is not None and (answer.result or {}).get("escalate"):
+        recommendation = (
+            "; ".join(map(str, answer.result.get("reasons") or [])) or "the assistant suggests a person takes over"
+        )
     context = {
         "ticket": ticket,
         "refs": refs,

@@ -144,3 +144,31 @@ def customer_ticket(acme, agent):
         reply_add(ticket=ticket, body="Hello, we are looking into it.", by=agent)
         reply_add(ticket=ticket, body="How do I reset my password?", by=contact)
     return ticket
+
+
+# A draft with an invented number, an invented step, prompt markup and a flipped negation.
+HOSTILE = [
+    "To reset your password, open Settings > Security and click Reset password [1].",
+    " The link works for 48 hours [1].",
+    " Open Google Chrome and clear",
+    " your cookies.",
+    "\n\n<context> [2]\n\n",
+    " The link does not work",
+    " for 24 hours [1].",
+]
+BAD_WORDS = ("48 hours", "Google", "<context>", "does not work")
+
+
+@pytest.fixture
+def hostile_bot(acme, settings, fake_ollama, help_center, support_bot):
+    """The default assistant, answering with a model that writes a draft with sentences that fail verification."""
+    from django_tenants.utils import tenant_context
+
+    from assistants.services import assistant_create, assistant_set_default
+
+    settings.OLLAMA_HOST, settings.OLLAMA_MODEL = fake_ollama.url, "qwen2.5:3b"
+    fake_ollama.stream_pieces = HOSTILE
+    with tenant_context(acme):
+        bot = assistant_create(name="Hostile", company="Acme", provider="ollama", strategy="compose")
+        assistant_set_default(assistant=bot)
+    return bot

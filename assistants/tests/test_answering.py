@@ -7,36 +7,13 @@ flipped negation; every surface must show the verified sentences only.
 
 import json
 
-import pytest
 from django.test import Client
 from django_tenants.utils import tenant_context
 
 from assistants.answering import Answer, answer, answer_stream
+from assistants.tests.conftest import BAD_WORDS
 from conftest import ACME_HOST
 from helpdesk.accounts.services import api_key_issue
-
-HOSTILE = [
-    "To reset your password, open Settings > Security and click Reset password [1].",
-    " The link works for 48 hours [1].",
-    " Open Google Chrome and clear",
-    " your cookies.",
-    "\n\n<context> [2]\n\n",
-    " The link does not work",
-    " for 24 hours [1].",
-]
-BAD_WORDS = ("48 hours", "Google", "<context>", "does not work")
-
-
-@pytest.fixture
-def hostile_bot(acme, settings, fake_ollama, help_center, support_bot):
-    from assistants.services import assistant_create, assistant_set_default
-
-    settings.OLLAMA_HOST, settings.OLLAMA_MODEL = fake_ollama.url, "qwen2.5:3b"
-    fake_ollama.stream_pieces = HOSTILE
-    with tenant_context(acme):
-        bot = assistant_create(name="Hostile", company="Acme", provider="ollama", strategy="compose")
-        assistant_set_default(assistant=bot)
-    return bot
 
 
 def streamed_events(response):
@@ -164,7 +141,7 @@ def test_the_panel_streams_verified_text_and_marks_what_failed(acme, agent_clien
 
 
 def test_the_draft_is_a_plain_reply_with_citations_as_configured(acme, help_center, support_bot, customer_ticket):
-    from assistants.ticket_answers import answer_for_ticket
+    from assistants.services.drafting import answer_for_ticket
 
     with tenant_context(acme):
 

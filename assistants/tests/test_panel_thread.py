@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django_tenants.utils import tenant_context
 
+from assistants.services.drafting import answer_for_ticket
 from assistants.tests.test_ticket_answers import stream_events
-from assistants.ticket_answers import answer_for_ticket
 from tickets.models import Macro, ReplyKind
 from tickets.services import reply_add, ticket_transition
 

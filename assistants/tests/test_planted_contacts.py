@@ -84,7 +84,8 @@ def _ticket(acme, agent, who: str):
 
 @pytest.mark.parametrize("who", ["requester", "cc", "screenshot"])
 def test_a_draft_never_repeats_a_contact_planted_in_the_ticket(acme, agent, hostile, media_root, who):  # noqa: F811
-    from assistants.ticket_answers import answer_for_ticket, ticket_question
+    from assistants.selectors import ticket_question
+    from assistants.services.drafting import answer_for_ticket
 
     ticket = _ticket(acme, agent, who)
     with tenant_context(acme):

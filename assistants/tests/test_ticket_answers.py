@@ -5,7 +5,8 @@ from django.test import Client
 from django_tenants.utils import tenant_context
 
 from assistants.models import TicketAnswer
-from assistants.ticket_answers import answer_for_ticket, draft_final_pairs, ticket_question
+from assistants.selectors import draft_final_pairs, ticket_question
+from assistants.services.drafting import answer_for_ticket
 from conftest import ACME_HOST, GLOBEX_HOST, login_client
 from helpdesk.accounts.services import api_key_issue
 from tickets.models import ReplyKind, Ticket

@@ -4,8 +4,10 @@ import pytest
 from django.test import Client
 from django_tenants.utils import tenant_context
 
+from assistants.answering import answer
 from assistants.models import Conversation
 from assistants.services import widget_key_create
+from assistants.tests.conftest import BAD_WORDS
 from conftest import ACME_HOST, GLOBEX_HOST
 from tickets.models import Ticket
 
@@ -186,7 +188,7 @@ def test_the_widget_template_interpolates_nothing_but_the_json_config():
 
 
 def test_the_widget_answers_from_public_documents_only(acme, help_center, widget_key, support_bot):
-    from assistants.chat import chat
+    from assistants.services.chat import chat
     from knowledge import services
 
     with tenant_context(acme):
@@ -229,3 +231,28 @@ def test_rate_limit_behind_a_proxy_is_per_visitor(db, settings, help_center, wid
     assert [from_visitor("203.0.113.5") for _ in range(3)] == [200, 200, 429]
     assert from_visitor("198.51.100.6") == 200  # another visitor is not silenced by the first one's flood
     cache.delete_pattern("*rl:*")  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def hostile_widget_key(acme, hostile_bot):
+    with tenant_context(acme):
+        return widget_key_create(assistant=hostile_bot, allowed_origins=[SITE])
+
+
+def test_the_streamed_widget_sends_a_visitor_what_the_plain_widget_sends(acme, hostile_widget_key):
+    """Only verified sentences, without the model's original text or the verifier's reasons."""
+    question = {"key": hostile_widget_key.key, "message": "How do I reset my password?"}
+    response = call("chat/stream", question)
+    assert response.status_code == 200
+    blocks = [block for block in b"".join(response.streaming_content).decode().strip().split("\n\n") if block]
+    assert blocks[-1].startswith("event: done")
+    done = json.loads(blocks[-1].split("data: ", 1)[1])
+    with tenant_context(acme):  # the model's draft has sentences that fail verification
+        full = answer(assistant=hostile_widget_key.assistant, question=question["message"], public_only=True)
+    assert full.unverified and all(s.reason for s in full.unverified)
+    assert done["sentences"] and all(s["verified"] for s in done["sentences"])
+    assert all("original" not in s and "reason" not in s for s in done["sentences"])
+    assert all(bad not in blocks[-1] for bad in BAD_WORDS)
+    plain = call("chat", question).json()
+    varying = ("session_id", "latency_ms")
+    assert {k: v for k, v in done.items() if k not in varying} == {k: v for k, v in plain.items() if k not in varying}

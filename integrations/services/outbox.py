@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from assistants.selectors import latest_answer
 from helpdesk.celery import send_on_commit
 from helpdesk.tenants.db import connection as db
 from integrations import metrics, work
@@ -76,10 +77,6 @@ def _thread(ticket: Ticket, limit: int = 20) -> str:
 
 
 def _ai_summary(ticket: Ticket) -> str:
-    try:
-        from assistants.ticket_answers import latest_answer
-    except ImportError:
-        return ""
     answer = latest_answer(ticket)
     if answer is None:
         return ""

@@ -7,7 +7,7 @@ from typing import Any
 
 from assistants.lora.sources import Pair
 from assistants.models import Assistant
-from assistants.ticket_answers import draft_final_pairs, ticket_question
+from assistants.selectors import draft_final_pairs, ticket_question
 
 
 class Corrections:

@@ -55,7 +55,7 @@
     body.key = config.key;
     return fetch(config.base + path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
   }
-  // Screenshots (issue 13): the handover form can carry images; they reach the team as attachments of the ticket.
+  // Screenshots: the handover form can carry images; they reach the team as attachments of the ticket.
   function postForm(path, fields, files) {
     var body = new FormData(); body.append("key", config.key);
     Object.keys(fields).forEach(function (name) { if (fields[name]) body.append(name, fields[name]); });

@@ -7,8 +7,9 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django_tenants.utils import tenant_context
 
+from assistants.selectors import ticket_question
 from assistants.services import assistant_create
-from assistants.ticket_answers import answer_for_ticket, ticket_question
+from assistants.services.drafting import answer_for_ticket
 from assistants.vision import samples, services
 from assistants.vision.models import AttachmentAnalysis, ScreenshotLabel
 from assistants.vision.tests.conftest import upload

@@ -13,19 +13,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from assistants.macros import macros_for_ticket
 from assistants.models import TicketAnswer
-from assistants.selectors import assistant_default
-from assistants.sse import sse_event, sse_response
-from assistants.ticket_answers import (
-    answer_apply,
-    answer_feedback,
-    answer_for_ticket_stream,
-    latest_answer,
-    ticket_question,
-    unsent_drafts,
-)
+from assistants.selectors import assistant_default, latest_answer, macros_for_ticket, ticket_question, unsent_drafts
+from assistants.services.drafting import answer_apply, answer_feedback, answer_for_ticket_stream
+from assistants.surfaces.streaming import answer_events, failure_event
 from helpdesk.http import AuthenticatedHttpRequest
+from helpdesk.sse import sse_response
 from tickets.models import Status, Ticket
 from tickets.selectors import ticket_get, ticket_thread
 
@@ -82,15 +75,15 @@ def stream(request: AuthenticatedHttpRequest, number: int) -> StreamingHttpRespo
             if asked != {"n": ticket.number, "u": request.user.pk}:
                 raise signing.BadSignature("token of another ticket or user")
             replaced = [f"reply-{pk}" for pk in unsent_drafts(ticket).values_list("pk", flat=True)]
-            for event in answer_for_ticket_stream(ticket=ticket):
-                if isinstance(event, TicketAnswer):
-                    yield sse_event("done", _done(request, ticket, event, replaced))
-                else:
-                    yield sse_event("token", {"text": event})
+            yield from answer_events(
+                answer_for_ticket_stream(ticket=ticket),
+                public=False,  # the ticket's agent: the panel marks what failed verification
+                done=lambda ai: _done(request, ticket, ai, replaced),
+            )
         except signing.BadSignature:
-            yield sse_event("failure", {"detail": "This suggestion expired; ask again."})
+            yield failure_event("This suggestion expired; ask again.")
         except ValidationError as exc:
-            yield sse_event("failure", {"detail": " ".join(exc.messages)})
+            yield failure_event(" ".join(exc.messages))
 
     return sse_response(events())
 

@@ -15,10 +15,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from assistants import selectors
 from assistants.answering import Answer, answer_stream
-from assistants.chat import ChatReply, chat, chat_stream
-from assistants.models import Channel, Conversation
-from assistants.sse import sse_event, sse_response
+from assistants.models import Assistant, Channel, Conversation
+from assistants.services.chat import ChatReply, chat, chat_stream
+from assistants.surfaces.streaming import answer_events, failure_event
 from helpdesk.http import AuthenticatedHttpRequest
+from helpdesk.sse import sse_response
 
 SIGNING_SALT = "assistants.playground"
 QUESTION_MAX_AGE = 300  # seconds between asking and opening the stream
@@ -72,14 +73,14 @@ def playground_ask(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return render(request, "assistants/playground.html#turn", context)
 
 
-def _base_events(request: AuthenticatedHttpRequest, assistant: object, question: str) -> Iterator[str]:
+def _base_events(request: AuthenticatedHttpRequest, assistant: Assistant, question: str) -> Iterator[str]:
     """The base model's answer for the side-by-side comparison (not kept in the conversation)."""
-    for event in answer_stream(assistant=assistant, question=question, adapter=""):  # type: ignore[arg-type]
-        if isinstance(event, Answer):
-            html = render_to_string("assistants/playground.html#answer_base", {"answer": event}, request)
-            yield sse_event("done", {"html": html})
-        else:
-            yield sse_event("token", {"text": event})
+
+    def done(result: Answer) -> dict[str, object]:
+        return {"html": render_to_string("assistants/playground.html#answer_base", {"answer": result}, request)}
+
+    events = answer_stream(assistant=assistant, question=question, adapter="")
+    return answer_events(events, public=False, done=done)  # staff trying the assistant out
 
 
 @login_required
@@ -88,33 +89,28 @@ def _base_events(request: AuthenticatedHttpRequest, assistant: object, question:
 def playground_stream(request: AuthenticatedHttpRequest, pk: int) -> StreamingHttpResponse:
     assistant = selectors.assistant_get(pk)
 
+    def done(reply: ChatReply) -> dict[str, object]:
+        request.session[_session_key(pk)] = str(reply.conversation.session_id)
+        request.session.save()  # the response is already streaming: save explicitly
+        context = {"assistant": assistant, "message": reply.message, "answer": reply.answer}
+        return {
+            "html": render_to_string("assistants/playground.html#answer", context, request),
+            "targets": {"inspector": render_to_string("assistants/playground.html#inspector", context, request)},
+        }
+
     def events() -> Iterator[str]:
         try:
             asked = signing.loads(request.GET.get("t", ""), salt=SIGNING_SALT, max_age=QUESTION_MAX_AGE)
             if asked.get("base"):
                 yield from _base_events(request, assistant, asked["q"])
                 return
-            for event in chat_stream(
+            replies = chat_stream(
                 assistant=assistant, message=asked["q"], session_id=asked["s"], channel=Channel.PLAYGROUND
-            ):
-                if isinstance(event, ChatReply):
-                    request.session[_session_key(pk)] = str(event.conversation.session_id)
-                    request.session.save()  # the response is already streaming: save explicitly
-                    context = {"assistant": assistant, "message": event.message, "answer": event.answer}
-                    yield sse_event(
-                        "done",
-                        {
-                            "html": render_to_string("assistants/playground.html#answer", context, request),
-                            "targets": {
-                                "inspector": render_to_string("assistants/playground.html#inspector", context, request)
-                            },
-                        },
-                    )
-                else:
-                    yield sse_event("token", {"text": event})
+            )
+            yield from answer_events(replies, public=False, done=done)  # staff: the inspector shows everything
         except signing.BadSignature:
-            yield sse_event("failure", {"detail": "This question expired; ask it again."})
+            yield failure_event("This question expired; ask it again.")
         except ValidationError as exc:
-            yield sse_event("failure", {"detail": " ".join(exc.messages)})
+            yield failure_event(" ".join(exc.messages))
 
     return sse_response(events())

@@ -1,4 +1,7 @@
-"""Writes on assistants. Keyword-only arguments, one transaction each."""
+"""Writes on assistants. Keyword-only arguments, one transaction each.
+
+Chat sessions are in ``assistants.services.chat``, AI drafts for tickets in ``assistants.services.drafting``.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ from assistants.models import (
 from tickets.links import portal_path
 from tickets.models import Channel as TicketChannel
 from tickets.models import Priority
+from tickets.selectors import ticket_get
 from tickets.services import attachment_validate, portal_request_submit, reply_add
 
 
@@ -165,8 +169,6 @@ def chat_escalate_to_ticket(
         conversation.ticket_number = ticket.number
         conversation.save(update_fields=["ticket_number"])
     else:
-        from tickets.selectors import ticket_get
-
         ticket = ticket_get(number=conversation.ticket_number)
     if files:
         reply_add(ticket=ticket, body=WIDGET_IMAGES_BODY, by=ticket.requester, files=files)
@@ -178,7 +180,7 @@ def chat_escalate_to_ticket(
     }
 
 
-# --- Screenshots from the widget (issue 13) ---
+# --- Screenshots from the widget ---
 
 WIDGET_IMAGES_BODY = "Screenshot sent from the website chat."
 WIDGET_MAX_IMAGES = 5

@@ -1,53 +1,23 @@
 """AI drafts for tickets: answer, store as an ``ai_draft`` reply, take feedback, apply suggestions.
 
-The reply an agent sends after a draft is not copied anywhere: ``draft_final_pairs``
-pairs each draft with the first public agent reply that followed it, which is the
-training data the LoRA issue will read.
+The reply an agent sends after a draft is not copied anywhere: ``assistants.selectors.draft_final_pairs``
+pairs each draft with the first public agent reply that followed it (training data for the adapters).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
 
 from assistants import replies
 from assistants.answering import Answer, answer, answer_stream
 from assistants.models import Assistant, TicketAnswer
-from assistants.prompting import Turn
-from assistants.selectors import assistant_default
-from assistants.vision.selectors import screenshot_text_for_ticket
+from assistants.selectors import assistant_default, ticket_question, unsent_drafts
 from helpdesk.accounts.models import User
-from tickets.models import Reply, ReplyKind, Ticket
+from tickets.models import ReplyKind, Ticket
 from tickets.services import reply_add, ticket_update
-
-HISTORY_REPLIES = 6
-
-
-@dataclass(frozen=True)
-class TicketQuestion:
-    question: str
-    history: list[Turn]
-
-
-def ticket_question(ticket: Ticket) -> TicketQuestion:
-    """Subject + the customer's last message; the public messages before it as a compact history."""
-    public = list(ticket.replies.filter(kind=ReplyKind.PUBLIC).order_by("created_at", "pk"))
-    customer_positions = [i for i, reply in enumerate(public) if reply.author_contact_id is not None]
-    if customer_positions:
-        last = customer_positions[-1]
-        message, earlier = public[last].body, public[:last]
-    else:
-        message, earlier = ticket.description, public
-    history = [Turn("customer" if r.author_contact_id else "agent", r.body[:600]) for r in earlier[-HISTORY_REPLIES:]]
-    question = f"{ticket.subject}\n\n{message}".strip()
-    screenshots = screenshot_text_for_ticket(ticket=ticket)  # issue 13: what the customer's screenshots say
-    if screenshots:
-        question += f"\n\nText in the customer's screenshot: {screenshots}"
-    return TicketQuestion(question=question, history=history)
 
 
 def _assistant(assistant: Assistant | None) -> Assistant:
@@ -72,18 +42,6 @@ def draft_text(*, ticket: Ticket, assistant: Assistant, result: Answer) -> str:
         style=assistant.citation_style,
         declined=result.declined,
     )
-
-
-def unsent_drafts(ticket: Ticket) -> QuerySet[Reply]:
-    """AI drafts no agent has answered after: what a new suggestion replaces."""
-    last_sent = (
-        ticket.replies.filter(kind=ReplyKind.PUBLIC, author_user__isnull=False)
-        .order_by("-created_at", "-pk")
-        .values_list("created_at", flat=True)
-        .first()
-    )
-    drafts = ticket.replies.filter(kind=ReplyKind.AI_DRAFT)
-    return drafts.filter(created_at__gt=last_sent) if last_sent else drafts
 
 
 @transaction.atomic
@@ -135,25 +93,3 @@ def answer_apply(*, ticket_answer: TicketAnswer, field: str, by: User) -> None:
     else:
         current = list(ticket.tags.values_list("name", flat=True))
         ticket_update(ticket=ticket, by=by, tags=current + [t for t in result["tags"] if t not in current])
-
-
-def latest_answer(ticket: Ticket) -> TicketAnswer | None:
-    return TicketAnswer.objects.filter(ticket=ticket).select_related("assistant").first()
-
-
-def draft_final_pairs() -> Iterator[tuple[TicketAnswer, Reply]]:
-    """(draft, the first public agent reply after it) for every ticket where an agent answered."""
-    answers: QuerySet[TicketAnswer] = TicketAnswer.objects.select_related("draft", "ticket").exclude(draft=None)
-    for ticket_answer in answers:
-        final = (
-            Reply.objects.filter(
-                ticket=ticket_answer.ticket_id,
-                kind=ReplyKind.PUBLIC,
-                author_user__isnull=False,
-                created_at__gte=ticket_answer.created_at,
-            )
-            .order_by("created_at", "pk")
-            .first()
-        )
-        if final is not None:
-            yield ticket_answer, final
