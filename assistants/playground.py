@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from assistants import selectors
-from assistants.answering import Answer, answer_stream
 from assistants.chat import ChatReply, chat, chat_stream
+from assistants.engine import Answer, answer_stream
 from assistants.models import Channel, Conversation
 from assistants.sse import sse_event, sse_response
 from helpdesk.http import AuthenticatedHttpRequest

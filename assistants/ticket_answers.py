@@ -15,11 +15,10 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from assistants import replies
-from assistants.answering import Answer, answer, answer_stream
+from assistants.engine import Answer, Turn, answer, answer_stream
+from assistants.engine.registry import question_enrichments
 from assistants.models import Assistant, TicketAnswer
-from assistants.prompting import Turn
 from assistants.selectors import assistant_default
-from assistants.vision.selectors import screenshot_text_for_ticket
 from helpdesk.accounts.models import User
 from tickets.models import Reply, ReplyKind, Ticket
 from tickets.services import reply_add, ticket_update
@@ -44,9 +43,8 @@ def ticket_question(ticket: Ticket) -> TicketQuestion:
         message, earlier = ticket.description, public
     history = [Turn("customer" if r.author_contact_id else "agent", r.body[:600]) for r in earlier[-HISTORY_REPLIES:]]
     question = f"{ticket.subject}\n\n{message}".strip()
-    screenshots = screenshot_text_for_ticket(ticket=ticket)  # issue 13: what the customer's screenshots say
-    if screenshots:
-        question += f"\n\nText in the customer's screenshot: {screenshots}"
+    for extra in question_enrichments(ticket):  # e.g. what the customer's screenshots say (vision)
+        question += f"\n\n{extra}"
     return TicketQuestion(question=question, history=history)
 
 
