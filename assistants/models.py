@@ -6,9 +6,9 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from assistants.engine import STRATEGY_CHOICES
 from assistants.llm.registry import PROVIDERS
 from assistants.replies import CitationStyle
-from assistants.strategies import CHOICES as STRATEGY_CHOICES
 
 
 class Tone(models.TextChoices):

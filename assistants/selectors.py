@@ -15,9 +15,9 @@ import numpy as np
 from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
+from assistants.engine import Turn
+from assistants.engine.registry import question_enrichments
 from assistants.models import Assistant, TicketAnswer, WidgetKey
-from assistants.prompting import Turn
-from assistants.vision.selectors import screenshot_text_for_ticket
 from helpdesk.tenants.db import connection
 from knowledge.embeddings import get_embedder
 from tickets.models import Macro, Reply, ReplyKind, Ticket
@@ -65,9 +65,8 @@ def ticket_question(ticket: Ticket) -> TicketQuestion:
         message, earlier = ticket.description, public
     history = [Turn("customer" if r.author_contact_id else "agent", r.body[:600]) for r in earlier[-HISTORY_REPLIES:]]
     question = f"{ticket.subject}\n\n{message}".strip()
-    screenshots = screenshot_text_for_ticket(ticket=ticket)  # what the customer's screenshots say
-    if screenshots:
-        question += f"\n\nText in the customer's screenshot: {screenshots}"
+    for extra in question_enrichments(ticket):  # e.g. what the customer's screenshots say (vision)
+        question += f"\n\n{extra}"
     return TicketQuestion(question=question, history=history)
 
 

@@ -5,7 +5,7 @@ The fixture (bench/fixtures/grounding.json) is a fictional company's help center
 with exact facts (prices, phone numbers, hours, addresses, deadlines), questions
 with the facts their answer must contain, questions built to provoke a dropped
 "not", and questions the articles cannot answer. Each variant answers every
-question through ``assistants.answering.answer_stream`` (the path chats, the
+question through ``assistants.engine.answer_stream`` (the path chats, the
 playground and tickets use) and is scored by checks written here, independent
 of the verifier:
 
@@ -52,7 +52,7 @@ django.setup()
 
 from django_tenants.utils import tenant_context  # noqa: E402
 
-from assistants.answering import Answer, answer_stream  # noqa: E402
+from assistants.engine import Answer, answer_stream  # noqa: E402
 from assistants.services import assistant_create  # noqa: E402
 from helpdesk import devstack  # noqa: E402
 from helpdesk.tenants.services import public_tenant_ensure, tenant_create  # noqa: E402
@@ -216,12 +216,12 @@ def summarise(variant: str, rows: list[dict[str, Any]], *, raw: bool = False) ->
 
 def classification_table() -> list[dict[str, Any]]:
     """Accuracy of the request-type classifier per type on the labelled fixture, and how often it is sure."""
-    from assistants.classification import classify, default_embed
     from assistants.defaults import DEFAULT_REQUEST_TYPES
+    from assistants.engine import classify
 
     examples = {name: lines for name, (_, lines) in DEFAULT_REQUEST_TYPES.items()}
     rows = list(csv.DictReader(LABELLED.open()))
-    results = [(row["label"], classify(row["text"], examples, embed=default_embed)) for row in rows]
+    results = [(row["label"], classify(row["text"], examples)) for row in rows]  # the default embedder
     table = []
     for label in sorted({label for label, _ in results}):
         mine = [c for gold, c in results if gold == label]
@@ -313,7 +313,7 @@ def write_report(report: dict[str, Any]) -> None:
         "# Answer benchmark: grounding",
         "",
         f"{report['machine']['cpus']} CPU cores, default model {report['settings']['LLM_MODEL']}, every answer through "
-        "`assistants.answering.answer_stream`. Targets: fact present ≥ 90 %, right article ≥ 90 %, no invented "
+        "`assistants.engine.answer_stream`. Targets: fact present ≥ 90 %, right article ≥ 90 %, no invented "
         "numbers, no negation flips, ≥ 5 of 6 unanswerable declined, full answer p50 ≤ 3 s.",
         "",
         f"## Kestrel Cycles (`bench/fixtures/grounding.json`): {sum(1 for q in questions if q['article'])} answerable "

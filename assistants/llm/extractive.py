@@ -1,7 +1,7 @@
 """An answer without a model: the sentences of the retrieved chunks that answer the question.
 
 Sentences are ranked by similarity to the question (embedding cosine plus the
-question's words they contain, see ``assistants.evidence``), not quoted as whole
+question's words they contain, see ``assistants.engine.evidence``), not quoted as whole
 chunks in order; markdown and broken lines are gone.
 """
 
@@ -17,7 +17,7 @@ NO_CONTEXT = "I could not find this in the knowledge base."
 
 
 def content_terms(text: str) -> set[str]:
-    from assistants.sentences import content_stems
+    from assistants.engine.sentences import content_stems
 
     return content_stems(text)
 
@@ -31,7 +31,7 @@ class ExtractiveProvider:
     def answer(self, request: GenerationRequest) -> str:
         if not request.context:
             return NO_CONTEXT
-        from assistants.evidence import build
+        from assistants.engine.evidence import build
 
         question = request.question or (request.messages[-1].content if request.messages else "")
         evidence = build(question=question, context=request.context)

@@ -14,4 +14,9 @@ class LoraConfig(AppConfig):
     }
 
     def ready(self) -> None:
+        # reason: these modules import models, loadable only once the app registry is ready
+        from assistants.engine.registry import register_adapter_resolver
         from assistants.lora import signals  # noqa: F401 (connects the file clean-up)
+        from assistants.lora.selectors import serving_adapter
+
+        register_adapter_resolver(serving_adapter)

@@ -15,20 +15,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from assistants.engine import build_messages
 from assistants.llm import ContextChunk, Message
-from assistants.lora.sources import Pair, registry
+from assistants.lora.sources import NoData, Pair, registry
 from assistants.models import Assistant
-from assistants.prompting import build_messages
+from knowledge.services import SearchError, search
 
 HELD_OUT_FRACTION = 0.15
 MIN_PAIRS = 4
 MAX_PAIRS = 5000
 RETRIEVED_CHUNKS = 1  # context retrieved for pairs that do not come with their own (tickets, uploads)
 _NORMAL = re.compile(r"[\W_]+", re.UNICODE)
-
-
-class NoData(ValueError):
-    """Too few usable pairs to train and hold some out."""
 
 
 @dataclass(frozen=True)
@@ -129,8 +126,6 @@ def split(pairs: Sequence[Pair], fraction: float = HELD_OUT_FRACTION) -> dict[st
 
 
 def _retrieved(question: str, assistant: Assistant) -> list[ContextChunk]:
-    from knowledge.services import SearchError, search
-
     try:
         hits = search(
             question,

@@ -13,6 +13,7 @@ import copy
 from collections.abc import Sequence
 from typing import Any
 
+from assistants.engine import answer
 from assistants.lora.dataset import Example
 from assistants.models import Assistant
 
@@ -38,8 +39,6 @@ def compare(
     *, assistant: Assistant, examples: Sequence[Example], adapter_dir: str, provider: str, limit: int
 ) -> dict[str, Any]:
     """Metrics of ``limit`` held-out examples answered by ``provider`` without and with the adapter."""
-    from assistants.answering import answer
-
     chosen = [e for e in examples if e.split == "heldout"][:limit]
     if not chosen:
         return {}

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 
 from assistants.lora.sources import registry
+from assistants.lora.sources.dataset import version_choices
 from assistants.lora.sources.upload import FORMATS
 from assistants.lora.training import TARGET_MODULES, Hyperparameters
 
@@ -18,8 +19,6 @@ def source_choices() -> list[tuple[str, str]]:
 def dataset_version_choices() -> list[tuple[str, str]]:
     if "dataset" not in registry():
         return []
-    from assistants.lora.sources.dataset import version_choices
-
     return [("", "None"), *version_choices()]
 
 

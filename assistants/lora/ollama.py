@@ -24,6 +24,7 @@ class PublishError(RuntimeError):
 
 
 def publish(*, folder: Path, name: str, host: str, base: str) -> str:
+    # heavy: loaded on first use (the ollama client takes 0.4 s to import, and only publishing needs it)
     import httpx
     import ollama
 

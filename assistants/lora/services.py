@@ -7,6 +7,7 @@ update, so a cancelled or duplicated task does nothing.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import math
@@ -22,18 +23,23 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
+from django.http import Http404
 from django.utils import timezone
 
-from assistants.lora import dataset
+from assistants.llm.transformers_provider import convert_gguf, resolve_model
+from assistants.lora import dataset, evaluation, gguf, training
 from assistants.lora.gguf import ConversionError
 from assistants.lora.models import IN_FLIGHT, Adapter, Event, Failure, Publishing, Status
+from assistants.lora.ollama import PublishError, publish
 from assistants.lora.selectors import active_adapter, adapter_dir, adapter_in_flight
 from assistants.lora.sources import registry
 from assistants.lora.sources.upload import UploadError, parse_upload
 from assistants.lora.training import Cancelled, Hyperparameters, TrainingError
 from assistants.models import Assistant
 from helpdesk.accounts.models import User
+from helpdesk.ai.examples import collection as dataset_collection
 from helpdesk.celery import duration_text, job_estimate, send_on_commit, stopped_reason, time_limit_for
+from helpdesk.tenants.db import connection
 
 logger = logging.getLogger(__name__)
 CURVE_POINTS = 400  # the stored loss curve keeps at most this many points
@@ -69,9 +75,13 @@ def check_dataset_versions(sources: Sequence[dict[str, Any]]) -> None:
     """A dataset version of another tenant (or none) is a 404, like any object of another tenant."""
     for spec in sources:
         if spec.get("kind") == "dataset":
-            from datasets.selectors import version_get
-
-            version_get(spec.get("version") or 0)
+            collection = dataset_collection()
+            try:
+                if collection is None:
+                    raise LookupError("No app offers dataset versions here.")
+                collection.describe(int(spec.get("version") or 0))
+            except LookupError:
+                raise Http404("No such dataset version.") from None
 
 
 def clean_hyperparameters(data: dict[str, Any] | None) -> Hyperparameters:
@@ -171,10 +181,12 @@ def adapter_request(
 
 def _enqueue(adapter: Adapter) -> None:
     """Send the training job after the commit; ``queued_at`` says the broker took it (the sweeper relies on it)."""
-    from assistants.lora.tasks import adapter_train as task
-
     pk = adapter.pk
-    send_on_commit(task, pk, on_sent=lambda: Adapter.objects.filter(pk=pk).update(queued_at=timezone.now()))
+    send_on_commit(
+        "assistants.lora.tasks.adapter_train",
+        pk,
+        on_sent=lambda: Adapter.objects.filter(pk=pk).update(queued_at=timezone.now()),
+    )
 
 
 TRAIN_TASK = "assistants.lora.tasks.adapter_train"
@@ -294,6 +306,7 @@ class _Progress:
 def _device() -> str:
     if settings.LORA_DEVICE != "auto":
         return str(settings.LORA_DEVICE)
+    # heavy: loaded on first use (torch takes seconds to import)
     import torch
 
     return "cuda" if torch.cuda.is_available() else "cpu"
@@ -301,8 +314,6 @@ def _device() -> str:
 
 def base_model_dir() -> Path:
     """The transformers copy of the default model (converted from the GGUF once, as the provider does)."""
-    from assistants.llm.transformers_provider import convert_gguf, resolve_model
-
     directory, gguf = resolve_model(settings.LLM_MODEL, Path(settings.MODELS_DIR))
     if gguf is not None:
         convert_gguf(gguf, directory, settings.LLM_DTYPE)
@@ -319,8 +330,6 @@ def _write_examples(folder: Path, examples: Sequence[dataset.Example]) -> None:
 
 
 def _evaluation_provider(folder: Path) -> str:
-    import importlib.util
-
     if (folder / "adapter.gguf").exists() and importlib.util.find_spec("llama_cpp") is not None:
         return "llamacpp"
     return "transformers"
@@ -328,8 +337,6 @@ def _evaluation_provider(folder: Path) -> str:
 
 def adapter_train(*, adapter_id: int) -> Adapter | None:
     """Build the data, train, convert for llama.cpp, evaluate, and activate when the gate passes."""
-    from assistants.lora import evaluation, gguf, training
-
     adapter = _claim(adapter_id)
     if adapter is None:
         return None
@@ -519,8 +526,6 @@ def adapter_delete(*, adapter: Adapter, by: User | None = None) -> None:
 
 
 def _ollama_name(adapter: Adapter) -> str:
-    from helpdesk.tenants.db import connection
-
     return f"helpdesk-{connection.schema_name}-{adapter.assistant_id}-v{adapter.number}".lower()
 
 
@@ -539,19 +544,19 @@ def adapter_publish(*, adapter: Adapter, by: User | None = None) -> Adapter:
     adapter.publishing, adapter.publishing_error = Publishing.QUEUED, ""
     adapter.publishing_requested_at = timezone.now()
     adapter.save(update_fields=["publishing", "publishing_error", "publishing_requested_at"])
-    from assistants.lora.tasks import adapter_publish as task
-
     # The host and base the manager was shown, so that the worker publishes where the page said.
     send_on_commit(
-        task, adapter.pk, host=settings.OLLAMA_HOST, base=settings.LORA_OLLAMA_BASE, by_id=by.pk if by else None
+        "assistants.lora.tasks.adapter_publish",
+        adapter.pk,
+        host=settings.OLLAMA_HOST,
+        base=settings.LORA_OLLAMA_BASE,
+        by_id=by.pk if by else None,
     )
     return adapter
 
 
 def adapter_publish_run(*, adapter_id: int, host: str, base: str, by_id: int | None = None) -> Adapter | None:
     """The worker's part of publishing; a version deleted meanwhile, or not queued any more, is skipped."""
-    from assistants.lora.ollama import PublishError, publish
-
     rows = Adapter.objects.filter(pk=adapter_id)
     if not rows.filter(publishing=Publishing.QUEUED).update(publishing=Publishing.RUNNING):
         return None

@@ -15,11 +15,10 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
 from assistants.lora.models import Adapter
+from assistants.lora.selectors import adapter_dir
 
 
 @receiver(post_delete, sender=Adapter)
 def _remove_files(sender: type[Adapter], instance: Adapter, **kwargs: Any) -> None:
-    from assistants.lora.selectors import adapter_dir
-
     folder = adapter_dir(instance)
     transaction.on_commit(lambda: shutil.rmtree(folder, ignore_errors=True))

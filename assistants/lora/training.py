@@ -145,6 +145,7 @@ def batches(items: Sequence[Encoded], size: int, rng: random.Random) -> list[lis
 
 
 def collate(batch: Sequence[Encoded], pad_id: int) -> dict[str, Any]:
+    # heavy: loaded on first use (torch, transformers and peft take seconds to import)
     import torch
 
     width = max(len(e.input_ids) for e in batch)
@@ -161,6 +162,7 @@ def collate(batch: Sequence[Encoded], pad_id: int) -> dict[str, Any]:
 
 def answer_loss(model: Any, batch: dict[str, Any]) -> tuple[Any, int]:
     """Mean cross-entropy over answer tokens; the LM head runs on those positions only."""
+    # heavy: loaded on first use (torch, transformers and peft take seconds to import)
     import torch.nn.functional as F
 
     causal_lm = model.get_base_model() if hasattr(model, "get_base_model") else model
@@ -173,6 +175,7 @@ def answer_loss(model: Any, batch: dict[str, Any]) -> tuple[Any, int]:
 
 
 def mean_loss(model: Any, encoded: Sequence[Encoded], pad_id: int, batch_size: int) -> float | None:
+    # heavy: loaded on first use (torch, transformers and peft take seconds to import)
     import torch
 
     if not encoded:
@@ -192,6 +195,7 @@ def _oom(exc: BaseException) -> bool:
 
 
 def load_base(model_dir: Path, dtype: str, device: str) -> tuple[Any, Any]:
+    # heavy: loaded on first use (torch, transformers and peft take seconds to import)
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -217,6 +221,7 @@ def train(
     ``on_step(step, total, loss)`` is called after every optimiser step; returning False cancels.
     Raises ``TrainingError`` (out_of_memory, no_data) or ``Cancelled``.
     """
+    # heavy: loaded on first use (torch, transformers and peft take seconds to import)
     import torch
     from peft import LoraConfig, get_peft_model
 

@@ -14,8 +14,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import transaction
 
-from assistants.answering import URGENT
 from assistants.defaults import DEFAULT_ALWAYS_ESCALATE, DEFAULT_POLICY, DEFAULT_REQUEST_TYPES
+from assistants.engine import URGENT
 from assistants.models import (
     DEFAULT_ESCALATION_KEYWORDS,
     Assistant,

@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from assistants.answering import Answer, answer, answer_stream
+from assistants.engine import Answer, Turn, answer, answer_stream
 from assistants.models import Assistant, Channel, ChatMessage, Conversation
-from assistants.prompting import Turn
 
 # Channels that answer the public: only public knowledge documents are read for them.
 PUBLIC_CHANNELS = frozenset({Channel.WIDGET})

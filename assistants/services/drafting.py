@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from assistants import replies
-from assistants.answering import Answer, answer, answer_stream
+from assistants.engine import Answer, answer, answer_stream
 from assistants.models import Assistant, TicketAnswer
 from assistants.selectors import assistant_default, ticket_question, unsent_drafts
 from helpdesk.accounts.models import User

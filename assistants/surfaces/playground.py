@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from assistants import selectors
-from assistants.answering import Answer, answer_stream
+from assistants.engine import Answer, answer_stream
 from assistants.models import Assistant, Channel, Conversation
 from assistants.services.chat import ChatReply, chat, chat_stream
 from assistants.surfaces.streaming import answer_events, failure_event

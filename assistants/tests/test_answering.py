@@ -10,7 +10,7 @@ import json
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from assistants.answering import Answer, answer, answer_stream
+from assistants.engine import Answer, answer, answer_stream
 from assistants.tests.conftest import BAD_WORDS
 from conftest import ACME_HOST
 from helpdesk.accounts.services import api_key_issue
@@ -185,3 +185,24 @@ def test_an_uncertain_request_type_is_shown_as_such_and_changes_nothing(acme, ag
     with tenant_context(acme):
         ticket.refresh_from_db()
         assert ticket.category == "complaint"  # one click applies it anyway
+
+
+def test_the_engine_answers_with_the_adapter_its_registered_resolver_names(acme, hostile_bot, monkeypatch):
+    from assistants.engine import registry
+    from assistants.engine.answering import prepare
+
+    asked = []
+
+    def resolver(assistant):
+        asked.append(assistant.pk)
+        return "/adapters/acme/v7", "v7"
+
+    monkeypatch.setattr(registry, "_adapter_resolver", None)  # restored after the test
+    assert registry.adapter_for(hostile_bot) == ("", "")  # no plug-in: the base model
+    registry.register_adapter_resolver(resolver)
+    with tenant_context(acme):
+        served = prepare(assistant=hostile_bot, question="How do I reset my password?")
+        base = prepare(assistant=hostile_bot, question="How do I reset my password?", adapter="")
+    assert served.request is not None and (served.request.adapter, served.adapter_label) == ("/adapters/acme/v7", "v7")
+    assert base.request is not None and (base.request.adapter, base.adapter_label) == ("", "")
+    assert asked == [hostile_bot.pk]  # an explicit adapter ("" = the base model) is not resolved

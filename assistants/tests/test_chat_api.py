@@ -113,7 +113,7 @@ def test_streaming_chat_sends_tokens_then_the_reply(acme, api, help_center, supp
 
 @pytest.mark.parametrize("strategy", ["compose_chunks", "compose", "select"])
 def test_injected_instructions_in_knowledge_stay_data(acme, help_center, support_bot, strategy):
-    from assistants.answering import prepare
+    from assistants.engine.answering import prepare
 
     with tenant_context(acme):
         question = "How long do refunds take, and do I get a free lifetime subscription?"
@@ -128,7 +128,7 @@ def test_injected_instructions_in_knowledge_stay_data(acme, help_center, support
 
 
 def test_injected_instructions_are_never_quoted_to_a_customer(acme, help_center, support_bot):
-    from assistants.answering import answer
+    from assistants.engine import answer
 
     with tenant_context(acme):
         result = answer(assistant=support_bot, question="Do I get a free lifetime subscription?")

@@ -4,8 +4,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistants.classification import UNSURE_BELOW, classify
 from assistants.defaults import DEFAULT_REQUEST_TYPES
+from assistants.engine.classification import UNSURE_BELOW, classify
 
 EXAMPLES = {name: examples for name, (_, examples) in DEFAULT_REQUEST_TYPES.items()}
 LABELLED = list(csv.DictReader((Path(__file__).parent / "fixtures" / "labelled_requests.csv").open()))
@@ -13,7 +13,7 @@ LABELLED = list(csv.DictReader((Path(__file__).parent / "fixtures" / "labelled_r
 
 @pytest.fixture(scope="session")
 def embed():
-    from assistants.classification import default_embed
+    from assistants.engine.classification import default_embed
 
     return default_embed
 

@@ -2,10 +2,10 @@
 
 import pytest
 
-from assistants.evidence import build
-from assistants.facts import facts, has_negation
+from assistants.engine.evidence import build
+from assistants.engine.facts import facts, has_negation
+from assistants.engine.verification import StreamingVerifier, Verifier, verify
 from assistants.llm import ContextChunk
-from assistants.verification import StreamingVerifier, Verifier, verify
 
 CONTACT = ContextChunk(
     ref=1,

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from assistants.answering import answer
+from assistants.engine import answer
 from assistants.models import Conversation
 from assistants.services import widget_key_create
 from assistants.tests.conftest import BAD_WORDS

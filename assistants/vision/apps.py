@@ -15,3 +15,10 @@ class VisionConfig(AppConfig):
             *(f"{action}_screenshotlabel" for action in ("view", "add", "change", "delete")),
         ],
     }
+
+    def ready(self) -> None:
+        # reason: the engine package and these selectors import models, loadable only once the registry is ready
+        from assistants.engine.registry import register_question_enricher
+        from assistants.vision.selectors import screenshot_question_text
+
+        register_question_enricher("vision.screenshots", screenshot_question_text)

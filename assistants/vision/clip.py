@@ -55,6 +55,7 @@ def check_checkpoint() -> str:
 
 class _Model:
     def __init__(self, path: Path) -> None:
+        # heavy: loaded on first use (torch and open_clip take seconds to import)
         import open_clip
         import torch
 

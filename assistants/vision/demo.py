@@ -8,6 +8,10 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from assistants.vision import samples
+from knowledge import services as kb
+from knowledge.models import Document
+from tickets import services as tickets
+from tickets.models import Channel, Ticket
 
 ERROR_ARTICLES: list[dict[str, Any]] = [
     {
@@ -50,11 +54,6 @@ ERROR_ARTICLES: list[dict[str, Any]] = [
 
 def seed(*, tenant: Any) -> None:
     """The error articles (indexed by the worker) and one screenshot-only ticket; safe to run again."""
-    from knowledge import services as kb
-    from knowledge.models import Document
-    from tickets import services as tickets
-    from tickets.models import Channel, Ticket
-
     for article in ERROR_ARTICLES:
         external_id = f"demo:{article['slug']}"
         if not Document.objects.filter(external_id=external_id).exists():

@@ -59,6 +59,7 @@ def _get_engine() -> Any:
     global _engine
     if _engine is None:
         try:
+            # heavy: loaded on first use (rapidocr loads onnxruntime); optional, so a missing one is reported
             from rapidocr import RapidOCR
         except ImportError as exc:
             raise OcrUnavailable(f"rapidocr cannot be imported: {exc}") from exc

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.conf import settings
 
-from assistants.classification import TEMPERATURE, Embed, classify
+from assistants.engine import CLASSIFIER_TEMPERATURE, Embed, classify
 from assistants.vision import clip, ocr
 from assistants.vision.imaging import LoadedImage, load_image, thumbnail
 
@@ -79,7 +79,7 @@ def classification_query(lines: Sequence[str], error_messages: Sequence[str]) ->
 
 def _softmax(scores: dict[str, float]) -> dict[str, float]:
     names = list(scores)
-    logits = np.array([scores[n] for n in names]) / TEMPERATURE
+    logits = np.array([scores[n] for n in names]) / CLASSIFIER_TEMPERATURE
     probabilities = np.exp(logits - logits.max())
     probabilities /= probabilities.sum()
     return {name: float(p) for name, p in zip(names, probabilities, strict=True)}

@@ -7,6 +7,7 @@ tests render the same images on any machine.
 from __future__ import annotations
 
 import io
+import json
 import random
 from collections.abc import Sequence
 from pathlib import Path
@@ -117,8 +118,7 @@ TINY_CLIP = {
 
 def write_tiny_clip(root: Path, seed: int = 0) -> Path:
     """Register the tiny config with open-clip and save a random model in the ``local-dir:`` form under ``root``."""
-    import json
-
+    # heavy: loaded on first use (torch and open_clip take seconds to import)
     import open_clip
     import torch
     from safetensors.torch import save_file

@@ -103,6 +103,12 @@ def screenshot_text_for_ticket(*, ticket: Ticket, limit: int | None = None) -> s
     return "\n".join(parts)[:limit].strip()
 
 
+def screenshot_question_text(ticket: Ticket) -> str:
+    """The paragraph a ticket's question gets from its screenshots ("" without any text): the engine's enricher."""
+    screenshots = screenshot_text_for_ticket(ticket=ticket)
+    return f"Text in the customer's screenshot: {screenshots}" if screenshots else ""
+
+
 def best_category(*, ticket: Ticket) -> AttachmentAnalysis | None:
     """The most confident classified screenshot of a ticket."""
     return (

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from celery import shared_task
 from django.db import OperationalError
+from django_tenants.utils import tenant_context
 
 from assistants.vision import services
+from helpdesk.tenants.selectors import tenant_list
 
 
 @shared_task(
@@ -25,10 +27,6 @@ def analyse_attachment(attachment_id: int) -> str | None:
 @shared_task(name="assistants.vision.sweep_stuck_analyses", ignore_result=True)
 def sweep_stuck_analyses() -> dict[str, list[int]]:
     """Beat, every JOBS_SWEEP_SECONDS: send again screenshot readings that never started or were lost, per tenant."""
-    from django_tenants.utils import tenant_context
-
-    from helpdesk.tenants.selectors import tenant_list
-
     swept = {}
     for tenant in tenant_list():
         with tenant_context(tenant):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from assistants.engine.answering import prepare
+from assistants.services import assistant_create
 from datasets import classifier
 from datasets.labeler import LinearModel, NeighbourModel, out_of_fold, train
 from datasets.models import Classifier
@@ -58,9 +60,6 @@ def test_neighbours_for_small_sets_and_out_of_fold_checks_every_row():
 
 
 def test_an_assistant_classifies_request_types_with_the_chosen_version(written, manager):
-    from assistants.answering import prepare
-    from assistants.services import assistant_create
-
     bot = assistant_create(name="Bot", company="Acme", provider="extractive")
     question = "Where is my parcel? The courier never came."
     assert prepare(assistant=bot, question=question).classification.method != "dataset"

@@ -13,9 +13,16 @@ from typing import Protocol
 
 
 class Prediction(Protocol):
-    label: str
-    confidence: float
-    scores: dict[str, float]
+    """Read-only, so that a frozen dataclass is one."""
+
+    @property
+    def label(self) -> str: ...
+
+    @property
+    def confidence(self) -> float: ...
+
+    @property
+    def scores(self) -> dict[str, float]: ...
 
 
 # (text, version_id=…) -> the prediction, or None when that classifier is not ready.

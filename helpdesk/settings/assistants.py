@@ -24,7 +24,8 @@ OLLAMA_MODEL = env_str("OLLAMA_MODEL", "qwen2.5:3b")
 # Website widget messages per key and visitor address per minute (django-ratelimit rate).
 WIDGET_MESSAGES_PER_MINUTE = env_int("WIDGET_MESSAGES_PER_MINUTE", 20, minimum=1)
 WIDGET_RATE = f"{WIDGET_MESSAGES_PER_MINUTE}/m"
-# How the model is asked (assistants/strategies.py); an assistant can choose its own. Measured in bench/answer.py.
+# How the model is asked (assistants/engine/strategies.py); an assistant can choose its own.
+# Measured in bench/answer.py.
 ASSISTANTS_ANSWER_STRATEGY = env_choice(
     "ASSISTANTS_ANSWER_STRATEGY", "select", {"select", "compose", "compose_chunks", "extractive"}
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from assistants.lora.sources import Pair
+from assistants.lora.sources.base import Pair
 from assistants.models import Assistant
 from assistants.selectors import draft_final_pairs, ticket_question
 

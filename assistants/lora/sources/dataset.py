@@ -1,6 +1,8 @@
-"""A dataset version of the datasets app: instruction → response rows, or text → label rows made instructions.
+"""A dataset version: instruction → response rows, or text → label rows made instructions.
 
-The version's own split is kept: its eval rows are the held-out examples, never trained on.
+Versions are read through ``helpdesk.ai.examples.collection()`` (the datasets app registers its versions
+there), so LoRA does not import the datasets app. The version's own split is kept: its eval rows are the
+held-out examples, never trained on.
 """
 
 from __future__ import annotations
@@ -8,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from assistants.lora.dataset import NoData
-from assistants.lora.sources import Pair
+from assistants.lora.sources.base import NoData, Pair
 from assistants.models import Assistant
-from datasets import selectors as dataset_selectors
-from datasets.models import Version
+from helpdesk.ai import examples
+from helpdesk.ai.examples import Collection
 
 MAX_LABELS_NAMED = 30  # labels listed in the instruction of a text → label row
 
@@ -21,11 +22,16 @@ class MissingVersion(NoData):
     """The chosen version was deleted after the job was queued."""
 
 
+def _collection() -> Collection:
+    collection = examples.collection()
+    if collection is None:
+        raise NoData("No app offers dataset versions here.")
+    return collection
+
+
 def version_choices() -> list[tuple[str, str]]:
-    return [
-        (str(v.pk), f"{v} ({v.train_count} train / {v.eval_count} held out)")
-        for v in dataset_selectors.version_list_for_tenant()[:200]
-    ]
+    collection = examples.collection()
+    return [(str(pk), description) for pk, description in collection.versions()] if collection else []
 
 
 def instruction(text: str, labels: list[str]) -> str:
@@ -40,17 +46,21 @@ class DatasetVersion:
     help = "Rows of a version of the datasets app: its responses, or its labels as answers; its eval split is held out."
 
     def available(self, assistant: Assistant) -> int:
-        newest = dataset_selectors.version_list_for_tenant().first()
-        return (newest.train_count + newest.eval_count) if newest else 0
+        collection = examples.collection()
+        return collection.newest_size() if collection else 0
 
     def pairs(self, assistant: Assistant, options: dict[str, Any]) -> Iterator[Pair]:
-        version = Version.objects.select_related("dataset").filter(pk=int(options.get("version") or 0)).first()
-        if version is None:
-            raise MissingVersion(f"Dataset version {options.get('version')} no longer exists.")
-        labels = version.labels
-        keep_split = bool(version.train_count and version.eval_count)
+        collection = _collection()
+        version_id = int(options.get("version") or 0)
+        try:
+            name = collection.describe(version_id)
+            labels = collection.labels(version_id)
+            train_count, eval_count = collection.split_sizes(version_id)
+        except LookupError:
+            raise MissingVersion(f"Dataset version {options.get('version')} no longer exists.") from None
+        keep_split = bool(train_count and eval_count)
         for split in ("train", "eval"):
-            for index, row in enumerate(dataset_selectors.version_examples(version, split=split)):
+            for index, row in enumerate(collection.examples(version_id, split=split)):
                 if not row.text.strip() or not (row.response.strip() or row.label.strip()):
                     continue
                 question, answer = (
@@ -62,8 +72,8 @@ class DatasetVersion:
                     question=question,
                     answer=answer,
                     source=self.kind,
-                    group=f"dataset:{version.pk}:{split}:{index}",
-                    ref=f"{version} {split} row {index + 1}",
+                    group=f"dataset:{version_id}:{split}:{index}",
+                    ref=f"{name} {split} row {index + 1}",
                     meta={"split": ("heldout" if split == "eval" else "train")} if keep_split else {},
                 )
 

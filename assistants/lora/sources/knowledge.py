@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from assistants.lora.sources import Pair
+from assistants.lora.sources.base import Pair
 from assistants.models import Assistant
 from knowledge.models import Chunk, Document
 

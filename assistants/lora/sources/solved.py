@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from assistants.lora.sources import Pair
+from assistants.lora.sources.base import Pair
 from assistants.models import Assistant
 from tickets.models import Reply, ReplyKind, Status, Ticket
 

@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistants.lora.sources import Pair
+from django.core.files.storage import default_storage
+
+from assistants.lora.sources.base import Pair
 from assistants.models import Assistant
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -127,8 +129,6 @@ class UploadedPairs:
         return 0  # depends on the file
 
     def pairs(self, assistant: Assistant, options: dict[str, Any]) -> Iterator[Pair]:
-        from django.core.files.storage import default_storage
-
         with default_storage.open(options["path"], "rb") as handle:
             yield from parse_upload(options.get("name", options["path"]), handle.read()).pairs
 

@@ -34,7 +34,7 @@ RECORDED = Path(__file__).parent / "recorded" / "ollama"
 
 def prompt(question: str) -> list[Message]:
     """The answer path's prompt for an assistant with policy SYSTEM and no matching knowledge."""
-    from assistants.prompting import build_messages
+    from assistants.engine import build_messages
 
     return build_messages(
         policy=SYSTEM, tone="friendly", language="en", request_type_prompt="", context=[], history=[], question=question

@@ -101,3 +101,12 @@ def test_manager_picks_a_dataset_version_in_the_page(acme, bot, manager_client, 
     assert "Support v1.0.0 train row 1" in html
     bogus = manager_client.post(new, {"preview": "1", "dataset_version": version.pk + 1000, **FORM})
     assert bogus.status_code == 422 and "Select a valid choice" in bogus.content.decode()
+
+
+def test_the_dataset_source_is_offered_only_while_an_app_offers_versions(monkeypatch):
+    from assistants.lora.sources import registry
+    from helpdesk.ai import examples
+
+    assert "dataset" in registry()  # the datasets app registered its versions
+    monkeypatch.setattr(examples, "_collection", None)
+    assert "dataset" not in registry()

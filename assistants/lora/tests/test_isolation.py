@@ -8,7 +8,7 @@ import pytest
 from django.db import connections
 from django_tenants.utils import tenant_context
 
-from assistants.answering import answer
+from assistants.engine import answer
 from assistants.lora.selectors import serving_adapter
 from assistants.lora.tests.conftest import install
 from knowledge.services import document_create_from_text, document_index
@@ -35,7 +35,7 @@ def test_concurrent_requests_of_two_tenants_never_run_each_others_adapter(
         with tenant_context(tenant):
             install(code_adapters[word], bot)
             assert serving_adapter(bot)[1] == "v1"
-            # Knowledge that answers the question: without it the assistant declines and asks no model (issue 9).
+            # Knowledge that answers the question: without it the assistant declines and asks no model.
             hours = document_create_from_text(title="Hours", text=HOURS, enqueue=False)
             document_index(document_id=hours.pk)
         bots[tenant.schema_name] = bot

@@ -81,7 +81,7 @@ def test_signed_in_agents_may_classify_and_anonymous_may_not(agent_client, acme_
 
 def test_health_reports_the_ocr_engine_and_clip(db, settings, tiny_clip_dir):
     settings.HEALTH_REQUIRED = ["database"]
-    settings.METRICS_TOKEN = "ops-token"  # the details are for operators (issue 8a)
+    settings.METRICS_TOKEN = "ops-token"  # the details are for operators
     ops = {"Authorization": "Bearer ops-token"}
     body = Client(HTTP_HOST=ACME_HOST).get("/health/deps", headers=ops).json()
     assert body["vision"]["ok"] is True

@@ -66,7 +66,7 @@ def test_low_confidence_says_so(agent_client, screenshot_ticket, settings):
 
 
 def test_a_damaged_image_shows_why(agent_client, in_acme, contact, media_root):
-    # A file whose content is not a PNG at all is refused at upload (issue 14); one that starts as a
+    # A file whose content is not a PNG at all is refused at upload; one that starts as a
     # PNG but is cut short passes the content check and is flagged here.
     damaged = samples.encode(samples.dialog(["Hello"]))[:400]
     ticket = tickets.ticket_create(subject="Broken", requester=contact, by=contact)

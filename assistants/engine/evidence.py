@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistants import sentences as text
-from assistants.facts import Fact, facts, names_checked
+from assistants.engine import sentences as text
+from assistants.engine.facts import Fact, facts, has_negation, names_checked
 from assistants.llm.base import ContextChunk
 
 Embed = Callable[[Sequence[str]], np.ndarray]
@@ -193,8 +193,6 @@ def build(
     *, question: str, context: Sequence[ContextChunk], language: str = "en", embed: Embed | None = None
 ) -> Evidence:
     """Split every chunk into plain sentences (markdown and broken lines gone), embed them and score each."""
-    from assistants.facts import has_negation
-
     items: list[tuple[int, int, str, str]] = []
     seen: set[str] = set()
     for chunk in context:

@@ -16,9 +16,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistants.evidence import Evidence, Sentence
+from assistants.engine.evidence import Evidence, Sentence
+from assistants.engine.prompting import TONE_HINTS, Turn, build_messages, neutralise
 from assistants.llm.base import ContextChunk, Message
-from assistants.prompting import TONE_HINTS, Turn, build_messages, neutralise
 
 SELECT = "select"
 COMPOSE = "compose"

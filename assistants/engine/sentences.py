@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from functools import cache, lru_cache
 from typing import Any
 
+import pysbd
 import snowballstemmer
 
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
@@ -58,8 +59,6 @@ _stem_lock = threading.Lock()
 
 @cache
 def _segmenter(language: str) -> Any:
-    import pysbd
-
     return pysbd.Segmenter(language=language if language in _PYSBD_LANGUAGES else "en", clean=False)
 
 

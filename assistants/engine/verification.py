@@ -28,9 +28,9 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from assistants import sentences as text
-from assistants.evidence import Evidence, Sentence, embed_cached
-from assistants.facts import Fact, facts, has_negation, names_checked
+from assistants.engine import sentences as text
+from assistants.engine.evidence import Evidence, Sentence, embed_cached
+from assistants.engine.facts import Fact, facts, has_negation, names_checked
 
 # Tuned on bench/fixtures/grounding.json with SmolLM2-135M drafts; see bench/results/answer.md.
 MIN_COVERAGE = 0.6  # share of a sentence's content words found in its chunk (or the question)

@@ -14,20 +14,25 @@ import re
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 
-from assistants import strategies
-from assistants.classification import Classification, classify
-from assistants.escalation import decide
-from assistants.evidence import ANSWER_MARGIN, Evidence, Sentence, build
+from assistants.engine import strategies
+from assistants.engine.classification import Classification, classify
+from assistants.engine.escalation import decide
+from assistants.engine.evidence import ANSWER_MARGIN, Evidence, Sentence, build
+from assistants.engine.prompting import Turn
+from assistants.engine.registry import adapter_for
+from assistants.engine.verification import Checked, StreamingVerifier, Verifier
 from assistants.llm import ContextChunk, Generation, GenerationParams, GenerationRequest, Message
 from assistants.llm.registry import generate_with_fallback, stream_generation
-from assistants.models import Assistant
-from assistants.prompting import Turn
 from assistants.replies import decline_text
-from assistants.verification import Checked, StreamingVerifier, Verifier
 from knowledge.services import SearchError, SearchHit, search
+
+if TYPE_CHECKING:
+    # Named for type checking only: assistants.models imports this package's strategy choices.
+    from assistants.models import Assistant
 
 URGENT = re.compile(r"\b(urgent|asap|immediately|outage|is down|security|hacked|breach)\b", re.IGNORECASE)
 SNIPPET_CHARS = 240
@@ -159,9 +164,7 @@ def _ask_llm(provider: str):  # type: ignore[no-untyped-def]
 def _adapter(assistant: Assistant, adapter: str | None) -> tuple[str, str]:
     """(path, label) of the adapter to answer with: the active one (None), none (""), or the given path."""
     if adapter is None:
-        from assistants.lora.selectors import serving_adapter
-
-        return serving_adapter(assistant)
+        return adapter_for(assistant)
     return adapter, "candidate" if adapter else ""
 
 

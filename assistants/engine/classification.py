@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from helpdesk.ai import classifiers
+
 Embed = Callable[[Sequence[str]], np.ndarray]
 NEIGHBOURS = 3
 # Cosine gaps between labels are small with MiniLM; this temperature turns them into usable confidences.
@@ -17,6 +19,8 @@ UNSURE_BELOW = 0.55
 # Below this confidence a type is only a guess: the panel shows it as uncertain and it forces nothing
 # (no escalation, no priority). Measured on assistants/tests/fixtures/labelled_requests.csv (bench/answer.py).
 CERTAIN_AT = 0.6
+# The kind of classifier asked in helpdesk.ai.classifiers when an assistant names a trained one.
+REQUEST_TYPE = "request_type"
 
 
 @dataclass(frozen=True)
@@ -75,13 +79,12 @@ def classify(
 ) -> Classification:
     """The label whose examples are nearest to ``text``; ``ask_llm(text, labels)`` decides when unsure.
 
-    With ``version_id`` (a manager's choice on the assistant), the classifier trained from that
-    dataset version answers instead, as long as it is trained.
+    With ``version_id`` (a manager's choice on the assistant), the ``"request_type"`` classifier registered in
+    ``helpdesk.ai.classifiers`` (the datasets app's, trained from that version) answers instead, as long as
+    it is trained.
     """
     if version_id is not None and text.strip():
-        from datasets.classifier import classify_one
-
-        found = classify_one(text, version_id=version_id)
+        found = classifiers.classify(REQUEST_TYPE, text, version_id=version_id)
         if found is not None:
             return Classification(label=found.label, confidence=found.confidence, method="dataset", scores=found.scores)
     examples = {label: lines for label, lines in examples.items() if lines}
