@@ -1,7 +1,8 @@
 # The choices of Connection.system and ExternalRef.system come from the registered systems: no SQL.
 
-import integrations.registry
 from django.db import migrations, models
+
+import integrations.registry
 
 
 class Migration(migrations.Migration):
