@@ -362,10 +362,6 @@ TICKETS_ATTACHMENT_TYPES = [
         [".png", ".jpg", ".jpeg", ".gif", ".webp", ".pdf", ".txt", ".log", ".csv", ".json", ".zip", ".docx", ".xlsx"],
     )
 ]
-# Celery task names each new attachment's id is sent to after commit, and functions attachment -> dict | None
-# whose results the ticket API shows under each attachment; apps add theirs in their own section.
-TICKETS_ATTACHMENT_HOOKS: list[str] = []
-TICKETS_ATTACHMENT_DETAILS: list[str] = []
 # Submissions of the public portal form per client address (django-ratelimit syntax, e.g. 5/10m).
 TICKETS_PORTAL_SUBMIT_RATE = env_str("TICKETS_PORTAL_SUBMIT_RATE", "5/10m")
 TICKETS_PORTAL_LINK_MAX_AGE_DAYS = env_int("TICKETS_PORTAL_LINK_MAX_AGE_DAYS", 90, minimum=1)
@@ -564,9 +560,6 @@ CELERY_BEAT_SCHEDULE = {
 
 TENANT_APPS += ["assistants.vision"]
 INSTALLED_APPS += ["assistants.vision"]
-# Every new ticket attachment's id is sent to these Celery tasks after commit (tickets.services.replies).
-TICKETS_ATTACHMENT_HOOKS = [*TICKETS_ATTACHMENT_HOOKS, "assistants.vision.tasks.analyse_attachment"]
-TICKETS_ATTACHMENT_DETAILS = [*TICKETS_ATTACHMENT_DETAILS, "assistants.vision.selectors.attachment_details"]
 # Screenshot analysis (OCR, CLIP) runs on its own queue and worker (Procfile `vision`, one at a time), so
 # mail, escalations and indexing on the default queue never wait behind a flood of images.
 VISION_QUEUE = env_str("VISION_QUEUE", "vision")

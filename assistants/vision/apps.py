@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from tickets.extensions import register_attachment_processor
+
 
 class VisionConfig(AppConfig):
     """Screenshot triage: OCR, classification and thumbnails of the images attached to tickets."""
@@ -15,3 +17,17 @@ class VisionConfig(AppConfig):
             *(f"{action}_screenshotlabel" for action in ("view", "add", "change", "delete")),
         ],
     }
+
+    def ready(self) -> None:
+        # Ticket extensions: every new attachment goes to the screenshot reader, whose results show under it.
+        # reason: these modules import models, which load only once the app registry is ready
+        from assistants.vision.selectors import attachment_details
+        from assistants.vision.templatetags.vision import thread_context
+
+        register_attachment_processor(
+            "vision",
+            task="assistants.vision.tasks.analyse_attachment",
+            details=attachment_details,
+            template="vision/thread.html",
+            context=thread_context,
+        )
