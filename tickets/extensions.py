@@ -112,7 +112,7 @@ def attachment_announce(*, attachment_id: int) -> None:
 
 
 def attachment_details(attachment: Attachment) -> dict[str, Any]:
-    """What the processors made of ``attachment``, by processor (e.g. ``{"vision": {...}}``)."""
+    """What the processors made of ``attachment``: each adds its own keys (its key, by convention)."""
     details: dict[str, Any] = {}
     for processor in attachment_processors():
         if processor.details is not None:
