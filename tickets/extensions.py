@@ -19,7 +19,7 @@ Registering a key again replaces the earlier registration (``ready()`` may run m
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -53,7 +53,7 @@ class AttachmentProcessor:
     task: str = ""
     details: Callable[[Attachment], dict[str, Any] | None] | None = None
     template: str = ""
-    context: Callable[[Context, Sequence[Attachment]], Mapping[str, Any]] | None = None
+    context: Callable[[Context, Sequence[Attachment]], dict[str, Any]] | None = None
 
 
 _panels: dict[str, Panel] = {}
@@ -79,11 +79,9 @@ def register_panel(
 
 
 def panels(user: Any = None) -> list[Panel]:
-    """The registered panels in page order; only those ``user`` may see when a user is given."""
+    """The registered panels ``user`` may see (without a user: those that need no permission), in page order."""
     chosen = sorted(_panels.values(), key=lambda panel: (panel.order, panel.key))
-    if user is None:
-        return chosen
-    return [panel for panel in chosen if not panel.permission or user.has_perm(panel.permission)]
+    return [panel for panel in chosen if not panel.permission or (user is not None and user.has_perm(panel.permission))]
 
 
 def register_attachment_processor(
@@ -92,7 +90,7 @@ def register_attachment_processor(
     task: str = "",
     details: Callable[[Attachment], dict[str, Any] | None] | None = None,
     template: str = "",
-    context: Callable[[Context, Sequence[Attachment]], Mapping[str, Any]] | None = None,
+    context: Callable[[Context, Sequence[Attachment]], dict[str, Any]] | None = None,
 ) -> None:
     """Send every new attachment to ``task``; show ``details`` in the API and ``template`` on the page."""
     if bool(template) != bool(context):

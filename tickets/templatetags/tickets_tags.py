@@ -86,6 +86,12 @@ def when(value: datetime | None) -> str:
     return f"{local:%Y-%m-%d %H:%M} ({timezone.get_current_timezone_name()})"
 
 
+def _template(context: template.Context, name: str) -> template.Template:
+    """``name`` from the engine rendering ``context`` (as ``{% include %}`` finds it)."""
+    engine = context.template.engine if context.template is not None else template.Engine.get_default()
+    return engine.get_template(name)
+
+
 PANEL_LOADER = (
     '<section id="{key}-panel" class="{key}-panel" aria-label="{title}"\n'
     '         hx-get="{url}" hx-trigger="load" hx-swap="outerHTML">\n'
@@ -103,7 +109,7 @@ def ticket_panels(context: template.Context, ticket: Ticket) -> SafeString:
     for panel in extensions.panels(getattr(request, "user", None)):
         if panel.template:
             with context.push(ticket=ticket, panel=panel):
-                html.append(context.template.engine.get_template(panel.template).render(context))
+                html.append(_template(context, panel.template).render(context))
         else:
             url = reverse(panel.url_name, args=[ticket.number])
             html.append(format_html(PANEL_LOADER, key=panel.key, title=panel.title, url=url))
@@ -119,5 +125,5 @@ def attachment_details(context: template.Context, files: Any) -> SafeString:
     for processor in extensions.attachment_processors():
         if processor.template and processor.context is not None:
             values = processor.context(context, attachments)
-            html.append(context.template.engine.get_template(processor.template).render(context.new(values)))
+            html.append(_template(context, processor.template).render(context.new(values)))
     return mark_safe("".join(html))  # noqa: S308 - rendered templates

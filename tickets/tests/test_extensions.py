@@ -120,13 +120,15 @@ def test_an_attachment_processor_adds_its_details_to_the_api(registry, acme_api,
 def _named_in_python(path: Path) -> list[str]:
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        modules = []
         if isinstance(node, ast.Import):
             modules = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             modules = [node.module]
         elif isinstance(node, ast.Constant) and isinstance(node.value, str) and NAMED.search(node.value):
             found.append(f"{path.name}:{node.lineno} {node.value[:60]!r}")
+            continue
+        else:
+            continue
         found += [f"{path.name}:{node.lineno} import {m}" for m in modules if m.split(".")[0] in HIGHER]
     return found
 
