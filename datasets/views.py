@@ -283,7 +283,7 @@ def review_bulk(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         accepted = services.review_bulk_accept(run=run, by=request.user, min_confidence=data["min_confidence"],
-                                      label=data["filter_label"], reason=data["filter_reason"])  # fmt: skip
+                                               label=data["filter_label"], reason=data["filter_reason"])  # fmt: skip
         messages.success(request, f"Accepted {accepted} suggestion{'s' if accepted != 1 else ''}.")
     else:
         messages.error(request, _errors(form))
