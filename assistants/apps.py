@@ -1,5 +1,8 @@
 from django.apps import AppConfig
 
+from helpdesk.ai import examples
+from tickets.extensions import register_panel
+
 
 class AssistantsConfig(AppConfig):
     name = "assistants"
@@ -14,3 +17,11 @@ class AssistantsConfig(AppConfig):
         ]
         + ["view_widgetkey", "change_widgetkey"],
     }
+
+    def ready(self) -> None:
+        # Ticket extensions: the AI panel on the ticket page; the draft/final reply pairs that datasets export.
+        # reason: assistants.selectors reads models, which load only once the app registry is ready
+        from assistants.selectors import draft_pair_records
+
+        register_panel("assistants", template="assistants/ticket_panel_slot.html", order=10)
+        examples.register_records("draft-pairs", draft_pair_records)

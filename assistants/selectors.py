@@ -10,10 +10,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
+from rapidfuzz import fuzz
 
 from assistants.engine import Turn
 from assistants.engine.registry import question_enrichments
@@ -144,3 +146,22 @@ def macros_for_ticket(*, ticket: Ticket, question: str, agent: object = None, li
         for m, s in ranked[:limit]
         if float(s) >= MIN_SIMILARITY
     ]
+
+
+def draft_pair_records() -> list[dict[str, Any]]:
+    """One row per AI draft an agent answered after: question → final reply, with the draft and its similarity."""
+    records = []
+    for answer, final in draft_final_pairs():
+        ticket = answer.ticket
+        draft = answer.draft.body if answer.draft is not None else ""
+        records.append({
+            "id": f"{ticket.number}-{answer.pk}",
+            "question": ticket_question(ticket).question,
+            "final_reply": final.body,
+            "request_type": answer.result.get("request_type", "") or ticket.category,
+            "channel": ticket.channel,
+            "draft": draft,
+            "draft_similarity": round(fuzz.ratio(draft, final.body)),
+            "ticket": ticket.number,
+        })  # fmt: skip
+    return records

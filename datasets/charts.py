@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tickets.charts import Bar, Tick, _nice_step
+from helpdesk.charts import Bar, Tick, nice_step
 
 WIDTH = 760
 LABEL_W, RIGHT, TOP, ROW_H, BAR_H, AXIS_H = 170, 16, 8, 30, 11, 20
@@ -25,7 +25,7 @@ class LabelChart:
 
 def label_distribution(train: dict[str, int], evaluation: dict[str, int]) -> LabelChart:
     names = sorted(set(train) | set(evaluation), key=lambda n: (-(train.get(n, 0) + evaluation.get(n, 0)), n))
-    step = _nice_step(max([0, *train.values(), *evaluation.values()]))
+    step = nice_step(max([0, *train.values(), *evaluation.values()]))
     top = step * 4
     plot_w = WIDTH - LABEL_W - RIGHT
     bars, ticks = [], []

@@ -11,11 +11,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from rapidfuzz import fuzz
 
 from datasets import services
 from datasets.models import Dataset, Upload
 from helpdesk.accounts.models import User
+from helpdesk.ai import examples
+from tickets.models import Ticket
 
 
 def _jsonl(records: list[dict[str, Any]]) -> bytes:
@@ -24,8 +25,6 @@ def _jsonl(records: list[dict[str, Any]]) -> bytes:
 
 def tickets_export(*, dataset: Dataset, by: User | None = None, labeled_only: bool = False) -> Upload:
     """Subject + first message → category (the request type), one row per ticket; ticket numbers as ids."""
-    from tickets.models import Ticket
-
     tickets = Ticket.objects.order_by("number")
     if labeled_only:
         tickets = tickets.exclude(category="")
@@ -51,22 +50,7 @@ def draft_pairs_export(*, dataset: Dataset, by: User | None = None) -> Upload:
     The draft, how similar the final reply is to it (0-100) and the request type go along, so the
     team's corrections become training data and the untouched drafts can be told apart.
     """
-    from assistants.selectors import draft_final_pairs, ticket_question
-
-    records = []
-    for answer, final in draft_final_pairs():
-        ticket = answer.ticket
-        draft = answer.draft.body if answer.draft is not None else ""
-        records.append({
-            "id": f"{ticket.number}-{answer.pk}",
-            "question": ticket_question(ticket).question,
-            "final_reply": final.body,
-            "request_type": answer.result.get("request_type", "") or ticket.category,
-            "channel": ticket.channel,
-            "draft": draft,
-            "draft_similarity": round(fuzz.ratio(draft, final.body)),
-            "ticket": ticket.number,
-        })  # fmt: skip
+    records = examples.records("draft-pairs")  # provided by the assistants app
     if not records:
         raise ValidationError("No ticket has an AI draft followed by an agent's reply yet.")
     mapping = {"text": "question", "response": "final_reply", "label": "request_type", "domain": "channel",

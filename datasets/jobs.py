@@ -1,10 +1,11 @@
 """Queueing of the datasets app's background work, and the sweeper that keeps it from vanishing.
 
-Runs and classifier retrains are sent to the broker after the commit through
-``helpdesk.celery.send_on_commit``; ``queued_at`` records that the broker took the message. The
-beat sweeper (every JOBS_SWEEP_SECONDS) sends again what waits without a message (the broker was
-down) or whose message was lost (JOBS_REQUEUE_AFTER_SECONDS), and stops what runs without a
-heartbeat for JOBS_STALE_SECONDS (a killed worker, the queue's time limit) with the reason.
+Runs and classifier retrains are sent to the broker by task name after the commit through
+``helpdesk.celery.send_on_commit`` (the tasks import this module, never the other way round);
+``queued_at`` records that the broker took the message. The beat sweeper (every JOBS_SWEEP_SECONDS)
+sends again what waits without a message (the broker was down) or whose message was lost
+(JOBS_REQUEUE_AFTER_SECONDS), and stops what runs without a heartbeat for JOBS_STALE_SECONDS (a
+killed worker, the queue's time limit) with the reason.
 """
 
 from __future__ import annotations
@@ -32,27 +33,21 @@ def _mark_queued(model: type[Run] | type[Classifier], pk: int) -> None:
 
 def process_enqueue(run: Run) -> None:
     """Send a queued run to a worker once the transaction commits."""
-    from datasets.tasks import process_run
-
-    send_on_commit(process_run, run.pk, on_sent=lambda: _mark_queued(Run, run.pk))
+    send_on_commit("datasets.process_run", run.pk, on_sent=lambda: _mark_queued(Run, run.pk))
 
 
 def write_enqueue(run: Run, author_id: int | None) -> None:
     """Send a run whose write was requested to a worker once the transaction commits."""
-    from datasets.tasks import write_run
-
-    send_on_commit(write_run, run.pk, author_id, on_sent=lambda: _mark_queued(Run, run.pk))
+    send_on_commit("datasets.write_run", run.pk, author_id, on_sent=lambda: _mark_queued(Run, run.pk))
 
 
 def classifier_enqueue(version: Version) -> None:
     """Mark the version's classifier as waiting for training and send the job once the transaction commits."""
-    from datasets.tasks import train_classifier
-
     classifier, _ = Classifier.objects.update_or_create(
         version=version,
         defaults={"status": Classifier.Status.TRAINING, "error": "", "queued_at": None, "heartbeat_at": None},
     )
-    send_on_commit(train_classifier, version.pk, on_sent=lambda: _mark_queued(Classifier, classifier.pk))
+    send_on_commit("datasets.train_classifier", version.pk, on_sent=lambda: _mark_queued(Classifier, classifier.pk))
 
 
 def _waiting(since: Any) -> Q:

@@ -26,6 +26,7 @@ from datasets.steps.quality import QualityStep
 from datasets.steps.relabel import RelabelStep
 from datasets.steps.review import ReviewStep
 from datasets.steps.write import WriteStep
+from helpdesk.accounts.models import User
 from helpdesk.celery import stopped_reason
 
 logger = logging.getLogger(__name__)
@@ -166,8 +167,6 @@ def run_write(*, run_id: int, author_id: int | None = None) -> Run | None:
     run = Run.objects.select_related("dataset__current_version", "upload").get(pk=run_id)
     author = None
     if author_id is not None:
-        from helpdesk.accounts.models import User
-
         author = User.objects.filter(pk=author_id).first()
     return _write(run, context_for(run, author=author))
 

@@ -107,3 +107,49 @@ def stats() -> dict[str, Any]:
         "rows_waiting_for_review": Row.objects.filter(status=Row.Status.REVIEW).count(),
         "classifiers_ready": Classifier.objects.filter(status=Classifier.Status.READY).count(),
     }
+
+
+@dataclass(frozen=True)
+class ReviewProgress:
+    """Rows of a run decided by a reviewer, and rows still waiting."""
+
+    decided: int
+    pending: int
+
+    @property
+    def total(self) -> int:
+        return self.decided + self.pending
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.decided / self.total) if self.total else 100
+
+
+def review_progress(run: Run) -> ReviewProgress:
+    rows = Row.objects.filter(run=run, source=Row.Source.ORIGINAL)
+    return ReviewProgress(
+        decided=rows.filter(reviewed=True).count(), pending=rows.filter(status=Row.Status.REVIEW).count()
+    )
+
+
+def review_queue(run: Run, *, label: str = "", reason: str = "") -> QuerySet[Row]:
+    """The rows of ``run`` waiting for a reviewer (optionally one suggested label or review reason), in file order."""
+    rows = Row.objects.filter(run=run, status=Row.Status.REVIEW).defer("embedding")
+    if label:
+        rows = rows.filter(suggested_label=label)
+    if reason:
+        rows = rows.filter(review_reason=reason)
+    return rows.order_by("position")
+
+
+def review_labels(run: Run) -> list[str]:
+    """Every label a reviewer may pick: the file's, the suggested ones, the given ones, the current version's."""
+    labels = set(Row.objects.filter(run=run).exclude(label="").values_list("label", flat=True).distinct())
+    labels |= set(
+        Row.objects.filter(run=run).exclude(suggested_label="").values_list("suggested_label", flat=True).distinct()
+    )
+    labels |= set(run.options.get("labels") or ())
+    current = Dataset.objects.filter(pk=run.dataset_id).values_list("current_version", flat=True).first()
+    if current is not None:
+        labels |= set(VersionRow.objects.filter(version_id=current).values_list("label", flat=True).distinct())
+    return sorted(labels, key=str.casefold)

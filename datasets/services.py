@@ -15,8 +15,9 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils import timezone
 
-from datasets import jobs, versions
+from datasets import jobs, selectors, versions
 from datasets.formats import (
     ACCEPTED,
     PREVIEW_ROWS,
@@ -28,11 +29,12 @@ from datasets.formats import (
     read_table,
     too_many_rows,
 )
-from datasets.models import Dataset, Run, Upload, Version
+from datasets.models import Dataset, ReviewDecision, Row, Run, Upload, Version
 from datasets.pipeline import initial_steps
 from datasets.steps.base import Mapping, RunOptions
 from datasets.text import normalise_label
 from helpdesk.accounts.models import User
+from helpdesk.db import bulk_update_rows
 
 PREVIEW_CELL_CHARS = 300
 
@@ -260,3 +262,91 @@ def classifier_retrain(*, version: Version) -> None:
 
 
 ACCEPTED_TYPES = ACCEPTED
+
+
+# --- The review queue's decisions: accept the suggestion, change the label, reject; undo; bulk accept ---
+# Each decision keeps who made it and when. Undo marks the reviewer's last decision in the run
+# as undone and puts its row back in the queue; the decision itself stays in the history.
+# Two reviewers on one queue cannot decide the same row twice: the row is locked and must
+# still be waiting.
+
+
+def _review_mark_ready(run: Run) -> None:
+    if not Row.objects.filter(run=run, status=Row.Status.REVIEW).exists():
+        Run.objects.filter(pk=run.pk, status=Run.Status.REVIEW).update(status=Run.Status.READY)
+
+
+@transaction.atomic
+def review_decide(*, row: Row, action: str, by: User, label: str = "") -> ReviewDecision:
+    """Accept the suggested label, change it to ``label``, or reject the row (it leaves the dataset)."""
+    locked = Row.objects.select_for_update().select_related("run").get(pk=row.pk)
+    if locked.status != Row.Status.REVIEW:
+        raise ValidationError("Someone has decided on this row already.")
+    if action == ReviewDecision.Action.ACCEPT:
+        label = locked.suggested_label or locked.original_label
+        if not label:
+            raise ValidationError("There is no suggestion to accept: pick a label.")
+    elif action == ReviewDecision.Action.CHANGE:
+        label = normalise_label(label)
+        if not label:
+            raise ValidationError("Pick or type a label.")
+    elif action == ReviewDecision.Action.REJECT:
+        label = ""
+    else:
+        raise ValidationError(f"Unknown action {action!r}.")
+    decision = ReviewDecision.objects.create(
+        run=locked.run, row=locked, action=action, label_before=locked.label, label_after=label, reviewer=by
+    )
+    locked.reviewed = True
+    locked.method = "review"
+    if action == ReviewDecision.Action.REJECT:
+        locked.status = Row.Status.REJECTED
+    else:
+        locked.status, locked.label = Row.Status.READY, label
+    locked.save(update_fields=["reviewed", "method", "status", "label"])
+    _review_mark_ready(locked.run)
+    return decision
+
+
+@transaction.atomic
+def review_undo(*, run: Run, by: User) -> ReviewDecision | None:
+    """Undo ``by``'s last decision in ``run`` (None when there is nothing to undo)."""
+    decision = (
+        ReviewDecision.objects.select_for_update()
+        .filter(run=run, reviewer=by, undone_at=None)
+        .select_related("row")
+        .order_by("-decided_at", "-pk")
+        .first()
+    )
+    if decision is None:
+        return None
+    row = decision.row
+    row.label, row.status, row.reviewed, row.method = decision.label_before, Row.Status.REVIEW, False, ""
+    row.save(update_fields=["label", "status", "reviewed", "method"])
+    decision.undone_at = timezone.now()
+    decision.save(update_fields=["undone_at"])
+    Run.objects.filter(pk=run.pk, status=Run.Status.READY).update(status=Run.Status.REVIEW)
+    return decision
+
+
+@transaction.atomic
+def review_bulk_accept(*, run: Run, min_confidence: float, by: User, label: str = "", reason: str = "") -> int:
+    """Accept the suggestion of every waiting row (matching the filters) at or above ``min_confidence``."""
+    if not 0.0 <= min_confidence <= 1.0:
+        raise ValidationError("The confidence must be between 0 and 1.")
+    rows = list(
+        selectors.review_queue(run, label=label, reason=reason)
+        .filter(confidence__gte=min_confidence)
+        .exclude(suggested_label="")
+        .select_for_update()
+    )
+    ReviewDecision.objects.bulk_create(
+        ReviewDecision(run=run, row=row, action=ReviewDecision.Action.ACCEPT, label_before=row.label,
+                       label_after=row.suggested_label, reviewer=by)
+        for row in rows
+    )  # fmt: skip
+    for row in rows:
+        row.label, row.status, row.reviewed, row.method = row.suggested_label, Row.Status.READY, True, "review"
+    bulk_update_rows(rows, ["label", "status", "reviewed", "method"])
+    _review_mark_ready(run)
+    return len(rows)

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from datasets import charts, exports, jobs, review, selectors, services, versions
+from datasets import charts, exports, jobs, selectors, services, versions
 from datasets.formats import DOWNLOAD_FORMATS
 from datasets.forms import (
     BulkAcceptForm,
@@ -153,7 +153,7 @@ def dataset_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def run_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     run = selectors.run_get(pk)
-    context = {"run": run, "progress": review.progress(run), "write_form": _write_form(run)}
+    context = {"run": run, "progress": selectors.review_progress(run), "write_form": _write_form(run)}
     template = "datasets/run_detail.html#steps" if request.htmx else "datasets/run_detail.html"
     return render(request, template, context)
 
@@ -202,13 +202,13 @@ def _review_context(request: AuthenticatedHttpRequest, run: Run) -> dict[str, An
     label = reason = ""
     if filters.is_valid():
         label, reason = filters.cleaned_data["filter_label"], filters.cleaned_data["filter_reason"]
-    waiting = review.queue(run, label=label, reason=reason)
-    labels = review.labels_of(run)
+    waiting = selectors.review_queue(run, label=label, reason=reason)
+    labels = selectors.review_labels(run)
     return {
         "run": run,
         "item": waiting.first(),
         "waiting": waiting.count(),
-        "progress": review.progress(run),
+        "progress": selectors.review_progress(run),
         "labels": labels,
         "keyed": list(enumerate(labels[:9], start=1)),
         "label": label,
@@ -247,7 +247,7 @@ def review_decide(request: AuthenticatedHttpRequest, pk: int, row: int) -> HttpR
     error = ""
     if form.is_valid():
         try:
-            review.decide(
+            services.review_decide(
                 row=target, action=form.cleaned_data["action"], label=form.cleaned_data["label"], by=request.user
             )
         except ValidationError as exc:
@@ -269,7 +269,7 @@ def review_decide(request: AuthenticatedHttpRequest, pk: int, row: int) -> HttpR
 def review_undo(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     run = selectors.run_get(pk)
     _require(request, REVIEW)
-    if review.undo(run=run, by=request.user) is None and not request.htmx:
+    if services.review_undo(run=run, by=request.user) is None and not request.htmx:
         messages.info(request, "Nothing to undo.")
     return _after_review(request, run)
 
@@ -282,8 +282,8 @@ def review_bulk(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = BulkAcceptForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        accepted = review.bulk_accept(run=run, by=request.user, min_confidence=data["min_confidence"],
-                                      label=data["filter_label"], reason=data["filter_reason"])  # fmt: skip
+        accepted = services.review_bulk_accept(run=run, by=request.user, min_confidence=data["min_confidence"],
+                                               label=data["filter_label"], reason=data["filter_reason"])  # fmt: skip
         messages.success(request, f"Accepted {accepted} suggestion{'s' if accepted != 1 else ''}.")
     else:
         messages.error(request, _errors(form))

@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from tickets import extensions
+
 
 class IntegrationsConfig(AppConfig):
     name = "integrations"
@@ -42,4 +44,9 @@ class IntegrationsConfig(AppConfig):
 
         work.check_lease()
         metrics.register()
-        receivers.connect()
+
+        # Ticket extensions: the linked-issues panel; ticket events become outgoing webhooks and mirrored comments.
+        extensions.register_panel("integrations", template="integrations/ticket_panel_slot.html", order=20)
+        extensions.register_listener(extensions.TICKET_CREATED, receivers.on_ticket_created)
+        extensions.register_listener(extensions.TICKET_UPDATED, receivers.on_ticket_updated)
+        extensions.register_listener(extensions.REPLY_CREATED, receivers.on_reply_created)

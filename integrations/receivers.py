@@ -1,4 +1,7 @@
-"""Ticket events → outgoing webhook deliveries and mirrored comments (rows only; workers send them)."""
+"""Ticket events → outgoing webhook deliveries and mirrored comments (rows only; workers send them).
+
+Listeners of ``tickets.extensions``, registered in ``IntegrationsConfig.ready()``.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,6 @@ from typing import Any
 from integrations.events.services import event_emit
 from integrations.models import WebhookEvent
 from integrations.services import reply_mirror
-from tickets import signals
 from tickets.models import Reply, Ticket
 
 
@@ -23,9 +25,3 @@ def on_ticket_updated(*, ticket: Ticket, changes: list[Any], **kwargs: Any) -> N
 def on_reply_created(*, reply: Reply, **kwargs: Any) -> None:
     event_emit(event=WebhookEvent.REPLY_CREATED, ticket=reply.ticket, reply=reply)
     reply_mirror(reply=reply)
-
-
-def connect() -> None:
-    signals.ticket_created.connect(on_ticket_created, dispatch_uid="integrations.ticket_created")
-    signals.ticket_updated.connect(on_ticket_updated, dispatch_uid="integrations.ticket_updated")
-    signals.reply_created.connect(on_reply_created, dispatch_uid="integrations.reply_created")

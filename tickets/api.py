@@ -11,10 +11,8 @@ from contextlib import contextmanager
 from typing import Any
 
 import django_filters as filters
-from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q, QuerySet
-from django.utils.module_loading import import_string
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
@@ -27,7 +25,7 @@ from rest_framework.views import APIView
 
 from helpdesk.accounts.authentication import ApiClient
 from helpdesk.accounts.models import User
-from tickets import selectors, services
+from tickets import extensions, selectors, services
 from tickets.filters import TicketFilter
 from tickets.models import Attachment, Channel, Contact, Reply, ReplyKind, Status, Ticket
 
@@ -158,10 +156,7 @@ class AttachmentSerializer(serializers.ModelSerializer[Attachment]):
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_details(self, attachment: Attachment) -> dict[str, Any]:
-        details: dict[str, Any] = {}
-        for path in settings.TICKETS_ATTACHMENT_DETAILS:  # readers registered by other apps
-            details.update(import_string(path)(attachment) or {})
-        return details
+        return extensions.attachment_details(attachment)  # from the processors other apps registered
 
 
 class ReplySerializer(serializers.ModelSerializer[Reply]):

@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from tickets import metrics
+
 
 class TicketsConfig(AppConfig):
     name = "tickets"
@@ -53,6 +55,4 @@ class TicketsConfig(AppConfig):
     }
 
     def ready(self) -> None:
-        from tickets import metrics
-
         metrics.register()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
+
+from helpdesk.charts import Bar, Tick, nice_step
 
 WIDTH, HEIGHT = 760, 240
 LEFT, RIGHT, TOP, BOTTOM = 36, 8, 10, 28
@@ -18,22 +19,6 @@ class DayValues(Protocol):
     def created(self) -> int: ...
     @property
     def solved(self) -> int: ...
-
-
-@dataclass(frozen=True)
-class Bar:
-    x: float
-    y: float
-    width: float
-    height: float
-    series: str
-    title: str
-
-
-@dataclass(frozen=True)
-class Tick:
-    position: float
-    label: str
 
 
 @dataclass(frozen=True)
@@ -50,16 +35,9 @@ class BarChart:
     total_solved: int
 
 
-def _nice_step(value: int, ticks: int = 4) -> int:
-    """A round step (1, 2, 5, 10, 20, ...) so that ``ticks`` steps reach ``value``."""
-    raw = max(value / ticks, 1)
-    magnitude = 10 ** math.floor(math.log10(raw))
-    return next(m * magnitude for m in (1, 2, 5, 10) if raw <= m * magnitude)
-
-
 def created_vs_solved(days: Sequence[DayValues]) -> BarChart:
     """Grouped bars per day: tickets created and tickets solved."""
-    step = _nice_step(max([0, *(d.created for d in days), *(d.solved for d in days)]))
+    step = nice_step(max([0, *(d.created for d in days), *(d.solved for d in days)]))
     top = step * 4
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_w / max(len(days), 1)

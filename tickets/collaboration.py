@@ -26,10 +26,9 @@ DETAIL = "tickets/ticket_detail.html"
 
 
 def _side(request: AuthenticatedHttpRequest, ticket: Ticket, **extra: object) -> HttpResponse:
-    from tickets.views import _detail_context
-
     ticket = selectors.ticket_get(number=ticket.number)
-    return render(request, f"{DETAIL}#people_update", _detail_context(request, ticket, **extra))
+    context = {**selectors.ticket_page(ticket=ticket, user=request.user), **extra}
+    return render(request, f"{DETAIL}#people_update", context)
 
 
 def _done(request: AuthenticatedHttpRequest, ticket: Ticket, error: str = "", note: str = "") -> HttpResponse:

@@ -22,6 +22,7 @@ from helpdesk.mail import email_queue, site_url, tenant_headers
 from helpdesk.tenants.db import connection
 from tickets import links
 from tickets.models import Contact, Reply, ReplyKind, Status, Ticket
+from tickets.selectors import agent_list
 
 # Status changes a customer hears about; new -> open happens with the first reply, which is mailed anyway.
 CUSTOMER_STATUSES = {Status.PENDING, Status.ON_HOLD, Status.SOLVED, Status.CLOSED}
@@ -148,8 +149,6 @@ def assigned(*, ticket: Ticket, assignee: User | None, by: object) -> None:
 
 def mentioned_users(text: str) -> list[User]:
     """Active agents named in ``text`` as @local-part, @email or @"Full Name"."""
-    from tickets.selectors import agent_list
-
     wanted_names, wanted = set(), set()
     for quoted, plain in MENTION.findall(text):
         if quoted:

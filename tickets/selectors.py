@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Avg, Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import TruncDate
@@ -126,6 +128,29 @@ def contact_list() -> QuerySet[Contact]:
 
 def tickets_by_numbers(*, numbers: list[int]) -> QuerySet[Ticket]:
     return Ticket.objects.filter(number__in=numbers).prefetch_related("tags").order_by("number")
+
+
+def ticket_page(*, ticket: Ticket, user: User) -> dict[str, Any]:
+    """What the ticket page shows of ``ticket`` to ``user`` (querysets stay lazy: a partial reads only its part).
+
+    The views add what needs the request, a form or the rules of the services (the reply form, macros, the
+    customer status link, the statuses the ticket may move to).
+    """
+    return {
+        "ticket": ticket,
+        "thread": ticket_thread(ticket=ticket),
+        "request_files": request_attachments(ticket=ticket),
+        "events": ticket_events(ticket=ticket),
+        "agents": agent_list(),
+        "statuses": Status.choices,
+        "priorities": Priority.choices,
+        "can_reply": ticket.status != Status.CLOSED,
+        "following": ticket.followers.filter(pk=user.pk).exists(),
+        "followers": ticket.followers.all(),
+        "cc": ticket.cc.all(),
+        "attachment_types": ", ".join(settings.TICKETS_ATTACHMENT_TYPES),
+        "attachment_max_mb": settings.TICKETS_ATTACHMENT_MAX_MB,
+    }
 
 
 # --- Dashboard -------------------------------------------------------------------------------------

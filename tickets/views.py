@@ -129,23 +129,11 @@ def ticket_bulk(request: AuthenticatedHttpRequest) -> HttpResponse:
 def _detail_context(request: AuthenticatedHttpRequest, ticket: Ticket, **extra: Any) -> dict[str, Any]:
     macros = selectors.macro_list()
     return {
-        "ticket": ticket,
-        "thread": selectors.ticket_thread(ticket=ticket),
-        "request_files": selectors.request_attachments(ticket=ticket),
-        "events": selectors.ticket_events(ticket=ticket),
-        "agents": selectors.agent_list(),
-        "statuses": Status.choices,
+        **selectors.ticket_page(ticket=ticket, user=request.user),
         "allowed_statuses": {ticket.status, *services.TRANSITIONS[ticket.status]},
-        "priorities": ticket._meta.get_field("priority").choices,
         "reply_form": ReplyForm(initial={"seen": selectors.last_event_id(ticket=ticket)}),
-        "can_reply": ticket.status != Status.CLOSED,
         "macros": [(m, services.macro_render(macro=m, ticket=ticket, agent=request.user)) for m in macros],
-        "following": ticket.followers.filter(pk=request.user.pk).exists(),
-        "followers": ticket.followers.all(),
-        "cc": ticket.cc.all(),
         "portal_link": request.build_absolute_uri(links.portal_path(ticket)),
-        "attachment_types": ", ".join(settings.TICKETS_ATTACHMENT_TYPES),
-        "attachment_max_mb": settings.TICKETS_ATTACHMENT_MAX_MB,
         **extra,
     }
 

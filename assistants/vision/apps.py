@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from tickets.extensions import register_attachment_processor
+
 
 class VisionConfig(AppConfig):
     """Screenshot triage: OCR, classification and thumbnails of the images attached to tickets."""
@@ -17,8 +19,18 @@ class VisionConfig(AppConfig):
     }
 
     def ready(self) -> None:
-        # reason: the engine package and these selectors import models, loadable only once the registry is ready
+        # reason: the engine registry and these modules import models, which load only once the app registry is ready
         from assistants.engine.registry import register_question_enricher
-        from assistants.vision.selectors import screenshot_question_text
+        from assistants.vision.selectors import attachment_details, screenshot_question_text
+        from assistants.vision.templatetags.vision import thread_context
 
+        # The answer to a ticket also reads what its screenshots say.
         register_question_enricher("vision.screenshots", screenshot_question_text)
+        # Ticket extensions: every new attachment goes to the screenshot reader, whose results show under it.
+        register_attachment_processor(
+            "vision",
+            task="assistants.vision.tasks.analyse_attachment",
+            details=attachment_details,
+            template="vision/thread.html",
+            context=thread_context,
+        )

@@ -121,7 +121,7 @@ def best_category(*, ticket: Ticket) -> AttachmentAnalysis | None:
 
 
 def attachment_details(attachment: Attachment) -> dict[str, object] | None:
-    """What the ticket API shows under an image attachment (``TICKETS_ATTACHMENT_DETAILS``)."""
+    """What the ticket API shows under an image attachment (the vision attachment processor's details)."""
     if not is_image(attachment):
         return None
     analysis = analysis_for_attachment(attachment=attachment)

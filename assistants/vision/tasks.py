@@ -19,7 +19,7 @@ from helpdesk.tenants.selectors import tenant_list
     soft_time_limit=300,
 )
 def analyse_attachment(attachment_id: int) -> str | None:
-    """Sent for every new ticket attachment (TICKETS_ATTACHMENT_HOOKS): read and classify it if it is an image."""
+    """Sent for every new ticket attachment (an attachment processor): read and classify it if it is an image."""
     analysis = services.attachment_analyse(attachment_id=attachment_id)
     return analysis.status if analysis is not None else None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from django.core.files.base import ContentFile
 
-from datasets import review, selectors
+from datasets import selectors, services
 from datasets.models import Row, Run, Version
 from datasets.sample import messages
 from datasets.tests.conftest import MAPPING, csv_bytes, process, rows_of, upload, version_of, write
@@ -104,12 +104,12 @@ def test_review_then_write_gives_the_next_version_without_the_rejected_rows(data
     run = process(upload(dataset, csv_bytes(rows_of(fresh, labeled_every=1000))))  # unlabeled: labeled from v1.0.0
     assert run.step_state("label")["counts"]["model"] == "classifier"
     Row.objects.filter(run=run, position__in=[0, 1, 2]).update(status=Row.Status.REVIEW, review_reason="low_confidence")
-    pending = list(review.queue(run))
+    pending = list(selectors.review_queue(run))
     assert len(pending) >= 3
     for row in pending[:-1]:
-        review.decide(row=row, action="accept", by=manager)
-    review.decide(row=pending[-1], action="reject", by=manager)
-    assert review.progress(run).pending == 0
+        services.review_decide(row=row, action="accept", by=manager)
+    services.review_decide(row=pending[-1], action="reject", by=manager)
+    assert selectors.review_progress(run).pending == 0
     second = version_of(write(run, by=manager, message="New chats"))
     assert second.tag == "v1.1.0" and second.parent_id == first.pk and second.author == manager
     assert second.message == "New chats"

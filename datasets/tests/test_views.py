@@ -8,10 +8,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import F
 from django_tenants.utils import tenant_context
 
-from datasets import pipeline, review, services
+from assistants.models import TicketAnswer
+from datasets import pipeline, selectors, services
 from datasets.models import Dataset, ReviewDecision, Row, Run, Upload
 from datasets.sample import messages
 from datasets.tests.conftest import csv_bytes, process, rows_of, upload, version_of, write
+from tickets.models import Reply, ReplyKind
+from tickets.services import contact_ensure, reply_add, ticket_create
 
 HX = {"HX-Request": "true"}
 
@@ -90,9 +93,9 @@ def test_review_queue_with_keys_undo_and_progress(manager_client, dataset, manag
     run = _reviewable(dataset, manager)
     page = manager_client.get(f"/datasets/runs/{run.pk}/review/").content.decode()
     assert 'data-key="Enter"' in page and 'data-key="1"' in page and "0</strong> of 4 reviewed" in page
-    first = review.queue(run).first()
+    first = selectors.review_queue(run).first()
     assert first is not None
-    labels = review.labels_of(run)
+    labels = selectors.review_labels(run)
     assert labels == ["billing", "password", "refund", "shipping"]
     item = manager_client.post(
         f"/datasets/runs/{run.pk}/review/{first.pk}/", {"action": "change", "label": "refund"}, headers=HX
@@ -103,7 +106,7 @@ def test_review_queue_with_keys_undo_and_progress(manager_client, dataset, manag
     assert decided.label == "refund" and decided.status == Row.Status.READY and decided.reviewed
     decision = ReviewDecision.objects.get(row=first)
     assert decision.reviewer == manager and decision.decided_at is not None and decision.action == "change"
-    second = review.queue(run).first()
+    second = selectors.review_queue(run).first()
     assert second is not None
     manager_client.post(f"/datasets/runs/{run.pk}/review/{second.pk}/", {"action": "reject"}, headers=HX)
     assert Row.objects.get(pk=second.pk).status == Row.Status.REJECTED
@@ -122,8 +125,8 @@ def test_bulk_accept_and_filters(manager_client, dataset, manager):
     manager_client.post(f"/datasets/runs/{run.pk}/review/bulk/", {"min_confidence": "0.4"})
     assert Row.objects.get(run=run, position=0).status == Row.Status.READY
     assert Row.objects.filter(run=run, status=Row.Status.REVIEW).count() == 3
-    for row in review.queue(run):
-        review.decide(row=row, action="reject", by=manager)
+    for row in selectors.review_queue(run):
+        services.review_decide(row=row, action="reject", by=manager)
     run.refresh_from_db()
     assert run.status == Run.Status.READY  # the queue is empty: ready to write
     done = manager_client.get(f"/datasets/runs/{run.pk}/review/").content.decode()
@@ -147,7 +150,7 @@ def test_version_pages_downloads_checkout_rollback_and_diff(manager_client, writ
     run = process(upload(dataset, csv_bytes(relabel)))
     disputed = Row.objects.get(run=run, text=small_sample[0].text)
     assert disputed.review_reason == "disputed" and disputed.label == "refund"  # one row cannot outvote the rest
-    review.decide(row=disputed, action="change", label="refund", by=manager)  # the reviewer insists
+    services.review_decide(row=disputed, action="change", label="refund", by=manager)  # the reviewer insists
     second = write(run, message="More")
     assert version_of(second).tag == "v1.1.0"
     diff = manager_client.get(f"/datasets/{dataset.pk}/diff/?base=v1.0.0&other=v1.1.0").content.decode()
@@ -167,8 +170,6 @@ def test_agents_cannot_check_out(agent_client, written):
 
 
 def test_export_tickets_into_a_dataset(manager_client, acme, agent):
-    from tickets.services import contact_ensure, ticket_create
-
     with tenant_context(acme):
         contact = contact_ensure(email="pat@customer.test", name="Pat")
         ticket_create(subject="Refund please", description="My order arrived broken.", requester=contact, by=contact)
@@ -182,6 +183,43 @@ def test_export_tickets_into_a_dataset(manager_client, acme, agent):
     assert created.source == "tickets" and created.dataset.name == "Helpdesk tickets"
     assert created.mapping["label"] == "category" and created.preview[1]["category"] == "password"
     assert created.preview[0]["text"].startswith("Refund please")
+
+
+def test_export_draft_pairs_into_a_dataset(manager_client, acme, agent):
+    """An AI draft followed by an agent's reply becomes one row: question → the reply sent, with the draft."""
+    with tenant_context(acme):
+        contact = contact_ensure(email="pat@customer.test", name="Pat")
+        ticket = ticket_create(subject="Refund", description="When do I get my money?", requester=contact, by=contact)
+        draft = Reply.objects.create(ticket=ticket, kind=ReplyKind.AI_DRAFT, body="Hello Pat, refunds take 5 days.")
+        answer = TicketAnswer.objects.create(ticket=ticket, draft=draft, result={"request_type": "billing"})
+        reply_add(ticket=ticket, body="Hello Pat, refunds take 5 working days.", by=agent)
+    response = manager_client.post("/datasets/export/", {"kind": "draft_pairs"})
+    with tenant_context(acme):
+        created = Upload.objects.select_related("dataset").get()
+        with created.file.open("rb") as handle:
+            rows = [json.loads(line) for line in handle.read().decode().splitlines()]
+    assert response["Location"] == f"/datasets/uploads/{created.pk}/"
+    assert created.source == "draft_pairs" and created.dataset.name == "Agent replies"
+    assert created.mapping == {
+        "text": "question",
+        "response": "final_reply",
+        "label": "request_type",
+        "domain": "channel",
+        "id": "id",
+        "meta": ["draft", "draft_similarity", "ticket"],
+    }
+    assert rows == [
+        {
+            "id": f"{ticket.number}-{answer.pk}",
+            "question": "Refund\n\nWhen do I get my money?",
+            "final_reply": "Hello Pat, refunds take 5 working days.",
+            "request_type": "billing",
+            "channel": "web",
+            "draft": "Hello Pat, refunds take 5 days.",
+            "draft_similarity": 89,
+            "ticket": ticket.number,
+        }
+    ]
 
 
 def test_run_restart_after_a_failure(manager_client, dataset, small_sample, django_capture_on_commit_callbacks):

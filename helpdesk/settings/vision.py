@@ -6,10 +6,6 @@ from django.core.exceptions import ImproperlyConfigured
 
 from helpdesk.env import env_float, env_int, env_str
 
-# Every new ticket attachment's id is sent to these Celery tasks after commit (tickets.services.replies), and
-# the ticket API shows the results of these functions (attachment -> dict | None) under each attachment.
-TICKETS_ATTACHMENT_HOOKS = ["assistants.vision.tasks.analyse_attachment"]
-TICKETS_ATTACHMENT_DETAILS = ["assistants.vision.selectors.attachment_details"]
 # Screenshot analysis (OCR, CLIP) runs on its own queue and worker (Procfile `vision`, one at a time), so
 # mail, escalations and indexing on the default queue never wait behind a flood of images.
 VISION_QUEUE = env_str("VISION_QUEUE", "vision")

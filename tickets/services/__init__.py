@@ -5,6 +5,14 @@ clock and the audit trail hold whatever the entry point. ``by`` is who acts: a u
 API client, a contact (the customer) or ``None`` (the system).
 """
 
+from tickets.services.attachments import (
+    EXTRA_TYPES,
+    attachment_validate,
+    attachments_budget_check,
+    attachments_check,
+    attachments_save,
+    ticket_attachment_text_set,
+)
 from tickets.services.audit import UNSET
 from tickets.services.collab import changes_since, ticket_cc_set, ticket_follow, ticket_merge
 from tickets.services.contacts import contact_ensure, contact_for_public_request, parse_tags, tags_ensure
@@ -16,17 +24,7 @@ from tickets.services.portal import (
     ticket_portal_links_revoke,
     ticket_rate,
 )
-from tickets.services.replies import (
-    EXTRA_TYPES,
-    attachment_announce,
-    attachment_validate,
-    attachments_budget_check,
-    attachments_check,
-    attachments_save,
-    note_add,
-    reply_add,
-    ticket_attachment_text_set,
-)
+from tickets.services.replies import note_add, reply_add
 from tickets.services.sla import BreachCount, sla_due_times, sla_mark_breaches
 from tickets.services.transitions import TRANSITIONS, transition_check
 from tickets.services.workflow import (
@@ -48,7 +46,6 @@ __all__ = [
     "UNSET",
     "BreachCount",
     "BulkResult",
-    "attachment_announce",
     "attachment_validate",
     "attachments_budget_check",
     "attachments_check",

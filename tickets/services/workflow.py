@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from helpdesk.accounts.models import User
-from tickets import notifications, signals
+from tickets import extensions, notifications
 from tickets.models import (
     NUMBER_SEQUENCE,
     UNRESOLVED,
@@ -25,6 +25,7 @@ from tickets.models import (
     Ticket,
     TicketEvent,
 )
+from tickets.services.attachments import attachments_check, attachments_save
 from tickets.services.audit import UNSET, audit_event
 from tickets.services.contacts import tags_ensure
 from tickets.services.sla import sla_due_times
@@ -65,9 +66,6 @@ def ticket_create(
     ``files`` are checked like a reply's (type, size, content); a bad one refuses the whole ticket,
     naming each bad file on ``attachments``.
     """
-    # replies imports this module (apply_status); the attachment helpers are shared the other way.
-    from tickets.services.replies import attachments_check, attachments_save
-
     subject = subject_one_line(subject)
     errors: dict[str, Any] = {}
     if not subject:
@@ -102,7 +100,7 @@ def ticket_create(
     audit_event(ticket, by, "created", "", ticket.reference).save()
     if isinstance(by, Contact) and not requester.is_unverified_claim:  # a claim gets a confirmation link instead
         notifications.request_received(ticket=ticket)
-    signals.ticket_created.send(sender=Ticket, ticket=ticket, by=by)
+    extensions.emit(extensions.TICKET_CREATED, ticket=ticket, by=by)
     return ticket
 
 
@@ -196,7 +194,7 @@ def ticket_update(
         locked.save(update_fields=sorted({*changed, "updated_at"}))
         TicketEvent.objects.bulk_create(events)
         _notify(locked, events, by)
-        signals.ticket_updated.send(sender=Ticket, ticket=locked, by=by, changes=events)
+        extensions.emit(extensions.TICKET_UPDATED, ticket=locked, by=by, changes=events)
     # The caller's instance reflects what was saved.
     for name in {*changed, "updated_at", "first_response_due_at", "resolution_due_at", "solved_at"}:
         setattr(ticket, name, getattr(locked, name))

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import template
 from django.conf import settings
 
 from assistants.vision import selectors
+from tickets.models import Attachment
 
 register = template.Library()
 
 
-@register.inclusion_tag("vision/thread.html", takes_context=True)
-def vision_attachments(context: template.Context, files: Any) -> dict[str, Any]:
-    """``{% vision_attachments reply %}`` (or a list of attachments, e.g. the request's own):
-    thumbnail, category chip and text of each image attachment."""
-    attachments = files.attachments.all() if hasattr(files, "attachments") else files
+def thread_context(context: template.Context, attachments: Sequence[Attachment]) -> dict[str, Any]:
+    """What ``vision/thread.html`` shows under a reply's (or the request's) attachments: thumbnail,
+    category chip and text of each image attachment. Registered with the ticket page's attachment
+    processors (``VisionConfig.ready``), which draw it through ``{% attachment_details files %}``."""
     images = [a for a in attachments if selectors.is_image(a)]
     if not images:
         return {"items": []}

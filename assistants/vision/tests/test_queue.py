@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from helpdesk.celery import app
+from tickets import extensions
 
 
 def _queue(task_name: str) -> str:
@@ -13,9 +14,9 @@ def _queue(task_name: str) -> str:
 
 def test_screenshot_analysis_goes_to_the_vision_queue():
     assert settings.VISION_QUEUE == "vision"
-    for name in settings.TICKETS_ATTACHMENT_HOOKS:  # what tickets send for every new attachment
-        if name.startswith("assistants.vision."):
-            assert _queue(name) == "vision"
+    for processor in extensions.attachment_processors():  # what tickets send for every new attachment
+        if processor.task.startswith("assistants.vision."):
+            assert _queue(processor.task) == "vision"
     assert _queue("assistants.vision.tasks.analyse_attachment") == "vision"
 
 
