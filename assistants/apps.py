@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from helpdesk.ai import FALLBACK, register_provider
+
 
 class AssistantsConfig(AppConfig):
     name = "assistants"
@@ -14,3 +16,10 @@ class AssistantsConfig(AppConfig):
         ]
         + ["view_widgetkey", "change_widgetkey"],
     }
+
+    def ready(self) -> None:
+        # AI providers: the engine's extractive answer is the provider layer's fallback.
+        # reason: the engine package imports models, which load only once the app registry is ready
+        from assistants.engine.extractive import ExtractiveProvider
+
+        register_provider(FALLBACK, ExtractiveProvider)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from helpdesk.ai import embed, embed_query
 from helpdesk.tenants.db import connection
 from tickets.models import Macro, Ticket
 from tickets.selectors import macro_list
@@ -29,13 +30,11 @@ class MacroSuggestion:
 
 
 def _vectors(macros: list[Macro]) -> np.ndarray:
-    from knowledge.embeddings import get_embedder
-
     keys = [(str(connection.schema_name), m.pk, m.updated_at.timestamp()) for m in macros]
     with _cache_lock:
         missing = [(key, m) for key, m in zip(keys, macros, strict=True) if key not in _cache]
     if missing:
-        fresh = get_embedder().embed([f"{m.name}\n{m.body}" for _, m in missing])
+        fresh = embed([f"{m.name}\n{m.body}" for _, m in missing])
         with _cache_lock:
             for (key, _), vector in zip(missing, fresh, strict=True):
                 _cache[key] = vector
@@ -45,12 +44,10 @@ def _vectors(macros: list[Macro]) -> np.ndarray:
 
 def macros_for_ticket(*, ticket: Ticket, question: str, agent: object = None, limit: int = 2) -> list[MacroSuggestion]:
     """Up to ``limit`` active macros that fit ``question`` (cosine >= MIN_SIMILARITY), best first, rendered."""
-    from knowledge.embeddings import get_embedder
-
     macros = list(macro_list())
     if not macros or not question.strip():
         return []
-    query = get_embedder().embed_query(question)
+    query = embed_query(question)
     similarities = _vectors(macros) @ query
     ranked = sorted(zip(macros, similarities, strict=True), key=lambda pair: -float(pair[1]))
     return [

@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistants.evidence import Evidence, Sentence
-from assistants.llm.base import ContextChunk, Message
 from assistants.prompting import TONE_HINTS, Turn, build_messages, neutralise
+from helpdesk.ai import ContextChunk, Message
 
 SELECT = "select"
 COMPOSE = "compose"

@@ -54,7 +54,7 @@ from django_tenants.utils import tenant_context  # noqa: E402
 
 from assistants.answering import Answer, answer_stream  # noqa: E402
 from assistants.services import assistant_create  # noqa: E402
-from helpdesk import devstack  # noqa: E402
+from helpdesk import ai, devstack  # noqa: E402
 from helpdesk.tenants.services import public_tenant_ensure, tenant_create  # noqa: E402
 from knowledge import services as kb  # noqa: E402
 from knowledge.models import Document  # noqa: E402
@@ -216,12 +216,12 @@ def summarise(variant: str, rows: list[dict[str, Any]], *, raw: bool = False) ->
 
 def classification_table() -> list[dict[str, Any]]:
     """Accuracy of the request-type classifier per type on the labelled fixture, and how often it is sure."""
-    from assistants.classification import classify, default_embed
+    from assistants.classification import classify
     from assistants.defaults import DEFAULT_REQUEST_TYPES
 
     examples = {name: lines for name, (_, lines) in DEFAULT_REQUEST_TYPES.items()}
     rows = list(csv.DictReader(LABELLED.open()))
-    results = [(row["label"], classify(row["text"], examples, embed=default_embed)) for row in rows]
+    results = [(row["label"], classify(row["text"], examples, embed=ai.embed)) for row in rows]
     table = []
     for label in sorted({label for label, _ in results}):
         mine = [c for gold, c in results if gold == label]

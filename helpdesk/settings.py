@@ -426,7 +426,7 @@ LLM_TIMEOUT_SECONDS = float(env_int("LLM_TIMEOUT_SECONDS", 30, minimum=1))
 MODELS_DIR = Path(env_str("MODELS_DIR", str(VAR_DIR / "models")))
 OLLAMA_HOST = env_url("OLLAMA_HOST", "http://127.0.0.1:11434", {"http", "https"})
 OLLAMA_MODEL = env_str("OLLAMA_MODEL", "qwen2.5:3b")
-HEALTH_CHECKS["llm"] = "assistants.llm.registry.check_llm"
+HEALTH_CHECKS["llm"] = "helpdesk.ai.registry.check_llm"
 # Website widget messages per key and visitor address per minute (django-ratelimit rate).
 WIDGET_MESSAGES_PER_MINUTE = env_int("WIDGET_MESSAGES_PER_MINUTE", 20, minimum=1)
 WIDGET_RATE = f"{WIDGET_MESSAGES_PER_MINUTE}/m"

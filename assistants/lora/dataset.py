@@ -15,10 +15,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from assistants.llm import ContextChunk, Message
 from assistants.lora.sources import Pair, registry
 from assistants.models import Assistant
 from assistants.prompting import build_messages
+from helpdesk.ai import ContextChunk, Message
 
 HELD_OUT_FRACTION = 0.15
 MIN_PAIRS = 4

@@ -301,7 +301,7 @@ def _device() -> str:
 
 def base_model_dir() -> Path:
     """The transformers copy of the default model (converted from the GGUF once, as the provider does)."""
-    from assistants.llm.transformers_provider import convert_gguf, resolve_model
+    from helpdesk.ai.providers.transformers import convert_gguf, resolve_model
 
     directory, gguf = resolve_model(settings.LLM_MODEL, Path(settings.MODELS_DIR))
     if gguf is not None:

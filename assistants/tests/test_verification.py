@@ -4,8 +4,8 @@ import pytest
 
 from assistants.evidence import build
 from assistants.facts import facts, has_negation
-from assistants.llm import ContextChunk
 from assistants.verification import StreamingVerifier, Verifier, verify
+from helpdesk.ai import ContextChunk
 
 CONTACT = ContextChunk(
     ref=1,
