@@ -10,6 +10,9 @@
 - ``get_provider(name)`` / ``register_provider(name, factory)``: the model registry.
 
 Nothing here imports torch or a model at import time: models load on first use.
+
+``helpdesk.ai.embed`` is the function (it shadows its module): import names from the module
+(``from helpdesk.ai.embed import Embedder``), never the module itself (``import helpdesk.ai.embed as m``).
 """
 
 from helpdesk.ai.embed import EMBEDDING_DIMENSIONS, Embedder, embed, embed_query, embedder
