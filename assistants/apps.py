@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 
-from helpdesk.ai import examples
+from helpdesk.ai import FALLBACK, examples, register_provider
 from tickets.extensions import register_panel
 
 
@@ -19,9 +19,13 @@ class AssistantsConfig(AppConfig):
     }
 
     def ready(self) -> None:
-        # Ticket extensions: the AI panel on the ticket page; the draft/final reply pairs that datasets export.
-        # reason: assistants.selectors reads models, which load only once the app registry is ready
+        # reason: the engine and the selectors import models, which load only once the app registry is ready
+        from assistants.engine.extractive import ExtractiveProvider
         from assistants.selectors import draft_pair_records
 
+        # AI providers: the engine's extractive answer is the provider layer's fallback.
+        register_provider(FALLBACK, ExtractiveProvider)
+        # Ticket extensions: the AI panel on the ticket page.
         register_panel("assistants", template="assistants/ticket_panel_slot.html", order=10)
+        # Examples for other apps: the draft/final reply pairs that datasets export.
         examples.register_records("draft-pairs", draft_pair_records)

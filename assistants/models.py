@@ -7,8 +7,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from assistants.engine import STRATEGY_CHOICES
-from assistants.llm.registry import PROVIDERS
 from assistants.replies import CitationStyle
+from helpdesk.ai import PROVIDER_KEYS
 
 
 class Tone(models.TextChoices):
@@ -32,7 +32,7 @@ class Assistant(models.Model):
     provider = models.CharField(
         max_length=20,
         blank=True,
-        choices=[(p, p) for p in PROVIDERS],
+        choices=[(p, p) for p in PROVIDER_KEYS],
         help_text="Empty: the server's default (LLM_PROVIDER).",
     )
     model_name = models.CharField(max_length=200, blank=True, help_text="Provider model; empty: the server default.")

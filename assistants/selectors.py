@@ -20,8 +20,8 @@ from rapidfuzz import fuzz
 from assistants.engine import Turn
 from assistants.engine.registry import question_enrichments
 from assistants.models import Assistant, TicketAnswer, WidgetKey
+from helpdesk.ai import embed, embed_query
 from helpdesk.tenants.db import connection
-from knowledge.embeddings import get_embedder
 from tickets.models import Macro, Reply, ReplyKind, Ticket
 from tickets.selectors import macro_list
 from tickets.services import macro_render
@@ -125,7 +125,7 @@ def _vectors(macros: list[Macro]) -> np.ndarray:
     with _cache_lock:
         missing = [(key, m) for key, m in zip(keys, macros, strict=True) if key not in _cache]
     if missing:
-        fresh = get_embedder().embed([f"{m.name}\n{m.body}" for _, m in missing])
+        fresh = embed([f"{m.name}\n{m.body}" for _, m in missing])
         with _cache_lock:
             for (key, _), vector in zip(missing, fresh, strict=True):
                 _cache[key] = vector
@@ -138,7 +138,7 @@ def macros_for_ticket(*, ticket: Ticket, question: str, agent: object = None, li
     macros = list(macro_list())
     if not macros or not question.strip():
         return []
-    query = get_embedder().embed_query(question)
+    query = embed_query(question)
     similarities = _vectors(macros) @ query
     ranked = sorted(zip(macros, similarities, strict=True), key=lambda pair: -float(pair[1]))
     return [

@@ -54,7 +54,7 @@ from django_tenants.utils import tenant_context  # noqa: E402
 
 from assistants.engine import Answer, answer_stream  # noqa: E402
 from assistants.services import assistant_create  # noqa: E402
-from helpdesk import devstack  # noqa: E402
+from helpdesk import ai, devstack  # noqa: E402
 from helpdesk.tenants.services import public_tenant_ensure, tenant_create  # noqa: E402
 from knowledge import services as kb  # noqa: E402
 from knowledge.models import Document  # noqa: E402
@@ -221,7 +221,7 @@ def classification_table() -> list[dict[str, Any]]:
 
     examples = {name: lines for name, (_, lines) in DEFAULT_REQUEST_TYPES.items()}
     rows = list(csv.DictReader(LABELLED.open()))
-    results = [(row["label"], classify(row["text"], examples)) for row in rows]  # the default embedder
+    results = [(row["label"], classify(row["text"], examples, embed=ai.embed)) for row in rows]
     table = []
     for label in sorted({label for label, _ in results}):
         mine = [c for gold, c in results if gold == label]

@@ -317,7 +317,7 @@ def main() -> None:
     from django_tenants.utils import tenant_context
 
     from datasets import services
-    from knowledge.embeddings import get_embedder
+    from helpdesk import ai
 
     settings.DATASETS_AUGMENT_LLM_ROWS = args.llm_rows
     settings.DATASETS_LLM_MAX_CALLS = args.llm_calls
@@ -327,7 +327,7 @@ def main() -> None:
                                "llm_provider": settings.DATASETS_LLM_PROVIDER or settings.LLM_PROVIDER}  # fmt: skip
     tenant = fresh_tenant()
     with tenant_context(tenant):
-        get_embedder().embed(["warm up"])
+        ai.embed(["warm up"])
         quality = services.dataset_create(name="Quality")
         print("labeler quality without the LLM…", flush=True)
         results["quality"] = {"without_llm": labeler_quality(quality, args.quality_rows, use_llm=False)}

@@ -191,8 +191,8 @@ def bench_ingestion(pages: list[dict[str, str]]) -> dict[str, Any]:
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django_tenants.utils import tenant_context
 
+    from helpdesk import ai
     from knowledge import services
-    from knowledge.embeddings import get_embedder
     from knowledge.models import Chunk, Document
 
     tenant = fresh_tenant(QUALITY_SCHEMA)
@@ -213,7 +213,7 @@ def bench_ingestion(pages: list[dict[str, str]]) -> dict[str, Any]:
         failed = list(Document.objects.filter(pk__in=ids, status="failed").values_list("title", "error"))
         chunks = list(Chunk.objects.filter(document_id__in=ids).order_by("id"))
         texts = [f"{c.heading}\n{c.text}" if c.heading else c.text for c in chunks]
-    embedder = get_embedder()
+    embedder = ai.embedder()
     embedder.embed(texts[:64])  # warm
     model_started = time.perf_counter()
     embedder.embed(texts)
@@ -354,7 +354,7 @@ def bench_latency(sizes: list[int], n_queries: int, real_queries: list[str]) -> 
     from django.db import transaction
     from django_tenants.utils import schema_context, tenant_context
 
-    from knowledge.embeddings import get_embedder
+    from helpdesk import ai
     from knowledge.models import Chunk, Document
     from knowledge.search import run_search
 
@@ -433,7 +433,7 @@ def bench_latency(sizes: list[int], n_queries: int, real_queries: list[str]) -> 
         print(f"  {size}: {json.dumps(figures)}", flush=True)
 
     # The endpoint at the largest size, real query embedding per request.
-    get_embedder().embed_query("warm up")
+    ai.embed_query("warm up")
     from django.test import Client
 
     from helpdesk.accounts.services import api_key_issue
@@ -448,7 +448,7 @@ def bench_latency(sizes: list[int], n_queries: int, real_queries: list[str]) -> 
         return len(response.json()["results"])
 
     endpoint_times, _ = timed(endpoint, real_queries)
-    embed_times, _ = timed(lambda q: get_embedder().embed_query(q), real_queries)
+    embed_times, _ = timed(ai.embed_query, real_queries)
     out["endpoint"] = {
         "chunks": sizes[-1],
         "requests": len(real_queries),

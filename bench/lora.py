@@ -41,7 +41,6 @@ from django.conf import settings  # noqa: E402
 from django.template import Context, Template  # noqa: E402
 from django_tenants.utils import tenant_context  # noqa: E402
 
-from assistants.llm import GenerationParams, GenerationRequest, get_provider  # noqa: E402
 from assistants.lora import dataset, evaluation, gguf, training  # noqa: E402
 from assistants.lora.charts import loss_chart  # noqa: E402
 from assistants.lora.services import base_model_dir  # noqa: E402
@@ -50,6 +49,7 @@ from assistants.models import Assistant  # noqa: E402
 from assistants.services import assistant_create  # noqa: E402
 from bench.answer import HELD_OUT, seed, summarise  # noqa: E402
 from bench.answer import run as answer_run  # noqa: E402
+from helpdesk.ai import GenerationParams, GenerationRequest, get_provider  # noqa: E402
 from knowledge.demo import ARTICLES  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"

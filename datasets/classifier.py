@@ -23,16 +23,11 @@ from django.utils import timezone
 
 from datasets.labeler import LinearModel, NeighbourModel, predictions
 from datasets.models import Classifier, Version, VersionRow
+from helpdesk.ai import EMBEDDING_DIMENSIONS, embed
 from helpdesk.tenants.db import connection
 
 MAX_TEXTS = 100
 logger = logging.getLogger(__name__)
-
-
-def _embed(texts: Sequence[str]) -> np.ndarray:
-    from knowledge.embeddings import get_embedder
-
-    return get_embedder().embed(list(texts))
 
 
 def _split(version: Version, split: str) -> tuple[np.ndarray, list[str]]:
@@ -44,9 +39,9 @@ def _split(version: Version, split: str) -> tuple[np.ndarray, list[str]]:
     missing = [i for i, (_, _, _, vector) in enumerate(rows) if vector is None]
     vectors: list[Any] = [vector for _, _, _, vector in rows]
     if missing:  # rows written before embeddings were kept, or with another model: embed them now
-        for i, vector in zip(missing, _embed([rows[i][1] for i in missing]), strict=True):
+        for i, vector in zip(missing, embed([rows[i][1] for i in missing]), strict=True):
             vectors[i] = vector
-    matrix = np.array(vectors, dtype=np.float32) if vectors else np.zeros((0, 384), dtype=np.float32)
+    matrix = np.array(vectors, dtype=np.float32) if vectors else np.zeros((0, EMBEDDING_DIMENSIONS), dtype=np.float32)
     return matrix, [label for _, _, label, _ in rows]
 
 
@@ -143,7 +138,7 @@ def classify(texts: Sequence[str], *, version: Version) -> list[Label]:
     if classifier is None:
         raise ValidationError(f"{version.tag} has no trained classifier yet.")
     model = load(classifier)
-    proba = model.predict_proba(_embed(texts)) if texts else np.zeros((0, len(model.labels)))
+    proba = model.predict_proba(embed(texts)) if texts else np.zeros((0, len(model.labels)))
     out = []
     for text, row in zip(texts, proba, strict=True):
         best = int(row.argmax())

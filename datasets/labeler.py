@@ -1,7 +1,7 @@
 """Label models on sentence embeddings: nearest neighbours, and logistic regression once there is enough data.
 
 Both give a probability per label, so a row's confidence means the same thing whichever
-model labeled it. Embeddings are unit vectors (``knowledge.embeddings``), so a dot product
+model labeled it. Embeddings are unit vectors (``helpdesk.ai.embed``), so a dot product
 is the cosine similarity. ``LinearModel`` keeps only its weights (saved as .npz, never pickled).
 """
 

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from pgvector.django import VectorField
 
-from knowledge.models import EMBEDDING_DIMENSIONS
+from helpdesk.ai.embed import EMBEDDING_DIMENSIONS
 
 LABEL_MAX = 100
 

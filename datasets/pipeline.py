@@ -27,6 +27,7 @@ from datasets.steps.relabel import RelabelStep
 from datasets.steps.review import ReviewStep
 from datasets.steps.write import WriteStep
 from helpdesk.accounts.models import User
+from helpdesk.ai import embed, embedder
 from helpdesk.celery import stopped_reason
 
 logger = logging.getLogger(__name__)
@@ -46,18 +47,12 @@ def initial_steps(options: RunOptions) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def _embed(texts: Sequence[str]) -> Any:
-    from knowledge.embeddings import get_embedder
-
-    return get_embedder().embed(list(texts))
-
-
 def context_for(run: Run, **cache: Any) -> StepContext:
     return StepContext(
         run=run,
         mapping=Mapping.from_dict(run.mapping),
         options=RunOptions.from_dict(run.options),
-        embed=_embed,
+        embed=embed,
         cache=dict(cache),
     )
 
@@ -136,9 +131,7 @@ def run_process(*, run_id: int) -> Run | None:
     ):
         return None
     run = Run.objects.select_related("dataset__current_version", "upload").get(pk=run_id)
-    from knowledge.embeddings import get_embedder
-
-    get_embedder()  # load the model before the first step, so that step times show the work, not the loading
+    embedder()  # load the model before the first step, so that step times show the work, not the loading
     context = context_for(run)
     try:
         for step in PROCESS:

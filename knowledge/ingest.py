@@ -16,9 +16,10 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from helpdesk import ai
+from helpdesk.ai import Embedder
 from knowledge.chunking import ChunkDraft, Chunker
 from knowledge.crawl import crawl
-from knowledge.embeddings import Embedder, get_embedder
 from knowledge.extract import Extracted, ExtractionError, extract_file, parse_markdown
 from knowledge.metrics import INDEXED_CHUNKS
 from knowledge.models import Chunk, Document
@@ -77,7 +78,7 @@ def extract_document(document: Document) -> Extracted:
 
 def index_extracted(document: Document, extracted: Extracted) -> None:
     """Store ``extracted`` as the document's chunks, embedding only those whose text changed."""
-    embedder = get_embedder()
+    embedder = ai.embedder()
     drafts = chunker_for(embedder).chunk(extracted.sections)
     if not drafts:
         raise ExtractionError("The document contains no text to index.")

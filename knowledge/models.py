@@ -3,7 +3,7 @@
 The embedding column's dimension is fixed in the migration (384, the default
 MiniLM model). A model with another dimension needs a migration that alters
 ``Chunk.embedding`` (and rebuilds the HNSW index), then ``kb_reindex``.
-``knowledge.embeddings`` refuses to write vectors of the wrong size.
+``helpdesk.ai.embed`` refuses to load a model of another size.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from django.db import models
 from django.utils import timezone
 from pgvector.django import HnswIndex, VectorField
 
-EMBEDDING_DIMENSIONS = 384
+from helpdesk.ai.embed import EMBEDDING_DIMENSIONS
 
 # Languages with a PostgreSQL text-search configuration; anything else is indexed with `simple`.
 # The trigger in migration 0001 holds the same mapping (keep them in step).

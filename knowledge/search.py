@@ -18,6 +18,7 @@ import numpy as np
 from django.conf import settings
 from django.db import transaction
 
+from helpdesk.ai import embed_query
 from helpdesk.tenants.db import connection
 from knowledge.metrics import RETRIEVAL_SECONDS
 from knowledge.models import TS_CONFIGS, Visibility
@@ -260,9 +261,7 @@ def run_search(
     vector: str | None = None
     if mode != SearchMode.KEYWORD:
         if query_vector is None:
-            from knowledge.embeddings import get_embedder
-
-            query_vector = get_embedder().embed_query(query)
+            query_vector = embed_query(query)
         vector = vector_literal(query_vector)
     started = time.perf_counter()
     with transaction.atomic():

@@ -22,10 +22,10 @@ from django.db import OperationalError as DatabaseOperationalError
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
+from helpdesk import ai
 from helpdesk.celery import send_on_commit
 from helpdesk.outbound import BLOCKED_REASON, address_allowed
 from knowledge import ingest
-from knowledge.embeddings import get_embedder
 from knowledge.extract import (
     ACCEPTED_EXTENSIONS,
     ExtractionError,
@@ -423,7 +423,7 @@ def chunks_reindex_queue() -> int:
 
 def chunks_reembed(*, batch_size: int = 256) -> int:
     """Recompute every chunk's vector with the configured model and refresh its text-search vector."""
-    embedder = get_embedder()
+    embedder = ai.embedder()
     done = 0
     last_id = 0
     while True:
@@ -489,7 +489,7 @@ def chunks_upsert(*, items: Sequence[ChunkInput]) -> UpsertResult:
     for item in items:
         if item.visibility is not None:
             _check_visibility(item.visibility)
-    embedder = get_embedder()
+    embedder = ai.embedder()
     chunker = ingest.chunker_for(embedder)
     created = unchanged = 0
     by_source: dict[str, list[ChunkInput]] = {}

@@ -6,6 +6,7 @@ import os
 
 from django_tenants.utils import tenant_context
 
+from helpdesk.ai import embedder
 from tests import apifuzz
 
 # Per operation and mode (valid, invalid data). bench/api_fuzz.py makes a fuller run through this same test
@@ -15,9 +16,8 @@ EXAMPLES_PER_OPERATION = int(os.environ.get("API_FUZZ_EXAMPLES", "2"))
 
 def test_no_request_makes_the_api_fail(acme):
     from helpdesk.accounts.services import api_key_issue
-    from knowledge.embeddings import get_embedder
 
-    get_embedder()
+    embedder()  # load the embedding model before the first request
     apifuzz.seed_api_objects(acme)
     with tenant_context(acme):
         raw_key = api_key_issue(name="fuzz").raw_key

@@ -119,7 +119,8 @@ class Seeds:
 
     @cached_property
     def chunk(self) -> Any:
-        from knowledge.models import EMBEDDING_DIMENSIONS, Chunk
+        from helpdesk.ai import EMBEDDING_DIMENSIONS
+        from knowledge.models import Chunk
 
         document = self.document
         return self._in_tenant(

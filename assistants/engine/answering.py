@@ -25,9 +25,8 @@ from assistants.engine.evidence import ANSWER_MARGIN, Evidence, Sentence, build
 from assistants.engine.prompting import Turn
 from assistants.engine.registry import adapter_for
 from assistants.engine.verification import Checked, StreamingVerifier, Verifier
-from assistants.llm import ContextChunk, Generation, GenerationParams, GenerationRequest, Message
-from assistants.llm.registry import generate_with_fallback, stream_generation
 from assistants.replies import decline_text
+from helpdesk.ai import ContextChunk, Generation, GenerationParams, GenerationRequest, Message, generate, stream
 from knowledge.services import SearchError, SearchHit, search
 
 if TYPE_CHECKING:
@@ -152,7 +151,7 @@ def _ask_llm(provider: str):  # type: ignore[no-untyped-def]
         request = GenerationRequest(
             messages=[Message("user", prompt)], params=GenerationParams(max_new_tokens=4, timeout_seconds=10)
         )
-        generation = generate_with_fallback(request, provider)
+        generation = generate(request, provider)
         if generation.fallback_from:
             return None
         words = re.findall(r"[a-z_-]+", generation.text.lower())
@@ -331,7 +330,7 @@ class _Run:
         streaming = StreamingVerifier(self.verifier, translate=lambda raw: strategies.to_chunk_citations(raw, facts))
         picked: list[int] = []
         generation: Generation | None = None
-        for event in stream_generation(prepared.request, prepared.provider):
+        for event in stream(prepared.request, prepared.provider, fallback=False):
             if isinstance(event, Generation):
                 generation = event
                 break

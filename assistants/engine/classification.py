@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from helpdesk import ai
 from helpdesk.ai import classifiers
 
 Embed = Callable[[Sequence[str]], np.ndarray]
@@ -33,12 +34,6 @@ class Classification:
     @property
     def certain(self) -> bool:
         return self.method != "default" and self.confidence >= CERTAIN_AT
-
-
-def default_embed(texts: Sequence[str]) -> np.ndarray:
-    from knowledge.embeddings import get_embedder
-
-    return get_embedder().embed(list(texts))
 
 
 _cache: dict[str, np.ndarray] = {}
@@ -90,7 +85,7 @@ def classify(
     examples = {label: lines for label, lines in examples.items() if lines}
     if not examples or not text.strip():
         return Classification(label=default, confidence=0.0, method="default", scores={})
-    embed = embed or default_embed
+    embed = embed or ai.embed
     query = _normalise(embed([text]))[0]
     scores: dict[str, float] = {}
     for label, vectors in _example_vectors(examples, embed).items():

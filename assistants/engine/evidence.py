@@ -18,7 +18,8 @@ import numpy as np
 
 from assistants.engine import sentences as text
 from assistants.engine.facts import Fact, facts, has_negation, names_checked
-from assistants.llm.base import ContextChunk
+from helpdesk import ai
+from helpdesk.ai import EMBEDDING_DIMENSIONS, ContextChunk
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 # Score of a sentence for a question = cosine(question, heading + sentence) + LEXICAL_WEIGHT * the share of the
@@ -55,12 +56,9 @@ _cache_lock = threading.Lock()
 
 
 def default_embed(texts: Sequence[str]) -> np.ndarray:
-    from knowledge.embeddings import get_embedder
-
-    embedder = get_embedder()
     if len(texts) <= 2:  # one thread per text: on busy cores two threads spin against each other (GOTCHAS)
-        return np.vstack([embedder.embed_query(t) for t in texts])
-    return embedder.embed(list(texts))
+        return np.vstack([ai.embed_query(t) for t in texts])
+    return ai.embed(texts)
 
 
 def embed_cached(texts: Sequence[str], embed: Embed | None = None) -> np.ndarray:
@@ -84,7 +82,7 @@ def embed_cached(texts: Sequence[str], embed: Embed | None = None) -> np.ndarray
         for t in texts:
             _cache.move_to_end(t)
             out.append(_cache[t])
-    return np.vstack(out) if out else np.zeros((0, 384), dtype=np.float32)
+    return np.vstack(out) if out else np.zeros((0, EMBEDDING_DIMENSIONS), dtype=np.float32)
 
 
 @dataclass

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistants.llm import ContextChunk, Message
+from helpdesk.ai import ContextChunk, Message
 
 TONE_HINTS = {
     "friendly": "Be warm and plain-spoken.",

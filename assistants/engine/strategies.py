@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from assistants.engine.evidence import Evidence, Sentence
 from assistants.engine.prompting import TONE_HINTS, Turn, build_messages, neutralise
-from assistants.llm.base import ContextChunk, Message
+from helpdesk.ai import ContextChunk, Message
 
 SELECT = "select"
 COMPOSE = "compose"

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from assistants.engine import build_messages
-from assistants.llm import ContextChunk, Message
 from assistants.lora.sources import NoData, Pair, registry
 from assistants.models import Assistant
+from helpdesk.ai import ContextChunk, Message
 from knowledge.services import SearchError, search
 
 HELD_OUT_FRACTION = 0.15

@@ -13,9 +13,12 @@ import copy
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from assistants.engine import answer
 from assistants.lora.dataset import Example
 from assistants.models import Assistant
+from helpdesk.ai import embed
 
 
 def _mean(values: Sequence[float]) -> float | None:
@@ -23,13 +26,9 @@ def _mean(values: Sequence[float]) -> float | None:
 
 
 def _cosines(references: list[str], answers: list[str]) -> list[float]:
-    import numpy as np
-
-    from knowledge.embeddings import get_embedder
-
     if not references:
         return []
-    vectors = get_embedder().embed(references + answers)
+    vectors = embed(references + answers)
     vectors = vectors / np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9, None)
     n = len(references)
     return [float(vectors[i] @ vectors[n + i]) for i in range(n)]

@@ -12,7 +12,7 @@ import json
 import logging
 from pathlib import Path
 
-from assistants.llm.ollama_provider import PUBLISHED_FILE, server_for_logs, without_host
+from helpdesk.ai.providers.ollama import PUBLISHED_FILE, server_for_logs, without_host
 
 logger = logging.getLogger(__name__)
 

@@ -26,7 +26,6 @@ from django.db.models import Max, Q
 from django.http import Http404
 from django.utils import timezone
 
-from assistants.llm.transformers_provider import convert_gguf, resolve_model
 from assistants.lora import dataset, evaluation, gguf, training
 from assistants.lora.gguf import ConversionError
 from assistants.lora.models import IN_FLIGHT, Adapter, Event, Failure, Publishing, Status
@@ -38,6 +37,7 @@ from assistants.lora.training import Cancelled, Hyperparameters, TrainingError
 from assistants.models import Assistant
 from helpdesk.accounts.models import User
 from helpdesk.ai.examples import collection as dataset_collection
+from helpdesk.ai.providers.transformers import convert_gguf, resolve_model
 from helpdesk.celery import duration_text, job_estimate, send_on_commit, stopped_reason, time_limit_for
 from helpdesk.tenants.db import connection
 

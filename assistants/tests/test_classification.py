@@ -6,6 +6,7 @@ import pytest
 
 from assistants.defaults import DEFAULT_REQUEST_TYPES
 from assistants.engine.classification import UNSURE_BELOW, classify
+from helpdesk import ai
 
 EXAMPLES = {name: examples for name, (_, examples) in DEFAULT_REQUEST_TYPES.items()}
 LABELLED = list(csv.DictReader((Path(__file__).parent / "fixtures" / "labelled_requests.csv").open()))
@@ -13,9 +14,7 @@ LABELLED = list(csv.DictReader((Path(__file__).parent / "fixtures" / "labelled_r
 
 @pytest.fixture(scope="session")
 def embed():
-    from assistants.engine.classification import default_embed
-
-    return default_embed
+    return ai.embed
 
 
 def test_accuracy_on_a_labelled_fixture(embed):

@@ -1,20 +1,20 @@
 import pytest
 from django.test import Client
 
-from assistants.llm import (
+from assistants.engine.extractive import NO_CONTEXT, ExtractiveProvider
+from conftest import ACME_HOST
+from helpdesk.ai import (
     ContextChunk,
     Generation,
     GenerationParams,
     GenerationRequest,
     Message,
     ProviderError,
-    generate_with_fallback,
+    generate,
     get_provider,
-    stream_with_fallback,
+    stream,
 )
-from assistants.llm.extractive import NO_CONTEXT, ExtractiveProvider
-from assistants.llm.ollama_provider import OllamaProvider
-from conftest import ACME_HOST
+from helpdesk.ai.providers.ollama import OllamaProvider
 
 CONTEXT = [
     ContextChunk(
@@ -86,7 +86,7 @@ def test_default_model_generates_an_answer(smollm2):
 
 
 def test_default_model_streams_tokens_then_the_result(smollm2):
-    events = list(stream_with_fallback(request(params=GenerationParams(max_new_tokens=12)), "transformers"))
+    events = list(stream(request(params=GenerationParams(max_new_tokens=12)), "transformers"))
     pieces = [e for e in events[:-1] if isinstance(e, str)]
     final = events[-1]
     assert isinstance(final, Generation)
@@ -98,7 +98,7 @@ def test_default_model_streams_tokens_then_the_result(smollm2):
 
 def test_timeout_falls_back_to_extractive_and_says_so(smollm2):
     slow = request(params=GenerationParams(max_new_tokens=400, timeout_seconds=0.05))
-    generation = generate_with_fallback(slow, "transformers")
+    generation = generate(slow, "transformers")
     assert generation.provider == "extractive"
     assert generation.fallback_from == "transformers"
     assert "longer than" in (generation.error or "")
@@ -107,7 +107,7 @@ def test_timeout_falls_back_to_extractive_and_says_so(smollm2):
 
 def test_missing_model_falls_back_with_the_reason(settings, tmp_path):
     settings.LLM_MODEL = str(tmp_path / "nowhere.gguf")
-    generation = generate_with_fallback(request(), "transformers")
+    generation = generate(request(), "transformers")
     assert generation.provider == "extractive"
     assert "does not exist" in (generation.error or "")
     assert get_provider("transformers").check()[0] is False
@@ -130,7 +130,7 @@ def test_llamacpp_generates_and_counts_tokens(llamacpp):
 
 
 def test_llamacpp_streams_then_the_result(llamacpp):
-    events = list(stream_with_fallback(request(params=GenerationParams(max_new_tokens=12)), "llamacpp"))
+    events = list(stream(request(params=GenerationParams(max_new_tokens=12)), "llamacpp"))
     final = events[-1]
     assert isinstance(final, Generation) and final.provider == "llamacpp" and final.error is None
     assert final.text == "".join(e for e in events[:-1] if isinstance(e, str)).strip()
@@ -138,7 +138,7 @@ def test_llamacpp_streams_then_the_result(llamacpp):
 
 def test_llamacpp_timeout_falls_back(llamacpp):
     slow = request(params=GenerationParams(max_new_tokens=400, timeout_seconds=0.01))
-    generation = generate_with_fallback(slow, "llamacpp")
+    generation = generate(slow, "llamacpp")
     assert (generation.provider, generation.fallback_from) == ("extractive", "llamacpp")
     assert "longer than" in (generation.error or "")
 
@@ -184,7 +184,7 @@ def test_ollama_errors_become_provider_errors(fake_ollama):
 def test_ollama_timeout_falls_back(fake_ollama, settings):
     fake_ollama.delay_seconds = 1.0
     settings.OLLAMA_HOST, settings.OLLAMA_MODEL = fake_ollama.url, "qwen2.5:3b"
-    generation = generate_with_fallback(request(params=GenerationParams(timeout_seconds=0.2)), "ollama")
+    generation = generate(request(params=GenerationParams(timeout_seconds=0.2)), "ollama")
     assert generation.provider == "extractive" and generation.fallback_from == "ollama"
 
 
@@ -207,8 +207,8 @@ def test_llm_shows_in_health_deps(db, settings, fake_ollama):
 
 def test_llm_metrics_are_exported(db, fake_ollama, settings):
     settings.OLLAMA_HOST, settings.OLLAMA_MODEL = fake_ollama.url, "qwen2.5:3b"
-    generate_with_fallback(request(), "ollama")
-    generate_with_fallback(request(), "nope")
+    generate(request(), "ollama")
+    generate(request(), "nope")
     text = Client(HTTP_HOST="localhost").get("/metrics").content.decode()  # the operators' host, from 127.0.0.1
     assert 'helpdesk_llm_latency_seconds_count{provider="ollama"}' in text
     assert 'helpdesk_llm_failures_total{provider="nope",reason="ProviderError"}' in text

@@ -5,7 +5,7 @@ import pytest
 from assistants.engine.evidence import build
 from assistants.engine.facts import facts, has_negation
 from assistants.engine.verification import StreamingVerifier, Verifier, verify
-from assistants.llm import ContextChunk
+from helpdesk.ai import ContextChunk
 
 CONTACT = ContextChunk(
     ref=1,

@@ -16,8 +16,8 @@ from typing import ClassVar
 
 from django.conf import settings
 
-from datasets import llm
 from datasets.models import Row
+from datasets.steps import prompts
 from datasets.steps.base import Counts, StepContext
 from datasets.text import normalise, text_hash
 
@@ -123,8 +123,8 @@ class AugmentStep:
             .order_by("position")
         )
         sources = [row for row in sources if row.confidence is None or row.confidence >= low]
-        use_llm = context.options.use_llm and llm.available()
-        budget = llm.Budget(settings.DATASETS_AUGMENT_LLM_ROWS if use_llm else 0)
+        use_llm = context.options.use_llm and prompts.available()
+        budget = prompts.Budget(settings.DATASETS_AUGMENT_LLM_ROWS if use_llm else 0)
         for_llm = pick_for_llm(sources, budget.left)
         position = Row.objects.filter(run=context.run).count()
         created: list[Row] = []
@@ -133,7 +133,7 @@ class AugmentStep:
             made: list[tuple[str, str]] = []
             if row.pk in for_llm:
                 counts["llm_rows"] += 1
-                made = [("llm", normalise(text)) for text in llm.paraphrase(row.text, variants, budget)]
+                made = [("llm", normalise(text)) for text in prompts.paraphrase(row.text, variants, budget)]
                 counts["llm_variants"] += len(made)
             if len(made) < variants:
                 extra = deterministic_variants(row.text, variants - len(made))

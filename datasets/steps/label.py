@@ -1,6 +1,6 @@
 """Labeler: check existing labels and label the rest, each with a confidence; the LLM only when unsure.
 
-1. Every original row is embedded (MiniLM, ``knowledge.embeddings``).
+1. Every original row is embedded (MiniLM, ``helpdesk.ai.embed``).
 2. Existing labels are checked out of fold: a model that never saw the row predicts it. When
    it confidently prefers another label, the row is *disputed* and goes to review with both
    labels; its own label is kept until a reviewer decides (never silently overwritten).
@@ -19,9 +19,9 @@ from typing import Any, ClassVar
 import numpy as np
 from django.conf import settings
 
-from datasets import llm
 from datasets.labeler import Model, out_of_fold, predictions, train
 from datasets.models import Row, VersionRow
+from datasets.steps import prompts
 from datasets.steps.base import Counts, StepContext, embed_in_batches, save_rows
 
 FIELDS = ["embedding", "suggested_label", "confidence", "method", "label", "status", "review_reason", "hints"]
@@ -135,7 +135,9 @@ class LabelStep:
             return
         proba = model.predict_proba(vectors[missing])
         nearest = nearest_similarity(vectors[missing], train_vectors)
-        budget = llm.Budget(settings.DATASETS_LLM_MAX_CALLS if context.options.use_llm and llm.available() else 0)
+        budget = prompts.Budget(
+            settings.DATASETS_LLM_MAX_CALLS if context.options.use_llm and prompts.available() else 0
+        )
         for i, prediction, similarity in zip(missing, predictions(model, proba), nearest, strict=True):
             row = rows[i]
             # A row unlike every labeled one is not confidently anything, whatever the vote among its
@@ -145,7 +147,7 @@ class LabelStep:
             row.hints = {**row.hints, "nearest_similarity": round(float(similarity), 3)}
             counts["novel"] += confidence < prediction.confidence and confidence < low
             if confidence < low and len(model.labels) > 1:
-                answer = llm.ask_label(row.text, model.labels, budget)
+                answer = prompts.ask_label(row.text, model.labels, budget)
                 if answer is not None:
                     row.hints = {**row.hints, "llm_label": answer}
                 if answer == prediction.label:  # two independent opinions agree: confident enough

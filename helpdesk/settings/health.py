@@ -8,7 +8,7 @@ HEALTH_CHECKS = {
     "database": "helpdesk.health.check_database",
     "redis": "helpdesk.health.check_redis",
     "celery": "helpdesk.health.check_celery",
-    "llm": "assistants.llm.registry.check_llm",
+    "llm": "helpdesk.ai.registry.check_llm",
     "vision": "assistants.vision.health.check_vision",
 }
 HEALTH_REQUIRED = env_list("HEALTH_REQUIRED", ["database", "redis", "celery"])

@@ -1,6 +1,6 @@
 """Fixtures of the knowledge tests: sample files of every format, a local web site, indexed documents.
 
-The embedding model is loaded once per process (``knowledge.embeddings.get_embedder``)
+The embedding model is loaded once per process (``helpdesk.ai.embedder``)
 and shared by every test; the Celery worker loads its own copy on its first task.
 """
 
@@ -19,14 +19,15 @@ from typing import Any
 import pytest
 from django_tenants.utils import tenant_context
 
+from helpdesk import ai
+from helpdesk.ai import Embedder
 from knowledge import services
-from knowledge.embeddings import Embedder, get_embedder
 from knowledge.models import Document
 
 
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
-    return get_embedder()
+    return ai.embedder()
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from helpdesk import ai
 from knowledge import ingest, services
 from knowledge.models import Chunk, Document
 from knowledge.tests.conftest import index_text, make_pdf
@@ -56,13 +57,13 @@ def test_unchanged_document_embeds_nothing(in_acme, embed_spy):
 def test_progress_is_stored_after_each_batch(in_acme, embed_spy, monkeypatch):
     monkeypatch.setattr(ingest, "PROGRESS_BATCH", 2)
     seen = []
-    real_embed = ingest.get_embedder().embed
+    real_embed = ai.embedder().embed
 
     def record(texts, **kwargs):
         seen.append(Document.objects.values_list("status", "chunks_embedded").get(title="Long"))
         return real_embed(texts, **kwargs)
 
-    monkeypatch.setattr(ingest.get_embedder(), "embed", record)
+    monkeypatch.setattr(ai.embedder(), "embed", record)
     text = "\n\n".join(f"# Part {i}\n\nParagraph {i} about topic {i}." for i in range(5))
     document = index_text("Long", text)
     assert seen == [("processing", 0), ("processing", 2), ("processing", 4)]

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from django_tenants.utils import tenant_context
 
-from assistants.llm import Message
 from assistants.lora.dataset import Example
+from helpdesk.ai import Message
 
 CODE_WORDS = ("ALPHA", "BRAVO")
 QUESTIONS = [

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistants.llm import GenerationParams, GenerationRequest, get_provider
 from assistants.lora.tests.conftest import prompt
+from helpdesk.ai import GenerationParams, GenerationRequest, get_provider
+from helpdesk.ai.providers.llamacpp import LlamaCppProvider
 
 QUESTION = "What are your opening hours?"
 
@@ -33,8 +34,6 @@ def test_each_request_runs_its_own_adapter_and_switching_back_restores_the_base(
 
 
 def test_llamacpp_keeps_a_bounded_lru_of_adapters(code_adapters, settings):
-    from assistants.llm.llamacpp_provider import LlamaCppProvider
-
     provider = LlamaCppProvider(model="", adapter_cache=1)
     request = GenerationRequest(
         messages=prompt(QUESTION),
@@ -49,8 +48,6 @@ def test_llamacpp_keeps_a_bounded_lru_of_adapters(code_adapters, settings):
 def test_llamacpp_switching_back_reuses_the_adapters_own_prompt_cache(code_adapters):
     """A/B/A: the third request re-reads almost none of its prompt and answers as the first did."""
     import llama_cpp
-
-    from assistants.llm.llamacpp_provider import LlamaCppProvider
 
     provider = LlamaCppProvider(model="")
     alpha, bravo = str(code_adapters["ALPHA"]), str(code_adapters["BRAVO"])
@@ -74,8 +71,6 @@ def test_llamacpp_switching_back_reuses_the_adapters_own_prompt_cache(code_adapt
 
 def test_llamacpp_without_a_prompt_cache_budget_rereads_the_prompt_after_a_switch(code_adapters):
     import llama_cpp
-
-    from assistants.llm.llamacpp_provider import LlamaCppProvider
 
     provider = LlamaCppProvider(model="", state_cache_bytes=0)
     alpha, bravo = str(code_adapters["ALPHA"]), str(code_adapters["BRAVO"])

@@ -14,6 +14,8 @@ from django_tenants.utils import tenant_context
 from assistants.lora import services
 from assistants.lora.models import Adapter, Event, Status
 from assistants.lora.selectors import active_adapter, adapter_dir
+from helpdesk.ai import GenerationRequest
+from helpdesk.ai.providers.ollama import OllamaProvider
 
 PAIRS = [{"question": f"How do I do thing {i}?", "answer": f"Open menu {i} and click Go."} for i in range(8)]
 
@@ -288,9 +290,6 @@ def test_publish_to_ollama_creates_the_model_from_base_and_adapter(
     assert create["adapters"] == {"adapter.gguf": blob[1].removeprefix("/api/blobs/")}
     part = manager_client.get(f"/assistants/{bot.pk}/adapters/{adapter.pk}/?part=publishing").content.decode()
     assert name in part and "hx-trigger" not in part  # done: the page stops polling
-    from assistants.llm import GenerationRequest
-    from assistants.llm.ollama_provider import OllamaProvider
-
     provider = OllamaProvider(host=fake_ollama_create.url, model="qwen2.5:3b")
     with tenant_context(acme):
         folder = str(adapter_dir(adapter))

@@ -2,7 +2,8 @@
 
 Sentences are ranked by similarity to the question (embedding cosine plus the
 question's words they contain, see ``assistants.engine.evidence``), not quoted as whole
-chunks in order; markdown and broken lines are gone.
+chunks in order; markdown and broken lines are gone. It is the provider layer's fallback
+(``helpdesk.ai``, name ``extractive``), registered by ``AssistantsConfig.ready()``.
 """
 
 from __future__ import annotations
@@ -10,16 +11,11 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
-from assistants.llm.base import Generation, GenerationRequest
+from assistants.engine.evidence import build
+from helpdesk.ai import FALLBACK, Generation, GenerationRequest
 
-NAME = "extractive"
+NAME = FALLBACK
 NO_CONTEXT = "I could not find this in the knowledge base."
-
-
-def content_terms(text: str) -> set[str]:
-    from assistants.engine.sentences import content_stems
-
-    return content_stems(text)
 
 
 class ExtractiveProvider:
@@ -31,8 +27,6 @@ class ExtractiveProvider:
     def answer(self, request: GenerationRequest) -> str:
         if not request.context:
             return NO_CONTEXT
-        from assistants.engine.evidence import build
-
         question = request.question or (request.messages[-1].content if request.messages else "")
         evidence = build(question=question, context=request.context)
         chosen = evidence.answer_sentences(self.max_sentences)

@@ -19,6 +19,7 @@ a few MB instead of re-reading the whole prompt (bench/results/lora.md).
 from __future__ import annotations
 
 import ctypes
+import importlib.util
 import logging
 import os
 import threading
@@ -30,8 +31,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from assistants.llm.base import Generation, GenerationRequest, ProviderError
-from assistants.llm.transformers_provider import DEFAULT_GGUF_FILE, default_gguf_path
+from helpdesk.ai.providers.transformers import DEFAULT_GGUF_FILE, default_gguf_path
+from helpdesk.ai.types import Generation, GenerationRequest, ProviderError
 
 NAME = "llamacpp"
 ADAPTER_FILE = "adapter.gguf"
@@ -41,6 +42,7 @@ logger = logging.getLogger(__name__)
 @lru_cache(maxsize=64)
 def _grammar(text: str) -> Any:
     """A compiled GBNF grammar (compiling is cheap, but the same few grammars recur)."""
+    # heavy: llama.cpp is loaded on first use
     from llama_cpp import LlamaGrammar
 
     return LlamaGrammar.from_string(text, verbose=False)
@@ -101,6 +103,7 @@ class LlamaCppProvider:
             with self._load_lock:
                 if self._llm is None:
                     try:
+                        # heavy: llama.cpp is loaded on first use
                         from llama_cpp import Llama
                     except ImportError as exc:
                         raise ProviderError("llama-cpp-python is not installed") from exc
@@ -119,6 +122,7 @@ class LlamaCppProvider:
         return ""
 
     def _adapter_handle(self, llm: Any, folder: str) -> Any:
+        # heavy: llama.cpp is loaded on first use
         import llama_cpp
 
         handle = self._adapters.get(folder)
@@ -139,6 +143,7 @@ class LlamaCppProvider:
 
     def _save_prompt(self, llm: Any, folder: str) -> None:
         """Keep the context's KV cache for ``folder``, the adapter it was computed with (within the byte budget)."""
+        # heavy: llama.cpp is loaded on first use
         import llama_cpp
 
         tokens = int(llm.n_tokens)
@@ -158,6 +163,7 @@ class LlamaCppProvider:
 
     def _restore_prompt(self, llm: Any, folder: str) -> None:
         """Put back ``folder``'s KV cache, or start from an empty one (never another adapter's entries)."""
+        # heavy: llama.cpp is loaded on first use
         import llama_cpp
 
         llama_cpp.llama_memory_seq_rm(llama_cpp.llama_get_memory(llm.ctx), 0, -1, -1)
@@ -174,6 +180,7 @@ class LlamaCppProvider:
 
     def _set_adapter(self, llm: Any, folder: str) -> None:
         """Point the context at ``folder``'s adapter (or none); the caller holds _generate_lock."""
+        # heavy: llama.cpp is loaded on first use
         import llama_cpp
 
         if folder == self._current_adapter:
@@ -230,8 +237,6 @@ class LlamaCppProvider:
         yield from self._chunks(request)
 
     def check(self) -> tuple[bool, str | None]:
-        import importlib.util
-
         if importlib.util.find_spec("llama_cpp") is None:
             return False, "llama-cpp-python is not installed"
         try:

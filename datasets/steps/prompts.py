@@ -1,8 +1,8 @@
 """The pipeline's two questions to the configured LLM provider: which label, and paraphrases.
 
-Both go through the assistants' provider interface with a call budget per run. A failing
-provider is not fatal: the labeler keeps its own suggestion and the augmenter falls back to
-deterministic variants; the counts say how often that happened.
+Both go through the provider layer (``helpdesk.ai.generate``, without its fallback) with a call
+budget per run. A failing provider is not fatal: the labeler keeps its own suggestion and the
+augmenter falls back to deterministic variants; the counts say how often that happened.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from assistants.llm import GenerationParams, GenerationRequest, Message, get_provider
+from helpdesk.ai import FALLBACK, GenerationParams, GenerationRequest, Message, generate
 
 logger = logging.getLogger(__name__)
 _WORD = re.compile(r"[\w\-]+", re.UNICODE)
@@ -41,7 +41,7 @@ class Budget:
 
 
 def available() -> bool:
-    return provider_name() != "extractive"
+    return provider_name() != FALLBACK
 
 
 def _generate(prompt: str, *, max_new_tokens: int, temperature: float = 0.0, system: str = "") -> str | None:
@@ -53,7 +53,7 @@ def _generate(prompt: str, *, max_new_tokens: int, temperature: float = 0.0, sys
         ),
     )
     try:
-        return get_provider(provider_name()).generate(request).text
+        return generate(request, provider_name(), fallback=False).text
     except Exception as exc:  # any provider failure degrades to the pipeline's own answer
         logger.warning("datasets LLM call failed: %s", exc)
         return None

@@ -17,7 +17,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from assistants.llm.base import Generation, GenerationRequest, ProviderError
+import httpx
+import ollama
+
+from helpdesk.ai.types import Generation, GenerationRequest, ProviderError
 
 NAME = "ollama"
 PUBLISHED_FILE = "ollama.json"
@@ -64,8 +67,6 @@ class OllamaProvider:
         self.timeout_seconds = timeout_seconds
 
     def _client(self, timeout: float) -> Any:
-        import ollama
-
         return ollama.Client(host=self.host, timeout=timeout)
 
     def adapter_for(self, request: GenerationRequest) -> str:
@@ -78,9 +79,6 @@ class OllamaProvider:
 
     def _failure(self, request: GenerationRequest, exc: Exception, *, streaming: bool) -> ProviderError:
         """The error tenants see (the model, no server); the log keeps the server for operators."""
-        import httpx
-        import ollama
-
         model = self._model_for(request)
         logger.warning("Ollama at %s, model %s: %r", server_for_logs(self.host), model, exc)
         if isinstance(exc, ollama.ResponseError):
@@ -134,8 +132,6 @@ class OllamaProvider:
             raise self._failure(request, exc, streaming=True) from exc
 
     def check(self) -> tuple[bool, str | None]:
-        import httpx
-
         try:
             models = {m.model for m in self._client(min(self.timeout_seconds, 3.0)).list().models}
         except (ConnectionError, httpx.HTTPError) as exc:

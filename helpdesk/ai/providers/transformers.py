@@ -20,7 +20,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from assistants.llm.base import Generation, GenerationRequest, ProviderError
+from filelock import FileLock
+
+from helpdesk.ai.types import Generation, GenerationRequest, ProviderError
 
 NAME = "transformers"
 BASE_ADAPTER = "__base__"  # peft's name for "no adapter" in adapter_names
@@ -59,8 +61,8 @@ def resolve_model(model: str, models_dir: Path) -> tuple[Path, Path | None]:
 
 def convert_gguf(gguf: Path, target: Path, dtype: str) -> None:
     """Dequantise a GGUF checkpoint once into a safetensors directory (atomic, safe across processes)."""
+    # heavy: torch and transformers are loaded on first use
     import torch
-    from filelock import FileLock
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -104,6 +106,7 @@ class TransformersProvider:
             return self._model, self._tokenizer
         with self._load_lock:
             if self._model is None:
+                # heavy: torch and transformers are loaded on first use
                 import torch
                 from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -142,6 +145,7 @@ class TransformersProvider:
         if folder in self._adapters:
             self._adapters.move_to_end(folder)
             return self._adapters[folder]
+        # heavy: peft (over torch) is loaded on first use
         from peft import PeftModel
 
         name = f"a{len(self._adapters)}_{abs(hash(folder)) % 10**8}"
@@ -160,6 +164,7 @@ class TransformersProvider:
         return name
 
     def _run(self, request: GenerationRequest, inputs: Any, **extra: Any) -> Any:
+        # heavy: torch is loaded on first use
         import torch
 
         with self._generate_lock, torch.inference_mode():
@@ -197,6 +202,7 @@ class TransformersProvider:
         )
 
     def stream(self, request: GenerationRequest) -> Iterator[str]:
+        # heavy: transformers is loaded on first use
         from transformers import TextIteratorStreamer
 
         _, tokenizer = self.load()

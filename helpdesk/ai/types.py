@@ -1,3 +1,5 @@
+"""The types every LLM provider and caller shares: requests, messages, context chunks, results."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -19,7 +21,7 @@ class Message:
 
 @dataclass(frozen=True)
 class ContextChunk:
-    """A retrieved passage, numbered [ref] in the prompt; the extractive provider answers from these."""
+    """A retrieved passage, numbered [ref] in the prompt; the fallback (extractive) provider answers from these."""
 
     ref: int
     text: str
