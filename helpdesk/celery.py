@@ -158,11 +158,21 @@ def send_on_commit(
     transaction.on_commit(send, robust=True)
 
 
-def _keep_unsent(name: str, args: tuple[object, ...], kwargs: dict[str, object]) -> None:
-    # helpdesk/__init__.py imports this module before the app registry is ready; tenants.services imports models.
-    from helpdesk.tenants.services import unsent_task_keep
+# Stores a message the broker refused, for a beat sweeper to publish later: helpdesk.tenants registers it
+# from its AppConfig.ready() (this module is loaded before the app registry, so it cannot import models).
+_unsent_keeper: Callable[..., object] | None = None
 
+
+def unsent_keeper_register(keeper: Callable[..., object]) -> None:
+    global _unsent_keeper
+    _unsent_keeper = keeper
+
+
+def _keep_unsent(name: str, args: tuple[object, ...], kwargs: dict[str, object]) -> None:
+    if _unsent_keeper is None:
+        logger.error("no store for unsent tasks is registered: %s is lost", name)
+        return
     try:
-        unsent_task_keep(name=name, args=list(args), kwargs=kwargs)
+        _unsent_keeper(name=name, args=list(args), kwargs=kwargs)
     except Exception:  # the database may be what failed; the caller's work is saved either way
         logger.exception("could not keep the unsent task %s", name)

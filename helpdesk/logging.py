@@ -8,9 +8,8 @@ import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
 
+from django.db import connection  # schema_name is set by django-tenants; read with getattr
 from django.http import HttpRequest, HttpResponse
-
-from helpdesk.tenants.db import connection
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")

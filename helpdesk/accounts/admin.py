@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from helpdesk.accounts.models import ApiKey, User
 from helpdesk.accounts.roles import ADMIN, ROLES
 from helpdesk.accounts.services import api_key_issue, api_key_revoke, role_assign, user_invite
+from helpdesk.tenants.admin import platform_site
 
 
 def _existing_roles() -> list[str]:
@@ -178,3 +179,11 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # revoke instead: the row keeps the audit trail
+
+
+# Platform users on the public site's admin (tenants and domains are registered there by helpdesk.tenants).
+@admin.register(User, site=platform_site)
+class PlatformUserAdmin(admin.ModelAdmin):
+    list_display = ("email", "full_name", "is_superuser", "is_active", "last_login")
+    fields = ("email", "full_name", "is_active", "is_staff", "is_superuser", "last_login")
+    readonly_fields = ("last_login",)

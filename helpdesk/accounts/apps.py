@@ -15,6 +15,9 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         # AppConfig.ready(): the checks and the roles module read models, loadable only once the registry is ready.
         from helpdesk import checks  # noqa: F401 (registers the deployment checks: lockouts count per address)
-        from helpdesk.accounts.roles import sync_role_permissions_after_migrate
+        from helpdesk.accounts.roles import sync_all_roles, sync_role_permissions_after_migrate
+        from helpdesk.tenants.services import tenant_setup_register
 
         post_migrate.connect(sync_role_permissions_after_migrate, dispatch_uid="accounts_sync_roles")
+        # Every tenant that tenant_create ensures gets the role groups with their permissions.
+        tenant_setup_register(sync_all_roles)

@@ -13,7 +13,6 @@ from django.contrib.admin.exceptions import NotRegistered
 from django_celery_beat import admin as beat_admin
 from django_celery_beat import models as beat_models
 
-from helpdesk.accounts.models import User
 from helpdesk.tenants.models import Domain, Tenant
 
 
@@ -46,13 +45,6 @@ class DomainAdmin(admin.ModelAdmin):
     list_display = ("domain", "tenant", "is_primary")
     list_select_related = ("tenant",)
     search_fields = ("domain", "tenant__schema_name")
-
-
-@admin.register(User, site=platform_site)
-class PlatformUserAdmin(admin.ModelAdmin):
-    list_display = ("email", "full_name", "is_superuser", "is_active", "last_login")
-    fields = ("email", "full_name", "is_active", "is_staff", "is_superuser", "last_login")
-    readonly_fields = ("last_login",)
 
 
 for model, model_admin in [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -10,10 +11,19 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django_tenants.utils import schema_context
 
-from helpdesk.accounts.roles import sync_all_roles
 from helpdesk.celery import BROKER_ERRORS, app
 from helpdesk.tenants.db import connection
 from helpdesk.tenants.models import Domain, Tenant, UnsentTask
+
+# Run inside a tenant's schema each time tenant_create ensures it (new or existing), registered from the
+# AppConfig.ready() of the apps that own per-tenant rows (accounts: the role groups and their permissions).
+_tenant_setups: list[Callable[[], None]] = []
+
+
+def tenant_setup_register(setup: Callable[[], None]) -> None:
+    if setup not in _tenant_setups:
+        _tenant_setups.append(setup)
+
 
 # Stricter than PostgreSQL: schema names also appear in hosts, paths and file names.
 SCHEMA_NAME = re.compile(r"^(?!pg_)[a-z][a-z0-9_]{1,62}$")
@@ -65,7 +75,8 @@ def tenant_create(*, schema_name: str, name: str, domain: str | None = None) -> 
     with transaction.atomic():
         _domain_ensure(tenant=tenant, domain=domain, primary=not tenant.domains.exclude(domain=domain).exists())
     with schema_context(schema_name):
-        sync_all_roles()
+        for setup in _tenant_setups:
+            setup()
     return TenantResult(tenant=tenant, created=created)
 
 
