@@ -46,6 +46,7 @@ def _split(version: Version, split: str) -> tuple[np.ndarray, list[str]]:
 
 
 def scores(truth: Sequence[str], predicted: Sequence[str]) -> dict[str, Any]:
+    # heavy: loaded on first use (scikit-learn takes a second to import)
     from sklearn.metrics import accuracy_score, classification_report, f1_score
 
     if not truth:

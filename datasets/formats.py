@@ -139,6 +139,7 @@ def _encoding_of(head: bytes, whole: bool) -> str:
         return "utf-8-sig"
     except UnicodeDecodeError:
         pass
+    # heavy: loaded on first use (charset detection only for files that are not UTF-8)
     from charset_normalizer import from_bytes
 
     best = from_bytes(head).best()
@@ -245,6 +246,7 @@ def check_zip_members(stream: IO[bytes], *, max_bytes: int, what: str = "Excel f
 
 
 def read_xlsx(stream: IO[bytes], *, max_unpacked: int) -> Table:
+    # heavy: loaded on first use (openpyxl, only for XLSX files)
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -348,6 +350,7 @@ def count_lines(stream: IO[bytes], *, up_to: int) -> int:
 
 
 def read_parquet(stream: IO[bytes], *, max_unpacked: int, max_rows: int | None = None) -> Table:
+    # heavy: loaded on first use (pyarrow, only for Parquet files)
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -465,6 +468,7 @@ def write_csv(records: Iterable[dict[str, Any]]) -> bytes:
 
 
 def write_parquet(records: Iterable[dict[str, Any]]) -> bytes:
+    # heavy: loaded on first use (pyarrow, only for Parquet files)
     import pyarrow as pa
     import pyarrow.parquet as pq
 

@@ -87,6 +87,7 @@ class LinearModel:
 
     @classmethod
     def fit(cls, vectors: np.ndarray, labels: Sequence[str], *, c: float = LINEAR_C) -> LinearModel:
+        # heavy: loaded on first use (scikit-learn takes a second to import)
         from sklearn.linear_model import LogisticRegression
 
         model = LogisticRegression(C=c, max_iter=300)
@@ -153,6 +154,7 @@ def out_of_fold(
     all_labels = sorted(set(labels))
     if not linear_possible(labels):
         return all_labels, NeighbourModel(vectors, labels).predict_proba(vectors, exclude_self=True)
+    # heavy: loaded on first use (scikit-learn takes a second to import)
     from sklearn.model_selection import KFold
 
     proba = np.zeros((len(labels), len(all_labels)), dtype=np.float32)

@@ -17,6 +17,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction
 from django.utils import timezone
 
+from datasets.classifier import classifier_train
 from datasets.models import Row, Run
 from datasets.steps.augment import AugmentStep
 from datasets.steps.base import Counts, Mapping, RunOptions, Step, StepContext, StepFailed, Throttled
@@ -171,8 +172,6 @@ def _write(run: Run, context: StepContext) -> Run:
         pending = Row.objects.filter(run=run, status=Row.Status.REVIEW).exists()
         _finish(run, Run.Status.REVIEW if pending else Run.Status.READY, str(exc))
         return run
-    from datasets.classifier import classifier_train
-
     # Train before the run reads "done", so a client that waits for "done" can classify at once;
     # a failure is kept on the classifier and the version stands.
     try:

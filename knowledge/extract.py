@@ -142,6 +142,7 @@ def parse_text(text: str, *, what: str = "text") -> Extracted:
 
 def parse_html(html: str | bytes, *, url: str = "", what: str = "page") -> Extracted:
     """Main content of an HTML page (trafilatura drops navigation and boilerplate), as Markdown sections."""
+    # heavy: loaded on first use (trafilatura, only for HTML)
     import trafilatura
 
     if isinstance(html, bytes):
@@ -160,6 +161,7 @@ def parse_html(html: str | bytes, *, url: str = "", what: str = "page") -> Extra
 
 def parse_pdf(data: bytes) -> Extracted:
     """One section per page (pypdf); encrypted and corrupt files fail with a reason."""
+    # heavy: loaded on first use (pypdf, only for PDF)
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -181,6 +183,7 @@ def parse_pdf(data: bytes) -> Extracted:
 
 def parse_docx(data: bytes) -> Extracted:
     """Sections at the Word heading styles (``Heading 1``…), paragraphs and table rows as text."""
+    # heavy: loaded on first use (python-docx, only for DOCX)
     import docx
 
     try:

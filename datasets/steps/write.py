@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 import numpy as np
 from django.conf import settings
 
+from datasets import versions
 from datasets.models import Row
 from datasets.steps.base import Counts, StepContext, StepFailed
 
@@ -84,6 +85,7 @@ def _balance_labels(
 
 
 def _stratified(indices: list[int], labels: list[str], fraction: float, seed: int) -> tuple[list[int], list[int]]:
+    # heavy: loaded on first use (scikit-learn takes a second to import)
     from sklearn.model_selection import train_test_split
 
     classes = len(set(labels))
@@ -164,8 +166,6 @@ class WriteStep:
         return True
 
     def run(self, context: StepContext) -> Counts:
-        from datasets import versions
-
         run = context.run
         rows = list(
             Row.objects.filter(run=run, status=Row.Status.READY)

@@ -56,7 +56,7 @@ def test_missing_robots_txt_allows_everything(local_site):
     assert local_site.url("/private/secret.html") in urls
 
 
-# --- Safe outbound requests and real causes (issue 8) ------------------------------------------------
+# --- Safe outbound requests and real causes ------------------------------------------------
 
 HTML = b"<html><head><title>Docs</title></head><body><article><h1>Docs</h1><p>%s</p></article></body></html>"
 OPTIONS: dict[str, Any] = {"max_pages": 5, "max_depth": 1, "timeout": 0.5, "user_agent": "x"}
