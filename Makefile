@@ -89,6 +89,7 @@ stop:
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache  # the layers in .importlinter (docs/architecture.md)
 
 typecheck: install-dev
 	$(VENV)/bin/mypy

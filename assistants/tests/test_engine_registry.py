@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 from assistants.engine import registry
 from assistants.lora.selectors import serving_adapter
 from assistants.vision.selectors import screenshot_question_text
+from tickets.models import Ticket
 
 
 def test_lora_resolves_adapters_and_vision_enriches_ticket_questions():
@@ -16,7 +15,7 @@ def test_lora_resolves_adapters_and_vision_enriches_ticket_questions():
 
 def test_enrichers_add_their_paragraphs_in_order_and_one_with_nothing_to_say_adds_none(monkeypatch):
     monkeypatch.setattr(registry, "_question_enrichers", {})
-    ticket = SimpleNamespace(subject="Can't pay")
+    ticket = Ticket(subject="Can't pay")  # not saved: the enrichers read only its fields
     registry.register_question_enricher("first", lambda t: f"About {t.subject}")
     registry.register_question_enricher("silent", lambda t: "")
     registry.register_question_enricher("last", lambda t: "Last words")
