@@ -300,7 +300,7 @@ def live_app(django_db_setup: None, django_db_blocker) -> Iterator[LiveApp]:
         thread.terminate()
 
 
-# --- Outbound requests (issue 8) ---
+# --- Outbound requests ---
 
 # Test fakes (web sites, Jira, webhooks) listen on 127.0.0.1; 127.0.0.2 and the rest of 127/8 stay refused,
 # so a test can stand up a reachable "internal" server there and prove the guard refuses it.

@@ -49,7 +49,7 @@ class AssistantForm(forms.ModelForm):
             "escalation_keywords",
             "escalate_below_similarity",
             "always_escalate_types",
-            "classifier_version",  # datasets (issue 11)
+            "classifier_version",  # datasets
         ]
         widgets = {"policy": forms.Textarea(attrs={"rows": 5})}
 

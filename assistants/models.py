@@ -82,7 +82,7 @@ class Assistant(models.Model):
         default=CitationStyle.BESIDE,
         help_text="Where citations go in a ticket draft: beside it (links), as [n] in the text, or a list of sources.",
     )
-    # --- datasets (issue 11): when set, request types come from the classifier trained from this version.
+    # --- datasets: when set, request types come from the classifier trained from this version.
     classifier_version = models.ForeignKey(
         "datasets.Version",
         null=True,

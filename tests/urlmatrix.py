@@ -221,7 +221,7 @@ class Seeds:
 
         return self._in_tenant(lambda: Tag.objects.create(name=MARKER.lower()))
 
-    # --- datasets (issue 11) ---
+    # --- datasets ---
 
     @cached_property
     def dataset(self) -> Any:
@@ -309,7 +309,7 @@ class Seeds:
         ticket = self.ticket
         return self._in_tenant(lambda: ticket.events.first())
 
-    # --- integrations (issue 10); rows made directly: seeding must not call any tracker ---
+    # --- integrations; rows made directly: seeding must not call any tracker ---
 
     @cached_property
     def connection(self) -> Any:
@@ -376,7 +376,7 @@ class Seeds:
             )
         )
 
-    # --- vision (issue 13) ---
+    # --- vision ---
 
     @cached_property
     def screenshot_label(self) -> Any:
@@ -420,7 +420,7 @@ class Seeds:
         attachment = self.image_attachment
         return self._in_tenant(lambda: attachment.analysis)
 
-    # --- LoRA adapters (issue 12): a ready version row; no files, nothing is trained ---
+    # --- LoRA adapters: a ready version row; no files, nothing is trained ---
     @cached_property
     def adapter(self) -> Any:
         from assistants.lora.models import Adapter, Status
@@ -455,7 +455,7 @@ OBJECTS: dict[str, Callable[[Seeds], object]] = {
     "api/v1/tickets/{number}/answer": lambda s: s.ticket.number,
     "assistants/{pk}/adapters/{adapter_id}": lambda s: s.adapter.pk,
     "api/v1/assistants/{pk}/adapters/{adapter_id}": lambda s: s.adapter.pk,
-    # datasets (issue 11)
+    # datasets
     "datasets/uploads/{pk}": lambda s: s.dataset_upload.pk,
     "datasets/runs/{pk}": lambda s: s.dataset_run.pk,
     "datasets/runs/{pk}/review/{row}": lambda s: s.dataset_row.pk,
@@ -470,12 +470,12 @@ OBJECTS: dict[str, Callable[[Seeds], object]] = {
     "api/v1/datasets/{pk}/download/{split}/{tag}": lambda s: s.dataset_version.tag,
     "accounts/invite/{uidb64}": lambda s: _uidb64(s.user),
     "accounts/invite/{uidb64}/{token}": lambda s: _invite_token(s),
-    # integrations (issue 10)
+    # integrations
     "integrations/outbox/{pk}": lambda s: s.outbox_item.pk,
     "integrations/tickets/{number}": lambda s: s.ticket.number,
     "integrations/webhooks/{pk}": lambda s: s.webhook_endpoint.pk,
     "integrations/webhooks/deliveries/{pk}": lambda s: s.webhook_delivery.pk,
-    # vision (issue 13)
+    # vision
     "vision/labels/{pk}": lambda s: s.screenshot_label.pk,
     "vision/tickets/{number}": lambda s: s.ticket.number,
     "vision/tickets/{number}/attachments/{pk}": lambda s: s.image_attachment.pk,

@@ -1,4 +1,4 @@
-// Issue 14: every table in a page stacks on a phone (see table.stack-sm in app.css), each cell
+// Every table in a page stacks on a phone (see table.stack-sm in app.css), each cell
 // labelled by its column header, so a table added by any app never makes the page scroll sideways.
 // Tables with their own phone layout opt out with class "tickets" or "no-stack".
 (function () {

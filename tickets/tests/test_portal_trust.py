@@ -122,7 +122,7 @@ def test_a_new_address_needs_no_confirmation(portal, sent_mail, in_acme):
     with TestCase.captureOnCommitCallbacks(execute=True):
         portal.post("/portal/", {**FORM, "email": "new@customer.example", "name": "New"})
     assert not Ticket.objects.get().requester.is_unverified_claim
-    # No confirmation to follow: only the "we received your request" note with the status link (issue 14).
+    # No confirmation to follow: only the "we received your request" note with the status link.
     assert [m.subject.split(" ", 1)[1].split(":")[0] for m in sent_mail] == ["We received your request"]
 
 
