@@ -63,10 +63,15 @@ def test_the_import_check_finds_an_unexplained_import(tmp_path):
 
 
 def test_no_code_names_a_work_item():
+    files = [
+        *_product_files(ROOT, (".py", ".html", ".js", ".css", ".txt")),
+        ROOT / "conftest.py",
+        *sorted((ROOT / "tests").glob("*.py")),
+        *sorted((ROOT / "static").rglob("*.*s")),
+    ]
     offenders = [
         f"{path.relative_to(ROOT).as_posix()}:{number}: {line.strip()}"
-        for path in _product_files(ROOT, (".py", ".html", ".js", ".css", ".txt"))
-        + [ROOT / "conftest.py", *sorted((ROOT / "tests").glob("*.py")), *sorted((ROOT / "static").rglob("*.*s"))]
+        for path in files
         if path.name != Path(__file__).name
         for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), start=1)
         if WORK_ITEM.search(line)
