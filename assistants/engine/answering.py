@@ -142,14 +142,16 @@ def _examples(assistant: Assistant) -> dict[str, list[str]]:
     return {t.name: t.example_lines for t in assistant.request_types.all()}
 
 
-def _ask_llm(provider: str):  # type: ignore[no-untyped-def]
+def _ask_llm(provider: str, model: str):  # type: ignore[no-untyped-def]
     if provider == "extractive" or not settings.ASSISTANTS_CLASSIFY_WITH_LLM:
         return None
 
     def ask(text: str, labels: list[str]) -> str | None:
         prompt = f"Which kind of request is this: {', '.join(labels)}? Answer with one word.\n\nRequest: {text}"
         request = GenerationRequest(
-            messages=[Message("user", prompt)], params=GenerationParams(max_new_tokens=4, timeout_seconds=10)
+            messages=[Message("user", prompt)],
+            params=GenerationParams(max_new_tokens=4, timeout_seconds=10),
+            model=model,
         )
         generation = generate(request, provider)
         if generation.fallback_from:
@@ -202,7 +204,10 @@ def prepare(
     retrieval_ms = (time.perf_counter() - started) * 1000
     provider = assistant.provider or settings.LLM_PROVIDER
     classification = classify(
-        question, _examples(assistant), ask_llm=_ask_llm(provider), version_id=assistant.classifier_version_id
+        question,
+        _examples(assistant),
+        ask_llm=_ask_llm(provider, assistant.chat_model),
+        version_id=assistant.classifier_version_id,
     )
     context = [
         ContextChunk(ref=i, text=hit.text, title=hit.document_title, heading=hit.heading)
@@ -248,7 +253,7 @@ def prepare(
                 temperature=0.0 if chosen == strategies.SELECT else assistant.temperature,
                 timeout_seconds=settings.LLM_TIMEOUT_SECONDS,
             ),
-            model=assistant.model_name,
+            model=assistant.chat_model,
             adapter=adapter_path,
             grammar=plan.grammar,
             json_schema=plan.json_schema,
