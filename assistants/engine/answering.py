@@ -72,6 +72,7 @@ class Answer:
     request_type_certain: bool = True
     model_text: str = ""  # the model's raw output, for the playground's inspector and the benchmark
     adapter: str = ""  # label of the LoRA adapter that answered (e.g. "v3"); "" for the base model
+    model: str = ""  # the model that wrote the draft (e.g. qwen2.5-coder-1.5b-instruct-q4_k_m); "" without one
     messages: list[Message] = field(default_factory=list)
     hits: list[SearchHit] = field(default_factory=list)
 
@@ -117,6 +118,7 @@ class Answer:
             "error": self.error,
             "latency_ms": round(self.latency_ms, 1),
             "adapter": self.adapter,
+            "model": self.model,
         }
 
 
@@ -299,6 +301,7 @@ class _Run:
         self.declined = False
         self.first_ms: float | None = None
         self.adapter = ""
+        self.model = ""
 
     def _emit(self, checked: Checked) -> Iterator[str]:
         self.sentences.append(checked)
@@ -350,6 +353,7 @@ class _Run:
                     yield from self._emit(checked)
         assert generation is not None
         self.adapter = prepared.adapter_label if generation.adapter else ""
+        self.model = generation.model
         if generation.error:
             self.error = generation.error
         if prepared.strategy != strategies.SELECT:
@@ -439,6 +443,7 @@ class _Run:
             strategy=prepared.strategy if prepared.request else strategies.EXTRACTIVE,
             model_text=self.model_text,
             adapter=self.adapter,
+            model=self.model,
             messages=prepared.request.messages if prepared.request else [],
             hits=hits,
         )

@@ -41,7 +41,8 @@ def base_mismatch(adapter: Adapter, assistant: Assistant) -> str:
     model = assistant.chat_model
     if model not in chat_models.CHAT_MODELS:
         return ""  # the server's configured model or Ollama's: served as before
-    trained_on = chat_models.model_key_of(adapter.base_model)
+    # A row without a recorded base predates recording it; training then always used the packaged SmolLM2.
+    trained_on = chat_models.model_key_of(adapter.base_model or chat_models.SMOLLM2.key)
     if trained_on == model:
         return ""
     return (
