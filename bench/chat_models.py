@@ -58,9 +58,17 @@ EXPECTED = ["14", "2", "24", "7"]
 
 
 def _rss_mb() -> float:
+    # the parent process only starts children: nothing but the child needs psutil
     import psutil
 
     return psutil.Process().memory_info().rss / 2**20
+
+
+def _rss_parts_mb() -> dict[str, int]:
+    """RSS split as Linux counts it: anonymous (this process's own) and file pages (the mapped GGUF, shareable)."""
+    status = Path("/proc/self/status").read_text().splitlines()
+    parts = {line.split(":")[0]: int(line.split()[1]) for line in status if line.startswith(("RssAnon", "RssFile"))}
+    return {"anon": round(parts.get("RssAnon", 0) / 1024), "file": round(parts.get("RssFile", 0) / 1024)}
 
 
 def child(role: str, model: str) -> dict[str, Any]:
@@ -69,6 +77,7 @@ def child(role: str, model: str) -> dict[str, Any]:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     started = time.perf_counter()
     if role == "web":
+        # each role loads what its process loads, in a fresh interpreter: the point of the measurement
         from django.urls import get_resolver
 
         from helpdesk.wsgi import application
@@ -76,6 +85,7 @@ def child(role: str, model: str) -> dict[str, Any]:
         get_resolver().url_patterns  # noqa: B018 (imports every view module, as the first request does)
         assert application is not None
     else:
+        # as the worker does: Django first, then the Celery app and every task module
         import django
 
         django.setup()
@@ -85,6 +95,7 @@ def child(role: str, model: str) -> dict[str, Any]:
     setup_seconds = time.perf_counter() - started
     rss_before = _rss_mb()
 
+    # after the role's own imports, so that the RSS above is the process's before any model
     from assistants.engine import build_messages
     from helpdesk.ai import ContextChunk, Generation, GenerationParams, GenerationRequest, get_provider, stream
     from helpdesk.ai.chat_models import CHAT_MODELS, QWEN
@@ -153,6 +164,7 @@ def child(role: str, model: str) -> dict[str, Any]:
         "load_seconds": round(load_seconds, 2),
         "rss_mb_loaded": round(rss_loaded),
         "rss_mb_after_answers": round(_rss_mb()),
+        "rss_mb_after_answers_split": _rss_parts_mb(),
         "one_provider_for_every_thread": all(same),
         "answers": answers,
     }
@@ -166,8 +178,8 @@ def markdown(runs: list[dict[str, Any]], meta: dict[str, Any]) -> str:
         f"{meta['load_average']}. `bench/chat_models.py`; a fresh process per row.",
         "",
         "| role | model | RSS before use | RSS loaded | RSS after 4 answers | load | cold first token / total "
-        "| warm first token / total (median) | tokens/s | answers with the article's number |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| warm first token / total (median) | tokens/s | answers with the article's number | after: anon + file |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for run in runs:
         cold, warm = run["answers"][0], run["answers"][1:]
@@ -175,16 +187,21 @@ def markdown(runs: list[dict[str, Any]], meta: dict[str, Any]) -> str:
         warm_total = sorted(a["total_s"] for a in warm)[len(warm) // 2]
         speed = sorted(a["tokens_per_second_after_first"] for a in run["answers"])[len(run["answers"]) // 2]
         right = sum(a["has_expected_number"] for a in run["answers"])
+        split = run["rss_mb_after_answers_split"]
         lines.append(
             f"| {run['role']} | {run['label']} | {run['rss_mb_before_first_use']} MB | {run['rss_mb_loaded']} MB "
             f"| {run['rss_mb_after_answers']} MB | {run['load_seconds']} s | {cold['first_token_s']} / "
-            f"{cold['total_s']} s | {warm_first} / {warm_total} s | {speed} | {right}/{len(run['answers'])} |"
+            f"{cold['total_s']} s | {warm_first} / {warm_total} s | {speed} | {right}/{len(run['answers'])} "
+            f"| {split['anon']} + {split['file']} MB |"
         )
     lines += [
         "",
-        "RSS counts the model's file pages mapped and touched (llama.cpp memory-maps the GGUF): processes on",
-        "one machine share those pages through the page cache, so two workers with Qwen do not need twice the",
-        "file's size of RAM; the KV cache (4096 tokens) and the compute buffers are per process.",
+        "RSS counts the model's file pages mapped and touched (llama.cpp memory-maps the GGUF): the *file* part",
+        "is shared by every process on the machine through the page cache (and can be dropped and re-read), so two",
+        "workers with Qwen do not need twice the file's size of RAM. The *anon* part is each process's own: the",
+        "KV cache (4096 tokens), compute buffers, and the weights llama.cpp repacks for the CPU's vector unit.",
+        "Each process loads a model on its first use only (RSS before use has none); every thread gets the same",
+        "provider, so a process holds at most one copy of each model.",
         "",
         "## Answers",
         "",
