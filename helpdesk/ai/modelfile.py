@@ -30,6 +30,7 @@ from pathlib import Path
 CHUNK_BYTES = 8 * 2**20
 REQUIREMENTS = Path(__file__).resolve().parents[2] / "requirements-qwen.txt"
 STAMP_SUFFIX = ".verified"
+_verified: set[tuple[str, str, int, int]] = set()  # (path, sha256, size, mtime_ns) hashed by this process
 
 
 class ModelFileError(RuntimeError):
@@ -82,6 +83,9 @@ def verify(path: Path, spec: FileSpec, *, rehash: bool = False) -> None:
             f"(incomplete or another file: delete it and run make install)"
         )
     stamp = _stamp_path(path)
+    seen = (str(path), spec.sha256, size, path.stat().st_mtime_ns)
+    if not rehash and seen in _verified:
+        return  # this process hashed this very file version already (a read-only folder keeps no stamp)
     if not rehash:
         try:
             if json.loads(stamp.read_text()) == _stamp(path, spec.sha256):
@@ -94,7 +98,8 @@ def verify(path: Path, spec: FileSpec, *, rehash: bool = False) -> None:
             f"{spec.name}: {path} has sha256 {actual}, the published file {spec.sha256}; refusing it "
             f"(corrupted or replaced: delete it and run make install)"
         )
-    with contextlib.suppress(OSError):  # a read-only model folder: the next check hashes again
+    _verified.add(seen)
+    with contextlib.suppress(OSError):  # a read-only model folder: the next process hashes again
         stamp.write_text(json.dumps(_stamp(path, actual)))
 
 
