@@ -71,6 +71,9 @@ def test_an_assistant_created_with_defaults_answers_with_its_languages_model(acm
     assert api["chat_model"] == expected.key
     page = manager_client.get(reverse("assistants:detail", args=[bot.pk])).content.decode()
     assert expected.label in page
+    edit = manager_client.get(reverse("assistants:edit", args=[bot.pk])).content.decode()
+    assert f"Answers now with <strong>{expected.label}</strong>" in edit
+    assert '<option value="qwen2.5-1.5b">' in edit and '<option value="smollm2-135m">' in edit
 
 
 @pytest.mark.parametrize("language", ["en", "ru"])
