@@ -1,5 +1,7 @@
 """Text in images: rapidocr (PP-OCR detection + recognition on onnxruntime, models inside the wheel).
 
+Its bundled recogniser reads Latin script only; ``reading`` decides when Tesseract reads too.
+
 One engine per process, loaded on first use; calls are serialised because one engine already
 uses every core. ``pick_errors`` finds the error codes and error messages among the lines.
 """
@@ -34,6 +36,10 @@ class OcrResult:
     elapsed_ms: float
     scale: float = 1.0  # the image was read at this scale of its size
     timings_ms: dict[str, float] = field(default_factory=dict)
+    engine: str = "rapidocr"
+    # Text boxes found, including those whose reading was too unsure to keep, and their heights (pixels).
+    detected: int = 0
+    box_heights: list[int] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -67,7 +73,8 @@ def _get_engine() -> Any:
             "Global.log_level": "error",
             # Screenshots are upright: the 180° text classifier only costs time.
             "Global.use_cls": False,
-            "Global.text_score": settings.VISION_OCR_MIN_CONFIDENCE,
+            # Every box is kept and filtered here: how many boxes were unreadable tells a script it lacks.
+            "Global.text_score": 0.0,
             "Det.limit_type": "max",
             "Det.limit_side_len": settings.VISION_OCR_DET_SIDE,
         }
@@ -92,20 +99,24 @@ def read_text(image: Image.Image) -> OcrResult:
         cpu_ms = (time.process_time() - cpu_started) * 1000
     elapsed = (time.perf_counter() - started) * 1000
     lines = []
+    heights = []
     if output.txts:
         for text, score, box in zip(output.txts, output.scores, output.boxes, strict=True):
-            text = str(text).strip()
-            if not text:
-                continue
             points = np.asarray(box) / scale
             x0, y0 = points.min(axis=0)
             x1, y1 = points.max(axis=0)
+            heights.append(int(y1 - y0))
+            text = str(text).strip()
+            if not text or score < settings.VISION_OCR_MIN_CONFIDENCE:
+                continue
             lines.append(Line(text=text, confidence=float(score), box=[int(x0), int(y0), int(x1), int(y1)]))
     lines.sort(key=lambda line: (round(line.box[1] / 12), line.box[0]))
     stages = dict(zip(("det", "cls", "rec"), getattr(output, "elapse_list", None) or (), strict=False))
     timings = {name: round(seconds * 1000, 1) for name, seconds in stages.items() if seconds is not None}
     timings["cpu"] = round(cpu_ms, 1)  # CPU time of all its threads: comparable on a busy machine
-    return OcrResult(lines=lines, elapsed_ms=elapsed, scale=scale, timings_ms=timings)
+    return OcrResult(
+        lines=lines, elapsed_ms=elapsed, scale=scale, timings_ms=timings, detected=len(heights), box_heights=heights
+    )
 
 
 # --- Error codes and messages ----------------------------------------------------------------------
