@@ -126,7 +126,8 @@ _CODE_PATTERNS = [
     re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+){1,}\b"),  # ERR_CONNECTION_REFUSED, CARD_DECLINED
     re.compile(r"\b[A-Z]{1,6}-?\d{2,6}\b"),  # E42, ERR-1042, AUTH401, PAY-5003
     re.compile(r"\b[A-Za-z]+(?:Exception|Error)\b"),  # NullPointerException, TypeError
-    re.compile(r"\b(?:HTTP|Error|error|status|code|Code)\s*:?\s*([1-5]\d\d)\b"),  # HTTP 502, Error 404
+    # HTTP 502, Error 404, Ошибка 404, код 500
+    re.compile(r"\b(?:HTTP|Error|error|status|code|Code|Ошибка|ошибка|Код|код|Статус|статус)\s*:?\s*([1-5]\d\d)\b"),
     re.compile(r"^\s*([45]\d\d)\b(?=\s+[A-Z])"),  # "502 Bad Gateway"
 ]
 _NOT_CODES = {"HTTP", "HTTPS", "UTF-8", "ISO-8601", "COVID-19"}
@@ -136,6 +137,15 @@ _ERROR_WORDS = re.compile(
     r"rejected|insufficient|forbidden|unauthori[sz]ed|not allowed|problem|unsuccessful|stopped working|"
     r"try again|not supported|locked|blocked|missing|required|does not match|do not match|bad gateway|"
     r"server error|not responding|no connection|offline)\b",
+    re.IGNORECASE,
+)
+# The same in Russian, by word stems (Russian inflects: отклонена, отклонён, отклонено).
+_RUSSIAN_ERROR_WORDS = re.compile(
+    r"(?<![^\W\d_])(ошибк|ошибочн|сбой|сбоя|отклон|отказ|недоступ|не удалось|не удаётся|не удается|невозможно|"
+    r"не может|не найден|не прошл|не выполнен|не отвечает|нет соединения|нет подключения|нет доступа|"
+    r"неверн|неправильн|некорректн|недействител|недопустим|недостаточно|истёк|истек|просрочен|заблокир|"
+    r"запрещ|не поддерживается|обязательн|не совпада|проблем|повторите попытку|попробуйте (?:снова|ещё|еще)|"
+    r"превышен|прервано|отменен|отменён|не подключено|сбой оплаты)",
     re.IGNORECASE,
 )
 
@@ -153,6 +163,6 @@ def pick_errors(lines: list[str]) -> tuple[list[str], list[str]]:
                 if code in _NOT_CODES or code in codes or (code.isdigit() and not pattern.groups):
                     continue
                 codes.append(code)
-        if _ERROR_WORDS.search(line) and line not in messages:
+        if (_ERROR_WORDS.search(line) or _RUSSIAN_ERROR_WORDS.search(line)) and line not in messages:
             messages.append(line[:300])
     return codes[:20], messages[:20]
