@@ -31,28 +31,34 @@ class TesseractUnavailable(Exception):
     pass
 
 
-@cache
-def _languages(command: str) -> frozenset[str]:
+_lock = threading.Lock()
+
+
+def _use(command: str) -> None:
+    # pytesseract keeps the program in a module global; every call sets it (under _lock) from the settings.
     pytesseract.pytesseract.tesseract_cmd = command
-    try:
-        return frozenset(pytesseract.get_languages(config=""))
-    except (pytesseract.TesseractNotFoundError, OSError) as exc:
-        raise TesseractUnavailable(f"the tesseract program ({command}) cannot be run: {exc}") from None
+
+
+@cache
+def _installed(command: str) -> tuple[str, frozenset[str]]:
+    """(version, languages) of a working program; not cached when it fails, so installing it later is seen."""
+    with _lock:
+        _use(command)
+        try:
+            return str(pytesseract.get_tesseract_version()), frozenset(pytesseract.get_languages(config=""))
+        except (pytesseract.TesseractNotFoundError, pytesseract.TesseractError, OSError) as exc:
+            raise TesseractUnavailable(f"the tesseract program ({command}) cannot be run: {exc}") from None
 
 
 def check(language: str) -> str:
     """The engine's version if it reads ``language`` (a Tesseract code: ``rus``), else ``TesseractUnavailable``."""
-    command = settings.VISION_TESSERACT_CMD
-    installed = _languages(command)
+    version, installed = _installed(settings.VISION_TESSERACT_CMD)
     missing = [code for code in language.split("+") if code not in installed]
     if missing:
         raise TesseractUnavailable(
             f"Tesseract has no {'+'.join(missing)} language data (installed: {', '.join(sorted(installed)) or 'none'})"
         )
-    return f"tesseract {pytesseract.get_tesseract_version()} ({language})"
-
-
-_lock = threading.Lock()
+    return f"tesseract {version} ({language})"
 
 
 def _prepare(image: Image.Image, text_height: int) -> tuple[Image.Image, float]:
@@ -86,12 +92,13 @@ def read_text(image: Image.Image, *, language: str, text_height: int = 0) -> Ocr
     prepared, scale = _prepare(image, text_height)
     config = f"--psm {settings.VISION_TESSERACT_PSM} {_CONFIG}"
     with _lock:
+        _use(settings.VISION_TESSERACT_CMD)
         started, cpu_started = time.perf_counter(), _children_cpu_ms()
         try:
             data = pytesseract.image_to_data(
                 prepared, lang=language, config=config, output_type=pytesseract.Output.DICT
             )
-        except pytesseract.TesseractError as exc:
+        except (pytesseract.TesseractNotFoundError, pytesseract.TesseractError, OSError) as exc:
             raise TesseractUnavailable(f"tesseract failed: {exc}") from None
         cpu_ms = _children_cpu_ms() - cpu_started  # tesseract runs as a child process
     elapsed = (time.perf_counter() - started) * 1000
