@@ -66,7 +66,7 @@ def _prepare(image: Image.Image, text_height: int) -> tuple[Image.Image, float]:
 
     No contrast stretching: with Sauvola's thresholding it made blurred screens worse (0.87 vs 0.93).
     """
-    grey = image.convert("L")
+    grey = _light_text_darkened(image)
     scale = 1.0
     if 0 < text_height < _MIN_LINE_PX:
         scale = min(3.0, _MIN_LINE_PX / text_height)
@@ -74,6 +74,26 @@ def _prepare(image: Image.Image, text_height: int) -> tuple[Image.Image, float]:
     if scale != 1.0:
         grey = grey.resize((round(grey.width * scale), round(grey.height * scale)), Image.Resampling.LANCZOS)
     return grey, scale
+
+
+def _light_text_darkened(image: Image.Image) -> Image.Image:
+    """The image in grey, with solid coloured blocks (buttons: white text on blue) inverted.
+
+    Sauvola's thresholding drops light text on a dark block (the Russian OK and Войти on the sample
+    screens' buttons); inverted, the block is light grey with dark text, as Tesseract reads best.
+    Thin coloured strokes (a red title) are not blocks: the opening removes them first.
+    """
+    # heavy: loaded on first use (scipy takes a noticeable time to import)
+    from scipy import ndimage
+
+    grey = np.asarray(image.convert("L")).astype(np.int16)
+    hsv = np.asarray(image.convert("HSV"))
+    solid = ndimage.binary_opening((hsv[:, :, 1] > 90) & (grey < 170), structure=np.ones((7, 7)))
+    labels, _ = ndimage.label(solid)
+    for block in ndimage.find_objects(labels):
+        if block is not None and block[0].stop - block[0].start >= 12 and block[1].stop - block[1].start >= 24:
+            grey[block] = 255 - grey[block]
+    return Image.fromarray(grey.astype(np.uint8))
 
 
 def _children_cpu_ms() -> float:
