@@ -8,10 +8,10 @@ export HF_HUB_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF
 
-.PHONY: qwen install install-dev install-bench bench-kb bench-load bench-abuse browser libmagic run dev stop test lint typecheck pytest clean lora-tools
+.PHONY: qwen install install-dev install-bench bench-kb bench-load bench-abuse browser libmagic ocr-tools run dev stop test lint typecheck pytest clean lora-tools
 
 $(VENV)/.runtime: requirements.txt requirements-nodeps.txt
-	@$(MAKE) --no-print-directory libmagic
+	@$(MAKE) --no-print-directory libmagic ocr-tools
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	@# llama-cpp-python builds from source. A native build (-march=native) uses every instruction the
@@ -73,6 +73,11 @@ bench-load: install-bench
 # 20 normal users: results in bench/results/abuse.{json,md} (two 60 s phases; about 8 minutes, more on a first run).
 bench-abuse: install-bench
 	$(PY) bench/abuse.py
+
+# Tesseract with its Russian data for screenshots in Russian (rapidocr's models read Latin script only), and
+# DejaVu Sans, whose Cyrillic letters the rendered sample screenshots of the tests and benchmarks use.
+ocr-tools:
+	@{ command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx rus && test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf; } || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-rus fonts-dejavu-core >/dev/null; }
 
 # Headless Chromium for the browser tests, from Debian (Playwright's own download cannot work offline).
 browser:
