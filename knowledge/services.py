@@ -421,7 +421,12 @@ def document_delete(*, document: Document) -> None:
 
 
 def chunks_reindex_queue() -> int:
-    """Queue re-embedding every chunk with the tenant's active model; returns how many chunks."""
+    """Queue re-embedding every chunk with the tenant's active model; returns how many chunks.
+
+    Refused (``SwitchError``) while a model switch runs: the switch re-embeds every chunk itself.
+    """
+    if embeddings.current_state().target:
+        raise SwitchError("A model switch is running: it re-embeds every chunk itself.")
     send_on_commit("knowledge.reembed_chunks")
     return Chunk.objects.count()
 

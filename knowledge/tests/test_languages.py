@@ -226,6 +226,8 @@ def test_a_cancelled_switch_leaves_the_old_model_in_service(in_acme, small_batch
     switch = services.embedding_switch_start(model="e5")
     with pytest.raises(services.SwitchError, match="already running"):
         services.embedding_switch_start(model="e5")
+    with pytest.raises(services.SwitchError, match="re-embeds every chunk itself"):
+        services.chunks_reindex_queue()  # kb_reindex and the API's reindex are refused meanwhile
 
     def cancel(current: EmbeddingSwitch) -> None:
         services.embedding_switch_cancel(switch=current)
