@@ -65,7 +65,8 @@ def embed_cached(texts: Sequence[str], embed: Embed | None = None) -> np.ndarray
     """Unit vectors of ``texts``; knowledge sentences recur in every answer, so they are kept (LRU, per process,
     by the tenant's embedding model and the text)."""
     embed = embed or default_embed
-    model = ai.active_model_key() if embed is default_embed else f"custom:{id(embed)}"
+    # The tenant's model in the key: one process serves tenants of different models.
+    model = ai.active_model_key() if embed is default_embed else f"{ai.active_model_key()}:{id(embed)}"
     keys = [f"{model}\x00{t}" for t in texts]
     missing = []
     with _cache_lock:

@@ -19,6 +19,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django_tenants.utils import tenant_context
 
+from assistants.engine.classification import classify
+from assistants.engine.evidence import embed_cached
 from helpdesk import ai
 from helpdesk.ai.embed import E5Embedder, MiniLMEmbedder
 from helpdesk.tenants.models import Tenant
@@ -284,3 +286,26 @@ def test_agents_cannot_switch(agent_client, acme):
     assert agent_client.post("/knowledge/settings/embedding/switch/", {"model": "e5"}).status_code == 403
     with tenant_context(acme):
         assert not EmbeddingSwitch.objects.exists()
+
+
+# --- Caches of vectors are per model ----------------------------------------------------------------
+
+
+EXAMPLES = {
+    "account": ["Как сменить пароль?", "Забыл пароль от профиля", "I forgot my password", "How do I log in?"],
+    "delivery": ["Где моя посылка?", "Когда привезут заказ?", "Where is my parcel?", "When will my order arrive?"],
+    "refund": ["Верните деньги за заказ", "Хочу оформить возврат", "I want my money back", "How do refunds work?"],
+}
+
+
+def test_cached_example_vectors_follow_the_tenants_model(rushop, acme):
+    with tenant_context(acme):  # MiniLM fills the cache first
+        english = classify("My package still has not arrived", EXAMPLES)
+    with tenant_context(rushop):  # e5 must not be compared with MiniLM's cached example vectors
+        russian = classify("Курьер так и не доставил мою коробку", EXAMPLES)
+        evidence_vector = embed_cached(["Курьер так и не доставил мою коробку"])[0]
+        assert float(evidence_vector @ ai.embedder("e5").embed(["Курьер так и не доставил мою коробку"])[0]) > 0.999
+    assert english.label == "delivery"
+    assert russian.label == "delivery" and russian.scores["delivery"] > 0.75, russian
+    with tenant_context(acme):
+        assert float(embed_cached(["Курьер так и не доставил мою коробку"])[0] @ evidence_vector) < 0.9
