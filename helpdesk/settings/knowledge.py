@@ -12,14 +12,18 @@ EMBEDDING_MODEL = env_str("EMBEDDING_MODEL", "")
 EMBEDDING_MODEL_KEYS = {"minilm", "e5"}
 EMBEDDING_DEFAULT_MODEL = env_choice("EMBEDDING_DEFAULT_MODEL", "minilm", EMBEDDING_MODEL_KEYS)
 # The model a new English tenant starts with; a tenant of any other language starts with e5 (MiniLM
-# does not read Russian: recall@1 0.10 on Russian paraphrases against e5's 0.90). For English, MiniLM
-# by measurement (bench/results/kb_languages.md): e5 retrieves about as well (r@5 within a few points)
-# but embeds 3-4 times slower, and the answer engine's similarity thresholds (macros, evidence,
-# classification) were tuned on MiniLM's similarity scale, where e5's cosines cluster at 0.8-0.9.
+# does not read Russian: on bench/kb_languages.py's Russian help center recall@1 0.08 against e5's 0.62).
+# For English, MiniLM, by measurement (bench/results/kb_languages.md): on both English sets there e5
+# retrieved worse (60 man pages recall@5 0.92 vs 0.98, help center recall@1 0.67 vs 0.75, recall@5 equal)
+# and embedded about 6 times slower (6.6 vs 41 chunks/s; queries alike, ~15 ms); and the answer engine's
+# similarity thresholds (macros, evidence, classification) were tuned on MiniLM's similarity scale,
+# where e5's cosines cluster at 0.8-0.9. (Another English set saw e5 ahead, recall@5 0.892 vs 0.863:
+# the choice is close and set-dependent; an English tenant that also gets Russian questions wants e5.)
 EMBEDDING_MODEL_FOR_ENGLISH = env_choice("EMBEDDING_MODEL_FOR_ENGLISH", "minilm", EMBEDDING_MODEL_KEYS)
 EMBEDDING_MODEL_FOR_OTHER_LANGUAGES = "e5"
 # Python threads that embed one batch of passages with e5 (indexing, re-embedding); each runs the
-# C engine on one OpenMP thread. Queries always run on one thread.
+# C engine on one OpenMP thread. Queries always run on one thread. On two cores already busy with other
+# work, 2 gave no gain (10.3 vs 10.0 Russian paragraphs/s); a worker with idle cores gains from more.
 EMBEDDING_THREADS = env_int("EMBEDDING_THREADS", 2, minimum=1, maximum=64)
 # Chunks re-embedded per step while a tenant switches its model (one committed batch, one progress update).
 KB_SWITCH_BATCH_SIZE = env_int("KB_SWITCH_BATCH_SIZE", 64, minimum=1, maximum=4096)
