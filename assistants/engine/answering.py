@@ -33,7 +33,11 @@ if TYPE_CHECKING:
     # Named for type checking only: assistants.models imports this package's strategy choices.
     from assistants.models import Assistant
 
-URGENT = re.compile(r"\b(urgent|asap|immediately|outage|is down|security|hacked|breach)\b", re.IGNORECASE)
+URGENT = re.compile(
+    r"\b(urgent|asap|immediately|outage|is down|security|hacked|breach|"
+    r"срочн\w*|немедленно|как можно скорее|не работает|взлом\w*|украли|утечк\w*)\b",
+    re.IGNORECASE,
+)
 SNIPPET_CHARS = 240
 EXTRACTIVE_SENTENCES = 3
 # Sentences are ranked far more precisely than whole chunks (a chunk about service prices also holds the workshop's
