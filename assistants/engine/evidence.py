@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import statistics
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -30,6 +31,13 @@ LEXICAL_WEIGHT = 0.35
 MIN_ANSWER_SCORE = 0.55  # below this no sentence answers the question: the assistant declines
 UNKNOWN_NAME_MARGIN = 0.15  # "Who is the CEO of Kestrel?": the context names Kestrel everywhere, the CEO nowhere
 ANSWER_MARGIN = 0.2  # extractive answers add sentences scoring within this of the best one
+# The cosine a question has with sentences that do not answer it depends on the model and the language: ~0.13 on
+# average for English with MiniLM (at most 0.23 over bench/fixtures/grounding.json), ~0.52 for Russian, whose
+# words MiniLM's English vocabulary splits into letters. The thresholds above were tuned where it is low; when the
+# median cosine of the candidate sentences is higher than this, that excess is taken off every sentence's cosine,
+# so "no sentence answers" means the same in every language (and with an embedding model of another scale).
+BACKGROUND_SIMILARITY = 0.4
+BACKGROUND_MIN_SENTENCES = 8  # fewer sentences say too little about the background
 # A sentence that starts like this leans on the one before it; quoting it alone would not make sense.
 _ANAPHORA = re.compile(
     r"^(it|this|that|these|those|they|them|then|otherwise|afterwards|there|such|each|both|"
@@ -37,8 +45,12 @@ _ANAPHORA = re.compile(
     r"каждый|оба|обе)\b",
     re.I,
 )
-# For a sentence holding the kind of fact the question asks for (a price; 1.5 times this for a contact detail).
+# For a sentence holding the kind of fact the question asks for (a price; 1.5 times this for an address).
 ANSWER_TYPE_BONUS = 0.1
+# "Which number do I call?" is answered by a sentence with a phone number and by no other, however close in meaning
+# (a Russian sentence about moving one's number to us is closer to that question than the hotline's, with MiniLM).
+CONTACT_BONUS = 0.3
+CONTACT_KINDS = frozenset({"email", "phone", "url"})
 # What kind of fact a question asks for, in English and Russian; other languages get no bonus.
 _ASKED_RU = (
     (re.compile(r"(?<!\w)(e-?mail|имейл|эл\.?\s?почт\w*|электронн\w* почт\w*|почтов\w* адрес\w*)", re.I), {"email"}),
@@ -174,7 +186,13 @@ class Evidence:
         known = set()
         for chunk in self.chunks.values():
             known |= set(text.words(f"{chunk.title} {chunk.heading} {chunk.text}"))
-        return [f.text for f in self.question_facts if f.kind in ("name", "code") and f.value not in known]
+        unknown = [f for f in self.question_facts if f.kind in ("name", "code") and f.value not in known]
+        language = text_language(self.question, self.language)
+        if unknown and language != "en":
+            # Russian names change their ending with the case: "на Садовой" is the "ул. Садовая" of the article.
+            known_stems = set(text.stems(known, language))
+            unknown = [f for f in unknown if text.stems([f.value], language)[0] not in known_stems]
+        return [f.text for f in unknown]
 
     def answer_floor(self) -> float:
         """The score a sentence needs to answer; higher when the question names something the context never does."""
@@ -221,6 +239,13 @@ def asked_kinds(question: str, language: str = "en") -> set[str]:
     return kinds
 
 
+def background_shift(similarities: Sequence[float]) -> float:
+    """How much higher than usual the cosine of unrelated sentences is here (0.0 when it is as usual)."""
+    if len(similarities) < BACKGROUND_MIN_SENTENCES:
+        return 0.0
+    return max(0.0, statistics.median(similarities) - BACKGROUND_SIMILARITY)
+
+
 def _holds(facts_: Sequence[Fact], kinds: set[str]) -> bool:
     present = {f.kind for f in facts_}
     if "address" in kinds and {"number", "name"} <= present:
@@ -264,15 +289,19 @@ def build(
     weight = {t: math.log((count + 1) / (max(sum(t in st for st in sentence_stems), 1) + 0.5)) for t in question_stems}
     total = sum(weight.values())
     out = []
+    similarities = [float(vector @ question_vector) for vector in vectors]
+    shift = background_shift(similarities)
     for (ref, index, sentence, heading), vector, stems, sentence_language in zip(
         items, vectors, sentence_stems, languages, strict=True
     ):
-        similarity = float(vector @ question_vector)
+        similarity = float(vector @ question_vector) - shift
         lexical = sum(w for t, w in weight.items() if t in stems) / total if total > 0 else 0.0
         found = facts(sentence, names=with_names)
         bonus = 0.0
         if kinds and _holds(found, kinds):
-            bonus = ANSWER_TYPE_BONUS * (1.5 if kinds & {"email", "phone", "url", "address"} else 1.0)
+            bonus = ANSWER_TYPE_BONUS * (1.5 if kinds & {"address"} else 1.0)
+            if kinds & CONTACT_KINDS and _holds(found, kinds & CONTACT_KINDS):
+                bonus = CONTACT_BONUS
         out.append(
             Sentence(
                 ref=ref,
