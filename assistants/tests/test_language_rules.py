@@ -4,10 +4,14 @@
 import pytest
 
 from assistants.engine.escalation import decide
-from assistants.engine.evidence import asked_kinds
+from assistants.engine.evidence import asked_kinds, build
+from assistants.engine.extractive import ExtractiveProvider
 from assistants.engine.facts import facts, has_negation
 from assistants.engine.language import cyrillic_share, text_language
 from assistants.engine.sentences import content_stems, split
+from assistants.engine.verification import verify
+from assistants.replies import ReplySentence, decline_text, draft, widget_greeting
+from helpdesk.ai import ContextChunk, GenerationRequest
 
 
 def kinds_values(text):
@@ -160,3 +164,75 @@ def test_escalation_keywords_do_not_fire_on_near_words(text):
     from assistants.models import DEFAULT_ESCALATION_KEYWORDS
 
     assert not escalation(text, DEFAULT_ESCALATION_KEYWORDS).escalate
+
+
+# --- Verification of Russian drafts (real embedding model, no database) -------------------------------------
+
+TARIFFS = ContextChunk(
+    ref=1,
+    title="Тарифы",
+    text=(
+        "При оплате сразу за год «Максимум» обойдётся в 7 200 рублей вместо 9 480. "
+        "Минута исходящего звонка в Зоне 1 стоит 4,90 ₽. "
+        "Международный роуминг не подключается автоматически: включите его в приложении."
+    ),
+)
+
+
+def check_ru(draft, question):
+    return verify(draft, build(question=question, context=[TARIFFS], language="ru"))
+
+
+def test_a_russian_sentence_with_the_same_facts_in_another_spelling_passes():
+    checked = check_ru("За год «Максимум» обойдётся в 7200 ₽ вместо 9 480 [1].", "Сколько стоит «Максимум» за год?")
+    assert [(c.verified, c.origin) for c in checked] == [(True, "model")], checked
+    checked = check_ru("Минута исходящего звонка в Зоне 1 стоит 4.90 ₽ [1].", "Сколько стоит минута в Зоне 1?")
+    assert [(c.verified, c.origin) for c in checked] == [(True, "model")], checked
+
+
+def test_an_invented_russian_number_never_passes():
+    checked = check_ru("При оплате сразу за год «Максимум» обойдётся в 6 900 рублей [1].", "Сколько стоит «Максимум»?")
+    assert not any(c.verified and "6 900" in c.text for c in checked)
+    assert "6 900 not in the source" in checked[0].reason
+
+
+def test_a_dropped_russian_negation_never_passes():
+    checked = check_ru("Международный роуминг подключается автоматически [1].", "Роуминг включается сам?")
+    assert not any(c.verified and c.origin == "model" for c in checked)
+    assert "negation" in checked[0].reason
+
+
+# --- Replies in the assistant's language ----------------------------------------------------------------------
+
+
+def test_drafts_greet_and_close_in_the_assistants_language_and_english_stays_as_it_was():
+    sentences = [ReplySentence("Тариф стоит 390 ₽ в месяц.", 1)]
+    ru = draft(
+        sentences=sentences, sources=[(1, "Тарифы")], language="ru", tone="friendly", customer_name="Анна Петрова"
+    )
+    assert ru == (
+        "Здравствуйте, Анна!\n\nТариф стоит 390 ₽ в месяц.\n\n"
+        "Если что-то осталось непонятным, просто ответьте на это сообщение."
+    )
+    cited = draft(sentences=sentences, sources=[(1, "Тарифы")], language="ru", tone="concise", style="sources")
+    assert cited == "Тариф стоит 390 ₽ в месяц.\n\nИсточники: [1] Тарифы"
+    english = draft(
+        sentences=[ReplySentence("It costs 5 EUR.", 1)], sources=[(1, "Prices")], language="en", tone="friendly"
+    )
+    assert english == "Hello,\n\nIt costs 5 EUR.\n\nIf anything is unclear, just reply to this message."
+    assert decline_text("ru").startswith("К сожалению") and decline_text("en").startswith("I'm sorry")
+
+
+def test_the_widget_greets_and_the_fallback_says_not_found_in_the_language():
+    assert widget_greeting("ru", "Ася").startswith("Здравствуйте! Я Ася.")
+    assert widget_greeting("en", "Ava") == (
+        "Hi! I'm Ava. Ask me anything: I answer from our help articles, "
+        "and a person from our team takes over when I can't help."
+    )
+    provider = ExtractiveProvider()
+    assert provider.answer(GenerationRequest(messages=[], question="Где ваш офис?")) == (
+        "Я не нашёл ответа на этот вопрос в базе знаний."
+    )
+    assert provider.answer(GenerationRequest(messages=[], question="Where is your office?")) == (
+        "I could not find this in the knowledge base."
+    )
