@@ -236,3 +236,23 @@ def test_the_widget_greets_and_the_fallback_says_not_found_in_the_language():
     assert provider.answer(GenerationRequest(messages=[], question="Where is your office?")) == (
         "I could not find this in the knowledge base."
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("Курьер опоздал на три часа и нахамил, я в бешенстве", "complaint"),
+        ("Это просто издевательство, деньги списали дважды, а поддержка молчит!", "complaint"),
+        ("Сколько стоит тариф для команды из 40 человек?", "sales"),
+        ("Как включить роуминг?", "support"),
+        ("Не могу зайти в приложение, пишет неверный пароль", "support"),
+        ("This is the third time my parcel came broken, I am furious", "complaint"),
+        ("How do I reset my password?", "support"),
+    ],
+)
+def test_the_default_request_types_classify_russian_and_english_requests(text, label):
+    from assistants.defaults import DEFAULT_REQUEST_TYPES
+    from assistants.engine import classify
+
+    examples = {name: lines for name, (_, lines) in DEFAULT_REQUEST_TYPES.items()}
+    assert classify(text, examples).label == label
