@@ -3,6 +3,8 @@
 
 import pytest
 
+from assistants.defaults import DEFAULT_REQUEST_TYPES
+from assistants.engine import classify
 from assistants.engine.escalation import decide
 from assistants.engine.evidence import asked_kinds, build
 from assistants.engine.extractive import ExtractiveProvider
@@ -10,6 +12,7 @@ from assistants.engine.facts import facts, has_negation
 from assistants.engine.language import cyrillic_share, text_language
 from assistants.engine.sentences import content_stems, split
 from assistants.engine.verification import verify
+from assistants.models import DEFAULT_ESCALATION_KEYWORDS
 from assistants.replies import ReplySentence, decline_text, draft, widget_greeting
 from helpdesk.ai import ContextChunk, GenerationRequest
 
@@ -151,8 +154,6 @@ def escalation(text, keywords):
     ],
 )
 def test_escalation_keywords_match_in_any_form(text, keyword):
-    from assistants.models import DEFAULT_ESCALATION_KEYWORDS
-
     decision = escalation(text, DEFAULT_ESCALATION_KEYWORDS)
     assert decision.escalate and f"'{keyword}'" in decision.reasons[0]
 
@@ -161,8 +162,6 @@ def test_escalation_keywords_match_in_any_form(text, keyword):
     "text", ["Судя по всему, роуминг не работает в Турции", "Как вернуть товар?", "I would like a lawyers' discount"]
 )
 def test_escalation_keywords_do_not_fire_on_near_words(text):
-    from assistants.models import DEFAULT_ESCALATION_KEYWORDS
-
     assert not escalation(text, DEFAULT_ESCALATION_KEYWORDS).escalate
 
 
@@ -251,8 +250,5 @@ def test_the_widget_greets_and_the_fallback_says_not_found_in_the_language():
     ],
 )
 def test_the_default_request_types_classify_russian_and_english_requests(text, label):
-    from assistants.defaults import DEFAULT_REQUEST_TYPES
-    from assistants.engine import classify
-
     examples = {name: lines for name, (_, lines) in DEFAULT_REQUEST_TYPES.items()}
     assert classify(text, examples).label == label
