@@ -165,6 +165,8 @@ class Evidence:
     question_vector: np.ndarray
     question_stems: set[str]
     question_facts: list[Fact]
+    # How much higher than usual cosines are here (see BACKGROUND_SIMILARITY); verification takes it off too.
+    background: float = 0.0
 
     def ranked(self) -> list[Sentence]:
         return sorted(self.sentences, key=lambda s: s.score, reverse=True)
@@ -324,4 +326,5 @@ def build(
         question_vector=question_vector,
         question_stems=question_stems,
         question_facts=facts(question, names=with_names),
+        background=shift,
     )

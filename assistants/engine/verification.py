@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from assistants.engine import sentences as text
-from assistants.engine.evidence import Evidence, Sentence, embed_cached
+from assistants.engine.evidence import QUESTION_WORDS, Evidence, Sentence, embed_cached
 from assistants.engine.facts import Fact, facts, has_negation, names_checked
 from assistants.engine.language import text_language
 
@@ -199,7 +199,7 @@ class Verifier:
         sources = self.evidence.of_chunk(ref)
         if not sources:
             return _Support(ref, None, 0.0, 0.0, "the chunk has no text")
-        similarities = [float(s.vector @ vector) for s in sources]
+        similarities = [float(s.vector @ vector) - self.evidence.background for s in sources]
         best = int(np.argmax(similarities))
         source, similarity = sources[best], similarities[best]
         stems = text.content_stems(sentence, self._language(sentence))
@@ -226,6 +226,11 @@ class Verifier:
             problem = f"no source sentence says this (closest {similarity:.2f})"
             return _Support(ref, source, similarity, coverage, problem)
         return _Support(ref, source, similarity, coverage, "")
+
+    def _echoes_question(self, sentence: str) -> bool:
+        """A sentence made only of the question's words answers nothing ("Роуминг включится сам?")."""
+        stems = text.content_stems(sentence, self._language(sentence)) - QUESTION_WORDS
+        return bool(stems) and stems <= self.evidence.question_stems
 
     def _duplicate(self, vector: np.ndarray) -> bool:
         return any(float(v @ vector) >= DUPLICATE_SIMILARITY for _, v in self.kept)
@@ -271,6 +276,8 @@ class Verifier:
         if self._duplicate(vector):
             return Checked(sentence, False, None, "model", "repeats an earlier sentence")
         found = [f for f in facts(sentence, names=self.names)]
+        if not found and self._echoes_question(sentence):  # a fact in it is checked against the sources below
+            return Checked(sentence, False, None, "model", "repeats the question")
         negated = has_negation(sentence, self._language(sentence))
         order = cited + [ref for ref in self.evidence.chunks if ref not in cited]
         supports = [self._support(sentence, vector, ref, found, negated) for ref in order]

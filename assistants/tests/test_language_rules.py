@@ -252,3 +252,12 @@ def test_the_widget_greets_and_the_fallback_says_not_found_in_the_language():
 def test_the_default_request_types_classify_russian_and_english_requests(text, label):
     examples = {name: lines for name, (_, lines) in DEFAULT_REQUEST_TYPES.items()}
     assert classify(text, examples).label == label
+
+
+def test_a_sentence_that_only_repeats_the_question_is_dropped_in_both_languages():
+    ru = check_ru("Роуминг включится сам, когда я прилечу.", "Роуминг включится сам, когда я прилечу?")
+    assert [(c.verified, c.reason) for c in ru] == [(False, "repeats the question")]
+    warranty = ContextChunk(ref=1, title="Warranty", text="Crash damage is not covered by the warranty.")
+    question = "Is the warranty good for crash damage?"
+    en = verify("The warranty is good for crash damage.", build(question=question, context=[warranty]))
+    assert [(c.verified, c.reason) for c in en] == [(False, "repeats the question")]
