@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - the Russian examples are in Cyrillic
 """What a new assistant starts with: a safe policy and the three standard request types."""
 
 DEFAULT_POLICY = (
@@ -23,6 +24,17 @@ DEFAULT_REQUEST_TYPES = {
             "Can I return an item I bought?",
             "What is your phone number?",
             "Is water damage covered?",
+            # Russian: the same kinds of request, so a Russian question finds neighbours in its own language.
+            "Не могу войти в личный кабинет",
+            "Как сбросить пароль?",
+            "Где скачать счёт за прошлый месяц?",
+            "Не приходит код подтверждения по СМС",
+            "Как подключить роуминг перед поездкой?",
+            "По какому номеру звонить в поддержку?",
+            "Когда списывается абонентская плата?",
+            "Сколько идёт доставка до Казани?",
+            "Можно ли вернуть товар надлежащего качества?",
+            "Как перенести номер от другого оператора?",
         ],
     ),
     "sales": (
@@ -36,6 +48,12 @@ DEFAULT_REQUEST_TYPES = {
             "Is there an annual billing option?",
             "Can I get a quote for my company?",
             "Which plan should I buy for a team of twenty?",
+            "Сколько стоит корпоративный тариф?",
+            "Хочу подключить 30 сотрудников, какие условия?",
+            "Есть ли скидки для некоммерческих организаций?",
+            "Можно получить коммерческое предложение для нашей компании?",
+            "Чем отличается тариф «Базовый» от «Максимума»?",
+            "Есть ли оплата за год со скидкой?",
         ],
     ),
     "complaint": (
@@ -49,6 +67,12 @@ DEFAULT_REQUEST_TYPES = {
             "I am very disappointed with the quality of your product",
             "This is ridiculous, I have asked three times already",
             "You broke your promise and I want compensation",
+            "Третий раз пишу, а проблему так и не решили, это возмутительно",
+            "С меня дважды списали деньги, и никто не помогает",
+            "Ужасный сервис, требую связать меня с руководителем",
+            "Курьер нагрубил и оставил посылку под дождём",
+            "Я очень недоволен качеством связи, требую компенсацию",
+            "Вы обещали перезвонить и не перезвонили, это безобразие",
         ],
     ),
 }
