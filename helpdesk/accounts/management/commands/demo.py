@@ -12,13 +12,19 @@ from helpdesk.accounts.models import User
 from helpdesk.accounts.services import user_create_or_update
 from helpdesk.tenants.services import public_tenant_ensure, tenant_create
 
-DEMO_TENANTS = [("acme", "Acme Corporation"), ("globex", "Globex Corporation")]
+# schema, name, language, and the full names of its agent and manager
+DEMO_TENANTS = [
+    ("acme", "Acme Corporation", "en", ("Alice Agent", "Mark Manager")),
+    ("globex", "Globex Corporation", "en", ("Alice Agent", "Mark Manager")),
+    ("romashka", "Ромашка", "ru", ("Алина Орлова", "Михаил Лебедев")),
+]
 PLATFORM_ADMIN = "platform@helpdesk.test"
 
 
 class Command(BaseCommand):
     help = (
-        "Create the demo: tenants acme (acme.localhost) and globex (globex.localhost), an agent and a "
+        "Create the demo: tenants acme (acme.localhost), globex (globex.localhost) and the Russian-speaking "
+        "romashka (romashka.localhost), an agent and a "
         "manager in each, a platform admin, and each app's sample data (an app's `demo.seed(tenant=...)`). "
         "Safe to run again."
     )
@@ -33,10 +39,10 @@ class Command(BaseCommand):
             if not User.objects.filter(email=PLATFORM_ADMIN).exists():
                 User.objects.create_superuser(PLATFORM_ADMIN, password, full_name="Platform Admin")
         lines = []
-        for schema, name in DEMO_TENANTS:
-            tenant = tenant_create(schema_name=schema, name=name).tenant
+        for schema, name, language, full_names in DEMO_TENANTS:
+            tenant = tenant_create(schema_name=schema, name=name, language=language).tenant
             with tenant_context(tenant):
-                for role, full_name in (("agent", "Alice Agent"), ("manager", "Mark Manager")):
+                for role, full_name in zip(("agent", "manager"), full_names, strict=True):
                     email = f"{role}@{schema}.test"
                     # Keep a password that someone changed on purpose; set the demo one on first run.
                     fresh = not User.objects.filter(email=email).exists()
