@@ -7,9 +7,10 @@ RUN npm ci --no-audit --no-fund
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 HF_HUB_OFFLINE=1 VAR_DIR=/data
 WORKDIR /app
-# A compiler for llama-cpp-python, which builds from source; libmagic for attachment content checks.
+# A compiler for llama-cpp-python, which builds from source; libmagic for attachment content checks;
+# Tesseract with its Russian data for screenshots in Russian.
 RUN apt-get update && apt-get install -y --no-install-recommends build-essential cmake libmagic1 \
-    && rm -rf /var/lib/apt/lists/*
+    tesseract-ocr tesseract-ocr-rus && rm -rf /var/lib/apt/lists/*
 COPY requirements.txt requirements-nodeps.txt ./
 # A portable llama.cpp build (AVX2): the image runs on other hosts than the one that built it.
 RUN CMAKE_ARGS="-DGGML_NATIVE=OFF" pip install -r requirements.txt && pip install --no-deps -r requirements-nodeps.txt

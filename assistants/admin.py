@@ -13,10 +13,14 @@ class RequestTypeInline(admin.StackedInline):
 
 @admin.register(Assistant)
 class AssistantAdmin(admin.ModelAdmin):
-    list_display = ("name", "provider", "model_name", "language", "is_default", "updated_at")
+    list_display = ("name", "provider", "model_name", "answers_with", "language", "is_default", "updated_at")
     list_filter = ("provider", "language", "is_default")
     search_fields = ("name", "policy")
     inlines = [RequestTypeInline]
+
+    @admin.display(description="Answers with")
+    def answers_with(self, assistant: Assistant) -> str:
+        return assistant.chat_model_label
 
 
 @admin.register(WidgetKey)

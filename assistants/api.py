@@ -18,9 +18,25 @@ class AssistantOutput(serializers.ModelSerializer[Assistant]):
         many=True, read_only=True, slug_field="name", help_text="The kinds of request it tells apart."
     )
 
+    chat_model = serializers.CharField(
+        read_only=True,
+        help_text="The model it answers with: smollm2-135m or qwen2.5-1.5b (llama.cpp; by default English answers "
+        "with SmolLM2, other languages with Qwen), an Ollama model name, or empty for the server's model.",
+    )
+
     class Meta:
         model = Assistant
-        fields = ["id", "name", "is_default", "language", "tone", "request_types", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "is_default",
+            "language",
+            "tone",
+            "chat_model",
+            "request_types",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = fields
 
 

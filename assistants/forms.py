@@ -5,6 +5,7 @@ from django.conf import global_settings
 from django.contrib.postgres.forms import SimpleArrayField
 
 from assistants.models import Assistant, RequestType
+from helpdesk.ai.chat_models import CHOICES as CHAT_MODEL_CHOICES
 
 
 def _list_field(help_text: str) -> SimpleArrayField:
@@ -28,6 +29,7 @@ class AssistantForm(forms.ModelForm):
     tag_filters = _list_field("Comma-separated; empty: all knowledge.")
     escalation_keywords = _list_field("Comma-separated words or phrases that always escalate.")
     always_escalate_types = _list_field("Comma-separated request types, e.g. complaint.")
+    chat_model_choices = CHAT_MODEL_CHOICES  # offered beside the free-text model name (Ollama takes any)
 
     class Meta:
         model = Assistant
@@ -51,7 +53,10 @@ class AssistantForm(forms.ModelForm):
             "always_escalate_types",
             "classifier_version",  # datasets
         ]
-        widgets = {"policy": forms.Textarea(attrs={"rows": 5})}
+        widgets = {
+            "policy": forms.Textarea(attrs={"rows": 5}),
+            "model_name": forms.TextInput(attrs={"list": "chat-models"}),
+        }
 
 
 class AssistantCreateForm(forms.ModelForm):

@@ -3,12 +3,13 @@ import uuid
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from assistants.engine import STRATEGY_CHOICES
 from assistants.replies import CitationStyle
-from helpdesk.ai import PROVIDER_KEYS
+from helpdesk.ai import PROVIDER_KEYS, chat_models
 
 
 class Tone(models.TextChoices):
@@ -35,7 +36,12 @@ class Assistant(models.Model):
         choices=[(p, p) for p in PROVIDER_KEYS],
         help_text="Empty: the server's default (LLM_PROVIDER).",
     )
-    model_name = models.CharField(max_length=200, blank=True, help_text="Provider model; empty: the server default.")
+    model_name = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="llama.cpp: smollm2-135m (English, fast) or qwen2.5-1.5b (multilingual); Ollama: its model name. "
+        "Empty: SmolLM2 for English, Qwen for any other language (llama.cpp), else the server's model.",
+    )
     temperature = models.FloatField(default=0.2, validators=[MinValueValidator(0.0), MaxValueValidator(2.0)])
     max_new_tokens = models.PositiveIntegerField(
         default=128, validators=[MinValueValidator(16), MaxValueValidator(1024)]
@@ -108,6 +114,22 @@ class Assistant(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        problem = chat_models.check_choice(provider=self.provider or settings.LLM_PROVIDER, model_name=self.model_name)
+        if problem:
+            raise ValidationError({"model_name": problem})
+
+    @property
+    def chat_model(self) -> str:
+        """The model this assistant answers with: its own, or its language's default; "" the provider's own."""
+        return chat_models.model_for(
+            provider=self.provider or settings.LLM_PROVIDER, model_name=self.model_name, language=self.language
+        )
+
+    @property
+    def chat_model_label(self) -> str:
+        return chat_models.label(self.chat_model) or "the server's model"
 
 
 class RequestType(models.Model):

@@ -20,7 +20,7 @@ from rapidfuzz import fuzz
 from assistants.engine import Turn
 from assistants.engine.registry import question_enrichments
 from assistants.models import Assistant, TicketAnswer, WidgetKey
-from helpdesk.ai import embed, embed_query
+from helpdesk.ai import active_model_key, embedder
 from helpdesk.tenants.db import connection
 from tickets.models import Macro, Reply, ReplyKind, Ticket
 from tickets.selectors import macro_list
@@ -109,7 +109,7 @@ def draft_final_pairs() -> Iterator[tuple[TicketAnswer, Reply]]:
 # --- Macros that fit a ticket's question ---
 
 MIN_SIMILARITY = 0.35
-_cache: dict[tuple[str, int, float], np.ndarray] = {}
+_cache: dict[tuple[str, str, int, float], np.ndarray] = {}
 _cache_lock = threading.Lock()
 
 
@@ -121,11 +121,13 @@ class MacroSuggestion:
 
 
 def _vectors(macros: list[Macro]) -> np.ndarray:
-    keys = [(str(connection.schema_name), m.pk, m.updated_at.timestamp()) for m in macros]
+    model = active_model_key()
+    keys = [(str(connection.schema_name), model, m.pk, m.updated_at.timestamp()) for m in macros]
     with _cache_lock:
         missing = [(key, m) for key, m in zip(keys, macros, strict=True) if key not in _cache]
     if missing:
-        fresh = embed([f"{m.name}\n{m.body}" for _, m in missing])
+        # Macros are what a question searches for: the passage role (helpdesk.ai.embed).
+        fresh = embedder(model).embed_passages([f"{m.name}\n{m.body}" for _, m in missing])
         with _cache_lock:
             for (key, _), vector in zip(missing, fresh, strict=True):
                 _cache[key] = vector
@@ -138,8 +140,9 @@ def macros_for_ticket(*, ticket: Ticket, question: str, agent: object = None, li
     macros = list(macro_list())
     if not macros or not question.strip():
         return []
-    query = embed_query(question)
-    similarities = _vectors(macros) @ query
+    vectors = _vectors(macros)
+    query = embedder().embed_query(question)
+    similarities = vectors @ query
     ranked = sorted(zip(macros, similarities, strict=True), key=lambda pair: -float(pair[1]))
     return [
         MacroSuggestion(macro=m, text=macro_render(macro=m, ticket=ticket, agent=agent), similarity=float(s))

@@ -23,26 +23,26 @@ from django.utils import timezone
 
 from datasets.labeler import LinearModel, NeighbourModel, predictions
 from datasets.models import Classifier, Version, VersionRow
-from helpdesk.ai import EMBEDDING_DIMENSIONS, embed
+from helpdesk.ai import EMBEDDING_DIMENSIONS, active_model_key, embedder
 from helpdesk.tenants.db import connection
 
 MAX_TEXTS = 100
 logger = logging.getLogger(__name__)
 
 
-def _split(version: Version, split: str) -> tuple[np.ndarray, list[str]]:
+def _split(version: Version, split: str, model: str) -> tuple[np.ndarray, list[str]]:
     rows = list(
         VersionRow.objects.filter(version=version, split=split)
         .order_by("position")
-        .values_list("pk", "text", "label", "embedding")
+        .values_list("pk", "text", "label", "embedding", "embedding_model")
     )
-    missing = [i for i, (_, _, _, vector) in enumerate(rows) if vector is None]
-    vectors: list[Any] = [vector for _, _, _, vector in rows]
+    missing = [i for i, (_, _, _, vector, key) in enumerate(rows) if vector is None or key != model]
+    vectors: list[Any] = [vector for _, _, _, vector, _ in rows]
     if missing:  # rows written before embeddings were kept, or with another model: embed them now
-        for i, vector in zip(missing, embed([rows[i][1] for i in missing]), strict=True):
+        for i, vector in zip(missing, embedder(model).embed([rows[i][1] for i in missing]), strict=True):
             vectors[i] = vector
     matrix = np.array(vectors, dtype=np.float32) if vectors else np.zeros((0, EMBEDDING_DIMENSIONS), dtype=np.float32)
-    return matrix, [label for _, _, label, _ in rows]
+    return matrix, [label for _, _, label, _, _ in rows]
 
 
 def scores(truth: Sequence[str], predicted: Sequence[str]) -> dict[str, Any]:
@@ -81,8 +81,9 @@ def classifier_train(*, version: Version) -> Classifier:
 
 def _train(classifier: Classifier, version: Version) -> Classifier:
     started = time.perf_counter()
-    train_x, train_y = _split(version, "train")
-    eval_x, eval_y = _split(version, "eval")
+    model_key = active_model_key()
+    train_x, train_y = _split(version, "train", model_key)
+    eval_x, eval_y = _split(version, "eval", model_key)
     if len(set(train_y)) < 2:
         classifier.status = Classifier.Status.FAILED
         classifier.error = "A classifier needs train rows of at least two labels."
@@ -101,6 +102,7 @@ def _train(classifier: Classifier, version: Version) -> Classifier:
         default_storage.delete(name)
     classifier.file = default_storage.save(name, ContentFile(model.to_bytes()))
     classifier.labels = model.labels
+    classifier.embedding_model = model_key
     classifier.metrics = metrics
     classifier.train_rows, classifier.eval_rows = len(train_y), len(eval_y)
     classifier.seconds = round(time.perf_counter() - started, 3)
@@ -139,7 +141,9 @@ def classify(texts: Sequence[str], *, version: Version) -> list[Label]:
     if classifier is None:
         raise ValidationError(f"{version.tag} has no trained classifier yet.")
     model = load(classifier)
-    proba = model.predict_proba(embed(texts)) if texts else np.zeros((0, len(model.labels)))
+    # The texts go through the model the classifier was trained on, whatever the tenant uses now.
+    vectors = embedder(classifier.embedding_model or None).embed(list(texts)) if texts else None
+    proba = model.predict_proba(vectors) if vectors is not None else np.zeros((0, len(model.labels)))
     out = []
     for text, row in zip(texts, proba, strict=True):
         best = int(row.argmax())

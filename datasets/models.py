@@ -153,6 +153,8 @@ class Row(models.Model):
     # For the reviewer: what the LLM said, how sure the model was of the file's own label.
     hints = models.JSONField(default=dict, blank=True)
     embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS, null=True, blank=True)
+    # The model `embedding` came from (helpdesk.ai.embed.MODELS); vectors of two models are never compared.
+    embedding_model = models.CharField(max_length=20, blank=True)
 
     class Meta:
         ordering = ["run", "position"]
@@ -241,6 +243,8 @@ class VersionRow(models.Model):
     external_id = models.CharField(max_length=255, blank=True)
     meta = models.JSONField(default=dict, blank=True)
     embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS, null=True, blank=True)
+    # The model `embedding` came from; a row of another model is embedded again where it is used.
+    embedding_model = models.CharField(max_length=20, blank=True)
 
     class Meta:
         ordering = ["version", "split", "position"]
@@ -266,6 +270,8 @@ class Classifier(models.Model):
     error = models.TextField(blank=True)
     file = models.CharField(max_length=300, blank=True, help_text="Storage name of the weights (.npz).")
     labels = models.JSONField(default=list)
+    # The model whose vectors it was trained on: texts are embedded with the same one to be classified.
+    embedding_model = models.CharField(max_length=20, blank=True)
     # On the version's eval split: accuracy, macro-F1, per label precision/recall/F1, and the same
     # for nearest-neighbour labeling as a baseline.
     metrics = models.JSONField(default=dict)

@@ -28,7 +28,7 @@ from datasets.steps.relabel import RelabelStep
 from datasets.steps.review import ReviewStep
 from datasets.steps.write import WriteStep
 from helpdesk.accounts.models import User
-from helpdesk.ai import embed, embedder
+from helpdesk.ai import embedder
 from helpdesk.celery import stopped_reason
 
 logger = logging.getLogger(__name__)
@@ -49,11 +49,13 @@ def initial_steps(options: RunOptions) -> list[dict[str, Any]]:
 
 
 def context_for(run: Run, **cache: Any) -> StepContext:
+    model = embedder()
     return StepContext(
         run=run,
         mapping=Mapping.from_dict(run.mapping),
         options=RunOptions.from_dict(run.options),
-        embed=embed,
+        embed=model.embed,
+        embedding_model=model.key,
         cache=dict(cache),
     )
 

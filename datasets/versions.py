@@ -99,7 +99,7 @@ def version_create(
         version_rows += [
             VersionRow(split=split, position=position, text=row.text, text_hash=row.text_hash, label=row.label,
                        response=row.response, domain=row.domain, source=row.source, external_id=row.external_id,
-                       meta=row.meta, embedding=row.embedding)
+                       meta=row.meta, embedding=row.embedding, embedding_model=row.embedding_model)
             for position, row in enumerate(ordered)
         ]  # fmt: skip
     payload = {split: write_jsonl(record(r) for r in version_rows if r.split == split) for split in SPLITS}

@@ -1,5 +1,8 @@
 """System checks of the deployment (``manage.py check``, ``check --deploy``, and before ``migrate`` and the dev server).
 
+The multilingual chat model is a file assembled from anonymous packages: only its published size and sha256
+make it trustworthy, so a missing or different file is said here, before an assistant answers in Russian.
+
 A reverse proxy that ``PROXY_COUNT`` does not account for gives every client the proxy's address: login
 lockouts count per user and address, so every visitor's wrong passwords add up against one address and
 anyone can lock any user out; limits keyed on the address share one bucket for all visitors.
@@ -12,6 +15,8 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage, Tags, register
 from django.core.checks import Warning as CheckWarning
+
+from helpdesk.ai.modelfile import QWEN_GGUF, ModelFileError, verify
 
 _CONSEQUENCES = (
     "every client then has the proxy's address. Login lockouts (LOGIN_FAILURE_LIMIT wrong passwords for one "
@@ -45,3 +50,20 @@ def proxy_count_in_production(app_configs: Any, **kwargs: Any) -> list[CheckMess
             id="helpdesk.W031",
         )
     ]
+
+
+@register()
+def multilingual_model_file(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
+    """LLM_QWEN_GGUF: the model of every assistant that answers in another language than English (llama.cpp)."""
+    try:
+        verify(settings.LLM_QWEN_GGUF, QWEN_GGUF)
+    except ModelFileError as exc:
+        return [
+            CheckWarning(
+                f"{exc}. Assistants answering in another language than English cannot use it with llama.cpp "
+                f"(they answer from the knowledge base's sentences instead).",
+                hint="Run make install, or set LLM_QWEN_GGUF to a verified copy of the file.",
+                id="helpdesk.W040",
+            )
+        ]
+    return []

@@ -283,11 +283,15 @@ class Search(APIView):
 
 
 class Reindex(APIView):
-    """Re-embed every chunk with the configured model (after changing EMBEDDING_MODEL), in the background."""
+    """Re-embed every chunk with the tenant's active model, in the background (409 while a model switch runs)."""
 
     permission_classes = [KnowledgePermission]
     permission_action = "change"
 
     @extend_schema(request=None, responses=inline_serializer("ReindexQueued", {"chunks": serializers.IntegerField()}))
     def post(self, request: Request) -> Response:
-        return Response({"chunks": services.chunks_reindex_queue()}, status=status.HTTP_202_ACCEPTED)
+        try:
+            chunks = services.chunks_reindex_queue()
+        except services.SwitchError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        return Response({"chunks": chunks}, status=status.HTTP_202_ACCEPTED)

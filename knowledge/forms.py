@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
+from helpdesk.ai import MODEL_CHOICES
 from helpdesk.forms import MultipleFileField
 from knowledge.extract import ACCEPTED_EXTENSIONS
 from knowledge.models import Visibility
@@ -73,3 +74,22 @@ class SearchForm(forms.Form):
 
 class VisibilityForm(forms.Form):
     visibility = forms.ChoiceField(choices=Visibility.choices)
+
+
+class EmbeddingModelForm(forms.Form):
+    """The embedding model to switch the knowledge base to (any but the current one)."""
+
+    model = forms.ChoiceField(choices=MODEL_CHOICES)
+
+    def __init__(self, *args: object, current: str, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.current = current
+        model = self.fields["model"]
+        assert isinstance(model, forms.ChoiceField)
+        model.choices = [(key, label) for key, label in MODEL_CHOICES if key != current]
+
+    def clean_model(self) -> str:
+        model = str(self.cleaned_data["model"])
+        if model == self.current:
+            raise forms.ValidationError("The knowledge base already uses this model.")
+        return model

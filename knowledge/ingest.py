@@ -8,8 +8,9 @@ it runs and a retry after a crash re-embeds only what is missing.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping
 from pathlib import PurePath
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -18,6 +19,7 @@ from django.utils import timezone
 
 from helpdesk import ai
 from helpdesk.ai import Embedder
+from knowledge import embeddings
 from knowledge.chunking import ChunkDraft, Chunker
 from knowledge.crawl import crawl
 from knowledge.extract import Extracted, ExtractionError, extract_file, parse_markdown
@@ -99,12 +101,19 @@ def index_extracted(document: Document, extracted: Extracted) -> None:
             "checksum", "pages_total", "chunks_total", "chunks_reused", "chunks_embedded", "title", "claimed_at"
         ]
     )  # fmt: skip
+    state = embeddings.current_state()
     for start in range(0, len(fresh), PROGRESS_BATCH):
         batch = fresh[start : start + PROGRESS_BATCH]
-        vectors = embedder.embed([d.embed_text for d in batch])
+        texts = [d.embed_text for d in batch]
+        computed = embeddings.embed_passages(texts, state)
         with transaction.atomic():
+            # During a model switch each chunk gets the vectors of both models (see knowledge.embeddings).
+            state, computed = embeddings.vectors_for_write(texts, computed)
             Chunk.objects.bulk_create(
-                [_chunk_row(document, draft, vector) for draft, vector in zip(batch, vectors, strict=True)],
+                [
+                    _chunk_row(document, draft, embeddings.chunk_vector_fields(state, computed, i))
+                    for i, draft in enumerate(batch)
+                ],
                 ignore_conflicts=True,  # a concurrent run stored it already: same text, same vector
             )
             Document.objects.filter(pk=document.pk).update(
@@ -118,15 +127,15 @@ def index_extracted(document: Document, extracted: Extracted) -> None:
         document.chunks.exclude(sha256__in=keep_hashes).delete()
 
 
-def _chunk_row(document: Document, draft: ChunkDraft, vector: Sequence[float]) -> Chunk:
+def _chunk_row(document: Document, draft: ChunkDraft, vector_fields: Mapping[str, Any]) -> Chunk:
     return Chunk(
+        **vector_fields,
         document=document,
         position=draft.position,
         text=draft.text,
         heading=draft.heading[:500],
         token_count=draft.token_count,
         sha256=draft.sha256,
-        embedding=vector,
         language=document.language or detect_language(draft.embed_text),
         tags=list(document.tags),
         external_id=document.external_id,

@@ -1,9 +1,14 @@
 """Documents of a tenant's knowledge base and the chunks search runs over.
 
-The embedding column's dimension is fixed in the migration (384, the default
-MiniLM model). A model with another dimension needs a migration that alters
+The embedding column's dimension is fixed in the migration (384, every registered
+model). A model with another dimension needs a migration that alters
 ``Chunk.embedding`` (and rebuilds the HNSW index), then ``kb_reindex``.
 ``helpdesk.ai.embed`` refuses to load a model of another size.
+
+Each chunk records the model of its vector (``embedding_model``); search compares a query only
+with vectors of the tenant's active model. While the tenant switches models (``EmbeddingSwitch``),
+``embedding_next`` holds each chunk's vector from the target model; the switch ends by moving it
+into ``embedding`` in one transaction.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from django.db import models
 from django.utils import timezone
 from pgvector.django import HnswIndex, VectorField
 
-from helpdesk.ai.embed import EMBEDDING_DIMENSIONS
+from helpdesk.ai.embed import EMBEDDING_DIMENSIONS, MODEL_CHOICES
 
 # Languages with a PostgreSQL text-search configuration; anything else is indexed with `simple`.
 # The trigger in migration 0001 holds the same mapping (keep them in step).
@@ -148,6 +153,10 @@ class Chunk(models.Model):
     token_count = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
     embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS)
+    # The model `embedding` came from (a key of helpdesk.ai.embed.MODELS).
+    embedding_model = models.CharField(max_length=20, choices=MODEL_CHOICES)
+    # The vector from the target model while the tenant switches models; empty otherwise.
+    embedding_next = VectorField(dimensions=EMBEDDING_DIMENSIONS, null=True, blank=True)
     # Filled by a database trigger from `text` and `language` (see migration 0001).
     search_vector = SearchVectorField(null=True, editable=False)
     language = models.CharField(max_length=10, blank=True)
@@ -177,3 +186,52 @@ class Chunk(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document_id}#{self.position}"
+
+
+class EmbeddingSwitch(models.Model):
+    """One change of the tenant's embedding model: every chunk re-embedded into ``Chunk.embedding_next``
+    batch by batch, then swapped in at once. Search keeps the old vectors until the swap.
+
+    At most one switch runs at a time (a partial unique constraint). ``done``/``total`` is what the
+    knowledge settings page and ``kb_embedding_model`` show while it runs.
+    """
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    source_model = models.CharField(max_length=20, choices=MODEL_CHOICES)
+    target_model = models.CharField(max_length=20, choices=MODEL_CHOICES)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # The heartbeat of the task re-embedding the chunks (each batch), and when the switch ended.
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status"], condition=models.Q(status="running"), name="knowledge_one_running_switch"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_model} → {self.target_model} ({self.status})"
+
+    @property
+    def running(self) -> bool:
+        return self.status == self.Status.RUNNING
+
+    @property
+    def progress_percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.total:
+            return 0
+        return min(99, round(100 * self.done / self.total))

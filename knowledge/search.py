@@ -18,7 +18,7 @@ import numpy as np
 from django.conf import settings
 from django.db import transaction
 
-from helpdesk.ai import embed_query
+from helpdesk.ai import active_model_key, embedder
 from helpdesk.tenants.db import connection
 from knowledge.metrics import RETRIEVAL_SECONDS
 from knowledge.models import TS_CONFIGS, Visibility
@@ -83,6 +83,8 @@ class _Filters:
     document_ids: tuple[int, ...]
     include_archived: bool
     visibility: str | None = None
+    # The model of the query vector: only vectors of the same model are compared with it.
+    embedding_model: str = ""
 
     def sql(self, alias: str = "c") -> tuple[str, list[Any]]:
         clauses: list[str] = ["TRUE"]
@@ -128,6 +130,9 @@ def _query_params(query: str, language: str | None) -> list[str]:
 
 def _vector_candidates(vector: str, filters: _Filters, limit: int) -> list[tuple[int, float]]:
     where, params = filters.sql()
+    # Never compare vectors of two models (a chunk indexed before a finished switch would be noise).
+    where += " AND c.embedding_model = %s"
+    params.append(filters.embedding_model)
     with connection.cursor() as cursor:
         cursor.execute(f"SET LOCAL hnsw.ef_search = {max(int(settings.KB_HNSW_EF_SEARCH), limit)}")
         if filters.narrowing:
@@ -182,12 +187,18 @@ def _fuse(rankings: dict[str, list[tuple[int, float]]]) -> list[tuple[int, float
 
 
 def _hits(
-    ranked: list[tuple[int, float, tuple[str, ...]]], query: str, vector: str | None, language: str | None
+    ranked: list[tuple[int, float, tuple[str, ...]]],
+    query: str,
+    vector: str | None,
+    language: str | None,
+    embedding_model: str = "",
 ) -> list[SearchHit]:
     if not ranked:
         return []
     ids = [chunk_id for chunk_id, _, _ in ranked]
-    similarity = "1 - (c.embedding <=> %s::vector)" if vector else "NULL::float"
+    similarity = (
+        "CASE WHEN c.embedding_model = %s THEN 1 - (c.embedding <=> %s::vector) END" if vector else "NULL::float"
+    )
     headline_options = f"StartSel={_MARK_START}, StopSel={_MARK_END}, HighlightAll=true"
     with connection.cursor() as cursor:
         cursor.execute(
@@ -196,7 +207,7 @@ def _hits(
             f"ts_headline(knowledge_ts_config(c.language), c.heading || E'\\n' || c.text, "
             f"{_tsquery_sql(language, strict=False)}, %s) "
             f"FROM knowledge_chunk c JOIN knowledge_document d ON d.id = c.document_id WHERE c.id = ANY(%s)",
-            [*([vector] if vector else []), *_query_params(query, language), headline_options, ids],
+            [*([embedding_model, vector] if vector else []), *_query_params(query, language), headline_options, ids],
         )
         rows = {row[0]: row for row in cursor.fetchall()}
     hits = []
@@ -242,7 +253,9 @@ def run_search(
     include_archived: bool,
     visibility: str | None = None,
     query_vector: np.ndarray | None = None,
+    embedding_model: str = "",
 ) -> list[SearchHit]:
+    """``query_vector``, when given, must come from ``embedding_model`` (default: the tenant's active model)."""
     query = (query or "").strip()
     if not query:
         raise SearchError("The query is empty.")
@@ -254,14 +267,20 @@ def run_search(
         raise SearchError(f"top_k must be between 1 and {MAX_TOP_K}.")
     if visibility not in VISIBILITIES:
         raise SearchError(f"Unknown visibility {visibility!r}; use internal or public (or leave it out for both).")
+    model = embedding_model or active_model_key()
     filters = _Filters(
-        tuple(tags), language or None, tuple(int(i) for i in document_ids), include_archived, visibility or None
+        tuple(tags),
+        language or None,
+        tuple(int(i) for i in document_ids),
+        include_archived,
+        visibility or None,
+        embedding_model=model,
     )
     candidates = top_k if mode != SearchMode.HYBRID else max(4 * top_k, 40)
     vector: str | None = None
     if mode != SearchMode.KEYWORD:
         if query_vector is None:
-            query_vector = embed_query(query)
+            query_vector = embedder(model).embed_query(query)
         vector = vector_literal(query_vector)
     started = time.perf_counter()
     with transaction.atomic():
@@ -275,7 +294,7 @@ def run_search(
         else:
             (name, ranking), *_ = rankings.items()
             ranked = [(chunk_id, score, (name,)) for chunk_id, score in ranking[:top_k]]
-        hits = _hits(ranked, query, vector, filters.language)
+        hits = _hits(ranked, query, vector, filters.language, model)
     _observe(mode, time.perf_counter() - started)
     if min_score is not None:
         hits = [hit for hit in hits if hit.score >= min_score]

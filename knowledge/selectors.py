@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from knowledge.models import Chunk, Document
+from knowledge.models import Chunk, Document, EmbeddingSwitch
 
 
 def document_list(*, status: str = "", query: str = "", archived: bool | None = None) -> QuerySet[Document]:
@@ -36,3 +36,10 @@ def documents_in_progress(ids: list[int]) -> bool:
 
 def documents_by_ids(ids: list[int]) -> dict[int, Document]:
     return Document.objects.in_bulk(ids) if ids else {}
+
+
+def embedding_switch_current() -> EmbeddingSwitch | None:
+    """The running model switch, or else the latest one."""
+    return (
+        EmbeddingSwitch.objects.filter(status=EmbeddingSwitch.Status.RUNNING).first() or EmbeddingSwitch.objects.first()
+    )

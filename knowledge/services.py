@@ -9,7 +9,7 @@ import contextlib
 import hashlib
 import ipaddress
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import PurePath
@@ -25,7 +25,8 @@ from django.utils import timezone
 from helpdesk import ai
 from helpdesk.celery import send_on_commit
 from helpdesk.outbound import BLOCKED_REASON, address_allowed
-from knowledge import ingest
+from knowledge import embeddings, ingest
+from knowledge.embeddings import SwitchError
 from knowledge.extract import (
     ACCEPTED_EXTENSIONS,
     ExtractionError,
@@ -34,7 +35,7 @@ from knowledge.extract import (
     format_of,
     paragraphs_of,
 )
-from knowledge.models import Chunk, Document, Visibility
+from knowledge.models import Chunk, Document, EmbeddingSwitch, Visibility
 from knowledge.search import MAX_TOP_K, SearchError, SearchHit, SearchMode, run_search
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "SearchError",
     "SearchHit",
     "SearchMode",
+    "SwitchError",
     "TransientIndexError",
     "UploadRejected",
     "chunks_reembed",
@@ -56,6 +58,9 @@ __all__ = [
     "document_retry",
     "document_set_visibility",
     "documents_requeue_stuck",
+    "embedding_switch_cancel",
+    "embedding_switch_run",
+    "embedding_switch_start",
     "search",
 ]
 
@@ -416,27 +421,68 @@ def document_delete(*, document: Document) -> None:
 
 
 def chunks_reindex_queue() -> int:
-    """Queue re-embedding every chunk (after changing EMBEDDING_MODEL); returns how many chunks."""
+    """Queue re-embedding every chunk with the tenant's active model; returns how many chunks.
+
+    Refused (``SwitchError``) while a model switch runs: the switch re-embeds every chunk itself.
+    """
+    if embeddings.current_state().target:
+        raise SwitchError("A model switch is running: it re-embeds every chunk itself.")
     send_on_commit("knowledge.reembed_chunks")
     return Chunk.objects.count()
 
 
 def chunks_reembed(*, batch_size: int = 256) -> int:
-    """Recompute every chunk's vector with the configured model and refresh its text-search vector."""
-    embedder = ai.embedder()
+    """Recompute every chunk's vector with the tenant's active model and refresh its text-search vector.
+
+    To change the model, switch it (``embedding_switch_start``): search keeps working meanwhile.
+    """
+    state = embeddings.current_state()
+    if state.target:
+        raise SwitchError("A model switch is running: it re-embeds every chunk itself.")
+    key = state.active
+    embedder = ai.embedder(key)
     done = 0
     last_id = 0
     while True:
         batch = list(Chunk.objects.filter(pk__gt=last_id).order_by("pk")[:batch_size])
         if not batch:
             return done
-        vectors = embedder.embed([f"{c.heading}\n{c.text}" if c.heading else c.text for c in batch])
+        vectors = embedder.embed_passages([f"{c.heading}\n{c.text}" if c.heading else c.text for c in batch])
         with transaction.atomic():
             for chunk, vector in zip(batch, vectors, strict=True):
                 chunk.embedding = vector
-            Chunk.objects.bulk_update(batch, ["embedding", "language"])  # language: fires the tsvector trigger
+                chunk.embedding_model = key
+            # language: fires the tsvector trigger
+            Chunk.objects.bulk_update(batch, ["embedding", "embedding_model", "language"])
         done += len(batch)
         last_id = batch[-1].pk
+
+
+# --- Switching the embedding model -------------------------------------------------------------------
+
+
+def embedding_switch_start(*, model: str) -> EmbeddingSwitch:
+    """Start switching this tenant's knowledge base to embedding model ``model`` and queue the re-embedding.
+
+    Search keeps using the current model's vectors until every chunk has its new vector; then one
+    transaction swaps them in and flips the tenant (``knowledge.embeddings``). Raises ``SwitchError``
+    for an unknown or current model, or while another switch runs.
+    """
+    switch = embeddings.switch_start(model=model)
+    send_on_commit("knowledge.switch_embedding_model", switch_id=switch.pk)
+    return switch
+
+
+def embedding_switch_cancel(*, switch: EmbeddingSwitch) -> EmbeddingSwitch:
+    """Cancel a running switch: the vectors made so far are dropped and the current model stays."""
+    return embeddings.switch_cancel(switch=switch)
+
+
+def embedding_switch_run(
+    *, switch_id: int, on_batch: Callable[[EmbeddingSwitch], None] | None = None
+) -> EmbeddingSwitch | None:
+    """Do the re-embedding of a switch (the task, or ``kb_embedding_model --wait``), batch by batch."""
+    return embeddings.switch_run(switch_id=switch_id, batch_size=settings.KB_SWITCH_BATCH_SIZE, on_batch=on_batch)
 
 
 # --- Upsert of ready-made chunks (API) --------------------------------------------------------------
@@ -511,22 +557,23 @@ def chunks_upsert(*, items: Sequence[ChunkInput]) -> UpsertResult:
             if not new:
                 continue
             start = (document.chunks.aggregate(top=Max("position"))["top"] or 0) + 1
-            vectors = embedder.embed([d.embed_text for d in new])
+            texts = [d.embed_text for d in new]
+            state, vectors = embeddings.vectors_for_write(texts, {})
             Chunk.objects.bulk_create(
                 Chunk(
+                    **embeddings.chunk_vector_fields(state, vectors, offset),
                     document=document,
                     position=start + offset,
                     text=draft.text,
                     token_count=draft.token_count,
                     sha256=draft.sha256,
-                    embedding=vector,
                     language=item.language or ingest.detect_language(draft.text),
                     tags=tags,
                     external_id=item.external_id,
                     archived=document.archived,
                     visibility=document.visibility,
                 )
-                for offset, (draft, vector) in enumerate(zip(new, vectors, strict=True))
+                for offset, draft in enumerate(new)
             )
             created += len(new)
     for document in documents.values():

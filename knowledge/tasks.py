@@ -38,6 +38,14 @@ def reembed_chunks() -> int:
     return services.chunks_reembed()
 
 
+# One task per switch; a redelivered message resumes where the last committed batch ended.
+@app.task(name="knowledge.switch_embedding_model", ignore_result=True, acks_late=True, reject_on_worker_lost=True)
+def switch_embedding_model(switch_id: int) -> str:
+    """Re-embed every chunk with a switch's target model, then swap it in (``knowledge.embeddings``)."""
+    switch = services.embedding_switch_run(switch_id=switch_id)
+    return switch.status if switch is not None else "gone"
+
+
 @app.task(name="knowledge.sweep_stuck_documents", ignore_result=True)
 def sweep_stuck_documents() -> dict[str, list[int]]:
     """Beat, every KB_SWEEP_SECONDS: queue again the stuck documents of every tenant."""

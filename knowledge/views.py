@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from helpdesk.http import AuthenticatedHttpRequest
 from knowledge import duplicates, selectors, services
 from knowledge.extract import ExtractionError
-from knowledge.forms import SearchForm, TextForm, UploadForm, UrlForm, VisibilityForm
+from knowledge.forms import EmbeddingModelForm, SearchForm, TextForm, UploadForm, UrlForm, VisibilityForm
 from knowledge.models import Document
 
 PAGE_SIZE = 25
@@ -24,7 +24,7 @@ CHANGE = "knowledge.change_document"
 DELETE = "knowledge.delete_document"
 
 
-def _form_errors(form: UploadForm | UrlForm | TextForm) -> str:
+def _form_errors(form: UploadForm | UrlForm | TextForm | EmbeddingModelForm) -> str:
     parts = []
     for name, errors in form.errors.items():
         text = " ".join(str(error) for error in errors)
@@ -291,3 +291,57 @@ def search(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = {"form": form, "hits": hits, "error": error, "searched": form.is_bound and form.is_valid()}
     template = "knowledge/search.html#results" if request.htmx else "knowledge/search.html"
     return render(request, template, context)
+
+
+SWITCH_VIEW = "knowledge.view_embeddingswitch"
+SWITCH_ADD = "knowledge.add_embeddingswitch"
+SWITCH_CHANGE = "knowledge.change_embeddingswitch"
+
+
+@login_required
+@permission_required(SWITCH_VIEW, raise_exception=True)
+@require_GET
+def embedding(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The knowledge settings: the tenant's language and embedding model, and the progress of a switch."""
+    context = {
+        "tenant": request.tenant,
+        "switch": selectors.embedding_switch_current(),
+        "form": EmbeddingModelForm(current=request.tenant.embedding_model),
+    }
+    template = "knowledge/embedding.html#switch" if request.htmx else "knowledge/embedding.html"
+    return render(request, template, context)
+
+
+@login_required
+@permission_required(SWITCH_ADD, raise_exception=True)
+@require_POST
+def embedding_switch(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = EmbeddingModelForm(request.POST, current=request.tenant.embedding_model)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("knowledge:embedding")
+    try:
+        switch = services.embedding_switch_start(model=form.cleaned_data["model"])
+    except services.SwitchError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            f"Re-embedding {switch.total} chunks with {switch.target_model}; search stays on the current model.",
+        )
+    return redirect("knowledge:embedding")
+
+
+@login_required
+@permission_required(SWITCH_CHANGE, raise_exception=True)
+@require_POST
+def embedding_cancel(request: AuthenticatedHttpRequest) -> HttpResponse:
+    switch = selectors.embedding_switch_current()
+    try:
+        if switch is None:
+            raise services.SwitchError("No switch is running.")
+        services.embedding_switch_cancel(switch=switch)
+        messages.success(request, f"Switch cancelled; the knowledge base keeps {switch.source_model}.")
+    except services.SwitchError as exc:
+        messages.error(request, str(exc))
+    return redirect("knowledge:embedding")

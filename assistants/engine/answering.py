@@ -72,6 +72,7 @@ class Answer:
     request_type_certain: bool = True
     model_text: str = ""  # the model's raw output, for the playground's inspector and the benchmark
     adapter: str = ""  # label of the LoRA adapter that answered (e.g. "v3"); "" for the base model
+    model: str = ""  # the model that wrote the draft (e.g. qwen2.5-coder-1.5b-instruct-q4_k_m); "" without one
     messages: list[Message] = field(default_factory=list)
     hits: list[SearchHit] = field(default_factory=list)
 
@@ -117,6 +118,7 @@ class Answer:
             "error": self.error,
             "latency_ms": round(self.latency_ms, 1),
             "adapter": self.adapter,
+            "model": self.model,
         }
 
 
@@ -142,14 +144,16 @@ def _examples(assistant: Assistant) -> dict[str, list[str]]:
     return {t.name: t.example_lines for t in assistant.request_types.all()}
 
 
-def _ask_llm(provider: str):  # type: ignore[no-untyped-def]
+def _ask_llm(provider: str, model: str):  # type: ignore[no-untyped-def]
     if provider == "extractive" or not settings.ASSISTANTS_CLASSIFY_WITH_LLM:
         return None
 
     def ask(text: str, labels: list[str]) -> str | None:
         prompt = f"Which kind of request is this: {', '.join(labels)}? Answer with one word.\n\nRequest: {text}"
         request = GenerationRequest(
-            messages=[Message("user", prompt)], params=GenerationParams(max_new_tokens=4, timeout_seconds=10)
+            messages=[Message("user", prompt)],
+            params=GenerationParams(max_new_tokens=4, timeout_seconds=10),
+            model=model,
         )
         generation = generate(request, provider)
         if generation.fallback_from:
@@ -202,7 +206,10 @@ def prepare(
     retrieval_ms = (time.perf_counter() - started) * 1000
     provider = assistant.provider or settings.LLM_PROVIDER
     classification = classify(
-        question, _examples(assistant), ask_llm=_ask_llm(provider), version_id=assistant.classifier_version_id
+        question,
+        _examples(assistant),
+        ask_llm=_ask_llm(provider, assistant.chat_model),
+        version_id=assistant.classifier_version_id,
     )
     context = [
         ContextChunk(ref=i, text=hit.text, title=hit.document_title, heading=hit.heading)
@@ -248,7 +255,7 @@ def prepare(
                 temperature=0.0 if chosen == strategies.SELECT else assistant.temperature,
                 timeout_seconds=settings.LLM_TIMEOUT_SECONDS,
             ),
-            model=assistant.model_name,
+            model=assistant.chat_model,
             adapter=adapter_path,
             grammar=plan.grammar,
             json_schema=plan.json_schema,
@@ -294,6 +301,7 @@ class _Run:
         self.declined = False
         self.first_ms: float | None = None
         self.adapter = ""
+        self.model = ""
 
     def _emit(self, checked: Checked) -> Iterator[str]:
         self.sentences.append(checked)
@@ -345,6 +353,7 @@ class _Run:
                     yield from self._emit(checked)
         assert generation is not None
         self.adapter = prepared.adapter_label if generation.adapter else ""
+        self.model = generation.model
         if generation.error:
             self.error = generation.error
         if prepared.strategy != strategies.SELECT:
@@ -434,6 +443,7 @@ class _Run:
             strategy=prepared.strategy if prepared.request else strategies.EXTRACTIVE,
             model_text=self.model_text,
             adapter=self.adapter,
+            model=self.model,
             messages=prepared.request.messages if prepared.request else [],
             hits=hits,
         )

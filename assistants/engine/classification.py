@@ -43,7 +43,8 @@ _cache_lock = threading.Lock()
 def _example_vectors(examples: dict[str, list[str]], embed: Embed) -> dict[str, np.ndarray]:
     """Embeddings of each label's examples, cached per process by their content and the embedder."""
     ordered = sorted(examples.items())  # one order for the cache key, the stacked rows and their labels
-    key = f"{id(embed)}:" + hashlib.sha256(repr(ordered).encode()).hexdigest()
+    # The tenant's model key too: one embed function serves tenants of different models.
+    key = f"{id(embed)}:{ai.active_model_key()}:" + hashlib.sha256(repr(ordered).encode()).hexdigest()
     with _cache_lock:
         stacked = _cache.get(key)
     if stacked is None:

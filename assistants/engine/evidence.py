@@ -62,26 +62,30 @@ def default_embed(texts: Sequence[str]) -> np.ndarray:
 
 
 def embed_cached(texts: Sequence[str], embed: Embed | None = None) -> np.ndarray:
-    """Unit vectors of ``texts``; knowledge sentences recur in every answer, so they are kept (LRU, per process)."""
+    """Unit vectors of ``texts``; knowledge sentences recur in every answer, so they are kept (LRU, per process,
+    by the tenant's embedding model and the text)."""
     embed = embed or default_embed
+    # The tenant's model in the key: one process serves tenants of different models.
+    model = ai.active_model_key() if embed is default_embed else f"{ai.active_model_key()}:{id(embed)}"
+    keys = [f"{model}\x00{t}" for t in texts]
     missing = []
     with _cache_lock:
-        for t in texts:
-            if t not in _cache:
+        for key, t in zip(keys, texts, strict=True):
+            if key not in _cache:
                 missing.append(t)
     if missing:
         unique = list(dict.fromkeys(missing))
         vectors = embed(unique)
         with _cache_lock:
             for t, v in zip(unique, vectors, strict=True):
-                _cache[t] = v
+                _cache[f"{model}\x00{t}"] = v
             while len(_cache) > _CACHE_SIZE:
                 _cache.popitem(last=False)
     with _cache_lock:
         out = []
-        for t in texts:
-            _cache.move_to_end(t)
-            out.append(_cache[t])
+        for key in keys:
+            _cache.move_to_end(key)
+            out.append(_cache[key])
     return np.vstack(out) if out else np.zeros((0, EMBEDDING_DIMENSIONS), dtype=np.float32)
 
 

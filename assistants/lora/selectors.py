@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 
 from assistants.lora.models import IN_FLIGHT, Adapter, Event, Status
 from assistants.models import Assistant
+from helpdesk.ai import chat_models
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +35,23 @@ def adapter_events(*, adapter: Adapter) -> QuerySet[Event]:
     return adapter.events.select_related("by")
 
 
+def base_mismatch(adapter: Adapter, assistant: Assistant) -> str:
+    """Why ``adapter`` cannot serve ``assistant`` ("" when it can): LoRA weights fit only the model they were
+    trained on, and an assistant answering with another llama.cpp model (Qwen for non-English) must not get them."""
+    model = assistant.chat_model
+    if model not in chat_models.CHAT_MODELS:
+        return ""  # the server's configured model or Ollama's: served as before
+    # A row without a recorded base predates recording it; training then always used the packaged SmolLM2.
+    trained_on = chat_models.model_key_of(adapter.base_model or chat_models.SMOLLM2.key)
+    if trained_on == model:
+        return ""
+    return (
+        f"{adapter.label} was trained on {chat_models.label(trained_on or adapter.base_model) or 'an unknown model'} "
+        f"and {assistant.name} answers with {chat_models.label(model)}: an adapter is applied only on the model it "
+        f"was trained on."
+    )
+
+
 def adapter_dir(adapter: Adapter) -> Path:
     """Absolute folder of the adapter's files: MEDIA_ROOT/<current schema>/adapters/<assistant>/<uuid>."""
     return Path(default_storage.path(adapter.relative_dir))
@@ -54,6 +72,10 @@ def serving_adapter(assistant: Assistant) -> tuple[str, str]:
     """
     adapter = active_adapter(assistant)
     if adapter is None:
+        return "", ""
+    mismatch = base_mismatch(adapter, assistant)
+    if mismatch:
+        logger.warning("not applying the active adapter of assistant %s: %s", assistant.pk, mismatch)
         return "", ""
     try:
         folder = adapter_dir(adapter)

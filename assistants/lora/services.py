@@ -30,7 +30,7 @@ from assistants.lora import dataset, evaluation, gguf, training
 from assistants.lora.gguf import ConversionError
 from assistants.lora.models import IN_FLIGHT, Adapter, Event, Failure, Publishing, Status
 from assistants.lora.ollama import PublishError, publish
-from assistants.lora.selectors import active_adapter, adapter_dir, adapter_in_flight
+from assistants.lora.selectors import active_adapter, adapter_dir, adapter_in_flight, base_mismatch
 from assistants.lora.sources import registry
 from assistants.lora.sources.upload import UploadError, parse_upload
 from assistants.lora.training import Cancelled, Hyperparameters, TrainingError
@@ -312,9 +312,13 @@ def _device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def base_model_dir() -> Path:
-    """The transformers copy of the default model (converted from the GGUF once, as the provider does)."""
-    directory, gguf = resolve_model(settings.LLM_MODEL, Path(settings.MODELS_DIR))
+def base_model_dir(device: str = "cpu") -> Path:
+    """The transformers copy of the model to train on (converted from the GGUF once, as the provider does).
+
+    On a CPU that is SmolLM2-135M whatever LLM_MODEL says (a 1.5B model would take hours per adapter here);
+    a GPU worker serving the training queue trains on LLM_MODEL.
+    """
+    directory, gguf = resolve_model(settings.LLM_MODEL if device != "cpu" else "", Path(settings.MODELS_DIR))
     if gguf is not None:
         convert_gguf(gguf, directory, settings.LLM_DTYPE)
     return directory
@@ -354,7 +358,8 @@ def adapter_train(*, adapter_id: int) -> Adapter | None:
         adapter.heartbeat_at = timezone.now()
         adapter.save(update_fields=["data", "heartbeat_at"])
         _write_examples(folder / "data", examples)
-        model_dir = base_model_dir()
+        device = _device()
+        model_dir = base_model_dir(device)
         adapter.base_model = model_dir.name
         adapter.heartbeat_at = timezone.now()
         adapter.save(update_fields=["base_model", "heartbeat_at"])
@@ -365,7 +370,7 @@ def adapter_train(*, adapter_id: int) -> Adapter | None:
             out_dir=folder,
             on_step=_Progress(adapter),
             dtype=settings.LORA_DTYPE,
-            device=_device(),
+            device=device,
             threads=settings.LORA_THREADS or None,
         )
         metrics: dict[str, Any] = {
@@ -418,7 +423,9 @@ def adapter_train(*, adapter_id: int) -> Adapter | None:
         _fail(adapter, Failure.ERROR, f"{type(exc).__name__}: {exc}")
         return adapter
     if adapter.hyperparameters.get("activate", True):
-        if passes_gate(adapter):
+        if mismatch := base_mismatch(adapter, assistant):
+            Event.objects.create(adapter=adapter, action=Event.Action.NOT_ACTIVATED, note=mismatch)
+        elif passes_gate(adapter):
             _activate(adapter, action=Event.Action.AUTO_ACTIVATED, by=None)
         else:
             Event.objects.create(adapter=adapter, action=Event.Action.NOT_ACTIVATED, note=_gate_note(adapter))
@@ -473,6 +480,8 @@ def adapter_activate(*, adapter: Adapter, by: User | None, override: bool = Fals
         raise ValidationError(
             f"{adapter.label} is {adapter.get_status_display().lower()}; only a ready one can be activated."
         )
+    if mismatch := base_mismatch(adapter, adapter.assistant):
+        raise ValidationError(mismatch)
     if passes_gate(adapter):
         _activate(adapter, action=Event.Action.ACTIVATED, by=by, note=note)
     elif override:

@@ -60,11 +60,14 @@ def _detail_context(adapter: Adapter) -> dict[str, object]:
 @require_GET
 def adapter_list(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assistant = assistant_selectors.assistant_get(pk)
+    active = selectors.active_adapter(assistant)
     context = {
         "assistant": assistant,
         "adapters": selectors.adapter_list(assistant=assistant),
-        "active": selectors.active_adapter(assistant),
+        "active": active,
+        "not_applied": selectors.base_mismatch(active, assistant) if active else "",
         "in_flight": selectors.adapter_in_flight(),
+        "answers_with": assistant.chat_model_label,
     }
     return render(request, LIST, context)
 

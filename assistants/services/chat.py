@@ -43,6 +43,7 @@ class ChatReply:
             "fallback_from": data["fallback_from"],
             "latency_ms": data["latency_ms"],
             "adapter": data["adapter"] or None,
+            "model": data["model"] or None,
         }
 
 

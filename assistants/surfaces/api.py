@@ -58,6 +58,9 @@ ChatOutput = inline_serializer(
         "fallback_from": serializers.CharField(allow_null=True),
         "latency_ms": serializers.FloatField(),
         "adapter": serializers.CharField(allow_null=True, help_text="LoRA adapter version that answered, if any"),
+        "model": serializers.CharField(
+            allow_null=True, help_text="The model that wrote the draft (qwen2.5-coder-1.5b-instruct-q4_k_m), if any"
+        ),
     },
 )
 

@@ -172,3 +172,14 @@ def hostile_bot(acme, settings, fake_ollama, help_center, support_bot):
         bot = assistant_create(name="Hostile", company="Acme", provider="ollama", strategy="compose")
         assistant_set_default(assistant=bot)
     return bot
+
+
+@pytest.fixture(scope="session")
+def qwen():
+    """The multilingual model through llama.cpp, loaded once per session (``make install`` fetched and verified it)."""
+    from helpdesk.ai import get_provider
+    from helpdesk.ai.chat_models import QWEN
+
+    provider = get_provider("llamacpp", QWEN.key)
+    provider.load()  # type: ignore[attr-defined]
+    return provider

@@ -1,7 +1,8 @@
 """The default screenshot labels of a tenant (seed 002's support categories), with prompts and text examples.
 
 Managers edit them per tenant; these are what a new tenant starts with. The examples are
-the kind of text such screenshots show, not the benchmark's screens (bench/vision.py).
+the kind of text such screenshots show, in English and Russian, not the benchmark's screens
+(bench/vision.py, assistants/vision/samples.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,70 @@ class LabelDefaults(TypedDict):
     examples: list[str]
     is_fallback: bool
 
+
+# Russian texts of the same kinds: Russian screenshots are classified by nearest examples too.
+RUSSIAN_EXAMPLES: dict[str, list[str]] = {
+    "interface_error": [
+        "Неверный логин или пароль. Попробуйте ещё раз.",
+        "Войти Пароль Забыли пароль?",
+        "Вход в учётную запись",
+        "Это поле обязательно для заполнения",
+        "Введите корректный номер телефона",
+        "Пароли не совпадают",
+        "Неверный код подтверждения",
+        "Сеанс истёк. Войдите снова.",
+        "Учётная запись заблокирована после нескольких неудачных попыток входа",
+        "Страница не найдена",
+        "Формат файла не поддерживается",
+        "Ничего не найдено",
+    ],
+    "payment_problem": [
+        "Оплата не прошла",
+        "Ваша карта отклонена",
+        "Платёж отклонён банком",
+        "Недостаточно средств на карте",
+        "Не удалось провести оплату. Выберите другой способ оплаты.",
+        "Срок действия карты истёк",
+        "Ошибка оплаты: проверка 3-D Secure не пройдена",
+        "Счёт просрочен: требуется оплата",
+        "Деньги списаны дважды",
+        "Неверный CVC-код",
+        "Оплатить заказ Итого к оплате",
+        "Возврат средств в обработке",
+    ],
+    "technical_failure": [
+        "500 Внутренняя ошибка сервера",
+        "Сервис временно недоступен",
+        "Приложение перестало работать",
+        "Что-то пошло не так. Повторите попытку позже.",
+        "Превышено время ожидания подключения",
+        "Не удаётся получить доступ к сайту",
+        "Необработанное исключение",
+        "Ошибка подключения к базе данных",
+        "Синхронизация не удалась: сервер не отвечает",
+        "Нет соединения с интернетом",
+        "Ошибка 0x80004005: неопознанная ошибка",
+        "Не удалось загрузить файл: ошибка сети",
+    ],
+    "product_question": [
+        "Тарифы Базовый 500 ₽ в месяц Бизнес 2000 ₽ в месяц",
+        "Сравнить тарифы",
+        "Перейдите на тариф Про, чтобы открыть эту функцию",
+        "Настройки Уведомления Оповещения по почте",
+        "Экспорт данных в CSV",
+        "Пробный период закончится через 3 дня",
+        "Пригласить участников команды",
+        "Использовано 4,2 ГБ из 5 ГБ",
+        "Настройки профиля Язык Часовой пояс",
+    ],
+    "other": [
+        "С днём рождения",
+        "Заметки со встречи",
+        "Меню на сегодня",
+        "Глава 1",
+        "Выход",
+    ],
+}
 
 DEFAULT_LABELS: list[LabelDefaults] = [
     {
@@ -39,6 +104,7 @@ DEFAULT_LABELS: list[LabelDefaults] = [
             "Nothing here yet",
             "The Save button is greyed out and does nothing",
             "This link has expired",
+            *RUSSIAN_EXAMPLES["interface_error"],
         ],
         "is_fallback": False,
     },
@@ -61,6 +127,7 @@ DEFAULT_LABELS: list[LabelDefaults] = [
             "Subscription renewal payment unsuccessful",
             "Checkout Pay now Order total",
             "Refund pending",
+            *RUSSIAN_EXAMPLES["payment_problem"],
         ],
         "is_fallback": False,
     },
@@ -84,6 +151,7 @@ DEFAULT_LABELS: list[LabelDefaults] = [
             "Request failed with status code 500",
             "Upload failed: network error",
             "Error 0x80004005 unspecified error",
+            *RUSSIAN_EXAMPLES["technical_failure"],
         ],
         "is_fallback": False,
     },
@@ -105,6 +173,7 @@ DEFAULT_LABELS: list[LabelDefaults] = [
             "Integrations: connect your calendar",
             "How do I change my delivery address?",
             "Account settings Profile Language Time zone",
+            *RUSSIAN_EXAMPLES["product_question"],
         ],
         "is_fallback": False,
     },
@@ -120,6 +189,7 @@ DEFAULT_LABELS: list[LabelDefaults] = [
             "Lorem ipsum dolor sit amet",
             "Chapter 1",
             "Exit",
+            *RUSSIAN_EXAMPLES["other"],
         ],
         "is_fallback": True,
     },

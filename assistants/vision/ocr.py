@@ -1,5 +1,7 @@
 """Text in images: rapidocr (PP-OCR detection + recognition on onnxruntime, models inside the wheel).
 
+Its bundled recogniser reads Latin script only; ``reading`` decides when Tesseract reads too.
+
 One engine per process, loaded on first use; calls are serialised because one engine already
 uses every core. ``pick_errors`` finds the error codes and error messages among the lines.
 """
@@ -34,6 +36,10 @@ class OcrResult:
     elapsed_ms: float
     scale: float = 1.0  # the image was read at this scale of its size
     timings_ms: dict[str, float] = field(default_factory=dict)
+    engine: str = "rapidocr"
+    # Text boxes found, including those whose reading was too unsure to keep, and their heights (pixels).
+    detected: int = 0
+    box_heights: list[int] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -67,7 +73,8 @@ def _get_engine() -> Any:
             "Global.log_level": "error",
             # Screenshots are upright: the 180° text classifier only costs time.
             "Global.use_cls": False,
-            "Global.text_score": settings.VISION_OCR_MIN_CONFIDENCE,
+            # Every box is kept and filtered here: how many boxes were unreadable tells a script it lacks.
+            "Global.text_score": 0.0,
             "Det.limit_type": "max",
             "Det.limit_side_len": settings.VISION_OCR_DET_SIDE,
         }
@@ -92,20 +99,24 @@ def read_text(image: Image.Image) -> OcrResult:
         cpu_ms = (time.process_time() - cpu_started) * 1000
     elapsed = (time.perf_counter() - started) * 1000
     lines = []
+    heights = []
     if output.txts:
         for text, score, box in zip(output.txts, output.scores, output.boxes, strict=True):
-            text = str(text).strip()
-            if not text:
-                continue
             points = np.asarray(box) / scale
             x0, y0 = points.min(axis=0)
             x1, y1 = points.max(axis=0)
+            heights.append(int(y1 - y0))
+            text = str(text).strip()
+            if not text or score < settings.VISION_OCR_MIN_CONFIDENCE:
+                continue
             lines.append(Line(text=text, confidence=float(score), box=[int(x0), int(y0), int(x1), int(y1)]))
     lines.sort(key=lambda line: (round(line.box[1] / 12), line.box[0]))
     stages = dict(zip(("det", "cls", "rec"), getattr(output, "elapse_list", None) or (), strict=False))
     timings = {name: round(seconds * 1000, 1) for name, seconds in stages.items() if seconds is not None}
     timings["cpu"] = round(cpu_ms, 1)  # CPU time of all its threads: comparable on a busy machine
-    return OcrResult(lines=lines, elapsed_ms=elapsed, scale=scale, timings_ms=timings)
+    return OcrResult(
+        lines=lines, elapsed_ms=elapsed, scale=scale, timings_ms=timings, detected=len(heights), box_heights=heights
+    )
 
 
 # --- Error codes and messages ----------------------------------------------------------------------
@@ -115,7 +126,8 @@ _CODE_PATTERNS = [
     re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+){1,}\b"),  # ERR_CONNECTION_REFUSED, CARD_DECLINED
     re.compile(r"\b[A-Z]{1,6}-?\d{2,6}\b"),  # E42, ERR-1042, AUTH401, PAY-5003
     re.compile(r"\b[A-Za-z]+(?:Exception|Error)\b"),  # NullPointerException, TypeError
-    re.compile(r"\b(?:HTTP|Error|error|status|code|Code)\s*:?\s*([1-5]\d\d)\b"),  # HTTP 502, Error 404
+    # HTTP 502, Error 404, Ошибка 404, код 500
+    re.compile(r"\b(?:HTTP|Error|error|status|code|Code|Ошибка|ошибка|Код|код|Статус|статус)\s*:?\s*([1-5]\d\d)\b"),
     re.compile(r"^\s*([45]\d\d)\b(?=\s+[A-Z])"),  # "502 Bad Gateway"
 ]
 _NOT_CODES = {"HTTP", "HTTPS", "UTF-8", "ISO-8601", "COVID-19"}
@@ -125,6 +137,15 @@ _ERROR_WORDS = re.compile(
     r"rejected|insufficient|forbidden|unauthori[sz]ed|not allowed|problem|unsuccessful|stopped working|"
     r"try again|not supported|locked|blocked|missing|required|does not match|do not match|bad gateway|"
     r"server error|not responding|no connection|offline)\b",
+    re.IGNORECASE,
+)
+# The same in Russian, by word stems (Russian inflects: отклонена, отклонён, отклонено).
+_RUSSIAN_ERROR_WORDS = re.compile(
+    r"(?<![^\W\d_])(ошибк|ошибочн|сбой|сбоя|отклон|отказ|недоступ|не удалось|не удаётся|не удается|невозможно|"
+    r"не может|не найден|не прошл|не выполнен|не отвечает|нет соединения|нет подключения|нет доступа|"
+    r"неверн|неправильн|некорректн|недействител|недопустим|недостаточно|истёк|истек|просрочен|заблокир|"
+    r"запрещ|не поддерживается|обязательн|не совпада|проблем|повторите попытку|попробуйте (?:снова|ещё|еще)|"
+    r"превышен|прервано|отменен|отменён|не подключено|сбой оплаты)",
     re.IGNORECASE,
 )
 
@@ -142,6 +163,6 @@ def pick_errors(lines: list[str]) -> tuple[list[str], list[str]]:
                 if code in _NOT_CODES or code in codes or (code.isdigit() and not pattern.groups):
                     continue
                 codes.append(code)
-        if _ERROR_WORDS.search(line) and line not in messages:
+        if (_ERROR_WORDS.search(line) or _RUSSIAN_ERROR_WORDS.search(line)) and line not in messages:
             messages.append(line[:300])
     return codes[:20], messages[:20]

@@ -18,7 +18,7 @@ import numpy as np
 from django.conf import settings
 
 from assistants.engine import CLASSIFIER_TEMPERATURE, Embed, classify
-from assistants.vision import clip, ocr
+from assistants.vision import clip, ocr, reading
 from assistants.vision.imaging import LoadedImage, load_image, thumbnail
 
 QUERY_CHARS = 500
@@ -52,6 +52,7 @@ class ImageAnalysis:
     clip_scores: dict[str, float] = field(default_factory=dict)
     clip_error: str = ""
     timings_ms: dict[str, float] = field(default_factory=dict)
+    ocr_engine: str = ""  # the engine whose reading was kept ("rapidocr", "tesseract")
 
     @property
     def text(self) -> str:
@@ -115,15 +116,23 @@ def decide(
 
 
 def analyse(
-    data: bytes, labels: Sequence[LabelSpec], *, embed: Embed | None = None, use_clip: bool | None = None
+    data: bytes,
+    labels: Sequence[LabelSpec],
+    *,
+    embed: Embed | None = None,
+    use_clip: bool | None = None,
+    languages: Sequence[str] = (),
 ) -> ImageAnalysis:
-    """Read and classify one image; ``ImageRejected`` when it is not a readable image."""
+    """Read and classify one image; ``ImageRejected`` when it is not a readable image.
+
+    ``languages``: what the screen is expected to be written in (``ru`` has Tesseract read it first).
+    """
     timings: dict[str, float] = {}
     started = time.perf_counter()
     loaded: LoadedImage = load_image(data)
     thumb = thumbnail(loaded.image)
     timings["load_ms"] = round((time.perf_counter() - started) * 1000, 1)
-    read = ocr.read_text(loaded.image)
+    read = reading.read_text(loaded.image, languages=languages)
     timings["ocr_ms"] = round(read.elapsed_ms, 1)
     timings.update({f"ocr_{stage}_ms": ms for stage, ms in read.timings_ms.items()})
     readable = readable_text(read.lines)
@@ -163,4 +172,5 @@ def analyse(
         clip_scores={n: round(s, 4) for n, s in clip_scores.items()},
         clip_error=clip_error,
         timings_ms=timings,
+        ocr_engine=read.engine,
     )

@@ -1,7 +1,8 @@
 """Rendered screenshots for the demo, the tests and the benchmark: dialogs, forms and plain photos.
 
 Fonts: the system's DejaVu / Liberation faces when present, else Pillow's bundled one, so the
-tests render the same images on any machine.
+tests render the same images on any machine. Pillow's bundled face has no Cyrillic letters: the
+Russian screens need DejaVu Sans (Debian's fonts-dejavu-core), and say so when it is missing.
 """
 
 from __future__ import annotations
@@ -26,11 +27,25 @@ FONT_FILES = (
     "LiberationMono-Regular.ttf",
 )
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+CYRILLIC_FONTS = (
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+)
 
 
 def font_paths() -> list[Path]:
     """System fonts found on this machine (may be empty)."""
     return [Path(d) / f for d in FONT_DIRS for f in FONT_FILES if (Path(d) / f).is_file()]
+
+
+def cyrillic_font() -> Path:
+    """A system font with Cyrillic letters; ``FileNotFoundError`` naming the package when there is none."""
+    for candidate in CYRILLIC_FONTS:
+        if Path(candidate).is_file():
+            return Path(candidate)
+    raise FileNotFoundError(
+        f"No font with Cyrillic letters ({', '.join(CYRILLIC_FONTS)}): install fonts-dejavu-core (make install does)."
+    )
 
 
 def load_font(size: int, path: Path | str | None = None) -> Font:
@@ -49,27 +64,33 @@ def dialog(
     background: tuple[int, int, int] = (245, 246, 248),
     noise: float = 0.0,
     seed: int = 0,
+    button: str = "OK",
+    ink: tuple[int, int, int] = (30, 32, 36),
+    paper: tuple[int, int, int] = (255, 255, 255),
 ) -> Image.Image:
-    """An error-dialog-like screen: a title bar, the lines in a white box, buttons; ``noise`` 0..1 adds grain."""
+    """An error-dialog-like screen: a title bar, the lines in a box, buttons; ``noise`` 0..1 adds grain.
+
+    ``ink`` and ``paper`` are the colours of the text and its box (grey on grey for a faded screen).
+    """
     width, height = size
     image = Image.new("RGB", size, background)
     draw = ImageDraw.Draw(image)
     text_font = load_font(font_size, font)
     title_font = load_font(round(font_size * 1.15), font)
     box = (width // 12, height // 10, width - width // 12, height - height // 10)
-    draw.rectangle(box, fill=(255, 255, 255), outline=(190, 190, 196), width=2)
+    draw.rectangle(box, fill=paper, outline=(190, 190, 196), width=2)
     y = box[1] + font_size
     if title:
         draw.text((box[0] + font_size, y), title, fill=(180, 30, 30), font=title_font)
         y += round(font_size * 1.9)
     for line in lines:
-        draw.text((box[0] + font_size, y), line, fill=(30, 32, 36), font=text_font)
+        draw.text((box[0] + font_size, y), line, fill=ink, font=text_font)
         y += round(font_size * 1.6)
     button_y = min(y + font_size // 2, box[3] - font_size * 2)
     draw.rectangle(
         (box[2] - font_size * 6, button_y, box[2] - font_size, button_y + round(font_size * 1.6)), fill=(31, 111, 235)
     )
-    draw.text((box[2] - font_size * 5, button_y + font_size // 4), "OK", fill=(255, 255, 255), font=text_font)
+    draw.text((box[2] - font_size * 5, button_y + font_size // 4), button, fill=(255, 255, 255), font=text_font)
     return add_noise(image, noise, seed) if noise else image
 
 
@@ -99,6 +120,78 @@ def photo(size: tuple[int, int] = (640, 480), seed: int = 0) -> Image.Image:
         draw.ellipse((x - r, y - r, x + r, y + r), fill=colour)
     image = image.filter(ImageFilter.GaussianBlur(radius=6))
     return add_noise(image, 0.5, seed)
+
+
+# Screens in both languages for the tests and the benchmark: (title, lines, button) of each kind.
+SCREENS: dict[str, dict[str, tuple[str, list[str], str]]] = {
+    "ru": {
+        "error_dialog": (
+            "Ошибка",
+            ["Ошибка 0x80070005: отказано в доступе.", "Не удалось сохранить файл."],  # noqa: RUF001  (Russian "He")
+            "ОК",  # noqa: RUF001  (Cyrillic, as on Russian buttons)
+        ),
+        "payment_error": (
+            "Оплата не прошла",
+            ["Ошибка 0x80070005: карта отклонена банком-эмитентом.", "Попробуйте другую карту."],
+            "ОК",  # noqa: RUF001  (Cyrillic, as on Russian buttons)
+        ),
+        "login_page": ("Вход в личный кабинет", ["Неверный логин или пароль.", "Забыли пароль?"], "Войти"),
+        "router_status": (
+            "Состояние подключения",
+            ["Интернет: нет соединения", "Ошибка PPPoE 691: неверное имя пользователя."],
+            "ОК",  # noqa: RUF001  (Cyrillic, as on Russian buttons)
+        ),
+    },
+    "en": {
+        "error_dialog": ("Error", ["Error 0x80070005: access is denied.", "The file could not be saved."], "OK"),
+        "payment_error": (
+            "Payment failed",
+            ["Error 0x80070005: card declined by issuer.", "Try another card."],
+            "OK",
+        ),
+        "login_page": ("Sign in to your account", ["Wrong email or password.", "Forgot your password?"], "Log in"),
+        "router_status": (
+            "Connection status",
+            ["Internet: not connected", "PPPoE error 691: wrong user name."],
+            "OK",
+        ),
+    },
+}
+VARIANTS = ("clean", "blurred", "low_contrast")
+
+
+def screen(
+    kind: str,
+    language: str,
+    *,
+    variant: str = "clean",
+    size: tuple[int, int] = (900, 300),
+    font_size: int = 22,
+    seed: int = 0,
+) -> tuple[Image.Image, str]:
+    """One of ``SCREENS`` rendered in DejaVu Sans, and the text drawn on it (what OCR should read).
+
+    ``variant``: ``clean``; ``blurred`` (grain and blur as in a photo of a screen); ``low_contrast``
+    (grey text on a grey box). The same arguments give the same pixels in every process.
+    """
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown variant {variant!r}: one of {', '.join(VARIANTS)}")
+    title, lines, button = SCREENS[language][kind]
+    faded = variant == "low_contrast"
+    image = dialog(
+        lines,
+        size=size,
+        font=cyrillic_font(),
+        font_size=font_size,
+        title=title,
+        button=button,
+        seed=seed,
+        ink=(118, 120, 124) if faded else (30, 32, 36),
+        paper=(200, 202, 206) if faded else (255, 255, 255),
+    )
+    if variant == "blurred":
+        image = add_noise(image, 0.6, seed)
+    return image, " ".join([title, *lines, button])
 
 
 def encode(image: Image.Image, format: str = "PNG", **options: object) -> bytes:

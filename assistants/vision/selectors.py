@@ -8,9 +8,11 @@ from django.conf import settings
 from django.db.models import F, Q, QuerySet
 from django.http import Http404
 
+from assistants.selectors import assistant_default
 from assistants.vision.defaults import DEFAULT_LABELS
 from assistants.vision.models import AnalysisStatus, AttachmentAnalysis, ScreenshotLabel
 from assistants.vision.pipeline import LabelSpec
+from helpdesk.tenants.db import connection
 from tickets.models import Attachment, ReplyKind, Ticket
 
 IMAGE_TYPES = ("image/",)
@@ -40,6 +42,13 @@ def label_specs() -> list[LabelSpec]:
     if labels:
         return labels
     return [LabelSpec(d["name"], d["title"], d["description"], d["examples"], d["is_fallback"]) for d in DEFAULT_LABELS]
+
+
+def screenshot_languages() -> list[str]:
+    """The languages this tenant's screenshots are expected in: its default assistant's, then the tenant's own."""
+    assistant = assistant_default()
+    candidates = [assistant.language if assistant else None, getattr(connection.tenant, "language", None)]
+    return list(dict.fromkeys(language for language in candidates if language))
 
 
 def label_titles() -> dict[str, str]:

@@ -48,7 +48,7 @@ def _analyse(attachment: Attachment) -> AttachmentAnalysis:
     try:
         with attachment.file.open("rb") as fh:
             data = fh.read()
-        result = pipeline.analyse(data, selectors.label_specs())
+        result = pipeline.analyse(data, selectors.label_specs(), languages=selectors.screenshot_languages())
     except ImageRejected as exc:
         analysis.status, analysis.error = AnalysisStatus.INVALID, str(exc)[:300]
         analysis.save(update_fields=["status", "error", "updated_at"])

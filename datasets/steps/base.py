@@ -99,6 +99,8 @@ class StepContext:
     mapping: Mapping
     options: RunOptions
     embed: Embed
+    # The embedding model of the whole run (the tenant's when it started): every vector it stores is of it.
+    embedding_model: str = ""
     progress: Progress = field(default=lambda done, total: None)
     # Shared between steps of one pass (the labeler's model is reused to relabel synthetic rows).
     cache: dict[str, Any] = field(default_factory=dict)

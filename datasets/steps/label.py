@@ -24,7 +24,17 @@ from datasets.models import Row, VersionRow
 from datasets.steps import prompts
 from datasets.steps.base import Counts, StepContext, embed_in_batches, save_rows
 
-FIELDS = ["embedding", "suggested_label", "confidence", "method", "label", "status", "review_reason", "hints"]
+FIELDS = [
+    "embedding",
+    "embedding_model",
+    "suggested_label",
+    "confidence",
+    "method",
+    "label",
+    "status",
+    "review_reason",
+    "hints",
+]
 
 
 def training_set(context: StepContext, rows: list[Row], vectors: np.ndarray) -> tuple[np.ndarray, list[str]]:
@@ -38,7 +48,12 @@ def training_set(context: StepContext, rows: list[Row], vectors: np.ndarray) -> 
     version = context.run.dataset.current_version
     if version is not None:
         seeded = list(
-            VersionRow.objects.filter(version=version, split=VersionRow.Split.TRAIN, embedding__isnull=False)
+            VersionRow.objects.filter(
+                version=version,
+                split=VersionRow.Split.TRAIN,
+                embedding__isnull=False,
+                embedding_model=context.embedding_model,
+            )
             .values_list("embedding", "label")
             .order_by("position")[:50_000]
         )
@@ -78,6 +93,7 @@ class LabelStep:
                                   "llm_errors": 0, "unlabeled": 0, "novel": 0}  # fmt: skip
         for row, vector in zip(rows, vectors, strict=True):
             row.embedding = vector
+            row.embedding_model = context.embedding_model
         self._check_existing(rows, vectors, counts, low)
         train_vectors, train_labels = training_set(context, rows, vectors)
         model: Model | None = train(train_vectors, train_labels) if train_labels else None

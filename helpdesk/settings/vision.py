@@ -22,6 +22,11 @@ VISION_OCR_MAX_SIDE = env_int("VISION_OCR_MAX_SIDE", 2000, minimum=320, maximum=
 VISION_OCR_DET_SIDE = env_int("VISION_OCR_DET_SIDE", 960, minimum=320, maximum=4000)
 VISION_OCR_THREADS = env_int("VISION_OCR_THREADS", 0, minimum=0, maximum=64)
 VISION_OCR_MIN_CONFIDENCE = env_float("VISION_OCR_MIN_CONFIDENCE", 0.5)
+# Tesseract (Debian's tesseract-ocr + tesseract-ocr-rus) reads Russian screenshots, which rapidocr cannot:
+# the program, its page segmentation mode, and the language it reads where rapidocr found text it could not read.
+VISION_TESSERACT_CMD = env_str("VISION_TESSERACT_CMD", "tesseract")
+VISION_TESSERACT_PSM = env_int("VISION_TESSERACT_PSM", 3, minimum=0, maximum=13)
+VISION_OCR_FALLBACK_LANGUAGE = env_str("VISION_OCR_FALLBACK_LANGUAGE", "rus")
 # Lines below this OCR confidence are kept as text but not classified; fewer letters than this: no text side.
 VISION_CLASSIFY_MIN_CONFIDENCE = min(max(env_float("VISION_CLASSIFY_MIN_CONFIDENCE", 0.6), 0.0), 1.0)
 VISION_MIN_TEXT_LETTERS = env_int("VISION_MIN_TEXT_LETTERS", 6, minimum=1)

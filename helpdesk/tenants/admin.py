@@ -14,6 +14,7 @@ from django_celery_beat import admin as beat_admin
 from django_celery_beat import models as beat_models
 
 from helpdesk.tenants.models import Domain, Tenant
+from helpdesk.tenants.services import embedding_model_for
 
 
 class PlatformAdminSite(admin.AdminSite):
@@ -32,12 +33,19 @@ class DomainInline(admin.TabularInline):
 
 @admin.register(Tenant, site=platform_site)
 class TenantAdmin(admin.ModelAdmin):
-    list_display = ("schema_name", "name", "created_at")
+    list_display = ("schema_name", "name", "language", "embedding_model", "created_at")
+    list_filter = ("language", "embedding_model")
     search_fields = ("schema_name", "name", "domains__domain")
     inlines = [DomainInline]
 
     def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return ("schema_name",) if obj is not None else ()
+        # The model changes only through a switch that re-embeds the vectors (the knowledge settings page).
+        return ("schema_name", "embedding_model") if obj is not None else ("embedding_model",)
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        if not change:  # a new tenant's model follows its language, as with `create_tenant`
+            obj.embedding_model = embedding_model_for(obj.language)
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Domain, site=platform_site)

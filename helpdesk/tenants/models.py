@@ -1,11 +1,26 @@
+from django.conf import settings
 from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
 
+from helpdesk.ai import MODEL_CHOICES
+
 
 class Tenant(TenantMixin):
-    """A customer company; its data lives in the PostgreSQL schema ``schema_name``."""
+    """A customer company; its data lives in the PostgreSQL schema ``schema_name``.
+
+    ``language`` is the language its customers write in; ``embedding_model`` the key of the embedding
+    model its vectors come from (``helpdesk.ai.embed``), chosen from the language when the tenant is
+    created (``helpdesk.tenants.services.embedding_model_for``) and changed only by a model switch
+    (``knowledge.services.embedding_switch_start``), which re-embeds every stored vector first.
+    """
 
     name: "models.CharField[str, str]" = models.CharField(max_length=200)
+    language: "models.CharField[str, str]" = models.CharField(
+        max_length=10, choices=settings.TENANT_LANGUAGES, default="en"
+    )
+    embedding_model: "models.CharField[str, str]" = models.CharField(
+        max_length=20, choices=MODEL_CHOICES, default="minilm"
+    )
     created_at: "models.DateTimeField[object, object]" = models.DateTimeField(auto_now_add=True)
 
     auto_create_schema = True

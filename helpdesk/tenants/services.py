@@ -47,11 +47,33 @@ def _domain_ensure(*, tenant: Tenant, domain: str, primary: bool) -> None:
         existing.save(update_fields=["is_primary"])
 
 
-def tenant_create(*, schema_name: str, name: str, domain: str | None = None) -> TenantResult:
+def embedding_model_for(language: str) -> str:
+    """The embedding model a new tenant of ``language`` starts with: English by EMBEDDING_MODEL_FOR_ENGLISH
+    (MiniLM, see the settings for the measurement), every other language the multilingual e5."""
+    if language == "en":
+        return str(settings.EMBEDDING_MODEL_FOR_ENGLISH)
+    return str(settings.EMBEDDING_MODEL_FOR_OTHER_LANGUAGES)
+
+
+def _check_language(language: str) -> str:
+    codes = [code for code, _ in settings.TENANT_LANGUAGES]
+    if language not in codes:
+        raise ValidationError({"language": f"Unknown language {language!r}; use one of: {', '.join(codes)}."})
+    return language
+
+
+def tenant_create(
+    *, schema_name: str, name: str, domain: str | None = None, language: str | None = None
+) -> TenantResult:
     """Create a tenant with its schema and roles, or update the name of an existing one.
 
-    The domain defaults to ``<schema>.<TENANT_BASE_DOMAIN>``.
+    The domain defaults to ``<schema>.<TENANT_BASE_DOMAIN>``. A new tenant's language defaults to
+    English and picks its embedding model (``embedding_model_for``). An existing tenant's language
+    changes only its label: its vectors stay with their model until someone switches it (knowledge
+    settings or ``manage.py kb_embedding_model``), which re-embeds them.
     """
+    if language is not None:
+        _check_language(language)
     schema_name = schema_name.strip().lower()
     if schema_name == settings.PUBLIC_SCHEMA_NAME:
         raise ValidationError({"schema_name": "'public' is the platform schema, not a tenant"})
@@ -67,11 +89,24 @@ def tenant_create(*, schema_name: str, name: str, domain: str | None = None) -> 
     created = tenant is None
     if tenant is None:
         # Creating the schema runs the tenant migrations; it cannot share a transaction with them.
-        tenant = Tenant(schema_name=schema_name, name=name or schema_name)
+        language = language or "en"
+        tenant = Tenant(
+            schema_name=schema_name,
+            name=name or schema_name,
+            language=language,
+            embedding_model=embedding_model_for(language),
+        )
         tenant.save()
-    elif name and tenant.name != name:
-        tenant.name = name
-        tenant.save(update_fields=["name"])
+    else:
+        changed = []
+        if name and tenant.name != name:
+            tenant.name = name
+            changed.append("name")
+        if language and tenant.language != language:
+            tenant.language = language
+            changed.append("language")
+        if changed:
+            tenant.save(update_fields=changed)
     with transaction.atomic():
         _domain_ensure(tenant=tenant, domain=domain, primary=not tenant.domains.exclude(domain=domain).exists())
     with schema_context(schema_name):

@@ -46,15 +46,15 @@ def index_text(title: str, text: str, **kwargs: Any) -> Document:
 
 @pytest.fixture
 def embed_spy(embedder: Embedder, monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
-    """Records the texts of every embedding call (the real model still runs)."""
+    """Records the texts of every passage-embedding call (the real model still runs)."""
     calls: list[list[str]] = []
-    real = embedder.embed
+    real = embedder.embed_passages
 
     def spy(texts: Any, **kwargs: Any) -> Any:
         calls.append(list(texts))
         return real(texts, **kwargs)
 
-    monkeypatch.setattr(embedder, "embed", spy)
+    monkeypatch.setattr(embedder, "embed_passages", spy)
     return calls
 
 

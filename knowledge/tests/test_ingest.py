@@ -57,13 +57,13 @@ def test_unchanged_document_embeds_nothing(in_acme, embed_spy):
 def test_progress_is_stored_after_each_batch(in_acme, embed_spy, monkeypatch):
     monkeypatch.setattr(ingest, "PROGRESS_BATCH", 2)
     seen = []
-    real_embed = ai.embedder().embed
+    real_embed = ai.embedder().embed_passages
 
     def record(texts, **kwargs):
         seen.append(Document.objects.values_list("status", "chunks_embedded").get(title="Long"))
         return real_embed(texts, **kwargs)
 
-    monkeypatch.setattr(ai.embedder(), "embed", record)
+    monkeypatch.setattr(ai.embedder(), "embed_passages", record)
     text = "\n\n".join(f"# Part {i}\n\nParagraph {i} about topic {i}." for i in range(5))
     document = index_text("Long", text)
     assert seen == [("processing", 0), ("processing", 2), ("processing", 4)]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ctypes
 import importlib.util
+import json
 import logging
 import os
 import threading
@@ -36,6 +37,7 @@ from helpdesk.ai.types import Generation, GenerationRequest, ProviderError
 
 NAME = "llamacpp"
 ADAPTER_FILE = "adapter.gguf"
+ADAPTER_CONFIG = "adapter_config.json"  # peft's; ``base_model_name_or_path`` names the model it was trained on
 logger = logging.getLogger(__name__)
 
 
@@ -121,6 +123,21 @@ class LlamaCppProvider:
         logger.warning("adapter %s has no %s; llama.cpp answers with the base model", request.adapter, ADAPTER_FILE)
         return ""
 
+    def _check_adapter_base(self, folder: str) -> None:
+        """Refuse an adapter trained on another base model: its weights only mean something on that one."""
+        try:
+            config = json.loads((Path(folder) / ADAPTER_CONFIG).read_text(encoding="utf-8"))
+            base = str(config.get("base_model_name_or_path") or "")
+        except (OSError, ValueError, AttributeError) as exc:
+            raise ProviderError(f"the adapter in {folder} does not say which model it was trained on ({exc})") from exc
+        trained_on = Path(base).name.lower().removesuffix(".gguf")
+        mine = Path(self.model_setting).name.lower().removesuffix(".gguf") if self.model_setting else ""
+        if not trained_on or trained_on != (mine or DEFAULT_GGUF_FILE.lower().removesuffix(".gguf")):
+            raise ProviderError(
+                f"the LoRA adapter in {folder} was trained on {trained_on or 'an unnamed model'} and is applied only "
+                f"on that model; this provider runs {self.model_name}"
+            )
+
     def _adapter_handle(self, llm: Any, folder: str) -> Any:
         # heavy: llama.cpp is loaded on first use
         import llama_cpp
@@ -199,10 +216,12 @@ class LlamaCppProvider:
         self._restore_prompt(llm, folder)
 
     def _chunks(self, request: GenerationRequest) -> Iterator[str]:
+        adapter = self.adapter_for(request)
+        if adapter:
+            self._check_adapter_base(adapter)
         llm = self.load()
         params = request.params
         deadline = time.monotonic() + params.timeout_seconds
-        adapter = self.adapter_for(request)
         grammar = _grammar(request.grammar) if request.grammar else None
         with self._generate_lock:
             self._set_adapter(llm, adapter)
