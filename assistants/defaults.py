@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - the Russian examples are in Cyrillic
 """What a new assistant starts with: a safe policy and the three standard request types."""
 
 DEFAULT_POLICY = (

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - the phrases are in their own languages
 """What a customer reads: a short plain-text reply in the assistant's tone and language.
 
 The verified sentences are the body. A ticket draft adds a greeting and a closing

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - typographic dashes and quotes in the fixtures and the report
 """Grounding and latency of answers, per provider and strategy, on a fixture built to catch invented facts.
 
 The fixture (bench/fixtures/grounding.json) is a fictional company's help center

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - the articles use typographic dashes and one is in Russian
 """Small help-center knowledge bases for the demo tenants acme (English) and romashka (Russian), idempotent:
 keyed by external_id.
 

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001, RUF002 - Russian text: typographic dashes and quotes, Cyrillic letters
 """The help center of the Russian demo tenant «Ромашка», a home internet and mobile provider.
 
 Written the way a Russian support team writes its articles: prices with a space between thousands and a

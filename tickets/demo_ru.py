@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - Russian text: typographic dashes and quotes, Cyrillic letters
 """Tickets of the Russian demo tenant «Ромашка»: what its customers write, and how its agents answer."""
 
 from __future__ import annotations

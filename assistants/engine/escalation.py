@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001, RUF002 - Russian keyword endings and examples are in Cyrillic
 """Whether a person should take over: rules first, then how weak the grounding is.
 
 A request type forces an escalation only when the classifier is confident of it; an

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - the Russian words of the patterns are in Cyrillic
 """The sentences of the retrieved chunks, embedded once and ranked against the question.
 
 The extractive answer quotes the best of them, the grammar-constrained strategy

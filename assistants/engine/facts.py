@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001, RUF002, RUF003, SIM905 - typographic dashes, quotes and Russian (Cyrillic) words are what the patterns match; word lists read best as text
+# ruff: noqa: SIM905 - word lists read best as text
 """The checkable facts of a sentence: numbers, amounts, times, dates, phone numbers, e-mail addresses, URLs,
 account handles (@name), names.
 

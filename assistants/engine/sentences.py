@@ -1,4 +1,4 @@
-# ruff: noqa: SIM905, RUF001, RUF002, RUF003 - the stop-word list reads best as text; Russian words are in Cyrillic
+# ruff: noqa: SIM905 - the stop-word list reads best as text
 """Plain sentences from knowledge text and model output: markdown removed, broken lines joined.
 
 Everything that quotes, verifies or ranks text works on these sentences, so a

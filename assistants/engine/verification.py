@@ -1,4 +1,4 @@
-# ruff: noqa: SIM905, RUF001 - the word list reads best as text; Russian words are in Cyrillic
+# ruff: noqa: SIM905 - the word list reads best as text
 """Sentence-by-sentence verification of a draft against the retrieved context.
 
 A sentence passes when a retrieved chunk supports it:

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - Russian text is in Cyrillic
 """Answers of a Russian assistant over a Russian help center, next to an English one over an English help center.
 
 The help centers are the answer benchmark's (bench/fixtures/grounding_ru.json and grounding.json), indexed by

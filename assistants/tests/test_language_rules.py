@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - Russian text is in Cyrillic
 """The engine's language rules in Russian next to English: sentences, facts, negation, script, escalation."""
 
 import pytest

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - Russian text: typographic quotes and Cyrillic letters
 """Demo data of the screenshot reader: help articles about common errors, and a ticket whose customer
 sent only a screenshot (read by the worker once ``make run`` is up), in the tenant's language."""
 
