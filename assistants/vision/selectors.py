@@ -12,7 +12,7 @@ from assistants.selectors import assistant_default
 from assistants.vision.defaults import DEFAULT_LABELS
 from assistants.vision.models import AnalysisStatus, AttachmentAnalysis, ScreenshotLabel
 from assistants.vision.pipeline import LabelSpec
-from helpdesk.tenants.db import connection
+from helpdesk.tenants.selectors import current_tenant_language
 from tickets.models import Attachment, ReplyKind, Ticket
 
 IMAGE_TYPES = ("image/",)
@@ -47,7 +47,7 @@ def label_specs() -> list[LabelSpec]:
 def screenshot_languages() -> list[str]:
     """The languages this tenant's screenshots are expected in: its default assistant's, then the tenant's own."""
     assistant = assistant_default()
-    candidates = [assistant.language if assistant else None, getattr(connection.tenant, "language", None)]
+    candidates = [assistant.language if assistant else None, current_tenant_language()]
     return list(dict.fromkeys(language for language in candidates if language))
 
 

@@ -14,9 +14,9 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection
 
 from helpdesk.ai import FALLBACK, GenerationParams, GenerationRequest, Message, chat_models, generate
+from helpdesk.tenants.selectors import current_tenant_language
 
 logger = logging.getLogger(__name__)
 _WORD = re.compile(r"[\w\-]+", re.UNICODE)
@@ -45,7 +45,7 @@ class Budget:
 
 def chat_model() -> str:
     """The model the pipeline asks: the default of the tenant's language ("" the provider's own)."""
-    language = getattr(connection.tenant, "language", "") or "en"
+    language = current_tenant_language() or "en"
     return chat_models.model_for(provider=provider_name(), model_name="", language=language)
 
 

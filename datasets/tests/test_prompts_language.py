@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 import pytest
-from django_tenants.utils import tenant_context
+from django_tenants.utils import schema_context, tenant_context
 
 from datasets.steps import prompts
 from helpdesk.ai import chat_models
@@ -40,3 +40,11 @@ def test_a_russian_row_is_paraphrased_in_russian(russian_tenant, db, settings):
         variants = prompts.paraphrase(text, 2, prompts.Budget(left=1))
     assert variants, "Qwen gave no usable rewording"
     assert all(len(CYRILLIC_WORD.findall(v)) >= 2 for v in variants), variants
+
+
+def test_a_worker_under_schema_context_asks_the_same_model(russian_tenant, db, settings):
+    """schema_context() puts a stand-in tenant without fields on the connection: the row's language counts."""
+    settings.DATASETS_LLM_PROVIDER = "llamacpp"
+    settings.LLM_MODEL = ""
+    with schema_context(russian_tenant.schema_name):
+        assert prompts.chat_model() == chat_models.QWEN.key
