@@ -1,4 +1,4 @@
-"""A default assistant for every demo tenant (idempotent: keyed by name)."""
+"""A default assistant for every demo tenant (idempotent: keyed by name); the Russian tenant's answers in Russian."""
 
 from __future__ import annotations
 
@@ -7,7 +7,14 @@ from typing import Any
 from assistants.models import Assistant
 from assistants.services import assistant_create
 
+# Demo tenants whose assistant is not the English default: its name, company and answer language.
+ASSISTANTS = {"romashka": ("Помощник «Ромашки»", "Ромашка", "ru")}
+
 
 def seed(*, tenant: Any) -> None:
-    if not Assistant.objects.exists():
-        assistant_create(name=f"{tenant.name.split()[0]} Support", company=tenant.name)
+    if Assistant.objects.exists():
+        return
+    name, company, language = ASSISTANTS.get(
+        tenant.schema_name, (f"{tenant.name.split()[0]} Support", tenant.name, "en")
+    )
+    assistant_create(name=name, company=company, language=language)

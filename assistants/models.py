@@ -18,7 +18,13 @@ class Tone(models.TextChoices):
     CONCISE = "concise", "Concise"
 
 
-DEFAULT_ESCALATION_KEYWORDS = ["lawyer", "lawsuit", "legal action", "chargeback", "data breach", "gdpr request"]
+DEFAULT_ESCALATION_KEYWORDS = [
+    "lawyer", "lawsuit", "legal action", "chargeback", "data breach", "gdpr request",
+    # Russian, matched in any grammatical form (assistants.engine.escalation)
+    "жалоба", "претензия", "суд", "юрист", "адвокат", "прокуратура", "роспотребнадзор", "возврат денег",
+    "верните деньги", "мошенничество", "мошенники", "срочно", "угроза", "угрожать", "отменить договор",
+    "расторгнуть договор", "утечка данных",
+]  # fmt: skip
 
 
 class Assistant(models.Model):

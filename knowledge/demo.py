@@ -1,5 +1,5 @@
-# ruff: noqa: RUF001 - the articles use typographic dashes and one is in Russian
-"""A small help-center knowledge base for the demo tenant acme (idempotent: keyed by external_id).
+"""Small help-center knowledge bases for the demo tenants acme (English) and romashka (Russian), idempotent:
+keyed by external_id.
 
 Indexed right here (not on a worker) so that search works as soon as `manage.py demo` returns.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from knowledge import services
+from knowledge import demo_ru, services
 from knowledge.models import Document
 
 ARTICLES: list[dict[str, Any]] = [
@@ -239,10 +239,16 @@ fee below 99.9% and 25% below 99.0%, on request within 30 days.
 ]
 
 
+# Each demo tenant's help center and the language its articles are written in.
+HELP_CENTERS: dict[str, tuple[list[dict[str, Any]], str]] = {
+    "acme": (ARTICLES, "en"),
+    "romashka": (demo_ru.ARTICLES, "ru"),
+}
+
+
 def seed(*, tenant: Any) -> None:
-    if tenant.schema_name != "acme":
-        return
-    for article in ARTICLES:
+    articles, language = HELP_CENTERS.get(tenant.schema_name, ([], "en"))
+    for article in articles:
         external_id = f"demo:{article['slug']}"
         existing = Document.objects.filter(source=Document.Source.TEXT, external_id=external_id).first()
         if existing is not None and existing.visibility != Document.Visibility.PUBLIC:
@@ -253,7 +259,7 @@ def seed(*, tenant: Any) -> None:
             existing = services.document_create_from_text(
                 title=article["title"],
                 text=article["text"],
-                language=article.get("language", "en"),
+                language=article.get("language", language),
                 tags=article["tags"],
                 external_id=external_id,
                 visibility=Document.Visibility.PUBLIC,  # the public help center: the widget answers from it

@@ -1,8 +1,11 @@
-"""Sample data for `manage.py demo`: SLA policies everywhere, realistic tickets in acme. Idempotent."""
+"""Sample data for `manage.py demo`: SLA policies everywhere, realistic tickets in acme (English) and romashka
+(Russian). Idempotent."""
 
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -10,7 +13,7 @@ from django.utils import timezone
 
 from helpdesk.accounts.models import User
 from helpdesk.tenants.models import Tenant
-from tickets import services
+from tickets import demo_ru, services
 from tickets.models import Priority, Reply, SLAPolicy, Status, Ticket, TicketEvent
 
 SLA_TARGETS = {  # minutes: first response, resolution
@@ -125,26 +128,52 @@ CUSTOMER_REPLIES = ["Thanks, here is the screenshot you asked for.", "Yes, it wo
 NOTES = ["Checked the logs: same error as last week's incident.", "Escalated to the platform team."]
 
 
+@dataclass(frozen=True)
+class Sample:
+    """One tenant's sample tickets: who writes, about what, and how the team answers."""
+
+    contacts: Sequence[tuple[str, str, str]]
+    tickets: Sequence[tuple[str, str, Priority, list[str], str]]
+    agent_replies: Sequence[str]
+    customer_replies: Sequence[str]
+    notes: Sequence[str]
+    again: str
+
+
+SAMPLES = {
+    "acme": Sample(CONTACTS, TICKETS, AGENT_REPLIES, CUSTOMER_REPLIES, NOTES, again="again"),
+    "romashka": Sample(
+        demo_ru.CONTACTS,
+        demo_ru.TICKETS,
+        demo_ru.AGENT_REPLIES,
+        demo_ru.CUSTOMER_REPLIES,
+        demo_ru.NOTES,
+        again="повторно",
+    ),
+}
+
+
 def seed(*, tenant: Tenant) -> None:
     for priority, (first, resolution) in SLA_TARGETS.items():
         SLAPolicy.objects.get_or_create(
             priority=priority, defaults={"first_response_minutes": first, "resolution_minutes": resolution}
         )
-    if tenant.schema_name != "acme" or Ticket.objects.filter(requester__email__endswith=".example").exists():
+    sample = SAMPLES.get(tenant.schema_name)
+    if sample is None or Ticket.objects.filter(requester__email__endswith=".example").exists():
         return
-    _seed_tickets()
+    _seed_tickets(sample)
 
 
 @transaction.atomic
-def _seed_tickets() -> None:
+def _seed_tickets(sample: Sample) -> None:
     rng = random.Random(42)  # noqa: S311 - sample data, not security
     agents = list(User.objects.filter(groups__name__in=["agent", "manager"]).distinct())
-    contacts = [services.contact_ensure(email=e, name=n, organisation=o) for e, n, o in CONTACTS]
+    contacts = [services.contact_ensure(email=e, name=n, organisation=o) for e, n, o in sample.contacts]
     now = timezone.now()
-    for index, (subject, description, priority, tags, category) in enumerate(TICKETS * 3):
+    for index, (subject, description, priority, tags, category) in enumerate([*sample.tickets] * 3):
         contact = contacts[index % len(contacts)]
         ticket = services.ticket_create(
-            subject=subject if index < len(TICKETS) else f"{subject} (again)",
+            subject=subject if index < len(sample.tickets) else f"{subject} ({sample.again})",
             description=description,
             priority=priority,
             requester=contact,
@@ -164,13 +193,13 @@ def _seed_tickets() -> None:
             services.ticket_assign(ticket=ticket, agent=rng.choice(agents), by=None)
         if rng.random() < 0.75:
             agent = ticket.assignee or (agents[0] if agents else None)
-            services.reply_add(ticket=ticket, body=rng.choice(AGENT_REPLIES), by=agent)
+            services.reply_add(ticket=ticket, body=rng.choice(sample.agent_replies), by=agent)
             first_response = min(created + timedelta(minutes=rng.uniform(10, 600)), now)
             Ticket.objects.filter(pk=ticket.pk).update(first_response_at=first_response)
             if rng.random() < 0.5:
-                services.reply_add(ticket=ticket, body=rng.choice(CUSTOMER_REPLIES), by=contact)
+                services.reply_add(ticket=ticket, body=rng.choice(sample.customer_replies), by=contact)
             if rng.random() < 0.4:
-                services.note_add(ticket=ticket, body=rng.choice(NOTES), by=agent)
+                services.note_add(ticket=ticket, body=rng.choice(sample.notes), by=agent)
             ticket.refresh_from_db()
             final = rng.choice([Status.PENDING, Status.SOLVED, Status.SOLVED, Status.CLOSED, Status.OPEN])
             services.ticket_transition(ticket=ticket, status=final, by=agent)

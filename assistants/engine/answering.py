@@ -22,6 +22,7 @@ from assistants.engine import strategies
 from assistants.engine.classification import Classification, classify
 from assistants.engine.escalation import decide
 from assistants.engine.evidence import ANSWER_MARGIN, Evidence, Sentence, build
+from assistants.engine.language import text_language
 from assistants.engine.prompting import Turn
 from assistants.engine.registry import adapter_for
 from assistants.engine.verification import Checked, StreamingVerifier, Verifier
@@ -33,12 +34,17 @@ if TYPE_CHECKING:
     # Named for type checking only: assistants.models imports this package's strategy choices.
     from assistants.models import Assistant
 
-URGENT = re.compile(r"\b(urgent|asap|immediately|outage|is down|security|hacked|breach)\b", re.IGNORECASE)
+URGENT = re.compile(
+    r"\b(urgent|asap|immediately|outage|is down|security|hacked|breach|"
+    r"срочн\w*|немедленно|как можно скорее|не работает|взлом\w*|украли|утечк\w*)\b",
+    re.IGNORECASE,
+)
 SNIPPET_CHARS = 240
 EXTRACTIVE_SENTENCES = 3
 # Sentences are ranked far more precisely than whole chunks (a chunk about service prices also holds the workshop's
 # hours), so the sentence strategies read twice the assistant's top_k chunks; compose_chunks prompts with top_k.
 CANDIDATE_CHUNKS = 8
+ANY_WORD_CHUNKS = 4  # chunks holding some of the question's words, added for a question not in English
 
 
 @dataclass(frozen=True)
@@ -203,6 +209,8 @@ def prepare(
         )
     except SearchError:
         hits = []
+    if text_language(question, assistant.language or "en") != "en":
+        hits += _any_word_hits(question, hits, assistant=assistant, public_only=public_only)
     retrieval_ms = (time.perf_counter() - started) * 1000
     provider = assistant.provider or settings.LLM_PROVIDER
     classification = classify(
@@ -276,6 +284,30 @@ def prepare(
         started=started,
         adapter_label=adapter_label,
     )
+
+
+def _any_word_hits(
+    question: str, found: list[SearchHit], *, assistant: Assistant, public_only: bool
+) -> list[SearchHit]:
+    """Chunks holding any of the question's words that hybrid search left out.
+
+    Hybrid search's keyword side only finds chunks holding every word of the question; in an inflected language
+    ("звонить" / "позвоните") that rarely happens, so chunks holding some of them are added, for sentence ranking
+    to weigh. English questions keep hybrid search's hits alone.
+    """
+    try:
+        extra = search(
+            question,
+            top_k=ANY_WORD_CHUNKS,
+            mode="keyword",
+            tags=assistant.tag_filters,
+            language=None,
+            visibility="public" if public_only else None,
+        )
+    except SearchError:
+        return []
+    seen = {hit.chunk_id for hit in found}
+    return [hit for hit in extra if hit.chunk_id not in seen]
 
 
 def _priority(question: str, classification: Classification, escalate: bool) -> str:

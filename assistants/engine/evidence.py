@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import statistics
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -18,6 +19,7 @@ import numpy as np
 
 from assistants.engine import sentences as text
 from assistants.engine.facts import Fact, facts, has_negation, names_checked
+from assistants.engine.language import text_language
 from helpdesk import ai
 from helpdesk.ai import EMBEDDING_DIMENSIONS, ContextChunk
 
@@ -28,11 +30,56 @@ LEXICAL_WEIGHT = 0.35
 MIN_ANSWER_SCORE = 0.55  # below this no sentence answers the question: the assistant declines
 UNKNOWN_NAME_MARGIN = 0.15  # "Who is the CEO of Kestrel?": the context names Kestrel everywhere, the CEO nowhere
 ANSWER_MARGIN = 0.2  # extractive answers add sentences scoring within this of the best one
+# The cosine a question has with sentences that do not answer it depends on the model and the language: ~0.13 on
+# average for English with MiniLM (at most 0.23 over bench/fixtures/grounding.json), ~0.52 for Russian, whose
+# words MiniLM's English vocabulary splits into letters. The thresholds above were tuned where it is low; when the
+# median cosine of the candidate sentences is higher than this, that excess is taken off every sentence's cosine,
+# so "no sentence answers" means the same in every language (and with an embedding model of another scale).
+BACKGROUND_SIMILARITY = 0.4
+BACKGROUND_MIN_SENTENCES = 8  # fewer sentences say too little about the background
 # A sentence that starts like this leans on the one before it; quoting it alone would not make sense.
-_ANAPHORA = re.compile(r"^(it|this|that|these|those|they|them|then|otherwise|afterwards|there|such|each|both)\b", re.I)
-# For a sentence holding the kind of fact the question asks for (a price; 1.5 times this for a contact detail).
+_ANAPHORA = re.compile(
+    r"^(it|this|that|these|those|they|them|then|otherwise|afterwards|there|such|each|both|"
+    r"это|этот|эта|эти|этого|этой|он|она|оно|они|их|его|ее|её|там|тогда|затем|иначе|такой|такая|такие|такое|"
+    r"каждый|оба|обе)\b",
+    re.I,
+)
+# For a sentence holding the kind of fact the question asks for (a price; 1.5 times this for an address).
 ANSWER_TYPE_BONUS = 0.1
-# What kind of fact an (English) question asks for; other languages get no bonus.
+# "Which number do I call?" is answered by a sentence with a phone number and by no other, however close in meaning
+# (a Russian sentence about moving one's number to us is closer to that question than the hotline's, with MiniLM).
+CONTACT_BONUS = 0.3
+CONTACT_KINDS = frozenset({"email", "phone", "url"})
+# What kind of fact a question asks for, in English and Russian; other languages get no bonus.
+_ASKED_RU = (
+    (re.compile(r"(?<!\w)(e-?mail|имейл|эл\.?\s?почт\w*|электронн\w* почт\w*|почтов\w* адрес\w*)", re.I), {"email"}),
+    (
+        re.compile(
+            r"(?<!\w)(телефон\w*|номер\w* телефон\w*|звонит\w*|позвонит\w*|звонок|звонк\w*|горяч\w* лини\w*|"
+            r"по какому номеру|какой номер)",
+            re.I,
+        ),
+        {"phone"},
+    ),
+    (re.compile(r"(?<!\w)(сайт\w*|ссылк\w*|адрес\w* сайт\w*|веб-?страниц\w*)", re.I), {"url"}),
+    (re.compile(r"(?<!\w)(адрес|где находит\w*|где располож\w*|куда приехать)(?!\w)", re.I), {"address"}),
+    (
+        re.compile(r"(?<!\w)(во сколько|до скольки|часы работы|график\w* работы|режим\w* работы|открыт\w*)", re.I),
+        {"time", "calendar"},
+    ),
+    (
+        re.compile(
+            r"(?<!\w)(сколько|стоимост\w*|стоит|цен[аеуы]\w*|плат[аеуы]\w*|тариф\w*|комисси\w*|скорост\w*|"
+            r"лимит\w*|какой срок|какая сумма)",
+            re.I,
+        ),
+        {"number"},
+    ),
+    (
+        re.compile(r"(?<!\w)(когда|какого числа|какое число|до какого|в какой день|в какие дни|дат[аеуы])", re.I),
+        {"number", "time", "calendar"},
+    ),
+)
 _ASKED = (
     (re.compile(r"\be-?mail\b", re.I), {"email"}),
     (re.compile(r"\b(phone|telephone|call|hotline number|number to call)\b", re.I), {"phone"}),
@@ -45,7 +92,12 @@ _ASKED = (
 # Words of asking, not of what is asked about.
 QUESTION_WORDS = frozenset(
     text.stems(["question", "questions", "ask", "know", "tell", "want", "wonder", "need", "like", "thanks", "hey"])
-)
+    + text.stems(
+        ["вопрос", "спросить", "узнать", "подскажите", "скажите", "хочу", "хотел", "хотела", "интересует", "нужно",
+         "надо", "привет"],
+        "ru",
+    )
+)  # fmt: skip
 # Text in the knowledge base that talks to the model rather than to customers: never quoted, never offered.
 _INSTRUCTION = re.compile(
     r"\b(ignore|disregard|forget)\b.{0,40}\b(instructions?|rules|prompt)\b|\byou are now\b|\bsystem prompt\b", re.I
@@ -116,6 +168,8 @@ class Evidence:
     question_vector: np.ndarray
     question_stems: set[str]
     question_facts: list[Fact]
+    # How much higher than usual cosines are here (see BACKGROUND_SIMILARITY); verification takes it off too.
+    background: float = 0.0
 
     def ranked(self) -> list[Sentence]:
         return sorted(self.sentences, key=lambda s: s.score, reverse=True)
@@ -137,7 +191,13 @@ class Evidence:
         known = set()
         for chunk in self.chunks.values():
             known |= set(text.words(f"{chunk.title} {chunk.heading} {chunk.text}"))
-        return [f.text for f in self.question_facts if f.kind in ("name", "code") and f.value not in known]
+        unknown = [f for f in self.question_facts if f.kind in ("name", "code") and f.value not in known]
+        language = text_language(self.question, self.language)
+        if unknown and language != "en":
+            # Russian names change their ending with the case: "на Садовой" is the "ул. Садовая" of the article.
+            known_stems = set(text.stems(known, language))
+            unknown = [f for f in unknown if text.stems([f.value], language)[0] not in known_stems]
+        return [f.text for f in unknown]
 
     def answer_floor(self) -> float:
         """The score a sentence needs to answer; higher when the question names something the context never does."""
@@ -173,15 +233,22 @@ class Evidence:
         return sorted(chosen, key=lambda s: (chunk_rank[s.ref], s.index))
 
 
-def asked_kinds(question: str) -> set[str]:
+def asked_kinds(question: str, language: str = "en") -> set[str]:
     """The kinds of fact a question asks for, e.g. {"phone"} for "What is your hotline's number?"."""
     kinds: set[str] = set()
-    for pattern, found in _ASKED:
+    for pattern, found in _ASKED_RU if language == "ru" else _ASKED:
         if pattern.search(question):
             if "address" in found and "email" in kinds:
                 continue
             kinds |= found
     return kinds
+
+
+def background_shift(similarities: Sequence[float]) -> float:
+    """How much higher than usual the cosine of unrelated sentences is here (0.0 when it is as usual)."""
+    if len(similarities) < BACKGROUND_MIN_SENTENCES:
+        return 0.0
+    return max(0.0, statistics.median(similarities) - BACKGROUND_SIMILARITY)
 
 
 def _holds(facts_: Sequence[Fact], kinds: set[str]) -> bool:
@@ -204,7 +271,7 @@ def build(
             if is_heading:
                 heading = block
                 continue
-            for sentence in text.split(block, language):
+            for sentence in text.split(block, text_language(block, language)):
                 key = " ".join(text.words(sentence))
                 # Overlapping chunks repeat sentences: keep the first.
                 if not key or key in seen or _INSTRUCTION.search(sentence):
@@ -215,23 +282,31 @@ def build(
     keyed = [f"{h}: {s}" if h else s for _, _, s, h in items]
     vectors = embed_cached([question, *keyed], embed)
     question_vector, vectors = vectors[0], vectors[1:]
-    question_stems = text.content_stems(question, language) - QUESTION_WORDS
+    question_language = text_language(question, language)
+    question_stems = text.content_stems(question, question_language) - QUESTION_WORDS
     with_names = names_checked(language)
-    kinds = asked_kinds(question) if language == "en" else set()
-    sentence_stems = [text.content_stems(f"{h} {s}", language) for _, _, s, h in items]
+    kinds = asked_kinds(question, question_language) if question_language in ("en", "ru") else set()
+    languages = [text_language(s, language) for _, _, s, _ in items]
+    sentence_stems = [text.content_stems(f"{h} {s}", lang) for (_, _, s, h), lang in zip(items, languages, strict=True)]
     # A question word found in every sentence (the product's name) says little; one found nowhere says the
     # most: inverse document frequency over these sentences weighs the lexical part.
     count = len(items)
     weight = {t: math.log((count + 1) / (max(sum(t in st for st in sentence_stems), 1) + 0.5)) for t in question_stems}
     total = sum(weight.values())
     out = []
-    for (ref, index, sentence, heading), vector, stems in zip(items, vectors, sentence_stems, strict=True):
-        similarity = float(vector @ question_vector)
+    similarities = [float(vector @ question_vector) for vector in vectors]
+    shift = background_shift(similarities)
+    for (ref, index, sentence, heading), vector, stems, sentence_language in zip(
+        items, vectors, sentence_stems, languages, strict=True
+    ):
+        similarity = float(vector @ question_vector) - shift
         lexical = sum(w for t, w in weight.items() if t in stems) / total if total > 0 else 0.0
         found = facts(sentence, names=with_names)
         bonus = 0.0
         if kinds and _holds(found, kinds):
-            bonus = ANSWER_TYPE_BONUS * (1.5 if kinds & {"email", "phone", "url", "address"} else 1.0)
+            bonus = ANSWER_TYPE_BONUS * (1.5 if kinds & {"address"} else 1.0)
+            if kinds & CONTACT_KINDS and _holds(found, kinds & CONTACT_KINDS):
+                bonus = CONTACT_BONUS
         out.append(
             Sentence(
                 ref=ref,
@@ -240,7 +315,7 @@ def build(
                 heading=heading,
                 stems=stems,
                 facts=found,
-                negated=has_negation(sentence, language),
+                negated=has_negation(sentence, sentence_language),
                 vector=vector,
                 score=similarity + LEXICAL_WEIGHT * lexical + bonus,
                 similarity=similarity,
@@ -254,4 +329,5 @@ def build(
         question_vector=question_vector,
         question_stems=question_stems,
         question_facts=facts(question, names=with_names),
+        background=shift,
     )

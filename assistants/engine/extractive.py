@@ -12,10 +12,12 @@ import time
 from collections.abc import Iterator
 
 from assistants.engine.evidence import build
+from assistants.engine.language import text_language
+from assistants.replies import phrases
 from helpdesk.ai import FALLBACK, Generation, GenerationRequest
 
 NAME = FALLBACK
-NO_CONTEXT = "I could not find this in the knowledge base."
+NO_CONTEXT = phrases("en").not_found
 
 
 class ExtractiveProvider:
@@ -25,13 +27,15 @@ class ExtractiveProvider:
         self.max_sentences = max_sentences
 
     def answer(self, request: GenerationRequest) -> str:
-        if not request.context:
-            return NO_CONTEXT
         question = request.question or (request.messages[-1].content if request.messages else "")
-        evidence = build(question=question, context=request.context)
+        # The request carries no assistant: the question's script says which language to answer "not found" in.
+        language = text_language(question, "en")
+        if not request.context:
+            return phrases(language).not_found
+        evidence = build(question=question, context=request.context, language=language)
         chosen = evidence.answer_sentences(self.max_sentences)
         if not chosen:
-            return NO_CONTEXT
+            return phrases(language).not_found
         return " ".join(f"{s.text} [{s.ref}]" for s in chosen)
 
     def generate(self, request: GenerationRequest) -> Generation:

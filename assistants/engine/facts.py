@@ -1,11 +1,13 @@
-# ruff: noqa: RUF001, RUF003, SIM905 - typographic dashes and quotes are what the patterns match; word lists read best as text
+# ruff: noqa: SIM905 - word lists read best as text
 """The checkable facts of a sentence: numbers, amounts, times, dates, phone numbers, e-mail addresses, URLs,
 account handles (@name), names.
 
 A generated sentence may only state facts that occur in its source (or in the
 question); ``facts`` finds them in a normalised form so that "8 am" matches
-"8:00", "6,50" matches "6.50" and "two" matches "2". ``has_negation`` tells
-whether a sentence says "not/never/no", in the languages we answer in.
+"8:00", "6,50" matches "6.50", "7 200" matches "7200", "two" matches "2",
+"25 декабря" is December and "8-800-…" is "+7 800 …". Units ("ГБ", "Мбит/с",
+"руб." / "₽") are facts too, so "30 МБ" cannot pass for "30 ГБ". ``has_negation``
+tells whether a sentence says "not/never/no", in the languages we answer in.
 """
 
 from __future__ import annotations
@@ -23,6 +25,26 @@ _TIME = re.compile(
     re.I,
 )
 _NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*(?![\d])")
+# Thousands grouped by a space (Russian, French, SI style): "7 200", "1 234,50", "1 500 000". A narrow or
+# non-breaking space counts too; a leading zero or a group of other than three digits makes it no number.
+_GROUP_SPACE = "[ \u00a0\u202f\u2009]"
+_SPACED_NUMBER = re.compile(
+    rf"(?<![\w.,+])[1-9]\d{{0,2}}(?:{_GROUP_SPACE}\d{{3}})+(?:,\d+)?(?![\d]|[.,]\d|{_GROUP_SPACE}\d)"
+)
+# Units written after a number; the value is what they mean, so "руб." and "₽", "мин" and "минут" agree.
+_UNITS = {
+    "руб": "rub", "рубль": "rub", "рубля": "rub", "рублей": "rub", "р": "rub", "₽": "rub", "коп": "kop",
+    "копейка": "kop", "копейки": "kop", "копеек": "kop", "кбит/с": "kbit/s", "мбит/с": "mbit/s",
+    "гбит/с": "gbit/s", "кбит/сек": "kbit/s", "мбит/сек": "mbit/s", "гбит/сек": "gbit/s", "кб": "kb", "мб": "mb",
+    "гб": "gb", "тб": "tb", "мин": "min", "минута": "min", "минуты": "min", "минут": "min", "сек": "s",
+    "секунд": "s", "секунды": "s", "час": "h", "часа": "h", "часов": "h", "ч": "h", "смс": "sms", "sms": "sms",
+    "день": "day", "дня": "day", "дней": "day", "неделя": "week", "недели": "week", "недель": "week",
+    "месяц": "month", "месяца": "month", "месяцев": "month", "год": "year", "года": "year", "лет": "year",
+}  # fmt: skip
+_UNIT = re.compile(
+    r"(?<=\d)\s?(" + "|".join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True)) + r")(?=$|[^\w/])",
+    re.I | re.UNICODE,
+)
 _CODE = re.compile(r"\b(?=\w*\d)(?=\w*[^\W\d_])\w+\b", re.UNICODE)  # letters and digits in one token: 2FA, iOS15
 _CAPITALISED = re.compile(r"(?<![\w'’-])([A-ZÄÖÜÀ-ÞА-ЯЁ][\w'’&.-]*\w|[A-Z]{2,})", re.UNICODE)
 _CLAUSE_START = re.compile(r"(^|[:;!?.\"“(]|[-–—]\s)\s*$")
@@ -52,6 +74,17 @@ _CALENDAR_WORDS = {
 _CALENDAR = re.compile(
     r"\b(" + "|".join(sorted(_CALENDAR_WORDS, key=len, reverse=True)) + r")(?:s|e|en)?\b", re.I | re.UNICODE
 )
+# Russian months and weekdays change their ending with the case ("25 декабря", "по пятницам", "в среду"): stems.
+_RU_CALENDAR = (
+    ("январ", "jan"), ("феврал", "feb"), ("март", "mar"), ("апрел", "apr"), ("ма[йяюе]", "may"), ("июн", "jun"),
+    ("июл", "jul"), ("август", "aug"), ("сентябр", "sep"), ("октябр", "oct"), ("ноябр", "nov"),
+    ("декабр", "dec"), ("понедельник", "mon"), ("вторник", "tue"), ("сред", "wed"), ("четверг", "thu"),
+    ("пятниц", "fri"), ("суббот", "sat"), ("воскресень", "sun"), ("будн", "weekday"), ("выходн", "weekend"),
+)  # fmt: skip
+_RU_CALENDAR_RE = re.compile(
+    r"(?<!\w)(?:" + "|".join(f"(?P<c{i}>{stem})" for i, (stem, _) in enumerate(_RU_CALENDAR)) + r")[а-яё]{0,4}(?!\w)",
+    re.I | re.UNICODE,
+)
 _NEGATION = {
     "en": r"\b(?:not|no|never|none|nothing|nobody|neither|nor|cannot|without|unable)\b|n[’']t\b",
     "de": r"\b(?:nicht|kein\w*|nie|niemals|ohne|weder)\b",
@@ -60,7 +93,8 @@ _NEGATION = {
     "it": r"\b(?:non|mai|nessun[oa]?|senza|né)\b",
     "pt": r"\b(?:não|nunca|nenhum[a]?|sem|nem)\b",
     "nl": r"\b(?:niet|geen|nooit|zonder|noch)\b",
-    "ru": r"(?<!\w)(?:не|нет|никогда|ни|без)(?!\w)",
+    "ru": r"(?<!\w)(?:не|нет|никогда|ни|без|нельзя|невозможно|ничего|никто|никак|нигде|ниче[мг]о?|никому|"
+    r"никакой|никакая|никакое|никакие|никаких|никакого|никакому|отсутству\w*)(?!\w)",
 }
 # Capitalised words that start a sentence in answers and are no names.
 _NOT_NAMES = frozenset(
@@ -68,6 +102,8 @@ _NOT_NAMES = frozenset(
     "Hi Dear Sorry Unfortunately Sure Of Also And But Or So If When Where What Which Who How Why To In On At For "
     "From With After Before Then Once Here There Each Every All Any Some Note OK Ok".split()
 )
+# A spelt-out month or weekday, a unit or an abbreviation is no name when capitalised or in capitals.
+_NOT_NAMES_LOWER = frozenset(["т", "ул", "им", "г", "д", "смс", "sms"])
 
 
 @dataclass(frozen=True)
@@ -79,9 +115,14 @@ class Fact:
 
 
 def _number(raw: str) -> str:
-    """'1,000' and '1.000' → '1000'; '6,50' → '6.5'; '04109' stays (a postcode keeps its zero)."""
+    """'1,000' and '1.000' → '1000'; '6,50' → '6.5'; '7 200' → '7200'; '1 234,50' and '1,234.50' → '1234.5';
+    '04109' stays (a postcode keeps its zero)."""
+    raw = re.sub(_GROUP_SPACE, "", raw)
     if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", raw):
         return raw.replace(",", "").replace(".", "")
+    grouped = re.fullmatch(r"(\d{1,3}(?:([.,])\d{3})+)([.,])(\d+)", raw)
+    if grouped and grouped.group(2) != grouped.group(3):  # 1,234.50 or 1.234,50: the last mark is the decimal one
+        raw = grouped.group(1).replace(grouped.group(2), "") + "." + grouped.group(4)
     raw = raw.replace(",", ".")
     if raw.count(".") > 1:
         return raw
@@ -128,9 +169,14 @@ def facts(text: str, *, names: bool = True) -> list[Fact]:
         digits = re.sub(r"\D", "", raw)
         if re.fullmatch(r"[\d.,]+", raw) and not re.fullmatch(r"\d{2,4}(?:\.\d{2,4}){2,}", raw):
             continue  # 0.000001 or 1,000,000 is a number; 030.5557.0142 is a phone number
+        if _SPACED_NUMBER.fullmatch(raw) and not text[: m.start()].rstrip().endswith("+"):
+            continue  # 1 500 000 is a number
         # Seven digits or more with separators is a phone number (a date range like 2–4 is two numbers).
         if len(digits) >= 7 and (_SEPARATORS.search(raw) or len(digits) >= 9):
-            add("phone", digits.removeprefix("00").removeprefix("0"), m)
+            digits = digits.removeprefix("00").removeprefix("0")
+            if len(digits) == 11 and digits.startswith("8") and not raw.startswith("+"):
+                digits = "7" + digits[1:]  # 8-800-… and +7 800 … are one Russian number
+            add("phone", digits, m)
     for m in _TIME.finditer(text):
         if m.group("h") is not None:
             add("time", _time(m.group("h"), m.group("m"), m.group("ap")), m)
@@ -141,18 +187,27 @@ def facts(text: str, *, names: bool = True) -> list[Fact]:
         if re.fullmatch(r"\d+(?:st|nd|rd|th|[a-zA-Z]{1,3})", token) and not re.fullmatch(r"\d+[A-Z]{2,}", token):
             continue  # 1st, 24h, 50km: a number with a unit, counted below
         add("code", token.lower(), m)
+    for m in _SPACED_NUMBER.finditer(text):
+        add("number", _number(m.group(0)), m)
     for m in _NUMBER.finditer(text):
         add("number", _number(m.group(0)), m)
+    for m in _UNIT.finditer(text):
+        add("unit", _UNITS[m.group(1).lower()], m, 1)
     for m in re.finditer(r"\b(\d+)(?:st|nd|rd|th|[a-zA-Z]{1,3})\b", text):
         add("number", str(int(m.group(1))), m, 1)
     for m in re.finditer(r"\b(" + "|".join(NUMBER_WORDS) + r")\b", text, re.I):
         add("number", str(NUMBER_WORDS[m.group(1).lower()]), m)
     for m in _CALENDAR.finditer(text):
         add("calendar", _CALENDAR_WORDS[m.group(1).lower()], m)
+    for m in _RU_CALENDAR_RE.finditer(text):
+        index = int(next(k for k, v in m.groupdict().items() if v)[1:])
+        add("calendar", _RU_CALENDAR[index][1], m)
     if names:
         for m in _CAPITALISED.finditer(text):
             word = m.group(1).rstrip(".")
             if word in _NOT_NAMES or (_CLAUSE_START.search(text[: m.start()]) and not word.isupper()):
+                continue
+            if word.lower() in _NOT_NAMES_LOWER:
                 continue
             add("name", word.lower(), m)
     return sorted(found, key=lambda f: f.start)

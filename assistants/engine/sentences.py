@@ -31,6 +31,19 @@ _TAG = re.compile(r"</?\s*[a-zA-Z][\w-]*\s*/?>")
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _TERMINAL = re.compile(r"[.!?…:;]['\")\]]*$")
 _WORD = re.compile(r"\w+", re.UNICODE)
+# Russian abbreviations that never end a sentence (an address, "т.е.") and those that may ("500 руб.", "и т.д."):
+# the latter end one only when the next part starts with a capital letter.
+_RU_ABBREVIATION_INSIDE = re.compile(
+    r"(?<![\w.])(?:т|т\.\s?е|т\.\s?к|т\.\s?н|напр|ул|пр-т|просп|пер|наб|пл|д|корп|стр|кв|им|см|тел|доб|проф|акад|"
+    r"ст|гл|п|пп|рис|табл|ок|прим|ср)\.$",
+    re.I,
+)
+_RU_ABBREVIATION_END = re.compile(
+    r"(?<![\w.])(?:т\.\s?д|т\.\s?п|др|г|гг|руб|коп|мин|сек|млн|млрд|тыс|шт|мес|р)\.$", re.I
+)
+# pysbd never ends a sentence after these; a capital letter after them starts a new one ("7 200 руб. Это всё.").
+_RU_ENDS_BEFORE_CAPITAL = re.compile(r"(?<![\w.])(?:т\.\s?д|т\.\s?п|руб|коп|тыс|млн|млрд|мин|сек)\.\s+(?=[А-ЯЁA-Z])")
+_CONTINUES = re.compile(r"^[a-zа-яё0-9(«\"„–—-]", re.UNICODE)
 
 # pysbd knows these; any other language is split with the English rules (which only look at punctuation).
 _PYSBD_LANGUAGES = {
@@ -53,6 +66,15 @@ STOPWORDS = frozenset(
     get got us am don doesn didn isn aren wasn weren won wouldn couldn shouldn cannot t s ll re ve d m hi hello
     der die das und ist nicht ein eine zu mit von für auf im den dem des sie es wir ich du le la les et est un une
     des du en pour pas que qui el los las y es un una del por para con не и в на что это как""".split()
+    # Russian function words and the words of asking ("какой", "сколько"), as the English list has "what", "how".
+    + """а но или либо по к ко с со у о об обо от до из за для при про через над под же ли бы вы вас вам ваш ваша
+    ваше ваши вашего вашей мы нас нам наш наша наше наши нашего нашей я мне меня мой моя моё мое мои моего моей
+    он она оно они их его ее её ему ей им то так там тут где куда откуда когда какой какая какое какие каким
+    какую какому каком какого каков какова сколько сколькими почему зачем как
+    если чтобы что чем уже еще ещё только также тоже все всё весь
+    вся всех этот эта эти этого этой этом эту том тот та те был была было были быть есть будет будут который
+    которая которое которые которых свой своя свои своего себя очень просто пожалуйста здравствуйте спасибо
+    добрый можно могу может ли вот""".split()
 )
 _stem_lock = threading.Lock()
 
@@ -127,12 +149,37 @@ def blocks(text: str, *, keep_tags: bool = False) -> list[tuple[str, bool]]:
     return out
 
 
+def _rejoin_abbreviations(text: str, parts: list[str]) -> list[str]:
+    """Russian abbreviations pysbd ends a sentence at ("т.е.", "ул.", "500 руб. в месяц"): joined back, verbatim."""
+    spans: list[list[int]] = []
+    cursor = 0
+    for part in parts:
+        start = text.find(part, cursor)
+        if start < 0:  # pysbd changed the text: leave its split alone
+            return parts
+        end = start + len(part)
+        if spans:
+            previous = text[spans[-1][0] : spans[-1][1]]
+            inside = _RU_ABBREVIATION_INSIDE.search(previous)
+            if inside or (_RU_ABBREVIATION_END.search(previous) and _CONTINUES.match(part)):
+                spans[-1][1] = end
+                cursor = end
+                continue
+        spans.append([start, end])
+        cursor = end
+    out = []
+    for a, b in spans:
+        out += [p.strip() for p in _RU_ENDS_BEFORE_CAPITAL.sub(lambda m: m.group(0) + "\n", text[a:b]).split("\n")]
+    return [p for p in out if p]
+
+
 def split(text: str, language: str = "en") -> list[str]:
     """The sentences of one plain paragraph, stripped."""
     text = _SPACES.sub(" ", text.replace("\n", " ")).strip()
     if not text:
         return []
-    return [s.strip() for s in _segmenter(language).segment(text) if s.strip()]
+    parts = [s.strip() for s in _segmenter(language).segment(text) if s.strip()]
+    return _rejoin_abbreviations(text, parts) if language == "ru" else parts
 
 
 def sentences(text: str, language: str = "en", *, headings: bool = False, keep_tags: bool = False) -> list[str]:

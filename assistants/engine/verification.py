@@ -29,8 +29,9 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from assistants.engine import sentences as text
-from assistants.engine.evidence import Evidence, Sentence, embed_cached
+from assistants.engine.evidence import QUESTION_WORDS, Evidence, Sentence, embed_cached
 from assistants.engine.facts import Fact, facts, has_negation, names_checked
+from assistants.engine.language import text_language
 
 # Tuned on bench/fixtures/grounding.json with SmolLM2-135M drafts; see bench/results/answer.md.
 MIN_COVERAGE = 0.6  # share of a sentence's content words found in its chunk (or the question)
@@ -45,7 +46,10 @@ DUPLICATE_SIMILARITY = 0.9
 FILLER = frozenset(
     "sure hope help helps helped glad happy thank thanks welcome great question questions assist assistance "
     "reach contact feel free anything else today day nice good luck let know further regards best kind "
-    "certainly course absolutely problem worries understand appreciate patience".split()
+    "certainly course absolutely problem worries understand appreciate patience "
+    "рад рада рады помочь помогу поможем обращайтесь обращение обращения вопрос вопросы остались "
+    "хорошего хорошо дня удачи благодарю благодарим уважением понимаю понимаем терпение всегда готов готовы "
+    "свяжитесь напишите".split()
 )
 BINDING_WINDOW = 4  # words on each side of a number that must be stated with it in the source
 _PROMPT_FRAGMENT = re.compile(
@@ -55,7 +59,7 @@ _PROMPT_FRAGMENT = re.compile(
 )
 _NEXT_SENTENCE = re.compile(r"[.!?…]['\")\]]*(?:\s*\[\d{1,2}\])*\s+[^\s\[]|\n\s*\S")  # a sentence ended, another began
 _CITE = re.compile(r"\[(\d{1,2})\]")
-_CLAUSE = re.compile(r"\s*(?:[;:,]|\s(?:and|but|or|und|et|y)\s)\s*", re.I)
+_CLAUSE = re.compile(r"\s*(?:[;:,]|\s(?:and|but|or|und|et|y|и|но|или|а)\s)\s*", re.I)
 # Where a reader is sent or whom they contact: never taken from the question, only from the knowledge base.
 CONTACT_KINDS = frozenset({"email", "url", "phone", "handle"})
 PHONE_DIGITS = 7  # a bare number this long may be a phone number written without separators
@@ -83,7 +87,7 @@ def _move_citations(raw: str) -> str:
 
 def draft_sentences(raw: str, language: str) -> list[str]:
     """The sentences of a model's draft, markdown and list bullets gone, citations kept on their sentence."""
-    return text.sentences(_move_citations(raw), language, headings=True, keep_tags=True)
+    return text.sentences(_move_citations(raw), text_language(raw, language), headings=True, keep_tags=True)
 
 
 def _repeats_itself(words: list[str]) -> bool:
@@ -157,12 +161,18 @@ class Verifier:
             plain = " ".join(s for s, _ in text.blocks(chunk.text))
             pool = {_fact_key(f) for f in facts(plain, names=self.names)}
             words = set(text.words(plain)) | set(text.words(chunk.title))
-            stems = text.content_stems(plain, self.language) | text.content_stems(chunk.title, self.language)
+            language = self._language(plain)
+            stems = text.content_stems(plain, language) | text.content_stems(chunk.title, language)
             self._chunk_cache[ref] = (pool, words, stems)
         return self._chunk_cache[ref]
 
+    def _language(self, sentence: str) -> str:
+        """The rules to read a sentence with: the assistant's language unless its script says otherwise."""
+        return text_language(sentence, self.language)
+
     def _bound(self, fact: Fact, sentence: str, ref: int) -> bool:
         """Whether the words around a number in the sentence are said with that number in the chunk."""
+        language = self._language(sentence)
         clause = next(
             (c for c in _CLAUSE.split(sentence) if fact.text in c), sentence
         )  # the part of our sentence that holds the number
@@ -173,14 +183,14 @@ class Verifier:
             return True
         window = tokens[max(0, at - BINDING_WINDOW) : at + BINDING_WINDOW + 1]
         _, _, chunk_stems = self._chunk(ref)
-        around = text.content_stems(" ".join(window), self.language) & chunk_stems
+        around = text.content_stems(" ".join(window), language) & chunk_stems
         if not around:
             return True
         for source in self.evidence.of_chunk(ref):
             if not any(_same_fact(f, fact) for f in source.facts):
                 continue
             for source_clause in re.split(r"\s*;\s*", source.text):
-                if text.content_stems(f"{source.heading} {source_clause}", self.language) >= around:
+                if text.content_stems(f"{source.heading} {source_clause}", language) >= around:
                     return True
         return False
 
@@ -189,10 +199,10 @@ class Verifier:
         sources = self.evidence.of_chunk(ref)
         if not sources:
             return _Support(ref, None, 0.0, 0.0, "the chunk has no text")
-        similarities = [float(s.vector @ vector) for s in sources]
+        similarities = [float(s.vector @ vector) - self.evidence.background for s in sources]
         best = int(np.argmax(similarities))
         source, similarity = sources[best], similarities[best]
-        stems = text.content_stems(sentence, self.language)
+        stems = text.content_stems(sentence, self._language(sentence))
         coverage = len(stems & (chunk_stems | self.evidence.question_stems)) / len(stems) if stems else 0.0
         missing = [
             f.text
@@ -217,6 +227,11 @@ class Verifier:
             return _Support(ref, source, similarity, coverage, problem)
         return _Support(ref, source, similarity, coverage, "")
 
+    def _echoes_question(self, sentence: str) -> bool:
+        """A sentence made only of the question's words answers nothing ("Роуминг включится сам?")."""
+        stems = text.content_stems(sentence, self._language(sentence)) - QUESTION_WORDS
+        return bool(stems) and stems <= self.evidence.question_stems
+
     def _duplicate(self, vector: np.ndarray) -> bool:
         return any(float(v @ vector) >= DUPLICATE_SIMILARITY for _, v in self.kept)
 
@@ -227,7 +242,7 @@ class Verifier:
         return checked
 
     def _replace(self, original: str, source: Sentence | None, similarity: float, why: str) -> Checked:
-        stems = {s for s in text.content_stems(original, self.language) if not any(c.isdigit() for c in s)}
+        stems = {s for s in text.content_stems(original, self._language(original)) if not any(c.isdigit() for c in s)}
         overlap = len(stems & source.stems) / len(stems) if source is not None and stems else 0.0
         if (
             source is not None
@@ -261,7 +276,9 @@ class Verifier:
         if self._duplicate(vector):
             return Checked(sentence, False, None, "model", "repeats an earlier sentence")
         found = [f for f in facts(sentence, names=self.names)]
-        negated = has_negation(sentence, self.language)
+        if not found and self._echoes_question(sentence):  # a fact in it is checked against the sources below
+            return Checked(sentence, False, None, "model", "repeats the question")
+        negated = has_negation(sentence, self._language(sentence))
         order = cited + [ref for ref in self.evidence.chunks if ref not in cited]
         supports = [self._support(sentence, vector, ref, found, negated) for ref in order]
         passing = [s for s in supports if not s.problem]

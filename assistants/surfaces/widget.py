@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.core import is_ratelimited
 
 from assistants.models import Channel, WidgetKey
+from assistants.replies import widget_greeting
 from assistants.services import chat_escalate_to_ticket, normalise_origin
 from assistants.services.chat import chat, chat_stream
 from assistants.surfaces.streaming import answer_events, started
@@ -172,8 +173,7 @@ def widget_script(request: HttpRequest) -> HttpResponse:
         "key": key.key,
         "title": key.assistant.name,
         "base": base,
-        "greeting": f"Hi! I'm {key.assistant.name}. Ask me anything: I answer from our help articles, "
-        "and a person from our team takes over when I can't help.",
+        "greeting": widget_greeting(key.assistant.language, key.assistant.name),
     }
     # The one place tenant text enters the script: a JSON literal (see js_literal), nowhere else.
     response = render(

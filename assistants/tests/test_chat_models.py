@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - the articles and questions are in Russian
 """A chat model per assistant: SmolLM2-135M answers in English, Qwen2.5-1.5B in every other language (llama.cpp).
 
 These run the real models: Qwen is loaded once per session (the ``qwen`` fixture) and every generation is short.

@@ -36,7 +36,7 @@ _WORD = re.compile(r"[^\W\d_]{2,}")
 _CYRILLIC_WORD = re.compile(r"^[\u0400-\u04ff]+$")
 _LATIN_WORD = re.compile(r"^[A-Za-z]+$")
 # A box's border next to the text comes back as a stray mark at the start or end of a line.
-_EDGE_MARKS = re.compile(r"^(?:[|\[\]]+\s*|['‘’`]+\s+)+|(?:\s*[|\[\]]+|\s+['‘’`]+)+$")  # noqa: RUF001  (quotes)
+_EDGE_MARKS = re.compile(r"^(?:[|\[\]]+\s*|['‘’`]+\s+)+|(?:\s*[|\[\]]+|\s+['‘’`]+)+$")
 _warned: set[str] = set()
 _TRUSTED_CONFIDENCE = 0.85
 

@@ -1,8 +1,10 @@
 """The pipeline's two questions to the configured LLM provider: which label, and paraphrases.
 
 Both go through the provider layer (``helpdesk.ai.generate``, without its fallback) with a call
-budget per run. A failing provider is not fatal: the labeler keeps its own suggestion and the
-augmenter falls back to deterministic variants; the counts say how often that happened.
+budget per run, asking the chat model of the tenant's language (SmolLM2 for English, Qwen for Russian and
+any other language, ``helpdesk.ai.chat_models``) unless the provider has its own configured model.
+A failing provider is not fatal: the labeler keeps its own suggestion and the augmenter falls back to
+deterministic variants; the counts say how often that happened.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import connection
 
-from helpdesk.ai import FALLBACK, GenerationParams, GenerationRequest, Message, generate
+from helpdesk.ai import FALLBACK, GenerationParams, GenerationRequest, Message, chat_models, generate
 
 logger = logging.getLogger(__name__)
 _WORD = re.compile(r"[\w\-]+", re.UNICODE)
@@ -40,6 +43,12 @@ class Budget:
         return True
 
 
+def chat_model() -> str:
+    """The model the pipeline asks: the default of the tenant's language ("" the provider's own)."""
+    language = getattr(connection.tenant, "language", "") or "en"
+    return chat_models.model_for(provider=provider_name(), model_name="", language=language)
+
+
 def available() -> bool:
     return provider_name() != FALLBACK
 
@@ -48,6 +57,7 @@ def _generate(prompt: str, *, max_new_tokens: int, temperature: float = 0.0, sys
     messages = ([Message("system", system)] if system else []) + [Message("user", prompt)]
     request = GenerationRequest(
         messages=messages,
+        model=chat_model(),
         params=GenerationParams(
             max_new_tokens=max_new_tokens, temperature=temperature, timeout_seconds=settings.LLM_TIMEOUT_SECONDS
         ),
@@ -82,13 +92,21 @@ def ask_label(text: str, labels: list[str], budget: Budget) -> str | None:
     return None
 
 
+def _language_of(text: str) -> str:
+    """The message's language as the prompt names it: a multilingual model asked in English about a Russian
+    message otherwise answers in English (Qwen translated both rewordings of a Russian test message)."""
+    letters = [c for c in text if c.isalpha()]
+    cyrillic = sum("\u0400" <= c <= "\u04ff" for c in letters)
+    return "Russian" if letters and cyrillic / len(letters) > 0.5 else "the language of the message"
+
+
 def paraphrase(text: str, count: int, budget: Budget) -> list[str]:
     """Up to ``count`` rewordings of ``text`` (empty: no budget or no usable answer)."""
     if not budget.take():
         return []
     prompt = (
-        f"Rewrite the customer message below in {count} different ways. Keep its meaning and language. "
-        f"Write one rewrite per line, nothing else.\n\nMessage: {text[:600]}"
+        f"Rewrite the customer message below in {count} different ways. Keep its meaning. Write every rewrite "
+        f"in {_language_of(text)}, one per line, nothing else.\n\nMessage: {text[:600]}"
     )
     answer = _generate(prompt, max_new_tokens=min(60 * count, 400), temperature=0.7)
     if answer is None:

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - Russian text on purpose
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
 

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - Russian text on purpose
 import pytest
 
 from knowledge.extract import ExtractionError, UnsupportedType, extract_file

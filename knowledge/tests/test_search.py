@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - Russian text on purpose
 import pytest
 from django_tenants.utils import tenant_context
 

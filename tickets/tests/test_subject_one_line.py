@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - Russian subjects are part of what is tested
 """A subject is saved on one line from every channel: a header with a line break would stop all mail of its ticket."""
 
 from __future__ import annotations

@@ -1,0 +1,74 @@
+"""The Russian demo tenant «Ромашка»: Russian users, help center, tickets and assistant, searched and answered
+with the models a Russian tenant gets (multilingual e5, Qwen)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django_tenants.utils import tenant_context
+
+from assistants.engine import answer
+from assistants.models import Assistant
+from helpdesk.accounts.management.commands.demo import DEMO_TENANTS, seed_tenant
+from helpdesk.accounts.models import User
+from helpdesk.tenants.models import Tenant
+from helpdesk.tenants.services import tenant_create
+from knowledge import services as kb
+from knowledge.models import Chunk, Document
+from tickets.models import Ticket
+
+ROMASHKA = next(row for row in DEMO_TENANTS if row[0] == "romashka")
+
+
+@pytest.fixture(scope="session")
+def romashka_tenant(django_db_setup: None, django_db_blocker: Any) -> Tenant:
+    """The tenant row and schema, created once (its schema's migrations take seconds); seeded per test."""
+    schema, name, language, _ = ROMASHKA
+    with django_db_blocker.unblock():
+        return tenant_create(schema_name=schema, name=name, language=language).tenant
+
+
+@pytest.fixture
+def romashka(romashka_tenant: Tenant, db: None) -> Iterator[Tenant]:
+    schema, name, language, full_names = ROMASHKA
+    tenant = seed_tenant(schema, name, language, full_names, password=settings.DEMO_PASSWORD)
+    with tenant_context(tenant):
+        yield tenant
+
+
+def test_the_russian_demo_tenant_speaks_russian(romashka):
+    assert (romashka.name, romashka.language, romashka.embedding_model) == ("Ромашка", "ru", "e5")
+    assert User.objects.get(email="agent@romashka.test").full_name == "Алина Орлова"
+    assistant = Assistant.objects.get(is_default=True)
+    assert (assistant.name, assistant.language) == ("Помощник «Ромашки»", "ru")
+    assert assistant.chat_model.startswith("qwen")
+    documents = Document.objects.all()
+    assert documents.count() == 14 and {d.language for d in documents} == {"ru"}
+    assert set(Chunk.objects.values_list("embedding_model", flat=True)) == {"e5"}
+    subjects = list(Ticket.objects.values_list("subject", flat=True))
+    assert len(subjects) == 31 and "Списали деньги дважды" in subjects
+    assert Ticket.objects.filter(subject="Не получается оплатить", attachments__isnull=False).exists()
+
+
+@pytest.mark.parametrize(
+    ("question", "title"),
+    [
+        ("По какому номеру звонить в поддержку?", "Как связаться со службой поддержки"),
+        ("Сколько стоит гигабитный интернет?", "Тарифы домашнего интернета"),
+        ("Я в отпуске в Турции, во сколько обойдётся мобильный интернет?", "Мобильная связь за границей"),
+        ("У меня украли телефон, что делать с симкой?", "Потеря или замена SIM-карты"),
+        ("Какого числа снимают абонентскую плату?", "Оплата услуг и счета"),
+        ("How much does the router rent cost?", "Роутер: аренда, покупка и возврат"),
+    ],
+)
+def test_a_paraphrased_question_finds_its_russian_article(romashka, question, title):
+    assert kb.search(question, top_k=1)[0].document_title == title
+
+
+def test_the_russian_assistant_answers_the_phone_question_with_the_number_and_its_article(romashka):
+    reply = answer(assistant=Assistant.objects.get(is_default=True), question="По какому номеру звонить в поддержку?")
+    assert "8-800-472-33-10" in reply.text
+    assert "Как связаться со службой поддержки" in {c.document for c in reply.citations}
