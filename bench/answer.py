@@ -57,7 +57,8 @@ from django_tenants.utils import tenant_context  # noqa: E402
 from assistants.engine import Answer, answer_stream  # noqa: E402
 from assistants.services import assistant_create  # noqa: E402
 from helpdesk import ai, devstack  # noqa: E402
-from helpdesk.tenants.services import public_tenant_ensure, tenant_create  # noqa: E402
+from helpdesk.tenants.models import Tenant  # noqa: E402
+from helpdesk.tenants.services import embedding_model_for, public_tenant_ensure, tenant_create  # noqa: E402
 from knowledge import services as kb  # noqa: E402
 from knowledge.models import Document  # noqa: E402
 
@@ -85,7 +86,12 @@ def seed(schema: str, name: str, articles: list[dict[str, Any]], language: str =
     devstack.start()
     call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
     public_tenant_ensure()
-    tenant = tenant_create(schema_name=schema, name=name, domain=f"{schema}.bench.localhost").tenant
+    # The tenant's language picks its embedding model (a Russian set: e5), as for a customer's tenant; one
+    # kept from a run that embedded with another model is made again.
+    stale = Tenant.objects.filter(schema_name=schema).exclude(embedding_model=embedding_model_for(language)).first()
+    if stale is not None:
+        stale.delete(force_drop=True)
+    tenant = tenant_create(schema_name=schema, name=name, domain=f"{schema}.bench.localhost", language=language).tenant
     call_command("migrate_schemas", schema_name=schema, interactive=False, verbosity=0)
     with tenant_context(tenant):
         for article in articles:
