@@ -89,7 +89,7 @@ def test_the_soft_time_limit_stops_training_with_the_reason_and_the_warning_was_
     def too_long(**kwargs):
         raise SoftTimeLimitExceeded()
 
-    monkeypatch.setattr(services, "base_model_dir", lambda: tmp_path)
+    monkeypatch.setattr(services, "base_model_dir", lambda device="cpu": tmp_path)
     monkeypatch.setattr(training, "train", too_long)
     with tenant_context(acme):
         queued = job(bot, hyperparameters={"epochs": 1, "batch_size": 4})
