@@ -478,6 +478,21 @@ def embedding_switch_cancel(*, switch: EmbeddingSwitch) -> EmbeddingSwitch:
     return embeddings.switch_cancel(switch=switch)
 
 
+def embedding_switch_resume_stale() -> int | None:
+    """Send the running switch's task again when it has shown no sign of life (no batch committed) for
+    KB_STUCK_AFTER_SECONDS: its message was lost or its worker died (the beat sweeper, every
+    KB_SWEEP_SECONDS). The task resumes after the last committed batch. Returns the switch's id."""
+    since = timezone.now() - timedelta(seconds=settings.KB_STUCK_AFTER_SECONDS)
+    switch = EmbeddingSwitch.objects.filter(status=EmbeddingSwitch.Status.RUNNING, updated_at__lt=since).first()
+    if switch is None:
+        return None
+    # Counts as a sign of life, so the next sweep waits as long again before sending another message.
+    EmbeddingSwitch.objects.filter(pk=switch.pk).update(updated_at=timezone.now())
+    logger.info("re-sending stalled embedding switch %s to %s", switch.pk, switch.target_model)
+    send_on_commit("knowledge.switch_embedding_model", switch_id=switch.pk)
+    return switch.pk
+
+
 def embedding_switch_run(
     *, switch_id: int, on_batch: Callable[[EmbeddingSwitch], None] | None = None
 ) -> EmbeddingSwitch | None:

@@ -56,3 +56,15 @@ def sweep_stuck_documents() -> dict[str, list[int]]:
         if ids:
             requeued[tenant.schema_name] = ids
     return requeued
+
+
+@app.task(name="knowledge.sweep_stuck_switches", ignore_result=True)
+def sweep_stuck_switches() -> dict[str, int]:
+    """Beat, every KB_SWEEP_SECONDS: send again the stalled embedding-model switch of every tenant."""
+    resumed = {}
+    for tenant in tenant_list():
+        with tenant_context(tenant):
+            switch_id = services.embedding_switch_resume_stale()
+        if switch_id is not None:
+            resumed[tenant.schema_name] = switch_id
+    return resumed

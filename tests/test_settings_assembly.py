@@ -28,6 +28,7 @@ ASSEMBLED = {
 BEAT_KEYS = {
     "tickets-sla-breaches",
     "knowledge-sweep-stuck-documents",
+    "knowledge-sweep-stuck-switches",
     "integrations-sweep",
     "integrations-pull",
     "jobs-send-unsent-tasks",

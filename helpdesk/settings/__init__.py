@@ -90,6 +90,7 @@ INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_
 CELERY_BEAT_SCHEDULE = {
     "tickets-sla-breaches": {"task": "tickets.tasks.sla_check_all_tenants", "schedule": TICKETS_SLA_CHECK_SECONDS},
     "knowledge-sweep-stuck-documents": {"task": "knowledge.sweep_stuck_documents", "schedule": KB_SWEEP_SECONDS},
+    "knowledge-sweep-stuck-switches": {"task": "knowledge.sweep_stuck_switches", "schedule": KB_SWEEP_SECONDS},
     "integrations-sweep": {"task": "integrations.tasks.sweep_all_tenants", "schedule": INTEGRATIONS_SWEEP_SECONDS},
     "integrations-pull": {"task": "integrations.tasks.pull_all_tenants", "schedule": INTEGRATIONS_PULL_SECONDS},
     "jobs-send-unsent-tasks": {"task": "tenants.send_unsent_tasks", "schedule": JOBS_SWEEP_SECONDS},

@@ -11,8 +11,9 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from knowledge import ingest, services
-from knowledge.models import Document
-from knowledge.tasks import sweep_stuck_documents
+from knowledge.models import Chunk, Document, EmbeddingSwitch
+from knowledge.tasks import sweep_stuck_documents, sweep_stuck_switches
+from knowledge.tests.conftest import index_text
 
 pytestmark = pytest.mark.usefixtures("in_acme")
 
@@ -147,3 +148,29 @@ def test_the_pages_show_stuck_documents_with_retry(settings, acme, manager):
 def test_outsider_cannot_retry_another_tenants_document(outsider_client):
     document = pending(status=Document.Status.PROCESSING, claimed_at=ago(10_000))
     assert outsider_client.post(f"/knowledge/{document.pk}/retry/").status_code == 404
+
+
+def test_a_switch_whose_message_was_lost_is_sent_again_and_finishes(settings, django_capture_on_commit_callbacks):
+    settings.KB_STUCK_AFTER_SECONDS = 60
+    index_text("Returns", "# Returns\n\nReturns are free within 30 days of delivery.")
+    with django_capture_on_commit_callbacks():  # the message is never delivered
+        switch = services.embedding_switch_start(model="e5")
+    with django_capture_on_commit_callbacks() as publishes:
+        assert services.embedding_switch_resume_stale() is None  # just started: not stalled yet
+    assert publishes == []
+
+    EmbeddingSwitch.objects.filter(pk=switch.pk).update(updated_at=ago(120))
+    assert settings.CELERY_BEAT_SCHEDULE["knowledge-sweep-stuck-switches"] == {
+        "task": "knowledge.sweep_stuck_switches",
+        "schedule": settings.KB_SWEEP_SECONDS,
+    }
+    with django_capture_on_commit_callbacks() as publishes:
+        assert sweep_stuck_switches() == {"acme": switch.pk}
+    assert len(publishes) == 1
+    with django_capture_on_commit_callbacks() as publishes:
+        assert sweep_stuck_switches() == {}  # it was sent again just now: the next sweep waits
+    assert publishes == []
+
+    finished = services.embedding_switch_run(switch_id=switch.pk)  # what the re-sent message runs
+    assert finished is not None and finished.status == EmbeddingSwitch.Status.DONE
+    assert set(Chunk.objects.values_list("embedding_model", flat=True)) == {"e5"}
