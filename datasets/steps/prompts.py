@@ -92,22 +92,27 @@ def ask_label(text: str, labels: list[str], budget: Budget) -> str | None:
     return None
 
 
-def _language_of(text: str) -> str:
-    """The message's language as the prompt names it: a multilingual model asked in English about a Russian
-    message otherwise answers in English (Qwen translated both rewordings of a Russian test message)."""
+def _is_russian(text: str) -> bool:
+    """Mostly Cyrillic letters: the paraphrase prompt is then written in Russian."""
     letters = [c for c in text if c.isalpha()]
-    cyrillic = sum("\u0400" <= c <= "\u04ff" for c in letters)
-    return "Russian" if letters and cyrillic / len(letters) > 0.5 else "the language of the message"
+    return bool(letters) and sum("\u0400" <= c <= "\u04ff" for c in letters) / len(letters) > 0.5
 
 
 def paraphrase(text: str, count: int, budget: Budget) -> list[str]:
     """Up to ``count`` rewordings of ``text`` (empty: no budget or no usable answer)."""
     if not budget.take():
         return []
-    prompt = (
-        f"Rewrite the customer message below in {count} different ways. Keep its meaning. Write every rewrite "
-        f"in {_language_of(text)}, one per line, nothing else.\n\nMessage: {text[:600]}"
-    )
+    if _is_russian(text):
+        # Asked in English, Qwen translated a Russian message into English even when told its language.
+        prompt = (
+            f"Перепиши сообщение клиента ниже {count} разными способами, сохранив смысл. Пиши только по-русски, "
+            f"по одному варианту в строке, без пояснений.\n\nСообщение: {text[:600]}"
+        )
+    else:
+        prompt = (
+            f"Rewrite the customer message below in {count} different ways. Keep its meaning. Write every "
+            f"rewrite in the language of the message, one per line, nothing else.\n\nMessage: {text[:600]}"
+        )
     answer = _generate(prompt, max_new_tokens=min(60 * count, 400), temperature=0.7)
     if answer is None:
         budget.errors += 1
@@ -115,6 +120,7 @@ def paraphrase(text: str, count: int, budget: Budget) -> list[str]:
     lines = []
     for raw in answer.splitlines():
         line = _LIST_MARK.sub("", raw).strip().strip('"').strip()
-        if len(_WORD.findall(line)) >= 2 and line.lower() != text.lower() and line not in lines:
+        heading = line.endswith(":")  # "Here are two rewrites:", "Варианты:"
+        if len(_WORD.findall(line)) >= 2 and not heading and line.lower() != text.lower() and line not in lines:
             lines.append(line)
     return lines[:count]
