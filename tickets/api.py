@@ -1,7 +1,9 @@
 """REST API of tickets and contacts (DRF), mounted under /api/v1/.
 
-Writes go through ``tickets.services`` like the pages do, so the transition rules and the
-audit trail are the same; a Django ``ValidationError`` becomes a 400 with the reason.
+Writes go through ``tickets.services`` like the pages do, so the transition rules, the attachment
+checks and the audit trail are the same; a Django ``ValidationError`` becomes a 400 with the reason.
+Gateways (a mail bridge, a chat connector) create tickets with files and post the customer's own
+replies (``"as": "customer"``), which then count as the customer's words and screenshots everywhere.
 """
 
 from __future__ import annotations
@@ -12,9 +14,12 @@ from typing import Any
 
 import django_filters as filters
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -29,13 +34,60 @@ from tickets import extensions, selectors, services
 from tickets.filters import TicketFilter
 from tickets.models import Attachment, Channel, Contact, Reply, ReplyKind, Status, Ticket
 
+# The multipart part that carries files, on ticket creation and on replies (repeat it for each file).
+FILES_PART = "files"
+
 
 @contextmanager
 def _as_drf_errors() -> Iterator[None]:
     try:
         yield
     except DjangoValidationError as exc:
-        raise ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages) from exc
+        if not hasattr(exc, "error_dict"):
+            raise ValidationError(exc.messages) from exc
+        errors = exc.message_dict
+        if "attachments" in errors:  # the services' name for the files; the API's is `files`
+            errors[FILES_PART] = errors.pop("attachments")
+        raise ValidationError(errors) from exc
+
+
+def _refuse_unknown_file_parts(request: Request) -> None:
+    """A file sent under another name would be dropped without a word: refuse it instead."""
+    unknown = sorted(name for name in request.FILES if name != FILES_PART)
+    if unknown:
+        message = _('Send files in the "%(part)s" part (once per file); this part is not read.') % {"part": FILES_PART}
+        raise ValidationError({name: [message] for name in unknown})
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string", "format": "binary"}})
+class FilesField(serializers.ListField):
+    """Uploaded files, one multipart part each (documented as binary: they are files, not links)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        # Empty files pass DRF's own check so that the attachment checks name them, as on every channel.
+        super().__init__(child=serializers.FileField(allow_empty_file=True), write_only=True, required=False, **kwargs)
+
+
+def _files_checked(files: list[UploadedFile], *, ticket: Ticket | None = None) -> list[UploadedFile]:
+    """The checks of every channel (portal, agent pages, widget), with each refused file's reason at its position.
+
+    The limits come first (count per message, MB per ticket and per tenant a day), so a flood is refused
+    unread; then each file's type, size and content: ``{"1": ["scan.png is not a PNG image: …"]}``. The
+    services check again when they store the files, in the same transaction.
+    """
+    try:
+        services.attachments_budget_check(files=files, ticket=ticket)
+    except DjangoValidationError as exc:
+        raise ValidationError(exc.message_dict.get("attachments", exc.messages)) from exc
+    problems: dict[int, list[str]] = {}
+    for index, upload in enumerate(files):
+        try:
+            services.attachment_validate(upload)
+        except DjangoValidationError as exc:
+            problems[index] = exc.messages
+    if problems:
+        raise ValidationError({str(index): reasons for index, reasons in problems.items()})
+    return files
 
 
 class TenantModelPermissions(permissions.DjangoModelPermissions):
@@ -136,15 +188,13 @@ class TicketSerializer(serializers.ModelSerializer[Ticket]):
         ]
 
 
-class TicketUpdateSerializer(TicketSerializer):
-    class Meta(TicketSerializer.Meta):
-        read_only_fields = [*TicketSerializer.Meta.read_only_fields, "description", "channel"]
-        extra_kwargs = {"requester_email": {"required": False}}
-
-    requester_email = serializers.EmailField(write_only=True, required=False)
-
-
 class AttachmentSerializer(serializers.ModelSerializer[Attachment]):
+    reply = serializers.IntegerField(
+        source="reply_id",
+        read_only=True,
+        allow_null=True,
+        help_text="The reply the file came with; null for a file of the request itself.",
+    )
     details = serializers.SerializerMethodField(
         help_text="What the attachment readers made of the file, by reader: e.g. `vision` for images "
         "(status, text, error codes, category, confidence)."
@@ -152,24 +202,111 @@ class AttachmentSerializer(serializers.ModelSerializer[Attachment]):
 
     class Meta:
         model = Attachment
-        fields = ["id", "filename", "content_type", "size", "details"]
+        fields = ["id", "filename", "content_type", "size", "reply", "details"]
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_details(self, attachment: Attachment) -> dict[str, Any]:
         return extensions.attachment_details(attachment)  # from the processors other apps registered
 
 
+@extend_schema_serializer(component_name="TicketDetail")
+class TicketDetailSerializer(TicketSerializer):
+    """One ticket with its files: what creating, reading and changing a ticket answer."""
+
+    attachments = serializers.SerializerMethodField(
+        help_text="Every file of the ticket, oldest first, with what the attachment readers made of it: "
+        "the request's own (`reply` null), then those of the thread's replies."
+    )
+    files = FilesField(
+        help_text="Files of the request (multipart/form-data, one `files` part per file): the same type, size and "
+        "count checks as the portal's and the agents' uploads. A refused file refuses the whole ticket (400, with "
+        "the reason at the file's position)."
+    )
+
+    class Meta(TicketSerializer.Meta):
+        fields = [*TicketSerializer.Meta.fields, "attachments", "files"]
+
+    @extend_schema_field(AttachmentSerializer(many=True))
+    def get_attachments(self, ticket: Ticket) -> list[dict[str, Any]]:
+        return AttachmentSerializer(selectors.ticket_attachments(ticket=ticket), many=True).data  # type: ignore[return-value]
+
+    def validate_files(self, files: list[UploadedFile]) -> list[UploadedFile]:
+        return _files_checked(files)
+
+
+@extend_schema_serializer(component_name="TicketUpdate")
+class TicketUpdateSerializer(TicketDetailSerializer):
+    files = None  # type: ignore[assignment]  # files come with a request or a reply, not with a change
+
+    class Meta(TicketDetailSerializer.Meta):
+        fields = [name for name in TicketDetailSerializer.Meta.fields if name != "files"]
+        read_only_fields = [*TicketSerializer.Meta.read_only_fields, "description", "channel"]
+        extra_kwargs = {"requester_email": {"required": False}}
+
+    requester_email = serializers.EmailField(write_only=True, required=False)
+
+
+AS_AGENT, AS_CUSTOMER = "agent", "customer"
+
+
 class ReplySerializer(serializers.ModelSerializer[Reply]):
+    """A message of the thread; posting one needs the ticket in the context (``ticket``)."""
+
     author = serializers.CharField(source="author_display", read_only=True)
     author_type = serializers.SerializerMethodField()
     attachments = AttachmentSerializer(many=True, read_only=True)
-    files = serializers.ListField(child=serializers.FileField(), write_only=True, required=False)
+    files = FilesField(
+        help_text="Files of the reply (multipart/form-data, one `files` part per file), checked like every upload; "
+        "a refused file refuses the reply (400, with the reason at the file's position)."
+    )
     kind = serializers.ChoiceField(choices=ReplyKind.choices, default=ReplyKind.PUBLIC)
+    email = serializers.EmailField(
+        write_only=True,
+        required=False,
+        help_text='With `"as": "customer"`: the address of the requester or of a contact CC\'d on the ticket.',
+    )
 
     class Meta:
         model = Reply
-        fields = ["id", "kind", "body", "author", "author_type", "attachments", "files", "created_at"]
+        fields = ["id", "kind", "body", "author", "author_type", "attachments", "files", "email", "created_at"]
         read_only_fields = ["id", "created_at"]
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        # `as` is a Python keyword, so the field cannot be declared in the class body.
+        fields["as"] = serializers.ChoiceField(
+            choices=[AS_AGENT, AS_CUSTOMER],
+            default=AS_AGENT,
+            write_only=True,
+            help_text="Who wrote it. `agent` (default): the API client, or the signed-in user. `customer`: the "
+            "requester or a CC'd contact named by `email`; the reply then counts as the customer's everywhere "
+            "(reopens a pending or solved ticket, notifies the agents, its screenshots join the question the "
+            "assistants answer). Customers write public replies only.",
+        )
+        return fields
+
+    def validate_files(self, files: list[UploadedFile]) -> list[UploadedFile]:
+        return _files_checked(files, ticket=self.context["ticket"])
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        email = attrs.pop("email", "")
+        if attrs.pop("as", AS_AGENT) != AS_CUSTOMER:
+            if email:
+                raise ValidationError({"email": [_('An address is read only with "as": "customer".')]})
+            return attrs
+        if not email:
+            raise ValidationError(
+                {"email": [_("Give the address of the customer who wrote this: the requester or a CC'd contact.")]}
+            )
+        ticket: Ticket = self.context["ticket"]
+        contact = selectors.ticket_customer(ticket=ticket, email=email)
+        if contact is None:
+            message = _("%(email)s is neither the requester of ticket %(ticket)s nor copied on it.")
+            raise ValidationError({"email": [message % {"email": email, "ticket": ticket.reference}]})
+        if attrs["kind"] != ReplyKind.PUBLIC:
+            raise ValidationError({"kind": [_("A customer writes public replies only.")]})
+        attrs["customer"] = contact
+        return attrs
 
     def get_author_type(self, reply: Reply) -> str:
         if reply.author_user_id:
@@ -184,8 +321,15 @@ class ReplySerializer(serializers.ModelSerializer[Reply]):
 
 @extend_schema_view(
     list=extend_schema(summary="List tickets", description="Filter with status, priority, assignee, tag, q, dates."),
-    create=extend_schema(summary="Create a ticket"),
-    retrieve=extend_schema(summary="Get a ticket by its number"),
+    create=extend_schema(
+        summary="Create a ticket",
+        description="JSON, or multipart/form-data with files (one `files` part per file, list fields such as "
+        "`tags` repeated). A refused file refuses the whole ticket: 400 with the reason at the file's position.",
+    ),
+    retrieve=extend_schema(
+        summary="Get a ticket by its number",
+        description="With every file of the ticket and what was read from it (e.g. a screenshot's text).",
+    ),
     partial_update=extend_schema(
         summary="Change a ticket", description="Status changes obey the transition rules; a refused one is a 400."
     ),
@@ -220,7 +364,13 @@ class TicketViewSet(
             return TicketUpdateSerializer
         if self.action == "replies":
             return ReplySerializer
-        return TicketSerializer
+        if self.action == "list":
+            return TicketSerializer
+        return TicketDetailSerializer
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        _refuse_unknown_file_parts(request)
+        return super().create(request, *args, **kwargs)
 
     def get_object(self) -> Ticket:
         ticket = selectors.ticket_get(number=self.kwargs["number"])
@@ -229,7 +379,7 @@ class TicketViewSet(
 
     def perform_create(self, serializer: serializers.BaseSerializer[Ticket]) -> None:
         data = serializer.validated_data
-        with _as_drf_errors():
+        with _as_drf_errors(), transaction.atomic():  # a refused ticket leaves no new contact behind
             contact = services.contact_ensure(email=data["requester_email"], name=data.get("requester_name", ""))
             ticket = services.ticket_create(
                 subject=data["subject"],
@@ -240,6 +390,7 @@ class TicketViewSet(
                 assignee=data.get("assignee"),
                 tags=data.get("tags", []),
                 category=data.get("category", ""),
+                files=data.get("files", []),
                 by=self.request.user,
             )
         serializer.instance = selectors.ticket_get(number=ticket.number)
@@ -262,7 +413,13 @@ class TicketViewSet(
     @extend_schema(
         methods=["GET"], summary="The thread of a ticket", responses=ReplySerializer(many=True), filters=False
     )
-    @extend_schema(methods=["POST"], summary="Add a reply or an internal note", responses=ReplySerializer)
+    @extend_schema(
+        methods=["POST"],
+        summary="Add a reply or an internal note",
+        description='JSON, or multipart/form-data with files. With `"as": "customer"` and `email`, the requester '
+        "or a CC'd contact wrote it (a gateway handing over the customer's message); any other address is a 400.",
+        responses=ReplySerializer,
+    )
     @action(detail=True, methods=["get", "post"], filterset_class=None)
     def replies(self, request: Request, number: str) -> Response:
         ticket = self.get_object()
@@ -271,12 +428,17 @@ class TicketViewSet(
             return self.get_paginated_response(ReplySerializer(page, many=True).data)
         if not isinstance(request.user, ApiClient) and not request.user.has_perm("tickets.add_reply"):
             self.permission_denied(request)
-        serializer = ReplySerializer(data=request.data)
+        _refuse_unknown_file_parts(request)
+        serializer = ReplySerializer(data=request.data, context={"ticket": ticket, "request": request})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         with _as_drf_errors():
             reply = services.reply_add(
-                ticket=ticket, body=data["body"], kind=data["kind"], files=data.get("files", []), by=request.user
+                ticket=ticket,
+                body=data["body"],
+                kind=data["kind"],
+                files=data.get("files", []),
+                by=data.get("customer") or request.user,
             )
         reply = selectors.ticket_thread(ticket=ticket).get(pk=reply.pk)
         return Response(ReplySerializer(reply).data, status=status.HTTP_201_CREATED)

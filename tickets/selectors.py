@@ -93,6 +93,21 @@ def request_attachments(*, ticket: Ticket) -> QuerySet[Attachment]:
     return Attachment.objects.filter(ticket=ticket, reply__isnull=True).order_by("id")
 
 
+def ticket_attachments(*, ticket: Ticket) -> QuerySet[Attachment]:
+    """Every file of the ticket, oldest first: the request's own (``reply`` empty), then the thread's."""
+    return Attachment.objects.filter(ticket=ticket).order_by("id")
+
+
+def ticket_customer(*, ticket: Ticket, email: str) -> Contact | None:
+    """The ticket's requester or CC'd contact with this address (any case), or None for anyone else."""
+    email = email.strip().lower()
+    if not email:
+        return None
+    if ticket.requester.email.lower() == email:
+        return ticket.requester
+    return ticket.cc.filter(email__iexact=email).first()
+
+
 def attachment_get(*, ticket: Ticket, attachment_id: int, public_only: bool = False) -> Attachment:
     attachments = Attachment.objects.filter(ticket=ticket)
     if public_only:

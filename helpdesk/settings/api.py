@@ -33,5 +33,6 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TicketStatusEnum": "tickets.models.Status",
         "VisibilityFilterEnum": ["internal", "public"],  # knowledge search filters by value only
+        "ReplyAuthorEnum": ["agent", "customer"],  # a reply's `as`: a keyword, so no field name to derive one from
     },
 }
