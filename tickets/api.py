@@ -13,11 +13,14 @@ from contextlib import contextmanager
 from typing import Any
 
 import django_filters as filters
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
@@ -26,6 +29,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils import html
 from rest_framework.views import APIView
 
 from helpdesk.accounts.authentication import ApiClient
@@ -51,9 +55,23 @@ def _as_drf_errors() -> Iterator[None]:
         raise ValidationError(errors) from exc
 
 
-def _refuse_unknown_file_parts(request: Request) -> None:
-    """A file sent under another name would be dropped without a word: refuse it instead."""
-    unknown = sorted(name for name in request.FILES if name != FILES_PART)
+def _file_parts_check(request: Request) -> None:
+    """Refuse a file sent under another part name (it would be dropped without a word), and say why a multipart
+    body Django will not read (too many files, too much text) is refused, instead of an empty 400."""
+    try:
+        parts = list(request.FILES)
+    except TooManyFilesSent as exc:
+        too_many = ngettext_lazy(
+            "Attach up to %(most)s file to one message (this one has more than %(limit)s).",
+            "Attach up to %(most)s files to one message (this one has more than %(limit)s).",
+            "most",
+        )
+        limits = {"most": settings.TICKETS_MAX_FILES_PER_MESSAGE, "limit": settings.DATA_UPLOAD_MAX_NUMBER_FILES}
+        raise ValidationError({FILES_PART: [too_many % limits]}) from exc
+    except RequestDataTooBig as exc:
+        too_big = _("This request is larger than %(mb)s MB without its files; send long text as a file.")
+        raise ValidationError([too_big % {"mb": round(settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 2**20, 1)}]) from exc
+    unknown = sorted(name for name in parts if name != FILES_PART)
     if unknown:
         message = _('Send files in the "%(part)s" part (once per file); this part is not read.') % {"part": FILES_PART}
         raise ValidationError({name: [message] for name in unknown})
@@ -66,6 +84,13 @@ class FilesField(serializers.ListField):
     def __init__(self, **kwargs: Any) -> None:
         # Empty files pass DRF's own check so that the attachment checks name them, as on every channel.
         super().__init__(child=serializers.FileField(allow_empty_file=True), write_only=True, required=False, **kwargs)
+
+    def get_value(self, dictionary: Any) -> Any:
+        value = super().get_value(dictionary)
+        if isinstance(value, list) and html.is_html_input(dictionary):
+            # A form's file input left empty comes as a part without a file name: no file, as in a browser.
+            return [item for item in value if item != ""]
+        return value
 
 
 def _files_checked(files: list[UploadedFile], *, ticket: Ticket | None = None) -> list[UploadedFile]:
@@ -369,7 +394,7 @@ class TicketViewSet(
         return TicketDetailSerializer
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        _refuse_unknown_file_parts(request)
+        _file_parts_check(request)
         return super().create(request, *args, **kwargs)
 
     def get_object(self) -> Ticket:
@@ -428,7 +453,7 @@ class TicketViewSet(
             return self.get_paginated_response(ReplySerializer(page, many=True).data)
         if not isinstance(request.user, ApiClient) and not request.user.has_perm("tickets.add_reply"):
             self.permission_denied(request)
-        _refuse_unknown_file_parts(request)
+        _file_parts_check(request)
         serializer = ReplySerializer(data=request.data, context={"ticket": ticket, "request": request})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
@@ -232,9 +234,23 @@ class Reply(models.Model):
         return self.author_contact_id is not None
 
 
+# The most bytes of a stored file's name: file systems take 255 (a Cyrillic letter is two), and storage may add
+# "_" and 7 characters to make a name unique.
+STORED_NAME_BYTES = 200
+
+
+def stored_name(filename: str, limit: int = STORED_NAME_BYTES) -> str:
+    """``filename`` cut to ``limit`` bytes of UTF-8 at a character boundary, its extension kept."""
+    suffix = PurePath(filename).suffix
+    suffix = suffix if len(suffix.encode()) <= 20 else ""
+    stem = filename[: len(filename) - len(suffix)] if suffix else filename
+    stem = stem.encode()[: limit - len(suffix.encode())].decode("utf-8", "ignore")
+    return f"{stem}{suffix}"
+
+
 def attachment_path(instance: Attachment, filename: str) -> str:
-    # TenantFileSystemStorage puts this under MEDIA_ROOT/<schema>/.
-    return f"tickets/{instance.ticket.number}/{filename}"
+    # TenantFileSystemStorage puts this under MEDIA_ROOT/<schema>/. The name as sent stays in `filename`.
+    return f"tickets/{instance.ticket.number}/{stored_name(filename)}"
 
 
 class Attachment(models.Model):

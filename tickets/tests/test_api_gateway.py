@@ -164,6 +164,55 @@ def test_files_under_another_part_name_are_refused_not_dropped(acme_api, ticket,
     assert Ticket.objects.count() == 1 and not Reply.objects.exists()
 
 
+def test_more_files_than_django_reads_get_a_reason_too(acme_api, media_root):
+    files = [samples.text(f"страница {n}.txt") for n in range(101)]  # past DATA_UPLOAD_MAX_NUMBER_FILES
+    response = acme_api.post(TICKETS_URL, ticket_form("ru", *files))
+    assert response.status_code == 400
+    assert response.json() == {"files": ["Attach up to 10 files to one message (this one has more than 100)."]}
+    assert not Ticket.objects.exists()
+
+
+def test_a_request_too_big_without_its_files_gets_a_reason(acme_api, media_root):
+    form = ticket_form("ru", samples.text(), description="Журнал: " + "ошибка E42 " * 300_000)  # 5.7 MB of text
+    response = acme_api.post(TICKETS_URL, form)
+    assert response.status_code == 400
+    assert response.json() == ["This request is larger than 2.5 MB without its files; send long text as a file."]
+    assert not Ticket.objects.exists()
+
+
+@pytest.mark.parametrize("name", ["д" * 250 + ".txt", "a" * 296 + ".txt"])
+def test_a_very_long_file_name_is_kept_and_stored_under_a_shorter_one(acme_api, media_root, name):
+    response = acme_api.post(TICKETS_URL, ticket_form("ru", samples.text(name, "E42")))
+    assert response.status_code == 201, response.content[:300]
+    [attachment] = Attachment.objects.all()
+    assert attachment.filename == name[:200] and response.json()["attachments"][0]["filename"] == name[:200]
+    stored = attachment.file.name.rsplit("/", 1)[-1]
+    assert stored.endswith(".txt") and len(stored.encode()) <= 200 and name.startswith(stored[:-4])
+    assert attachment.file.read() == b"E42"
+
+
+def test_mail_client_style_file_names_and_a_browsers_empty_file_input(acme_api, media_root):
+    """RFC 2231 names (filename*=UTF-8''…), and a file input left empty (a part without a file name)."""
+    parts = [
+        'name="subject"\r\n\r\nНе проходит оплата',
+        'name="requester_email"\r\n\r\nolga@example.ru',
+        "name=\"files\"; filename*=UTF-8''%D1%81%D0%BA%D1%80%D0%B8%D0%BD.txt\r\nContent-Type: text/plain\r\n\r\nE42",
+        'name="files"; filename=""\r\nContent-Type: application/octet-stream\r\n\r\n',
+    ]
+    body = "".join(f"--b0undary\r\nContent-Disposition: form-data; {part}\r\n" for part in parts) + "--b0undary--\r\n"
+    response = acme_api.generic(
+        "POST", TICKETS_URL, body.encode(), content_type="multipart/form-data; boundary=b0undary"
+    )
+    assert response.status_code == 201, response.content
+    assert [f["filename"] for f in response.json()["attachments"]] == ["скрин.txt"]
+
+
+def test_two_files_of_one_name_are_both_kept(acme_api, media_root):
+    response = acme_api.post(TICKETS_URL, ticket_form("ru", samples.text("лог.txt", "1"), samples.text("лог.txt", "2")))
+    assert [f["filename"] for f in response.json()["attachments"]] == ["лог.txt", "лог.txt"]
+    assert [a.file.read() for a in Attachment.objects.order_by("id")] == [b"1", b"2"]
+
+
 @pytest.fixture
 def gateway_ticket(acme_api, language):
     """A ticket the gateway opened for the customer, with one address CC'd, waiting for the customer."""
