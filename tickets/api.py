@@ -57,7 +57,7 @@ def _as_drf_errors() -> Iterator[None]:
 
 def _file_parts_check(request: Request) -> None:
     """Refuse a file sent under another part name (it would be dropped without a word), and say why a multipart
-    body Django will not read (too many files, too much text) is refused, instead of an empty 400."""
+    body Django will not read (too many files, too much text) is refused, instead of its bare 400 page."""
     try:
         parts = list(request.FILES)
     except TooManyFilesSent as exc:

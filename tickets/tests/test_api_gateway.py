@@ -4,6 +4,7 @@ replies, and every file of a ticket with what was read from it; in English and i
 from __future__ import annotations
 
 import pytest
+from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -246,6 +247,27 @@ def test_a_gateway_posts_the_customers_reply_with_files(acme_api, gateway_ticket
     assert gateway_ticket.first_response_at is None  # the customer's words are no response from the team
     thread = acme_api.get(f"{TICKETS_URL}{gateway_ticket.number}/replies/").json()["results"]
     assert [(r["author_type"], r["body"]) for r in thread] == [("contact", request["reply"])]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_customers_reply_goes_to_the_team_not_back_to_the_customers(
+    acme_api, gateway_ticket, agent, outbox, language
+):
+    request = REQUESTS[language]
+    services.ticket_assign(ticket=gateway_ticket, agent=agent, by=None)
+    mail.outbox.clear()
+    with outbox():
+        response = acme_api.post(
+            f"{TICKETS_URL}{gateway_ticket.number}/replies/",
+            {"as": "customer", "email": request["cc"], "body": request["reply"]},
+            content_type="application/json",
+        )
+    assert response.status_code == 201, response.content
+    to_agent = [m for m in mail.outbox if m.to == [agent.email]]
+    assert to_agent and to_agent[0].subject.startswith(f"[{gateway_ticket.reference}] Customer reply")
+    assert request["reply"] in to_agent[0].body
+    customers = {request["requester_email"], request["cc"]}
+    assert not [m for m in mail.outbox if set(m.to) & customers and request["reply"] in m.body]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
