@@ -24,7 +24,7 @@ class CitationStyle:
 
 @dataclass(frozen=True)
 class Phrases:
-    decline: str  # the assistant does not know; a person takes over
+    decline: str  # the assistant does not know (it does not say that anyone was told)
     greeting: str  # {name} may be empty
     greeting_anonymous: str
     closing: str
@@ -36,68 +36,72 @@ class Phrases:
     )
     # The provider layer's extractive fallback when no knowledge matches.
     not_found: str = "I could not find this in the knowledge base."
+    # Said only once the question really is with a person: a ticket exists (a draft on it, or a widget chat
+    # handed over with the visitor's address).
+    handed_over: str = "I have passed your question to a colleague who will get back to you."
 
 
 PHRASES: dict[str, Phrases] = {
     "en": Phrases(
-        "I'm sorry, our help articles don't answer this, so I can't say for sure. "
-        "I have passed your question to a colleague who will get back to you.",
+        "I'm sorry, our help articles don't answer this, so I can't say for sure.",
         "Hello {name},",
         "Hello,",
         "If anything is unclear, just reply to this message.",
         "Sources",
+        handed_over="I have passed your question to a colleague who will get back to you.",
     ),
     "de": Phrases(
-        "Das steht leider nicht in unseren Hilfeartikeln, deshalb kann ich es nicht sicher beantworten. "
-        "Ich habe Ihre Frage an eine Kollegin oder einen Kollegen weitergegeben, die sich bei Ihnen melden.",
+        "Das steht leider nicht in unseren Hilfeartikeln, deshalb kann ich es nicht sicher beantworten.",
         "Hallo {name},",
         "Hallo,",
         "Wenn etwas unklar ist, antworten Sie einfach auf diese Nachricht.",
         "Quellen",
+        handed_over=(
+            "Ich habe Ihre Frage an eine Kollegin oder einen Kollegen weitergegeben, die sich bei Ihnen melden."
+        ),
     ),
     "fr": Phrases(
-        "Nos articles d'aide ne répondent pas à cette question, je ne peux donc pas vous répondre avec certitude. "
-        "J'ai transmis votre question à un collègue qui reviendra vers vous.",
+        "Nos articles d'aide ne répondent pas à cette question, je ne peux donc pas vous répondre avec certitude.",
         "Bonjour {name},",
         "Bonjour,",
         "Si quelque chose n'est pas clair, répondez simplement à ce message.",
         "Sources",
+        handed_over="J'ai transmis votre question à un collègue qui reviendra vers vous.",
     ),
     "es": Phrases(
-        "Nuestros artículos de ayuda no responden a esto, así que no puedo asegurarlo. "
-        "He pasado su pregunta a un compañero que le responderá.",
+        "Nuestros artículos de ayuda no responden a esto, así que no puedo asegurarlo.",
         "Hola {name}:",
         "Hola:",
         "Si algo no queda claro, responda a este mensaje.",
         "Fuentes",
+        handed_over="He pasado su pregunta a un compañero que le responderá.",
     ),
     "it": Phrases(
-        "I nostri articoli di aiuto non rispondono a questa domanda, quindi non posso dirlo con certezza. "
-        "Ho passato la sua domanda a un collega che le risponderà.",
+        "I nostri articoli di aiuto non rispondono a questa domanda, quindi non posso dirlo con certezza.",
         "Buongiorno {name},",
         "Buongiorno,",
         "Se qualcosa non è chiaro, risponda pure a questo messaggio.",
         "Fonti",
+        handed_over="Ho passato la sua domanda a un collega che le risponderà.",
     ),
     "nl": Phrases(
-        "Onze helpartikelen beantwoorden deze vraag niet, dus ik kan het niet met zekerheid zeggen. "
-        "Ik heb uw vraag doorgegeven aan een collega die contact met u opneemt.",
+        "Onze helpartikelen beantwoorden deze vraag niet, dus ik kan het niet met zekerheid zeggen.",
         "Hallo {name},",
         "Hallo,",
         "Is iets niet duidelijk? Beantwoord dan gewoon dit bericht.",
         "Bronnen",
+        handed_over="Ik heb uw vraag doorgegeven aan een collega die contact met u opneemt.",
     ),
     "pt": Phrases(
-        "Os nossos artigos de ajuda não respondem a isto, por isso não posso afirmar com certeza. "
-        "Passei a sua pergunta a um colega que entrará em contacto consigo.",
+        "Os nossos artigos de ajuda não respondem a isto, por isso não posso afirmar com certeza.",
         "Olá {name},",
         "Olá,",
         "Se algo não estiver claro, basta responder a esta mensagem.",
         "Fontes",
+        handed_over="Passei a sua pergunta a um colega que entrará em contacto consigo.",
     ),
     "ru": Phrases(
-        "К сожалению, в наших справочных статьях нет ответа на этот вопрос, поэтому я не могу ответить точно. "
-        "Я передал ваш вопрос коллеге, который свяжется с вами.",
+        "К сожалению, в наших справочных статьях нет ответа на этот вопрос, поэтому я не могу ответить точно.",
         "Здравствуйте, {name}!",
         "Здравствуйте!",
         "Если что-то осталось непонятным, просто ответьте на это сообщение.",
@@ -105,6 +109,7 @@ PHRASES: dict[str, Phrases] = {
         "Здравствуйте! Я {name}. Задайте любой вопрос: я отвечаю по нашим справочным статьям, "
         "а если не смогу помочь, подключится сотрудник нашей команды.",
         "Я не нашёл ответа на этот вопрос в базе знаний.",
+        handed_over="Я передал ваш вопрос коллеге, который свяжется с вами.",
     ),
 }
 
@@ -115,6 +120,11 @@ def phrases(language: str) -> Phrases:
 
 def decline_text(language: str) -> str:
     return phrases(language).decline
+
+
+def handed_over_text(language: str) -> str:
+    """What the assistant says once a person really has the question (never before)."""
+    return phrases(language).handed_over
 
 
 def widget_greeting(language: str, name: str) -> str:

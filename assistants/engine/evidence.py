@@ -27,7 +27,14 @@ Embed = Callable[[Sequence[str]], np.ndarray]
 # Score of a sentence for a question = cosine(question, heading + sentence) + LEXICAL_WEIGHT * the share of the
 # question's content words it contains. Tuned on bench/fixtures/grounding.json (see bench/results/answer.md).
 LEXICAL_WEIGHT = 0.35
-MIN_ANSWER_SCORE = 0.55  # below this no sentence answers the question: the assistant declines
+# Below its model's floor no sentence answers the question: the assistant declines. The floor belongs to the
+# embedding model: MiniLM's was tuned on bench/fixtures/grounding.json. bench/answer_floor.py measures, on data no
+# answer benchmark uses, where each model's answering and non-answering scores lie: centred e5's overlap there
+# (medians 0.39 / 0.37), so a lower e5 floor would answer unanswerable questions; e5 keeps MiniLM's floor
+# (bench/results/answer_floor.md).
+MIN_ANSWER_SCORES = {"minilm": 0.55, "e5": 0.55}
+MIN_ANSWER_SCORE = MIN_ANSWER_SCORES["minilm"]  # for a model without a calibrated floor
+MIN_PREFIX_STEM = 5  # shorter stems begin too many other words to match by prefix
 UNKNOWN_NAME_MARGIN = 0.15  # "Who is the CEO of Kestrel?": the context names Kestrel everywhere, the CEO nowhere
 ANSWER_MARGIN = 0.2  # extractive answers add sentences scoring within this of the best one
 # The cosine a question has with sentences that do not answer it depends on the model and the language: ~0.13 on
@@ -52,11 +59,21 @@ CONTACT_BONUS = 0.3
 CONTACT_KINDS = frozenset({"email", "phone", "url"})
 # What kind of fact a question asks for, in English and Russian; other languages get no bonus.
 _ASKED_RU = (
-    (re.compile(r"(?<!\w)(e-?mail|имейл|эл\.?\s?почт\w*|электронн\w* почт\w*|почтов\w* адрес\w*)", re.I), {"email"}),
     (
         re.compile(
-            r"(?<!\w)(телефон\w*|номер\w* телефон\w*|звонит\w*|позвонит\w*|звонок|звонк\w*|горяч\w* лини\w*|"
-            r"по какому номеру|какой номер)",
+            r"(?<!\w)(e-?mail|имейл|эл\.?\s?почт\w*|электронн\w* почт\w*|почтов\w* адрес\w*|куда (на)?писать|"
+            r"куда (от)?прислать|куда (от)?править)",
+            re.I,
+        ),
+        {"email"},
+    ),
+    (
+        re.compile(
+            # "телефон" alone is as often the device ("вернуть телефон") as the number: only with "номер",
+            # "какой/по какому", or "поддержк"/"горяч" does it ask for one.
+            r"(?<!\w)(номер\w* телефон\w*|телефон\w* (поддержк|горяч|служб|для связи)\w*|(какой|по какому|на какой) "
+            r"телефон\w*|звонит\w*|позвонит\w*|дозвонит\w*|звонок|звонк\w*|горяч\w* лини\w*|по какому номеру|"
+            r"какой номер)",
             re.I,
         ),
         {"phone"},
@@ -81,8 +98,12 @@ _ASKED_RU = (
     ),
 )
 _ASKED = (
-    (re.compile(r"\be-?mail\b", re.I), {"email"}),
-    (re.compile(r"\b(phone|telephone|call|hotline number|number to call)\b", re.I), {"phone"}),
+    (re.compile(r"\be-?mail\b|\bwhere (do|can|should) i (write|send)\b|\bwho do i write to\b", re.I), {"email"}),
+    # "phone" alone is as often the device ("return my phone") as the number.
+    (
+        re.compile(r"\b(phone number|telephone number|(which|what) (tele)?phone|call|hotline|number to call)\b", re.I),
+        {"phone"},
+    ),
     (re.compile(r"\b(website|web site|url|link|web page)\b", re.I), {"url"}),
     (re.compile(r"\b(address|located|location|where are you|where is your)\b", re.I), {"address"}),
     (re.compile(r"\b(what time|opening hours|hours|open)\b", re.I), {"time", "calendar"}),
@@ -113,12 +134,16 @@ def default_embed(texts: Sequence[str]) -> np.ndarray:
     return ai.embed(texts)
 
 
-def embed_cached(texts: Sequence[str], embed: Embed | None = None) -> np.ndarray:
+def embed_cached(texts: Sequence[str], embed: Embed | None = None, model_key: str | None = None) -> np.ndarray:
     """Unit vectors of ``texts``; knowledge sentences recur in every answer, so they are kept (LRU, per process,
-    by the tenant's embedding model and the text)."""
+    by the embedding model and the text). ``model_key``: the model ``embed`` embeds with."""
     embed = embed or default_embed
-    # The tenant's model in the key: one process serves tenants of different models.
-    model = ai.active_model_key() if embed is default_embed else f"{ai.active_model_key()}:{id(embed)}"
+    # The model in the key: one process serves tenants of different models. A caller's own ``embed`` without a
+    # model key is keyed by its identity.
+    if model_key is not None:
+        model = model_key
+    else:
+        model = ai.active_model_key() if embed is default_embed else f"{ai.active_model_key()}:{id(embed)}"
     keys = [f"{model}\x00{t}" for t in texts]
     missing = []
     with _cache_lock:
@@ -170,6 +195,7 @@ class Evidence:
     question_facts: list[Fact]
     # How much higher than usual cosines are here (see BACKGROUND_SIMILARITY); verification takes it off too.
     background: float = 0.0
+    min_score: float = MIN_ANSWER_SCORE  # the embedding model's floor (MIN_ANSWER_SCORES)
 
     def ranked(self) -> list[Sentence]:
         return sorted(self.sentences, key=lambda s: s.score, reverse=True)
@@ -195,13 +221,15 @@ class Evidence:
         language = text_language(self.question, self.language)
         if unknown and language != "en":
             # Russian names change their ending with the case: "на Садовой" is the "ул. Садовая" of the article.
+            # The stemmer does not always cut both forms alike ("казахстане" → "казахстан", "казахстан" →
+            # "казахста"): a name is known when one stem begins the other.
             known_stems = set(text.stems(known, language))
-            unknown = [f for f in unknown if text.stems([f.value], language)[0] not in known_stems]
+            unknown = [f for f in unknown if not _stem_known(text.stems([f.value], language)[0], known_stems)]
         return [f.text for f in unknown]
 
     def answer_floor(self) -> float:
         """The score a sentence needs to answer; higher when the question names something the context never does."""
-        return MIN_ANSWER_SCORE + (UNKNOWN_NAME_MARGIN if self.unknown_names() else 0.0)
+        return self.min_score + (UNKNOWN_NAME_MARGIN if self.unknown_names() else 0.0)
 
     def answer_sentences(self, limit: int = 3) -> list[Sentence]:
         """The extractive answer: the best sentence and those nearly as good, each once, readable in order.
@@ -233,6 +261,14 @@ class Evidence:
         return sorted(chosen, key=lambda s: (chunk_rank[s.ref], s.index))
 
 
+def _stem_known(stem: str, known: set[str]) -> bool:
+    if stem in known:
+        return True
+    return len(stem) >= MIN_PREFIX_STEM and any(
+        len(k) >= MIN_PREFIX_STEM and (k.startswith(stem) or stem.startswith(k)) for k in known
+    )
+
+
 def asked_kinds(question: str, language: str = "en") -> set[str]:
     """The kinds of fact a question asks for, e.g. {"phone"} for "What is your hotline's number?"."""
     kinds: set[str] = set()
@@ -259,9 +295,17 @@ def _holds(facts_: Sequence[Fact], kinds: set[str]) -> bool:
 
 
 def build(
-    *, question: str, context: Sequence[ContextChunk], language: str = "en", embed: Embed | None = None
+    *,
+    question: str,
+    context: Sequence[ContextChunk],
+    language: str = "en",
+    embed: Embed | None = None,
+    model: str | None = None,
 ) -> Evidence:
-    """Split every chunk into plain sentences (markdown and broken lines gone), embed them and score each."""
+    """Split every chunk into plain sentences (markdown and broken lines gone), embed them and score each.
+
+    ``model``: the key of the embedding model ``embed`` embeds with (its answer floor); the tenant's by default.
+    """
     items: list[tuple[int, int, str, str]] = []
     seen: set[str] = set()
     for chunk in context:
@@ -280,7 +324,7 @@ def build(
                 items.append((chunk.ref, index, sentence, heading))
                 index += 1
     keyed = [f"{h}: {s}" if h else s for _, _, s, h in items]
-    vectors = embed_cached([question, *keyed], embed)
+    vectors = embed_cached([question, *keyed], embed, model)
     question_vector, vectors = vectors[0], vectors[1:]
     question_language = text_language(question, language)
     question_stems = text.content_stems(question, question_language) - QUESTION_WORDS
@@ -330,4 +374,5 @@ def build(
         question_stems=question_stems,
         question_facts=facts(question, names=with_names),
         background=shift,
+        min_score=MIN_ANSWER_SCORES.get(model or ai.active_model_key(), MIN_ANSWER_SCORE),
     )

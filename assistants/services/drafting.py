@@ -10,12 +10,14 @@ from collections.abc import Iterator
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from assistants import replies
 from assistants.engine import Answer, answer, answer_stream
 from assistants.models import Assistant, TicketAnswer
 from assistants.selectors import assistant_default, ticket_question, unsent_drafts
 from helpdesk.accounts.models import User
+from knowledge.models import Document
 from tickets.models import ReplyKind, Ticket
 from tickets.services import reply_add, ticket_update
 
@@ -27,12 +29,33 @@ def _assistant(assistant: Assistant | None) -> Assistant:
     return chosen
 
 
+def internal_sources(result: Answer) -> dict[int, str]:
+    """{ref: title} of the cited documents that are internal (staff-only): not for a public reply as they are."""
+    ids = {c.document_id for c in result.citations}
+    internal = set(
+        Document.objects.filter(pk__in=ids, visibility=Document.Visibility.INTERNAL).values_list("pk", flat=True)
+    )
+    return {c.ref: c.document for c in result.citations if c.document_id in internal}
+
+
 def draft_text(*, ticket: Ticket, assistant: Assistant, result: Answer) -> str:
-    """The reply an agent can send as it is: greeting, the verified sentences, a closing line (plain text)."""
+    """The reply an agent can send: greeting, the verified sentences, a closing line (plain text).
+
+    A draft is for a public reply: a sentence quoted from an internal (staff-only) article is marked for the
+    agent, who decides whether the customer may read it, and removes the mark.
+    """
+    internal = internal_sources(result)
     if result.declined:
-        sentences = [replies.ReplySentence(result.text, None)]
+        # The ticket is in the team's queue: here a person really has the question.
+        sentences = [
+            replies.ReplySentence(result.text, None),
+            replies.ReplySentence(replies.handed_over_text(assistant.language), None),
+        ]
     else:
-        sentences = [replies.ReplySentence(s.text, s.ref) for s in result.verified]
+        sentences = [
+            replies.ReplySentence(_marked(s.text, internal[s.ref]) if s.ref in internal else s.text, s.ref)
+            for s in result.verified
+        ]
     return replies.draft(
         sentences=sentences,
         sources=[(c.ref, c.document) for c in result.citations],
@@ -44,6 +67,10 @@ def draft_text(*, ticket: Ticket, assistant: Assistant, result: Answer) -> str:
     )
 
 
+def _marked(text: str, title: str) -> str:
+    return gettext("[INTERNAL, staff-only article “%(title)s”: check before sending]") % {"title": title} + " " + text
+
+
 @transaction.atomic
 def _store(*, ticket: Ticket, assistant: Assistant, result: Answer) -> TicketAnswer:
     """Keep the draft as an ``ai_draft`` reply. The request type is only suggested: a click applies it."""
@@ -51,7 +78,11 @@ def _store(*, ticket: Ticket, assistant: Assistant, result: Answer) -> TicketAns
     unsent_drafts(ticket).delete()
     text = draft_text(ticket=ticket, assistant=assistant, result=result)
     draft = reply_add(ticket=ticket, body=text, by=assistant, kind=ReplyKind.AI_DRAFT)
-    stored = result.as_dict() | {"reply": text, "citation_style": assistant.citation_style}
+    stored = result.as_dict() | {
+        "reply": text,
+        "citation_style": assistant.citation_style,
+        "internal_sources": sorted(internal_sources(result).values()),
+    }
     return TicketAnswer.objects.create(ticket=ticket, assistant=assistant, draft=draft, result=stored)
 
 

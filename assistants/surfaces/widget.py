@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.core import is_ratelimited
 
 from assistants.models import Channel, WidgetKey
-from assistants.replies import widget_greeting
+from assistants.replies import handed_over_text, widget_greeting
 from assistants.services import chat_escalate_to_ticket, normalise_origin
 from assistants.services.chat import chat, chat_stream
 from assistants.surfaces.streaming import answer_events, started
@@ -137,7 +137,7 @@ def widget_chat_stream(request: HttpRequest, key: WidgetKey, data: dict[str, Any
 
 @_endpoint
 def widget_escalate(request: HttpRequest, key: WidgetKey, data: dict[str, Any]) -> dict[str, object]:
-    return chat_escalate_to_ticket(
+    handed = chat_escalate_to_ticket(
         assistant=key.assistant,
         session_id=str(data.get("session_id", "")),
         email=str(data.get("email", "")),
@@ -145,6 +145,8 @@ def widget_escalate(request: HttpRequest, key: WidgetKey, data: dict[str, Any]) 
         site_url=request.build_absolute_uri("/"),
         files=[f for f in data.get("files", []) if isinstance(f, UploadedFile)],
     )
+    # Only now, with a ticket made from the chat, may the assistant say a person has the question.
+    return handed | {"message": handed_over_text(key.assistant.language)}
 
 
 # Characters that could end a <script> element, open markup, or end a JavaScript line inside a string.

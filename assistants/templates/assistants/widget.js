@@ -154,7 +154,7 @@
         .then(function (response) { return response.ok ? response.json() : failure(response); })
         .then(function (data) {
           box.remove(); handover = null; personButton.hidden = true;
-          add((data.unverified
+          add((data.message ? data.message + " " : "") + (data.unverified
             ? "Thanks! We sent a link to " + email + ": follow it to confirm your address, and our team will answer " + data.ticket + "."
             : "Thanks! Your request " + data.ticket + " is with our team; they will answer you at " + email + ".") +
             (data.attached ? " We received your screenshot" + (data.attached > 1 ? "s." : ".") : ""), "bot");
