@@ -7,6 +7,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 # Created in the first migration; every tenant schema has its own, so numbers are per tenant.
 NUMBER_SEQUENCE = "tickets_ticket_number"
@@ -14,33 +15,33 @@ SEARCH_CONFIG = "english"
 
 
 class Status(models.TextChoices):
-    NEW = "new", "New"
-    OPEN = "open", "Open"
-    PENDING = "pending", "Pending"
-    ON_HOLD = "on_hold", "On hold"
-    SOLVED = "solved", "Solved"
-    CLOSED = "closed", "Closed"
+    NEW = "new", _("New")
+    OPEN = "open", _("Open")
+    PENDING = "pending", _("Pending")
+    ON_HOLD = "on_hold", _("On hold")
+    SOLVED = "solved", _("Solved")
+    CLOSED = "closed", _("Closed")
 
 
 UNRESOLVED = (Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD)
 
 
 class Priority(models.TextChoices):
-    LOW = "low", "Low"
-    NORMAL = "normal", "Normal"
-    HIGH = "high", "High"
-    URGENT = "urgent", "Urgent"
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
 
 
 PRIORITY_RANK = {Priority.LOW: 1, Priority.NORMAL: 2, Priority.HIGH: 3, Priority.URGENT: 4}
 
 
 class Channel(models.TextChoices):
-    WEB = "web", "Web"
-    PORTAL = "portal", "Portal"
-    API = "api", "API"
-    CHAT = "chat", "Chat"
-    EMAIL = "email", "Email"
+    WEB = "web", _("Web")
+    PORTAL = "portal", _("Portal")
+    API = "api", _("API")
+    CHAT = "chat", _("Chat")
+    EMAIL = "email", _("Email")
 
 
 class Contact(models.Model):
@@ -54,13 +55,16 @@ class Contact(models.Model):
     email = models.EmailField()
     name = models.CharField(max_length=200, blank=True)
     organisation = models.CharField(max_length=200, blank=True)
+    # The language e-mails to them are written in (a code of LANGUAGES), remembered from their first
+    # message or portal visit; empty: the tenant's default.
+    language = models.CharField(max_length=10, blank=True, choices=settings.LANGUAGES)
     claim_of = models.ForeignKey(
         "self",
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="claims",
-        help_text="Set while this is an unconfirmed claim to the address of that contact.",
+        help_text=_("Set while this is an unconfirmed claim to the address of that contact."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -99,8 +103,8 @@ class SLAPolicy(models.Model):
 
     class Meta:
         ordering = ["priority"]
-        verbose_name = "SLA policy"
-        verbose_name_plural = "SLA policies"
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
 
     def __str__(self) -> str:
         return f"{self.get_priority_display()}: {self.first_response_minutes} min / {self.resolution_minutes} min"
@@ -192,9 +196,9 @@ class Ticket(models.Model):
 
 
 class ReplyKind(models.TextChoices):
-    PUBLIC = "public", "Public reply"
-    INTERNAL_NOTE = "internal_note", "Internal note"
-    AI_DRAFT = "ai_draft", "AI draft"
+    PUBLIC = "public", _("Public reply")
+    INTERNAL_NOTE = "internal_note", _("Internal note")
+    AI_DRAFT = "ai_draft", _("AI draft")
 
 
 class Reply(models.Model):
@@ -262,12 +266,15 @@ class Macro(models.Model):
 
     name = models.CharField(max_length=100, unique=True)
     body = models.TextField(
-        help_text="Placeholders: {customer_name}, {customer_email}, {ticket_number}, {ticket_subject}, {agent_name}."
+        help_text=_("Placeholders: {customer_name}, {customer_email}, {ticket_number}, {ticket_subject}, {agent_name}.")
     )
     set_status = models.CharField(
-        max_length=10, choices=Status.choices, blank=True, help_text="Status the ticket gets when this reply is sent."
+        max_length=10,
+        choices=Status.choices,
+        blank=True,
+        help_text=_("Status the ticket gets when this reply is sent."),
     )
-    add_tags = models.CharField(max_length=300, blank=True, help_text="Comma-separated tags added when it is sent.")
+    add_tags = models.CharField(max_length=300, blank=True, help_text=_("Comma-separated tags added when it is sent."))
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

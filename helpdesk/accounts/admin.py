@@ -7,6 +7,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from helpdesk.accounts.models import ApiKey, User
 from helpdesk.accounts.roles import ADMIN, ROLES
@@ -79,7 +80,7 @@ class UserAdmin(BaseUserAdmin):
             {
                 "classes": ("wide",),
                 "fields": ("email", "full_name", "role"),
-                "description": "They get an e-mail with a link to choose their password.",
+                "description": _("They get an e-mail with a link to choose their password."),
             },
         ),
     )

@@ -1,11 +1,13 @@
 import hashlib
 from typing import ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from helpdesk.accounts.roles import role_of
+from helpdesk.accounts.roles import ROLE_LABELS, role_of
 
 
 class UserManager(BaseUserManager["User"]):
@@ -29,11 +31,13 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     email = models.EmailField(unique=True)
     full_name = models.CharField(max_length=200, blank=True)
-    is_staff = models.BooleanField(default=False, help_text="Can open the admin site.")
+    is_staff = models.BooleanField(default=False, help_text=_("Can open the admin site."))
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
     # IANA name (Europe/Berlin); empty: the server's TIME_ZONE. Pages and e-mails show times in it.
     timezone = models.CharField(max_length=64, blank=True)
+    # A code of LANGUAGES; empty: the tenant's default language (Tenant.language). Pages and e-mails use it.
+    language = models.CharField(max_length=10, blank=True, choices=settings.LANGUAGES)
 
     objects = UserManager()
 
@@ -57,6 +61,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     def role(self) -> str | None:
         return role_of(self)
 
+    @property
+    def role_label(self) -> str:
+        role = self.role
+        return str(ROLE_LABELS[role]) if role else ""
+
 
 def hash_api_key(raw_key: str) -> str:
     # Keys carry 256 random bits, so a fast hash is enough; a slow KDF would only add latency per request.
@@ -76,7 +85,7 @@ class ApiKey(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name = "API key"
+        verbose_name = _("API key")
         constraints = [
             models.UniqueConstraint(
                 fields=["name"], condition=models.Q(revoked_at__isnull=True), name="apikey_active_name_unique"

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
 
@@ -17,6 +18,11 @@ class Tenant(TenantMixin):
     name: "models.CharField[str, str]" = models.CharField(max_length=200)
     language: "models.CharField[str, str]" = models.CharField(
         max_length=10, choices=settings.TENANT_LANGUAGES, default="en"
+    )
+    # The interface languages its portal and widget offer visitors (codes of LANGUAGES); empty: all of them.
+    # ``language`` is also the default language of its new users and customers.
+    languages: "ArrayField[list[str], list[str]]" = ArrayField(
+        models.CharField(max_length=10, choices=settings.LANGUAGES), default=list, blank=True
     )
     embedding_model: "models.CharField[str, str]" = models.CharField(
         max_length=20, choices=MODEL_CHOICES, default="minilm"
