@@ -79,7 +79,9 @@ class DocumentCreateSerializer(serializers.Serializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         given = [key for key in ("file", "text", "url") if attrs.get(key)]
         if len(given) != 1:
-            raise serializers.ValidationError("Send exactly one of: a multipart `file`, `text` (with `title`), `url`.")
+            raise serializers.ValidationError(
+                _("Send exactly one of: a multipart `file`, `text` (with `title`), `url`.")
+            )
         if attrs.get("text") is not None and not attrs.get("title"):
             raise serializers.ValidationError({"title": _("A title is required with `text`.")})
         return attrs
@@ -109,11 +111,14 @@ class DocumentListCreate(generics.ListAPIView):
                     uploaded=data["file"], digest=services.file_digest(data["file"])
                 )
                 if repeated is not None and not data["on_duplicate"]:
-                    detail = "The same file" if same else "A file with this name"
+                    detail = (
+                        _("The same file is already in the knowledge base as “%(title)s”; ")
+                        if same
+                        else _("A file with this name is already in the knowledge base as “%(title)s”; ")
+                    ) % {"title": repeated.title}
                     return Response(
                         {
-                            "detail": f"{detail} is already in the knowledge base as “{repeated.title}”; "
-                            "send on_duplicate=replace or on_duplicate=keep.",
+                            "detail": detail + "send on_duplicate=replace or on_duplicate=keep.",
                             "duplicate_of": repeated.pk,
                             "same_content": same,
                         },

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Protocol
 
 from django.utils.formats import date_format, number_format
@@ -17,7 +18,7 @@ LEFT, RIGHT, TOP, BOTTOM = 36, 8, 10, 28
 
 class DayValues(Protocol):
     @property
-    def day(self) -> object: ...
+    def day(self) -> date: ...
     @property
     def created(self) -> int: ...
     @property
@@ -66,12 +67,8 @@ def created_vs_solved(days: Sequence[DayValues]) -> BarChart:
                 )
             )
         if index % 5 == 0 or index == len(days) - 1:
-            # "Dec 07" / "07 дек.": the day and the month's short name in the reader's language.
-            label = (
-                f"{date_format(day.day, 'd')} {date_format(day.day, 'b')}"
-                if hasattr(day.day, "strftime")
-                else str(day.day)
-            )
+            # "December 7" / "7 декабря": the reader's language and word order.
+            label = date_format(day.day, "MONTH_DAY_FORMAT")
             x_ticks.append(Tick(position=round(LEFT + index * slot + slot / 2, 2), label=label))
     y_ticks = [
         Tick(position=round(TOP + plot_h - plot_h * i / 4, 2), label=number_format(step * i, force_grouping=True))

@@ -49,7 +49,7 @@ def follow(request: AuthenticatedHttpRequest, number: int) -> HttpResponse:
     ticket = selectors.ticket_get(number=number)
     on = request.POST.get("follow", "1") == "1"
     services.ticket_follow(ticket=ticket, user=request.user, follow=on)
-    return _done(request, ticket, note="You follow this ticket." if on else "You no longer follow this ticket.")
+    return _done(request, ticket, note=_("You follow this ticket.") if on else _("You no longer follow this ticket."))
 
 
 @login_required

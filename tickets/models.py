@@ -52,12 +52,12 @@ class Contact(models.Model):
     with ``claim_of`` set, until someone confirms the address from a link sent to it.
     """
 
-    email = models.EmailField()
-    name = models.CharField(max_length=200, blank=True)
-    organisation = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(_("email"))
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
     # The language e-mails to them are written in (a code of LANGUAGES), remembered from their first
     # message or portal visit; empty: the tenant's default.
-    language = models.CharField(max_length=10, blank=True, choices=settings.LANGUAGES)
+    language = models.CharField(_("language"), max_length=10, blank=True, choices=settings.LANGUAGES)
     claim_of = models.ForeignKey(
         "self",
         null=True,
@@ -112,17 +112,19 @@ class SLAPolicy(models.Model):
 
 class Ticket(models.Model):
     number = models.PositiveIntegerField(unique=True, editable=False)
-    subject = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
-    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
-    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
-    requester = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="tickets")
+    subject = models.CharField(_("subject"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.NEW)
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.WEB)
+    requester = models.ForeignKey(
+        Contact, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("requester")
+    )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_tickets"
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="tickets")
-    category = models.CharField(max_length=100, blank=True)
+    category = models.CharField(_("category"), max_length=100, blank=True)
     first_response_due_at = models.DateTimeField(null=True, blank=True)
     resolution_due_at = models.DateTimeField(null=True, blank=True)
     first_response_breached_at = models.DateTimeField(null=True, blank=True, editable=False)

@@ -18,6 +18,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
@@ -146,7 +147,7 @@ def _write_limited(request: HttpRequest, *, action: str, ticket: Ticket) -> bool
     return by_address or by_ticket
 
 
-TOO_MANY = "Too many messages on this request right now. Please wait a few minutes and send it again."
+TOO_MANY = gettext_lazy("Too many messages on this request right now. Please wait a few minutes and send it again.")
 
 
 @require_POST

@@ -71,8 +71,8 @@ class UserAdmin(BaseUserAdmin):
     readonly_fields = ("last_login", "date_joined")
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Profile", {"fields": ("full_name", "role", "is_active")}),
-        ("Activity", {"fields": ("last_login", "date_joined")}),
+        (_("Profile"), {"fields": ("full_name", "role", "is_active", "language", "timezone")}),
+        (_("Activity"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
         (
@@ -85,9 +85,9 @@ class UserAdmin(BaseUserAdmin):
         ),
     )
 
-    @admin.display(description="role")
+    @admin.display(description=_("role"))
     def role_name(self, obj: User) -> str:
-        return (obj.role or "—").title()
+        return obj.role_label or "—"
 
     @admin.display(description="password", boolean=False)
     def invitation(self, obj: User) -> str:

@@ -7,18 +7,19 @@ from functools import cache
 
 from django import forms
 from django.conf import settings
+from django.utils.functional import Promise as StrPromise
 from django.utils.translation import gettext_lazy as _
 
 from helpdesk.accounts.models import User
 
 
 @cache
-def timezone_choices() -> list[tuple[str, str]]:
+def timezone_choices() -> list[tuple[str, str | StrPromise]]:
     names = sorted(n for n in zoneinfo.available_timezones() if "/" in n and not n.startswith(("Etc/", "SystemV/")))
     return [("", _("Server default")), ("UTC", "UTC"), *((n, n.replace("_", " ")) for n in names)]
 
 
-def language_choices() -> list[tuple[str, str]]:
+def language_choices() -> list[tuple[str, str | StrPromise]]:
     """Each language in its own name; empty follows the team's default language."""
     return [("", _("Team default")), *settings.LANGUAGES]
 

@@ -42,7 +42,7 @@ class UserLanguageMiddleware:
         if language is None:
             return self.get_response(request)
         translation.activate(language)
-        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        request.LANGUAGE_CODE = language
         response = self.get_response(request)
         response.headers["Content-Language"] = language
         return response

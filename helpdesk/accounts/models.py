@@ -29,15 +29,15 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractBaseUser, PermissionsMixin):
     """A person who signs in; each tenant schema has its own users, public has platform admins."""
 
-    email = models.EmailField(unique=True)
-    full_name = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(_("email"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=200, blank=True)
     is_staff = models.BooleanField(default=False, help_text=_("Can open the admin site."))
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
     # IANA name (Europe/Berlin); empty: the server's TIME_ZONE. Pages and e-mails show times in it.
-    timezone = models.CharField(max_length=64, blank=True)
+    timezone = models.CharField(_("time zone"), max_length=64, blank=True)
     # A code of LANGUAGES; empty: the tenant's default language (Tenant.language). Pages and e-mails use it.
-    language = models.CharField(max_length=10, blank=True, choices=settings.LANGUAGES)
+    language = models.CharField(_("language"), max_length=10, blank=True, choices=settings.LANGUAGES)
 
     objects = UserManager()
 

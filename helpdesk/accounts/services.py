@@ -40,12 +40,21 @@ class UserResult:
 
 @transaction.atomic
 def user_create_or_update(
-    *, email: str, role: str, password: str | None = None, full_name: str = "", by: User | None = None
+    *,
+    email: str,
+    role: str,
+    password: str | None = None,
+    full_name: str = "",
+    language: str | None = None,
+    by: User | None = None,
 ) -> UserResult:
     """Create a user with a role, or bring an existing one to that role (idempotent).
 
-    A new user without a password gets a generated one, returned once in the result.
+    A new user without a password gets a generated one, returned once in the result. ``language`` (a code
+    of ``LANGUAGES``, or empty for the tenant's default) is set when given.
     """
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Unknown language %(code)r.") % {"code": language}})
     email = email.strip().lower()
     try:
         validate_email(email)
@@ -60,12 +69,14 @@ def user_create_or_update(
     generated = None
     if user is None:
         generated = None if password else secrets.token_urlsafe(12)
-        user = User.objects.create_user(email, password or generated, full_name=full_name)
+        user = User.objects.create_user(email, password or generated, full_name=full_name, language=language or "")
     else:
         if password:
             user.set_password(password)
         if full_name:
             user.full_name = full_name
+        if language is not None:
+            user.language = language
         user.save()
     role_assign(user=user, role=role, by=by)
     return UserResult(user=user, created=created, password=generated)

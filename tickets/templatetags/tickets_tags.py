@@ -66,16 +66,16 @@ PRIORITY_LABELS = dict(Priority.choices)
 
 @register.filter
 def field_label(name: str) -> str:
-    return FIELD_LABELS.get(name) or name.replace("_", " ")
+    return str(FIELD_LABELS.get(name) or name.replace("_", " "))
 
 
 @register.filter
 def value_label(value: str, field: str) -> str:
     """Stored values as people read them: `on_hold` is "On hold"."""
     if field == "status":
-        return STATUS_LABELS.get(value, value)
+        return str(STATUS_LABELS.get(value, value))
     if field == "priority":
-        return PRIORITY_LABELS.get(value, value)
+        return str(PRIORITY_LABELS.get(value, value))
     return value
 
 
