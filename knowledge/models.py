@@ -99,6 +99,8 @@ class Document(models.Model):
     index_attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["source", "external_id"]),
@@ -171,6 +173,8 @@ class Chunk(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("chunk")
+        verbose_name_plural = _("chunks")
         ordering = ["document_id", "position"]
         constraints = [models.UniqueConstraint(fields=["document", "sha256"], name="knowledge_chunk_doc_sha256")]
         indexes = [

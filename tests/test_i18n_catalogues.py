@@ -55,3 +55,14 @@ def test_a_catalogue_compiles(path, tmp_path):
         ["msgfmt", "--check", "-o", str(tmp_path / "out.mo"), str(path)], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_make_and_the_image_compile_the_catalogues_which_git_ignores():
+    makefile = (ROOT / "Makefile").read_text()
+    assert "manage.py compilemessages" in makefile and "apt-get install -y -qq gettext" in makefile
+    for target in ("install:", "install-dev:"):  # `make run` needs install, `make test` install-dev
+        line = next(line for line in makefile.splitlines() if line.startswith(target))
+        assert "messages" in line.split(), line
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert " gettext " in dockerfile and "manage.py compilemessages" in dockerfile
+    assert "*.mo" in (ROOT / ".gitignore").read_text().splitlines()

@@ -10,6 +10,7 @@ import django_filters as filters
 from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import ValidationError
 from django.db.models import Case, F, IntegerField, QuerySet, Value, When
+from django.utils.functional import Promise as StrOrPromise
 from django.utils.translation import gettext_lazy as _
 
 from tickets.models import SEARCH_CONFIG, UNRESOLVED, Priority, Status, Ticket
@@ -24,17 +25,17 @@ VIEWS = {
 }
 # Solved and closed tickets have nothing due: the due sorts put them last, whatever their date.
 RESOLVED_LAST = Case(When(status__in=UNRESOLVED, then=Value(0)), default=Value(1), output_field=IntegerField())
-SORTS: dict[str, tuple[str, tuple[Any, ...]]] = {
-    "-created": ("Newest first", ("-created_at", "-id")),
-    "created": ("Oldest first", ("created_at", "id")),
-    "-updated": ("Recently updated", ("-updated_at", "-id")),
-    "updated": ("Least recently updated", ("updated_at", "id")),
-    "due": ("Resolution due", ("resolved_last", F("resolution_due_at").asc(nulls_last=True), "-id")),
-    "-due": ("Resolution due, latest first", ("resolved_last", F("resolution_due_at").desc(nulls_last=True), "-id")),
-    "-priority": ("Priority, highest first", ("-priority_rank", "-created_at", "-id")),
-    "priority": ("Priority, lowest first", ("priority_rank", "-created_at", "-id")),
-    "-number": ("Number, highest first", ("-number",)),
-    "number": ("Number, lowest first", ("number",)),
+SORTS: dict[str, tuple[StrOrPromise, tuple[Any, ...]]] = {
+    "-created": (_("Newest first"), ("-created_at", "-id")),
+    "created": (_("Oldest first"), ("created_at", "id")),
+    "-updated": (_("Recently updated"), ("-updated_at", "-id")),
+    "updated": (_("Least recently updated"), ("updated_at", "id")),
+    "due": (_("Resolution due"), ("resolved_last", F("resolution_due_at").asc(nulls_last=True), "-id")),
+    "-due": (_("Resolution due, latest first"), ("resolved_last", F("resolution_due_at").desc(nulls_last=True), "-id")),
+    "-priority": (_("Priority, highest first"), ("-priority_rank", "-created_at", "-id")),
+    "priority": (_("Priority, lowest first"), ("priority_rank", "-created_at", "-id")),
+    "-number": (_("Number, highest first"), ("-number",)),
+    "number": (_("Number, lowest first"), ("number",)),
 }
 # Column headers that sort, and the sort their first click picks.
 SORTABLE_COLUMNS = {"number": "-number", "priority": "-priority", "updated": "-updated", "due": "due"}

@@ -69,6 +69,8 @@ class Contact(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
         ordering = ["email"]
         constraints = [
             models.UniqueConstraint(
@@ -88,6 +90,8 @@ class Tag(models.Model):
     name = models.SlugField(max_length=50, unique=True, allow_unicode=True)
 
     class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -157,6 +161,8 @@ class Ticket(models.Model):
     )
 
     class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
         ordering = ["-created_at"]
         indexes = [
             GinIndex(fields=["search_vector"], name="ticket_search_gin"),
@@ -219,7 +225,8 @@ class Reply(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        verbose_name_plural = "replies"
+        verbose_name = _("reply")
+        verbose_name_plural = _("replies")
         indexes = [models.Index(fields=["ticket", "created_at"], name="reply_ticket_created")]
 
     def __str__(self) -> str:
@@ -256,6 +263,8 @@ class Attachment(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
         ordering = ["id"]
         indexes = [models.Index(fields=["created_at"], name="attachment_created")]
 
@@ -283,8 +292,8 @@ class Macro(models.Model):
 
     class Meta:
         ordering = ["name"]
-        verbose_name = "canned reply"
-        verbose_name_plural = "canned replies"
+        verbose_name = _("canned reply")
+        verbose_name_plural = _("canned replies")
 
     def __str__(self) -> str:
         return self.name
@@ -307,6 +316,8 @@ class TicketEvent(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["ticket", "created_at"], name="event_ticket_created")]
 
