@@ -8,10 +8,10 @@ export HF_HUB_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF
 
-.PHONY: qwen install install-dev install-bench bench-kb bench-load bench-abuse browser libmagic ocr-tools run dev stop test lint typecheck pytest clean lora-tools
+.PHONY: qwen install install-dev install-bench bench-kb bench-load bench-abuse browser libmagic gettext messages ocr-tools run dev stop test lint typecheck pytest clean lora-tools
 
 $(VENV)/.runtime: requirements.txt requirements-nodeps.txt
-	@$(MAKE) --no-print-directory libmagic ocr-tools
+	@$(MAKE) --no-print-directory libmagic ocr-tools gettext
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	@# llama-cpp-python builds from source. A native build (-march=native) uses every instruction the
@@ -36,9 +36,9 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-install: $(VENV)/.runtime node_modules/.installed lora-tools qwen
+install: $(VENV)/.runtime node_modules/.installed lora-tools qwen messages
 
-install-dev: $(VENV)/.dev node_modules/.installed browser lora-tools qwen
+install-dev: $(VENV)/.dev node_modules/.installed browser lora-tools qwen messages
 
 # llama.cpp's LoRA → GGUF converter, from the llama-cpp-python sdist on the registry (not committed).
 lora-tools: var/llama.cpp/convert_lora_to_gguf.py
@@ -64,6 +64,14 @@ bench-kb: install-bench
 # libmagic for the attachment content checks (python-magic loads it); Debian's libmagic1.
 libmagic:
 	@ldconfig -p | grep -q libmagic.so.1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libmagic1 >/dev/null; }
+
+# GNU gettext (msgfmt) compiles the translations; Debian's gettext (makemessages needs it too).
+gettext:
+	@command -v msgfmt >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; }
+
+# The translations (locale/ and each app's locale/, docs/i18n.md) compiled to .mo files, which git ignores.
+messages: $(VENV)/.runtime
+	@$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules --ignore=var -v 0
 
 # Load test of the real server: results in bench/results/load.{json,md,png} (about 3 minutes).
 bench-load: install-bench

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 SECTIONS = [
-    ("Tickets", "tickets:list"),
-    ("Knowledge", "knowledge:index"),
-    ("Assistants", "assistants:list"),
-    ("Integrations", "integrations:index"),
-    ("Datasets", "datasets:index"),
+    (gettext_lazy("Tickets"), "tickets:list"),
+    (gettext_lazy("Knowledge"), "knowledge:index"),
+    (gettext_lazy("Assistants"), "assistants:list"),
+    (gettext_lazy("Integrations"), "integrations:index"),
+    (gettext_lazy("Datasets"), "datasets:index"),
 ]
 
 
@@ -27,5 +29,5 @@ def navigation(request: HttpRequest) -> dict[str, object]:
             continue
         items.append({"label": label, "url": url, "active": request.path.startswith(url)})
     if user.is_staff:
-        items.append({"label": "Admin", "url": reverse("admin:index", urlconf=urlconf), "active": False})
+        items.append({"label": _("Admin"), "url": reverse("admin:index", urlconf=urlconf), "active": False})
     return {"nav_sections": items}

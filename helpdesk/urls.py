@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
+from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from helpdesk import devmail, health, ops
@@ -31,6 +32,8 @@ urlpatterns = [
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     # Profile (time zone), invitations (set your password), the DEBUG mail viewer.
     path("accounts/profile/", account_views.profile, name="profile"),
+    # The translations static scripts read with gettext(), in the request's language (helpdesk.i18n).
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("accounts/invite/<uidb64>/<token>/", account_views.InviteAcceptView.as_view(), name="invite_accept"),
     path(
         "accounts/invite/done/",

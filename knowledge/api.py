@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -78,9 +79,11 @@ class DocumentCreateSerializer(serializers.Serializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         given = [key for key in ("file", "text", "url") if attrs.get(key)]
         if len(given) != 1:
-            raise serializers.ValidationError("Send exactly one of: a multipart `file`, `text` (with `title`), `url`.")
+            raise serializers.ValidationError(
+                _("Send exactly one of: a multipart `file`, `text` (with `title`), `url`.")
+            )
         if attrs.get("text") is not None and not attrs.get("title"):
-            raise serializers.ValidationError({"title": "A title is required with `text`."})
+            raise serializers.ValidationError({"title": _("A title is required with `text`.")})
         return attrs
 
 
@@ -108,11 +111,14 @@ class DocumentListCreate(generics.ListAPIView):
                     uploaded=data["file"], digest=services.file_digest(data["file"])
                 )
                 if repeated is not None and not data["on_duplicate"]:
-                    detail = "The same file" if same else "A file with this name"
+                    detail = (
+                        _("The same file is already in the knowledge base as “%(title)s”; ")
+                        if same
+                        else _("A file with this name is already in the knowledge base as “%(title)s”; ")
+                    ) % {"title": repeated.title}
                     return Response(
                         {
-                            "detail": f"{detail} is already in the knowledge base as “{repeated.title}”; "
-                            "send on_duplicate=replace or on_duplicate=keep.",
+                            "detail": detail + "send on_duplicate=replace or on_duplicate=keep.",
                             "duplicate_of": repeated.pk,
                             "same_content": same,
                         },
@@ -120,7 +126,7 @@ class DocumentListCreate(generics.ListAPIView):
                     )
                 if repeated is not None and data["on_duplicate"] == "replace":
                     if not KnowledgePermission()._allowed(request, "change"):
-                        return Response({"detail": "Replacing a document needs the change permission."}, status=403)
+                        return Response({"detail": _("Replacing a document needs the change permission.")}, status=403)
                     # The document keeps its visibility; a new version only brings new content.
                     document = duplicates.document_replace_file(
                         document=repeated, uploaded=data["file"], language=data["language"], tags=data["tags"]
@@ -182,7 +188,7 @@ class UpsertChunkSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
         default=None,
-        help_text="Visibility of the source's document; left out: unchanged (a new source is `internal`).",
+        help_text=_("Visibility of the source's document; left out: unchanged (a new source is `internal`)."),
     )
 
 
@@ -219,7 +225,7 @@ class SearchFiltersSerializer(serializers.Serializer):
     language = serializers.ChoiceField(choices=LANGUAGES, required=False, allow_blank=True, default="")
     document_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, default=list)
     visibility = serializers.ChoiceField(
-        choices=Visibility.values, required=False, allow_null=True, default=None, help_text="Left out: both."
+        choices=Visibility.values, required=False, allow_null=True, default=None, help_text=_("Left out: both.")
     )
 
 
@@ -246,7 +252,7 @@ class SearchHitSerializer(serializers.Serializer):
     language = serializers.CharField()
     tags = serializers.ListField(child=serializers.CharField())
     metadata = serializers.DictField()
-    external_id = serializers.CharField(help_text="The `external_id` the chunk (or its document) was stored with.")
+    external_id = serializers.CharField(help_text=_("The `external_id` the chunk (or its document) was stored with."))
     visibility = serializers.CharField()
 
 

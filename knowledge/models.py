@@ -21,6 +21,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from pgvector.django import HnswIndex, VectorField
 
 from helpdesk.ai.embed import EMBEDDING_DIMENSIONS, MODEL_CHOICES
@@ -42,24 +43,24 @@ TS_CONFIGS = {
 class Visibility(models.TextChoices):
     """Who may read a document through the assistants: staff only, or the public (widget, portal)."""
 
-    INTERNAL = "internal", "Internal (staff only)"
-    PUBLIC = "public", "Public (customers too)"
+    INTERNAL = "internal", _("Internal (staff only)")
+    PUBLIC = "public", _("Public (customers too)")
 
 
 class Document(models.Model):
     Visibility = Visibility
 
     class Source(models.TextChoices):
-        UPLOAD = "upload", "Upload"
-        URL = "url", "URL"
-        TEXT = "text", "Text"
-        API = "api", "API"
+        UPLOAD = "upload", _("Upload")
+        URL = "url", _("URL")
+        TEXT = "text", _("Text")
+        API = "api", _("API")
 
     class Status(models.TextChoices):
-        UPLOADED = "uploaded", "Uploaded"
-        PROCESSING = "processing", "Processing"
-        INDEXED = "indexed", "Indexed"
-        FAILED = "failed", "Failed"
+        UPLOADED = "uploaded", _("Uploaded")
+        PROCESSING = "processing", _("Processing")
+        INDEXED = "indexed", _("Indexed")
+        FAILED = "failed", _("Failed")
 
     title = models.CharField(max_length=300)
     source = models.CharField(max_length=10, choices=Source.choices)
@@ -67,7 +68,7 @@ class Document(models.Model):
     # The original name of an uploaded file (the stored name may be suffixed to stay unique).
     filename = models.CharField(max_length=255, blank=True)
     url = models.URLField(max_length=2000, blank=True)
-    text = models.TextField(blank=True, help_text="Pasted text (source `text`).")
+    text = models.TextField(blank=True, help_text=_("Pasted text (source `text`)."))
     # Language code (en, ru, ...) for every chunk; empty: detected per chunk from its script.
     language = models.CharField(max_length=10, blank=True)
     tags = ArrayField(models.CharField(max_length=50), default=list, blank=True)
@@ -75,7 +76,7 @@ class Document(models.Model):
     external_id = models.CharField(max_length=255, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.UPLOADED)
     error = models.TextField(blank=True)
-    checksum = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the extracted text.")
+    checksum = models.CharField(max_length=64, blank=True, help_text=_("SHA-256 of the extracted text."))
     # SHA-256 of an uploaded file's bytes: the same file uploaded again is recognised.
     file_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
     archived = models.BooleanField(default=False)
@@ -98,6 +99,8 @@ class Document(models.Model):
     index_attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["source", "external_id"]),
@@ -170,6 +173,8 @@ class Chunk(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("chunk")
+        verbose_name_plural = _("chunks")
         ordering = ["document_id", "position"]
         constraints = [models.UniqueConstraint(fields=["document", "sha256"], name="knowledge_chunk_doc_sha256")]
         indexes = [
@@ -197,10 +202,10 @@ class EmbeddingSwitch(models.Model):
     """
 
     class Status(models.TextChoices):
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
-        CANCELLED = "cancelled", "Cancelled"
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
 
     source_model = models.CharField(max_length=20, choices=MODEL_CHOICES)
     target_model = models.CharField(max_length=20, choices=MODEL_CHOICES)

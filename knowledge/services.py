@@ -21,6 +21,7 @@ from django.db import InterfaceError, transaction
 from django.db import OperationalError as DatabaseOperationalError
 from django.db.models import F, Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from helpdesk import ai
 from helpdesk.celery import send_on_commit
@@ -229,7 +230,7 @@ def document_create_from_text(
 ) -> Document:
     """A document from pasted text (Markdown headings are honoured); indexing is queued."""
     if not text.strip():
-        raise ExtractionError("The text is empty.")
+        raise ExtractionError(_("The text is empty."))
     document = Document.objects.create(
         title=(title.strip() or text.strip().splitlines()[0])[:300],
         source=Document.Source.TEXT,
@@ -384,7 +385,7 @@ def _fail(document: Document, reason: str) -> None:
 def document_retry(*, document: Document) -> Document:
     """Queue indexing again (a failed or stuck document, or a fresh crawl of a URL). Unchanged chunks are reused."""
     if document.status == Document.Status.PROCESSING and not document.is_stuck:
-        raise ExtractionError("The document is being indexed right now.")
+        raise ExtractionError(_("The document is being indexed right now."))
     document.status = Document.Status.UPLOADED
     document.error = ""
     document.index_attempts = 0  # a person asked: the attempts start over

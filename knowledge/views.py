@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from helpdesk.http import AuthenticatedHttpRequest
@@ -147,7 +148,7 @@ def held_decide(request: AuthenticatedHttpRequest) -> HttpResponse:
     path, action = request.POST.get("path", ""), request.POST.get("action", "")
     chosen = next((h for h in held if h.path == path), None)
     if chosen is None or action not in ("replace", "keep", "discard"):
-        messages.error(request, "That upload is no longer waiting; upload the file again.")
+        messages.error(request, _("That upload is no longer waiting; upload the file again."))
         return redirect("knowledge:index")
     try:
         if action == "replace":
@@ -162,7 +163,7 @@ def held_decide(request: AuthenticatedHttpRequest) -> HttpResponse:
             messages.success(request, f"{chosen.filename} was not added.")
     except (ExtractionError, Http404) as exc:
         duplicates.held_discard(held=chosen)
-        messages.error(request, str(exc) or "The earlier document is gone; upload the file again.")
+        messages.error(request, str(exc) or _("The earlier document is gone; upload the file again."))
     _set_held(request, [h for h in held if h.path != path])
     return redirect("knowledge:index")
 
@@ -252,7 +253,7 @@ def set_visibility(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     document = _document_for(request, pk, CHANGE)
     form = VisibilityForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose internal or public.")
+        messages.error(request, _("Choose internal or public."))
         return redirect("knowledge:detail", pk=document.pk)
     services.document_set_visibility(document=document, visibility=form.cleaned_data["visibility"])
     messages.success(request, f"“{document.title}” is now {document.get_visibility_display().lower()}.")
@@ -339,9 +340,11 @@ def embedding_cancel(request: AuthenticatedHttpRequest) -> HttpResponse:
     switch = selectors.embedding_switch_current()
     try:
         if switch is None:
-            raise services.SwitchError("No switch is running.")
+            raise services.SwitchError(_("No switch is running."))
         services.embedding_switch_cancel(switch=switch)
-        messages.success(request, f"Switch cancelled; the knowledge base keeps {switch.source_model}.")
+        messages.success(
+            request, _("Switch cancelled; the knowledge base keeps %(model)s.") % {"model": switch.source_model}
+        )
     except services.SwitchError as exc:
         messages.error(request, str(exc))
     return redirect("knowledge:embedding")

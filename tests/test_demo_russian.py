@@ -42,6 +42,7 @@ def romashka(romashka_tenant: Tenant, db: None) -> Iterator[Tenant]:
 def test_the_russian_demo_tenant_speaks_russian(romashka):
     assert (romashka.name, romashka.language, romashka.embedding_model) == ("Ромашка", "ru", "e5")
     assert User.objects.get(email="agent@romashka.test").full_name == "Алина Орлова"
+    assert set(User.objects.values_list("language", flat=True)) == {"ru"}  # the team reads the pages in Russian
     assistant = Assistant.objects.get(is_default=True)
     assert (assistant.name, assistant.language) == ("Помощник «Ромашки»", "ru")
     assert assistant.chat_model.startswith("qwen")

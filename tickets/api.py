@@ -137,7 +137,7 @@ class ContactSerializer(serializers.ModelSerializer[Contact]):
     unverified = serializers.BooleanField(
         source="is_unverified_claim",
         read_only=True,
-        help_text="True for a public request naming an existing contact's address that was not confirmed yet.",
+        help_text=_("True for a public request naming an existing contact's address that was not confirmed yet."),
     )
 
     class Meta:
@@ -171,7 +171,7 @@ class AgentField(serializers.SlugRelatedField):
 
 class TicketSerializer(serializers.ModelSerializer[Ticket]):
     requester = ContactSerializer(read_only=True)
-    requester_email = serializers.EmailField(write_only=True, help_text="Creates the contact if it is new.")
+    requester_email = serializers.EmailField(write_only=True, help_text=_("Creates the contact if it is new."))
     requester_name = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=200)
     assignee = AgentField()
     tags = TagListField(required=False)
@@ -471,7 +471,7 @@ class TicketViewSet(
 
 class ContactFilter(filters.FilterSet):
     email = filters.CharFilter(field_name="email", lookup_expr="iexact")
-    q = filters.CharFilter(method="filter_q", label="Search in email, name and organisation")
+    q = filters.CharFilter(method="filter_q", label=_("Search in email, name and organisation"))
 
     class Meta:
         model = Contact

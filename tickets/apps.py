@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 from tickets import metrics
 
@@ -6,7 +7,7 @@ from tickets import metrics
 class TicketsConfig(AppConfig):
     name = "tickets"
     label = "tickets"
-    verbose_name = "Tickets"
+    verbose_name = _("Tickets")
     # Codenames of this app's permissions per role (see helpdesk.accounts.roles); admin gets all.
     role_permissions: dict[str, list[str]] = {
         "agent": [

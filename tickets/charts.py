@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Protocol
+
+from django.utils.formats import date_format, number_format
+from django.utils.translation import ngettext
 
 from helpdesk.charts import Bar, Tick, nice_step
 
@@ -14,7 +18,7 @@ LEFT, RIGHT, TOP, BOTTOM = 36, 8, 10, 28
 
 class DayValues(Protocol):
     @property
-    def day(self) -> object: ...
+    def day(self) -> date: ...
     @property
     def created(self) -> int: ...
     @property
@@ -46,6 +50,11 @@ def created_vs_solved(days: Sequence[DayValues]) -> BarChart:
     for index, day in enumerate(days):
         x0 = LEFT + index * slot + slot * 0.1
         for offset, series, value in ((0, "created", day.created), (1, "solved", day.solved)):
+            counted = (
+                ngettext("%(count)d created", "%(count)d created", value)
+                if series == "created"
+                else ngettext("%(count)d solved", "%(count)d solved", value)
+            ) % {"count": value}
             height = plot_h * value / top
             bars.append(
                 Bar(
@@ -54,13 +63,17 @@ def created_vs_solved(days: Sequence[DayValues]) -> BarChart:
                     width=round(bar_w, 2),
                     height=round(height, 2),
                     series=series,
-                    title=f"{day.day}: {value} {series}",
+                    title=f"{date_format(day.day, 'SHORT_DATE_FORMAT')}: {counted}",
                 )
             )
         if index % 5 == 0 or index == len(days) - 1:
-            label = day.day.strftime("%b %d") if hasattr(day.day, "strftime") else str(day.day)
+            # "December 7" / "7 декабря": the reader's language and word order.
+            label = date_format(day.day, "MONTH_DAY_FORMAT")
             x_ticks.append(Tick(position=round(LEFT + index * slot + slot / 2, 2), label=label))
-    y_ticks = [Tick(position=round(TOP + plot_h - plot_h * i / 4, 2), label=str(step * i)) for i in range(5)]
+    y_ticks = [
+        Tick(position=round(TOP + plot_h - plot_h * i / 4, 2), label=number_format(step * i, force_grouping=True))
+        for i in range(5)
+    ]
     return BarChart(
         width=WIDTH,
         height=HEIGHT,

@@ -16,6 +16,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from helpdesk.http import AuthenticatedHttpRequest
@@ -48,7 +49,7 @@ def follow(request: AuthenticatedHttpRequest, number: int) -> HttpResponse:
     ticket = selectors.ticket_get(number=number)
     on = request.POST.get("follow", "1") == "1"
     services.ticket_follow(ticket=ticket, user=request.user, follow=on)
-    return _done(request, ticket, note="You follow this ticket." if on else "You no longer follow this ticket.")
+    return _done(request, ticket, note=_("You follow this ticket.") if on else _("You no longer follow this ticket."))
 
 
 @login_required
@@ -72,7 +73,7 @@ def merge(request: AuthenticatedHttpRequest, number: int) -> HttpResponse:
     try:
         target = selectors.ticket_get(number=raw)
     except Http404:  # an unknown number, or one of another tenant, is just not there
-        messages.error(request, f"There is no ticket #{raw or '?'} to merge into.")
+        messages.error(request, _("There is no ticket #%(number)s to merge into.") % {"number": raw or "?"})
         return redirect("tickets:detail", number=source.number)
     try:
         services.ticket_merge(source=source, target=target, by=request.user)

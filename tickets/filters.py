@@ -10,6 +10,8 @@ import django_filters as filters
 from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import ValidationError
 from django.db.models import Case, F, IntegerField, QuerySet, Value, When
+from django.utils.functional import Promise as StrOrPromise
+from django.utils.translation import gettext_lazy as _
 
 from tickets.models import SEARCH_CONFIG, UNRESOLVED, Priority, Status, Ticket
 from tickets.selectors import PRIORITY_ORDER, breaching_q
@@ -17,23 +19,23 @@ from tickets.selectors import PRIORITY_ORDER, breaching_q
 UNRESOLVED_CHOICE = "unresolved"
 STATUS_CHOICES = [(UNRESOLVED_CHOICE, "Unresolved"), *Status.choices]
 VIEWS = {
-    "my_open": "My open",
-    "unassigned": "Unassigned",
-    "breaching": "Breaching SLA",
+    "my_open": _("My open"),
+    "unassigned": _("Unassigned"),
+    "breaching": _("Breaching SLA"),
 }
 # Solved and closed tickets have nothing due: the due sorts put them last, whatever their date.
 RESOLVED_LAST = Case(When(status__in=UNRESOLVED, then=Value(0)), default=Value(1), output_field=IntegerField())
-SORTS: dict[str, tuple[str, tuple[Any, ...]]] = {
-    "-created": ("Newest first", ("-created_at", "-id")),
-    "created": ("Oldest first", ("created_at", "id")),
-    "-updated": ("Recently updated", ("-updated_at", "-id")),
-    "updated": ("Least recently updated", ("updated_at", "id")),
-    "due": ("Resolution due", ("resolved_last", F("resolution_due_at").asc(nulls_last=True), "-id")),
-    "-due": ("Resolution due, latest first", ("resolved_last", F("resolution_due_at").desc(nulls_last=True), "-id")),
-    "-priority": ("Priority, highest first", ("-priority_rank", "-created_at", "-id")),
-    "priority": ("Priority, lowest first", ("priority_rank", "-created_at", "-id")),
-    "-number": ("Number, highest first", ("-number",)),
-    "number": ("Number, lowest first", ("number",)),
+SORTS: dict[str, tuple[StrOrPromise, tuple[Any, ...]]] = {
+    "-created": (_("Newest first"), ("-created_at", "-id")),
+    "created": (_("Oldest first"), ("created_at", "id")),
+    "-updated": (_("Recently updated"), ("-updated_at", "-id")),
+    "updated": (_("Least recently updated"), ("updated_at", "id")),
+    "due": (_("Resolution due"), ("resolved_last", F("resolution_due_at").asc(nulls_last=True), "-id")),
+    "-due": (_("Resolution due, latest first"), ("resolved_last", F("resolution_due_at").desc(nulls_last=True), "-id")),
+    "-priority": (_("Priority, highest first"), ("-priority_rank", "-created_at", "-id")),
+    "priority": (_("Priority, lowest first"), ("priority_rank", "-created_at", "-id")),
+    "-number": (_("Number, highest first"), ("-number",)),
+    "number": (_("Number, lowest first"), ("number",)),
 }
 # Column headers that sort, and the sort their first click picks.
 SORTABLE_COLUMNS = {"number": "-number", "priority": "-priority", "updated": "-updated", "due": "due"}
@@ -59,18 +61,20 @@ class UtcIsoDateTimeFilter(filters.IsoDateTimeFilter):
 
 
 class TicketFilter(filters.FilterSet):
-    view = filters.ChoiceFilter(choices=list(VIEWS.items()), method="filter_view", label="Saved view")
-    status = filters.ChoiceFilter(choices=STATUS_CHOICES, method="filter_status", empty_label="Any status")
-    priority = filters.ChoiceFilter(choices=Priority.choices, empty_label="Any priority")
+    view = filters.ChoiceFilter(choices=list(VIEWS.items()), method="filter_view", label=_("Saved view"))
+    status = filters.ChoiceFilter(choices=STATUS_CHOICES, method="filter_status", empty_label=_("Any status"))
+    priority = filters.ChoiceFilter(choices=Priority.choices, empty_label=_("Any priority"))
     assignee = filters.CharFilter(
-        method="filter_assignee", label="Assignee", help_text='"me", "unassigned", a user id or an email'
+        method="filter_assignee", label=_("Assignee"), help_text='"me", "unassigned", a user id or an email'
     )
-    tag = filters.CharFilter(field_name="tags__name", label="Tag")
-    q = filters.CharFilter(method="filter_q", label="Search", help_text="Full-text search in subject and description")
+    tag = filters.CharFilter(field_name="tags__name", label=_("Tag"))
+    q = filters.CharFilter(
+        method="filter_q", label=_("Search"), help_text=_("Full-text search in subject and description")
+    )
     created_after = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     sort = filters.ChoiceFilter(
-        choices=[(k, v[0]) for k, v in SORTS.items()], method="filter_sort", empty_label=None, label="Sort"
+        choices=[(k, v[0]) for k, v in SORTS.items()], method="filter_sort", empty_label=None, label=_("Sort")
     )
 
     class Meta:

@@ -6,6 +6,8 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from helpdesk.accounts.models import User
 from helpdesk.forms import MultipleFileField
@@ -28,25 +30,27 @@ def _attachments_field() -> MultipleFileField:
     types = ", ".join(settings.TICKETS_ATTACHMENT_TYPES)
     return MultipleFileField(
         required=False,
-        label="Attachments",
+        label=_("Attachments"),
         accept=",".join(settings.TICKETS_ATTACHMENT_TYPES),
-        help_text=f"{types}; up to {settings.TICKETS_ATTACHMENT_MAX_MB} MB each",
+        help_text=format_lazy(_("{types}; up to {mb} MB each"), types=types, mb=settings.TICKETS_ATTACHMENT_MAX_MB),
     )
 
 
 def _agent_field(required: bool = False) -> AgentChoiceField:
-    return AgentChoiceField(queryset=User.objects.none(), required=required, empty_label="Unassigned")
+    return AgentChoiceField(
+        queryset=User.objects.none(), required=required, empty_label=_("Unassigned"), label=_("Assignee")
+    )
 
 
 class TicketCreateForm(forms.Form):
-    requester_email = forms.EmailField(label="Requester email")
-    requester_name = forms.CharField(label="Requester name", max_length=200, required=False)
-    subject = forms.CharField(max_length=200)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}))
-    priority = forms.ChoiceField(choices=Priority.choices, initial=Priority.NORMAL)
+    requester_email = forms.EmailField(label=_("Requester email"))
+    requester_name = forms.CharField(label=_("Requester name"), max_length=200, required=False)
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 6}))
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL)
     assignee = _agent_field()
-    tags = TagsField(required=False, help_text="Comma-separated, e.g. billing, vip")
-    category = forms.CharField(max_length=100, required=False)
+    tags = TagsField(label=_("Tags"), required=False, help_text=_("Comma-separated, e.g. billing, vip"))
+    category = forms.CharField(label=_("Category"), max_length=100, required=False)
     attachments = _attachments_field()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -73,11 +77,11 @@ class TicketUpdateForm(forms.Form):
 
 class ReplyForm(forms.Form):
     kind = forms.ChoiceField(
-        choices=[(ReplyKind.PUBLIC, "Public reply"), (ReplyKind.INTERNAL_NOTE, "Internal note")],
+        choices=[(ReplyKind.PUBLIC, _("Public reply")), (ReplyKind.INTERNAL_NOTE, _("Internal note"))],
         initial=ReplyKind.PUBLIC,
         widget=forms.RadioSelect,
     )
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="Message")
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label=_("Message"))
     attachments = _attachments_field()
     # The canned reply the text came from (its actions apply on send) and the last audit row the page saw.
     macro = forms.ModelChoiceField(queryset=Macro.objects.none(), required=False, widget=forms.HiddenInput)
@@ -88,11 +92,11 @@ class ReplyForm(forms.Form):
         self.fields["macro"].queryset = macro_list()  # type: ignore[attr-defined]
 
 
-BULK_ACTIONS = [("assign", "Assign to"), ("status", "Set status"), ("tag", "Add tag")]
+BULK_ACTIONS = [("assign", _("Assign to")), ("status", _("Set status")), ("tag", _("Add tag"))]
 
 
 class BulkForm(forms.Form):
-    numbers = forms.TypedMultipleChoiceField(coerce=int, choices=[], error_messages={"required": "Select tickets."})
+    numbers = forms.TypedMultipleChoiceField(coerce=int, choices=[], error_messages={"required": _("Select tickets.")})
     action = forms.ChoiceField(choices=BULK_ACTIONS)
     assignee = forms.CharField(required=False)
     status = forms.ChoiceField(choices=[("", "—"), *Status.choices], required=False)
@@ -108,29 +112,29 @@ class BulkForm(forms.Form):
         data = super().clean() or {}
         action = data.get("action")
         if action == "status" and not data.get("status"):
-            self.add_error("status", "Pick a status.")
+            self.add_error("status", _("Pick a status."))
         if action == "tag" and not (data.get("tag") or "").strip():
-            self.add_error("tag", "Type a tag.")
+            self.add_error("tag", _("Type a tag."))
         return data
 
 
 class PortalRequestForm(forms.Form):
-    email = forms.EmailField(label="Your email")
-    name = forms.CharField(label="Your name", max_length=200, required=False)
-    subject = forms.CharField(max_length=200)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), label="How can we help?")
+    email = forms.EmailField(label=_("Your email"))
+    name = forms.CharField(label=_("Your name"), max_length=200, required=False)
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), label=_("How can we help?"))
     attachments = _attachments_field()
     # A field people never see; bots fill it in.
-    website = forms.CharField(required=False, label="Leave this field empty")
+    website = forms.CharField(required=False, label=_("Leave this field empty"))
 
 
 class PortalReplyForm(forms.Form):
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="Your reply")
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label=_("Your reply"))
     attachments = _attachments_field()
 
 
 class CSATForm(forms.Form):
     rating = forms.TypedChoiceField(
-        coerce=int, choices=[(n, str(n)) for n in range(5, 0, -1)], widget=forms.RadioSelect, label="Your rating"
+        coerce=int, choices=[(n, str(n)) for n in range(5, 0, -1)], widget=forms.RadioSelect, label=_("Your rating")
     )
-    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    comment = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 2}), required=False)

@@ -9,6 +9,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 # Created in the first migration; every tenant schema has its own, so numbers are per tenant.
 NUMBER_SEQUENCE = "tickets_ticket_number"
@@ -16,33 +17,33 @@ SEARCH_CONFIG = "english"
 
 
 class Status(models.TextChoices):
-    NEW = "new", "New"
-    OPEN = "open", "Open"
-    PENDING = "pending", "Pending"
-    ON_HOLD = "on_hold", "On hold"
-    SOLVED = "solved", "Solved"
-    CLOSED = "closed", "Closed"
+    NEW = "new", _("New")
+    OPEN = "open", _("Open")
+    PENDING = "pending", _("Pending")
+    ON_HOLD = "on_hold", _("On hold")
+    SOLVED = "solved", _("Solved")
+    CLOSED = "closed", _("Closed")
 
 
 UNRESOLVED = (Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD)
 
 
 class Priority(models.TextChoices):
-    LOW = "low", "Low"
-    NORMAL = "normal", "Normal"
-    HIGH = "high", "High"
-    URGENT = "urgent", "Urgent"
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
 
 
 PRIORITY_RANK = {Priority.LOW: 1, Priority.NORMAL: 2, Priority.HIGH: 3, Priority.URGENT: 4}
 
 
 class Channel(models.TextChoices):
-    WEB = "web", "Web"
-    PORTAL = "portal", "Portal"
-    API = "api", "API"
-    CHAT = "chat", "Chat"
-    EMAIL = "email", "Email"
+    WEB = "web", _("Web")
+    PORTAL = "portal", _("Portal")
+    API = "api", _("API")
+    CHAT = "chat", _("Chat")
+    EMAIL = "email", _("Email")
 
 
 class Contact(models.Model):
@@ -53,20 +54,25 @@ class Contact(models.Model):
     with ``claim_of`` set, until someone confirms the address from a link sent to it.
     """
 
-    email = models.EmailField()
-    name = models.CharField(max_length=200, blank=True)
-    organisation = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(_("email"))
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    # The language e-mails to them are written in (a code of LANGUAGES), remembered from their first
+    # message or portal visit; empty: the tenant's default.
+    language = models.CharField(_("language"), max_length=10, blank=True, choices=settings.LANGUAGES)
     claim_of = models.ForeignKey(
         "self",
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="claims",
-        help_text="Set while this is an unconfirmed claim to the address of that contact.",
+        help_text=_("Set while this is an unconfirmed claim to the address of that contact."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
         ordering = ["email"]
         constraints = [
             models.UniqueConstraint(
@@ -86,6 +92,8 @@ class Tag(models.Model):
     name = models.SlugField(max_length=50, unique=True, allow_unicode=True)
 
     class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -101,8 +109,8 @@ class SLAPolicy(models.Model):
 
     class Meta:
         ordering = ["priority"]
-        verbose_name = "SLA policy"
-        verbose_name_plural = "SLA policies"
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
 
     def __str__(self) -> str:
         return f"{self.get_priority_display()}: {self.first_response_minutes} min / {self.resolution_minutes} min"
@@ -110,17 +118,19 @@ class SLAPolicy(models.Model):
 
 class Ticket(models.Model):
     number = models.PositiveIntegerField(unique=True, editable=False)
-    subject = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
-    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
-    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
-    requester = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="tickets")
+    subject = models.CharField(_("subject"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.NEW)
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.WEB)
+    requester = models.ForeignKey(
+        Contact, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("requester")
+    )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_tickets"
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="tickets")
-    category = models.CharField(max_length=100, blank=True)
+    category = models.CharField(_("category"), max_length=100, blank=True)
     first_response_due_at = models.DateTimeField(null=True, blank=True)
     resolution_due_at = models.DateTimeField(null=True, blank=True)
     first_response_breached_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -153,6 +163,8 @@ class Ticket(models.Model):
     )
 
     class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
         ordering = ["-created_at"]
         indexes = [
             GinIndex(fields=["search_vector"], name="ticket_search_gin"),
@@ -194,9 +206,9 @@ class Ticket(models.Model):
 
 
 class ReplyKind(models.TextChoices):
-    PUBLIC = "public", "Public reply"
-    INTERNAL_NOTE = "internal_note", "Internal note"
-    AI_DRAFT = "ai_draft", "AI draft"
+    PUBLIC = "public", _("Public reply")
+    INTERNAL_NOTE = "internal_note", _("Internal note")
+    AI_DRAFT = "ai_draft", _("AI draft")
 
 
 class Reply(models.Model):
@@ -215,7 +227,8 @@ class Reply(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        verbose_name_plural = "replies"
+        verbose_name = _("reply")
+        verbose_name_plural = _("replies")
         indexes = [models.Index(fields=["ticket", "created_at"], name="reply_ticket_created")]
 
     def __str__(self) -> str:
@@ -266,6 +279,8 @@ class Attachment(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
         ordering = ["id"]
         indexes = [models.Index(fields=["created_at"], name="attachment_created")]
 
@@ -278,20 +293,23 @@ class Macro(models.Model):
 
     name = models.CharField(max_length=100, unique=True)
     body = models.TextField(
-        help_text="Placeholders: {customer_name}, {customer_email}, {ticket_number}, {ticket_subject}, {agent_name}."
+        help_text=_("Placeholders: {customer_name}, {customer_email}, {ticket_number}, {ticket_subject}, {agent_name}.")
     )
     set_status = models.CharField(
-        max_length=10, choices=Status.choices, blank=True, help_text="Status the ticket gets when this reply is sent."
+        max_length=10,
+        choices=Status.choices,
+        blank=True,
+        help_text=_("Status the ticket gets when this reply is sent."),
     )
-    add_tags = models.CharField(max_length=300, blank=True, help_text="Comma-separated tags added when it is sent.")
+    add_tags = models.CharField(max_length=300, blank=True, help_text=_("Comma-separated tags added when it is sent."))
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]
-        verbose_name = "canned reply"
-        verbose_name_plural = "canned replies"
+        verbose_name = _("canned reply")
+        verbose_name_plural = _("canned replies")
 
     def __str__(self) -> str:
         return self.name
@@ -314,6 +332,8 @@ class TicketEvent(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["ticket", "created_at"], name="event_ticket_created")]
 

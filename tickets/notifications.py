@@ -9,20 +9,26 @@ own time zone; links are absolute, built from ``SITE_URL`` and the tenant's prim
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from helpdesk.accounts.models import User
+from helpdesk.i18n import language_supported, tenant_default_language, user_language
 from helpdesk.mail import email_queue, site_url, tenant_headers
 from helpdesk.tenants.db import connection
 from tickets import links
 from tickets.models import Contact, Reply, ReplyKind, Status, Ticket
 from tickets.selectors import agent_list
+
+# An e-mail's subject, built inside its recipient's language.
+Subject = Callable[[], str]
 
 # Status changes a customer hears about; new -> open happens with the first reply, which is mailed anyway.
 CUSTOMER_STATUSES = {Status.PENDING, Status.ON_HOLD, Status.SOLVED, Status.CLOSED}
@@ -32,7 +38,26 @@ MENTION = re.compile(r'(?<![\w@])@(?:"([^"]{2,100})"|([\w.+-]+(?:@[\w-]+(?:\.[\w
 
 def _tenant_name() -> str:
     tenant = getattr(connection, "tenant", None)
-    return str(getattr(tenant, "name", "") or "Helpdesk")
+    return str(getattr(tenant, "name", "") or _("Helpdesk"))
+
+
+def contact_language(contact: Contact) -> str:
+    """The language e-mails to ``contact`` are written in: theirs, else the tenant's default."""
+    return language_supported(contact.language) or tenant_default_language()
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """A status change, put into words in the reader's language when the e-mail is rendered."""
+
+    old: str
+    new: str
+
+    def __str__(self) -> str:
+        return _("Status changed from %(old)s to %(new)s") % {
+            "old": Status(self.old).label,
+            "new": Status(self.new).label,
+        }
 
 
 def local_time(value: datetime, user: User | None = None) -> str:
@@ -40,18 +65,27 @@ def local_time(value: datetime, user: User | None = None) -> str:
     return timezone.localtime(value, zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
-def _send(*, to: Iterable[str], subject: str, template: str, context: dict[str, object]) -> None:
+def _send(*, to: Iterable[str], subject: Subject, template: str, context: dict[str, object], language: str) -> None:
+    """Subject and body in ``language``; ``subject`` is called inside it so its words are translated too."""
     recipients = sorted({address.strip().lower() for address in to if address and address.strip()})
     if not recipients:
         return
-    body = render_to_string(template, {"tenant_name": _tenant_name(), **context})
-    email_queue(to=recipients, subject=subject, body=body, headers=tenant_headers())
+    with translation.override(language):
+        body = render_to_string(template, {"tenant_name": _tenant_name(), **context})
+        text = subject()
+    email_queue(to=recipients, subject=text, body=body, headers=tenant_headers())
 
 
-def _send_each_agent(*, users: Iterable[User], subject: str, template: str, context: dict[str, object]) -> None:
-    # One message per agent: each sees times in their own time zone.
+def _send_each_agent(*, users: Iterable[User], subject: Subject, template: str, context: dict[str, object]) -> None:
+    # One message per agent: each sees times in their own time zone and words in their own language.
     for user in {u.pk: u for u in users if u.is_active and u.email}.values():
-        _send(to=[user.email], subject=subject, template=template, context={**context, "recipient": user})
+        _send(
+            to=[user.email],
+            subject=subject,
+            template=template,
+            context={**context, "recipient": user},
+            language=user_language(user),
+        )
 
 
 def _status_link(ticket: Ticket, contact: Contact | None = None) -> str:
@@ -77,9 +111,13 @@ def request_received(*, ticket: Ticket) -> None:
     """A customer who wrote in (portal, widget, e-mail) gets the number and the status link."""
     _send(
         to=[ticket.requester.email],
-        subject=f"[{ticket.reference}] We received your request: {ticket.subject}",
+        subject=lambda: (
+            _("[%(reference)s] We received your request: %(subject)s")
+            % {"reference": ticket.reference, "subject": ticket.subject}
+        ),
         template="tickets/email/customer_received.txt",
         context={"ticket": ticket, "contact": ticket.requester, "link": _status_link(ticket)},
+        language=contact_language(ticket.requester),
     )
 
 
@@ -92,14 +130,18 @@ def reply_sent(*, reply: Reply, by: object) -> None:
         for contact in _customers(ticket):
             _send(
                 to=[contact.email],
-                subject=f"[{ticket.reference}] {ticket.subject}",
+                subject=lambda: f"[{ticket.reference}] {ticket.subject}",
                 template="tickets/email/customer_reply.txt",
                 context={"ticket": ticket, "reply": reply, "contact": contact, "link": _status_link(ticket, contact)},
+                language=contact_language(contact),
             )
     _send_each_agent(
         users=_followers(ticket, besides=by),
-        subject=f"[{ticket.reference}] {'Customer reply' if reply.is_from_customer else reply.get_kind_display()}"
-        f": {ticket.subject}",
+        subject=lambda: "[{reference}] {kind}: {subject}".format(
+            reference=ticket.reference,
+            kind=_("Customer reply") if reply.is_from_customer else reply.get_kind_display(),
+            subject=ticket.subject,
+        ),
         template="tickets/email/agent_update.txt",
         context={"ticket": ticket, "reply": reply, "link": _ticket_link(ticket), "when": reply.created_at},
     )
@@ -113,7 +155,10 @@ def status_changed(*, ticket: Ticket, old: str, new: str, by: object) -> None:
         for contact in _customers(ticket):
             _send(
                 to=[contact.email],
-                subject=f"[{ticket.reference}] Your request is now {Status(new).label.lower()}",
+                subject=lambda: (
+                    _("[%(reference)s] Your request is now %(status)s")
+                    % {"reference": ticket.reference, "status": str(Status(new).label).lower()}
+                ),
                 template="tickets/email/customer_status.txt",
                 context={
                     "ticket": ticket,
@@ -121,14 +166,18 @@ def status_changed(*, ticket: Ticket, old: str, new: str, by: object) -> None:
                     "status": Status(new).label,
                     "link": _status_link(ticket, contact),
                 },
+                language=contact_language(contact),
             )
     _send_each_agent(
         users=_followers(ticket, besides=by),
-        subject=f"[{ticket.reference}] Status: {Status(new).label}: {ticket.subject}",
+        subject=lambda: (
+            _("[%(reference)s] Status: %(status)s: %(subject)s")
+            % {"reference": ticket.reference, "status": Status(new).label, "subject": ticket.subject}
+        ),
         template="tickets/email/agent_update.txt",
         context={
             "ticket": ticket,
-            "change": f"Status changed from {Status(old).label} to {Status(new).label}",
+            "change": StatusChange(old=old, new=new),
             "link": _ticket_link(ticket),
             "when": timezone.now(),
         },
@@ -141,7 +190,10 @@ def assigned(*, ticket: Ticket, assignee: User | None, by: object) -> None:
         return
     _send_each_agent(
         users=[assignee],
-        subject=f"[{ticket.reference}] Assigned to you: {ticket.subject}",
+        subject=lambda: (
+            _("[%(reference)s] Assigned to you: %(subject)s")
+            % {"reference": ticket.reference, "subject": ticket.subject}
+        ),
         template="tickets/email/agent_assigned.txt",
         context={"ticket": ticket, "by": by, "link": _ticket_link(ticket), "when": timezone.now()},
     )
@@ -171,7 +223,10 @@ def mentions_notify(*, reply: Reply, by: object) -> None:
     users = [u for u in mentioned_users(reply.body) if not (isinstance(by, User) and u.pk == by.pk)]
     _send_each_agent(
         users=users,
-        subject=f"[{reply.ticket.reference}] {reply.author_display} mentioned you: {reply.ticket.subject}",
+        subject=lambda: (
+            _("[%(reference)s] %(who)s mentioned you: %(subject)s")
+            % {"reference": reply.ticket.reference, "who": reply.author_display, "subject": reply.ticket.subject}
+        ),
         template="tickets/email/agent_mentioned.txt",
         context={"ticket": reply.ticket, "reply": reply, "link": _ticket_link(reply.ticket), "when": reply.created_at},
     )
@@ -187,7 +242,10 @@ def merged(*, source: Ticket, target: Ticket, by: object) -> None:
     can_open = contact.pk == target.requester_id or target.cc.filter(pk=contact.pk).exists()
     _send(
         to=[source.requester.email],
-        subject=f"[{source.reference}] Your request continues as {target.reference}",
+        subject=lambda: (
+            _("[%(reference)s] Your request continues as %(target)s")
+            % {"reference": source.reference, "target": target.reference}
+        ),
         template="tickets/email/customer_merged.txt",
         context={
             "source": source,
@@ -195,4 +253,5 @@ def merged(*, source: Ticket, target: Ticket, by: object) -> None:
             "contact": source.requester,
             "link": _status_link(target, contact) if can_open else "",
         },
+        language=contact_language(source.requester),
     )

@@ -16,6 +16,9 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
@@ -45,7 +48,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
         )
         if limited:
             form.is_valid()
-            form.add_error(None, "Too many requests from your address. Please wait a few minutes and try again.")
+            form.add_error(None, _("Too many requests from your address. Please wait a few minutes and try again."))
             return render(request, "tickets/portal/new.html", {"form": form}, status=429)
         if form.is_valid():
             data = form.cleaned_data
@@ -60,6 +63,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
                     description=data["description"],
                     files=data["attachments"],
                     site_url=request.build_absolute_uri("/"),
+                    language=translation.get_language(),
                 )
             except ValidationError as exc:
                 _form_errors(form, exc)
@@ -67,12 +71,17 @@ def request_new(request: HttpRequest) -> HttpResponse:
                 if ticket.requester.is_unverified_claim:
                     messages.info(
                         request,
-                        f"We received your request #{ticket.number}. We know {ticket.requester.email} already, "
-                        "so we sent a link there: follow it to confirm the address, and we will answer you.",
+                        _(
+                            "We received your request #%(number)s. We know %(email)s already, so we sent a link "
+                            "there: follow it to confirm the address, and we will answer you."
+                        )
+                        % {"number": ticket.number, "email": ticket.requester.email},
                     )
                 else:
                     messages.success(
-                        request, f"Thanks! We received your request #{ticket.number}. Bookmark this page to follow it."
+                        request,
+                        _("Thanks! We received your request #%(number)s. Bookmark this page to follow it.")
+                        % {"number": ticket.number},
                     )
                 return redirect(links.portal_path(ticket))
         return render(request, "tickets/portal/new.html", {"form": form}, status=400)
@@ -100,6 +109,7 @@ def _status_context(ticket: Ticket, visitor: Contact, token: str, **extra: Any) 
 @require_GET
 def status(request: HttpRequest, token: str) -> HttpResponse:
     ticket, visitor = links.visitor_from_token(token)
+    services.contact_language_remember(contact=visitor, language=translation.get_language())
     return render(request, STATUS_PAGE, _status_context(ticket, visitor, token))
 
 
@@ -137,7 +147,7 @@ def _write_limited(request: HttpRequest, *, action: str, ticket: Ticket) -> bool
     return by_address or by_ticket
 
 
-TOO_MANY = "Too many messages on this request right now. Please wait a few minutes and send it again."
+TOO_MANY = gettext_lazy("Too many messages on this request right now. Please wait a few minutes and send it again.")
 
 
 @require_POST
@@ -156,7 +166,7 @@ def reply(request: HttpRequest, token: str) -> HttpResponse:
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
-            messages.success(request, "Your reply was sent.")
+            messages.success(request, _("Your reply was sent."))
             return redirect("portal:status", token=token)
     return render(request, STATUS_PAGE, _status_context(ticket, visitor, token, reply_form=form), status=400)
 
@@ -180,7 +190,7 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
-            messages.success(request, "Thank you for your rating!")
+            messages.success(request, _("Thank you for your rating!"))
             return redirect("portal:status", token=token)
     return render(request, STATUS_PAGE, _status_context(ticket, visitor, token, csat_form=form), status=400)
 
@@ -192,7 +202,9 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         ticket = services.contact_claim_confirm(ticket=ticket, claim=claim)
         messages.success(
-            request, f"Thank you: {ticket.requester.email} is confirmed and request #{ticket.number} is in."
+            request,
+            _("Thank you: %(email)s is confirmed and request #%(number)s is in.")
+            % {"email": ticket.requester.email, "number": ticket.number},
         )
         return redirect(links.portal_path(ticket))
     return render(request, "tickets/portal/confirm.html", {"ticket": ticket, "claim": claim})

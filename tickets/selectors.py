@@ -240,8 +240,8 @@ def dashboard_stats(*, days: int = 30) -> Dashboard:
         Ticket.objects.filter(csat_rating__isnull=False).values_list("csat_rating").annotate(n=Count("id")).order_by()
     )
     return Dashboard(
-        by_status=[(s.value, s.label, status_counts.get(s.value, 0)) for s in Status if s in UNRESOLVED],
-        by_priority=[(p.value, p.label, priority_counts.get(p.value, 0)) for p in reversed(Priority)],
+        by_status=[(s.value, str(s.label), status_counts.get(s.value, 0)) for s in Status if s in UNRESOLVED],
+        by_priority=[(p.value, str(p.label), priority_counts.get(p.value, 0)) for p in reversed(Priority)],
         open_total=sum(status_counts.values()),
         days=[
             DayCount(day=d, created=created.get(d, 0), solved=solved.get(d, 0))

@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
@@ -169,7 +170,7 @@ def ticket_update(request: AuthenticatedHttpRequest, number: int) -> HttpRespons
     if error:
         messages.error(request, error)
     else:
-        messages.success(request, "Ticket updated.")
+        messages.success(request, _("Ticket updated."))
     return redirect("tickets:detail", number=ticket.number)
 
 
@@ -225,7 +226,7 @@ def ticket_reply(request: AuthenticatedHttpRequest, number: int) -> HttpResponse
         reply = selectors.ticket_thread(ticket=ticket).get(pk=reply.pk)
         # A fresh, empty form comes with the new reply: a success never leaves the old text or error behind.
         return render(request, f"{DETAIL}#reply_appended", _detail_context(request, ticket, reply=reply))
-    messages.success(request, "Reply added." if reply.kind == "public" else "Note added.")
+    messages.success(request, _("Reply added.") if reply.kind == "public" else _("Note added."))
     return redirect("tickets:detail", number=ticket.number)
 
 
@@ -239,7 +240,7 @@ def ticket_portal_links_revoke(request: AuthenticatedHttpRequest, number: int) -
         ticket=ticket, by=request.user, send_new_link=send, site_url=request.build_absolute_uri("/")
     )
     note = " A new link is on its way to the requester." if send else " The link below is the new one."
-    messages.success(request, "Earlier status links of this ticket no longer work." + note)
+    messages.success(request, _("Earlier status links of this ticket no longer work.") + note)
     return redirect("tickets:detail", number=ticket.number)
 
 

@@ -7,6 +7,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from helpdesk.accounts.models import ApiKey, User
 from helpdesk.accounts.roles import ADMIN, ROLES
@@ -70,8 +71,8 @@ class UserAdmin(BaseUserAdmin):
     readonly_fields = ("last_login", "date_joined")
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Profile", {"fields": ("full_name", "role", "is_active")}),
-        ("Activity", {"fields": ("last_login", "date_joined")}),
+        (_("Profile"), {"fields": ("full_name", "role", "is_active", "language", "timezone")}),
+        (_("Activity"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
         (
@@ -79,14 +80,14 @@ class UserAdmin(BaseUserAdmin):
             {
                 "classes": ("wide",),
                 "fields": ("email", "full_name", "role"),
-                "description": "They get an e-mail with a link to choose their password.",
+                "description": _("They get an e-mail with a link to choose their password."),
             },
         ),
     )
 
-    @admin.display(description="role")
+    @admin.display(description=_("role"))
     def role_name(self, obj: User) -> str:
-        return (obj.role or "—").title()
+        return obj.role_label or "—"
 
     @admin.display(description="password", boolean=False)
     def invitation(self, obj: User) -> str:

@@ -1,11 +1,12 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "helpdesk.accounts"
     label = "accounts"
-    verbose_name = "Users and API keys"
+    verbose_name = _("Users and API keys")
     # Codenames of this app's permissions per role; the admin role gets every permission.
     role_permissions = {
         "agent": ["view_user"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
@@ -37,11 +38,13 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if not header or header[0].lower() != KEYWORD.lower():
             return None
         if len(header) != 2:
-            raise exceptions.AuthenticationFailed(f"Use the header `Authorization: {KEYWORD} <key>`.")
+            raise exceptions.AuthenticationFailed(
+                _("Use the header `Authorization: %(keyword)s <key>`.") % {"keyword": KEYWORD}
+            )
         api_key = api_key_authenticate(header[1])
         if api_key is None:
             # Same answer for unknown, revoked and other-tenant keys: nothing to probe.
-            raise exceptions.AuthenticationFailed("Invalid or revoked API key for this tenant.")
+            raise exceptions.AuthenticationFailed(_("Invalid or revoked API key for this tenant."))
         return ApiClient(api_key), api_key
 
     def authenticate_header(self, request: Request) -> str:

@@ -1,4 +1,4 @@
-"""Each signed-in person sees times in their own time zone (``User.timezone``)."""
+"""Each signed-in person sees times in their own time zone (``User.timezone``) and pages in their language."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ from collections.abc import Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
+
+from helpdesk.i18n import request_language
 
 
 class UserTimezoneMiddleware:
@@ -26,3 +28,21 @@ class UserTimezoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class UserLanguageMiddleware:
+    """After ``LocaleMiddleware``: the user's language, the tenant's default, or the visitor's browser
+    language limited to the tenant's languages (``helpdesk.i18n.request_language``)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        language = request_language(request)
+        if language is None:
+            return self.get_response(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers["Content-Language"] = language
+        return response

@@ -1,11 +1,13 @@
 import hashlib
 from typing import ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from helpdesk.accounts.roles import role_of
+from helpdesk.accounts.roles import ROLE_LABELS, role_of
 
 
 class UserManager(BaseUserManager["User"]):
@@ -27,13 +29,15 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractBaseUser, PermissionsMixin):
     """A person who signs in; each tenant schema has its own users, public has platform admins."""
 
-    email = models.EmailField(unique=True)
-    full_name = models.CharField(max_length=200, blank=True)
-    is_staff = models.BooleanField(default=False, help_text="Can open the admin site.")
+    email = models.EmailField(_("email"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=200, blank=True)
+    is_staff = models.BooleanField(default=False, help_text=_("Can open the admin site."))
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
     # IANA name (Europe/Berlin); empty: the server's TIME_ZONE. Pages and e-mails show times in it.
-    timezone = models.CharField(max_length=64, blank=True)
+    timezone = models.CharField(_("time zone"), max_length=64, blank=True)
+    # A code of LANGUAGES; empty: the tenant's default language (Tenant.language). Pages and e-mails use it.
+    language = models.CharField(_("language"), max_length=10, blank=True, choices=settings.LANGUAGES)
 
     objects = UserManager()
 
@@ -43,6 +47,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         ordering = ["email"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
 
     def __str__(self) -> str:
         return self.full_name or self.email
@@ -56,6 +62,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def role(self) -> str | None:
         return role_of(self)
+
+    @property
+    def role_label(self) -> str:
+        role = self.role
+        return str(ROLE_LABELS[role]) if role else ""
 
 
 def hash_api_key(raw_key: str) -> str:
@@ -76,7 +87,7 @@ class ApiKey(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name = "API key"
+        verbose_name = _("API key")
         constraints = [
             models.UniqueConstraint(
                 fields=["name"], condition=models.Q(revoked_at__isnull=True), name="apikey_active_name_unique"

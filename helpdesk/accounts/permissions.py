@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -13,7 +14,7 @@ def requires(*perms: str) -> type[BasePermission]:
     """A permission class: API keys pass, users need every one of ``perms`` (as the matching page does)."""
 
     class Requires(BasePermission):
-        message = "Your role does not allow this."
+        message = gettext_lazy("Your role does not allow this.")
 
         def has_permission(self, request: Request, view: APIView) -> bool:
             if isinstance(request.user, ApiClient):

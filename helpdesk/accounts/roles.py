@@ -12,12 +12,15 @@ from django.apps import AppConfig, apps
 from django.conf import settings
 from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
+from django.utils.translation import gettext_lazy
 
 from helpdesk.tenants.db import connection
 
 AGENT, MANAGER, ADMIN = "agent", "manager", "admin"
 ROLES = (AGENT, MANAGER, ADMIN)
 STAFF_ROLES = {MANAGER, ADMIN}
+# What pages call each role.
+ROLE_LABELS = {AGENT: gettext_lazy("Agent"), MANAGER: gettext_lazy("Manager"), ADMIN: gettext_lazy("Administrator")}
 
 
 def role_of(user: Any) -> str | None:

@@ -15,12 +15,14 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
 
 from helpdesk.accounts.models import ApiKey, User, hash_api_key
-from helpdesk.accounts.roles import ADMIN, ROLES, STAFF_ROLES, sync_all_roles
+from helpdesk.accounts.roles import ADMIN, ROLE_LABELS, ROLES, STAFF_ROLES, sync_all_roles
+from helpdesk.i18n import user_language
 from helpdesk.mail import email_queue, site_url, tenant_headers
 from helpdesk.tenants.db import connection
 
@@ -38,42 +40,61 @@ class UserResult:
 
 @transaction.atomic
 def user_create_or_update(
-    *, email: str, role: str, password: str | None = None, full_name: str = "", by: User | None = None
+    *,
+    email: str,
+    role: str,
+    password: str | None = None,
+    full_name: str = "",
+    language: str | None = None,
+    by: User | None = None,
 ) -> UserResult:
     """Create a user with a role, or bring an existing one to that role (idempotent).
 
-    A new user without a password gets a generated one, returned once in the result.
+    A new user without a password gets a generated one, returned once in the result. ``language`` (a code
+    of ``LANGUAGES``, or empty for the tenant's default) is set when given.
     """
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Unknown language %(code)r.") % {"code": language}})
     email = email.strip().lower()
     try:
         validate_email(email)
     except ValidationError:
-        raise ValidationError({"email": f"{email!r} is not a valid email address"}) from None
+        raise ValidationError({"email": _("%(email)r is not a valid email address") % {"email": email}}) from None
     if role not in ROLES:
-        raise ValidationError({"role": f"Unknown role {role!r}; choose one of {', '.join(ROLES)}"})
+        raise ValidationError(
+            {"role": _("Unknown role %(role)r; choose one of %(roles)s") % {"role": role, "roles": _roles()}}
+        )
     user = User.objects.filter(email=email).first()
     created = user is None
     generated = None
     if user is None:
         generated = None if password else secrets.token_urlsafe(12)
-        user = User.objects.create_user(email, password or generated, full_name=full_name)
+        user = User.objects.create_user(email, password or generated, full_name=full_name, language=language or "")
     else:
         if password:
             user.set_password(password)
         if full_name:
             user.full_name = full_name
+        if language is not None:
+            user.language = language
         user.save()
     role_assign(user=user, role=role, by=by)
     return UserResult(user=user, created=created, password=generated)
+
+
+def _roles() -> str:
+    return ", ".join(ROLES)
 
 
 @transaction.atomic
 def role_assign(*, user: User, role: str, by: User | None = None) -> None:
     """Give ``user`` exactly one role; only admins may hand out the admin role."""
     if role not in ROLES:
-        raise ValidationError({"role": f"Unknown role {role!r}; choose one of {', '.join(ROLES)}"})
+        raise ValidationError(
+            {"role": _("Unknown role %(role)r; choose one of %(roles)s") % {"role": role, "roles": _roles()}}
+        )
     if role == ADMIN and by is not None and not by.is_superuser and by.role != ADMIN:
-        raise ValidationError({"role": "Only an admin can make someone an admin."})
+        raise ValidationError({"role": _("Only an admin can make someone an admin.")})
     if not Group.objects.filter(name=role).exists():
         sync_all_roles()
     user.groups.set([Group.objects.get(name=role)])
@@ -99,9 +120,9 @@ def api_key_issue(*, name: str, created_by: User | None = None) -> IssuedKey:
     """Issue a new key; the raw key is in the result and nowhere else."""
     name = name.strip()
     if not name:
-        raise ValidationError({"name": "An API key needs a name"})
+        raise ValidationError({"name": _("An API key needs a name")})
     if ApiKey.objects.filter(name=name, revoked_at__isnull=True).exists():
-        raise ValidationError({"name": f"An active key named {name!r} already exists"})
+        raise ValidationError({"name": _("An active key named %(name)r already exists") % {"name": name}})
     prefix, raw = _new_raw_key()
     key = ApiKey.objects.create(name=name, prefix=prefix, hashed_key=hash_api_key(raw), created_by=created_by)
     return IssuedKey(api_key=key, raw_key=raw)
@@ -134,13 +155,17 @@ def api_key_authenticate(raw_key: str) -> ApiKey | None:
     return key
 
 
-def profile_update(*, user: User, full_name: str, timezone: str) -> User:
-    """What a person may change about themselves: their name and the time zone pages and e-mails use."""
+def profile_update(*, user: User, full_name: str, timezone: str, language: str = "") -> User:
+    """What a person may change about themselves: their name, and the time zone and language pages and
+    e-mails use (an empty language follows the tenant's default)."""
     if timezone and timezone not in zoneinfo.available_timezones():
-        raise ValidationError({"timezone": f"Unknown time zone {timezone!r}."})
+        raise ValidationError({"timezone": _("Unknown time zone %(name)r.") % {"name": timezone}})
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Unknown language %(code)r.") % {"code": language}})
     user.full_name = full_name.strip()
     user.timezone = timezone
-    user.save(update_fields=["full_name", "timezone"])
+    user.language = language
+    user.save(update_fields=["full_name", "timezone", "language"])
     return user
 
 
@@ -154,10 +179,10 @@ def user_invite(*, email: str, role: str, full_name: str = "", by: User | None =
     try:
         validate_email(email)
     except ValidationError:
-        raise ValidationError({"email": f"{email!r} is not a valid email address"}) from None
+        raise ValidationError({"email": _("%(email)r is not a valid email address") % {"email": email}}) from None
     user = User.objects.filter(email=email).first()
     if user is not None and user.has_usable_password():
-        raise ValidationError({"email": f"{email} already has an account."})
+        raise ValidationError({"email": _("%(email)s already has an account.") % {"email": email}})
     if user is None:
         user = User.objects.create_user(email, None, full_name=full_name.strip())  # unusable password
     role_assign(user=user, role=role, by=by)
@@ -168,19 +193,19 @@ def user_invite(*, email: str, role: str, full_name: str = "", by: User | None =
             "token": default_token_generator.make_token(user),
         },
     )
-    tenant_name = str(getattr(getattr(connection, "tenant", None), "name", "") or "Helpdesk")
-    body = render_to_string(
-        "registration/invite_email.txt",
-        {
-            "user": user,
-            "by": by,
-            "link": site_url(path),
-            "tenant_name": tenant_name,
-            "role": role,
-            "timeout_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
-        },
-    )
-    email_queue(
-        to=[email], subject=f"You are invited to the {tenant_name} helpdesk", body=body, headers=tenant_headers()
-    )
+    tenant_name = str(getattr(getattr(connection, "tenant", None), "name", "") or _("Helpdesk"))
+    with translation.override(user_language(user)):
+        body = render_to_string(
+            "registration/invite_email.txt",
+            {
+                "user": user,
+                "by": by,
+                "link": site_url(path),
+                "tenant_name": tenant_name,
+                "role": ROLE_LABELS.get(role, role),
+                "timeout_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+            },
+        )
+        subject = _("You are invited to the %(tenant)s helpdesk") % {"tenant": tenant_name}
+    email_queue(to=[email], subject=subject, body=body, headers=tenant_headers())
     return user

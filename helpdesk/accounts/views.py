@@ -9,11 +9,14 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import PasswordResetConfirmView
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from helpdesk.accounts.forms import ProfileForm
 from helpdesk.accounts.services import profile_update
 from helpdesk.http import AuthenticatedHttpRequest
+from helpdesk.i18n import user_language
 
 
 @login_required
@@ -21,8 +24,9 @@ from helpdesk.http import AuthenticatedHttpRequest
 def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        profile_update(user=request.user, **form.cleaned_data)
-        messages.success(request, "Profile saved.")
+        user = profile_update(user=request.user, **form.cleaned_data)
+        with translation.override(user_language(user)):
+            messages.success(request, _("Profile saved."))
         return redirect("profile")
     return render(request, "registration/profile.html", {"form": form}, status=400 if form.errors else 200)
 

@@ -45,6 +45,8 @@ import numpy as np
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
+from django.utils.functional import Promise as StrOrPromise
+from django.utils.translation import gettext_lazy
 from django_tenants.utils import get_tenant_model
 
 from helpdesk.ai.e5_centre import centred
@@ -74,7 +76,7 @@ class Embedder:
     """
 
     key: ClassVar[str]
-    label: ClassVar[str]
+    label: ClassVar[StrOrPromise]
     dimension: int = EMBEDDING_DIMENSIONS
     max_tokens: int
 
@@ -110,7 +112,7 @@ class MiniLMEmbedder(Embedder):
     """all-MiniLM-L6-v2 through sentence-transformers (torch); no roles, 256 tokens at most."""
 
     key = "minilm"
-    label = "MiniLM (all-MiniLM-L6-v2, English)"
+    label = gettext_lazy("MiniLM (all-MiniLM-L6-v2, English)")
 
     def __init__(self, name_or_path: str | None = None) -> None:
         self.name_or_path = name_or_path or settings.EMBEDDING_MODEL or default_model_path()
@@ -207,7 +209,7 @@ class E5Embedder(Embedder):
     """
 
     key = "e5"
-    label = "multilingual-e5-small (Russian, English and more)"
+    label = gettext_lazy("multilingual-e5-small (Russian, English and more)")
     max_tokens = 512
 
     def load(self) -> None:

@@ -8,6 +8,7 @@ annotations are assembled. `.env.example` lists each variable with its default; 
 
 # isort: off
 from helpdesk.settings.env import *  # noqa: F403
+from helpdesk.settings.i18n import *  # noqa: F403
 from helpdesk.settings.tenancy import *  # noqa: F403
 from helpdesk.settings.database import *  # noqa: F403
 from helpdesk.settings.auth import *  # noqa: F403

@@ -43,10 +43,12 @@ MIDDLEWARE = [
     "helpdesk.logging.RequestContextMiddleware",
     "tickets.middleware.PortalFloodMiddleware",  # before anything reads a portal post's body
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",  # the browser's language first (i18n.py) ...
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "helpdesk.accounts.middleware.UserTimezoneMiddleware",
+    "helpdesk.accounts.middleware.UserLanguageMiddleware",  # ... then the user's, the tenant's choice
     "django.contrib.messages.middleware.MessageMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -65,6 +67,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
                 "helpdesk.navigation.navigation",
                 "csp.context_processors.nonce",  # {{ CSP_NONCE }} for inline scripts (security.py)
             ],

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TenantsConfig(AppConfig):
     name = "helpdesk.tenants"
     label = "tenants"
-    verbose_name = "Tenants"
+    verbose_name = _("Tenants")
 
     def ready(self) -> None:
         # reason: tenants.services imports models, which load only once the app registry is ready

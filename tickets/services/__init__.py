@@ -15,7 +15,13 @@ from tickets.services.attachments import (
 )
 from tickets.services.audit import UNSET
 from tickets.services.collab import changes_since, ticket_cc_set, ticket_follow, ticket_merge
-from tickets.services.contacts import contact_ensure, contact_for_public_request, parse_tags, tags_ensure
+from tickets.services.contacts import (
+    contact_ensure,
+    contact_for_public_request,
+    contact_language_remember,
+    parse_tags,
+    tags_ensure,
+)
 from tickets.services.macros import PLACEHOLDERS, macro_actions_apply, macro_check, macro_render
 from tickets.services.portal import (
     claim_request_confirmation,
@@ -55,6 +61,7 @@ __all__ = [
     "contact_claim_confirm",
     "contact_ensure",
     "contact_for_public_request",
+    "contact_language_remember",
     "macro_actions_apply",
     "macro_check",
     "macro_render",

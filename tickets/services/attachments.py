@@ -15,6 +15,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from tickets import extensions
 from tickets.models import Attachment, Reply, Ticket
@@ -59,7 +61,16 @@ def attachments_budget_check(*, files: Sequence[UploadedFile], ticket: Ticket | 
         return
     most = settings.TICKETS_MAX_FILES_PER_MESSAGE
     if len(files) > most:
-        raise ValidationError({"attachments": f"Attach up to {most} files to one message (this one has {len(files)})."})
+        raise ValidationError(
+            {
+                "attachments": ngettext(
+                    "Attach up to %(most)d files to one message (this one has %(count)d).",
+                    "Attach up to %(most)d files to one message (this one has %(count)d).",
+                    most,
+                )
+                % {"most": most, "count": len(files)}
+            }
+        )
     adding = sum(upload.size or 0 for upload in files)
     per_ticket = settings.TICKETS_MAX_UPLOAD_MB_PER_TICKET * 1024 * 1024
     stored = 0
@@ -68,8 +79,11 @@ def attachments_budget_check(*, files: Sequence[UploadedFile], ticket: Ticket | 
     if stored + adding > per_ticket:
         raise ValidationError(
             {
-                "attachments": f"A ticket holds at most {settings.TICKETS_MAX_UPLOAD_MB_PER_TICKET} MB of files; "
-                f"it has {_mb(stored)} and these are {_mb(adding)}. Send fewer or smaller files."
+                "attachments": _(
+                    "A ticket holds at most %(max)s MB of files; it has %(stored)s and these are %(adding)s. "
+                    "Send fewer or smaller files."
+                )
+                % {"max": settings.TICKETS_MAX_UPLOAD_MB_PER_TICKET, "stored": _mb(stored), "adding": _mb(adding)}
             }
         )
     per_day = settings.TICKETS_MAX_UPLOAD_MB_PER_TENANT_DAY * 1024 * 1024
@@ -78,9 +92,11 @@ def attachments_budget_check(*, files: Sequence[UploadedFile], ticket: Ticket | 
     if today + adding > per_day:
         raise ValidationError(
             {
-                "attachments": "We cannot take more files today: the upload allowance of this helpdesk "
-                f"({settings.TICKETS_MAX_UPLOAD_MB_PER_TENANT_DAY} MB a day) is used up. "
-                "Send your message without files, or try again tomorrow."
+                "attachments": _(
+                    "We cannot take more files today: the upload allowance of this helpdesk "
+                    "(%(mb)s MB a day) is used up. Send your message without files, or try again tomorrow."
+                )
+                % {"mb": settings.TICKETS_MAX_UPLOAD_MB_PER_TENANT_DAY}
             }
         )
 

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from helpdesk.accounts.models import User
 from tickets import notifications
@@ -43,7 +44,7 @@ def _emails(raw: Sequence[str] | str) -> list[str]:
         else:
             emails.append(part)
     if bad:
-        raise ValidationError({"cc": f"Not an e-mail address: {', '.join(bad)}."})
+        raise ValidationError({"cc": _("Not an e-mail address: %(addresses)s.") % {"addresses": ", ".join(bad)}})
     return sorted(set(emails))
 
 
@@ -65,7 +66,7 @@ def ticket_merge(*, source: Ticket, target: Ticket, by: object) -> Ticket:
     is copied on ``target`` (unless it is an unverified claim), ``source`` is closed with a pointer and
     its status links are revoked; an audit row on both."""
     if source.pk == target.pk:
-        raise ValidationError({"target": "A ticket cannot be merged into itself."})
+        raise ValidationError({"target": _("A ticket cannot be merged into itself.")})
     # Lock both rows in a fixed order, so two crossed merges cannot deadlock or loop.
     locked = {t.pk: t for t in Ticket.objects.select_for_update().filter(pk__in=[source.pk, target.pk]).order_by("pk")}
     source, target = locked[source.pk], locked[target.pk]

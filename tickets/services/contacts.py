@@ -6,20 +6,28 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
+from helpdesk.i18n import language_supported
 from tickets.models import (
     Contact,
     Tag,
 )
 
 
-def contact_ensure(*, email: str, name: str = "", organisation: str = "") -> Contact:
-    """The contact with this email (case-insensitive), created if new; fills a missing name."""
+def contact_ensure(*, email: str, name: str = "", organisation: str = "", language: str = "") -> Contact:
+    """The contact with this email (case-insensitive), created if new; fills a missing name and language."""
     email = email.strip().lower()
     if not email:
-        raise ValidationError({"email": "An email address is required."})
+        raise ValidationError({"email": _("An email address is required.")})
     contact, created = Contact.objects.get_or_create(
-        email=email, claim_of=None, defaults={"name": name.strip(), "organisation": organisation.strip()}
+        email=email,
+        claim_of=None,
+        defaults={
+            "name": name.strip(),
+            "organisation": organisation.strip(),
+            "language": language_supported(language) or "",
+        },
     )
     updates = []
     if not created and name.strip() and not contact.name:
@@ -28,12 +36,23 @@ def contact_ensure(*, email: str, name: str = "", organisation: str = "") -> Con
     if not created and organisation.strip() and not contact.organisation:
         contact.organisation = organisation.strip()
         updates.append("organisation")
+    if not created and language_supported(language) and not contact.language:
+        contact.language = language_supported(language) or ""
+        updates.append("language")
     if updates:
         contact.save(update_fields=updates)
     return contact
 
 
-def contact_for_public_request(*, email: str, name: str = "") -> Contact:
+def contact_language_remember(*, contact: Contact, language: str) -> None:
+    """The language of a contact's first message or portal visit becomes the language of e-mails to them."""
+    found = language_supported(language)
+    if found and not contact.language:
+        Contact.objects.filter(pk=contact.pk, language="").update(language=found)
+        contact.language = found
+
+
+def contact_for_public_request(*, email: str, name: str = "", language: str = "") -> Contact:
     """Who a public (unauthenticated) request comes from.
 
     A new address becomes a contact as usual. The address of an existing contact gets
@@ -44,11 +63,13 @@ def contact_for_public_request(*, email: str, name: str = "") -> Contact:
     """
     email = email.strip().lower()
     if not email:
-        raise ValidationError({"email": "An email address is required."})
+        raise ValidationError({"email": _("An email address is required.")})
     existing = Contact.objects.filter(email=email, claim_of=None).first()
     if existing is None:
-        return contact_ensure(email=email, name=name)
-    return Contact.objects.create(email=email, name=name.strip(), claim_of=existing)
+        return contact_ensure(email=email, name=name, language=language)
+    return Contact.objects.create(
+        email=email, name=name.strip(), claim_of=existing, language=language_supported(language) or existing.language
+    )
 
 
 def tags_ensure(names: Iterable[str]) -> list[Tag]:

@@ -9,8 +9,11 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from helpdesk.i18n import language_supported, tenant_default_language
 from helpdesk.mail import email_queue
 from tickets import links
 from tickets.models import (
@@ -38,17 +41,19 @@ def portal_request_submit(
     files: Sequence[UploadedFile] = (),
     priority: str = Priority.NORMAL,
     category: str = "",
+    language: str = "",
 ) -> Ticket:
     """A request from the public (portal, widget): a new address becomes a contact, a known one must confirm.
 
     For the address of an existing contact the ticket belongs to an unverified claim until
     the link e-mailed to that address is followed (``claim_request_confirmation``).
-    ``site_url`` is the address the customer used, for the links in that e-mail. ``files`` are
+    ``site_url`` is the address the customer used, for the links in that e-mail; ``language`` the one they
+    read (a new contact keeps it for e-mails). ``files`` are
     checked and stored like any ticket's attachments.
     """
     if not description.strip():
-        raise ValidationError({"description": "Tell us what happened."})
-    contact = contact_for_public_request(email=email, name=name)
+        raise ValidationError({"description": _("Tell us what happened.")})
+    contact = contact_for_public_request(email=email, name=name, language=language)
     ticket = ticket_create(
         subject=subject,
         description=description,
@@ -68,13 +73,24 @@ def claim_request_confirmation(*, ticket: Ticket, site_url: str = "") -> None:
     """E-mail the claimed address a link that attaches ``ticket`` to its contact (sent after commit)."""
     claim = ticket.requester
     link = links.absolute(reverse("portal:confirm", kwargs={"token": links.confirm_token(ticket, claim)}), site_url)
-    body = (
-        f"Someone sent us request {ticket.reference} “{ticket.subject}” in your name ({claim.email}).\n\n"
-        f"If it was you, confirm your address so that we can answer you:\n{link}\n\n"
-        f"The link works for {links.CONFIRM_MAX_AGE_DAYS} days. If it was not you, ignore this message: "
-        "nothing is added to your account."
-    )
-    email_queue(to=[claim.email], subject=f"Confirm your request {ticket.reference}", body=body)
+    values = {"reference": ticket.reference, "subject": ticket.subject, "email": claim.email, "link": link}
+    with translation.override(language_supported(claim.language) or tenant_default_language()):
+        body = "\n\n".join(
+            [
+                _("Someone sent us request %(reference)s “%(subject)s” in your name (%(email)s).") % values,
+                _("If it was you, confirm your address so that we can answer you:\n%(link)s") % values,
+                ngettext(
+                    "The link works for %(days)d day. If it was not you, ignore this message: "
+                    "nothing is added to your account.",
+                    "The link works for %(days)d days. If it was not you, ignore this message: "
+                    "nothing is added to your account.",
+                    links.CONFIRM_MAX_AGE_DAYS,
+                )
+                % {"days": links.CONFIRM_MAX_AGE_DAYS},
+            ]
+        )
+        subject = _("Confirm your request %(reference)s") % values
+    email_queue(to=[claim.email], subject=subject, body=body)
 
 
 @transaction.atomic
@@ -83,7 +99,7 @@ def contact_claim_confirm(*, ticket: Ticket, claim: Contact) -> Ticket:
     claim = Contact.objects.select_for_update().get(pk=claim.pk)
     real = claim.claim_of
     if real is None:
-        raise ValidationError("This address is confirmed already.")
+        raise ValidationError(_("This address is confirmed already."))
     Ticket.objects.filter(requester=claim).update(requester=real)
     Reply.objects.filter(author_contact=claim).update(author_contact=real)
     if claim.name and not real.name:
@@ -104,12 +120,17 @@ def ticket_portal_links_revoke(
     audit_event(ticket, by, "portal_links", "", "revoked").save()
     if send_new_link and not ticket.requester.is_unverified_claim:
         link = links.absolute(links.portal_path(ticket), site_url)
-        email_queue(
-            to=[ticket.requester.email],
-            subject=f"A new link to your request {ticket.reference}",
-            body=f"Here is a new link to follow request {ticket.reference} “{ticket.subject}”:\n{link}\n\n"
-            "Earlier links to this request no longer work.",
-        )
+        values = {"reference": ticket.reference, "subject": ticket.subject, "link": link}
+        with translation.override(language_supported(ticket.requester.language) or tenant_default_language()):
+            subject = _("A new link to your request %(reference)s") % values
+            body = (
+                _(
+                    "Here is a new link to follow request %(reference)s “%(subject)s”:\n%(link)s\n\n"
+                    "Earlier links to this request no longer work."
+                )
+                % values
+            )
+        email_queue(to=[ticket.requester.email], subject=subject, body=body)
     return ticket
 
 
@@ -117,17 +138,17 @@ def ticket_portal_links_revoke(
 def ticket_rate(*, ticket: Ticket, contact: Contact, rating: int, comment: str = "") -> Ticket:
     """Record the requester's satisfaction (1 to 5) once, after the ticket is solved."""
     if rating not in range(1, 6):
-        raise ValidationError({"rating": "Pick a rating from 1 to 5."})
+        raise ValidationError({"rating": _("Pick a rating from 1 to 5.")})
     if ticket.requester_id != contact.pk:
-        raise ValidationError({"rating": "Only the requester can rate this ticket."})
+        raise ValidationError({"rating": _("Only the requester can rate this ticket.")})
     updated = Ticket.objects.filter(
         Q(status=Status.SOLVED) | Q(status=Status.CLOSED), pk=ticket.pk, csat_rating__isnull=True
     ).update(csat_rating=rating, csat_comment=comment.strip(), csat_at=timezone.now())
     if not updated:
         fresh = Ticket.objects.get(pk=ticket.pk)
         if fresh.csat_rating is not None:
-            raise ValidationError({"rating": "This ticket was already rated. Thank you!"})
-        raise ValidationError({"rating": "You can rate the resolution once the ticket is solved."})
+            raise ValidationError({"rating": _("This ticket was already rated. Thank you!")})
+        raise ValidationError({"rating": _("You can rate the resolution once the ticket is solved.")})
     audit_event(ticket, contact, "csat", "", rating).save()
     ticket.refresh_from_db(fields=["csat_rating", "csat_comment", "csat_at"])
     return ticket

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from tickets import extensions, notifications
 from tickets.models import Contact, Macro, Reply, ReplyKind, Status, Ticket, TicketEvent
@@ -34,18 +35,18 @@ def reply_add(
     """
     body = body.strip()
     if not body:
-        raise ValidationError({"body": "Write a message first."})
+        raise ValidationError({"body": _("Write a message first.")})
     if kind not in ReplyKind.values:
         raise ValidationError({"kind": f"Unknown kind {kind!r}."})
     locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if locked.status == Status.CLOSED:
-        raise ValidationError({"body": "This ticket is closed; open a new ticket instead."})
+        raise ValidationError({"body": _("This ticket is closed; open a new ticket instead.")})
     content_types = attachments_check(files, ticket=locked)
     user, label = actor_of(by)
     contact = by if isinstance(by, Contact) else None
     is_customer = contact is not None
     if is_customer and kind != ReplyKind.PUBLIC:
-        raise ValidationError({"kind": "Customers can only write public replies."})
+        raise ValidationError({"kind": _("Customers can only write public replies.")})
     reply = Reply.objects.create(
         ticket=locked,
         kind=kind,

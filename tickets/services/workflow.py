@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from helpdesk.accounts.models import User
 from tickets import extensions, notifications
@@ -179,7 +180,7 @@ def ticket_update(
     if subject is not UNSET:
         subject = subject_one_line(subject)
         if not subject:
-            raise ValidationError({"subject": "A subject is required."})
+            raise ValidationError({"subject": _("A subject is required.")})
         change("subject", subject)
     if category is not UNSET:
         change("category", category.strip())

@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tickets import extensions
 from tickets.models import Attachment, Priority, Status, Ticket
@@ -28,10 +30,10 @@ def duration(value: timedelta | None) -> str:
     days, rest = divmod(minutes, 1440)
     hours, mins = divmod(rest, 60)
     if days:
-        return f"{days}d {hours}h"
+        return _("%(days)dd %(hours)dh") % {"days": days, "hours": hours}
     if hours:
-        return f"{hours}h {mins}m"
-    return f"{mins}m"
+        return _("%(hours)dh %(minutes)dm") % {"hours": hours, "minutes": mins}
+    return _("%(minutes)dm") % {"minutes": mins}
 
 
 @register.filter
@@ -44,19 +46,19 @@ def local_time(value: datetime | None, user: Any = None) -> str:
 
 # What an audit row's field is called in the trail.
 FIELD_LABELS = {
-    "status": "status",
-    "priority": "priority",
-    "assignee": "assignee",
-    "tags": "tags",
-    "subject": "subject",
-    "category": "category",
-    "csat": "satisfaction rating",
-    "sla_first_response": "First response SLA",
-    "sla_resolution": "Resolution SLA",
-    "cc": "CC",
-    "followers": "followers",
-    "portal_links": "customer status links",
-    "requester": "requester",
+    "status": gettext_lazy("status"),
+    "priority": gettext_lazy("priority"),
+    "assignee": gettext_lazy("assignee"),
+    "tags": gettext_lazy("tags"),
+    "subject": gettext_lazy("subject"),
+    "category": gettext_lazy("category"),
+    "csat": gettext_lazy("satisfaction rating"),
+    "sla_first_response": gettext_lazy("First response SLA"),
+    "sla_resolution": gettext_lazy("Resolution SLA"),
+    "cc": gettext_lazy("CC"),
+    "followers": gettext_lazy("followers"),
+    "portal_links": gettext_lazy("customer status links"),
+    "requester": gettext_lazy("requester"),
 }
 STATUS_LABELS = dict(Status.choices)
 PRIORITY_LABELS = dict(Priority.choices)
@@ -64,16 +66,16 @@ PRIORITY_LABELS = dict(Priority.choices)
 
 @register.filter
 def field_label(name: str) -> str:
-    return FIELD_LABELS.get(name) or name.replace("_", " ")
+    return str(FIELD_LABELS.get(name) or name.replace("_", " "))
 
 
 @register.filter
 def value_label(value: str, field: str) -> str:
     """Stored values as people read them: `on_hold` is "On hold"."""
     if field == "status":
-        return STATUS_LABELS.get(value, value)
+        return str(STATUS_LABELS.get(value, value))
     if field == "priority":
-        return PRIORITY_LABELS.get(value, value)
+        return str(PRIORITY_LABELS.get(value, value))
     return value
 
 
@@ -96,7 +98,7 @@ PANEL_LOADER = (
     '<section id="{key}-panel" class="{key}-panel" aria-label="{title}"\n'
     '         hx-get="{url}" hx-trigger="load" hx-swap="outerHTML">\n'
     "  <h2>{title}</h2>\n"
-    '  <p aria-busy="true">Loading…</p>\n'
+    '  <p aria-busy="true">{loading}</p>\n'
     "</section>"
 )
 
@@ -112,7 +114,7 @@ def ticket_panels(context: template.Context, ticket: Ticket) -> SafeString:
                 html.append(_template(context, panel.template).render(context))
         else:
             url = reverse(panel.url_name, args=[ticket.number])
-            html.append(format_html(PANEL_LOADER, key=panel.key, title=panel.title, url=url))
+            html.append(format_html(PANEL_LOADER, key=panel.key, title=panel.title, url=url, loading=_("Loading…")))
     return mark_safe("\n\n".join(html))  # noqa: S308 - rendered templates and escaped markup
 
 

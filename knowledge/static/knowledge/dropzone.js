@@ -4,7 +4,7 @@ document.querySelectorAll("[data-dropzone]").forEach((zone) => {
   const label = zone.querySelector("span");
   const show = () => {
     const names = Array.from(input.files).map((f) => f.name);
-    label.textContent = names.length ? names.join(", ") : "Drop files here or choose them";
+    label.textContent = names.length ? names.join(", ") : gettext("Drop files here or choose them");
   };
   ["dragenter", "dragover"].forEach((type) => zone.addEventListener(type, (event) => {
     event.preventDefault();

@@ -10,6 +10,7 @@ from django_tenants.utils import schema_context, tenant_context
 
 from helpdesk.accounts.models import User
 from helpdesk.accounts.services import user_create_or_update
+from helpdesk.i18n import language_supported
 from helpdesk.tenants.models import Tenant
 from helpdesk.tenants.services import public_tenant_ensure, tenant_create
 
@@ -58,7 +59,13 @@ def seed_tenant(schema: str, name: str, language: str, full_names: tuple[str, st
             email = f"{role}@{schema}.test"
             # Keep a password that someone changed on purpose; set the demo one on first run.
             fresh = not User.objects.filter(email=email).exists()
-            user_create_or_update(email=email, role=role, password=password if fresh else None, full_name=full_name)
+            user_create_or_update(
+                email=email,
+                role=role,
+                password=password if fresh else None,
+                full_name=full_name,
+                language=language_supported(language) or "",  # the Romashka team reads the pages in Russian
+            )
         for app_config in apps.get_app_configs():
             if find_spec(f"{app_config.name}.demo") is not None:
                 import_module(f"{app_config.name}.demo").seed(tenant=tenant)
