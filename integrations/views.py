@@ -97,7 +97,7 @@ def ticket_escalate(request: AuthenticatedHttpRequest, number: int) -> HttpRespo
         raise PermissionDenied
     form = EscalateForm(request.POST)
     if not form.is_valid():
-        return _panel(request, ticket, error="Choose Jira or Zendesk.")
+        return _panel(request, ticket, error=_("Choose Jira or Zendesk."))
     try:
         services.ticket_escalate(
             ticket=ticket,
