@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import json
 
+from django.template.loader import render_to_string
 from django.test import Client
+from django.utils import translation
 from django_tenants.utils import tenant_context
 
 from assistants.lora.models import Adapter, Status
 from assistants.models import RequestType
 from assistants.services import widget_key_create
 from assistants.services.drafting import answer_for_ticket
+from assistants.vision.models import AnalysisStatus, AttachmentAnalysis
 from conftest import ACME_HOST
 from testing.i18n import (
     CYRILLIC,
@@ -23,6 +26,7 @@ from testing.i18n import (
     reading_russian,
     russian_in,
 )
+from tickets.models import Attachment, Ticket
 from tickets.services import contact_ensure, ticket_create
 
 APP = "assistants"
@@ -165,3 +169,27 @@ def test_widget_errors_follow_the_visitor(acme, support_bot):
         russian = chat("ru")
     assert russian == "Неизвестный или отключённый ключ виджета."
     assert chat("en") == "Unknown or disabled widget key."
+
+
+def test_a_read_screenshot_is_described_in_russian_with_its_line_count():
+    ticket = Ticket(number=7, category="")
+    attachment = Attachment(pk=3, ticket=ticket, filename="pay.png")
+
+    def described(lines: int) -> str:
+        analysis = AttachmentAnalysis(
+            attachment=attachment, status=AnalysisStatus.DONE, category="payment_problem", confidence=0.42,
+            source="ocr", text="Card declined", lines=[{"text": "Card declined"}] * lines, error_codes=["E-102"],
+        )  # fmt: skip
+        context = {"ticket": ticket, "attachment": attachment, "analysis": analysis, "low_confidence": 0.6,
+                   "titles": {"payment_problem": "Payment problem"}, "can_apply": True}  # fmt: skip
+        return " ".join(render_to_string("vision/attachment.html#analysis", context).split())
+
+    with translation.override("ru"):
+        said = {count: described(count) for count in (1, 2, 5, 21)}
+    english = described(2)
+
+    assert "Найденный текст (1 строка)" in said[1] and "Найденный текст (2 строки)" in said[2]
+    assert "Найденный текст (5 строк)" in said[5] and "Найденный текст (21 строка)" in said[21]
+    assert "скриншот: Payment problem (42%)" in said[1] and "низкая уверенность: проверьте перед применением" in said[1]
+    assert "источник: текст (ocr)" in said[1] and "Коды ошибок:" in said[1] and leaks(said[5], APP) == []
+    assert "Detected text (2 lines)" in english and "low confidence: check before applying" in english
