@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from django.apps import apps
 from django.template.loader import render_to_string
 from django.test import Client
 from django.utils import translation
@@ -193,3 +194,10 @@ def test_a_read_screenshot_is_described_in_russian_with_its_line_count():
     assert "скриншот: Payment problem (42%)" in said[1] and "низкая уверенность: проверьте перед применением" in said[1]
     assert "источник: текст (ocr)" in said[1] and "Коды ошибок:" in said[1] and leaks(said[5], APP) == []
     assert "Detected text (2 lines)" in english and "low confidence: check before applying" in english
+
+
+def test_the_admin_names_the_apps_in_the_readers_language():
+    with translation.override("ru"):
+        russian = [str(apps.get_app_config(label).verbose_name) for label in ("assistants", "lora", "vision")]
+    assert russian == ["Ассистенты", "Адаптеры LoRA", "Разбор скриншотов"]
+    assert str(apps.get_app_config("lora").verbose_name) == "LoRA adapters"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import F
 from django.template.loader import render_to_string
@@ -115,3 +116,9 @@ def test_upload_errors_follow_the_reader(manager_client, dataset, manager):
     assert "Тип файла notes.txt не поддерживается; загрузите один из:" in wrong_type
     assert "В файле нет строк: только заголовок или вообще ничего." in no_rows
     assert "The file has no rows: only a header, or nothing at all." in english
+
+
+def test_the_admin_names_the_app_in_the_readers_language():
+    with translation.override("ru"):
+        assert str(apps.get_app_config("datasets").verbose_name) == "Наборы данных"
+    assert str(apps.get_app_config("datasets").verbose_name) == "Datasets"

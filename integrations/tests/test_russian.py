@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from django.apps import apps
+from django.utils import translation
+
 from integrations import selectors, services
 from integrations.events import services as events
 from integrations.models import WebhookDelivery
@@ -95,3 +98,11 @@ def test_an_escalation_refusal_follows_the_reader(agent_client, in_acme, ticket,
 
     assert "Jira не подключён; менеджер может настроить подключение в разделе «Интеграции»." in russian
     assert "Jira is not connected; a manager can set it up under Integrations." in english
+
+
+def test_the_admin_names_the_apps_in_the_readers_language():
+    labels = ("integrations", "integrations_jira", "integrations_zendesk")
+    with translation.override("ru"):
+        russian = [str(apps.get_app_config(label).verbose_name) for label in labels]
+    assert russian == ["Интеграции", "Интеграции: Jira", "Интеграции: Zendesk"]
+    assert str(apps.get_app_config("integrations_jira").verbose_name) == "Integrations: Jira"
