@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from assistants.models import Assistant, RequestType, WidgetKey
 from assistants.services import widget_key_revoke
@@ -18,7 +20,7 @@ class AssistantAdmin(admin.ModelAdmin):
     search_fields = ("name", "policy")
     inlines = [RequestTypeInline]
 
-    @admin.display(description="Answers with")
+    @admin.display(description=_("Answers with"))
     def answers_with(self, assistant: Assistant) -> str:
         return assistant.chat_model_label
 
@@ -33,15 +35,15 @@ class WidgetKeyAdmin(admin.ModelAdmin):
     readonly_fields = ("assistant", "key", "allowed_origins", "is_active", "created_at")
     actions = ["revoke"]
 
-    @admin.display(description="Allowed sites")
+    @admin.display(description=_("Allowed sites"))
     def origins(self, obj: WidgetKey) -> str:
         return ", ".join(obj.allowed_origins)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.action(description="Revoke selected widget keys", permissions=["change"])
+    @admin.action(description=_("Revoke selected widget keys"), permissions=["change"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[WidgetKey]) -> None:
         for widget_key in queryset.filter(is_active=True):
             widget_key_revoke(widget_key=widget_key)
-        messages.success(request, "The selected widget keys are revoked.")
+        messages.success(request, gettext("The selected widget keys are revoked."))

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 from helpdesk.ai import FALLBACK, examples, register_provider
 from tickets.extensions import register_panel
@@ -7,6 +8,7 @@ from tickets.extensions import register_panel
 class AssistantsConfig(AppConfig):
     name = "assistants"
     label = "assistants"
+    verbose_name = _("Assistants")
     # Codenames of this app's permissions per role (see helpdesk.accounts.roles); admin gets all.
     role_permissions: dict[str, list[str]] = {
         "agent": ["view_assistant", "view_requesttype"],

@@ -3,32 +3,45 @@ from __future__ import annotations
 from django import forms
 from django.conf import global_settings
 from django.contrib.postgres.forms import SimpleArrayField
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from assistants.models import Assistant, RequestType
 from helpdesk.ai.chat_models import CHOICES as CHAT_MODEL_CHOICES
 
 
-def _list_field(help_text: str) -> SimpleArrayField:
-    return SimpleArrayField(forms.CharField(max_length=100), required=False, delimiter=",", help_text=help_text)
+def _list_field(label: str | Promise, help_text: str | Promise) -> SimpleArrayField:
+    return SimpleArrayField(
+        forms.CharField(max_length=100), required=False, delimiter=",", label=label, help_text=help_text
+    )
 
 
-# Languages an assistant can answer in: Django's list of language names, one entry per language.
-ANSWER_LANGUAGES = sorted(
-    ((code, name) for code, name in global_settings.LANGUAGES if "-" not in code), key=lambda pair: str(pair[1])
-)
+# Languages an assistant can answer in: Django's list of language names, one entry per language,
+# shown in the reader's language (Django's own catalogue translates the names).
+ANSWER_LANGUAGES = [
+    (code, _(name))  # the names are marked for translation in Django's global settings
+    for code, name in sorted(
+        ((code, name) for code, name in global_settings.LANGUAGES if "-" not in code), key=lambda pair: pair[1]
+    )
+]
 
 
 def _language_field() -> forms.ChoiceField:
     return forms.ChoiceField(
-        choices=ANSWER_LANGUAGES, initial="en", label="Language", help_text="The language the assistant answers in."
+        choices=ANSWER_LANGUAGES,
+        initial="en",
+        label=_("Language"),
+        help_text=_("The language the assistant answers in."),
     )
 
 
 class AssistantForm(forms.ModelForm):
     language = _language_field()
-    tag_filters = _list_field("Comma-separated; empty: all knowledge.")
-    escalation_keywords = _list_field("Comma-separated words or phrases that always escalate.")
-    always_escalate_types = _list_field("Comma-separated request types, e.g. complaint.")
+    tag_filters = _list_field(_("Tag filters"), _("Comma-separated; empty: all knowledge."))
+    escalation_keywords = _list_field(
+        _("Escalation keywords"), _("Comma-separated words or phrases that always escalate.")
+    )
+    always_escalate_types = _list_field(_("Always escalate types"), _("Comma-separated request types, e.g. complaint."))
     chat_model_choices = CHAT_MODEL_CHOICES  # offered beside the free-text model name (Ollama takes any)
 
     class Meta:

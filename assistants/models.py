@@ -6,6 +6,8 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from assistants.engine import STRATEGY_CHOICES
 from assistants.replies import CitationStyle
@@ -13,9 +15,9 @@ from helpdesk.ai import PROVIDER_KEYS, chat_models
 
 
 class Tone(models.TextChoices):
-    FRIENDLY = "friendly", "Friendly"
-    FORMAL = "formal", "Formal"
-    CONCISE = "concise", "Concise"
+    FRIENDLY = "friendly", _("Friendly")
+    FORMAL = "formal", _("Formal")
+    CONCISE = "concise", _("Concise")
 
 
 DEFAULT_ESCALATION_KEYWORDS = [
@@ -30,69 +32,97 @@ DEFAULT_ESCALATION_KEYWORDS = [
 class Assistant(models.Model):
     """An AI assistant of a tenant: its policy, model, retrieval and escalation settings."""
 
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(verbose_name=_("Name"), max_length=100, unique=True)
     policy = models.TextField(
-        help_text="The system prompt: who the assistant is, what it helps with and what it must never do."
+        verbose_name=_("Policy"),
+        help_text=_("The system prompt: who the assistant is, what it helps with and what it must never do."),
     )
-    tone = models.CharField(max_length=10, choices=Tone.choices, default=Tone.FRIENDLY)
-    language = models.CharField(max_length=10, default="en", help_text="Language of the answers, e.g. en or ru.")
+    tone = models.CharField(verbose_name=_("Tone"), max_length=10, choices=Tone.choices, default=Tone.FRIENDLY)
+    language = models.CharField(
+        verbose_name=_("Language"), max_length=10, default="en", help_text=_("Language of the answers, e.g. en or ru.")
+    )
     provider = models.CharField(
+        verbose_name=_("Provider"),
         max_length=20,
         blank=True,
         choices=[(p, p) for p in PROVIDER_KEYS],
-        help_text="Empty: the server's default (LLM_PROVIDER).",
+        help_text=_("Empty: the server's default (LLM_PROVIDER)."),
     )
     model_name = models.CharField(
+        verbose_name=_("Model name"),
         max_length=200,
         blank=True,
-        help_text="llama.cpp: smollm2-135m (English, fast) or qwen2.5-1.5b (multilingual); Ollama: its model name. "
-        "Empty: SmolLM2 for English, Qwen for any other language (llama.cpp), else the server's model.",
+        help_text=_(
+            "llama.cpp: smollm2-135m (English, fast) or qwen2.5-1.5b (multilingual); Ollama: its model name. "
+            "Empty: SmolLM2 for English, Qwen for any other language (llama.cpp), else the server's model."
+        ),
     )
-    temperature = models.FloatField(default=0.2, validators=[MinValueValidator(0.0), MaxValueValidator(2.0)])
+    temperature = models.FloatField(
+        verbose_name=_("Temperature"), default=0.2, validators=[MinValueValidator(0.0), MaxValueValidator(2.0)]
+    )
     max_new_tokens = models.PositiveIntegerField(
-        default=128, validators=[MinValueValidator(16), MaxValueValidator(1024)]
+        verbose_name=_("Max new tokens"), default=128, validators=[MinValueValidator(16), MaxValueValidator(1024)]
     )
     top_k = models.PositiveSmallIntegerField(
+        verbose_name=_("Top k"),
         default=4,
         validators=[MinValueValidator(1), MaxValueValidator(20)],
-        help_text="Knowledge chunks in a prompt of whole chunks; answers built from sentences read twice as many.",
+        help_text=_("Knowledge chunks in a prompt of whole chunks; answers built from sentences read twice as many."),
     )
     min_similarity = models.FloatField(
+        verbose_name=_("Min similarity"),
         default=0.2,
         validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
-        help_text="Chunks less similar to the question than this are not used.",
+        help_text=_("Chunks less similar to the question than this are not used."),
     )
     tag_filters = ArrayField(
-        models.CharField(max_length=50), blank=True, default=list, help_text="Only knowledge with one of these tags."
+        models.CharField(max_length=50),
+        blank=True,
+        default=list,
+        verbose_name=_("Tag filters"),
+        help_text=_("Only knowledge with one of these tags."),
     )
     history_turns = models.PositiveSmallIntegerField(
-        default=6, validators=[MaxValueValidator(50)], help_text="Earlier messages kept in a conversation's prompt."
+        verbose_name=_("History turns"),
+        default=6,
+        validators=[MaxValueValidator(50)],
+        help_text=_("Earlier messages kept in a conversation's prompt."),
     )
     escalation_keywords = ArrayField(
-        models.CharField(max_length=100), blank=True, default=list, help_text="Any of these in a message escalates."
+        models.CharField(max_length=100),
+        blank=True,
+        default=list,
+        verbose_name=_("Escalation keywords"),
+        help_text=_("Any of these in a message escalates."),
     )
     escalate_below_similarity = models.FloatField(
+        verbose_name=_("Escalate below similarity"),
         default=0.35,
         validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
-        help_text="Escalate when the best knowledge match is weaker than this.",
+        help_text=_("Escalate when the best knowledge match is weaker than this."),
     )
     always_escalate_types = ArrayField(
         models.CharField(max_length=50),
         blank=True,
         default=list,
-        help_text="Request types that always go to a person, e.g. complaint.",
+        verbose_name=_("Always escalate types"),
+        help_text=_("Request types that always go to a person, e.g. complaint."),
     )
     strategy = models.CharField(
+        verbose_name=_("Strategy"),
         max_length=20,
         blank=True,
         choices=STRATEGY_CHOICES,
-        help_text="How the model answers; empty: the server's default (ASSISTANTS_ANSWER_STRATEGY).",
+        help_text=_("How the model answers; empty: the server's default (ASSISTANTS_ANSWER_STRATEGY)."),
     )
     citation_style = models.CharField(
+        verbose_name=_("Citation style"),
         max_length=10,
         choices=CitationStyle.CHOICES,
         default=CitationStyle.BESIDE,
-        help_text="Where citations go in a ticket draft: beside it (links), as [n] in the text, or a list of sources.",
+        help_text=_(
+            "Where citations go in a ticket draft: beside it (links), as [n] in the text, or a list of sources."
+        ),
     )
     # --- datasets: when set, request types come from the classifier trained from this version.
     classifier_version = models.ForeignKey(
@@ -101,8 +131,11 @@ class Assistant(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Classify request types with the classifier trained from this dataset version "
-        "(its labels become the request types); empty: the labelled examples below.",
+        verbose_name=_("Classifier version"),
+        help_text=_(
+            "Classify request types with the classifier trained from this dataset version "
+            "(its labels become the request types); empty: the labelled examples below."
+        ),
     )
     # The LoRA issue points this at a trained adapter; None means the base model.
     adapter = models.CharField(max_length=300, null=True, blank=True)
@@ -135,17 +168,21 @@ class Assistant(models.Model):
 
     @property
     def chat_model_label(self) -> str:
-        return chat_models.label(self.chat_model) or "the server's model"
+        return chat_models.label(self.chat_model) or gettext("the server's model")
 
 
 class RequestType(models.Model):
     """A kind of request (support, sales, complaint…) with its own instructions and labelled examples."""
 
     assistant = models.ForeignKey(Assistant, on_delete=models.CASCADE, related_name="request_types")
-    name = models.SlugField(max_length=50)
-    prompt = models.TextField(blank=True, help_text="Extra instructions for answers to this kind of request.")
+    name = models.SlugField(verbose_name=_("Name"), max_length=50)
+    prompt = models.TextField(
+        verbose_name=_("Prompt"), blank=True, help_text=_("Extra instructions for answers to this kind of request.")
+    )
     examples = models.TextField(
-        blank=True, help_text="Typical messages of this kind, one per line: the classifier learns from them."
+        verbose_name=_("Examples"),
+        blank=True,
+        help_text=_("Typical messages of this kind, one per line: the classifier learns from them."),
     )
 
     class Meta:
@@ -162,8 +199,8 @@ class RequestType(models.Model):
 
 class Channel(models.TextChoices):
     API = "api", "API"
-    WIDGET = "widget", "Website widget"
-    PLAYGROUND = "playground", "Playground"
+    WIDGET = "widget", _("Website widget")
+    PLAYGROUND = "playground", _("Playground")
 
 
 class Conversation(models.Model):
@@ -172,7 +209,7 @@ class Conversation(models.Model):
     assistant = models.ForeignKey(Assistant, on_delete=models.CASCADE, related_name="conversations")
     session_id = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
     channel = models.CharField(max_length=12, choices=Channel.choices, default=Channel.API)
-    ticket_number = models.PositiveIntegerField(null=True, blank=True, help_text="Ticket opened when it escalated.")
+    ticket_number = models.PositiveIntegerField(null=True, blank=True, help_text=_("Ticket opened when it escalated."))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -185,8 +222,8 @@ class Conversation(models.Model):
 
 class ChatMessage(models.Model):
     class Role(models.TextChoices):
-        USER = "user", "User"
-        ASSISTANT = "assistant", "Assistant"
+        USER = "user", _("User")
+        ASSISTANT = "assistant", _("Assistant")
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
     role = models.CharField(max_length=10, choices=Role.choices)
@@ -212,7 +249,7 @@ class TicketAnswer(models.Model):
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="ai_answers")
     assistant = models.ForeignKey(Assistant, null=True, on_delete=models.SET_NULL, related_name="ticket_answers")
     draft = models.OneToOneField("tickets.Reply", null=True, on_delete=models.SET_NULL, related_name="ai_answer")
-    result = models.JSONField(help_text="text, citations, request type, confidence, priority, tags, escalation")
+    result = models.JSONField(help_text=_("text, citations, request type, confidence, priority, tags, escalation"))
     feedback = models.SmallIntegerField(null=True, blank=True, choices=[(1, "Helpful"), (-1, "Not helpful")])
     feedback_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -241,7 +278,7 @@ class WidgetKey(models.Model):
     assistant = models.ForeignKey(Assistant, on_delete=models.CASCADE, related_name="widget_keys")
     key = models.CharField(max_length=40, unique=True, default=_widget_key, editable=False)
     allowed_origins = ArrayField(
-        models.CharField(max_length=200), help_text="Sites that may embed the widget, e.g. https://www.acme.com"
+        models.CharField(max_length=200), help_text=_("Sites that may embed the widget, e.g. https://www.acme.com")
     )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)

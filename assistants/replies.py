@@ -10,15 +10,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy
+
 
 class CitationStyle:
     BESIDE = "beside"  # links beside the draft; the inserted reply is plain text
     INLINE = "inline"  # [n] after each sentence, in the reply too
     SOURCES = "sources"  # a "Sources:" line with the article titles at the end of the reply
     CHOICES = (
-        (BESIDE, "Beside the text (links in the panel)"),
-        (INLINE, "Inline [n] markers in the reply"),
-        (SOURCES, "A list of sources at the end of the reply"),
+        (BESIDE, gettext_lazy("Beside the text (links in the panel)")),
+        (INLINE, gettext_lazy("Inline [n] markers in the reply")),
+        (SOURCES, gettext_lazy("A list of sources at the end of the reply")),
     )
 
 

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assistants import selectors, services
@@ -25,7 +26,9 @@ def assistant_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = AssistantCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         assistant = services.assistant_create(company=request.tenant.name, **form.cleaned_data)
-        messages.success(request, f"{assistant.name} is ready with a safe default policy. Test it below.")
+        messages.success(
+            request, _("%(name)s is ready with a safe default policy. Test it below.") % {"name": assistant.name}
+        )
         return redirect("assistants:detail", pk=assistant.pk)
     return render(request, "assistants/assistant_create.html", {"form": form})
 
@@ -53,7 +56,7 @@ def assistant_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         with transaction.atomic():  # ModelForm saves are the service here: fields and their request types
             form.save()
             request_types.save()
-        messages.success(request, "Saved.")
+        messages.success(request, _("Saved."))
         return redirect("assistants:detail", pk=assistant.pk)
     has_errors = bool(request_types.non_form_errors()) or any(f.errors for f in request_types.forms)
     return render(
@@ -76,7 +79,7 @@ def assistant_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def assistant_make_default(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assistant = selectors.assistant_get(pk)
     services.assistant_set_default(assistant=assistant)
-    messages.success(request, f"{assistant.name} now answers tickets and chats by default.")
+    messages.success(request, _("%(name)s now answers tickets and chats by default.") % {"name": assistant.name})
     return redirect(reverse("assistants:list"))
 
 
@@ -91,7 +94,7 @@ def widget_key_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         services.widget_key_create(assistant=assistant, allowed_origins=origins)
     except ValidationError as exc:
         return _detail_again(request, assistant, origins=typed, error=" ".join(exc.messages))
-    messages.success(request, "Widget key created: paste its script tag into your site.")
+    messages.success(request, _("Widget key created: paste its script tag into your site."))
     return redirect("assistants:detail", pk=assistant.pk)
 
 
@@ -101,5 +104,5 @@ def widget_key_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def widget_key_revoke(request: AuthenticatedHttpRequest, pk: int, key_id: int) -> HttpResponse:
     widget_key = selectors.widget_key_get(assistant=selectors.assistant_get(pk), pk=key_id)
     services.widget_key_revoke(widget_key=widget_key)
-    messages.success(request, "Widget key revoked: sites using it no longer get the chat box.")
+    messages.success(request, _("Widget key revoked: sites using it no longer get the chat box."))
     return redirect(reverse("assistants:detail", args=[pk]) + "#widget")

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -126,7 +127,7 @@ class UploadRequestSerializer(serializers.Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs.get("dataset") and not (attrs.get("name") or "").strip():
-            raise serializers.ValidationError("Give `dataset` (an id) or `name`.")
+            raise serializers.ValidationError(_("Give `dataset` (an id) or `name`."))
         return attrs
 
 
@@ -285,10 +286,10 @@ class ClassifyView(APIView):
         data = form.validated_data
         dataset = selectors.dataset_get(data["dataset"]) if data.get("dataset") else None
         if data.get("version") and dataset is None:
-            return Response({"detail": "Give `dataset` with `version`."}, status=status.HTTP_400_BAD_REQUEST)
+            return Response({"detail": _("Give `dataset` with `version`.")}, status=status.HTTP_400_BAD_REQUEST)
         version = selectors.classifier_version(dataset=dataset, tag=data.get("version", ""))
         if version is None:
-            return Response({"detail": "No version with a trained classifier: write a version first."}, status=404)
+            return Response({"detail": _("No version with a trained classifier: write a version first.")}, status=404)
         try:
             labels = classifier.classify(data["texts"], version=version)
         except ValidationError as exc:

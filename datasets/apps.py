@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 from helpdesk.ai import classifiers, examples
 
@@ -8,7 +9,7 @@ _MODELS = ("dataset", "upload", "run", "row", "reviewdecision", "version", "vers
 class DatasetsConfig(AppConfig):
     name = "datasets"
     label = "datasets"
-    verbose_name = "Datasets"
+    verbose_name = _("Datasets")
     # Codenames of this app's permissions per role (see helpdesk.accounts.roles); admin gets all.
     # Agents may look and review; managers upload, run, write and check out versions.
     role_permissions: dict[str, list[str]] = {

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from helpdesk.charts import Bar, Tick, nice_step
 
 WIDTH = 760
@@ -34,7 +36,9 @@ def label_distribution(train: dict[str, int], evaluation: dict[str, int]) -> Lab
         for offset, series, value in ((0, "train", train.get(name, 0)), (1, "eval", evaluation.get(name, 0))):
             bars.append(
                 Bar(x=LABEL_W, y=round(y0 + 3 + offset * (BAR_H + 1), 2), width=round(plot_w * value / top, 2),
-                    height=BAR_H, series=series, title=f"{name}: {value} {series}")
+                    height=BAR_H, series=series,
+                    title=(_("%(label)s: %(count)s train") if series == "train" else _("%(label)s: %(count)s eval"))
+                    % {"label": name, "count": value})
             )  # fmt: skip
         ticks.append(Tick(position=round(y0 + ROW_H / 2, 2), label=name if len(name) <= 24 else name[:23] + "…"))
     baseline = TOP + len(names) * ROW_H

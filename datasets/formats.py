@@ -18,6 +18,8 @@ from itertools import chain, islice
 from typing import IO, Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 
 from datasets.jsonstream import JsonStreamError, list_items
 
@@ -44,7 +46,10 @@ def format_of(filename: str) -> str:
     for extension, kind in EXTENSIONS.items():
         if name.endswith(extension):
             return kind
-    raise FormatError(f"{filename} is not a supported type; upload one of: {ACCEPTED}.")
+    raise FormatError(
+        _("%(filename)s is not a supported type; upload one of: %(accepted)s.")
+        % {"filename": filename, "accepted": ACCEPTED}
+    )
 
 
 @dataclass(frozen=True)
@@ -144,15 +149,15 @@ def _encoding_of(head: bytes, whole: bool) -> str:
 
     best = from_bytes(head).best()
     if best is None:
-        raise FormatError("The file is not text in any encoding we recognise (is it really a CSV?).")
+        raise FormatError(_("The file is not text in any encoding we recognise (is it really a CSV?)."))
     return best.encoding
 
 
-def _text(stream: IO[bytes], *, what: str = "CSV") -> io.TextIOWrapper:
+def _text(stream: IO[bytes], *, what: str = gettext_noop("CSV")) -> io.TextIOWrapper:
     """The file as text, decoded while it is read (never all at once)."""
     head = _peek(stream, HEAD_BYTES)
     if b"\x00" in head[:4096]:
-        raise FormatError(f"The file is binary, not a {what} (it contains NUL bytes).")
+        raise FormatError(_("The file is binary, not a %(what)s (it contains NUL bytes).") % {"what": _(what)})
     encoding = _encoding_of(head, whole=len(head) < HEAD_BYTES)
     return io.TextIOWrapper(io.BufferedReader(_Borrowed(stream)), encoding=encoding, errors="replace", newline="")
 
@@ -189,7 +194,10 @@ def delimiter_of(choice: str) -> str:
         return DELIMITERS[choice]
     if choice in DELIMITER_NAMES:
         return choice
-    raise FormatError(f"{choice!r} is not a delimiter we read; pick auto, {', '.join(DELIMITERS)}.")
+    raise FormatError(
+        _("%(choice)r is not a delimiter we read; pick auto, %(names)s.")
+        % {"choice": choice, "names": ", ".join(DELIMITERS)}
+    )
 
 
 def read_csv(stream: IO[bytes], *, delimiter: str = "") -> Table:
@@ -200,9 +208,9 @@ def read_csv(stream: IO[bytes], *, delimiter: str = "") -> Table:
     try:
         header = next(reader)
     except StopIteration:
-        raise FormatError("The file is empty.") from None
+        raise FormatError(_("The file is empty.")) from None
     except csv.Error as exc:
-        raise FormatError(f"The CSV cannot be read: {exc}.") from None
+        raise FormatError(_("The CSV cannot be read: %(error)s.") % {"error": exc}) from None
     columns = _header(header)
 
     def rows() -> Iterator[dict[str, str]]:
@@ -212,12 +220,14 @@ def read_csv(stream: IO[bytes], *, delimiter: str = "") -> Table:
                     continue
                 yield dict(zip(columns, (values + [""] * len(columns))[: len(columns)], strict=True))
         except csv.Error as exc:
-            raise FormatError(f"The CSV is malformed near line {reader.line_num}: {exc}.") from None
+            raise FormatError(
+                _("The CSV is malformed near line %(line)s: %(error)s.") % {"line": reader.line_num, "error": exc}
+            ) from None
 
     return Table(columns, rows(), delimiter=delimiter)
 
 
-def check_zip_members(stream: IO[bytes], *, max_bytes: int, what: str = "Excel file") -> None:
+def check_zip_members(stream: IO[bytes], *, max_bytes: int, what: str = gettext_noop("Excel file")) -> None:
     """Refuse a zip whose members would unpack to more than ``max_bytes`` each, or far more than they pack.
 
     The sizes come from the archive's directory; Python's zipfile never unpacks more than a member
@@ -227,21 +237,41 @@ def check_zip_members(stream: IO[bytes], *, max_bytes: int, what: str = "Excel f
         with zipfile.ZipFile(stream) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise FormatError(f"The {what} cannot be read ({type(exc).__name__}): is it a valid .xlsx?") from None
+        raise FormatError(
+            _("The %(what)s cannot be read (%(error)s): is it a valid .xlsx?")
+            % {"what": _(what), "error": type(exc).__name__}
+        ) from None
     finally:
         stream.seek(0)
     for member in members:
         if member.file_size > max_bytes:
             raise TooLarge(
-                f"The {what} is refused: its part {member.filename} unpacks to {_megabytes(member.file_size)}; "
-                f"the limit is {_megabytes(max_bytes)} per part (DATASETS_MAX_UNPACKED_MB)."
+                _(
+                    "The %(what)s is refused: its part %(part)s unpacks to %(size)s; "
+                    "the limit is %(limit)s per part (DATASETS_MAX_UNPACKED_MB)."
+                )
+                % {
+                    "what": _(what),
+                    "part": member.filename,
+                    "size": _megabytes(member.file_size),
+                    "limit": _megabytes(max_bytes),
+                }
             )
         ratio = member.file_size / max(member.compress_size, 1)
         if member.file_size > ZIP_RATIO_FROM_BYTES and ratio > ZIP_MAX_RATIO:
             raise TooLarge(
-                f"The {what} is refused: its part {member.filename} unpacks to {_megabytes(member.file_size)} "
-                f"from {_megabytes(member.compress_size)} ({ratio:,.0f} times); parts that pack more than "
-                f"{ZIP_MAX_RATIO} times are refused as a likely zip bomb."
+                _(
+                    "The %(what)s is refused: its part %(part)s unpacks to %(size)s from %(packed)s (%(ratio)s times); "
+                    "parts that pack more than %(max_ratio)s times are refused as a likely zip bomb."
+                )
+                % {
+                    "what": _(what),
+                    "part": member.filename,
+                    "size": _megabytes(member.file_size),
+                    "packed": _megabytes(member.compress_size),
+                    "ratio": f"{ratio:,.0f}",
+                    "max_ratio": ZIP_MAX_RATIO,
+                }
             )
 
 
@@ -254,14 +284,16 @@ def read_xlsx(stream: IO[bytes], *, max_unpacked: int) -> Table:
     try:
         workbook = load_workbook(stream, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
-        raise FormatError(f"The Excel file cannot be read ({type(exc).__name__}): is it a valid .xlsx?") from None
+        raise FormatError(
+            _("The Excel file cannot be read (%(error)s): is it a valid .xlsx?") % {"error": type(exc).__name__}
+        ) from None
     sheet = next((ws for ws in workbook.worksheets if ws.max_row and ws.max_row > 0), None)
     if sheet is None:
-        raise FormatError("The workbook has no sheet with data.")
+        raise FormatError(_("The workbook has no sheet with data."))
     values = sheet.iter_rows(values_only=True)
     header = next(values, None)
     if header is None or not any(v is not None for v in header):
-        raise FormatError("The first sheet is empty: the first row must name the columns.")
+        raise FormatError(_("The first sheet is empty: the first row must name the columns."))
     columns = _header(header)
 
     def rows() -> Iterator[dict[str, str]]:
@@ -291,7 +323,7 @@ def _record_table(records: Iterator[dict[str, Any]]) -> Table:
 
 
 def read_json(stream: IO[bytes]) -> Table:
-    text = _text(stream, what="JSON file")
+    text = _text(stream, what=gettext_noop("JSON file"))
 
     def records() -> Iterator[dict[str, Any]]:
         seen = objects = 0
@@ -304,13 +336,13 @@ def read_json(stream: IO[bytes]) -> Table:
         except JsonStreamError as exc:
             raise FormatError(str(exc)) from None
         if seen and not objects:
-            raise FormatError('The JSON list holds no objects: each row must be an object like {"text": …}.')
+            raise FormatError(_('The JSON list holds no objects: each row must be an object like {"text": …}.'))
 
     return _record_table(records())
 
 
 def read_jsonl(stream: IO[bytes]) -> Table:
-    lines = _text(stream, what="JSONL file")
+    lines = _text(stream, what=gettext_noop("JSONL file"))
 
     def records() -> Iterator[dict[str, Any]]:
         bad: list[int] = []
@@ -328,10 +360,17 @@ def read_jsonl(stream: IO[bytes]) -> Table:
                 good += 1
                 yield value
         if bad and not good:
-            raise FormatError(f"No line is a JSON object (line {bad[0]} is not valid JSON).")
+            raise FormatError(_("No line is a JSON object (line %(line)s is not valid JSON).") % {"line": bad[0]})
         if bad:
             shown = ", ".join(map(str, bad[:5])) + ("…" if len(bad) > 5 else "")
-            raise FormatError(f"{len(bad)} line(s) are not JSON objects (line {shown}); fix them and upload again.")
+            raise FormatError(
+                ngettext(
+                    "%(count)d line is not a JSON object (line %(lines)s); fix it and upload again.",
+                    "%(count)d lines are not JSON objects (line %(lines)s); fix them and upload again.",
+                    len(bad),
+                )
+                % {"count": len(bad), "lines": shown}
+            )
 
     return _record_table(records())
 
@@ -357,14 +396,17 @@ def read_parquet(stream: IO[bytes], *, max_unpacked: int, max_rows: int | None =
     try:
         parquet = pq.ParquetFile(stream)
     except (pa.ArrowException, OSError) as exc:
-        raise FormatError(f"The Parquet file cannot be read: {exc}.") from None
+        raise FormatError(_("The Parquet file cannot be read: %(error)s.") % {"error": exc}) from None
     metadata = parquet.metadata
     for group in range(metadata.num_row_groups):
         unpacked = metadata.row_group(group).total_byte_size
         if unpacked > max_unpacked:
             raise TooLarge(
-                f"The Parquet file is refused: its row group {group + 1} unpacks to {_megabytes(unpacked)}; "
-                f"the limit is {_megabytes(max_unpacked)} (DATASETS_MAX_UNPACKED_MB)."
+                _(
+                    "The Parquet file is refused: its row group %(group)s unpacks to %(size)s; "
+                    "the limit is %(limit)s (DATASETS_MAX_UNPACKED_MB)."
+                )
+                % {"group": group + 1, "size": _megabytes(unpacked), "limit": _megabytes(max_unpacked)}
             )
     if max_rows is not None and metadata.num_rows > max_rows:
         raise too_many_rows(max_rows)
@@ -384,8 +426,11 @@ def read_parquet(stream: IO[bytes], *, max_unpacked: int, max_rows: int | None =
 
 def too_many_rows(limit: int) -> TooLarge:
     return TooLarge(
-        f"The file has more than {limit:,} rows, the most a dataset upload may have. Split it into smaller "
-        f"files, or ask your administrator to raise DATASETS_MAX_ROWS (now {limit})."
+        _(
+            "The file has more than %(limit)s rows, the most a dataset upload may have. Split it into smaller "
+            "files, or ask your administrator to raise DATASETS_MAX_ROWS (now %(raw)s)."
+        )
+        % {"limit": f"{limit:,}", "raw": limit}
     )
 
 

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from datasets.models import Classifier, Row, Run, Upload, Version
 from helpdesk.celery import duration_text, job_estimate, send_on_commit, stopped_reason, time_limit_for
@@ -133,8 +134,11 @@ def estimate(*, upload: Upload, options: dict[str, Any] | None = None) -> dict[s
             PROCESS_TASK,
             work / settings.DATASETS_ROWS_PER_SECOND,
             lambda duration, limit: (
-                f"About {rows:,} rows: this run may take {duration}, longer than a worker may run a job ({limit}); "
-                "it would be stopped. Split the file, or raise CELERY_TASK_TIME_LIMIT."
+                _(
+                    "About %(rows)s rows: this run may take %(duration)s, longer than a worker may run a job "
+                    "(%(limit)s); it would be stopped. Split the file, or raise CELERY_TASK_TIME_LIMIT."
+                )
+                % {"rows": f"{rows:,}", "duration": duration, "limit": limit}
             ),
         ),
     }

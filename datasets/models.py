@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from pgvector.django import VectorField
 
 from helpdesk.ai.embed import EMBEDDING_DIMENSIONS
@@ -38,9 +39,9 @@ class Upload(models.Model):
     """A file whose columns were read and previewed; a run maps its columns and imports it."""
 
     class Source(models.TextChoices):
-        FILE = "file", "File"
-        TICKETS = "tickets", "Tickets (category)"
-        DRAFT_PAIRS = "draft_pairs", "AI draft → agent reply"
+        FILE = "file", _("File")
+        TICKETS = "tickets", _("Tickets (category)")
+        DRAFT_PAIRS = "draft_pairs", _("AI draft → agent reply")
 
     dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="uploads")
     source = models.CharField(max_length=12, choices=Source.choices, default=Source.FILE)
@@ -51,7 +52,7 @@ class Upload(models.Model):
     # The delimiter a CSV is split on: the one picked at upload, or the one guessed from its first rows.
     delimiter = models.CharField(max_length=1, blank=True)
     columns = models.JSONField(default=list)
-    preview = models.JSONField(default=list, help_text="The first rows, as read.")
+    preview = models.JSONField(default=list, help_text=_("The first rows, as read."))
     # Suggested from the column names (or set by an export); the run keeps the mapping it used.
     mapping = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
@@ -70,13 +71,13 @@ class Run(models.Model):
     """One pass of the pipeline over an upload; ``steps`` holds each step's state, progress and counts."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        REVIEW = "review", "Awaiting review"
-        READY = "ready", "Ready to write"
-        WRITING = "writing", "Writing version"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        REVIEW = "review", _("Awaiting review")
+        READY = "ready", _("Ready to write")
+        WRITING = "writing", _("Writing version")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
     dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="runs")
     upload = models.ForeignKey(Upload, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs")
@@ -116,40 +117,40 @@ class Row(models.Model):
     """A row of a run: imported (original) or made by the augmenter (synthetic), with its labeling."""
 
     class Source(models.TextChoices):
-        ORIGINAL = "original", "Original"
-        SYNTHETIC = "synthetic", "Synthetic"
+        ORIGINAL = "original", _("Original")
+        SYNTHETIC = "synthetic", _("Synthetic")
 
     class Status(models.TextChoices):
-        READY = "ready", "Ready"
-        REVIEW = "review", "Needs review"
-        CANDIDATE = "candidate", "Synthetic candidate"
-        REJECTED = "rejected", "Rejected"
+        READY = "ready", _("Ready")
+        REVIEW = "review", _("Needs review")
+        CANDIDATE = "candidate", _("Synthetic candidate")
+        REJECTED = "rejected", _("Rejected")
 
     class Reason(models.TextChoices):
-        LOW_CONFIDENCE = "low_confidence", "Low confidence"
-        DISPUTED = "disputed", "Disputes the existing label"
-        UNLABELED = "unlabeled", "No label could be suggested"
+        LOW_CONFIDENCE = "low_confidence", _("Low confidence")
+        DISPUTED = "disputed", _("Disputes the existing label")
+        UNLABELED = "unlabeled", _("No label could be suggested")
 
     run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="rows")
     position = models.PositiveIntegerField()
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.ORIGINAL)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="variants")
-    generator = models.CharField(max_length=40, blank=True, help_text="What made a synthetic row (llm, typos…).")
+    generator = models.CharField(max_length=40, blank=True, help_text=_("What made a synthetic row (llm, typos…)."))
     external_id = models.CharField(max_length=255, blank=True)
     text = models.TextField()
     text_hash = models.CharField(max_length=64)
     response = models.TextField(blank=True)
     domain = models.CharField(max_length=100, blank=True)
     meta = models.JSONField(default=dict, blank=True)
-    original_label = models.CharField(max_length=LABEL_MAX, blank=True, help_text="The label the file had.")
+    original_label = models.CharField(max_length=LABEL_MAX, blank=True, help_text=_("The label the file had."))
     suggested_label = models.CharField(max_length=LABEL_MAX, blank=True)
     confidence = models.FloatField(null=True, blank=True)
-    method = models.CharField(max_length=20, blank=True, help_text="How the label was found.")
-    label = models.CharField(max_length=LABEL_MAX, blank=True, help_text="The label the row is written with.")
+    method = models.CharField(max_length=20, blank=True, help_text=_("How the label was found."))
+    label = models.CharField(max_length=LABEL_MAX, blank=True, help_text=_("The label the row is written with."))
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.READY)
     review_reason = models.CharField(max_length=16, choices=Reason.choices, blank=True)
     reviewed = models.BooleanField(default=False)
-    qc_reason = models.CharField(max_length=30, blank=True, help_text="Why quality control rejected a variant.")
+    qc_reason = models.CharField(max_length=30, blank=True, help_text=_("Why quality control rejected a variant."))
     # For the reviewer: what the LLM said, how sure the model was of the file's own label.
     hints = models.JSONField(default=dict, blank=True)
     embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS, null=True, blank=True)
@@ -171,9 +172,9 @@ class ReviewDecision(models.Model):
     """A reviewer's decision on a row; undo marks it undone and restores the row (the history stays)."""
 
     class Action(models.TextChoices):
-        ACCEPT = "accept", "Accepted"
-        CHANGE = "change", "Changed label"
-        REJECT = "reject", "Rejected"
+        ACCEPT = "accept", _("Accepted")
+        CHANGE = "change", _("Changed label")
+        REJECT = "reject", _("Rejected")
 
     run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="decisions")
     row = models.ForeignKey(Row, on_delete=models.CASCADE, related_name="decisions")
@@ -211,7 +212,7 @@ class Version(models.Model):
     counts = models.JSONField(default=dict)
     # What the writer decided: labels kept in train only, near-duplicates moved, rows left out.
     report = models.JSONField(default=dict)
-    files = models.JSONField(default=dict, help_text="Storage names by split and format.")
+    files = models.JSONField(default=dict, help_text=_("Storage names by split and format."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -228,8 +229,8 @@ class Version(models.Model):
 
 class VersionRow(models.Model):
     class Split(models.TextChoices):
-        TRAIN = "train", "Train"
-        EVAL = "eval", "Eval"
+        TRAIN = "train", _("Train")
+        EVAL = "eval", _("Eval")
 
     version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="rows")
     split = models.CharField(max_length=5, choices=Split.choices)
@@ -261,14 +262,14 @@ class Classifier(models.Model):
     """Logistic regression on sentence embeddings, trained from a version's train split."""
 
     class Status(models.TextChoices):
-        TRAINING = "training", "Training"
-        READY = "ready", "Ready"
-        FAILED = "failed", "Failed"
+        TRAINING = "training", _("Training")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
 
     version = models.OneToOneField(Version, on_delete=models.CASCADE, related_name="classifier")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.TRAINING)
     error = models.TextField(blank=True)
-    file = models.CharField(max_length=300, blank=True, help_text="Storage name of the weights (.npz).")
+    file = models.CharField(max_length=300, blank=True, help_text=_("Storage name of the weights (.npz)."))
     labels = models.JSONField(default=list)
     # The model whose vectors it was trained on: texts are embedded with the same one to be classified.
     embedding_model = models.CharField(max_length=20, blank=True)

@@ -16,6 +16,7 @@ from django.core.files.base import ContentFile, File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from datasets import jobs, selectors, versions
 from datasets.formats import (
@@ -51,9 +52,9 @@ class UploadRejected(ValidationError):
 def dataset_create(*, name: str, description: str = "", by: User | None = None) -> Dataset:
     name = " ".join(name.split())[:100]
     if not name:
-        raise ValidationError("Give the dataset a name.")
+        raise ValidationError(_("Give the dataset a name."))
     if Dataset.objects.filter(name__iexact=name).exists():
-        raise ValidationError(f"A dataset named {name!r} exists already.")
+        raise ValidationError(_("A dataset named %(name)r exists already.") % {"name": name})
     return Dataset.objects.create(name=name, description=description.strip(), created_by=by)
 
 
@@ -114,7 +115,7 @@ def _preview(source: File, kind: str, delimiter: str) -> tuple[list[str], list[d
     except FormatError as exc:
         raise UploadRejected(str(exc), 413 if isinstance(exc, TooLarge) else 400) from None
     if not rows:
-        raise UploadRejected("The file has no rows: only a header, or nothing at all.", 400)
+        raise UploadRejected(_("The file has no rows: only a header, or nothing at all."), 400)
     return table.columns, rows, table.delimiter
 
 
@@ -150,7 +151,9 @@ def upload_create(
     size = content.size or 0
     if size > limit:
         raise UploadRejected(
-            f"{name} is {size / 1024 / 1024:.1f} MB; the limit is {settings.DATASETS_MAX_UPLOAD_MB} MB.", 413
+            _("%(name)s is %(size).1f MB; the limit is %(limit)s MB.")
+            % {"name": name, "size": size / 1024 / 1024, "limit": settings.DATASETS_MAX_UPLOAD_MB},
+            413,
         )
     columns, preview, used = _preview(content, kind, chosen)
     upload = Upload(
@@ -184,14 +187,16 @@ def _clean_labels(raw: Any) -> tuple[str, ...]:
 
 def validate_mapping(upload: Upload, mapping: Mapping) -> Mapping:
     if not mapping.text:
-        raise ValidationError("Choose the column that holds the text.")
+        raise ValidationError(_("Choose the column that holds the text."))
     unknown = [c for c in (*mapping.roles.values(), *mapping.meta) if c not in upload.columns]
     if unknown:
-        raise ValidationError(f"The file has no column {', '.join(map(repr, unknown))}.")
+        raise ValidationError(_("The file has no column %(columns)s.") % {"columns": ", ".join(map(repr, unknown))})
     used = list(mapping.roles.values())
     twice = sorted({c for c in used if used.count(c) > 1})
     if twice:
-        raise ValidationError(f"Column {', '.join(map(repr, twice))} is mapped to more than one role.")
+        raise ValidationError(
+            _("Column %(columns)s is mapped to more than one role.") % {"columns": ", ".join(map(repr, twice))}
+        )
     return Mapping(
         text=mapping.text, label=mapping.label, domain=mapping.domain, id=mapping.id, response=mapping.response,
         meta=tuple(c for c in mapping.meta if c not in used),
@@ -218,7 +223,7 @@ def run_create(*, upload: Upload, mapping: Mapping, options: dict[str, Any], by:
 def run_restart(*, run: Run, by: User | None = None) -> Run:
     """A new run over the same upload and mapping (after a failure, or with the same file again)."""
     if run.upload is None:
-        raise ValidationError("The file of this run was deleted; upload it again.")
+        raise ValidationError(_("The file of this run was deleted; upload it again."))
     return run_create(upload=run.upload, mapping=Mapping.from_dict(run.mapping), options=run.options, by=by)
 
 
@@ -239,7 +244,8 @@ def run_write_request(
     locked = Run.objects.select_for_update().get(pk=run.pk)
     if locked.status not in WRITABLE:
         raise ValidationError(
-            f"The run is {locked.get_status_display().lower()}: a version can be written once it has been processed."
+            _("The run is %(status)s: a version can be written once it has been processed.")
+            % {"status": str(locked.get_status_display()).lower()}
         )
     tag = versions.validate_tag(locked.dataset, tag or versions.next_tag(locked.dataset))
     options = {**locked.options, "tag": tag, "message": message.strip(), "create_version": True}
@@ -281,19 +287,19 @@ def review_decide(*, row: Row, action: str, by: User, label: str = "") -> Review
     """Accept the suggested label, change it to ``label``, or reject the row (it leaves the dataset)."""
     locked = Row.objects.select_for_update().select_related("run").get(pk=row.pk)
     if locked.status != Row.Status.REVIEW:
-        raise ValidationError("Someone has decided on this row already.")
+        raise ValidationError(_("Someone has decided on this row already."))
     if action == ReviewDecision.Action.ACCEPT:
         label = locked.suggested_label or locked.original_label
         if not label:
-            raise ValidationError("There is no suggestion to accept: pick a label.")
+            raise ValidationError(_("There is no suggestion to accept: pick a label."))
     elif action == ReviewDecision.Action.CHANGE:
         label = normalise_label(label)
         if not label:
-            raise ValidationError("Pick or type a label.")
+            raise ValidationError(_("Pick or type a label."))
     elif action == ReviewDecision.Action.REJECT:
         label = ""
     else:
-        raise ValidationError(f"Unknown action {action!r}.")
+        raise ValidationError(_("Unknown action %(action)r.") % {"action": action})
     decision = ReviewDecision.objects.create(
         run=locked.run, row=locked, action=action, label_before=locked.label, label_after=label, reviewer=by
     )
@@ -333,7 +339,7 @@ def review_undo(*, run: Run, by: User) -> ReviewDecision | None:
 def review_bulk_accept(*, run: Run, min_confidence: float, by: User, label: str = "", reason: str = "") -> int:
     """Accept the suggestion of every waiting row (matching the filters) at or above ``min_confidence``."""
     if not 0.0 <= min_confidence <= 1.0:
-        raise ValidationError("The confidence must be between 0 and 1.")
+        raise ValidationError(_("The confidence must be between 0 and 1."))
     rows = list(
         selectors.review_queue(run, label=label, reason=reason)
         .filter(confidence__gte=min_confidence)

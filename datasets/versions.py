@@ -23,6 +23,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Count
 from django.http import FileResponse
+from django.utils.translation import gettext as _
 
 from datasets.formats import CONTENT_TYPES, DOWNLOAD_FORMATS, WRITERS, write_jsonl
 from datasets.models import Dataset, Row, Run, Version, VersionRow
@@ -36,9 +37,11 @@ SPLITS = ("train", "eval")
 def validate_tag(dataset: Dataset, tag: str) -> str:
     tag = tag.strip()
     if not TAG.match(tag):
-        raise ValidationError(f"{tag!r} is not a tag: use letters, digits, dots, dashes (like v1.0.0), at most 32.")
+        raise ValidationError(
+            _("%(tag)r is not a tag: use letters, digits, dots, dashes (like v1.0.0), at most 32.") % {"tag": tag}
+        )
     if Version.objects.filter(dataset=dataset, tag=tag).exists():
-        raise ValidationError(f"{dataset.name} already has a version {tag}.")
+        raise ValidationError(_("%(dataset)s already has a version %(tag)s.") % {"dataset": dataset.name, "tag": tag})
     return tag
 
 
@@ -172,7 +175,7 @@ def version_rollback(*, dataset: Dataset) -> Version:
     """Check out the version made before the current one."""
     current = dataset.current_version
     if current is None:
-        raise ValidationError("There is no current version to roll back from.")
+        raise ValidationError(_("There is no current version to roll back from."))
     previous = (
         Version.objects.filter(dataset=dataset, created_at__lte=current.created_at)
         .exclude(pk=current.pk)
@@ -180,7 +183,9 @@ def version_rollback(*, dataset: Dataset) -> Version:
         .first()
     )
     if previous is None:
-        raise ValidationError(f"{current.tag} is the first version: there is nothing to roll back to.")
+        raise ValidationError(
+            _("%(tag)s is the first version: there is nothing to roll back to.") % {"tag": current.tag}
+        )
     return version_checkout(version=previous)
 
 
@@ -209,7 +214,7 @@ class Diff:
 def version_diff(*, base: Version, other: Version, limit: int = 200) -> Diff:
     """Rows added, removed and relabelled from ``base`` to ``other`` (by text), and per-label deltas."""
     if base.dataset_id != other.dataset_id:
-        raise ValidationError("Both versions must belong to the same dataset.")
+        raise ValidationError(_("Both versions must belong to the same dataset."))
     before = {h: (label, split, text) for h, label, split, text in
               VersionRow.objects.filter(version=base).values_list("text_hash", "label", "split", "text")}  # fmt: skip
     after = {h: (label, split, text) for h, label, split, text in
@@ -247,12 +252,17 @@ def _label_totals(version: Version) -> dict[str, int]:
 def version_file(version: Version, split: str, kind: str) -> str:
     """The storage name of one download; raises ``ValidationError`` for an unknown split or format."""
     if split not in SPLITS:
-        raise ValidationError(f"Unknown split {split!r}: use train or eval.")
+        raise ValidationError(_("Unknown split %(split)r: use train or eval.") % {"split": split})
     if kind not in DOWNLOAD_FORMATS:
-        raise ValidationError(f"Unknown format {kind!r}: use one of {', '.join(DOWNLOAD_FORMATS)}.")
+        raise ValidationError(
+            _("Unknown format %(kind)r: use one of %(formats)s.")
+            % {"kind": kind, "formats": ", ".join(DOWNLOAD_FORMATS)}
+        )
     name = version.files.get(f"{split}.{kind}", "")
     if not name or not default_storage.exists(name):
-        raise ValidationError(f"The {split} file of {version.tag} is missing from storage.")
+        raise ValidationError(
+            _("The %(split)s file of %(tag)s is missing from storage.") % {"split": split, "tag": version.tag}
+        )
     return name
 
 

@@ -13,6 +13,8 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from datasets import charts, exports, jobs, selectors, services, versions
@@ -48,7 +50,8 @@ def _errors(error: ValidationError | Any) -> str:
     parts = []
     for name, errors in error.errors.items():
         text = " ".join(str(e) for e in errors)
-        parts.append(text if name == "__all__" else f"{name}: {text}")
+        field = error.fields.get(name)
+        parts.append(text if name == "__all__" else f"{field.label if field and field.label else name}: {text}")
     return " ".join(parts)
 
 
@@ -173,7 +176,7 @@ def run_write(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.run_write_request(run=run, by=request.user, **form.cleaned_data)
-            messages.success(request, "Writing the version has started.")
+            messages.success(request, _("Writing the version has started."))
         except ValidationError as exc:
             messages.error(request, _errors(exc))
     else:
@@ -270,7 +273,7 @@ def review_undo(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     run = selectors.run_get(pk)
     _require(request, REVIEW)
     if services.review_undo(run=run, by=request.user) is None and not request.htmx:
-        messages.info(request, "Nothing to undo.")
+        messages.info(request, _("Nothing to undo."))
     return _after_review(request, run)
 
 
@@ -284,7 +287,11 @@ def review_bulk(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         accepted = services.review_bulk_accept(run=run, by=request.user, min_confidence=data["min_confidence"],
                                                label=data["filter_label"], reason=data["filter_reason"])  # fmt: skip
-        messages.success(request, f"Accepted {accepted} suggestion{'s' if accepted != 1 else ''}.")
+        messages.success(
+            request,
+            ngettext("Accepted %(count)d suggestion.", "Accepted %(count)d suggestions.", accepted)
+            % {"count": accepted},
+        )
     else:
         messages.error(request, _errors(form))
     return redirect(reverse("datasets:review", args=[run.pk]))
@@ -329,7 +336,9 @@ def version_checkout(request: AuthenticatedHttpRequest, pk: int, tag: str) -> Ht
     dataset, version = _version(pk, tag)
     _require(request, CHECKOUT)
     versions.version_checkout(version=version)
-    messages.success(request, f"{version.tag} is now the current version of {dataset.name}.")
+    messages.success(
+        request, _("%(tag)s is now the current version of %(dataset)s.") % {"tag": version.tag, "dataset": dataset.name}
+    )
     return redirect("datasets:dataset", pk=dataset.pk)
 
 
@@ -340,7 +349,7 @@ def dataset_rollback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     _require(request, CHECKOUT)
     try:
         version = versions.version_rollback(dataset=dataset)
-        messages.success(request, f"Rolled back: {version.tag} is the current version again.")
+        messages.success(request, _("Rolled back: %(tag)s is the current version again.") % {"tag": version.tag})
     except ValidationError as exc:
         messages.error(request, _errors(exc))
     return redirect("datasets:dataset", pk=dataset.pk)
@@ -352,7 +361,7 @@ def version_retrain(request: AuthenticatedHttpRequest, pk: int, tag: str) -> Htt
     dataset, version = _version(pk, tag)
     _require(request, CHECKOUT)
     services.classifier_retrain(version=version)
-    messages.success(request, f"The classifier of {version.tag} is being trained again.")
+    messages.success(request, _("The classifier of %(tag)s is being trained again.") % {"tag": version.tag})
     return redirect("datasets:version", pk=dataset.pk, tag=version.tag)
 
 

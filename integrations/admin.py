@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from integrations import crypto
 from integrations.models import (
@@ -28,12 +29,12 @@ class ConnectionAdminForm(forms.ModelForm):
     token = forms.CharField(
         required=False,
         widget=forms.PasswordInput(render_value=False),
-        help_text="Leave empty to keep the stored token (enter it again when the address or account changes).",
+        help_text=_("Leave empty to keep the stored token (enter it again when the address or account changes)."),
     )
     webhook_secret = forms.CharField(
         required=False,
         widget=forms.PasswordInput(render_value=False),
-        help_text="Leave empty to keep the stored secret (enter it again when the address or account changes).",
+        help_text=_("Leave empty to keep the stored secret (enter it again when the address or account changes)."),
     )
 
     class Meta:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -21,7 +22,7 @@ from tickets.selectors import ticket_get
 class EscalateInput(serializers.Serializer):
     system = serializers.ChoiceField(choices=[])
     reason = serializers.CharField(
-        required=False, allow_blank=True, max_length=2000, help_text="Why it goes to the tracker."
+        required=False, allow_blank=True, max_length=2000, help_text=_("Why it goes to the tracker.")
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

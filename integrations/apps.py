@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 from tickets import extensions
 
@@ -6,7 +7,7 @@ from tickets import extensions
 class IntegrationsConfig(AppConfig):
     name = "integrations"
     label = "integrations"
-    verbose_name = "Integrations"
+    verbose_name = _("Integrations")
     # Agents see the monitor and escalate; managers set up connections and webhooks (helpdesk.accounts.roles).
     role_permissions: dict[str, list[str]] = {
         "agent": [

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django_ratelimit import ALL as RATELIMIT_ALL
 from django_ratelimit.core import is_ratelimited
 
@@ -42,7 +43,9 @@ def connection_page(request: AuthenticatedHttpRequest, *, system: str) -> HttpRe
                     form.add_error(name if name in form.fields else None, errors)
             else:
                 messages.success(
-                    request, f"{conn.get_system_display()} connection saved. Test it to check the credentials."
+                    request,
+                    _("%(system)s connection saved. Test it to check the credentials.")
+                    % {"system": conn.get_system_display()},
                 )
                 return redirect(request.path)
     else:
@@ -65,7 +68,7 @@ def connection_page(request: AuthenticatedHttpRequest, *, system: str) -> HttpRe
 def connection_test(request: AuthenticatedHttpRequest, *, system: str) -> HttpResponse:
     conn = selectors.connection_get(system=system)
     if conn is None:
-        messages.error(request, "Save the connection first.")
+        messages.error(request, _("Save the connection first."))
         return redirect(request.path.rsplit("test/", 1)[0])
     if not request.user.has_perm("integrations.change_connection"):
         raise PermissionDenied
@@ -106,9 +109,9 @@ def webhook_receive(
     started = time.perf_counter()
     conn: Connection | None = selectors.connection_get(system=system)
     if conn is None or not conn.enabled:
-        return JsonResponse({"detail": f"{system} is not connected here."}, status=404)
+        return JsonResponse({"detail": _("%(system)s is not connected here.") % {"system": system}}, status=404)
     if _rate_limited(request, conn):
-        response = JsonResponse({"detail": "Too many webhook calls for this connection; retry later."}, status=429)
+        response = JsonResponse({"detail": _("Too many webhook calls for this connection; retry later.")}, status=429)
         response["Retry-After"] = "60"
         return response
     body = request.body
@@ -117,11 +120,11 @@ def webhook_receive(
     if replay_key is None:
         reason = "no webhook secret is configured" if not secret else "invalid or expired signature"
         inbound_refused(conn=conn, system=system, reason=reason, started=started)
-        return JsonResponse({"detail": f"Refused: {reason}."}, status=401)
+        return JsonResponse({"detail": _("Refused: %(reason)s.") % {"reason": reason}}, status=401)
     try:
         event = system_spec(system).inbound(body)
     except (ValueError, json.JSONDecodeError) as exc:
-        return JsonResponse({"detail": f"Bad payload: {exc}"}, status=400)
+        return JsonResponse({"detail": _("Bad payload: %(error)s") % {"error": exc}}, status=400)
     status, payload = inbound_handle(
         conn=conn,
         delivery_id=replay_key,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from integrations.models import Connection, WebhookEvent
 from integrations.registry import system, system_choices
@@ -19,39 +21,41 @@ class SecretInput(forms.PasswordInput):
 
 
 class ConnectionForm(forms.Form):
-    base_url = forms.URLField(label="Address", max_length=300, assume_scheme="https")
-    username = forms.CharField(label="Account email", max_length=200)
+    base_url = forms.URLField(label=_("Address"), max_length=300, assume_scheme="https")
+    username = forms.CharField(label=_("Account email"), max_length=200)
     token = forms.CharField(
-        label="API token",
+        label=_("API token"),
         required=False,
         widget=SecretInput(),
-        help_text="Leave empty to keep the stored token (enter it again when the address or account changes).",
+        help_text=_("Leave empty to keep the stored token (enter it again when the address or account changes)."),
     )
     webhook_secret = forms.CharField(
-        label="Webhook secret",
+        label=_("Webhook secret"),
         required=False,
         widget=SecretInput(),
-        help_text="The secret the tracker signs its webhooks with; leave empty to keep the stored one "
-        "(enter it again when the address or account changes).",
+        help_text=_(
+            "The secret the tracker signs its webhooks with; leave empty to keep the stored one "
+            "(enter it again when the address or account changes)."
+        ),
     )
-    send_tags = forms.BooleanField(label="Send the ticket's tags", required=False, initial=True)
+    send_tags = forms.BooleanField(label=_("Send the ticket's tags"), required=False, initial=True)
     category_field = forms.CharField(
-        label="Category goes to",
+        label=_("Category goes to"),
         required=False,
         max_length=100,
-        help_text="Empty: not sent; 'label': as a label/tag; or a custom field id.",
+        help_text=_("Empty: not sent; 'label': as a label/tag; or a custom field id."),
     )
     resolved_status = forms.ChoiceField(
-        label="When the issue is resolved, set the ticket to", choices=Status.choices, initial=Status.SOLVED
+        label=_("When the issue is resolved, set the ticket to"), choices=Status.choices, initial=Status.SOLVED
     )
-    enabled = forms.BooleanField(label="Enabled", required=False, initial=True)
+    enabled = forms.BooleanField(label=_("Enabled"), required=False, initial=True)
 
     def __init__(self, *args: Any, system: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.system = system
         for value, label in Priority.choices:
             self.fields[f"priority_{value}"] = forms.CharField(
-                label=f"{label} priority as", required=False, max_length=50
+                label=format_lazy(_("{priority} priority as"), priority=label), required=False, max_length=50
             )
 
     @classmethod
@@ -91,9 +95,11 @@ class ConnectionForm(forms.Form):
 
 class WebhookEndpointForm(forms.Form):
     url = forms.URLField(label="URL", max_length=500, assume_scheme="https")
-    description = forms.CharField(required=False, max_length=200)
-    events = forms.MultipleChoiceField(choices=WebhookEvent.choices, widget=forms.CheckboxSelectMultiple)
-    active = forms.BooleanField(required=False, initial=True)
+    description = forms.CharField(required=False, max_length=200, label=_("Description"))
+    events = forms.MultipleChoiceField(
+        choices=WebhookEvent.choices, widget=forms.CheckboxSelectMultiple, label=_("Events")
+    )
+    active = forms.BooleanField(required=False, initial=True, label=_("Active"))
 
 
 class EscalateForm(forms.Form):

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from integrations.registry import system_choices
 from tickets.models import Reply, Status, Ticket
@@ -33,26 +34,31 @@ class Connection(models.Model):
 
     system = models.CharField(max_length=10, choices=system_choices, unique=True)
     enabled = models.BooleanField(default=True)
-    base_url = models.URLField(max_length=300, help_text="e.g. https://acme.atlassian.net or https://acme.zendesk.com")
-    username = models.CharField(max_length=200, help_text="The account's email address.")
+    base_url = models.URLField(
+        max_length=300, help_text=_("e.g. https://acme.atlassian.net or https://acme.zendesk.com")
+    )
+    username = models.CharField(max_length=200, help_text=_("The account's email address."))
     token_encrypted = models.TextField(blank=True, editable=False)
     webhook_secret_encrypted = models.TextField(blank=True, editable=False)
-    project_key = models.CharField(max_length=50, blank=True, help_text="Jira project key, e.g. SUP.")
-    issue_type = models.CharField(max_length=50, blank=True, default="Task", help_text="Jira issue type.")
-    group_id = models.BigIntegerField(null=True, blank=True, help_text="Zendesk group that receives tickets.")
-    priority_map = models.JSONField(default=dict, blank=True, help_text="Our priority → the tracker's priority name.")
-    send_tags = models.BooleanField(default=True, help_text="Send the ticket's tags as labels / tags.")
+    project_key = models.CharField(max_length=50, blank=True, help_text=_("Jira project key, e.g. SUP."))
+    issue_type = models.CharField(max_length=50, blank=True, default="Task", help_text=_("Jira issue type."))
+    group_id = models.BigIntegerField(null=True, blank=True, help_text=_("Zendesk group that receives tickets."))
+    priority_map = models.JSONField(
+        default=dict, blank=True, help_text=_("Our priority → the tracker's priority name.")
+    )
+    send_tags = models.BooleanField(default=True, help_text=_("Send the ticket's tags as labels / tags."))
     category_field = models.CharField(
         max_length=100,
         blank=True,
-        help_text="Where the category goes: empty (not sent), 'label', "
-        "or a custom field id (customfield_10010 / 360001).",
+        help_text=_(
+            "Where the category goes: empty (not sent), 'label', or a custom field id (customfield_10010 / 360001)."
+        ),
     )
     resolved_status = models.CharField(
         max_length=10,
         choices=Status.choices,
         default=Status.SOLVED,
-        help_text="Ticket status once the linked issue is resolved.",
+        help_text=_("Ticket status once the linked issue is resolved."),
     )
     server_info = models.JSONField(default=dict, blank=True, editable=False)
     last_success_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -94,10 +100,10 @@ class Connection(models.Model):
 
 
 class WorkStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", _("Pending")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
 
 
 class WorkItem(models.Model):
@@ -117,20 +123,20 @@ class WorkItem(models.Model):
 
 
 class Action(models.TextChoices):
-    CREATE = "create", "Create issue"
-    COMMENT = "comment", "Add comment"
+    CREATE = "create", _("Create issue")
+    COMMENT = "comment", _("Add comment")
 
 
 class Source(models.TextChoices):
-    AGENT = "agent", "Agent"
-    AI = "ai", "AI decision accepted by an agent"
+    AGENT = "agent", _("Agent")
+    AI = "ai", _("AI decision accepted by an agent")
     API = "api", "API"
 
 
 class OutboxItem(WorkItem):
     """One piece of work for a tracker, written in the transaction that asked for it."""
 
-    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, help_text="Idempotency key.")
+    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, help_text=_("Idempotency key."))
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="outbox")
     # The tracker site it was asked for: after the connection moves, a ticket may be escalated again.
     instance = models.CharField(max_length=300, blank=True)
@@ -140,7 +146,7 @@ class OutboxItem(WorkItem):
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.AGENT)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     requested_by_name = models.CharField(max_length=200, blank=True)
-    reasons = models.TextField(blank=True, help_text="Why it was escalated (the AI's reasons or the agent's note).")
+    reasons = models.TextField(blank=True, help_text=_("Why it was escalated (the AI's reasons or the agent's note)."))
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -168,9 +174,9 @@ class ExternalRef(models.Model):
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="refs")
     system = models.CharField(max_length=10, choices=system_choices)
     instance = models.CharField(
-        max_length=300, help_text="The tracker's address when the link was made (keys repeat across sites)."
+        max_length=300, help_text=_("The tracker's address when the link was made (keys repeat across sites).")
     )
-    key = models.CharField(max_length=100, help_text="SUP-123, or the Zendesk ticket id.")
+    key = models.CharField(max_length=100, help_text=_("SUP-123, or the Zendesk ticket id."))
     remote_id = models.CharField(max_length=100, blank=True)
     url = models.URLField(max_length=500)
     remote_status = models.CharField(max_length=100, blank=True)
@@ -199,15 +205,15 @@ class ExternalRef(models.Model):
 
 
 class Direction(models.TextChoices):
-    OUTBOUND = "outbound", "Outbound"
-    INBOUND = "inbound", "Inbound"
+    OUTBOUND = "outbound", _("Outbound")
+    INBOUND = "inbound", _("Inbound")
 
 
 class Outcome(models.TextChoices):
     OK = "ok", "OK"
-    RETRY = "retry", "Will retry"
-    FAILED = "failed", "Failed"
-    IGNORED = "ignored", "Ignored"
+    RETRY = "retry", _("Will retry")
+    FAILED = "failed", _("Failed")
+    IGNORED = "ignored", _("Ignored")
 
 
 class IntegrationSyncLog(models.Model):
@@ -221,7 +227,7 @@ class IntegrationSyncLog(models.Model):
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     duration_ms = models.FloatField(default=0)
-    request = models.JSONField(default=dict, blank=True, help_text="What was sent or received, without secrets.")
+    request = models.JSONField(default=dict, blank=True, help_text=_("What was sent or received, without secrets."))
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -303,7 +309,7 @@ class WebhookDelivery(WorkItem):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name_plural = "webhook deliveries"
+        verbose_name_plural = _("webhook deliveries")
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="delivery_due"),
             models.Index(fields=["endpoint", "-created_at"], name="delivery_endpoint"),

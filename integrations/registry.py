@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.utils.functional import Promise
+
 if TYPE_CHECKING:
     from integrations.base import Transport
     from integrations.forms import ConnectionForm
@@ -51,7 +53,8 @@ class SystemSpec:
     inbound: Callable[[bytes], InboundEvent | None]
     # Errors of a connection about to be saved that only this system has, by field.
     validate: Callable[[Connection], dict[str, str]] = _no_errors
-    webhook_help: str = ""  # where on the tracker's side the webhook is set up, and with which events
+    # where on the tracker's side the webhook is set up, and with which events (a lazily translated text)
+    webhook_help: str | Promise = ""
     cli_options: tuple[CliOption, ...] = field(default=())
 
 

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from assistants.selectors import latest_answer
@@ -96,7 +97,7 @@ def ticket_escalate(request: AuthenticatedHttpRequest, number: int) -> HttpRespo
         raise PermissionDenied
     form = EscalateForm(request.POST)
     if not form.is_valid():
-        return _panel(request, ticket, error="Choose Jira or Zendesk.")
+        return _panel(request, ticket, error=_("Choose Jira or Zendesk."))
     try:
         services.ticket_escalate(
             ticket=ticket,
@@ -120,12 +121,14 @@ def retry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     again = outbox_retry(item=item)
     if request.htmx and request.POST.get("from") == "ticket":
-        error = None if again else "This escalation cannot run again (it is not failed, or a newer one is live)."
+        error = None if again else _("This escalation cannot run again (it is not failed, or a newer one is live).")
         return _panel(request, item.ticket, error=error)
     if again:
         messages.success(
-            request, f"Escalation of #{item.ticket.number} to {item.connection.get_system_display()} queued again."
+            request,
+            _("Escalation of #%(number)s to %(system)s queued again.")
+            % {"number": item.ticket.number, "system": item.connection.get_system_display()},
         )
     else:
-        messages.error(request, "This escalation cannot run again (it is not failed, or a newer one is live).")
+        messages.error(request, _("This escalation cannot run again (it is not failed, or a newer one is live)."))
     return redirect("integrations:index")

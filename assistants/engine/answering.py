@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from assistants.engine import strategies
 from assistants.engine.classification import Classification, classify
@@ -407,9 +409,14 @@ class _Run:
                 if self.error is None:
                     unverified = len(self.sentences)
                     self.error = (
-                        f"none of the model's {unverified} sentences could be verified"
+                        ngettext(
+                            "none of the model's %(count)d sentence could be verified",
+                            "none of the model's %(count)d sentences could be verified",
+                            unverified,
+                        )
+                        % {"count": unverified}
                         if unverified
-                        else "the model chose no knowledge sentence"
+                        else _("the model chose no knowledge sentence")
                     )
                 self.provider = "extractive"
                 yield from self._extractive()

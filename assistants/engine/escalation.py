@@ -13,6 +13,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from assistants.engine import sentences
 from assistants.engine.language import cyrillic_share
 
@@ -66,15 +68,21 @@ def decide(
     lowered = text.lower()
     hits = [k for k in keywords if k.strip() and _mentions(lowered, k.strip().lower())]
     if hits:
-        reasons.append(f"mentions {', '.join(repr(h) for h in hits)}")
+        reasons.append(_("mentions %(keywords)s") % {"keywords": ", ".join(repr(h) for h in hits)})
     if request_type in always_escalate_types and type_certain:
-        reasons.append(f"{request_type} requests always go to a person ({classifier_confidence:.0%} sure)")
+        reasons.append(
+            _("%(type)s requests always go to a person (%(confidence)s sure)")
+            % {"type": request_type, "confidence": f"{classifier_confidence:.0%}"}
+        )
     if best_similarity is None:
-        reasons.append("no knowledge matches the question")
+        reasons.append(_("no knowledge matches the question"))
     elif best_similarity < min_similarity:
-        reasons.append(f"best knowledge match is weak ({best_similarity:.2f} < {min_similarity:.2f})")
+        reasons.append(
+            _("best knowledge match is weak (%(best)s < %(minimum)s)")
+            % {"best": f"{best_similarity:.2f}", "minimum": f"{min_similarity:.2f}"}
+        )
     elif declined:
-        reasons.append("the knowledge base does not answer this")
+        reasons.append(_("the knowledge base does not answer this"))
     elif not cited:
-        reasons.append("the draft cites no knowledge")
+        reasons.append(_("the draft cites no knowledge"))
     return EscalationDecision(escalate=bool(reasons), reasons=reasons)

@@ -16,6 +16,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy
+
 from assistants.engine.evidence import Evidence, Sentence
 from assistants.engine.prompting import TONE_HINTS, Turn, build_messages, neutralise
 from helpdesk.ai import ContextChunk, Message
@@ -26,10 +28,10 @@ COMPOSE_CHUNKS = "compose_chunks"
 EXTRACTIVE = "extractive"
 STRATEGIES = (SELECT, COMPOSE, COMPOSE_CHUNKS, EXTRACTIVE)
 CHOICES = (
-    (SELECT, "The model picks verified knowledge sentences (grammar-constrained)"),
-    (COMPOSE, "The model writes from the best sentences; each sentence is verified"),
-    (COMPOSE_CHUNKS, "The model writes from whole chunks; each sentence is verified"),
-    (EXTRACTIVE, "No model: the best knowledge sentences"),
+    (SELECT, gettext_lazy("The model picks verified knowledge sentences (grammar-constrained)")),
+    (COMPOSE, gettext_lazy("The model writes from the best sentences; each sentence is verified")),
+    (COMPOSE_CHUNKS, gettext_lazy("The model writes from whole chunks; each sentence is verified")),
+    (EXTRACTIVE, gettext_lazy("No model: the best knowledge sentences")),
 )
 PROMPT_SENTENCES = 6  # numbered sentences the model chooses from or writes with
 MAX_PICKS = 3

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 
 import numpy as np
+from django.utils.translation import gettext
 
 from assistants.engine import sentences as text
 from assistants.engine.evidence import QUESTION_WORDS, Evidence, Sentence, embed_cached
@@ -198,7 +199,7 @@ class Verifier:
         pool, words, chunk_stems = self._chunk(ref)
         sources = self.evidence.of_chunk(ref)
         if not sources:
-            return _Support(ref, None, 0.0, 0.0, "the chunk has no text")
+            return _Support(ref, None, 0.0, 0.0, gettext("the chunk has no text"))
         similarities = [float(s.vector @ vector) - self.evidence.background for s in sources]
         best = int(np.argmax(similarities))
         source, similarity = sources[best], similarities[best]
@@ -212,18 +213,31 @@ class Verifier:
             and not (f.kind == "name" and f.value in self.question_words)
         ]
         if missing:
-            return _Support(ref, source, similarity, coverage, f"{', '.join(missing)} not in the source")
+            return _Support(
+                ref,
+                source,
+                similarity,
+                coverage,
+                gettext("%(facts)s not in the source") % {"facts": ", ".join(missing)},
+            )
         unbound = [f.text for f in found if f.kind in ("number", "time", "phone") and not self._bound(f, sentence, ref)]
         if unbound:
-            return _Support(ref, source, similarity, coverage, f"{', '.join(unbound)} is stated about something else")
+            problem = gettext("%(facts)s is stated about something else") % {"facts": ", ".join(unbound)}
+            return _Support(ref, source, similarity, coverage, problem)
         if negated != source.negated:
-            problem = "adds a negation the source does not have" if negated else "drops the source's negation"
+            problem = (
+                gettext("adds a negation the source does not have")
+                if negated
+                else gettext("drops the source's negation")
+            )
             return _Support(ref, source, similarity, coverage, problem)
         if coverage < MIN_COVERAGE:
-            problem = f"too few of its words are in the source ({coverage:.0%})"
+            problem = gettext("too few of its words are in the source (%(coverage)s)") % {"coverage": f"{coverage:.0%}"}
             return _Support(ref, source, similarity, coverage, problem)
         if similarity < MIN_SIMILARITY:
-            problem = f"no source sentence says this (closest {similarity:.2f})"
+            problem = gettext("no source sentence says this (closest %(similarity)s)") % {
+                "similarity": f"{similarity:.2f}"
+            }
             return _Support(ref, source, similarity, coverage, problem)
         return _Support(ref, source, similarity, coverage, "")
 
@@ -262,22 +276,22 @@ class Verifier:
         cited = [int(n) for n in _CITE.findall(raw) if int(n) in self.evidence.chunks]
         sentence = text.strip_citations(raw).strip()
         if not sentence:
-            return Checked(raw, False, None, "model", "empty")
+            return Checked(raw, False, None, "model", gettext("empty"))
         if _PROMPT_FRAGMENT.search(sentence):
-            return Checked(sentence, False, None, "model", "prompt text or markup, not an answer")
+            return Checked(sentence, False, None, "model", gettext("prompt text or markup, not an answer"))
         if not complete:
-            return Checked(sentence, False, None, "model", "cut off")
+            return Checked(sentence, False, None, "model", gettext("cut off"))
         tokens = text.words(sentence)
         if _repeats_itself(tokens):
-            return Checked(sentence, False, None, "model", "repeats itself")
+            return Checked(sentence, False, None, "model", gettext("repeats itself"))
         if not {w for w in tokens if w not in text.STOPWORDS} - FILLER:
-            return Checked(sentence, False, None, "model", "courtesy words only")
+            return Checked(sentence, False, None, "model", gettext("courtesy words only"))
         vector = embed_cached([sentence])[0]
         if self._duplicate(vector):
-            return Checked(sentence, False, None, "model", "repeats an earlier sentence")
+            return Checked(sentence, False, None, "model", gettext("repeats an earlier sentence"))
         found = [f for f in facts(sentence, names=self.names)]
         if not found and self._echoes_question(sentence):  # a fact in it is checked against the sources below
-            return Checked(sentence, False, None, "model", "repeats the question")
+            return Checked(sentence, False, None, "model", gettext("repeats the question"))
         negated = has_negation(sentence, self._language(sentence))
         order = cited + [ref for ref in self.evidence.chunks if ref not in cited]
         supports = [self._support(sentence, vector, ref, found, negated) for ref in order]
@@ -285,7 +299,10 @@ class Verifier:
         if passing:
             chosen = passing[0] if cited and passing[0].ref in cited else max(passing, key=lambda s: s.similarity)
             if cited and chosen.ref not in cited:
-                reason = f"cited [{', '.join(map(str, cited))}], supported by [{chosen.ref}]"
+                reason = gettext("cited [%(cited)s], supported by [%(ref)s]") % {
+                    "cited": ", ".join(map(str, cited)),
+                    "ref": chosen.ref,
+                }
             else:
                 reason = ""
             return self._keep(Checked(sentence, True, chosen.ref, "model", reason), vector, chosen.source)
@@ -298,7 +315,7 @@ class Verifier:
     def quote(self, source: Sentence) -> Checked:
         """A knowledge sentence as it stands (extractive answers): verified by construction, still deduplicated."""
         if (source.ref, source.index) in self.used_sources or self._duplicate(source.vector):
-            return Checked(source.text, False, source.ref, "quote", "repeats an earlier sentence")
+            return Checked(source.text, False, source.ref, "quote", gettext("repeats an earlier sentence"))
         return self._keep(Checked(source.text, True, source.ref, "quote"), source.vector, source)
 
 

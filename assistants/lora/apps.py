@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class LoraConfig(AppConfig):
@@ -6,7 +7,7 @@ class LoraConfig(AppConfig):
 
     name = "assistants.lora"
     label = "lora"
-    verbose_name = "LoRA adapters"
+    verbose_name = _("LoRA adapters")
     # Agents see which adapter answers; managers train, activate, roll back, publish and delete.
     role_permissions: dict[str, list[str]] = {
         "agent": ["view_adapter"],

@@ -3,6 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from assistants.lora.sources import registry
 from assistants.lora.sources.dataset import version_choices
@@ -13,48 +15,66 @@ DEFAULTS = Hyperparameters()
 
 
 def source_choices() -> list[tuple[str, str]]:
-    return [(kind, source.label) for kind, source in registry().items() if kind not in ("upload", "dataset")]
+    return [(kind, gettext(source.label)) for kind, source in registry().items() if kind not in ("upload", "dataset")]
 
 
 def dataset_version_choices() -> list[tuple[str, str]]:
     if "dataset" not in registry():
         return []
-    return [("", "None"), *version_choices()]
+    return [("", gettext("None")), *version_choices()]
 
 
 class TrainForm(forms.Form):
     sources = forms.MultipleChoiceField(choices=source_choices, widget=forms.CheckboxSelectMultiple, required=False)
     upload = forms.FileField(
         required=False,
-        help_text='Optional: a .jsonl file with one {"question": …, "answer": …} per line, or a .csv with '
-        "question and answer columns.",
+        label=_("File of question/answer pairs"),
+        help_text=_(
+            'Optional: a .jsonl file with one {"question": …, "answer": …} per line, or a .csv with '
+            "question and answer columns."
+        ),
         widget=forms.ClearableFileInput(attrs={"accept": ",".join(FORMATS)}),
     )
     dataset_version = forms.TypedChoiceField(
         required=False,
         coerce=int,
         empty_value=None,
-        choices=[("", "None")],
-        help_text="Optional: a version of a dataset (Datasets); its eval split is held out.",
+        choices=[("", pgettext_lazy("dataset version", "None"))],
+        label=_("Dataset version"),
+        help_text=_("Optional: a version of a dataset (Datasets); its eval split is held out."),
     )
-    epochs = forms.IntegerField(min_value=1, max_value=50, initial=DEFAULTS.epochs)
-    learning_rate = forms.FloatField(min_value=1e-6, max_value=1e-2, initial=DEFAULTS.learning_rate)
-    rank = forms.IntegerField(min_value=1, max_value=256, initial=DEFAULTS.rank)
-    alpha = forms.IntegerField(min_value=1, max_value=1024, initial=DEFAULTS.alpha)
+    epochs = forms.IntegerField(min_value=1, max_value=50, initial=DEFAULTS.epochs, label=_("Epochs"))
+    learning_rate = forms.FloatField(
+        min_value=1e-6, max_value=1e-2, initial=DEFAULTS.learning_rate, label=_("Learning rate")
+    )
+    rank = forms.IntegerField(min_value=1, max_value=256, initial=DEFAULTS.rank, label=_("Rank"))
+    alpha = forms.IntegerField(min_value=1, max_value=1024, initial=DEFAULTS.alpha, label=_("Alpha"))
     target_modules = forms.MultipleChoiceField(
         choices=[(m, m) for m in TARGET_MODULES],
         initial=list(DEFAULTS.target_modules),
         widget=forms.CheckboxSelectMultiple,
+        label=_("Target modules"),
     )
-    batch_size = forms.IntegerField(min_value=1, max_value=64, initial=DEFAULTS.batch_size)
+    batch_size = forms.IntegerField(min_value=1, max_value=64, initial=DEFAULTS.batch_size, label=_("Batch size"))
     max_length = forms.IntegerField(
-        min_value=64, max_value=4096, initial=DEFAULTS.max_length, help_text="Tokens per example; longer is slower."
+        min_value=64,
+        max_value=4096,
+        initial=DEFAULTS.max_length,
+        label=_("Max length"),
+        help_text=_("Tokens per example; longer is slower."),
     )
     layers = forms.IntegerField(
-        min_value=0, max_value=512, initial=DEFAULTS.layers, help_text="Adapt only the top N layers (0: all)."
+        min_value=0,
+        max_value=512,
+        initial=DEFAULTS.layers,
+        label=_("Top layers"),
+        help_text=_("Adapt only the top N layers (0: all)."),
     )
     activate = forms.BooleanField(
-        required=False, initial=True, help_text="Activate it when done if the held-out loss drops enough."
+        required=False,
+        initial=True,
+        label=_("Activate"),
+        help_text=_("Activate it when done if the held-out loss drops enough."),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -77,7 +97,7 @@ class TrainForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if not data.get("sources") and not data.get("upload") and not data.get("dataset_version"):
-            raise forms.ValidationError("Pick at least one source of training data, a dataset version or a file.")
+            raise forms.ValidationError(_("Pick at least one source of training data, a dataset version or a file."))
         return data
 
     def chosen_sources(self) -> list[dict[str, Any]]:

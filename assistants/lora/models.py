@@ -12,16 +12,17 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from assistants.models import Assistant
 
 
 class Status(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Training"
-    READY = "ready", "Ready"
-    FAILED = "failed", "Failed"
-    CANCELLED = "cancelled", "Cancelled"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Training")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 IN_FLIGHT = (Status.QUEUED, Status.RUNNING)
@@ -30,20 +31,20 @@ IN_FLIGHT = (Status.QUEUED, Status.RUNNING)
 class Publishing(models.TextChoices):
     """Where publishing to Ollama stands (a worker uploads the GGUF copy and creates the model)."""
 
-    NONE = "", "Not published"
-    QUEUED = "queued", "Waiting for a worker"
-    RUNNING = "running", "Publishing"
-    DONE = "done", "Published"
-    FAILED = "failed", "Publishing failed"
+    NONE = "", _("Not published")
+    QUEUED = "queued", _("Waiting for a worker")
+    RUNNING = "running", _("Publishing")
+    DONE = "done", _("Published")
+    FAILED = "failed", _("Publishing failed")
 
 
 class Failure(models.TextChoices):
-    NO_DATA = "no_data", "Not enough training data"
-    BAD_ROWS = "bad_rows", "Bad rows in the uploaded file"
-    OUT_OF_MEMORY = "out_of_memory", "Out of memory"
-    WORKER_LOST = "worker_lost", "The training worker stopped"
-    TIMED_OUT = "timed_out", "Took longer than the time limit"
-    ERROR = "error", "Unexpected error"
+    NO_DATA = "no_data", _("Not enough training data")
+    BAD_ROWS = "bad_rows", _("Bad rows in the uploaded file")
+    OUT_OF_MEMORY = "out_of_memory", _("Out of memory")
+    WORKER_LOST = "worker_lost", _("The training worker stopped")
+    TIMED_OUT = "timed_out", _("Took longer than the time limit")
+    ERROR = "error", _("Unexpected error")
 
 
 def _folder() -> str:
@@ -52,34 +53,34 @@ def _folder() -> str:
 
 class Adapter(models.Model):
     assistant = models.ForeignKey(Assistant, on_delete=models.CASCADE, related_name="adapters")
-    number = models.PositiveIntegerField(help_text="Version number within the assistant: v1, v2, …")
+    number = models.PositiveIntegerField(help_text=_("Version number within the assistant: v1, v2, …"))
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     # True while queued or running; at most one such row per tenant (its own schema), by constraint.
     in_flight = models.BooleanField(default=True, editable=False)
     folder = models.CharField(max_length=32, default=_folder, editable=False, unique=True)
-    sources = models.JSONField(default=list, help_text='Data sources, e.g. [{"kind": "knowledge"}].')
+    sources = models.JSONField(default=list, help_text=_('Data sources, e.g. [{"kind": "knowledge"}].'))
     hyperparameters = models.JSONField(default=dict)
     base_model = models.CharField(max_length=200, blank=True)
     # What the data sources gave: counts per source, duplicates, rejected rows, train / held-out sizes.
     data = models.JSONField(default=dict, blank=True)
     step = models.PositiveIntegerField(default=0)
     total_steps = models.PositiveIntegerField(default=0)
-    loss = models.FloatField(null=True, blank=True, help_text="Training loss of the latest step.")
-    loss_curve = models.JSONField(default=list, blank=True, help_text="[[step, loss], …]")
+    loss = models.FloatField(null=True, blank=True, help_text=_("Training loss of the latest step."))
+    loss_curve = models.JSONField(default=list, blank=True, help_text=_("[[step, loss], …]"))
     seconds_per_step = models.FloatField(null=True, blank=True)
-    metrics = models.JSONField(default=dict, blank=True, help_text="Before / after: losses, similarity, grounding.")
+    metrics = models.JSONField(default=dict, blank=True, help_text=_("Before / after: losses, similarity, grounding."))
     error_kind = models.CharField(max_length=20, choices=Failure.choices, blank=True)
     error = models.TextField(blank=True)
     cancel_requested = models.BooleanField(default=False)
     size_bytes = models.PositiveBigIntegerField(null=True, blank=True)
     gguf_size_bytes = models.PositiveBigIntegerField(null=True, blank=True)
-    gguf_error = models.TextField(blank=True, help_text="Why the llama.cpp copy could not be made.")
-    ollama_model = models.CharField(max_length=200, blank=True, help_text="Model name once published to Ollama.")
+    gguf_error = models.TextField(blank=True, help_text=_("Why the llama.cpp copy could not be made."))
+    ollama_model = models.CharField(max_length=200, blank=True, help_text=_("Model name once published to Ollama."))
     published_at = models.DateTimeField(null=True, blank=True)
     publishing = models.CharField(max_length=10, choices=Publishing.choices, blank=True, default=Publishing.NONE)
-    publishing_error = models.TextField(blank=True, help_text="Why the latest publishing to Ollama failed.")
+    publishing_error = models.TextField(blank=True, help_text=_("Why the latest publishing to Ollama failed."))
     publishing_requested_at = models.DateTimeField(null=True, blank=True)
-    activated_at = models.DateTimeField(null=True, blank=True, help_text="Latest activation.")
+    activated_at = models.DateTimeField(null=True, blank=True, help_text=_("Latest activation."))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -134,16 +135,16 @@ class Event(models.Model):
     """Who activated, overrode the quality gate, rolled back, published or cancelled, and when."""
 
     class Action(models.TextChoices):
-        CREATED = "created", "Training requested"
-        ACTIVATED = "activated", "Activated"
-        AUTO_ACTIVATED = "auto_activated", "Activated automatically"
-        OVERRIDE = "override", "Activated despite the quality gate"
-        NOT_ACTIVATED = "not_activated", "Not activated by the quality gate"
-        ROLLED_BACK = "rolled_back", "Rolled back"
-        DEACTIVATED = "deactivated", "Deactivated"
-        CANCELLED = "cancelled", "Cancelled"
-        PUBLISHED = "published", "Published to Ollama"
-        PUBLISH_FAILED = "publish_failed", "Publishing to Ollama failed"
+        CREATED = "created", _("Training requested")
+        ACTIVATED = "activated", _("Activated")
+        AUTO_ACTIVATED = "auto_activated", _("Activated automatically")
+        OVERRIDE = "override", _("Activated despite the quality gate")
+        NOT_ACTIVATED = "not_activated", _("Not activated by the quality gate")
+        ROLLED_BACK = "rolled_back", _("Rolled back")
+        DEACTIVATED = "deactivated", _("Deactivated")
+        CANCELLED = "cancelled", _("Cancelled")
+        PUBLISHED = "published", _("Published to Ollama")
+        PUBLISH_FAILED = "publish_failed", _("Publishing to Ollama failed")
 
     adapter = models.ForeignKey(Adapter, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(max_length=20, choices=Action.choices)

@@ -9,6 +9,7 @@ from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import default_storage
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from assistants.lora.models import IN_FLIGHT, Adapter, Event, Status
 from assistants.models import Assistant
@@ -45,11 +46,15 @@ def base_mismatch(adapter: Adapter, assistant: Assistant) -> str:
     trained_on = chat_models.model_key_of(adapter.base_model or chat_models.SMOLLM2.key)
     if trained_on == model:
         return ""
-    return (
-        f"{adapter.label} was trained on {chat_models.label(trained_on or adapter.base_model) or 'an unknown model'} "
-        f"and {assistant.name} answers with {chat_models.label(model)}: an adapter is applied only on the model it "
-        f"was trained on."
-    )
+    return _(
+        "%(adapter)s was trained on %(trained_on)s and %(assistant)s answers with %(model)s: an adapter is applied "
+        "only on the model it was trained on."
+    ) % {
+        "adapter": adapter.label,
+        "trained_on": chat_models.label(trained_on or adapter.base_model) or _("an unknown model"),
+        "assistant": assistant.name,
+        "model": chat_models.label(model),
+    }
 
 
 def adapter_dir(adapter: Adapter) -> Path:

@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from assistants.lora import dataset, evaluation, gguf, training
 from assistants.lora.gguf import ConversionError
@@ -67,7 +68,12 @@ def clean_sources(kinds: Sequence[str]) -> list[dict[str, Any]]:
     unknown = [k for k in kinds if k not in known or k in ("upload", "dataset")]
     if unknown:
         choices = ", ".join(k for k in known if k not in ("upload", "dataset"))
-        raise ValidationError({"sources": f"Unknown source(s) {', '.join(unknown)}; choose from {choices}."})
+        raise ValidationError(
+            {
+                "sources": _("Unknown source(s) %(unknown)s; choose from %(choices)s.")
+                % {"unknown": ", ".join(unknown), "choices": choices}
+            }
+        )
     return [{"kind": kind} for kind in dict.fromkeys(kinds)]
 
 
@@ -136,7 +142,7 @@ def adapter_request(
     chosen = list(sources)
     check_dataset_versions(chosen)
     if not chosen and upload is None:
-        raise ValidationError({"sources": "Pick at least one source of training data or upload a file."})
+        raise ValidationError({"sources": _("Pick at least one source of training data or upload a file.")})
     parsed = None
     if upload is not None:
         try:
@@ -212,9 +218,19 @@ def estimate(*, assistant: Assistant, train_pairs: int, hyperparameters: Hyperpa
             TRAIN_TASK,
             steps * per_step,
             lambda duration, limit: (
-                f"{train_pairs:,} pairs x {hyperparameters.epochs} epochs is about {steps:,} steps of "
-                f"{per_step:.2f} s: {duration}, longer than the training queue's limit of {limit}; the job would be "
-                "stopped. Use fewer pairs or epochs, or raise CELERY_QUEUE_TIME_LIMITS."
+                _(
+                    "%(pairs)s pairs x %(epochs)s epochs is about %(steps)s steps of %(per_step)s s: %(duration)s, "
+                    "longer than the training queue's limit of %(limit)s; the job would be stopped. Use fewer pairs "
+                    "or epochs, or raise CELERY_QUEUE_TIME_LIMITS."
+                )
+                % {
+                    "pairs": f"{train_pairs:,}",
+                    "epochs": hyperparameters.epochs,
+                    "steps": f"{steps:,}",
+                    "per_step": f"{per_step:.2f}",
+                    "duration": duration,
+                    "limit": limit,
+                }
             ),
         ),
     }
@@ -251,11 +267,15 @@ def jobs_sweep() -> dict[str, list[int]]:
 
 def _busy(running: Adapter | None) -> str:
     if running is None:
-        return "Another training job of this workspace started a moment ago; try again when it is done."
-    return (
-        f"A training job is already {running.get_status_display().lower()} in this workspace "
-        f"({running.assistant.name} {running.label}); one job runs at a time. Wait for it or cancel it."
-    )
+        return _("Another training job of this workspace started a moment ago; try again when it is done.")
+    return _(
+        "A training job is already %(status)s in this workspace (%(assistant)s %(adapter)s); one job runs at a time. "
+        "Wait for it or cancel it."
+    ) % {
+        "status": str(running.get_status_display()).lower(),
+        "assistant": running.assistant.name,
+        "adapter": running.label,
+    }
 
 
 # --- The training job (on the `training` worker) ------------------------------------------------
@@ -434,8 +454,13 @@ def adapter_train(*, adapter_id: int) -> Adapter | None:
 
 def _gate_note(adapter: Adapter) -> str:
     drop = heldout_drop(adapter)
-    measured = "could not be measured" if drop is None else f"changed by {-drop:+.0%}"
-    return f"Held-out loss {measured}; at least {settings.LORA_MIN_HELDOUT_DROP:.0%} lower is needed."
+    needed = f"{settings.LORA_MIN_HELDOUT_DROP:.0%}"
+    if drop is None:
+        return _("Held-out loss could not be measured; at least %(needed)s lower is needed.") % {"needed": needed}
+    return _("Held-out loss changed by %(change)s; at least %(needed)s lower is needed.") % {
+        "change": f"{-drop:+.0%}",
+        "needed": needed,
+    }
 
 
 # --- Cancel, activate, roll back, delete ---------------------------------------------------------
@@ -460,7 +485,10 @@ def adapter_cancel(*, adapter: Adapter, by: User | None = None) -> Adapter:
             adapter.cancel_requested = True
             adapter.save(update_fields=["cancel_requested"])
     else:
-        raise ValidationError(f"{adapter.label} is {adapter.get_status_display().lower()}: nothing to cancel.")
+        raise ValidationError(
+            _("%(adapter)s is %(status)s: nothing to cancel.")
+            % {"adapter": adapter.label, "status": str(adapter.get_status_display()).lower()}
+        )
     Event.objects.create(adapter=adapter, action=Event.Action.CANCELLED, by=by)
     return adapter
 
@@ -478,7 +506,8 @@ def adapter_activate(*, adapter: Adapter, by: User | None, override: bool = Fals
     """Make ``adapter`` the one its assistant answers with; below the quality gate only with ``override``."""
     if adapter.status != Status.READY:
         raise ValidationError(
-            f"{adapter.label} is {adapter.get_status_display().lower()}; only a ready one can be activated."
+            _("%(adapter)s is %(status)s; only a ready one can be activated.")
+            % {"adapter": adapter.label, "status": str(adapter.get_status_display()).lower()}
         )
     if mismatch := base_mismatch(adapter, adapter.assistant):
         raise ValidationError(mismatch)
@@ -487,7 +516,7 @@ def adapter_activate(*, adapter: Adapter, by: User | None, override: bool = Fals
     elif override:
         _activate(adapter, action=Event.Action.OVERRIDE, by=by, note=(note.strip() or _gate_note(adapter)))
     else:
-        raise ValidationError(f"{_gate_note(adapter)} Confirm the override to activate it anyway.")
+        raise ValidationError(_("%(note)s Confirm the override to activate it anyway.") % {"note": _gate_note(adapter)})
     return adapter
 
 
@@ -506,7 +535,7 @@ def adapter_rollback(*, assistant: Assistant, by: User | None) -> Adapter | None
     """Go back to the version that was active before the current one (or to the base model)."""
     current = active_adapter(assistant)
     if current is None:
-        raise ValidationError("No adapter is active: the assistant already answers with the base model.")
+        raise ValidationError(_("No adapter is active: the assistant already answers with the base model."))
     previous = (
         Adapter.objects.filter(assistant=assistant, status=Status.READY, activated_at__isnull=False)
         .exclude(pk=current.pk)
@@ -527,7 +556,10 @@ def adapter_rollback(*, assistant: Assistant, by: User | None) -> Adapter | None
 def adapter_delete(*, adapter: Adapter, by: User | None = None) -> None:
     """Delete a version and its files; the assistant falls back to the base model if it was active."""
     if adapter.status in IN_FLIGHT:
-        raise ValidationError(f"{adapter.label} is {adapter.get_status_display().lower()}: cancel it first.")
+        raise ValidationError(
+            _("%(adapter)s is %(status)s: cancel it first.")
+            % {"adapter": adapter.label, "status": str(adapter.get_status_display()).lower()}
+        )
     if adapter.is_active:
         Assistant.objects.filter(pk=adapter.assistant_id).update(adapter=None)
         adapter.assistant.adapter = None
@@ -543,13 +575,13 @@ def adapter_publish(*, adapter: Adapter, by: User | None = None) -> Adapter:
     ``FROM LORA_OLLAMA_BASE`` + ``ADAPTER`` (a remote upload can take minutes; no web request waits for it).
     """
     if adapter.status != Status.READY:
-        raise ValidationError(f"{adapter.label} is not ready.")
+        raise ValidationError(_("%(adapter)s is not ready.") % {"adapter": adapter.label})
     if not (adapter_dir(adapter) / "adapter.gguf").exists():
-        raise ValidationError("This version has no llama.cpp (GGUF) copy to publish; see its conversion error.")
+        raise ValidationError(_("This version has no llama.cpp (GGUF) copy to publish; see its conversion error."))
     stale = timezone.now() - timedelta(seconds=settings.LORA_STALE_SECONDS)
     pending = (Publishing.QUEUED, Publishing.RUNNING)
     if adapter.publishing in pending and adapter.publishing_requested_at and adapter.publishing_requested_at > stale:
-        raise ValidationError(f"{adapter.label} is being published to Ollama already.")
+        raise ValidationError(_("%(adapter)s is being published to Ollama already.") % {"adapter": adapter.label})
     adapter.publishing, adapter.publishing_error = Publishing.QUEUED, ""
     adapter.publishing_requested_at = timezone.now()
     adapter.save(update_fields=["publishing", "publishing_error", "publishing_requested_at"])

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assistants import selectors as assistant_selectors
@@ -97,7 +98,7 @@ def adapter_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                     activate=form.cleaned_data["activate"],
                     by=request.user,
                 )
-                messages.success(request, f"Training of {adapter.label} is queued.")
+                messages.success(request, _("Training of %(adapter)s is queued.") % {"adapter": adapter.label})
                 return redirect("lora:detail", pk=assistant.pk, adapter_id=adapter.pk)
         except ValidationError as exc:
             context["error"] = " ".join(exc.messages)
@@ -149,7 +150,11 @@ def adapter_activate(request: AuthenticatedHttpRequest, pk: int, adapter_id: int
             override=bool(form.cleaned_data.get("override")),
             note=form.cleaned_data.get("note", ""),
         )
-        messages.success(request, f"{adapter.assistant.name} now answers with {adapter.label}.")
+        messages.success(
+            request,
+            _("%(assistant)s now answers with %(adapter)s.")
+            % {"assistant": adapter.assistant.name, "adapter": adapter.label},
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("lora:detail", pk=pk, adapter_id=adapter.pk)
@@ -162,7 +167,7 @@ def adapter_cancel(request: AuthenticatedHttpRequest, pk: int, adapter_id: int) 
     adapter = _act(request, pk, adapter_id)
     try:
         services.adapter_cancel(adapter=adapter, by=request.user)
-        messages.success(request, f"{adapter.label}: cancelling.")
+        messages.success(request, _("%(adapter)s: cancelling.") % {"adapter": adapter.label})
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("lora:detail", pk=pk, adapter_id=adapter.pk)
@@ -175,7 +180,10 @@ def adapter_publish(request: AuthenticatedHttpRequest, pk: int, adapter_id: int)
     adapter = _act(request, pk, adapter_id)
     try:
         services.adapter_publish(adapter=adapter, by=request.user)
-        messages.success(request, f"Publishing {adapter.label} to Ollama; this page shows when it is done.")
+        messages.success(
+            request,
+            _("Publishing %(adapter)s to Ollama; this page shows when it is done.") % {"adapter": adapter.label},
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("lora:detail", pk=pk, adapter_id=adapter.pk)
@@ -188,7 +196,7 @@ def adapter_delete(request: AuthenticatedHttpRequest, pk: int, adapter_id: int) 
     adapter = _act(request, pk, adapter_id)
     try:
         services.adapter_delete(adapter=adapter, by=request.user)
-        messages.success(request, f"{adapter.label} and its files are deleted.")
+        messages.success(request, _("%(adapter)s and its files are deleted.") % {"adapter": adapter.label})
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("lora:detail", pk=pk, adapter_id=adapter.pk)
@@ -202,7 +210,12 @@ def adapter_rollback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     assistant = assistant_selectors.assistant_get(pk)
     try:
         previous = services.adapter_rollback(assistant=assistant, by=request.user)
-        messages.success(request, f"Rolled back to {previous.label}." if previous else "Back to the base model.")
+        messages.success(
+            request,
+            _("Rolled back to %(adapter)s.") % {"adapter": previous.label}
+            if previous
+            else _("Back to the base model."),
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("lora:list", pk=pk)
@@ -214,5 +227,5 @@ def adapter_rollback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 def adapter_deactivate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assistant = assistant_selectors.assistant_get(pk)
     services.adapter_deactivate(assistant=assistant, by=request.user)
-    messages.success(request, f"{assistant.name} answers with the base model again.")
+    messages.success(request, _("%(assistant)s answers with the base model again.") % {"assistant": assistant.name})
     return redirect("lora:list", pk=pk)

@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from assistants.defaults import DEFAULT_ALWAYS_ESCALATE, DEFAULT_POLICY, DEFAULT_REQUEST_TYPES
 from assistants.engine import URGENT
@@ -59,14 +61,14 @@ def assistant_set_default(*, assistant: Assistant) -> None:
 def normalise_origin(origin: str) -> str:
     parts = urlsplit(origin.strip().rstrip("/"))
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValidationError(f"{origin!r} is not an origin like https://www.example.com")
+        raise ValidationError(_("%(origin)r is not an origin like https://www.example.com") % {"origin": origin})
     return f"{parts.scheme}://{parts.netloc.lower()}"
 
 
 def widget_key_create(*, assistant: Assistant, allowed_origins: list[str]) -> WidgetKey:
     origins = sorted({normalise_origin(o) for o in allowed_origins if o.strip()})
     if not origins:
-        raise ValidationError("Give at least one site (origin) that may use the widget.")
+        raise ValidationError(_("Give at least one site (origin) that may use the widget."))
     return WidgetKey.objects.create(assistant=assistant, allowed_origins=origins)
 
 
@@ -147,12 +149,12 @@ def chat_escalate_to_ticket(
     if conversation is None and files:
         conversation = Conversation.objects.create(assistant=assistant, channel=Channel.WIDGET)
     if conversation is None:
-        raise ValidationError("No conversation to hand over; send a message first.")
+        raise ValidationError(_("No conversation to hand over; send a message first."))
     if conversation.ticket_number is None:
         messages = list(conversation.messages.all())
         asked = any(m.role == ChatMessage.Role.USER for m in messages)
         if not asked and not files:
-            raise ValidationError("No conversation to hand over; send a message first.")
+            raise ValidationError(_("No conversation to hand over; send a message first."))
         transcript = "\n\n".join(
             f"{'Visitor' if m.role == ChatMessage.Role.USER else assistant.name}: {m.content}" for m in messages
         )
@@ -188,7 +190,16 @@ WIDGET_MAX_IMAGES = 5
 
 def _check_widget_images(files: Sequence[UploadedFile]) -> None:
     if len(files) > WIDGET_MAX_IMAGES:
-        raise ValidationError(f"Send up to {WIDGET_MAX_IMAGES} screenshots at a time.")
+        raise ValidationError(
+            ngettext(
+                "Send up to %(count)d screenshot at a time.",
+                "Send up to %(count)d screenshots at a time.",
+                WIDGET_MAX_IMAGES,
+            )
+            % {"count": WIDGET_MAX_IMAGES}
+        )
     for upload in files:
         if not attachment_validate(upload).startswith("image/"):
-            raise ValidationError(f"{upload.name}: only images (screenshots) can be sent from the chat.")
+            raise ValidationError(
+                _("%(name)s: only images (screenshots) can be sent from the chat.") % {"name": upload.name}
+            )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from assistants.engine import Answer, Turn, answer, answer_stream
 from assistants.models import Assistant, Channel, ChatMessage, Conversation
@@ -50,9 +51,11 @@ class ChatReply:
 def _clean(message: str) -> str:
     message = message.strip()
     if not message:
-        raise ValidationError({"message": "The message is empty."})
+        raise ValidationError({"message": _("The message is empty.")})
     if len(message) > MAX_MESSAGE_CHARS:
-        raise ValidationError({"message": f"The message is longer than {MAX_MESSAGE_CHARS} characters."})
+        raise ValidationError(
+            {"message": _("The message is longer than %(count)s characters.") % {"count": MAX_MESSAGE_CHARS}}
+        )
     return message
 
 
@@ -63,10 +66,10 @@ def conversation_for(*, assistant: Assistant, session_id: str | None, channel: s
     try:
         key = uuid.UUID(str(session_id))
     except ValueError:
-        raise ValidationError({"session_id": "Not a session id."}) from None
+        raise ValidationError({"session_id": _("Not a session id.")}) from None
     conversation = Conversation.objects.filter(assistant=assistant, session_id=key).first()
     if conversation is None:
-        raise ValidationError({"session_id": "No such session for this assistant."})
+        raise ValidationError({"session_id": _("No such session for this assistant.")})
     return conversation
 
 

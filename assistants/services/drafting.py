@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
 from assistants import replies
 from assistants.engine import Answer, answer, answer_stream
@@ -25,7 +25,7 @@ from tickets.services import reply_add, ticket_update
 def _assistant(assistant: Assistant | None) -> Assistant:
     chosen = assistant or assistant_default()
     if chosen is None:
-        raise ValidationError("No assistant is set up yet: a manager can create one under Assistants.")
+        raise ValidationError(_("No assistant is set up yet: a manager can create one under Assistants."))
     return chosen
 
 
@@ -68,7 +68,7 @@ def draft_text(*, ticket: Ticket, assistant: Assistant, result: Answer) -> str:
 
 
 def _marked(text: str, title: str) -> str:
-    return gettext("[INTERNAL, staff-only article “%(title)s”: check before sending]") % {"title": title} + " " + text
+    return _("[INTERNAL, staff-only article “%(title)s”: check before sending]") % {"title": title} + " " + text
 
 
 @transaction.atomic
@@ -114,7 +114,7 @@ SUGGESTIONS = ("category", "priority", "tags")
 def answer_apply(*, ticket_answer: TicketAnswer, field: str, by: User) -> None:
     """Apply one suggestion of the draft (category, priority or tags) to its ticket."""
     if field not in SUGGESTIONS:
-        raise ValidationError(f"Unknown suggestion {field!r}.")
+        raise ValidationError(_("Unknown suggestion %(field)r.") % {"field": field})
     result = ticket_answer.result
     ticket = ticket_answer.ticket
     if field == "category":

@@ -11,6 +11,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from assistants.models import TicketAnswer
@@ -57,7 +58,7 @@ def panel(request: AuthenticatedHttpRequest, number: int) -> HttpResponse:
 def suggest(request: AuthenticatedHttpRequest, number: int) -> HttpResponse:
     ticket = ticket_get(number=number)
     if ticket.status == Status.CLOSED:
-        return _panel(request, ticket, error="This ticket is closed: there is nothing to reply to.")
+        return _panel(request, ticket, error=_("This ticket is closed: there is nothing to reply to."))
     token = signing.dumps({"n": ticket.number, "u": request.user.pk}, salt=SIGNING_SALT)
     stream_url = reverse("assistants:ticket-stream", kwargs={"number": ticket.number}) + f"?t={token}"
     return render(request, f"{TEMPLATE}#streaming", {"ticket": ticket, "stream_url": stream_url})
@@ -81,7 +82,7 @@ def stream(request: AuthenticatedHttpRequest, number: int) -> StreamingHttpRespo
                 done=lambda ai: _done(request, ticket, ai, replaced),
             )
         except signing.BadSignature:
-            yield failure_event("This suggestion expired; ask again.")
+            yield failure_event(_("This suggestion expired; ask again."))
         except ValidationError as exc:
             yield failure_event(" ".join(exc.messages))
 

@@ -11,6 +11,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from assistants import selectors
@@ -54,7 +55,9 @@ def playground_ask(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assistant = selectors.assistant_get(pk)
     question = request.POST.get("message", "").strip()
     if not question:
-        return render(request, "assistants/playground.html#turn_error", {"error": "Type a question first."}, status=422)
+        return render(
+            request, "assistants/playground.html#turn_error", {"error": _("Type a question first.")}, status=422
+        )
     conversation = _conversation(request, pk)
     session_id = str(conversation.session_id) if conversation else None
     if not request.htmx:  # without JavaScript: answer in one go and show the page again
@@ -109,7 +112,7 @@ def playground_stream(request: AuthenticatedHttpRequest, pk: int) -> StreamingHt
             )
             yield from answer_events(replies, public=False, done=done)  # staff: the inspector shows everything
         except signing.BadSignature:
-            yield failure_event("This question expired; ask it again.")
+            yield failure_event(_("This question expired; ask it again."))
         except ValidationError as exc:
             yield failure_event(" ".join(exc.messages))
 

@@ -15,6 +15,9 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.core import is_ratelimited
@@ -36,7 +39,7 @@ class WidgetDenied(Exception):
 def _key(value: str) -> WidgetKey:
     key = WidgetKey.objects.select_related("assistant").filter(key=value, is_active=True).first()
     if key is None:
-        raise WidgetDenied(404, "Unknown or disabled widget key.")
+        raise WidgetDenied(404, _("Unknown or disabled widget key."))
     return key
 
 
@@ -47,7 +50,7 @@ def _check_origin(request: HttpRequest, key: WidgetKey) -> str:
     except ValidationError:
         allowed = False
     if not allowed:
-        raise WidgetDenied(403, "This site is not allowed to use this widget key.")
+        raise WidgetDenied(403, _("This site is not allowed to use this widget key."))
     return origin
 
 
@@ -62,7 +65,7 @@ def _rate_limit(request: HttpRequest, key: WidgetKey) -> None:
         increment=True,
     )
     if limited:
-        raise WidgetDenied(429, "Too many messages; wait a minute and try again.")
+        raise WidgetDenied(429, _("Too many messages; wait a minute and try again."))
 
 
 def _cors(response: HttpResponseBase, origin: str) -> HttpResponseBase:
@@ -79,9 +82,9 @@ def _payload(request: HttpRequest) -> dict[str, Any]:
     try:
         data = json.loads(request.body or b"{}")
     except ValueError:
-        raise WidgetDenied(400, "The body must be JSON.") from None
+        raise WidgetDenied(400, _("The body must be JSON.")) from None
     if not isinstance(data, dict):
-        raise WidgetDenied(400, "The body must be a JSON object.")
+        raise WidgetDenied(400, _("The body must be a JSON object."))
     return data
 
 
@@ -163,6 +166,46 @@ def js_literal(value: object) -> str:
     return json.dumps(value, ensure_ascii=True).translate(_JS_ESCAPES)
 
 
+# The most screenshots whose count the widget names in a sentence of its own (more: "Screenshots attached: N").
+WIDGET_COUNTED_FILES = 10
+
+
+def widget_texts() -> dict[str, Any]:
+    """The widget's own words in the visitor's language (the request's); the assistant's replies keep its own."""
+    return {
+        "open": _("Chat with us"),
+        "close": _("Close the chat"),
+        "person": _("Talk to a person"),
+        "placeholder": _("Ask a question…"),
+        "message": _("Message"),
+        "send_screenshot": _("Send a screenshot to our team"),
+        "send": _("Send"),
+        "failed": _("Something went wrong; please try again."),
+        "source": _("Source:"),
+        "sources": _("Sources:"),
+        "cut_off": _("The answer was cut off; please ask again."),
+        "email": _("Your e-mail address"),
+        "name": _("Your name (optional)"),
+        "screenshots": _("Screenshots (optional)"),
+        "attach": _("Attach a screenshot"),
+        "send_to_team": _("Send to our team"),
+        "escalated": _("A person from our team should look at this."),
+        "leave_email": _("Leave your e-mail address: we send them this conversation and they answer you by e-mail."),
+        "attached": [
+            ngettext("%(count)d screenshot attached", "%(count)d screenshots attached", count) % {"count": count}
+            for count in range(WIDGET_COUNTED_FILES + 1)
+        ],
+        "attached_many": _("Screenshots attached: %(count)s"),
+        "confirm_link": _(
+            "Thanks! We sent a link to %(email)s: follow it to confirm your address, "
+            "and our team will answer %(ticket)s."
+        ),
+        "with_team": _("Thanks! Your request %(ticket)s is with our team; they will answer you at %(email)s."),
+        "received_one": _("We received your screenshot."),
+        "received_many": _("We received your screenshots."),
+    }
+
+
 @require_GET
 def widget_script(request: HttpRequest) -> HttpResponse:
     """The embeddable script; its own URL tells it which server and key to talk to."""
@@ -176,10 +219,12 @@ def widget_script(request: HttpRequest) -> HttpResponse:
         "title": key.assistant.name,
         "base": base,
         "greeting": widget_greeting(key.assistant.language, key.assistant.name),
+        "texts": widget_texts(),
     }
     # The one place tenant text enters the script: a JSON literal (see js_literal), nowhere else.
     response = render(
         request, "assistants/widget.js", {"config_json": js_literal(config)}, content_type="text/javascript"
     )
     response["Cache-Control"] = "public, max-age=300"
+    patch_vary_headers(response, ("Accept-Language",))  # its words follow the visitor's language
     return response

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 from tickets.extensions import register_attachment_processor
 
@@ -8,7 +9,7 @@ class VisionConfig(AppConfig):
 
     name = "assistants.vision"
     label = "vision"
-    verbose_name = "Screenshot triage"
+    verbose_name = _("Screenshot triage")
     # Codenames of this app's permissions per role (see helpdesk.accounts.roles); admin gets all.
     role_permissions: dict[str, list[str]] = {
         "agent": ["view_screenshotlabel", "view_attachmentanalysis"],

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from assistants.vision import pipeline, selectors
 from assistants.vision.defaults import DEFAULT_LABELS
@@ -93,7 +94,7 @@ def _store(analysis: AttachmentAnalysis, result: pipeline.ImageAnalysis) -> None
 def analysis_apply_category(*, analysis: AttachmentAnalysis, by: object) -> None:
     """Make a screenshot's category the ticket's category (audited like any edit)."""
     if analysis.status != AnalysisStatus.DONE or not analysis.category:
-        raise ValidationError("This screenshot has no category to apply.")
+        raise ValidationError(_("This screenshot has no category to apply."))
     ticket = analysis.attachment.ticket
     ticket_update(ticket=ticket, by=by, category=analysis.category)
 
@@ -108,7 +109,7 @@ def label_save(*, label: ScreenshotLabel | None = None, **fields: Any) -> Screen
     """Create or change a label; making one the fallback takes the role from the others."""
     unknown = set(fields) - set(LABEL_FIELDS)
     if unknown:
-        raise ValidationError(f"Unknown fields: {', '.join(sorted(unknown))}")
+        raise ValidationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
     labels_restore_defaults()  # an empty set means "the defaults": the first edit keeps them
     if label is None:
         position = (ScreenshotLabel.objects.aggregate(m=Max("position"))["m"] or 0) + 1
@@ -122,7 +123,7 @@ def label_save(*, label: ScreenshotLabel | None = None, **fields: Any) -> Screen
         with transaction.atomic():
             label.save()
     except IntegrityError:
-        raise ValidationError({"name": "A label with this name exists already."}) from None
+        raise ValidationError({"name": _("A label with this name exists already.")}) from None
     return label
 
 
@@ -147,7 +148,7 @@ def labels_restore_defaults() -> int:
 
 def label_delete(*, label: ScreenshotLabel) -> None:
     if ScreenshotLabel.objects.count() <= 2:
-        raise ValidationError("Keep at least two labels: a classifier needs something to choose between.")
+        raise ValidationError(_("Keep at least two labels: a classifier needs something to choose between."))
     label.delete()
 
 

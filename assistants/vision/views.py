@@ -11,6 +11,8 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assistants.vision import selectors, services
@@ -78,7 +80,7 @@ def apply_category(request: AuthenticatedHttpRequest, number: int, pk: int) -> H
     analysis = selectors.analysis_for_attachment(attachment=attachment)
     try:
         if analysis is None:
-            raise ValidationError("This screenshot has not been read yet.")
+            raise ValidationError(_("This screenshot has not been read yet."))
         services.analysis_apply_category(analysis=analysis, by=request.user)
     except ValidationError as exc:
         context = attachment_context(request, ticket, attachment, error=" ".join(exc.messages))
@@ -87,7 +89,7 @@ def apply_category(request: AuthenticatedHttpRequest, number: int, pk: int) -> H
         response = HttpResponse(status=204)
         response["HX-Refresh"] = "true"  # the header, the audit trail and other chips all change
         return response
-    messages.success(request, "Category applied.")
+    messages.success(request, _("Category applied."))
     return redirect("tickets:detail", number=ticket.number)
 
 
@@ -113,7 +115,12 @@ def label_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         raise PermissionDenied("Only managers change the screenshot labels.")
     if request.POST.get("restore_defaults"):
         count = services.labels_restore_defaults()
-        messages.success(request, f"{count} default labels stored." if count else "Labels exist already.")
+        messages.success(
+            request,
+            ngettext("%(count)d default label stored.", "%(count)d default labels stored.", count) % {"count": count}
+            if count
+            else _("Labels exist already."),
+        )
         return redirect("vision:labels")
     form = LabelForm(request.POST)
     if form.is_valid():
@@ -122,7 +129,7 @@ def label_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, f"Label “{label.title}” added.")
+            messages.success(request, _("Label “%(title)s” added.") % {"title": label.title})
             return redirect("vision:labels")
     return _labels_page(request, form, status=400)
 
@@ -139,7 +146,7 @@ def label_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, f"Label “{label.title}” saved.")
+            messages.success(request, _("Label “%(title)s” saved.") % {"title": label.title})
             return redirect("vision:labels")
     status = 400 if form.is_bound else 200
     return render(request, "vision/label_edit.html", {"label": label, "form": form}, status=status)
@@ -155,5 +162,5 @@ def label_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"Label “{label.title}” deleted.")
+        messages.success(request, _("Label “%(title)s” deleted.") % {"title": label.title})
     return redirect("vision:labels")

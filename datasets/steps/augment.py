@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import ClassVar
 
 from django.conf import settings
+from django.utils.translation import gettext_noop
 
 from datasets.models import Row
 from datasets.steps import prompts
@@ -109,7 +110,7 @@ def pick_for_llm(rows: list[Row], limit: int) -> set[int]:
 
 class AugmentStep:
     name: ClassVar[str] = "augment"
-    title: ClassVar[str] = "Augment"
+    title: ClassVar[str] = gettext_noop("Augment")
 
     def able_to_run(self, context: StepContext) -> bool:
         return context.options.augment

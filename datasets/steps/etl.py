@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from datasets.formats import FormatError, read_table
 from datasets.models import Row, Upload
@@ -17,7 +18,7 @@ BATCH = 2000
 
 class EtlStep:
     name: ClassVar[str] = "etl"
-    title: ClassVar[str] = "Import and normalise"
+    title: ClassVar[str] = gettext_noop("Import and normalise")
 
     def able_to_run(self, context: StepContext) -> bool:
         return True

@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 from django.conf import settings
+from django.utils.translation import gettext_noop
 
 from datasets.labeler import Model, out_of_fold, predictions, train
 from datasets.models import Row, VersionRow
@@ -79,7 +80,7 @@ def nearest_similarity(vectors: np.ndarray, examples: np.ndarray) -> np.ndarray:
 
 class LabelStep:
     name: ClassVar[str] = "label"
-    title: ClassVar[str] = "Label"
+    title: ClassVar[str] = gettext_noop("Label")
 
     def able_to_run(self, context: StepContext) -> bool:
         return True

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 from django.conf import settings
+from django.utils.translation import gettext_noop
 from rapidfuzz.distance import Levenshtein
 
 from datasets.models import Row
@@ -59,7 +60,7 @@ def failed_rules(original: str, variant: str, similarity: float, bounds: Bounds,
 
 class QualityStep:
     name: ClassVar[str] = "quality"
-    title: ClassVar[str] = "Quality control"
+    title: ClassVar[str] = gettext_noop("Quality control")
 
     def able_to_run(self, context: StepContext) -> bool:
         return context.options.augment

@@ -11,6 +11,7 @@ from typing import ClassVar
 
 import numpy as np
 from django.conf import settings
+from django.utils.translation import gettext_noop
 
 from datasets.labeler import Model, predictions, train
 from datasets.models import Row
@@ -29,7 +30,7 @@ def model_from_ready_rows(context: StepContext) -> Model | None:
 
 class RelabelStep:
     name: ClassVar[str] = "relabel"
-    title: ClassVar[str] = "Relabel synthetic rows"
+    title: ClassVar[str] = gettext_noop("Relabel synthetic rows")
 
     def able_to_run(self, context: StepContext) -> bool:
         return context.options.augment

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from django.db.models import Count
+from django.utils.translation import gettext_noop
 
 from datasets.models import Row
 from datasets.steps.base import Counts, StepContext
@@ -16,7 +17,7 @@ from datasets.steps.base import Counts, StepContext
 
 class ReviewStep:
     name: ClassVar[str] = "review"
-    title: ClassVar[str] = "Human review"
+    title: ClassVar[str] = gettext_noop("Human review")
 
     def able_to_run(self, context: StepContext) -> bool:
         return True

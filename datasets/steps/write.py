@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 from django.conf import settings
+from django.utils.translation import gettext_noop
 
 from datasets import versions
 from datasets.models import Row
@@ -160,7 +161,7 @@ def plan_split(
 
 class WriteStep:
     name: ClassVar[str] = "write"
-    title: ClassVar[str] = "Write version"
+    title: ClassVar[str] = gettext_noop("Write version")
 
     def able_to_run(self, context: StepContext) -> bool:
         return True

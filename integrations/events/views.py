@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from helpdesk.http import AuthenticatedHttpRequest
@@ -44,7 +45,9 @@ def endpoint_list(request: AuthenticatedHttpRequest) -> HttpResponse:
                 _apply_errors(form, exc)
             else:
                 messages.success(
-                    request, f"Webhook {endpoint.url} added. Copy its signing secret now: it is not shown again."
+                    request,
+                    _("Webhook %(url)s added. Copy its signing secret now: it is not shown again.")
+                    % {"url": endpoint.url},
                 )
                 form = WebhookEndpointForm()
     return render(request, LIST, {"form": form, "endpoints": selectors.endpoint_list(), "secret": secret})
@@ -71,7 +74,7 @@ def endpoint_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             except ValidationError as exc:
                 _apply_errors(form, exc)
             else:
-                messages.success(request, "Webhook saved.")
+                messages.success(request, _("Webhook saved."))
                 return redirect("integrations:webhook", pk=endpoint.pk)
     deliveries = Paginator(endpoint.deliveries.all(), 25).get_page(request.GET.get("page"))
     return render(request, DETAIL, {"endpoint": endpoint, "form": form, "deliveries": deliveries})
@@ -84,7 +87,7 @@ def endpoint_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if not request.user.has_perm("integrations.delete_webhookendpoint"):
         raise PermissionDenied
     services.endpoint_delete(endpoint=endpoint)
-    messages.success(request, f"Webhook {endpoint.url} deleted with its deliveries.")
+    messages.success(request, _("Webhook %(url)s deleted with its deliveries.") % {"url": endpoint.url})
     return redirect("integrations:webhooks")
 
 
@@ -95,7 +98,9 @@ def redeliver(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if not request.user.has_perm("integrations.change_webhookdelivery"):
         raise PermissionDenied
     services.delivery_redeliver(delivery=delivery)
-    messages.success(request, f"{delivery.event} queued again for {delivery.endpoint.url}.")
+    messages.success(
+        request, _("%(event)s queued again for %(url)s.") % {"event": delivery.event, "url": delivery.endpoint.url}
+    )
     if request.POST.get("next") == "index":
         return redirect("integrations:index")
     return redirect("integrations:webhook", pk=delivery.endpoint_id)

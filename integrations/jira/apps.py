@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 from integrations.registry import register_system
 
@@ -8,7 +9,7 @@ class JiraConfig(AppConfig):
 
     name = "integrations.jira"
     label = "integrations_jira"
-    verbose_name = "Integrations: Jira"
+    verbose_name = _("Integrations: Jira")
 
     def ready(self) -> None:
         # reason: the spec names the system's form and transport, which import models (not loadable before ready())

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from integrations.forms import ConnectionForm
 
 
 class JiraConnectionForm(ConnectionForm):
-    project_key = forms.CharField(label="Project key", max_length=50, help_text="e.g. SUP")
-    issue_type = forms.CharField(label="Issue type", max_length=50, initial="Task")
+    project_key = forms.CharField(label=_("Project key"), max_length=50, help_text=_("e.g. SUP"))
+    issue_type = forms.CharField(label=_("Issue type"), max_length=50, initial="Task")
 
     def service_kwargs(self) -> dict[str, Any]:
         return {

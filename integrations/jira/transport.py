@@ -15,6 +15,7 @@ from typing import Any
 
 import requests
 from django.conf import settings
+from django.utils.translation import gettext as _
 from jira import JIRA, JIRAError
 
 from integrations import crypto, http
@@ -117,10 +118,10 @@ class JiraTransport:
             title = info.get("serverTitle") or "Jira"
             found = f"{title} {info.get('version', '')} ({info.get('deploymentType', 'Server')})"
             who = me.get("displayName") or me.get("emailAddress") or self.connection.username
-            parts = [f"Connected to {found} as {who}."]
+            parts = [_("Connected to %(found)s as %(who)s.") % {"found": found, "who": who}]
             if self.connection.project_key:
                 project = self.client.project(self.connection.project_key)
-                parts.append(f"Project {project.key} ({project.name}) found.")
+                parts.append(_("Project %(key)s (%(name)s) found.") % {"key": project.key, "name": project.name})
         return " ".join(parts)
 
     def find(self, marker: str) -> RemoteIssue | None:

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from integrations import crypto, metrics
 from integrations.base import TransportError
@@ -35,7 +36,7 @@ def _clean_url(url: str) -> str:
     url = url.strip().rstrip("/")
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise ValidationError({"base_url": "Enter the tracker's address, e.g. https://acme.atlassian.net."})
+        raise ValidationError({"base_url": _("Enter the tracker's address, e.g. https://acme.atlassian.net.")})
     return url
 
 
@@ -54,15 +55,18 @@ def reentry_errors(
     renamed = username.strip().lower() != conn.username.strip().lower()
     if not (moved or renamed):
         return {}
-    what = "address" if moved else "account"
     errors = {}
     if conn.token_encrypted and not token.strip():
         errors["token"] = (
-            f"The {what} changed: enter the API token again (the stored one is never sent to a new {what})."
+            _("The address changed: enter the API token again (the stored one is never sent to a new address).")
+            if moved
+            else _("The account changed: enter the API token again (the stored one is never sent to a new account).")
         )
     if conn.webhook_secret_encrypted and not webhook_secret.strip():
         errors["webhook_secret"] = (
-            f"The {what} changed: enter the webhook secret again, or a new one (the stored one is not kept)."
+            _("The address changed: enter the webhook secret again, or a new one (the stored one is not kept).")
+            if moved
+            else _("The account changed: enter the webhook secret again, or a new one (the stored one is not kept).")
         )
     return errors
 
@@ -91,7 +95,9 @@ def connection_save(
     """
     keys = [spec.key for spec in systems()]
     if system not in keys:
-        raise ValidationError({"system": f"Unknown system {system!r} (choose {', '.join(keys)})."})
+        raise ValidationError(
+            {"system": _("Unknown system %(system)r (choose %(keys)s).") % {"system": system, "keys": ", ".join(keys)}}
+        )
     spec = system_spec(system)
     conn = Connection.objects.select_for_update().filter(system=system).first() or Connection(system=system)
     errors: dict[str, str] = reentry_errors(
@@ -107,11 +113,11 @@ def connection_save(
         errors.update({k: " ".join(v) for k, v in exc.message_dict.items()})
     conn.username = username.strip()
     if not conn.username:
-        errors["username"] = "The account's email address is required."
+        errors["username"] = _("The account's email address is required.")
     if token.strip():
         conn.token_encrypted = crypto.encrypt(token.strip())
     elif not conn.token_encrypted:
-        errors["token"] = "An API token is required."  # noqa: S105 - a message, not a secret
+        errors["token"] = _("An API token is required.")
     if webhook_secret is not UNSET and webhook_secret.strip():
         conn.webhook_secret_encrypted = crypto.encrypt(webhook_secret.strip())
     if project_key is not UNSET:
@@ -124,7 +130,7 @@ def connection_save(
     if priority_map is not UNSET:
         unknown = set(priority_map) - set(Priority.values)
         if unknown:
-            errors["priority_map"] = f"Unknown priorities: {', '.join(sorted(unknown))}."
+            errors["priority_map"] = _("Unknown priorities: %(names)s.") % {"names": ", ".join(sorted(unknown))}
         conn.priority_map = {k: str(v).strip() for k, v in priority_map.items() if str(v).strip()}
     elif not conn.priority_map:
         conn.priority_map = dict(spec.priority_map)
@@ -134,7 +140,7 @@ def connection_save(
         conn.category_field = category_field.strip()
     if resolved_status is not UNSET:
         if resolved_status not in Status.values:
-            errors["resolved_status"] = f"Unknown status {resolved_status!r}."
+            errors["resolved_status"] = _("Unknown status %(status)r.") % {"status": resolved_status}
         conn.resolved_status = resolved_status
     if enabled is not UNSET:
         conn.enabled = enabled

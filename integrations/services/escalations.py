@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from helpdesk.accounts.models import User
 from integrations.models import Action, Connection, ExternalRef, OutboxItem, Source, WorkStatus
@@ -33,16 +34,26 @@ def ticket_escalate(
     already linked there or on its way.
     """
     if source not in Source.values:
-        raise ValidationError({"source": f"Unknown source {source!r}."})
+        raise ValidationError({"source": _("Unknown source %(source)r.") % {"source": source}})
     conn = Connection.objects.filter(system=system).first()
     label = system_label(system)
     if conn is None:
-        raise ValidationError({"system": f"{label} is not connected; a manager can set it up under Integrations."})
+        raise ValidationError(
+            {
+                "system": _("%(system)s is not connected; a manager can set it up under Integrations.")
+                % {"system": label}
+            }
+        )
     if not conn.enabled:
-        raise ValidationError({"system": f"The {label} connection is switched off."})
+        raise ValidationError({"system": _("The %(system)s connection is switched off.") % {"system": label}})
     ref = ExternalRef.objects.filter(ticket=ticket, connection=conn, instance=conn.instance).first()
     if ref is not None:
-        raise ValidationError({"system": f"Ticket #{ticket.number} is already linked to {ref.key} in {label}."})
+        raise ValidationError(
+            {
+                "system": _("Ticket #%(number)s is already linked to %(key)s in %(system)s.")
+                % {"number": ticket.number, "key": ref.key, "system": label}
+            }
+        )
     user, name = _actor_name(by)
     try:
         with transaction.atomic():
@@ -57,7 +68,12 @@ def ticket_escalate(
                 reasons=reasons.strip()[:2000],
             )
     except IntegrityError:
-        raise ValidationError({"system": f"Ticket #{ticket.number} is already being escalated to {label}."}) from None
+        raise ValidationError(
+            {
+                "system": _("Ticket #%(number)s is already being escalated to %(system)s.")
+                % {"number": ticket.number, "system": label}
+            }
+        ) from None
     audit_event(ticket, by, "escalated", "", f"{label} ({Source(source).label.lower()})").save()
     outbox_enqueue(item)
     return item

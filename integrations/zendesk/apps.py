@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 from integrations.registry import register_system
 
@@ -8,7 +9,7 @@ class ZendeskConfig(AppConfig):
 
     name = "integrations.zendesk"
     label = "integrations_zendesk"
-    verbose_name = "Integrations: Zendesk"
+    verbose_name = _("Integrations: Zendesk")
 
     def ready(self) -> None:
         # reason: the spec names the system's form and transport, which import models (not loadable before ready())

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from integrations.forms import ConnectionForm
 
 
 class ZendeskConnectionForm(ConnectionForm):
     group_id = forms.IntegerField(
-        label="Group id", required=False, min_value=1, help_text="The group that receives escalations."
+        label=_("Group id"), required=False, min_value=1, help_text=_("The group that receives escalations.")
     )
 
     def service_kwargs(self) -> dict[str, Any]:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from integrations.models import Connection
 from integrations.registry import CliOption, SystemSpec
 from integrations.zendesk import services
@@ -13,7 +16,7 @@ from integrations.zendesk.transport import ZendeskTransport
 
 def validate(connection: Connection) -> dict[str, str]:
     if connection.base_url and "." not in (urlsplit(connection.base_url).hostname or ""):
-        return {"base_url": "Zendesk addresses look like https://<subdomain>.zendesk.com."}
+        return {"base_url": _("Zendesk addresses look like https://<subdomain>.zendesk.com.")}
     return {}
 
 
@@ -26,6 +29,6 @@ SPEC = SystemSpec(
     priority_map={"low": "low", "normal": "normal", "high": "high", "urgent": "urgent"},
     inbound=services.webhook_event,
     validate=validate,
-    webhook_help="Zendesk webhook (signed; ticket status changed, comment added)",
+    webhook_help=gettext_lazy("Zendesk webhook (signed; ticket status changed, comment added)"),
     cli_options=(CliOption("--group", "group_id", "Zendesk group id that receives escalations", type=int),),
 )

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
+from django.utils.translation import gettext as _
 from zenpy import Zenpy
 from zenpy.lib.api import BaseApi
 from zenpy.lib.api_objects import Comment
@@ -131,10 +132,13 @@ class ZendeskTransport:
     def test(self) -> str:
         with self.classified():
             me = self.client.users.me()
-            parts = [f"Connected to Zendesk at {self.base} as {me.name or me.email} ({me.role})."]
+            parts = [
+                _("Connected to Zendesk at %(base)s as %(who)s (%(role)s).")
+                % {"base": self.base, "who": me.name or me.email, "role": me.role}
+            ]
             if self.connection.group_id:
                 group = self.client.groups(id=self.connection.group_id)
-                parts.append(f"Group {group.name} found.")
+                parts.append(_("Group %(name)s found.") % {"name": group.name})
         return " ".join(parts)
 
     def find(self, marker: str) -> RemoteIssue | None:

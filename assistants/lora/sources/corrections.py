@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 from assistants.lora.sources.base import Pair
 from assistants.models import Assistant
 from assistants.selectors import draft_final_pairs, ticket_question
@@ -12,7 +14,7 @@ from assistants.selectors import draft_final_pairs, ticket_question
 
 class Corrections:
     kind = "corrections"
-    label = "Agents' corrections of AI drafts"
+    label = gettext_noop("Agents' corrections of AI drafts")
     help = "For each ticket with an AI draft: the customer's question and the reply the agent actually sent."
 
     def available(self, assistant: Assistant) -> int:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 from assistants.lora.sources.base import NoData, Pair
 from assistants.models import Assistant
 from helpdesk.ai import examples
@@ -42,7 +44,7 @@ def instruction(text: str, labels: list[str]) -> str:
 
 class DatasetVersion:
     kind = "dataset"
-    label = "A dataset version"
+    label = gettext_noop("A dataset version")
     help = "Rows of a version of the datasets app: its responses, or its labels as answers; its eval split is held out."
 
     def available(self, assistant: Assistant) -> int:

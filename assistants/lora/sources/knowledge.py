@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_noop
 
 from assistants.lora.sources.base import Pair
 from assistants.models import Assistant
@@ -192,7 +193,7 @@ def _chunks(assistant: Assistant) -> QuerySet[Chunk]:
 
 class KnowledgePairs:
     kind = "knowledge"
-    label = "Questions from the knowledge base"
+    label = gettext_noop("Questions from the knowledge base")
     help = (
         "Questions made from the headings and instructions of your articles, answered with cited quotes "
         "of the article: teaches the grounded, cited style."

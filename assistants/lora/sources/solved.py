@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_noop
 
 from assistants.lora.sources.base import Pair
 from assistants.models import Assistant
@@ -20,7 +21,7 @@ def _solved() -> QuerySet[Ticket]:
 
 class SolvedTickets:
     kind = "solved"
-    label = "Solved tickets"
+    label = gettext_noop("Solved tickets")
     help = "Each solved or closed ticket: its subject and description, and the agent's last public reply."
 
     def available(self, assistant: Assistant) -> int:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.files.storage import default_storage
+from django.utils.translation import gettext_noop
 
 from assistants.lora.sources.base import Pair
 from assistants.models import Assistant
@@ -122,7 +123,7 @@ def _json_rows(text: str) -> list[tuple[int, Any]]:
 
 class UploadedPairs:
     kind = "upload"
-    label = "Uploaded question/answer pairs"
+    label = gettext_noop("Uploaded question/answer pairs")
     help = 'A .jsonl file ({"question": …, "answer": …} per line) or a .csv with question and answer columns.'
 
     def available(self, assistant: Assistant) -> int:

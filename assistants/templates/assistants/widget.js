@@ -2,6 +2,9 @@
    Tenant text (the assistant's name) only ever arrives in the JSON literal below, never elsewhere in this file. */
 (function () {
   var config = {{ config_json|safe }};
+  var texts = config.texts;  // the widget's own words, in the visitor's language
+  // "%(name)s" placeholders of a text filled from values (the texts come from the server's catalogue).
+  function fill(text, values) { return text.replace(/%\((\w+)\)[sd]/g, function (all, name) { return String(values[name]); }); }
   if (window.__helpdeskWidget) return;
   window.__helpdeskWidget = true;
   var storageKey = "helpdesk-widget-session:" + config.key;
@@ -26,13 +29,20 @@
   } else {
     var style = document.createElement("style"); style.textContent = css; document.head.appendChild(style);
   }
-  var button = document.createElement("button"); button.className = "hdw-button"; button.type = "button"; button.textContent = "Chat with us";
+  var button = document.createElement("button"); button.className = "hdw-button"; button.type = "button"; button.textContent = texts.open;
   button.setAttribute("aria-expanded", "false");
   var panel = document.createElement("div"); panel.className = "hdw-panel"; panel.setAttribute("role", "dialog"); panel.setAttribute("aria-label", config.title);
-  panel.innerHTML = '<div class="hdw-head"><span></span><button type="button" class="hdw-close" aria-label="Close the chat">×</button></div>' +
-    '<div class="hdw-log" aria-live="polite"></div><div class="hdw-foot"><button type="button" hidden>Talk to a person</button></div>' +
-    '<form class="hdw-form"><input name="message" autocomplete="off" maxlength="4000" placeholder="Ask a question…" aria-label="Message"><button type="button" class="hdw-attach" title="Send a screenshot to our team" aria-label="Send a screenshot to our team">&#128206;</button><button type="submit">Send</button></form>';
+  panel.innerHTML = '<div class="hdw-head"><span></span><button type="button" class="hdw-close">×</button></div>' +
+    '<div class="hdw-log" aria-live="polite"></div><div class="hdw-foot"><button type="button" hidden></button></div>' +
+    '<form class="hdw-form"><input name="message" autocomplete="off" maxlength="4000"><button type="button" class="hdw-attach">&#128206;</button><button type="submit"></button></form>';
   panel.querySelector(".hdw-head span").textContent = config.title;
+  panel.querySelector(".hdw-close").setAttribute("aria-label", texts.close);
+  panel.querySelector(".hdw-foot button").textContent = texts.person;
+  panel.querySelector("form.hdw-form input").setAttribute("placeholder", texts.placeholder);
+  panel.querySelector("form.hdw-form input").setAttribute("aria-label", texts.message);
+  panel.querySelector("form.hdw-form .hdw-attach").setAttribute("title", texts.send_screenshot);
+  panel.querySelector("form.hdw-form .hdw-attach").setAttribute("aria-label", texts.send_screenshot);
+  panel.querySelector("form.hdw-form button[type=submit]").textContent = texts.send;
   document.body.appendChild(panel); document.body.appendChild(button);
   var log = panel.querySelector(".hdw-log"), form = panel.querySelector("form.hdw-form"), input = form.querySelector("input");
   var personButton = panel.querySelector(".hdw-foot button"), greeted = false, busy = false, handover = null;
@@ -63,14 +73,14 @@
     return fetch(config.base + path, { method: "POST", body: body });
   }
   function failure(response) {
-    return response.json().catch(function () { return {}; }).then(function (data) { throw new Error(data.detail || "Something went wrong; please try again."); });
+    return response.json().catch(function () { return {}; }).then(function (data) { throw new Error(data.detail || texts.failed); });
   }
   // The sources of one answer, each document named once.
   function showSources(bubble, citations) {
     var seen = {}, names = [];
     (citations || []).forEach(function (c) { if (c.document && !seen[c.document]) { seen[c.document] = true; names.push(c.document); } });
     if (!names.length) return;
-    var box = document.createElement("div"); box.className = "hdw-src"; box.textContent = names.length === 1 ? "Source: " : "Sources:";
+    var box = document.createElement("div"); box.className = "hdw-src"; box.textContent = names.length === 1 ? texts.source + " " : texts.sources;
     if (names.length === 1) { box.textContent += names[0]; } else {
       var list = document.createElement("ul");
       names.forEach(function (name) { var li = document.createElement("li"); li.textContent = name; list.appendChild(li); });
@@ -107,7 +117,7 @@
         parts.forEach(handle);
         if (!chunk.done) return pump();
         if (buffer.trim()) handle(buffer);
-        if (!done) throw new Error("The answer was cut off; please ask again.");
+        if (!done) throw new Error(texts.cut_off);
         return done;
       });
     }
@@ -131,20 +141,28 @@
   function offerHandover(escalated) {
     if (handover) { handover.scrollIntoView({ block: "nearest" }); handover.querySelector("input[type=email]").focus(); return handover; }
     var box = handover = document.createElement("form"); box.className = "hdw-handover";
-    box.innerHTML = '<p></p><input type="email" name="email" required autocomplete="email" aria-label="Your e-mail address" placeholder="you@example.com">' +
-      '<input type="text" name="name" autocomplete="name" aria-label="Your name (optional)" placeholder="Your name (optional)">' +
-      '<input type="file" accept="image/*" multiple aria-label="Screenshots (optional)" hidden>' +
-      '<button type="button" class="hdw-attach" title="Attach a screenshot" aria-label="Attach a screenshot">&#128206; Attach a screenshot</button>' +
-      '<button type="submit">Send to our team</button>';
-    box.querySelector("p").textContent = (escalated ? "A person from our team should look at this. " : "") +
-      "Leave your e-mail address: we send them this conversation and they answer you by e-mail.";
+    box.innerHTML = '<p></p><input type="email" name="email" required autocomplete="email" placeholder="you@example.com">' +
+      '<input type="text" name="name" autocomplete="name">' +
+      '<input type="file" accept="image/*" multiple hidden>' +
+      '<button type="button" class="hdw-attach"></button>' +
+      '<button type="submit"></button>';
+    box.querySelector("input[type=email]").setAttribute("aria-label", texts.email);
+    box.querySelector("input[name=name]").setAttribute("aria-label", texts.name);
+    box.querySelector("input[name=name]").setAttribute("placeholder", texts.name);
+    box.querySelector("input[type=file]").setAttribute("aria-label", texts.screenshots);
+    box.querySelector(".hdw-attach").setAttribute("title", texts.attach);
+    box.querySelector(".hdw-attach").setAttribute("aria-label", texts.attach);
+    box.querySelector(".hdw-attach").textContent = "\u{1F4CE} " + texts.attach;
+    box.querySelector("button[type=submit]").textContent = texts.send_to_team;
+    box.querySelector("p").textContent = (escalated ? texts.escalated + " " : "") + texts.leave_email;
     log.appendChild(box);
     box.scrollIntoView({ block: "nearest" });
     box.querySelector("input[type=email]").focus({ preventScroll: true });
     var files = box.querySelector("input[type=file]"), attach = box.querySelector(".hdw-attach");
     attach.addEventListener("click", function () { files.click(); });
     files.addEventListener("change", function () {
-      attach.textContent = "\u{1F4CE} " + (files.files.length ? files.files.length + " screenshot" + (files.files.length > 1 ? "s" : "") + " attached" : "Attach a screenshot");
+      var count = files.files.length;
+      attach.textContent = "\u{1F4CE} " + (count ? texts.attached[count] || fill(texts.attached_many, { count: count }) : texts.attach);
     });
     box.addEventListener("submit", function (event) {
       event.preventDefault();
@@ -154,10 +172,9 @@
         .then(function (response) { return response.ok ? response.json() : failure(response); })
         .then(function (data) {
           box.remove(); handover = null; personButton.hidden = true;
-          add((data.message ? data.message + " " : "") + (data.unverified
-            ? "Thanks! We sent a link to " + email + ": follow it to confirm your address, and our team will answer " + data.ticket + "."
-            : "Thanks! Your request " + data.ticket + " is with our team; they will answer you at " + email + ".") +
-            (data.attached ? " We received your screenshot" + (data.attached > 1 ? "s." : ".") : ""), "bot");
+          add((data.message ? data.message + " " : "") +
+            fill(data.unverified ? texts.confirm_link : texts.with_team, { email: email, ticket: data.ticket }) +
+            (data.attached ? " " + (data.attached > 1 ? texts.received_many : texts.received_one) : ""), "bot");
         })
         .catch(function (error) {
           var note = box.querySelector(".hdw-error") || document.createElement("p");

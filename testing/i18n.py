@@ -1,0 +1,112 @@
+"""An app's Russian catalogue in tests: its entries, the English phrases a Russian page must not show, and a
+Russian reader.
+
+A page "leaks" when it shows a literal stretch of three words or more of one of the catalogue's msgids (the
+text between placeholders and tags): a string that bypassed translation, or one the catalogue misses.
+"""
+
+from __future__ import annotations
+
+import gettext
+import html
+import re
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po
+from django.utils import translation
+
+ROOT = Path(__file__).resolve().parent.parent
+PLACEHOLDER = re.compile(r"%\(\w+\)[sdr]|%[sd]|\{\w*\}|<[^>]+>|\n")
+WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+CYRILLIC = re.compile(r"[А-Яа-яЁё]")
+RUSSIAN_WORD = re.compile(r"[А-Яа-яЁё][А-Яа-яЁё-]*")
+# The Russian plural forms of a few counts: 1 строка, 2 строки, 5 строк, 11 строк, 21 строка, 22 строки.
+RUSSIAN_FORMS = {1: 0, 2: 1, 5: 2, 11: 2, 21: 0, 22: 1, 25: 2, 111: 2}
+
+
+def po_path(app: str) -> Path:
+    return ROOT / app / "locale" / "ru" / "LC_MESSAGES" / "django.po"
+
+
+def catalogue(app: str) -> Catalog:
+    with po_path(app).open("rb") as handle:
+        return read_po(handle, locale="ru")
+
+
+def msgfmt_problems(app: str) -> str:
+    """What GNU msgfmt says of the catalogue (format strings, plural forms, header): empty when it is sound."""
+    result = subprocess.run(  # noqa: S603 - a fixed program on a file of this repository
+        ["msgfmt", "--check", "--check-format", "-o", "/dev/null", str(po_path(app))],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result.stderr.strip() if result.returncode else ""
+
+
+def plural_forms(found: Catalog) -> dict[int, int]:
+    """Which plural form the catalogue's Plural-Forms header picks for each count of ``RUSSIAN_FORMS``."""
+    rule = gettext.c2py(found.plural_expr)
+    return {count: rule(count) for count in RUSSIAN_FORMS}
+
+
+def _stretches(texts: Any, word: re.Pattern[str]) -> set[str]:
+    found = set()
+    for text in texts:
+        for part in PLACEHOLDER.split(str(text)):
+            stretch = " ".join(part.split()).strip(" .,:;·—–-()«»")
+            if len(word.findall(stretch)) >= 3:
+                found.add(stretch)
+    return found
+
+
+def _all(value: Any) -> tuple[Any, ...]:
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,)
+
+
+@cache
+def english_phrases(app: str) -> frozenset[str]:
+    """The literal stretches of three words or more of every msgid (and plural msgid) of the app's catalogue."""
+    return frozenset(_stretches((i for m in catalogue(app) if m.id for i in _all(m.id)), WORD))
+
+
+@cache
+def russian_phrases(app: str) -> frozenset[str]:
+    """The literal stretches of three Russian words or more of the app's translations."""
+    return frozenset(_stretches((t for m in catalogue(app) if m.id for t in _all(m.string)), RUSSIAN_WORD))
+
+
+def leaks(page: str, app: str) -> list[str]:
+    """The app's English phrases that ``page`` shows (its HTML, entities decoded, whitespace folded)."""
+    flat = " ".join(html.unescape(page).split())
+    return sorted(phrase for phrase in english_phrases(app) if phrase in flat)
+
+
+def russian_in(page: str, app: str) -> list[str]:
+    """The app's Russian phrases that ``page`` shows: none on a page for an English reader."""
+    flat = " ".join(html.unescape(page).split())
+    return sorted(phrase for phrase in russian_phrases(app) if phrase in flat)
+
+
+@contextmanager
+def reading_russian(*users: Any) -> Iterator[None]:
+    """Russian pages for ``users``: the translation is active for the test's requests, and where users
+    record the language they read (``User.language``), theirs is Russian for the time being."""
+    chosen = [user for user in users if hasattr(user, "language")]
+    before = [user.language for user in chosen]
+    for user in chosen:
+        user.language = "ru"
+        user.save(update_fields=["language"])
+    try:
+        with translation.override("ru"):
+            yield
+    finally:
+        for user, language in zip(chosen, before, strict=True):
+            user.language = language
+            user.save(update_fields=["language"])
