@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from pgvector.django import VectorField
 
 from helpdesk.ai.embed import EMBEDDING_DIMENSIONS
@@ -129,6 +130,7 @@ class Row(models.Model):
         LOW_CONFIDENCE = "low_confidence", "Low confidence"
         DISPUTED = "disputed", "Disputes the existing label"
         UNLABELED = "unlabeled", "No label could be suggested"
+        RESTORED = "restored", _("Restored after an earlier rejection")
 
     run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="rows")
     position = models.PositiveIntegerField()
@@ -155,6 +157,10 @@ class Row(models.Model):
     embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS, null=True, blank=True)
     # The model `embedding` came from (helpdesk.ai.embed.MODELS); vectors of two models are never compared.
     embedding_model = models.CharField(max_length=20, blank=True)
+    # How often a prediction at this confidence was right out of fold on the run's labelled rows.
+    calibrated_confidence = models.FloatField(null=True, blank=True)
+    # The place of a waiting row in the review queue (most useful decision first).
+    review_rank = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["run", "position"]
@@ -174,10 +180,11 @@ class ReviewDecision(models.Model):
         ACCEPT = "accept", "Accepted"
         CHANGE = "change", "Changed label"
         REJECT = "reject", "Rejected"
+        RESTORE = "restore", _("Restored")
 
     run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="decisions")
     row = models.ForeignKey(Row, on_delete=models.CASCADE, related_name="decisions")
-    action = models.CharField(max_length=6, choices=Action.choices)
+    action = models.CharField(max_length=7, choices=Action.choices)
     label_before = models.CharField(max_length=LABEL_MAX, blank=True)
     label_after = models.CharField(max_length=LABEL_MAX, blank=True)
     reviewer = models.ForeignKey(
