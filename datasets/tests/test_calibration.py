@@ -27,7 +27,7 @@ LABELS = ["billing", "password", "shipping", "bug"]
 @pytest.fixture(params=["en", "ru"])
 def language(request: Any, in_acme: Any) -> Iterator[str]:
     """The tenant reads English with MiniLM, Russian with e5 (what a Russian tenant is given)."""
-    tenant = connection.tenant
+    tenant = connection.tenant  # type: ignore[attr-defined]  # set by django-tenants
     before = tenant.embedding_model
     tenant.embedding_model = "minilm" if request.param == "en" else "e5"
     yield request.param
