@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from datasets.formats import ACCEPTED
 from datasets.models import Dataset, Row, Upload
@@ -74,6 +75,7 @@ class MappingForm(forms.Form):
     balance_labels = forms.BooleanField(required=False, help_text="Cut every label to the size of the smallest.")
     balance_domains = forms.BooleanField(required=False, help_text="As many rows from each domain.")
     use_llm = forms.BooleanField(required=False, initial=True, label="Ask the LLM when unsure")
+    label_with_llm = forms.BooleanField(required=False, initial=False, label=_("Ask the LLM about unsure rows"))
     create_version = forms.BooleanField(
         required=False, initial=True, help_text="Write the version as soon as nothing waits for review."
     )
@@ -95,7 +97,17 @@ class MappingForm(forms.Form):
                        response=data["response"], meta=tuple(data["meta"]))  # fmt: skip
 
     def options(self) -> dict[str, Any]:
-        keys = ("augment", "balance_labels", "balance_domains", "use_llm", "create_version", "tag", "message", "labels")
+        keys = (
+            "augment",
+            "balance_labels",
+            "balance_domains",
+            "use_llm",
+            "label_with_llm",
+            "create_version",
+            "tag",
+            "message",
+            "labels",
+        )
         return {key: self.cleaned_data[key] for key in keys}
 
 
@@ -117,4 +129,4 @@ class ReviewFilterForm(forms.Form):
 
 
 class BulkAcceptForm(ReviewFilterForm):
-    min_confidence = forms.FloatField(min_value=0.0, max_value=1.0, initial=0.8)
+    min_precision = forms.FloatField(min_value=0.5, max_value=1.0, initial=0.95)

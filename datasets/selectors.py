@@ -142,6 +142,12 @@ def review_queue(run: Run, *, label: str = "", reason: str = "") -> QuerySet[Row
     return rows.order_by("review_rank", "position")
 
 
+def labelled_for_you(run: Run, *, last: int = 20) -> int:
+    """Rows the labeler labelled after retraining on the reviewers' latest ``last`` decisions in ``run``."""
+    decided = ReviewDecision.objects.filter(run=run, undone_at=None).count()
+    return Row.objects.filter(run=run, method="learned", hints__learned_after__gt=max(decided - last, 0) - 1).count()
+
+
 def rejected_before(run: Run) -> tuple[set[str], set[str]]:
     """Content hashes and ids of rows whose latest decision in another run of the dataset is a rejection.
 

@@ -35,7 +35,7 @@ from datasets.labeler import Calibration, fixed_calibration, predictions, train
 from datasets.models import Dataset, ReviewDecision, Row, Run, Upload, Version
 from datasets.pipeline import initial_steps
 from datasets.steps.base import Mapping, RunOptions
-from datasets.text import normalise_label
+from datasets.text import normalise_label, text_like
 from helpdesk.accounts.models import User
 from helpdesk.db import bulk_update_rows
 
@@ -89,14 +89,25 @@ _GUESSES = {
 }  # fmt: skip
 
 
+def text_columns(columns: list[str], preview: list[dict[str, str]]) -> list[str]:
+    """The columns whose previewed values read as text (words), not dates, numbers or codes."""
+    return [c for c in columns if text_like([row.get(c, "") for row in preview])]
+
+
 def suggest_mapping(columns: list[str], preview: list[dict[str, str]]) -> dict[str, Any]:
-    """A first guess from the column names; without a name match the text is the longest column."""
+    """A first guess from the column names; without a name match the text is the longest text-like column.
+
+    A column whose values are dates, numbers or codes is never guessed as the text.
+    """
     lowered = {column.lower().strip(): column for column in columns}
+    readable = set(text_columns(columns, preview))
     mapping: dict[str, Any] = {}
     for role, names in _GUESSES.items():
-        mapping[role] = next((lowered[n] for n in names if n in lowered and lowered[n] not in mapping.values()), "")
+        mapping[role] = next((lowered[n] for n in names if n in lowered and lowered[n] not in mapping.values()
+                              and (role != "text" or lowered[n] in readable)), "")  # fmt: skip
     if not mapping["text"] and preview:
-        lengths = {c: sum(len(r.get(c, "")) for r in preview) for c in columns if c not in mapping.values()}
+        lengths = {c: sum(len(r.get(c, "")) for r in preview) for c in columns
+                   if c not in mapping.values() and c in readable}  # fmt: skip
         mapping["text"] = max(lengths, key=lambda c: lengths[c]) if lengths else ""
     mapping["meta"] = [c for c in columns if c not in mapping.values()]
     return mapping
@@ -118,6 +129,11 @@ def _preview(source: File, kind: str, delimiter: str) -> tuple[list[str], list[d
         raise UploadRejected(str(exc), 413 if isinstance(exc, TooLarge) else 400) from None
     if not rows:
         raise UploadRejected("The file has no rows: only a header, or nothing at all.", 400)
+    if not text_columns(table.columns, rows):
+        raise UploadRejected(
+            _("No column of this file holds text: %(columns)s hold dates, numbers or codes. Upload a file with a "
+              "column of messages.") % {"columns": ", ".join(table.columns)}, 400
+        )  # fmt: skip
     return table.columns, rows, table.delimiter
 
 
@@ -191,6 +207,11 @@ def validate_mapping(upload: Upload, mapping: Mapping) -> Mapping:
     unknown = [c for c in (*mapping.roles.values(), *mapping.meta) if c not in upload.columns]
     if unknown:
         raise ValidationError(f"The file has no column {', '.join(map(repr, unknown))}.")
+    if upload.preview and mapping.text not in text_columns(upload.columns, upload.preview):
+        raise ValidationError(
+            _("Column %(column)s holds dates, numbers or codes, not text: choose the column with the messages.")
+            % {"column": repr(mapping.text)}
+        )
     used = list(mapping.roles.values())
     twice = sorted({c for c in used if used.count(c) > 1})
     if twice:

@@ -9,11 +9,6 @@ changes; a given label the out-of-fold model confidently contradicts is disputed
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
-from typing import Any
-
-import pytest
-from django.db import connection
 
 from datasets.models import Row
 from datasets.sample import Message, messages
@@ -22,16 +17,6 @@ from datasets.tests.conftest import csv_bytes, process, rows_of, upload
 from datasets.text import normalise
 
 LABELS = ["billing", "password", "shipping", "bug"]
-
-
-@pytest.fixture(params=["en", "ru"])
-def language(request: Any, in_acme: Any) -> Iterator[str]:
-    """The tenant reads English with MiniLM, Russian with e5 (what a Russian tenant is given)."""
-    tenant = connection.tenant  # type: ignore[attr-defined]  # set by django-tenants
-    before = tenant.embedding_model
-    tenant.embedding_model = "minilm" if request.param == "en" else "e5"
-    yield request.param
-    tenant.embedding_model = before
 
 
 def corpus(language: str, count: int, seed: int) -> list[Message]:
