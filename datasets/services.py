@@ -207,7 +207,8 @@ def validate_mapping(upload: Upload, mapping: Mapping) -> Mapping:
     unknown = [c for c in (*mapping.roles.values(), *mapping.meta) if c not in upload.columns]
     if unknown:
         raise ValidationError(f"The file has no column {', '.join(map(repr, unknown))}.")
-    if upload.preview and mapping.text not in text_columns(upload.columns, upload.preview):
+    previewed = [row.get(mapping.text, "") for row in upload.preview]
+    if any(v.strip() for v in previewed) and not text_like(previewed):  # an empty column fails the import, saying so
         raise ValidationError(
             _("Column %(column)s holds dates, numbers or codes, not text: choose the column with the messages.")
             % {"column": repr(mapping.text)}
