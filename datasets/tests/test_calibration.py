@@ -96,3 +96,16 @@ def test_wrong_given_labels_are_disputed_with_an_expected_precision(dataset, lan
     for row in disputed.filter(text__in=planted):
         assert row.label == row.original_label  # kept until a person decides
         assert row.suggested_label == next(m.label for m in sample if normalise(m.text) == row.text)
+
+
+def test_the_run_page_and_the_api_show_the_expected_accuracy(dataset, language, manager_client, api):
+    sample = corpus(language, 150, seed=13)
+    run = process(upload(dataset, csv_bytes(rows_of(sample, labeled_every=3))))
+    expected = run.step_state("label")["counts"]["expected_accuracy"]
+    assert expected is not None
+    html = manager_client.get(f"/datasets/runs/{run.pk}/").content.decode()
+    assert "Expected accuracy of the" in html and "did not ask the LLM" in html
+    status = api.get(f"/api/v1/datasets/runs/{run.pk}").json()
+    label = next(step for step in status["steps"] if step["name"] == "label")
+    assert label["counts"]["expected_accuracy"] == expected
+    assert label["counts"]["calibration"]["target"] == 0.95
