@@ -1,9 +1,9 @@
 """The order of the review queue: the decisions that teach the labeler most come first.
 
 Disputed labels first (a person settles a disagreement), then the suggestions the labeler is
-least sure of (lowest calibrated confidence). Diversity: a row nearly repeating one of the last
-few placed waits until something different has been shown, so a reviewer does not decide the
-same message five times in a row.
+least sure of (lowest calibrated confidence). Diversity: a row nearly repeating the one placed
+just before it waits until something different has been shown, so a reviewer does not decide
+the same message several times in a row.
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ import numpy as np
 from datasets.models import Row, Run
 from helpdesk.db import bulk_update_rows
 
-# Rows closer than this (cosine) to one of the last RECENT placed rows are held back a little.
-NEAR_DUPLICATE = 0.9
-RECENT = 5
+# Rows closer than this (cosine) to the last RECENT placed rows are held back a little. One: a longer
+# memory runs out of different rows sooner and then lets the repeats come in a block.
+NEAR_DUPLICATE = 0.85
+RECENT = 1
 
 
 def priority(row: Row) -> float:
