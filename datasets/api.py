@@ -174,6 +174,9 @@ class ProcessSerializer(serializers.Serializer):
     augment = serializers.BooleanField(default=False)
     create_version = serializers.BooleanField(default=True, help_text="Write a version when nothing waits for review.")
     use_llm = serializers.BooleanField(default=True)
+    label_with_llm = serializers.BooleanField(
+        default=False, help_text="Ask the LLM about rows the labeler is unsure of."
+    )
     tag = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
     message = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     labels = serializers.ListField(

@@ -95,6 +95,7 @@ class MappingForm(forms.Form):
         required=False, label=_("Balance domains"), help_text=_("As many rows from each domain.")
     )
     use_llm = forms.BooleanField(required=False, initial=True, label=_("Ask the LLM when unsure"))
+    label_with_llm = forms.BooleanField(required=False, initial=False, label=_("Ask the LLM about unsure rows"))
     create_version = forms.BooleanField(
         required=False,
         initial=True,
@@ -121,7 +122,17 @@ class MappingForm(forms.Form):
                        response=data["response"], meta=tuple(data["meta"]))  # fmt: skip
 
     def options(self) -> dict[str, Any]:
-        keys = ("augment", "balance_labels", "balance_domains", "use_llm", "create_version", "tag", "message", "labels")
+        keys = (
+            "augment",
+            "balance_labels",
+            "balance_domains",
+            "use_llm",
+            "label_with_llm",
+            "create_version",
+            "tag",
+            "message",
+            "labels",
+        )
         return {key: self.cleaned_data[key] for key in keys}
 
 
@@ -143,4 +154,4 @@ class ReviewFilterForm(forms.Form):
 
 
 class BulkAcceptForm(ReviewFilterForm):
-    min_confidence = forms.FloatField(min_value=0.0, max_value=1.0, initial=0.8, label=_("Minimum confidence"))
+    min_precision = forms.FloatField(min_value=0.5, max_value=1.0, initial=0.95, label=_("Expected precision"))

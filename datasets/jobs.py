@@ -42,6 +42,11 @@ def write_enqueue(run: Run, author_id: int | None) -> None:
     send_on_commit("datasets.write_run", run.pk, author_id, on_sent=lambda: _mark_queued(Run, run.pk))
 
 
+def review_relabel_enqueue(run: Run) -> None:
+    """Retrain on the run's decisions and label its waiting rows, once the transaction commits."""
+    send_on_commit("datasets.review_relabel", run.pk)
+
+
 def classifier_enqueue(version: Version) -> None:
     """Mark the version's classifier as waiting for training and send the job once the transaction commits."""
     classifier, _ = Classifier.objects.update_or_create(

@@ -167,3 +167,126 @@ def out_of_fold(
         for j, label in enumerate(model.labels):
             proba[test_index, column[label]] = part[:, j]
     return all_labels, proba
+
+
+# --- Calibration: how sure is sure enough, measured on the rows that already have labels ---
+
+# A label predicted for fewer labelled rows than this has no threshold of its own: the pooled one applies.
+MIN_SUPPORT_PER_LABEL = 15
+NEVER = 1.01  # a threshold no probability reaches
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Per-label auto-label thresholds that reach ``target`` precision out of fold, and P(right | confidence).
+
+    ``thresholds[label]`` is the lowest confidence at which the out-of-fold predictions of ``label``
+    were still right ``target`` of the time (``precision[label]`` is the precision measured there);
+    ``curve`` maps a confidence to the share of out-of-fold predictions at that confidence that were right.
+    """
+
+    target: float
+    thresholds: dict[str, float]
+    precision: dict[str, float]
+    pooled_threshold: float
+    pooled_precision: float
+    curve_x: tuple[float, ...]
+    curve_y: tuple[float, ...]
+    rows: int
+
+    def threshold(self, label: str) -> float:
+        return self.thresholds.get(label, self.pooled_threshold)
+
+    def expected_precision(self, label: str) -> float:
+        return self.precision.get(label, self.pooled_precision)
+
+    def accepts(self, label: str, confidence: float) -> bool:
+        return confidence >= self.threshold(label)
+
+    def probability_right(self, confidence: np.ndarray | float) -> np.ndarray:
+        if not self.curve_x:
+            return np.asarray(confidence, dtype=np.float64)
+        return np.interp(np.asarray(confidence, dtype=np.float64), self.curve_x, self.curve_y)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "target": self.target,
+            "thresholds": {k: round(v, 4) for k, v in sorted(self.thresholds.items())},
+            "precision": {k: round(v, 4) for k, v in sorted(self.precision.items())},
+            "pooled_threshold": round(self.pooled_threshold, 4),
+            "pooled_precision": round(self.pooled_precision, 4),
+            "curve_x": [round(x, 4) for x in self.curve_x],
+            "curve_y": [round(y, 4) for y in self.curve_y],
+            "rows": self.rows,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Calibration:
+        return cls(
+            target=float(data["target"]),
+            thresholds={str(k): float(v) for k, v in data.get("thresholds", {}).items()},
+            precision={str(k): float(v) for k, v in data.get("precision", {}).items()},
+            pooled_threshold=float(data.get("pooled_threshold", NEVER)),
+            pooled_precision=float(data.get("pooled_precision", 0.0)),
+            curve_x=tuple(float(x) for x in data.get("curve_x", ())),
+            curve_y=tuple(float(y) for y in data.get("curve_y", ())),
+            rows=int(data.get("rows", 0)),
+        )
+
+
+def fixed_calibration(confidence: float) -> Calibration:
+    """One threshold for every label, for a run with too few labelled rows to calibrate on."""
+    return Calibration(0.0, {}, {}, confidence, 0.0, (), (), 0)
+
+
+def _threshold_for(confidence: np.ndarray, right: np.ndarray, target: float) -> tuple[float, float]:
+    """The lowest confidence whose predictions at or above it are right ``target`` of the time, and that precision."""
+    if not len(confidence):
+        return NEVER, 0.0
+    order = np.argsort(-confidence, kind="stable")
+    ranked, hits = confidence[order], right[order].astype(np.float64)
+    precision = np.cumsum(hits) / np.arange(1, len(hits) + 1)
+    # Only a cut between two distinct confidences can be applied to new rows.
+    cut = np.append(ranked[1:] < ranked[:-1], True)
+    good = np.flatnonzero((precision >= target) & cut)
+    if not len(good):
+        return NEVER, float(precision[0]) if len(precision) else 0.0
+    k = int(good[-1])
+    return float(ranked[k]), float(precision[k])
+
+
+def calibrate(labels: Sequence[str], proba: np.ndarray, given: Sequence[str], *, target: float) -> Calibration:
+    """Thresholds per predicted label from out-of-fold probabilities ``proba`` (columns: ``labels``) of rows
+    whose labels are ``given``."""
+    # heavy: loaded on first use (scikit-learn takes a second to import)
+    from sklearn.isotonic import IsotonicRegression
+
+    best = proba.argmax(axis=1)
+    confidence = proba.max(axis=1).astype(np.float64)
+    predicted = np.array([labels[i] for i in best])
+    right = predicted == np.array(list(given))
+    pooled_threshold, pooled_precision = _threshold_for(confidence, right, target)
+    thresholds, precision = {}, {}
+    for label in labels:
+        mine = predicted == label
+        if mine.sum() >= MIN_SUPPORT_PER_LABEL:
+            thresholds[label], precision[label] = _threshold_for(confidence[mine], right[mine], target)
+    curve_x: tuple[float, ...] = ()
+    curve_y: tuple[float, ...] = ()
+    if len(set(right.tolist())) > 1:
+        iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(confidence, right.astype(float))
+        curve_x = tuple(float(x) for x in iso.X_thresholds_)
+        curve_y = tuple(float(y) for y in iso.y_thresholds_)
+    elif len(right):
+        curve_x, curve_y = (0.0, 1.0), (float(right[0]),) * 2
+    return Calibration(target, thresholds, precision, pooled_threshold, pooled_precision, curve_x, curve_y, len(given))
+
+
+def leave_one_out_nearest(vectors: np.ndarray) -> np.ndarray:
+    """Each row's cosine similarity to its nearest other row (how close a typical row is to the rest)."""
+    out = np.zeros(len(vectors), dtype=np.float32)
+    for start in range(0, len(vectors), 1024):
+        block = vectors[start : start + 1024] @ vectors.T
+        block[np.arange(len(block)), np.arange(start, start + len(block))] = -np.inf
+        out[start : start + 1024] = block.max(axis=1)
+    return out

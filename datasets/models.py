@@ -130,6 +130,7 @@ class Row(models.Model):
         LOW_CONFIDENCE = "low_confidence", _("Low confidence")
         DISPUTED = "disputed", _("Disputes the existing label")
         UNLABELED = "unlabeled", _("No label could be suggested")
+        RESTORED = "restored", _("Restored after an earlier rejection")
 
     run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="rows")
     position = models.PositiveIntegerField()
@@ -156,6 +157,10 @@ class Row(models.Model):
     embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS, null=True, blank=True)
     # The model `embedding` came from (helpdesk.ai.embed.MODELS); vectors of two models are never compared.
     embedding_model = models.CharField(max_length=20, blank=True)
+    # How often a prediction at this confidence was right out of fold on the run's labelled rows.
+    calibrated_confidence = models.FloatField(null=True, blank=True)
+    # The place of a waiting row in the review queue (most useful decision first).
+    review_rank = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["run", "position"]
@@ -175,10 +180,11 @@ class ReviewDecision(models.Model):
         ACCEPT = "accept", _("Accepted")
         CHANGE = "change", _("Changed label")
         REJECT = "reject", _("Rejected")
+        RESTORE = "restore", _("Restored")
 
     run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="decisions")
     row = models.ForeignKey(Row, on_delete=models.CASCADE, related_name="decisions")
-    action = models.CharField(max_length=6, choices=Action.choices)
+    action = models.CharField(max_length=7, choices=Action.choices)
     label_before = models.CharField(max_length=LABEL_MAX, blank=True)
     label_after = models.CharField(max_length=LABEL_MAX, blank=True)
     reviewer = models.ForeignKey(

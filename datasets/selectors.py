@@ -13,7 +13,7 @@ from typing import Any, Literal
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from datasets.models import Classifier, Dataset, Row, Run, Upload, Version, VersionRow
+from datasets.models import Classifier, Dataset, ReviewDecision, Row, Run, Upload, Version, VersionRow
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,34 @@ def review_queue(run: Run, *, label: str = "", reason: str = "") -> QuerySet[Row
         rows = rows.filter(suggested_label=label)
     if reason:
         rows = rows.filter(review_reason=reason)
-    return rows.order_by("position")
+    return rows.order_by("review_rank", "position")
+
+
+def labelled_for_you(run: Run, *, last: int = 20) -> int:
+    """Rows the labeler labelled after retraining on the reviewers' latest ``last`` decisions in ``run``."""
+    decided = ReviewDecision.objects.filter(run=run, undone_at=None).count()
+    return Row.objects.filter(run=run, method="learned", hints__learned_after__gt=max(decided - last, 0) - 1).count()
+
+
+def rejected_before(run: Run) -> tuple[set[str], set[str]]:
+    """Content hashes and ids of rows whose latest decision in another run of the dataset is a rejection.
+
+    A later decision on the same text or id (accepted, relabelled, restored) lifts the rejection.
+    """
+    decisions = (
+        ReviewDecision.objects.filter(run__dataset_id=run.dataset_id, undone_at=None)
+        .exclude(run=run)
+        .order_by("decided_at", "pk")
+        .values_list("action", "row__text_hash", "row__external_id")
+    )
+    by_hash: dict[str, bool] = {}
+    by_id: dict[str, bool] = {}
+    for action, text_hash, external_id in decisions.iterator(chunk_size=2000):
+        rejected = action == ReviewDecision.Action.REJECT
+        by_hash[text_hash] = rejected
+        if external_id:
+            by_id[external_id] = rejected
+    return {h for h, r in by_hash.items() if r}, {i for i, r in by_id.items() if r}
 
 
 def review_labels(run: Run) -> list[str]:

@@ -10,6 +10,7 @@ from itertools import islice
 from pathlib import PurePath
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
@@ -18,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from datasets import jobs, selectors, versions
+from datasets import jobs, queue, selectors, versions
 from datasets.formats import (
     ACCEPTED,
     PREVIEW_ROWS,
@@ -30,10 +31,11 @@ from datasets.formats import (
     read_table,
     too_many_rows,
 )
+from datasets.labeler import Calibration, fixed_calibration, predictions, train
 from datasets.models import Dataset, ReviewDecision, Row, Run, Upload, Version
 from datasets.pipeline import initial_steps
 from datasets.steps.base import Mapping, RunOptions
-from datasets.text import normalise_label
+from datasets.text import normalise_label, text_like
 from helpdesk.accounts.models import User
 from helpdesk.db import bulk_update_rows
 
@@ -87,14 +89,25 @@ _GUESSES = {
 }  # fmt: skip
 
 
+def text_columns(columns: list[str], preview: list[dict[str, str]]) -> list[str]:
+    """The columns whose previewed values read as text (words), not dates, numbers or codes."""
+    return [c for c in columns if text_like([row.get(c, "") for row in preview])]
+
+
 def suggest_mapping(columns: list[str], preview: list[dict[str, str]]) -> dict[str, Any]:
-    """A first guess from the column names; without a name match the text is the longest column."""
+    """A first guess from the column names; without a name match the text is the longest text-like column.
+
+    A column whose values are dates, numbers or codes is never guessed as the text.
+    """
     lowered = {column.lower().strip(): column for column in columns}
+    readable = set(text_columns(columns, preview))
     mapping: dict[str, Any] = {}
     for role, names in _GUESSES.items():
-        mapping[role] = next((lowered[n] for n in names if n in lowered and lowered[n] not in mapping.values()), "")
+        mapping[role] = next((lowered[n] for n in names if n in lowered and lowered[n] not in mapping.values()
+                              and (role != "text" or lowered[n] in readable)), "")  # fmt: skip
     if not mapping["text"] and preview:
-        lengths = {c: sum(len(r.get(c, "")) for r in preview) for c in columns if c not in mapping.values()}
+        lengths = {c: sum(len(r.get(c, "")) for r in preview) for c in columns
+                   if c not in mapping.values() and c in readable}  # fmt: skip
         mapping["text"] = max(lengths, key=lambda c: lengths[c]) if lengths else ""
     mapping["meta"] = [c for c in columns if c not in mapping.values()]
     return mapping
@@ -116,6 +129,11 @@ def _preview(source: File, kind: str, delimiter: str) -> tuple[list[str], list[d
         raise UploadRejected(str(exc), 413 if isinstance(exc, TooLarge) else 400) from None
     if not rows:
         raise UploadRejected(_("The file has no rows: only a header, or nothing at all."), 400)
+    if not text_columns(table.columns, rows):
+        raise UploadRejected(
+            _("No column of this file holds text: %(columns)s hold dates, numbers or codes. Upload a file with a "
+              "column of messages.") % {"columns": ", ".join(table.columns)}, 400
+        )  # fmt: skip
     return table.columns, rows, table.delimiter
 
 
@@ -191,6 +209,12 @@ def validate_mapping(upload: Upload, mapping: Mapping) -> Mapping:
     unknown = [c for c in (*mapping.roles.values(), *mapping.meta) if c not in upload.columns]
     if unknown:
         raise ValidationError(_("The file has no column %(columns)s.") % {"columns": ", ".join(map(repr, unknown))})
+    previewed = [row.get(mapping.text, "") for row in upload.preview]
+    if any(v.strip() for v in previewed) and not text_like(previewed):  # an empty column fails the import, saying so
+        raise ValidationError(
+            _("Column %(column)s holds dates, numbers or codes, not text: choose the column with the messages.")
+            % {"column": repr(mapping.text)}
+        )
     used = list(mapping.roles.values())
     twice = sorted({c for c in used if used.count(c) > 1})
     if twice:
@@ -277,9 +301,24 @@ ACCEPTED_TYPES = ACCEPTED
 # still be waiting.
 
 
-def _review_mark_ready(run: Run) -> None:
-    if not Row.objects.filter(run=run, status=Row.Status.REVIEW).exists():
-        Run.objects.filter(pk=run.pk, status=Run.Status.REVIEW).update(status=Run.Status.READY)
+def _review_mark_ready(run: Run, by: User | None = None) -> None:
+    """Once nothing waits: the run is ready to write, and written at once if it was asked to be."""
+    if Row.objects.filter(run=run, status=Row.Status.REVIEW).exists():
+        return
+    if not Run.objects.filter(pk=run.pk, status=Run.Status.REVIEW).update(status=Run.Status.READY):
+        return
+    current = Run.objects.get(pk=run.pk)
+    if current.options.get("create_version") and current.version_id is None:
+        tag = current.options.get("tag") or ""
+        if tag and Version.objects.filter(dataset_id=current.dataset_id, tag=tag).exists():
+            tag = ""  # taken meanwhile: the next free tag
+        run_write_request(run=current, by=by, tag=tag, message=current.options.get("message") or "")
+
+
+def _retrain_due(run: Run) -> None:
+    decided = ReviewDecision.objects.filter(run=run, undone_at=None).count()
+    if decided and decided % settings.DATASETS_RETRAIN_EVERY == 0:
+        jobs.review_relabel_enqueue(run)
 
 
 @transaction.atomic
@@ -310,7 +349,8 @@ def review_decide(*, row: Row, action: str, by: User, label: str = "") -> Review
     else:
         locked.status, locked.label = Row.Status.READY, label
     locked.save(update_fields=["reviewed", "method", "status", "label"])
-    _review_mark_ready(locked.run)
+    _retrain_due(locked.run)
+    _review_mark_ready(locked.run, by)
     return decision
 
 
@@ -336,16 +376,32 @@ def review_undo(*, run: Run, by: User) -> ReviewDecision | None:
 
 
 @transaction.atomic
-def review_bulk_accept(*, run: Run, min_confidence: float, by: User, label: str = "", reason: str = "") -> int:
-    """Accept the suggestion of every waiting row (matching the filters) at or above ``min_confidence``."""
-    if not 0.0 <= min_confidence <= 1.0:
-        raise ValidationError(_("The confidence must be between 0 and 1."))
-    rows = list(
-        selectors.review_queue(run, label=label, reason=reason)
-        .filter(confidence__gte=min_confidence)
-        .exclude(suggested_label="")
-        .select_for_update()
-    )
+def review_bulk_accept(
+    *,
+    run: Run,
+    by: User,
+    min_precision: float | None = None,
+    min_confidence: float | None = None,
+    label: str = "",
+    reason: str = "",
+) -> int:
+    """Accept waiting suggestions (matching the filters): the most trusted first, as many as keep the expected
+    precision of the accepted set at ``min_precision`` (from the calibrated confidences), or every one at or
+    above ``min_confidence``."""
+    if min_precision is None and min_confidence is None:
+        raise ValidationError(_("Give the precision the accepted labels should reach."))
+    bound = min_precision if min_precision is not None else min_confidence
+    if bound is None or not 0.0 <= bound <= 1.0:
+        raise ValidationError(_("The precision must be between 0 and 1."))
+    waiting = selectors.review_queue(run, label=label, reason=reason).exclude(suggested_label="")
+    if min_precision is None:
+        rows = list(waiting.filter(confidence__gte=bound).select_for_update())
+    else:
+        ranked = list(waiting.exclude(calibrated_confidence=None).order_by("-calibrated_confidence", "position")
+                      .select_for_update())  # fmt: skip
+        expected = np.cumsum([row.calibrated_confidence or 0.0 for row in ranked]) / np.arange(1, len(ranked) + 1)
+        reach = np.flatnonzero(expected >= bound)
+        rows = ranked[: int(reach[-1]) + 1] if len(reach) else []
     ReviewDecision.objects.bulk_create(
         ReviewDecision(run=run, row=row, action=ReviewDecision.Action.ACCEPT, label_before=row.label,
                        label_after=row.suggested_label, reviewer=by)
@@ -354,5 +410,58 @@ def review_bulk_accept(*, run: Run, min_confidence: float, by: User, label: str 
     for row in rows:
         row.label, row.status, row.reviewed, row.method = row.suggested_label, Row.Status.READY, True, "review"
     bulk_update_rows(rows, ["label", "status", "reviewed", "method"])
-    _review_mark_ready(run)
+    _review_mark_ready(run, by)
     return len(rows)
+
+
+@transaction.atomic
+def review_restore(*, row: Row, by: User) -> ReviewDecision:
+    """Bring back a row rejected (in this run or an earlier one): it waits in the queue for a decision."""
+    locked = Row.objects.select_for_update().select_related("run").get(pk=row.pk)
+    if locked.status != Row.Status.REJECTED or locked.source != Row.Source.ORIGINAL:
+        raise ValidationError(_("Only a rejected row of the file can be restored."))
+    decision = ReviewDecision.objects.create(
+        run=locked.run, row=locked, action=ReviewDecision.Action.RESTORE, label_before="",
+        label_after="", reviewer=by,
+    )  # fmt: skip
+    locked.status, locked.review_reason, locked.reviewed = Row.Status.REVIEW, Row.Reason.RESTORED, False
+    locked.suggested_label = locked.suggested_label or locked.original_label
+    locked.save(update_fields=["status", "review_reason", "reviewed", "suggested_label"])
+    Run.objects.filter(pk=locked.run_id, status=Run.Status.READY).update(status=Run.Status.REVIEW)
+    queue.queue_refresh(locked.run)
+    return decision
+
+
+def review_relabel(*, run: Run) -> int:
+    """Retrain on the run's labelled rows (the reviewers' decisions included) and label the waiting rows the
+    labeler is now sure enough of, by the run's calibrated thresholds. Returns how many it labelled."""
+    labelled = list(
+        Row.objects.filter(run=run, source=Row.Source.ORIGINAL, status=Row.Status.READY)
+        .exclude(label="").exclude(embedding=None).values_list("embedding", "label")
+    )  # fmt: skip
+    waiting = list(
+        Row.objects.filter(run=run, status=Row.Status.REVIEW, review_reason__in=[Row.Reason.LOW_CONFIDENCE,
+                                                                                 Row.Reason.UNLABELED])
+        .exclude(embedding=None)
+    )  # fmt: skip
+    if not waiting or len({label for _vector, label in labelled}) < 2:
+        return 0
+    stored = run.step_state("label").get("counts", {}).get("calibration")
+    calibration = Calibration.from_dict(stored) if stored else fixed_calibration(settings.DATASETS_LOW_CONFIDENCE)
+    model = train(np.array([v for v, _label in labelled], dtype=np.float32), [label for _v, label in labelled])
+    vectors = np.array([row.embedding for row in waiting], dtype=np.float32)
+    decided = ReviewDecision.objects.filter(run=run, undone_at=None).count()
+    taken = 0
+    with transaction.atomic():
+        for row, prediction in zip(waiting, predictions(model, model.predict_proba(vectors)), strict=True):
+            row.suggested_label, row.confidence = prediction.label, prediction.confidence
+            row.calibrated_confidence = round(float(calibration.probability_right(prediction.confidence)), 4)
+            if calibration.accepts(prediction.label, prediction.confidence):
+                row.label, row.status, row.method = prediction.label, Row.Status.READY, "learned"
+                row.hints = {**row.hints, "learned_after": decided}
+                taken += 1
+        bulk_update_rows(waiting, ["suggested_label", "confidence", "calibrated_confidence", "label", "status",
+                                   "method", "hints"])  # fmt: skip
+        queue.queue_refresh(run)
+        _review_mark_ready(run)
+    return taken

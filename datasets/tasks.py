@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django_tenants.utils import tenant_context
 
-from datasets import jobs, pipeline
+from datasets import jobs, pipeline, services
 from datasets.classifier import classifier_train
-from datasets.models import Version
+from datasets.models import Run, Version
 from helpdesk.celery import app
 from helpdesk.tenants.selectors import tenant_list
 
@@ -23,6 +23,15 @@ def write_run(run_id: int, author_id: int | None = None) -> str:
     """Write the version of a run whose write was requested."""
     run = pipeline.run_write(run_id=run_id, author_id=author_id)
     return run.status if run is not None else "skipped"
+
+
+@app.task(name="datasets.review_relabel")
+def review_relabel(run_id: int) -> int:
+    """Retrain on a run's review decisions and label the rows still waiting that it is now sure of."""
+    run = Run.objects.filter(pk=run_id).first()
+    if run is None:
+        return 0
+    return services.review_relabel(run=run)
 
 
 @app.task(name="datasets.train_classifier")

@@ -156,7 +156,8 @@ def dataset_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def run_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     run = selectors.run_get(pk)
-    context = {"run": run, "progress": selectors.review_progress(run), "write_form": _write_form(run)}
+    context = {"run": run, "progress": selectors.review_progress(run), "write_form": _write_form(run),
+               "labeling": run.step_state("label").get("counts") or {}}  # fmt: skip
     template = "datasets/run_detail.html#steps" if request.htmx else "datasets/run_detail.html"
     return render(request, template, context)
 
@@ -212,6 +213,7 @@ def _review_context(request: AuthenticatedHttpRequest, run: Run) -> dict[str, An
         "item": waiting.first(),
         "waiting": waiting.count(),
         "progress": selectors.review_progress(run),
+        "labelled_for_you": selectors.labelled_for_you(run),
         "labels": labels,
         "keyed": list(enumerate(labels[:9], start=1)),
         "label": label,
@@ -285,7 +287,7 @@ def review_bulk(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = BulkAcceptForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        accepted = services.review_bulk_accept(run=run, by=request.user, min_confidence=data["min_confidence"],
+        accepted = services.review_bulk_accept(run=run, by=request.user, min_precision=data["min_precision"],
                                                label=data["filter_label"], reason=data["filter_reason"])  # fmt: skip
         messages.success(
             request,

@@ -68,6 +68,8 @@ class RunOptions:
     # The label set for rows without one when the file has no labels yet (zero-shot start).
     labels: tuple[str, ...] = ()
     use_llm: bool = True
+    # The calibrated labeler labels without the LLM; asking it about unsure rows is a choice.
+    label_with_llm: bool = False
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunOptions:
@@ -80,13 +82,14 @@ class RunOptions:
             message=str(data.get("message") or ""),
             labels=tuple(str(label) for label in data.get("labels") or ()),
             use_llm=bool(data.get("use_llm", True)),
+            label_with_llm=bool(data.get("label_with_llm", False)),
         )
 
     def as_dict(self) -> dict[str, Any]:
         return {"augment": self.augment, "balance_labels": self.balance_labels,
                 "balance_domains": self.balance_domains, "create_version": self.create_version,
                 "tag": self.tag, "message": self.message, "labels": list(self.labels),
-                "use_llm": self.use_llm}  # fmt: skip
+                "use_llm": self.use_llm, "label_with_llm": self.label_with_llm}  # fmt: skip
 
 
 Embed = Callable[[Sequence[str]], np.ndarray]

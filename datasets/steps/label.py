@@ -1,14 +1,23 @@
-"""Labeler: check existing labels and label the rest, each with a confidence; the LLM only when unsure.
+"""Labeler: check existing labels and label the rest, as sure as the labelled rows show it can be.
 
-1. Every original row is embedded (MiniLM, ``helpdesk.ai.embed``).
-2. Existing labels are checked out of fold: a model that never saw the row predicts it. When
-   it confidently prefers another label, the row is *disputed* and goes to review with both
-   labels; its own label is kept until a reviewer decides (never silently overwritten).
-3. A model trained on the confident rows (plus the current version's train split, plus the
-   label names given for a cold start) labels the unlabeled rows. A row's confidence is the
-   model's probability, capped by its cosine similarity to the nearest labeled example (a row
-   unlike anything labeled is not confidently anything). Below
-   ``DATASETS_LOW_CONFIDENCE`` the LLM is asked (within a budget); a row still unsure goes to review.
+1. Every original row is embedded once (the tenant's model, ``helpdesk.ai.embed``); the vectors
+   are stored on the rows and reused by every later step and by the review queue.
+2. A row rejected by a reviewer in an earlier run of the dataset (same id or same text) stays
+   rejected, until a person restores it.
+3. Existing labels are predicted out of fold (a model that never saw the row). From those
+   predictions the labeler learns, per label, the confidence at which its predictions were right
+   ``DATASETS_TARGET_PRECISION`` of the time (``labeler.calibrate``), and how often a prediction at
+   a given confidence is right. A given label the out-of-fold model contradicts with a prediction
+   that is more often right than wrong is *disputed*: it goes to review with both labels and the
+   expected precision of the dispute; its own label is kept until a reviewer decides.
+4. Self-training: a model trained on the undisputed rows (plus the current version's train split)
+   labels the unlabelled rows whose prediction reaches its label's threshold, is retrained with
+   them and labels again, until no row changes. A row unlike every labelled one (further from
+   its nearest example than almost any labelled row is from its own) is never auto-labelled.
+   The rest wait for review with their suggestion; the LLM is asked only if the run asks for it.
+
+With too few labelled rows to calibrate on (a cold start from label names), a fixed
+``DATASETS_LOW_CONFIDENCE`` applies as before.
 """
 
 from __future__ import annotations
@@ -20,7 +29,17 @@ import numpy as np
 from django.conf import settings
 from django.utils.translation import gettext_noop
 
-from datasets.labeler import Model, out_of_fold, predictions, train
+from datasets import queue, selectors
+from datasets.labeler import (
+    Calibration,
+    Model,
+    calibrate,
+    leave_one_out_nearest,
+    linear_possible,
+    out_of_fold,
+    predictions,
+    train,
+)
 from datasets.models import Row, VersionRow
 from datasets.steps import prompts
 from datasets.steps.base import Counts, StepContext, embed_in_batches, save_rows
@@ -35,7 +54,32 @@ FIELDS = [
     "status",
     "review_reason",
     "hints",
+    "calibrated_confidence",
+    "review_rank",
 ]
+# A dispute is raised when the out-of-fold prediction against the given label is right at least this often.
+DISPUTE_MIN_PROBABILITY = 0.5
+# Share of labelled rows allowed to be further from their nearest neighbour than an auto-labelled row may be.
+NOVELTY_QUANTILE = 0.02
+MAX_SELF_TRAINING_ROUNDS = 10
+
+
+def version_examples(context: StepContext) -> tuple[np.ndarray, list[str]]:
+    """The current version's train rows embedded with the run's model (at most 50,000)."""
+    version = context.run.dataset.current_version
+    if version is None:
+        return np.zeros((0, 0), dtype=np.float32), []
+    seeded = list(
+        VersionRow.objects.filter(
+            version=version, split=VersionRow.Split.TRAIN, embedding__isnull=False,
+            embedding_model=context.embedding_model,
+        )
+        .values_list("embedding", "label")
+        .order_by("position")[:50_000]
+    )  # fmt: skip
+    if not seeded:
+        return np.zeros((0, 0), dtype=np.float32), []
+    return np.array([vector for vector, _ in seeded], dtype=np.float32), [label for _, label in seeded]
 
 
 def training_set(context: StepContext, rows: list[Row], vectors: np.ndarray) -> tuple[np.ndarray, list[str]]:
@@ -86,26 +130,171 @@ class LabelStep:
         return True
 
     def run(self, context: StepContext) -> Counts:
-        low = settings.DATASETS_LOW_CONFIDENCE
         rows = list(Row.objects.filter(run=context.run, source=Row.Source.ORIGINAL).order_by("position"))
         vectors = embed_in_batches(context, [row.text for row in rows])
         counts: dict[str, Any] = {"rows": len(rows), "kept": 0, "disputed": 0, "weak_disagreements": 0,
                                   "auto_labeled": 0, "low_confidence": 0, "llm_asked": 0, "llm_agreed": 0,
-                                  "llm_errors": 0, "unlabeled": 0, "novel": 0}  # fmt: skip
+                                  "llm_errors": 0, "unlabeled": 0, "novel": 0, "rejected_before": 0,
+                                  "label_llm": context.options.use_llm and context.options.label_with_llm}  # fmt: skip
         for row, vector in zip(rows, vectors, strict=True):
             row.embedding = vector
             row.embedding_model = context.embedding_model
-        self._check_existing(rows, vectors, counts, low)
-        train_vectors, train_labels = training_set(context, rows, vectors)
-        model: Model | None = train(train_vectors, train_labels) if train_labels else None
+        active = self._keep_rejections(context, rows, counts)
+        given = [rows[i].original_label for i in active if rows[i].original_label]
+        model: Model | None
+        if linear_possible(given) and len(set(given)) >= 2:
+            model = self._calibrated(context, rows, vectors, active, counts)
+        else:
+            low = settings.DATASETS_LOW_CONFIDENCE
+            self._check_existing([rows[i] for i in active], vectors[active], counts, low)
+            train_vectors, train_labels = training_set(context, rows, vectors)
+            model = train(train_vectors, train_labels) if train_labels else None
+            subset = [rows[i] for i in active]
+            self._label_missing(context, subset, vectors[active], model, train_vectors, counts, low)
+            for row in subset:
+                row.calibrated_confidence = row.confidence
         context.cache["model"] = model
-        self._label_missing(context, rows, vectors, model, train_vectors, counts, low)
+        context.cache["vectors"] = dict(zip((row.pk for row in rows), vectors, strict=True))
         save_rows(rows, FIELDS)
+        queue.queue_refresh(context.run)
         counts["model"] = model.kind if model is not None else "none"
         counts["labels"] = dict(
             Counter(row.label or row.suggested_label for row in rows if row.label or row.suggested_label)
         )
         return counts
+
+    def _keep_rejections(self, context: StepContext, rows: list[Row], counts: dict[str, Any]) -> list[int]:
+        """Rows a reviewer rejected in an earlier run stay rejected; the indices of the others."""
+        hashes, ids = selectors.rejected_before(context.run)
+        active = []
+        for i, row in enumerate(rows):
+            if row.text_hash in hashes or (row.external_id and row.external_id in ids):
+                row.status, row.method, row.label = Row.Status.REJECTED, "rejected_before", ""
+                row.hints = {**row.hints, "rejected_before": True}
+                counts["rejected_before"] += 1
+            else:
+                active.append(i)
+        return active
+
+    def _calibrated(
+        self, context: StepContext, rows: list[Row], vectors: np.ndarray, active: list[int], counts: dict[str, Any]
+    ) -> Model:
+        target = settings.DATASETS_TARGET_PRECISION
+        labelled = [i for i in active if rows[i].original_label]
+        given = [rows[i].original_label for i in labelled]
+        labels, proba = out_of_fold(vectors[labelled], given)
+        first = calibrate(labels, proba, given, target=target)
+        column = {label: j for j, label in enumerate(labels)}
+        keep: list[int] = []
+        dispute_probabilities: list[float] = []
+        for position, i in enumerate(labelled):
+            row, p = rows[i], proba[position]
+            best = int(p.argmax())
+            own = float(p[column[row.original_label]])
+            right = float(first.probability_right(float(p[best])))
+            if labels[best] != row.original_label and right >= DISPUTE_MIN_PROBABILITY:
+                counts["disputed"] += 1
+                row.suggested_label, row.confidence, row.method = labels[best], float(p[best]), "disputed"
+                row.calibrated_confidence = round(right, 4)
+                row.status, row.review_reason = Row.Status.REVIEW, Row.Reason.DISPUTED
+                row.hints = {**row.hints, "own_label_confidence": round(own, 3)}
+                dispute_probabilities.append(right)
+                continue
+            keep.append(position)
+            counts["kept"] += 1
+            counts["weak_disagreements"] += labels[best] != row.original_label
+            row.suggested_label, row.confidence, row.method = row.original_label, own, "kept"
+            row.label, row.status = row.original_label, Row.Status.READY
+        calibration = calibrate(labels, proba[keep], [given[k] for k in keep], target=target)
+        context.cache["calibration"] = calibration
+        counts["calibration"] = calibration.as_dict()
+        counts["target_precision"] = target
+        counts["dispute_expected_precision"] = (
+            round(float(np.mean(dispute_probabilities)), 4) if dispute_probabilities else None
+        )
+        kept_vectors = vectors[[labelled[k] for k in keep]]
+        floor = float(np.quantile(leave_one_out_nearest(kept_vectors), NOVELTY_QUANTILE)) if len(keep) > 1 else 0.0
+        counts["novelty_floor"] = round(floor, 4)
+        extra_vectors, extra_labels = version_examples(context)
+        model = self._self_train(
+            context, rows, vectors, active, calibration, floor, extra_vectors, extra_labels, counts
+        )
+        auto = [rows[i] for i in active if rows[i].method == "self_training"]
+        counts["expected_accuracy"] = (
+            round(float(np.mean([calibration.expected_precision(row.label) for row in auto])), 4) if auto else None
+        )
+        return model
+
+    def _self_train(
+        self, context: StepContext, rows: list[Row], vectors: np.ndarray, active: list[int], calibration: Calibration,
+        floor: float, extra_vectors: np.ndarray, extra_labels: list[str], counts: dict[str, Any],
+    ) -> Model:  # fmt: skip
+        """Label the confident unlabelled rows, retrain with them, and again, until nothing changes."""
+        pending = [i for i in active if not rows[i].original_label]
+        rounds = 0
+        while True:
+            ready = [i for i in active if rows[i].status == Row.Status.READY and rows[i].label]
+            train_vectors = vectors[ready]
+            train_labels = [rows[i].label for i in ready]
+            if len(extra_labels):
+                train_vectors = np.vstack([train_vectors, extra_vectors])
+                train_labels = train_labels + extra_labels
+            model = train(train_vectors, train_labels)
+            if not pending or rounds >= MAX_SELF_TRAINING_ROUNDS:
+                break
+            found = predictions(model, model.predict_proba(vectors[pending]))
+            from_rows = vectors[ready] if ready else train_vectors
+            nearest = nearest_similarity(vectors[pending], from_rows)
+            taken: list[int] = []
+            for i, prediction, similarity in zip(pending, found, nearest, strict=True):
+                if calibration.accepts(prediction.label, prediction.confidence) and similarity >= floor:
+                    row = rows[i]
+                    row.suggested_label = row.label = prediction.label
+                    row.confidence = prediction.confidence
+                    row.calibrated_confidence = round(float(calibration.probability_right(prediction.confidence)), 4)
+                    row.method, row.status = "self_training", Row.Status.READY
+                    row.hints = {**row.hints, "self_training_round": rounds + 1,
+                                 "nearest_similarity": round(float(similarity), 3)}  # fmt: skip
+                    taken.append(i)
+            if not taken:
+                break
+            rounds += 1
+            counts["auto_labeled"] += len(taken)
+            gone = set(taken)
+            pending = [i for i in pending if i not in gone]
+        counts["self_training_rounds"] = rounds
+        self._to_review(context, rows, vectors, pending, model, calibration, floor, counts)
+        return model
+
+    def _to_review(
+        self, context: StepContext, rows: list[Row], vectors: np.ndarray, pending: list[int], model: Model,
+        calibration: Calibration, floor: float, counts: dict[str, Any],
+    ) -> None:  # fmt: skip
+        if not pending:
+            return
+        labelled = [i for i, row in enumerate(rows) if row.status == Row.Status.READY and row.label]
+        nearest = nearest_similarity(vectors[pending], vectors[labelled]) if labelled else np.zeros(len(pending))
+        use_llm = context.options.use_llm and context.options.label_with_llm and prompts.available()
+        budget = prompts.Budget(settings.DATASETS_LLM_MAX_CALLS if use_llm else 0)
+        found = predictions(model, model.predict_proba(vectors[pending]))
+        for i, prediction, similarity in zip(pending, found, nearest, strict=True):
+            row = rows[i]
+            row.suggested_label, row.confidence, row.method = prediction.label, prediction.confidence, model.kind
+            row.calibrated_confidence = round(float(calibration.probability_right(prediction.confidence)), 4)
+            row.hints = {**row.hints, "nearest_similarity": round(float(similarity), 3)}
+            counts["novel"] += bool(similarity < floor)
+            if use_llm and len(model.labels) > 1:
+                answer = prompts.ask_label(row.text, model.labels, budget)
+                if answer is not None:
+                    row.hints = {**row.hints, "llm_label": answer}
+                if answer == prediction.label:  # two independent opinions agree
+                    counts["llm_agreed"] += 1
+                    row.label, row.method, row.status = answer, "llm", Row.Status.READY
+                    counts["auto_labeled"] += 1
+                    continue
+            row.status, row.review_reason = Row.Status.REVIEW, Row.Reason.LOW_CONFIDENCE
+            counts["low_confidence"] += 1
+        counts["llm_asked"], counts["llm_errors"] = budget.calls, budget.errors
 
     def _check_existing(self, rows: list[Row], vectors: np.ndarray, counts: dict[str, Any], low: float) -> None:
         labeled = [i for i, row in enumerate(rows) if row.original_label]

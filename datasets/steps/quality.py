@@ -1,7 +1,10 @@
-"""Quality control of synthetic variants: close enough in meaning, different enough in wording.
+"""Quality control of synthetic variants: a clean customer message, close enough in meaning, reworded.
 
-A variant is kept only if its cosine similarity to the original lies in
-(``DATASETS_QC_MIN_SIMILARITY``, ``DATASETS_QC_MAX_SIMILARITY``) and its Levenshtein distance
+A variant is dropped when it carries leftovers of the instruction that made it (``Rewritten:``,
+``Original:``, ``Reversed sentence:``, ``The customer message is:``, «Перефразировано:», quotes around
+the whole text) or speaks in an agent's voice where its original did not ("I'm sorry…, but I'm unable
+to…", "We apologise", «Мы приносим извинения…»). Otherwise it is kept only if its cosine similarity
+to the original lies in (``DATASETS_QC_MIN_SIMILARITY``, ``DATASETS_QC_MAX_SIMILARITY``) and its Levenshtein distance
 (rapidfuzz) is at least ``DATASETS_QC_MIN_EDITS`` edits and at most ``DATASETS_QC_MAX_EDIT_SHARE``
 of the original's length. The first failed rule is the variant's rejection reason; every
 failed rule is counted too, overall and per generator.
@@ -9,6 +12,7 @@ failed rule is counted too, overall and per generator.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -21,7 +25,45 @@ from rapidfuzz.distance import Levenshtein
 from datasets.models import Row
 from datasets.steps.base import Counts, StepContext, embed_in_batches, save_rows
 
-RULES = ("empty", "duplicate", "too_similar", "too_different", "too_few_edits", "too_many_edits")
+RULES = ("empty", "instruction_leftover", "agent_voice", "duplicate", "too_similar", "too_different",
+         "too_few_edits", "too_many_edits")  # fmt: skip
+
+_LEFTOVER = re.compile(
+    r"^\s*(\d+[.)]\s*)?(rewritten|original|reversed( sentence)?|paraphrased?|paraphrase|variant|version|rewrite|"
+    r"here is|here's|the customer message is|customer message|message|output|answer|sure|certainly|"
+    r"перефразировано|перефразированн\w*|переписано|оригинал|исходное сообщение|вариант|сообщение клиента|"
+    r"вот (перефразированн\w*|вариант\w*)|ответ)\b[^:\n]{0,40}:"
+    r"|\b(rewritten|original|reversed sentence|the customer message is|перефразировано|оригинал)\s*:",
+    re.IGNORECASE,
+)
+_QUOTES = ('"', "'", "«", "“", "„", "‘")
+_AGENT = re.compile(
+    r"\b(i'?m|i am|we'?re|we are) (so |very |truly )?sorry\b[^.!?]*\b(but|unable|can(no|')?t|not able)\b"
+    r"|\b(i|we) (am|are|'m|'re) (unable|not able) to\b|\bwe apologi[sz]e\b|\bas an ai\b"
+    r"|\bhow (can|may) (i|we) (help|assist)\b|\b(i|we) (can|will|'ll) (help you|assist you|split your|refund your|"
+    r"process your|send you|issue you)\b|\bthank you for (contacting|reaching out)\b"
+    r"|(мы )?приносим (свои )?извинения|\bк сожалению, (я|мы) не (можем|могу|в состоянии)\b|\bчем (я )?могу помочь\b"
+    r"|\b(мы|я) (можем|могу|готовы|оформим|вернём|вернем) (вам|для вас)\b|\bспасибо за обращение\b",
+    re.IGNORECASE,
+)
+
+
+def instruction_leftover(variant: str) -> bool:
+    """Whether ``variant`` still carries the words of the instruction or quotes around the whole text."""
+    text = variant.strip()
+    if _LEFTOVER.search(text):
+        return True
+    return (
+        len(text) > 2
+        and text[0] in _QUOTES
+        and text[-1] in {'"', "'", "»", "”", "“", "’"}
+        and (text.count(text[0]) <= 2 or text[0] == "«")
+    )
+
+
+def agent_voice(original: str, variant: str) -> bool:
+    """Whether ``variant`` speaks as a support agent where the customer's ``original`` did not."""
+    return bool(_AGENT.search(variant)) and not _AGENT.search(original)
 
 
 @dataclass(frozen=True)
@@ -45,7 +87,13 @@ def failed_rules(original: str, variant: str, similarity: float, bounds: Bounds,
     """Every rule ``variant`` breaks, in the order of ``RULES`` (empty: it is kept)."""
     if not variant.strip():
         return ["empty"]
-    failed = ["duplicate"] if duplicate else []
+    failed = []
+    if instruction_leftover(variant):
+        failed.append("instruction_leftover")
+    if agent_voice(original, variant):
+        failed.append("agent_voice")
+    if duplicate:
+        failed.append("duplicate")
     if similarity >= bounds.max_similarity:
         failed.append("too_similar")
     if similarity <= bounds.min_similarity:

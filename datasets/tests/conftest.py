@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
 from django_tenants.utils import tenant_context
 
@@ -86,6 +87,16 @@ def _no_llm_by_default(settings: Any) -> None:
 def in_acme(acme: Any) -> Iterator[Any]:
     with tenant_context(acme):
         yield acme
+
+
+@pytest.fixture(params=["en", "ru"])
+def language(request: Any, in_acme: Any) -> Iterator[str]:
+    """The tenant reads English with MiniLM, Russian with e5 (what a Russian tenant is given)."""
+    tenant = connection.tenant  # type: ignore[attr-defined]  # set by django-tenants
+    before = tenant.embedding_model
+    tenant.embedding_model = "minilm" if request.param == "en" else "e5"
+    yield request.param
+    tenant.embedding_model = before
 
 
 @pytest.fixture

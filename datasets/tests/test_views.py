@@ -119,10 +119,14 @@ def test_review_queue_with_keys_undo_and_progress(manager_client, dataset, manag
 
 def test_bulk_accept_and_filters(manager_client, dataset, manager):
     run = _reviewable(dataset, manager)
-    Row.objects.filter(run=run, status=Row.Status.REVIEW, position=0).update(confidence=0.45, suggested_label="billing")
+    Row.objects.filter(run=run, status=Row.Status.REVIEW).update(calibrated_confidence=0.1)
+    Row.objects.filter(run=run, status=Row.Status.REVIEW, position=0).update(
+        confidence=0.45, calibrated_confidence=0.96, suggested_label="billing"
+    )
     filtered = manager_client.get(f"/datasets/runs/{run.pk}/review/?filter_label=billing", headers=HX).content.decode()
     assert "match" in filtered
-    manager_client.post(f"/datasets/runs/{run.pk}/review/bulk/", {"min_confidence": "0.4"})
+    # by expected precision: the trusted suggestion alone keeps the accepted labels at 0.9
+    manager_client.post(f"/datasets/runs/{run.pk}/review/bulk/", {"min_precision": "0.9"})
     assert Row.objects.get(run=run, position=0).status == Row.Status.READY
     assert Row.objects.filter(run=run, status=Row.Status.REVIEW).count() == 3
     for row in selectors.review_queue(run):

@@ -17,6 +17,11 @@ def _fraction(name: str, default: float, low: float = 0.0, high: float = 1.0) ->
 DATASETS_MAX_UPLOAD_MB = env_int("DATASETS_MAX_UPLOAD_MB", 50, minimum=1)
 # Labels with a lower confidence go to the review queue (and are the ones the LLM is asked about).
 DATASETS_LOW_CONFIDENCE = _fraction("DATASETS_LOW_CONFIDENCE", 0.5)
+# The precision the automatic labels should reach: each label's threshold is chosen from out-of-fold
+# predictions on the rows that already have labels (the fixed confidence above applies only without them).
+DATASETS_TARGET_PRECISION = _fraction("DATASETS_TARGET_PRECISION", 0.95, 0.5, 1.0)
+# After every this many review decisions the labeler retrains and labels the rows still waiting.
+DATASETS_RETRAIN_EVERY = env_int("DATASETS_RETRAIN_EVERY", 10, minimum=1)
 DATASETS_AUGMENT_VARIANTS = env_int("DATASETS_AUGMENT_VARIANTS", 3, minimum=1, maximum=10)
 # Rows paraphrased by the LLM per run (the rest get deterministic variants): a 135M model on 2 cores
 # writes ~3 paraphrases a second, so 10k rows through it would take hours.
