@@ -703,7 +703,9 @@ def screenshot_only_answers(providers: list[str]) -> dict[str, Any]:
     return {"summary": summary, "rows": rows}
 
 
-def chrome_report(chrome: dict[str, Any] | None, answers: dict[str, Any] | None) -> list[str]:
+def chrome_report(
+    chrome: dict[str, Any] | None, answers: dict[str, Any] | None, earlier: list[dict[str, Any]] | None = None
+) -> list[str]:
     lines: list[str] = []
     if chrome:
         s = chrome["summary"]
@@ -736,7 +738,8 @@ def chrome_report(chrome: dict[str, Any] | None, answers: dict[str, Any] | None)
             "## Screenshot-only tickets in account chrome (“Help — please see the attached screenshot”)",
             "",
             "Each ticket's only words are boilerplate; its screenshot is a status page inside a site's chrome. The "
-            "question becomes the screenshot's error and status lines (`ticket_question(...).focused`). Right: the "
+            "question becomes the screenshot's error and status lines, then its other content lines "
+            "(`ticket_question(...).focused`). Answers come from the engine as it is on this branch. Right: the "
             "first citation is the article about that page; for pages no article covers, right means declined. "
             "Invented numbers: numbers in the draft that no article and no screenshot line states.",
             "",
@@ -750,6 +753,28 @@ def chrome_report(chrome: dict[str, Any] | None, answers: dict[str, Any] | None)
                 f"{row['missing']} | {row['invented_numbers']} | {row['focused_questions']} / "
                 f"{row['answerable'] + row['missing']} |"
             )
+        for number, summary in enumerate(earlier or [], 1):
+            lines += [
+                "",
+                f"Earlier run {number} (before the focus took the screen's content lines beside its error and status "
+                "lines): "
+                + "; ".join(
+                    f"{key} right {row['answered_right']}/{row['answerable']}, declined {row['declined_right']}/"
+                    f"{row['missing']}, invented {row['invented_numbers']}"
+                    for key, row in summary.items()
+                ),
+            ]
+        lines += [
+            "",
+            "Why the misses (read from the rows): in Russian screens Tesseract rus reads the Latin terms as Cyrillic "
+            "look-alikes or symbols (`LOS` → `1O5`, `PON` → `РОН`, `DSL` → `О$1`, `Wi-Fi` → `\\-H`), and in the "
+            "sidebar layout it joins a menu item and a panel line into one line; what is left (`Скорость отдачи: "
+            "0 кбит/с`, `Устройство недоступно`) does not name the device, and the engine declines. The English LOS "
+            "page (`LOS: red`, `PON link: down`) is declined too (its question names no device; whether the article "
+            "ranked first was not recorded). Breadcrumbs whose separators OCR drops "
+            "(`Home  My Account  Set-top box`) and menu words outside the vocabulary (`Бонусы`, `Акции`) still reach "
+            "the question as content lines.",
+        ]
         lines += ["", "Per ticket:", ""]
         for r in answers["rows"]:
             outcome = "declined" if r["declined"] else f"cited {', '.join(r['cited'])}"
@@ -851,7 +876,7 @@ def write_report(report: dict[str, Any]) -> None:
             "screenshot text drives, so the citations hold either way.",
         ]
     lines.append("")
-    lines += chrome_report(report.get("chrome"), report.get("screenshot_only"))
+    lines += chrome_report(report.get("chrome"), report.get("screenshot_only"), report.get("screenshot_only_earlier"))
     (RESULTS / "vision.md").write_text("\n".join(lines))
 
 
@@ -865,6 +890,7 @@ def main() -> None:
         action="store_true",
         help="only the screens in account chrome and the screenshot-only tickets (the rest of the JSON is kept)",
     )
+    parser.add_argument("--answers-only", action="store_true", help="with --chrome-only: keep the stored categories")
     parser.add_argument("--answer-providers", default="extractive", help="providers of the screenshot-only tickets")
     args = parser.parse_args()
     if args.report_only:
@@ -877,8 +903,11 @@ def main() -> None:
         ]
         report = json.loads((RESULTS / "vision.json").read_text())
         report["chrome_when"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-        report["chrome"] = chrome_classification(labels, renders=args.renders)
-        print(json.dumps(report["chrome"]["summary"], indent=1, ensure_ascii=False))
+        if not args.answers_only:
+            report["chrome"] = chrome_classification(labels, renders=args.renders)
+            print(json.dumps(report["chrome"]["summary"], indent=1, ensure_ascii=False))
+        if "screenshot_only" in report and args.answers_only:
+            report.setdefault("screenshot_only_earlier", []).append(report["screenshot_only"]["summary"])
         report["screenshot_only"] = screenshot_only_answers(args.answer_providers.split(","))
         print(json.dumps(report["screenshot_only"]["summary"], indent=1, ensure_ascii=False))
         (RESULTS / "vision.json").write_text(json.dumps(report, indent=1, default=str, ensure_ascii=False))

@@ -30,7 +30,6 @@ ERROR, STATUS, CONTENT, MINOR, CHROME = "error", "status", "content", "minor", "
 # How much a line of each role counts when the screen is classified (an error outweighs a menu 30 to 1).
 WEIGHTS = {ERROR: 3.0, STATUS: 2.5, CONTENT: 1.0, MINOR: 0.5, CHROME: 0.1}
 FOCUS_ROLES = (ERROR, STATUS)
-QUIET_ROLES = (CHROME, MINOR)  # left out of a screen's focus when it shows no error or status
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _LETTER_WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)

@@ -115,15 +115,18 @@ def screenshot_text_for_ticket(*, ticket: Ticket, limit: int | None = None) -> s
 
 
 def screenshot_focus_for_ticket(*, ticket: Ticket, limit: int | None = None) -> str:
-    """The error and status lines of the customer's screenshots (else their lines without the site's chrome),
-    newest screenshot first, one line each, bounded: what the screenshots are about."""
+    """What the customer's screenshots are about, one line each, newest screenshot first, bounded: their error
+    and status lines first, then their other lines of content; the site's chrome (menus, account corner,
+    breadcrumbs, footers) and one- or two-word labels are left out (all but the chrome when nothing else is left).
+    """
     limit = settings.VISION_QUERY_CHARS if limit is None else limit
     if limit <= 0:
         return ""
     lines: list[str] = []
     for analysis in _customer_analyses(ticket)[:5]:
         roled = analysis_roles(analysis)
-        chosen = roles.focus_lines(roled) or [line.text for line in roled if line.role not in roles.QUIET_ROLES]
+        chosen = [*roles.focus_lines(roled), *(line.text for line in roled if line.role == roles.CONTENT)]
+        chosen = chosen or [line.text for line in roled if line.role != roles.CHROME]
         lines += [line for line in chosen if line not in lines]
     return "\n".join(lines)[:limit].strip()
 
