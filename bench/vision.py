@@ -890,6 +890,7 @@ def main() -> None:
         action="store_true",
         help="only the screens in account chrome and the screenshot-only tickets (the rest of the JSON is kept)",
     )
+    parser.add_argument("--no-answers", action="store_true", help="with --chrome-only: categories only")
     parser.add_argument("--answers-only", action="store_true", help="with --chrome-only: keep the stored categories")
     parser.add_argument("--answer-providers", default="extractive", help="providers of the screenshot-only tickets")
     args = parser.parse_args()
@@ -908,6 +909,10 @@ def main() -> None:
             print(json.dumps(report["chrome"]["summary"], indent=1, ensure_ascii=False))
         if "screenshot_only" in report and args.answers_only:
             report.setdefault("screenshot_only_earlier", []).append(report["screenshot_only"]["summary"])
+        if args.no_answers:
+            (RESULTS / "vision.json").write_text(json.dumps(report, indent=1, default=str, ensure_ascii=False))
+            write_report(report)
+            return
         report["screenshot_only"] = screenshot_only_answers(args.answer_providers.split(","))
         print(json.dumps(report["screenshot_only"]["summary"], indent=1, ensure_ascii=False))
         (RESULTS / "vision.json").write_text(json.dumps(report, indent=1, default=str, ensure_ascii=False))
