@@ -7,6 +7,7 @@ knowledge base's embedding model; their vectors are cached per process by (id, l
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -48,16 +49,51 @@ def widget_key_get(*, assistant: Assistant, pk: int) -> WidgetKey:
 # --- Tickets: the question a ticket asks, its AI drafts ---
 
 HISTORY_REPLIES = 6
+# Fewer of the customer's own informative words than this, and a screenshot's focus (its error and
+# status lines) becomes the question: "Help — please see the attached screenshot" says nothing itself.
+FEW_WORDS = 4
+_WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
+# Words that carry no request of their own: greetings, "see the attached screenshot", "please help".
+_BOILERPLATE = frozenset(
+    """
+    a an the this that these it is are be to of for in on at with and or my me i we you your our us here there
+    below above attached attachment attachments attach screenshot screenshots screen shot image images picture
+    photo file files see look please pls help hi hello hey dear thanks thank regards urgent asap issue problem
+    what happening happened going wrong do does can could would get got have has had
+    помогите помощь помочь пожалуйста см смотрите посмотрите вложение вложении вложения скриншот скриншоте скрин
+    снимок снимке картинка картинке фото файл файле во на по для из от это этот эта вот тут здесь ниже выше
+    здравствуйте привет добрый день вечер утро спасибо прилагаю прикладываю приложил приложила прикрепил
+    прикрепила проблема что случилось происходит делать мне меня мой моя у и а но или не
+    """.split()  # noqa: SIM905  (a word list reads better as text)
+)
+
+
+def informative_words(text: str) -> list[str]:
+    """The words of ``text`` that say something of their own (no greetings, no "see the attached screenshot")."""
+    return [word for word in _WORD.findall(text.lower()) if word not in _BOILERPLATE]
 
 
 @dataclass(frozen=True)
 class TicketQuestion:
-    question: str
+    question: str  # what is asked: retrieval and evidence are scored against it
     history: list[Turn]
+    # The whole question (subject, message, the enrichers' paragraphs) when ``question`` is only the focus of
+    # a ticket whose customer wrote little; "" otherwise.
+    full: str = ""
+
+    @property
+    def focused(self) -> bool:
+        return bool(self.full)
 
 
 def ticket_question(ticket: Ticket) -> TicketQuestion:
-    """Subject + the customer's last message; the public messages before it as a compact history."""
+    """Subject + the customer's last message; the public messages before it as a compact history.
+
+    The enrichers' paragraphs are appended (e.g. what the customer's screenshots say). When the
+    customer's own informative words are fewer than ``FEW_WORDS`` ("Help — please see the attached
+    screenshot") and an enricher has a focus (the screenshot's error and status lines), the question is
+    that focus, after the customer's few words if any: the UI labels and boilerplate are left out.
+    """
     public = list(ticket.replies.filter(kind=ReplyKind.PUBLIC).order_by("created_at", "pk"))
     customer_positions = [i for i, reply in enumerate(public) if reply.author_contact_id is not None]
     if customer_positions:
@@ -66,9 +102,17 @@ def ticket_question(ticket: Ticket) -> TicketQuestion:
     else:
         message, earlier = ticket.description, public
     history = [Turn("customer" if r.author_contact_id else "agent", r.body[:600]) for r in earlier[-HISTORY_REPLIES:]]
-    question = f"{ticket.subject}\n\n{message}".strip()
-    for extra in question_enrichments(ticket):  # e.g. what the customer's screenshots say (vision)
-        question += f"\n\n{extra}"
+    own = f"{ticket.subject}\n\n{message}".strip()
+    question = own
+    enrichments = question_enrichments(ticket)
+    for extra in enrichments:  # e.g. what the customer's screenshots say (vision)
+        if extra.text:
+            question += f"\n\n{extra.text}"
+    focus = "\n".join(extra.focus for extra in enrichments if extra.focus).strip()
+    words = len(informative_words(own))
+    if focus and words < FEW_WORDS:
+        focused = f"{own}\n\n{focus}" if words else focus
+        return TicketQuestion(question=focused, history=history, full=question)
     return TicketQuestion(question=question, history=history)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.exceptions import PermissionDenied
@@ -21,7 +22,7 @@ from rest_framework.views import APIView
 
 from assistants import selectors as assistant_selectors
 from assistants.lora import selectors, services
-from assistants.lora.models import Adapter
+from assistants.lora.models import Adapter, Phase
 from assistants.lora.sources import registry
 from helpdesk.accounts.authentication import ApiClient
 
@@ -55,7 +56,8 @@ class AdapterSerializer(serializers.ModelSerializer):
         model = Adapter
         fields = [
             "id", "version", "number", "status", "active", "progress", "step", "total_steps", "loss",
-            "seconds_per_step", "eta_seconds", "sources", "hyperparameters", "data", "metrics",
+            "seconds_per_step", "eta_seconds", "phase", "eval_done", "eval_total", "sources", "hyperparameters",
+            "data", "metrics",
             "heldout_loss_drop", "error_kind", "error", "size_bytes", "gguf_size_bytes", "gguf_error",
             "ollama_model", "publishing", "publishing_error", "created_at", "started_at", "finished_at",
             "activated_at", "loss_curve",
@@ -76,7 +78,15 @@ class AdapterSerializer(serializers.ModelSerializer):
 
 
 def eta_seconds(adapter: Adapter) -> float | None:
-    if not adapter.in_progress or not adapter.seconds_per_step or not adapter.total_steps:
+    """Seconds left of the current phase: training steps, or held-out answers (by the time each one took)."""
+    if not adapter.in_progress:
+        return None
+    if adapter.phase == Phase.EVALUATING:
+        if not adapter.eval_done or not adapter.eval_started_at:
+            return None
+        per_answer = (timezone.now() - adapter.eval_started_at).total_seconds() / adapter.eval_done
+        return round(per_answer * max(adapter.eval_total - adapter.eval_done, 0), 1)
+    if adapter.phase == Phase.CONVERTING or not adapter.seconds_per_step or not adapter.total_steps:
         return None
     return round(adapter.seconds_per_step * max(adapter.total_steps - adapter.step, 0), 1)
 

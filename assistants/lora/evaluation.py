@@ -10,7 +10,7 @@ answer (the model failed or repeated its prompt).
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -34,19 +34,36 @@ def _cosines(references: list[str], answers: list[str]) -> list[float]:
     return [float(vectors[i] @ vectors[n + i]) for i in range(n)]
 
 
+def questions(examples: Sequence[Example], limit: int) -> list[Example]:
+    """The held-out examples ``compare`` answers."""
+    return [e for e in examples if e.split == "heldout"][:limit]
+
+
 def compare(
-    *, assistant: Assistant, examples: Sequence[Example], adapter_dir: str, provider: str, limit: int
+    *,
+    assistant: Assistant,
+    examples: Sequence[Example],
+    adapter_dir: str,
+    provider: str,
+    limit: int,
+    on_answer: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
-    """Metrics of ``limit`` held-out examples answered by ``provider`` without and with the adapter."""
-    chosen = [e for e in examples if e.split == "heldout"][:limit]
+    """Metrics of ``limit`` held-out examples answered by ``provider`` without and with the adapter.
+
+    ``on_answer(done, total)`` is called after each answer (two per question: before and after).
+    """
+    chosen = questions(examples, limit)
     if not chosen:
         return {}
     speaker = copy.copy(assistant)
     speaker.provider = provider
     runs: dict[str, list[Any]] = {"before": [], "after": []}
+    total = 2 * len(chosen)
     for example in chosen:
-        runs["before"].append(answer(assistant=speaker, question=example.question, adapter=""))
-        runs["after"].append(answer(assistant=speaker, question=example.question, adapter=adapter_dir))
+        for key, adapter in (("before", ""), ("after", adapter_dir)):
+            runs[key].append(answer(assistant=speaker, question=example.question, adapter=adapter))
+            if on_answer is not None:
+                on_answer(len(runs["before"]) + len(runs["after"]), total)
     references = [e.answer for e in chosen]
     similarity = {key: _mean(_cosines(references, [a.text for a in results])) for key, results in runs.items()}
     grounded = [(e, i) for i, e in enumerate(chosen) if e.source == "knowledge" and e.context_titles]

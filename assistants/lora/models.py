@@ -51,6 +51,15 @@ def _folder() -> str:
     return uuid.uuid4().hex
 
 
+class Phase(models.TextChoices):
+    """What a running job is doing: the steps count only while it trains."""
+
+    PREPARING = "preparing", _("Preparing the data and the model")
+    TRAINING = "training", _("Training")
+    CONVERTING = "converting", _("Converting the adapter for llama.cpp")
+    EVALUATING = "evaluating", _("Answering held-out questions with and without the adapter")
+
+
 class Adapter(models.Model):
     assistant = models.ForeignKey(Assistant, on_delete=models.CASCADE, related_name="adapters")
     number = models.PositiveIntegerField(help_text=_("Version number within the assistant: v1, v2, …"))
@@ -68,6 +77,10 @@ class Adapter(models.Model):
     loss = models.FloatField(null=True, blank=True, help_text=_("Training loss of the latest step."))
     loss_curve = models.JSONField(default=list, blank=True, help_text=_("[[step, loss], …]"))
     seconds_per_step = models.FloatField(null=True, blank=True)
+    phase = models.CharField(max_length=12, choices=Phase.choices, blank=True)
+    eval_done = models.PositiveIntegerField(default=0, help_text=_("Held-out answers written so far."))
+    eval_total = models.PositiveIntegerField(default=0, help_text=_("Held-out answers to write (before and after)."))
+    eval_started_at = models.DateTimeField(null=True, blank=True)
     metrics = models.JSONField(default=dict, blank=True, help_text=_("Before / after: losses, similarity, grounding."))
     error_kind = models.CharField(max_length=20, choices=Failure.choices, blank=True)
     error = models.TextField(blank=True)

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from assistants.lora import dataset, evaluation, gguf, training
 from assistants.lora.gguf import ConversionError
-from assistants.lora.models import IN_FLIGHT, Adapter, Event, Failure, Publishing, Status
+from assistants.lora.models import IN_FLIGHT, Adapter, Event, Failure, Phase, Publishing, Status
 from assistants.lora.ollama import PublishError, publish
 from assistants.lora.selectors import active_adapter, adapter_dir, adapter_in_flight, base_mismatch
 from assistants.lora.sources import registry
@@ -284,7 +284,7 @@ def _busy(running: Adapter | None) -> str:
 def _claim(adapter_id: int) -> Adapter | None:
     now = timezone.now()
     claimed = Adapter.objects.filter(pk=adapter_id, status=Status.QUEUED).update(
-        status=Status.RUNNING, started_at=now, heartbeat_at=now
+        status=Status.RUNNING, started_at=now, heartbeat_at=now, phase=Phase.PREPARING
     )
     return Adapter.objects.select_related("assistant").get(pk=adapter_id) if claimed else None
 
@@ -321,6 +321,27 @@ class _Progress:
         adapter.heartbeat_at = now
         adapter.save(update_fields=["step", "total_steps", "loss", "loss_curve", "seconds_per_step", "heartbeat_at"])
         return not Adapter.objects.filter(pk=adapter.pk, cancel_requested=True).exists()
+
+
+class EvaluationProgress:
+    """Writes the held-out answers done so far and the heartbeat while the new adapter is evaluated."""
+
+    def __init__(self, adapter: Adapter, total: int) -> None:
+        self.adapter = adapter
+        now = timezone.now()
+        adapter.phase, adapter.eval_done, adapter.eval_total, adapter.eval_started_at = Phase.EVALUATING, 0, total, now
+        adapter.heartbeat_at = now
+        adapter.save(update_fields=["phase", "eval_done", "eval_total", "eval_started_at", "heartbeat_at"])
+
+    def __call__(self, done: int, total: int) -> None:
+        adapter = self.adapter
+        adapter.eval_done, adapter.eval_total, adapter.heartbeat_at = done, total, timezone.now()
+        adapter.save(update_fields=["eval_done", "eval_total", "heartbeat_at"])
+
+
+def _phase(adapter: Adapter, phase: str) -> None:
+    adapter.phase, adapter.heartbeat_at = phase, timezone.now()
+    adapter.save(update_fields=["phase", "heartbeat_at"])
 
 
 def _device() -> str:
@@ -383,6 +404,7 @@ def adapter_train(*, adapter_id: int) -> Adapter | None:
         adapter.base_model = model_dir.name
         adapter.heartbeat_at = timezone.now()
         adapter.save(update_fields=["base_model", "heartbeat_at"])
+        _phase(adapter, Phase.TRAINING)
         result = training.train(
             model_dir=model_dir,
             examples=examples,
@@ -404,6 +426,7 @@ def adapter_train(*, adapter_id: int) -> Adapter | None:
             },
         }
         adapter.size_bytes = sum(p.stat().st_size for p in folder.glob("adapter_model.*"))
+        _phase(adapter, Phase.CONVERTING)
         try:
             gguf_path = gguf.convert(adapter_dir=folder, base_dir=model_dir, tools_dir=settings.LORA_CONVERTER_DIR)
             adapter.gguf_size_bytes = gguf_path.stat().st_size
@@ -420,6 +443,9 @@ def adapter_train(*, adapter_id: int) -> Adapter | None:
                 adapter_dir=str(folder),
                 provider=provider,
                 limit=settings.LORA_EVAL_QUESTIONS,
+                on_answer=EvaluationProgress(
+                    adapter, 2 * len(evaluation.questions(examples, settings.LORA_EVAL_QUESTIONS))
+                ),
             )
         _finish(adapter, Status.READY, metrics=metrics, error="", error_kind="")
     except SoftTimeLimitExceeded:

@@ -150,6 +150,16 @@ _RUSSIAN_ERROR_WORDS = re.compile(
 )
 
 
+def has_code(line: str) -> bool:
+    """Whether ``line`` carries an error code (``pick_errors``' patterns)."""
+    return bool(pick_errors([line])[0])
+
+
+def is_error_line(line: str) -> bool:
+    """A line that says something failed: error words (English or Russian) or an error code."""
+    return bool(_ERROR_WORDS.search(line) or _RUSSIAN_ERROR_WORDS.search(line)) or has_code(line)
+
+
 def pick_errors(lines: list[str]) -> tuple[list[str], list[str]]:
     """(error codes, error messages) among ``lines``: codes in order of appearance, each once."""
     codes: list[str] = []

@@ -18,11 +18,27 @@ import numpy as np
 from django.conf import settings
 
 from assistants.engine import CLASSIFIER_TEMPERATURE, Embed, classify
-from assistants.vision import clip, ocr, reading
+from assistants.vision import clip, ocr, reading, roles
 from assistants.vision.imaging import LoadedImage, load_image, thumbnail
+from helpdesk.ai import embedder
 
 QUERY_CHARS = 500
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+# The multilingual model classifies screens written mostly in Cyrillic: MiniLM's tokenizer is English-only.
+MULTILINGUAL_MODEL = "e5"
+
+
+def multilingual_embed(texts: Sequence[str]) -> np.ndarray:
+    """One function object (the classifier caches example vectors by it) for the multilingual model."""
+    return embedder(MULTILINGUAL_MODEL).embed(list(texts))
+
+
+def embed_for(texts: Sequence[str]) -> Embed | None:
+    """The multilingual model for mostly Cyrillic text; None (the tenant's model) otherwise."""
+    letters = sum(len(_LETTERS.findall(text)) for text in texts)
+    cyrillic = sum(len(_CYRILLIC.findall(text)) for text in texts)
+    return multilingual_embed if letters and cyrillic * 2 >= letters else None
 
 
 @dataclass(frozen=True)
@@ -63,19 +79,13 @@ class ImageAnalysis:
         return self.confidence < settings.VISION_LOW_CONFIDENCE
 
 
-def readable_text(lines: Sequence[ocr.Line]) -> list[str]:
+def readable_lines(lines: Sequence[ocr.Line]) -> list[ocr.Line]:
     """The lines worth classifying: confident enough and with some letters in them."""
     return [
-        line.text
+        line
         for line in lines
         if line.confidence >= settings.VISION_CLASSIFY_MIN_CONFIDENCE and len(_LETTERS.findall(line.text)) >= 2
     ]
-
-
-def classification_query(lines: Sequence[str], error_messages: Sequence[str]) -> str:
-    """Error messages first (what the customer is showing us), then the rest of the screen, bounded."""
-    ordered = [*error_messages, *(line for line in lines if line not in error_messages)]
-    return " \n".join(ordered)[:QUERY_CHARS]
 
 
 def _softmax(scores: dict[str, float]) -> dict[str, float]:
@@ -91,6 +101,49 @@ def classify_text(text: str, labels: Sequence[LabelSpec], *, embed: Embed | None
     examples = {label.name: [label.description, *label.examples] for label in labels}
     result = classify(text, examples, embed=embed, default="")
     return _softmax(result.scores) if result.scores else {}
+
+
+# Weights of the texts that speak beside single lines: the screen without its chrome, its error and
+# status lines together, and the ticket's own words.
+SCREEN_WEIGHT = 2.0
+FOCUS_WEIGHT = 3.0
+CONTEXT_WEIGHT = 3.0
+
+
+def classify_lines(
+    lines: Sequence[roles.RoledLine],
+    labels: Sequence[LabelSpec],
+    *,
+    context: str = "",
+    embed: Embed | None = None,
+) -> dict[str, float]:
+    """Probability per label of a screen read as ``lines``, each line counting by its role.
+
+    Every line is compared with the labels' examples on its own and weighted by ``roles.WEIGHTS`` (an
+    error message far above "My Account"); so are the screen without its chrome, its error and status
+    lines together, and ``context`` (the ticket's own words, when there are any). The weighted mean
+    of the similarities goes through the classifier's softmax.
+    """
+    examples = {label.name: [label.description, *label.examples] for label in labels}
+    units = [(line.text, line.weight) for line in lines]
+    screen = [line.text for line in lines if line.role != roles.CHROME]
+    if len(screen) > 1:
+        units.append((" \n".join(screen)[:QUERY_CHARS], SCREEN_WEIGHT))
+    focus = roles.focus_lines(lines)
+    if focus:
+        units.append((" \n".join(focus)[:QUERY_CHARS], FOCUS_WEIGHT))
+    if context.strip():
+        units.append((context.strip()[:QUERY_CHARS], CONTEXT_WEIGHT))
+    totals: dict[str, float] = {}
+    weights = 0.0
+    for text, weight in units:
+        scores = classify(text, examples, embed=embed, default="").scores
+        if not scores:
+            continue
+        weights += weight
+        for name, score in scores.items():
+            totals[name] = totals.get(name, 0.0) + weight * score
+    return _softmax({name: total / weights for name, total in totals.items()}) if weights else {}
 
 
 def combine(text_scores: dict[str, float], clip_scores: dict[str, float], text_weight: float) -> dict[str, float]:
@@ -122,10 +175,12 @@ def analyse(
     embed: Embed | None = None,
     use_clip: bool | None = None,
     languages: Sequence[str] = (),
+    context: str = "",
 ) -> ImageAnalysis:
     """Read and classify one image; ``ImageRejected`` when it is not a readable image.
 
     ``languages``: what the screen is expected to be written in (``ru`` has Tesseract read it first).
+    ``context``: the ticket's own words, classified with the screen's lines (see ``classify_lines``).
     """
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -135,13 +190,15 @@ def analyse(
     read = reading.read_text(loaded.image, languages=languages)
     timings["ocr_ms"] = round(read.elapsed_ms, 1)
     timings.update({f"ocr_{stage}_ms": ms for stage, ms in read.timings_ms.items()})
-    readable = readable_text(read.lines)
+    readable = readable_lines(read.lines)
     codes, messages = ocr.pick_errors([line.text for line in read.lines])
     text_scores: dict[str, float] = {}
-    letters = sum(len(_LETTERS.findall(line)) for line in readable)
+    letters = sum(len(_LETTERS.findall(line.text)) for line in readable)
     if labels and letters >= settings.VISION_MIN_TEXT_LETTERS:
         t = time.perf_counter()
-        text_scores = classify_text(classification_query(readable, messages), labels, embed=embed)
+        roled = roles.assign([line.text for line in readable], [line.box for line in readable])
+        chosen = embed or embed_for([line.text for line in readable])
+        text_scores = classify_lines(roled, labels, context=context, embed=chosen)
         timings["text_classifier_ms"] = round((time.perf_counter() - t) * 1000, 1)
     clip_scores: dict[str, float] = {}
     clip_error = ""

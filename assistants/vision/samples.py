@@ -227,3 +227,81 @@ def write_tiny_clip(root: Path, seed: int = 0) -> Path:
     (checkpoint / "open_clip_config.json").write_text(json.dumps({"model_cfg": TINY_CLIP, "preprocess_cfg": {}}))
     save_file({k: v.contiguous() for k, v in model.state_dict().items()}, checkpoint / "open_clip_model.safetensors")
     return checkpoint
+
+
+# Web pages with account chrome around what matters: a header with navigation and the account's menu,
+# breadcrumbs, the panel (a title and its lines) and a footer. Three layouts; the same arguments give the
+# same pixels in every process.
+PAGE_LAYOUTS = ("topbar", "sidebar", "card")
+
+
+def page(
+    title: str,
+    lines: Sequence[str],
+    *,
+    nav: Sequence[str],
+    account: str,
+    breadcrumbs: Sequence[str] = (),
+    footer: Sequence[str] = (),
+    layout: str = "topbar",
+    size: tuple[int, int] = (1280, 800),
+    font: Path | str | None = None,
+    font_size: int = 20,
+    seed: int = 0,
+) -> tuple[Image.Image, str]:
+    """A status page or dialog inside a site's chrome, and the text drawn on it (what OCR should read)."""
+    if layout not in PAGE_LAYOUTS:
+        raise ValueError(f"unknown layout {layout!r}: one of {', '.join(PAGE_LAYOUTS)}")
+    rng = random.Random(seed)  # noqa: S311  (reproducible pictures, not secrets)
+    width, height = size
+    hue = tuple(rng.randrange(20, 90) for _ in range(3))
+    image = Image.new("RGB", size, (248, 249, 251))
+    draw = ImageDraw.Draw(image)
+    text_font = load_font(font_size, font)
+    small = load_font(max(12, round(font_size * 0.8)), font)
+    big = load_font(round(font_size * 1.4), font)
+    bar = round(font_size * 2.8)
+    drawn: list[str] = []
+    left = 0
+    if layout == "sidebar":
+        left = max(160, width // 5)
+        draw.rectangle((0, 0, left, height), fill=hue)
+        for i, item in enumerate(nav):
+            draw.text((20, bar + 20 + i * round(font_size * 2.2)), item, fill=(240, 240, 240), font=text_font)
+        draw.rectangle((left, 0, width, bar), fill=(255, 255, 255), outline=(220, 220, 226))
+        draw.text((width - 20 - draw.textlength(account, font=text_font), bar // 3), account, fill=hue, font=text_font)
+        drawn += [*nav, account]
+    else:
+        draw.rectangle((0, 0, width, bar), fill=hue)
+        x = 24
+        for item in nav:
+            draw.text((x, bar // 3), item, fill=(245, 245, 245), font=text_font)
+            x += round(draw.textlength(item, font=text_font)) + font_size * 2
+        draw.text(
+            (width - 24 - draw.textlength(account, font=text_font), bar // 3),
+            account,
+            fill=(255, 255, 255),
+            font=text_font,
+        )
+        drawn += [*nav, account]
+    y = bar + font_size
+    if breadcrumbs:
+        crumb = " › ".join(breadcrumbs)
+        draw.text((left + 24, y), crumb, fill=(110, 110, 120), font=small)
+        drawn.append(crumb)
+        y += round(font_size * 2)
+    margin = (width - left) // (4 if layout == "card" else 12)
+    box = (left + margin, y, width - margin, min(height - bar - font_size, y + font_size * (4 + 2 * len(lines))))
+    draw.rectangle(box, fill=(255, 255, 255), outline=(200, 200, 210), width=2)
+    draw.text((box[0] + font_size, box[1] + font_size), title, fill=(20, 20, 24), font=big)
+    drawn.append(title)
+    line_y = box[1] + round(font_size * 3.4)
+    for line in lines:
+        draw.text((box[0] + font_size, line_y), line, fill=(40, 40, 46), font=text_font)
+        drawn.append(line)
+        line_y += round(font_size * 1.8)
+    if footer:
+        text = "   ".join(footer)
+        draw.text((left + 24, height - round(font_size * 2)), text, fill=(130, 130, 140), font=small)
+        drawn.append(text)
+    return image, " ".join(drawn)

@@ -8,7 +8,9 @@ from django.conf import settings
 from django.db.models import F, Q, QuerySet
 from django.http import Http404
 
+from assistants.engine.registry import Enrichment
 from assistants.selectors import assistant_default
+from assistants.vision import roles
 from assistants.vision.defaults import DEFAULT_LABELS
 from assistants.vision.models import AnalysisStatus, AttachmentAnalysis, ScreenshotLabel
 from assistants.vision.pipeline import LabelSpec
@@ -84,19 +86,12 @@ def ticket_search_text(*, ticket_id: int) -> str:
     return "\n\n".join(texts)[: settings.VISION_SEARCH_CHARS]
 
 
-def screenshot_text_for_ticket(*, ticket: Ticket, limit: int | None = None) -> str:
-    """What the customer's screenshots say, newest first, error messages before the rest, bounded.
-
-    Only the request's own files and public replies by the customer count: an agent's screenshot or an
-    internal note is not the question.
-    """
-    limit = settings.VISION_QUERY_CHARS if limit is None else limit
-    if limit <= 0:
-        return ""
-    analyses = (
+def _customer_analyses(ticket: Ticket) -> QuerySet[AttachmentAnalysis]:
+    """The read screenshots of the customer, newest first: the request's own files and public replies by the
+    customer (an agent's screenshot or an internal note is not the question)."""
+    return (
         _analyses()
         .filter(
-            # the request's own files, or a public reply by the customer
             Q(attachment__reply__isnull=True)
             | Q(attachment__reply__kind=ReplyKind.PUBLIC, attachment__reply__author_contact__isnull=False),
             attachment__ticket=ticket,
@@ -105,17 +100,67 @@ def screenshot_text_for_ticket(*, ticket: Ticket, limit: int | None = None) -> s
         .exclude(text="")
         .order_by(F("attachment__reply__created_at").desc(nulls_last=True), "-attachment_id")
     )
+
+
+def screenshot_text_for_ticket(*, ticket: Ticket, limit: int | None = None) -> str:
+    """What the customer's screenshots say, newest first, error messages before the rest, bounded."""
+    limit = settings.VISION_QUERY_CHARS if limit is None else limit
+    if limit <= 0:
+        return ""
     parts: list[str] = []
-    for analysis in analyses[:5]:
+    for analysis in _customer_analyses(ticket)[:5]:
         lines = [*analysis.error_messages, *(t for t in analysis.text.splitlines() if t not in analysis.error_messages)]
         parts.append(" ".join(lines))
     return "\n".join(parts)[:limit].strip()
 
 
-def screenshot_question_text(ticket: Ticket) -> str:
-    """The paragraph a ticket's question gets from its screenshots ("" without any text): the engine's enricher."""
+def screenshot_focus_for_ticket(*, ticket: Ticket, limit: int | None = None) -> str:
+    """What the customer's screenshots are about, one line each, newest screenshot first, bounded: their error
+    and status lines first, then their other lines of content; the site's chrome (menus, account corner,
+    breadcrumbs, footers) and one- or two-word labels are left out (all but the chrome when nothing else is left).
+    """
+    limit = settings.VISION_QUERY_CHARS if limit is None else limit
+    if limit <= 0:
+        return ""
+    lines: list[str] = []
+    for analysis in _customer_analyses(ticket)[:5]:
+        roled = analysis_roles(analysis)
+        chosen = [*roles.focus_lines(roled), *(line.text for line in roled if line.role == roles.CONTENT)]
+        chosen = chosen or [line.text for line in roled if line.role != roles.CHROME]
+        lines += [line for line in chosen if line not in lines]
+    return "\n".join(lines)[:limit].strip()
+
+
+def screenshot_question_text(ticket: Ticket) -> Enrichment | str:
+    """What a ticket's question gets from its screenshots ("" without any text): the engine's enricher.
+
+    The paragraph is everything read (for the agent and for tickets with words of their own); the focus is
+    the error and status lines, which the question becomes when the customer wrote little.
+    """
     screenshots = screenshot_text_for_ticket(ticket=ticket)
-    return f"Text in the customer's screenshot: {screenshots}" if screenshots else ""
+    if not screenshots:
+        return ""
+    return Enrichment(
+        text=f"Text in the customer's screenshot: {screenshots}", focus=screenshot_focus_for_ticket(ticket=ticket)
+    )
+
+
+EXAMPLE_CHARS = 500  # the labels form's limit per example
+
+
+def analysis_roles(analysis: AttachmentAnalysis) -> list[roles.RoledLine]:
+    """The stored lines of a screenshot with their roles (error, status, content, chrome)."""
+    lines = [line for line in analysis.lines or [] if isinstance(line, dict) and str(line.get("text", "")).strip()]
+    return roles.assign([str(line["text"]) for line in lines], [line.get("box") for line in lines])
+
+
+def example_text(analysis: AttachmentAnalysis) -> str:
+    """What a screenshot says, as one example line of a label: its error and status lines, else its
+    lines without the site's chrome, else all of it ("" without text)."""
+    roled = analysis_roles(analysis)
+    chosen = roles.focus_lines(roled) or [line.text for line in roled if line.role != roles.CHROME]
+    chosen = chosen or [line.text for line in roled]
+    return " · ".join(" ".join(text.split()) for text in chosen)[:EXAMPLE_CHARS].strip()
 
 
 def best_category(*, ticket: Ticket) -> AttachmentAnalysis | None:

@@ -13,6 +13,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from assistants.selectors import informative_words
 from assistants.vision import pipeline, selectors
 from assistants.vision.defaults import DEFAULT_LABELS
 from assistants.vision.imaging import ImageRejected
@@ -31,7 +32,7 @@ def attachment_analyse(*, attachment_id: int) -> AttachmentAnalysis | None:
     ``invalid`` with the reason; an unexpected failure is stored as ``failed`` and raised again
     so that the task's retry policy sees it.
     """
-    attachment = Attachment.objects.select_related("ticket").filter(pk=attachment_id).first()
+    attachment = Attachment.objects.select_related("ticket", "reply").filter(pk=attachment_id).first()
     if attachment is None or not selectors.is_image(attachment):
         return None
     try:
@@ -49,7 +50,12 @@ def _analyse(attachment: Attachment) -> AttachmentAnalysis:
     try:
         with attachment.file.open("rb") as fh:
             data = fh.read()
-        result = pipeline.analyse(data, selectors.label_specs(), languages=selectors.screenshot_languages())
+        result = pipeline.analyse(
+            data,
+            selectors.label_specs(),
+            languages=selectors.screenshot_languages(),
+            context=_customer_words(attachment),
+        )
     except ImageRejected as exc:
         analysis.status, analysis.error = AnalysisStatus.INVALID, str(exc)[:300]
         analysis.save(update_fields=["status", "error", "updated_at"])
@@ -66,6 +72,17 @@ def _analyse(attachment: Attachment) -> AttachmentAnalysis:
     _store(analysis, result)
     _refresh_ticket_text(ticket_id=attachment.ticket_id)
     return analysis
+
+
+def _customer_words(attachment: Attachment) -> str:
+    """What the customer wrote around this screenshot (subject, request, the reply it came with), or "" when
+    that is only "please see the attached screenshot"."""
+    ticket, reply = attachment.ticket, attachment.reply
+    parts = [ticket.subject, ticket.description]
+    if reply is not None and reply.author_contact_id is not None:
+        parts.append(reply.body)
+    text = "\n".join(part for part in parts if part).strip()
+    return text if len(informative_words(text)) >= 2 else ""
 
 
 @transaction.atomic
@@ -99,9 +116,36 @@ def analysis_apply_category(*, analysis: AttachmentAnalysis, by: object) -> None
     ticket_update(ticket=ticket, by=by, category=analysis.category)
 
 
+@transaction.atomic
+def analysis_teach(*, analysis: AttachmentAnalysis, label_name: str) -> ScreenshotLabel:
+    """ "This screenshot is a <label>": store what it says as an example of that label and give it the label.
+
+    The next screenshot that says the same (its error and status lines) is classified by that example.
+    """
+    if analysis.status != AnalysisStatus.DONE:
+        raise ValidationError(_("This screenshot has not been read yet."))
+    example = selectors.example_text(analysis)
+    if not example:
+        raise ValidationError(_("No text was read from this screenshot: there is nothing to learn from."))
+    labels_restore_defaults()  # the defaults become the tenant's own labels, to which the example is added
+    label = ScreenshotLabel.objects.select_for_update().filter(name=label_name).first()
+    if label is None:
+        raise ValidationError(_("No such label."))
+    lines = label.example_lines
+    if example not in lines:
+        if len(lines) >= MAX_EXAMPLES:
+            raise ValidationError(_("This label has %(count)d examples already.") % {"count": MAX_EXAMPLES})
+        label.examples = "\n".join([*lines, example])
+        label.save(update_fields=["examples", "updated_at"])
+    analysis.category, analysis.confidence = label.name, 1.0
+    analysis.save(update_fields=["category", "confidence", "updated_at"])
+    return label
+
+
 # --- Labels ----------------------------------------------------------------------------------------
 
 LABEL_FIELDS = ("name", "title", "description", "examples", "is_fallback")
+MAX_EXAMPLES = 200  # as the labels form allows
 
 
 @transaction.atomic

@@ -13,4 +13,5 @@ urlpatterns = [
     path("tickets/<int:number>/attachments/<int:pk>/", views.attachment_result, name="attachment"),
     path("tickets/<int:number>/attachments/<int:pk>/thumbnail/", views.thumbnail, name="thumbnail"),
     path("tickets/<int:number>/attachments/<int:pk>/apply/", views.apply_category, name="apply"),
+    path("tickets/<int:number>/attachments/<int:pk>/teach/", views.teach_label, name="teach"),
 ]

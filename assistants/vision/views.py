@@ -44,6 +44,8 @@ def attachment_context(
         "titles": selectors.label_titles(),
         "low_confidence": settings.VISION_LOW_CONFIDENCE,
         "can_apply": request.user.has_perm("tickets.change_ticket"),
+        "can_teach": request.user.has_perm("vision.change_screenshotlabel"),
+        "teach_labels": selectors.label_specs(),
         **extra,
     }
 
@@ -90,6 +92,29 @@ def apply_category(request: AuthenticatedHttpRequest, number: int, pk: int) -> H
         response["HX-Refresh"] = "true"  # the header, the audit trail and other chips all change
         return response
     messages.success(request, _("Category applied."))
+    return redirect("tickets:detail", number=ticket.number)
+
+
+@login_required
+@permission_required("vision.change_screenshotlabel", raise_exception=True)
+@require_POST
+def teach_label(request: AuthenticatedHttpRequest, number: int, pk: int) -> HttpResponse:
+    """A manager's "this is a <label>" on a screenshot: stored as an example of that label."""
+    ticket, attachment = _image_attachment(number, pk)
+    analysis = selectors.analysis_for_attachment(attachment=attachment)
+    try:
+        if analysis is None:
+            raise ValidationError(_("This screenshot has not been read yet."))
+        label = services.analysis_teach(analysis=analysis, label_name=request.POST.get("label", ""))
+    except ValidationError as exc:
+        context = attachment_context(request, ticket, attachment, error=" ".join(exc.messages))
+        return render(request, f"{ATTACHMENT}#analysis", context, status=200 if request.htmx else 400)
+    taught = _("Saved as an example of “%(title)s”: the next screenshot like it is classified so.") % {
+        "title": label.title
+    }
+    if request.htmx:
+        return render(request, f"{ATTACHMENT}#analysis", attachment_context(request, ticket, attachment, taught=taught))
+    messages.success(request, taught)
     return redirect("tickets:detail", number=ticket.number)
 
 

@@ -30,6 +30,8 @@ def thread_context(context: template.Context, attachments: Sequence[Attachment])
         "titles": selectors.label_titles(),
         "low_confidence": settings.VISION_LOW_CONFIDENCE,
         "can_apply": bool(user and user.has_perm("tickets.change_ticket")),
+        "can_teach": bool(user and user.has_perm("vision.change_screenshotlabel")),
+        "teach_labels": selectors.label_specs(),
         "csrf_token": context.get("csrf_token"),
         "request": request,
     }
