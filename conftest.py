@@ -26,6 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.utils import translation
 from django_tenants.utils import schema_context, tenant_context
 
 from helpdesk import devstack
@@ -95,6 +96,14 @@ def django_db_setup(
 def _public_schema_each_test() -> Iterator[None]:
     yield
     connection.set_schema_to_public()
+
+
+@pytest.fixture(autouse=True)
+def _default_language_each_test() -> Iterator[None]:
+    """LocaleMiddleware activates a request's language in the test's thread and leaves it active: without
+    this, a test rendering after a Russian request would read Russian."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

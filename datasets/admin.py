@@ -1,7 +1,11 @@
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 
 from datasets.models import Dataset, Run, Version
+from datasets.templatetags.datasets_tags import step_status, step_title
 
 
 @admin.register(Dataset)
@@ -15,8 +19,18 @@ class DatasetAdmin(admin.ModelAdmin):
 class RunAdmin(admin.ModelAdmin):
     list_display = ["pk", "dataset", "status", "created_by", "created_at", "finished_at"]
     list_filter = ["status"]
-    readonly_fields = ["dataset", "upload", "mapping", "options", "status", "steps", "error", "version",
+    readonly_fields = ["dataset", "upload", "mapping", "options", "status", "step_states", "error", "version",
                        "created_by", "created_at", "started_at", "finished_at"]  # fmt: skip
+    exclude = ["steps"]
+
+    @admin.display(description=_("Steps"))
+    def step_states(self, run: Run) -> str:
+        """Each step's title in the reader's language and its state (the stored titles are English)."""
+        return format_html_join(
+            mark_safe("<br>"),
+            "{}: {}",
+            ((step_title(s.get("title", "")), step_status(s.get("status", ""))) for s in run.steps),
+        )
 
 
 @admin.register(Version)

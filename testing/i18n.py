@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdr]|%[sd]|\{\w*\}|<[^>]+>|\n")
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 CYRILLIC = re.compile(r"[А-Яа-яЁё]")
+TEXTAREA = re.compile(r"<textarea\b([^>]*)>.*?</textarea>", re.S | re.I)
 RUSSIAN_WORD = re.compile(r"[А-Яа-яЁё][А-Яа-яЁё-]*")
 # The Russian plural forms of a few counts: 1 строка, 2 строки, 5 строк, 11 строк, 21 строка, 22 строки.
 RUSSIAN_FORMS = {1: 0, 2: 1, 5: 2, 11: 2, 21: 0, 22: 1, 25: 2, 111: 2}
@@ -82,15 +83,22 @@ def russian_phrases(app: str) -> frozenset[str]:
     return frozenset(_stretches((t for m in catalogue(app) if m.id for t in _all(m.string)), RUSSIAN_WORD))
 
 
+def visible_text(page: str) -> str:
+    """``page``'s HTML with entities decoded and whitespace folded, without what the team wrote into editable
+    fields (a textarea's content is data: request-type examples, a run's stored settings), which is never
+    translated."""
+    return " ".join(html.unescape(TEXTAREA.sub("<textarea></textarea>", page)).split())
+
+
 def leaks(page: str, app: str) -> list[str]:
-    """The app's English phrases that ``page`` shows (its HTML, entities decoded, whitespace folded)."""
-    flat = " ".join(html.unescape(page).split())
+    """The app's English phrases that ``page`` shows."""
+    flat = visible_text(page)
     return sorted(phrase for phrase in english_phrases(app) if phrase in flat)
 
 
 def russian_in(page: str, app: str) -> list[str]:
     """The app's Russian phrases that ``page`` shows: none on a page for an English reader."""
-    flat = " ".join(html.unescape(page).split())
+    flat = visible_text(page)
     return sorted(phrase for phrase in russian_phrases(app) if phrase in flat)
 
 

@@ -10,7 +10,6 @@ the page.
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from functools import cache
@@ -21,6 +20,7 @@ from django_tenants.utils import tenant_context
 
 from conftest import ACME_HOST, make_user
 from helpdesk.accounts.services import user_create_or_update
+from testing.i18n import visible_text
 from tests import urlmatrix
 from tests.catalogues import po_files, read_po
 
@@ -70,7 +70,7 @@ def _id(url: urlmatrix.TenantUrl) -> str:
 
 
 def _leaks(text: str) -> list[str]:
-    flat = " ".join(html.unescape(text).split())
+    flat = visible_text(text)
     return sorted(s for s in english_sentences() if s in flat)
 
 
