@@ -7,10 +7,8 @@ text between placeholders and tags): a string that bypassed translation, or one 
 
 from __future__ import annotations
 
-import gettext
 import html
 import re
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -27,8 +25,6 @@ WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 TEXTAREA = re.compile(r"<textarea\b([^>]*)>.*?</textarea>", re.S | re.I)
 RUSSIAN_WORD = re.compile(r"[А-Яа-яЁё][А-Яа-яЁё-]*")
-# The Russian plural forms of a few counts: 1 строка, 2 строки, 5 строк, 11 строк, 21 строка, 22 строки.
-RUSSIAN_FORMS = {1: 0, 2: 1, 5: 2, 11: 2, 21: 0, 22: 1, 25: 2, 111: 2}
 
 
 def po_path(app: str) -> Path:
@@ -38,23 +34,6 @@ def po_path(app: str) -> Path:
 def catalogue(app: str) -> Catalog:
     with po_path(app).open("rb") as handle:
         return read_po(handle, locale="ru")
-
-
-def msgfmt_problems(app: str) -> str:
-    """What GNU msgfmt says of the catalogue (format strings, plural forms, header): empty when it is sound."""
-    result = subprocess.run(  # noqa: S603 - a fixed program on a file of this repository
-        ["msgfmt", "--check", "--check-format", "-o", "/dev/null", str(po_path(app))],  # noqa: S607
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return result.stderr.strip() if result.returncode else ""
-
-
-def plural_forms(found: Catalog) -> dict[int, int]:
-    """Which plural form the catalogue's Plural-Forms header picks for each count of ``RUSSIAN_FORMS``."""
-    rule = gettext.c2py(found.plural_expr)
-    return {count: rule(count) for count in RUSSIAN_FORMS}
 
 
 def _stretches(texts: Any, word: re.Pattern[str]) -> set[str]:

@@ -52,7 +52,9 @@ def test_a_russian_catalogue_declares_russian_plural_forms_and_fills_each(path):
 @pytest.mark.parametrize("path", FILES, ids=_name)
 def test_a_catalogue_compiles(path, tmp_path):
     result = subprocess.run(
-        ["msgfmt", "--check", "-o", str(tmp_path / "out.mo"), str(path)], capture_output=True, text=True
+        ["msgfmt", "--check", "--check-format", "-o", str(tmp_path / "out.mo"), str(path)],
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
 
