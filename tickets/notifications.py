@@ -20,7 +20,7 @@ from django.utils import timezone
 from helpdesk.accounts.models import User
 from helpdesk.mail import email_queue, site_url, tenant_headers
 from helpdesk.tenants.db import connection
-from tickets import links
+from tickets import extensions, links
 from tickets.models import Contact, Reply, ReplyKind, Status, Ticket
 from tickets.selectors import agent_list
 
@@ -45,7 +45,19 @@ def _send(*, to: Iterable[str], subject: str, template: str, context: dict[str, 
     if not recipients:
         return
     body = render_to_string(template, {"tenant_name": _tenant_name(), **context})
-    email_queue(to=recipients, subject=subject, body=body, headers=tenant_headers())
+    about = context.get("ticket") or context.get("source")
+    thread = extensions.mail_thread(ticket=about, subject=subject, to=recipients) if isinstance(about, Ticket) else None
+    if thread is None:
+        email_queue(to=recipients, subject=subject, body=body, headers=tenant_headers())
+        return
+    email_queue(
+        to=recipients,
+        subject=subject,
+        body=body,
+        headers={**tenant_headers(), **thread.headers},
+        reply_to=thread.reply_to,
+        from_email=thread.from_email,
+    )
 
 
 def _send_each_agent(*, users: Iterable[User], subject: str, template: str, context: dict[str, object]) -> None:
