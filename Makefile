@@ -8,10 +8,10 @@ export HF_HUB_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF
 
-.PHONY: qwen install install-dev install-bench bench-kb bench-load bench-abuse browser libmagic ocr-tools run dev stop test lint typecheck pytest clean lora-tools
+.PHONY: qwen install install-dev install-bench bench-kb bench-load bench-abuse browser libmagic ocr-tools mail-tools run dev stop test lint typecheck pytest clean lora-tools
 
 $(VENV)/.runtime: requirements.txt requirements-nodeps.txt
-	@$(MAKE) --no-print-directory libmagic ocr-tools
+	@$(MAKE) --no-print-directory libmagic ocr-tools mail-tools
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	@# llama-cpp-python builds from source. A native build (-march=native) uses every instruction the
@@ -64,6 +64,11 @@ bench-kb: install-bench
 # libmagic for the attachment content checks (python-magic loads it); Debian's libmagic1.
 libmagic:
 	@ldconfig -p | grep -q libmagic.so.1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libmagic1 >/dev/null; }
+
+# Dovecot's IMAP server (the mail tests start their own on free ports, config and store under var/) and gettext's
+# msgfmt (the mail tests compile the Russian catalogue).
+mail-tools:
+	@{ test -x /usr/sbin/dovecot && command -v msgfmt >/dev/null; } || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd gettext >/dev/null; }
 
 # Load test of the real server: results in bench/results/load.{json,md,png} (about 3 minutes).
 bench-load: install-bench
