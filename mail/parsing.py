@@ -159,7 +159,10 @@ def cut_reply(text: str) -> str:
     except re.error:
         replies = []
     newest = replies[0].body if replies else ""
-    return newest.strip() or text.strip()
+    lines = newest.strip().splitlines()
+    while lines and (not lines[-1].strip() or lines[-1].lstrip().startswith(">")):
+        lines.pop()  # a quote at the end with no header line above it (some clients, forwarded replies)
+    return "\n".join(lines).strip() or text.strip()
 
 
 def clean_subject(subject: str) -> str:

@@ -127,3 +127,8 @@ def test_malformed_headers_with_a_sender_still_read_and_are_known_by_their_hash(
 )
 def test_subject_prefixes_are_dropped(subject, clean):
     assert clean_subject(subject) == clean
+
+
+def test_a_bare_quote_at_the_end_is_cut():
+    assert cut_reply("Works now.\n\n> Hello Bob,\n> try again.\n") == "Works now."
+    assert cut_reply("Работает.\n\n> Здравствуйте,\n>\n> попробуйте снова.") == "Работает."
