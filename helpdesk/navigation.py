@@ -10,6 +10,7 @@ SECTIONS = [
     ("Knowledge", "knowledge:index"),
     ("Assistants", "assistants:list"),
     ("Integrations", "integrations:index"),
+    ("Mail", "mail:index"),
     ("Datasets", "datasets:index"),
 ]
 

@@ -20,6 +20,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 
 import html2text
 import nh3
+from django.utils.translation import gettext as _
 from mailparser_reply import EmailReplyParser
 from mailparser_reply.constants import MAIL_LANGUAGES
 
@@ -210,7 +211,7 @@ def _filename(part: Message, index: int) -> str:
 def parse(raw: bytes) -> ParsedMail:
     """Read ``raw`` (the bytes of one RFC 5322 message); ``MailUnreadable`` when no sender can be found."""
     if not raw or not raw.strip():
-        raise MailUnreadable("The message is empty.")
+        raise MailUnreadable(_("The message is empty."))
     message = email.message_from_bytes(raw, policy=email.policy.compat32)
     senders = _addresses(message, "From") or _addresses(message, "Sender") or _addresses(message, "Return-Path")
     message_id = next(iter(_ids(_header(message, "Message-ID"))), "")[:290]
@@ -235,7 +236,7 @@ def parse(raw: bytes) -> ParsedMail:
     html = "\n".join(htmls)
     text = "\n\n".join(t.strip() for t in texts if t.strip()) or (html_to_text(html) if html else "")
     if not senders:
-        raise MailUnreadable("The message has no sender address (From) we can read.")
+        raise MailUnreadable(_("The message has no sender address (From) we can read."))
     date = None
     try:
         date = parsedate_to_datetime(_header(message, "Date")) if _header(message, "Date") else None
