@@ -51,7 +51,7 @@ def ingest(mailbox) -> Callable[..., MailMessage]:
 def dovecot(tmp_path_factory) -> Iterator[dovecot_server.Dovecot]:
     """A real Dovecot IMAP server with the users support@acme.test and ru@acme.test, for the whole session."""
     base = Path(settings.VAR_DIR) / f"dovecot-test-{os.getpid()}"
-    process, server = dovecot_server.start(base, {"support@acme.test": "s3cret-imap", "ru@acme.test": "пароль-imap"})
+    process, server = dovecot_server.start(base, {"support@acme.test": "s3cret-imap", "ru@acme.test": "parol-imap"})
     yield server
     dovecot_server.stop(process)
     shutil.rmtree(base, ignore_errors=True)
