@@ -24,9 +24,14 @@ class MailConfig(AppConfig):
 
     def ready(self) -> None:
         # Registries are filled once the app registry is ready (the services import the models).
+        from anymail.signals import inbound
+
+        # The same reason: these modules import models.
         from helpdesk.mail import recipient_filter_register
+        from mail.receivers import inbound_received
         from mail.services.outgoing import outgoing_thread, recipients_not_bouncing
         from tickets.extensions import register_mail_threader
 
         register_mail_threader(outgoing_thread)
         recipient_filter_register(recipients_not_bouncing)
+        inbound.connect(inbound_received, dispatch_uid="mail.inbound")

@@ -81,6 +81,7 @@ TENANT_APPS = [
     "integrations.zendesk",
     "assistants.vision",
     "mail",
+    "anymail",  # provider inbound webhooks (the mail app receives its inbound signal)
     "axes",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 
 import dj_email_url
 from django.core.exceptions import ImproperlyConfigured
@@ -55,3 +56,13 @@ if not re.fullmatch(r"\d+/\d*[smhd]", MAIL_SENDER_RATE):
     raise ImproperlyConfigured(f"MAIL_SENDER_RATE={MAIL_SENDER_RATE!r}: expected e.g. 30/1h")
 # More addresses that are ours (mail from them is never a ticket), besides every mailbox and DEFAULT_FROM_EMAIL.
 MAIL_OWN_ADDRESSES = env_list("MAIL_OWN_ADDRESSES", [])
+# Provider inbound webhooks (django-anymail) at /mail/inbound/<provider>/inbound/ on the tenant's host. Every
+# post must carry HTTP basic auth "user:password" from MAIL_INBOUND_WEBHOOK_SECRET (unset: a random secret
+# nobody knows, so the webhooks are off), and Mailgun's also its signature (MAIL_MAILGUN_WEBHOOK_SIGNING_KEY).
+MAIL_INBOUND_WEBHOOK_SECRET = env_str("MAIL_INBOUND_WEBHOOK_SECRET", "")
+if MAIL_INBOUND_WEBHOOK_SECRET and ":" not in MAIL_INBOUND_WEBHOOK_SECRET:
+    raise ImproperlyConfigured("MAIL_INBOUND_WEBHOOK_SECRET: expected user:password (HTTP basic auth)")
+ANYMAIL = {
+    "WEBHOOK_SECRET": MAIL_INBOUND_WEBHOOK_SECRET or f"off:{secrets.token_urlsafe(32)}",
+    "MAILGUN_WEBHOOK_SIGNING_KEY": env_str("MAIL_MAILGUN_WEBHOOK_SIGNING_KEY", "") or secrets.token_urlsafe(32),
+}
