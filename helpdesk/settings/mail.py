@@ -8,7 +8,7 @@ import secrets
 import dj_email_url
 from django.core.exceptions import ImproperlyConfigured
 
-from helpdesk.env import env_bool, env_int, env_list, env_str
+from helpdesk.env import env_bool, env_choice, env_int, env_list, env_str
 from helpdesk.settings.env import DEBUG, VAR_DIR
 
 # Outgoing SMTP of the whole deployment in one variable, e.g. smtp+tls://user:password@mx.example:587
@@ -66,3 +66,9 @@ ANYMAIL = {
     "WEBHOOK_SECRET": MAIL_INBOUND_WEBHOOK_SECRET or f"off:{secrets.token_urlsafe(32)}",
     "MAILGUN_WEBHOOK_SIGNING_KEY": env_str("MAIL_MAILGUN_WEBHOOK_SIGNING_KEY", "") or secrets.token_urlsafe(32),
 }
+# The SMTP/LMTP listener (`manage.py mail_listen`, the Procfile's mail-listener): off while the port is 0.
+MAIL_LISTENER_PORT = env_int("MAIL_LISTENER_PORT", 0, minimum=0, maximum=65535)
+MAIL_LISTENER_HOST = env_str("MAIL_LISTENER_HOST", "127.0.0.1")
+MAIL_LISTENER_PROTOCOL = env_choice("MAIL_LISTENER_PROTOCOL", "lmtp", {"lmtp", "smtp"})
+MAIL_LISTENER_HOSTNAME = env_str("MAIL_LISTENER_HOSTNAME", "")
+MAIL_LISTENER_MAX_BYTES = env_int("MAIL_LISTENER_MAX_BYTES", 30 * 1024 * 1024, minimum=1024)
