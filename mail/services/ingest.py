@@ -322,8 +322,9 @@ def failed_retry(*, message: MailMessage) -> MailMessage:
     with message.raw.open("rb") as handle:
         raw = handle.read()
     mailbox = message.mailbox
-    message.delete()
-    return mail_ingest(raw=raw, mailbox=mailbox)
+    with transaction.atomic():  # the failed row goes only with its replacement
+        message.delete()
+        return mail_ingest(raw=raw, mailbox=mailbox)
 
 
 @transaction.atomic
