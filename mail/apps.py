@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -30,8 +32,11 @@ class MailConfig(AppConfig):
         from helpdesk.mail import recipient_filter_register
         from mail.receivers import inbound_received
         from mail.services.outgoing import outgoing_thread, recipients_not_bouncing
-        from tickets.extensions import register_mail_threader
+        from tickets.extensions import register_mail_threader, register_panel
 
         register_mail_threader(outgoing_thread)
         recipient_filter_register(recipients_not_bouncing)
         inbound.connect(inbound_received, dispatch_uid="mail.inbound")
+        # A lazy title: the placeholder is rendered in each request's language.
+        title: Any = _("E-mail")
+        register_panel("mail", url_name="mail:ticket-panel", title=title, order=40, permission="mail.view_mailmessage")

@@ -8,6 +8,7 @@ from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from mail.models import BouncedAddress, Direction, Mailbox, MailMessage, MailStatus
+from tickets.models import Ticket
 
 
 @dataclass(frozen=True)
@@ -62,3 +63,8 @@ def recent_list(limit: int = 30) -> list[MailMessage]:
 
 def bounced_list() -> QuerySet[BouncedAddress]:
     return BouncedAddress.objects.all()
+
+
+def ticket_messages(ticket: Ticket) -> list[MailMessage]:
+    """The mail of a ticket's conversation, in and out, oldest first."""
+    return list(MailMessage.objects.filter(ticket=ticket).order_by("created_at", "pk"))

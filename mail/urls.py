@@ -14,4 +14,5 @@ urlpatterns = [
     path("messages/<int:pk>/retry/", views.failed_retry, name="retry"),
     path("messages/<int:pk>/ticket/", views.failed_to_ticket, name="to-ticket"),
     path("messages/<int:pk>/html/", views.message_html, name="html"),
+    path("tickets/<int:number>/panel/", views.ticket_panel, name="ticket-panel"),
 ]

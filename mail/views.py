@@ -17,6 +17,7 @@ from mail import selectors, services
 from mail.forms import FailedToTicketForm, MailboxForm
 from mail.models import Mailbox
 from mail.parsing import html_sandboxed
+from tickets.selectors import ticket_get
 
 INDEX = "mail/index.html"
 FORM = "mail/mailbox_form.html"
@@ -110,3 +111,12 @@ def message_html(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     response["Content-Security-Policy"] = SANDBOX_CSP
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@login_required
+@permission_required("mail.view_mailmessage", raise_exception=True)
+@require_GET
+def ticket_panel(request: AuthenticatedHttpRequest, number: int) -> HttpResponse:
+    """The ticket page's e-mail panel: the messages of its conversation, with the whole text and the original."""
+    ticket = ticket_get(number=number)
+    return render(request, "mail/ticket_panel.html", {"ticket": ticket, "messages": selectors.ticket_messages(ticket)})

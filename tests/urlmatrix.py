@@ -517,6 +517,7 @@ OBJECTS: dict[str, Callable[[Seeds], object]] = {
     # mail
     "mail/mailboxes/{pk}": lambda s: s.mailbox.pk,
     "mail/messages/{pk}": lambda s: s.mail_message.pk,
+    "mail/tickets/{number}": lambda s: s.ticket.number,
 }
 
 

@@ -138,3 +138,14 @@ def test_mailbox_set_creates_and_changes_a_mailbox(acme, media_root, monkeypatch
 def test_admin_lists_mailboxes_without_passwords(manager_client, mailbox):
     page = manager_client.get("/admin/mail/mailbox/").content.decode()
     assert "support@acme.test" in page
+
+
+def test_ticket_page_panel_lists_the_conversations_mail(agent_client, mailbox):
+    ticket = mail_ingest(raw=corpus("ru_cp1251_screenshot.eml"), mailbox=mailbox).ticket
+    assert ticket is not None
+    mail_ingest(raw=corpus("thunderbird_reply_koi8r.eml"), mailbox=mailbox)
+    assert 'hx-get="/mail/tickets/' in agent_client.get(f"/tickets/{ticket.number}/").content.decode()
+    with translation.override("ru"):
+        panel = agent_client.get(f"/mail/tickets/{ticket.number}/panel/").content.decode()
+    assert "ivan.petrov@example.ru" in panel and "Всё письмо" in panel
+    assert "07.12.2026 12:00, Служба поддержки Acme пишет:" in panel  # the whole message, quote included
