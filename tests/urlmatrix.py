@@ -591,6 +591,7 @@ def normalise(route: str) -> str:
     """A route with every converter or named group written ``{name}`` and regex anchors dropped."""
     route = _GROUP.sub(lambda m: "{" + m["name"] + "}", route)  # regex groups first: (?P<x>...) holds <x>
     route = _CONVERTER.sub(lambda m: "{" + m["name"] + "}", route)
+    route = re.sub(r"\((?!\?P<)[^()]*\)\?", "", route)  # an optional unnamed group: the path without it
     return route.replace("^", "").replace("$", "")
 
 
