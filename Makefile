@@ -8,10 +8,10 @@ export HF_HUB_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF
 
-.PHONY: qwen install install-dev install-bench bench-kb bench-load bench-abuse browser libmagic gettext messages ocr-tools run dev stop test lint typecheck pytest clean lora-tools
+.PHONY: qwen install install-dev install-bench bench-kb bench-load bench-abuse browser libmagic gettext messages ocr-tools mail-tools run dev stop test lint typecheck pytest clean lora-tools
 
 $(VENV)/.runtime: requirements.txt requirements-nodeps.txt
-	@$(MAKE) --no-print-directory libmagic ocr-tools gettext
+	@$(MAKE) --no-print-directory libmagic ocr-tools gettext mail-tools
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	@# llama-cpp-python builds from source. A native build (-march=native) uses every instruction the
@@ -72,6 +72,10 @@ gettext:
 # The translations (locale/ and each app's locale/, docs/i18n.md) compiled to .mo files, which git ignores.
 messages: $(VENV)/.runtime
 	@$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules --ignore=var -v 0
+
+# Dovecot's IMAP server: the mail tests start their own on free ports, config and store under var/.
+mail-tools:
+	@test -x /usr/sbin/dovecot || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null; }
 
 # Load test of the real server: results in bench/results/load.{json,md,png} (about 3 minutes).
 bench-load: install-bench

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -18,6 +18,20 @@ from helpdesk.celery import app, send_on_commit
 from helpdesk.tenants.db import connection
 
 logger = logging.getLogger(__name__)
+# Who may not get mail (an address that bounces); registered by a higher app, asked by the worker before sending.
+_recipient_filters: list[Callable[[list[str]], list[str]]] = []
+
+
+def recipient_filter_register(fn: Callable[[list[str]], list[str]]) -> None:
+    """``fn(addresses)`` returns the addresses that may still get mail; registering it again is a no-op."""
+    if fn not in _recipient_filters:
+        _recipient_filters.append(fn)
+
+
+def recipients_allowed(addresses: list[str]) -> list[str]:
+    for fn in _recipient_filters:
+        addresses = fn(addresses)
+    return addresses
 
 
 def site_url(path: str) -> str:
@@ -43,6 +57,7 @@ def email_queue(
     html: str | None = None,
     reply_to: Sequence[str] = (),
     headers: dict[str, str] | None = None,
+    from_email: str = "",
 ) -> None:
     """Send a message once the current transaction commits (immediately outside one).
 
@@ -56,6 +71,8 @@ def email_queue(
     kwargs["reply_to"] = list(reply_to)
     if headers:
         kwargs["headers"] = dict(headers)
+    if from_email:
+        kwargs["from_email"] = from_email
     # A broker outage must not fail the request that caused the mail (the ticket is saved), nor lose the mail.
     send_on_commit(send_email, keep=True, **kwargs)
 
@@ -76,10 +93,23 @@ def send_email(
     html: str | None = None,
     reply_to: Sequence[str] = (),
     headers: dict[str, str] | None = None,
+    from_email: str = "",
 ) -> int:
-    """Deliver one message through the configured backend; returns the number sent (0 or 1)."""
+    """Deliver one message through the configured backend; returns the number sent (0 or 1).
+
+    Addresses a recipient filter refuses (one that bounces) are left out; with none left, nothing is sent.
+    """
+    to = recipients_allowed(list(to))
+    if not to:
+        logger.info("mail not sent: no recipient may get it", extra={"subject": subject[:80]})
+        return 0
     message = EmailMultiAlternatives(
-        subject=subject, body=body, to=to, reply_to=list(reply_to) or None, headers=headers or None
+        subject=subject,
+        body=body,
+        to=to,
+        from_email=from_email or None,
+        reply_to=list(reply_to) or None,
+        headers=headers or None,
     )
     if html:
         message.attach_alternative(html, "text/html")

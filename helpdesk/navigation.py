@@ -12,6 +12,7 @@ SECTIONS = [
     (gettext_lazy("Knowledge"), "knowledge:index"),
     (gettext_lazy("Assistants"), "assistants:list"),
     (gettext_lazy("Integrations"), "integrations:index"),
+    (gettext_lazy("Mail"), "mail:index"),
     (gettext_lazy("Datasets"), "datasets:index"),
 ]
 

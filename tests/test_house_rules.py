@@ -15,7 +15,7 @@ from pathlib import Path
 from assistants.surfaces.streaming import answer_events
 
 ROOT = Path(__file__).resolve().parent.parent
-PRODUCT = ("assistants", "datasets", "helpdesk", "integrations", "knowledge", "tickets")
+PRODUCT = ("assistants", "datasets", "helpdesk", "integrations", "knowledge", "mail", "tickets")
 ALLOWED = {"helpdesk/sse.py", "assistants/surfaces/streaming.py"}
 HAND_WRITTEN = re.compile(
     r"\bsse_event\b"  # the wire helper, called or imported

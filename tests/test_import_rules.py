@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PRODUCT = ("assistants", "datasets", "helpdesk", "integrations", "knowledge", "tickets", "testing")
+PRODUCT = ("assistants", "datasets", "helpdesk", "integrations", "knowledge", "mail", "tickets", "testing")
 # "issue 12", "Issue #9", "issues 3-5": a reader of the code cannot see them.
 WORK_ITEM = re.compile(r"\bissues?\s+#?\d+", re.IGNORECASE)
 

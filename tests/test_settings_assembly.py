@@ -35,6 +35,7 @@ BEAT_KEYS = {
     "jobs-sweep-dataset-runs",
     "jobs-sweep-lora-jobs",
     "jobs-sweep-screenshots",
+    "mail-poll",
 }
 MUTATORS = {"append", "extend", "insert", "update", "setdefault", "pop", "remove", "clear"}
 

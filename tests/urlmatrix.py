@@ -432,6 +432,41 @@ class Seeds:
             )
         )
 
+    # --- Mail: a mailbox, a failed message with its raw file and original HTML, a bouncing address ---
+    @cached_property
+    def mailbox(self) -> Any:
+        from mail.models import Mailbox
+
+        return self._in_tenant(
+            lambda: Mailbox.objects.create(name=f"{MARKER} mailbox", address=f"{MARKER.lower()}@support.example")
+        )
+
+    @cached_property
+    def mail_message(self) -> Any:
+        from mail.models import MailMessage
+
+        mailbox = self.mailbox
+        return self._in_tenant(
+            lambda: MailMessage.objects.create(
+                mailbox=mailbox,
+                dedup_key=f"id:{MARKER.lower()}@mail.example",
+                message_id=f"{MARKER.lower()}@mail.example",
+                status="failed",
+                reason=MARKER,
+                sender=f"{MARKER.lower()}@customer.example",
+                subject=f"{MARKER} mail",
+                html=f"<p>{MARKER} html</p>",
+            )
+        )
+
+    @cached_property
+    def bounced_address(self) -> Any:
+        from mail.models import BouncedAddress
+
+        return self._in_tenant(
+            lambda: BouncedAddress.objects.create(email=f"{MARKER.lower()}@bounce.example", reason=MARKER)
+        )
+
 
 # --- Registry ---------------------------------------------------------------------------------------
 
@@ -479,6 +514,10 @@ OBJECTS: dict[str, Callable[[Seeds], object]] = {
     "vision/labels/{pk}": lambda s: s.screenshot_label.pk,
     "vision/tickets/{number}": lambda s: s.ticket.number,
     "vision/tickets/{number}/attachments/{pk}": lambda s: s.image_attachment.pk,
+    # mail
+    "mail/mailboxes/{pk}": lambda s: s.mailbox.pk,
+    "mail/messages/{pk}": lambda s: s.mail_message.pk,
+    "mail/tickets/{number}": lambda s: s.ticket.number,
 }
 
 
@@ -522,6 +561,9 @@ ADMIN_MODELS: dict[str, Callable[[Seeds], Any]] = {
     "integrations.webhookdelivery": lambda s: s.webhook_delivery,
     "vision.screenshotlabel": lambda s: s.screenshot_label,
     "vision.attachmentanalysis": lambda s: s.attachment_analysis,
+    "mail.mailbox": lambda s: s.mailbox,
+    "mail.mailmessage": lambda s: s.mail_message,
+    "mail.bouncedaddress": lambda s: s.bounced_address,
     "assistants.widgetkey": lambda s: s.widget_key,
     "axes.accessattempt": lambda s: s.access_attempt,
     "axes.accesslog": lambda s: s.access_log,
@@ -549,6 +591,7 @@ def normalise(route: str) -> str:
     """A route with every converter or named group written ``{name}`` and regex anchors dropped."""
     route = _GROUP.sub(lambda m: "{" + m["name"] + "}", route)  # regex groups first: (?P<x>...) holds <x>
     route = _CONVERTER.sub(lambda m: "{" + m["name"] + "}", route)
+    route = re.sub(r"\((?!\?P<)[^()]*\)\?", "", route)  # an optional unnamed group: the path without it
     return route.replace("^", "").replace("$", "")
 
 

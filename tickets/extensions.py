@@ -11,6 +11,9 @@ naming the app:
   once the transaction commits), adds ``details(attachment)`` to the API's attachment, and draws
   ``template`` (with ``context(context, attachments)``) under a list of attachments on the page
   (``{% attachment_details files %}``).
+- a **mail threader** (one) gives every e-mail about a ticket its threading: headers (Message-ID,
+  In-Reply-To, References), a reply-to address and a sender. It is called inside the transaction that
+  queues the mail, so it may record what it gave out.
 - a **listener** is called with the event's keyword arguments when tickets ``emit()`` an event, inside
   the transaction that made the change: it may write rows and enqueue work on commit, never call out.
 
@@ -28,7 +31,7 @@ from helpdesk.celery import send_on_commit
 if TYPE_CHECKING:
     from django.template import Context
 
-    from tickets.models import Attachment
+    from tickets.models import Attachment, Ticket
 
 # Events and their keyword arguments.
 TICKET_CREATED = "ticket_created"  # ticket, by
@@ -56,7 +59,15 @@ class AttachmentProcessor:
     context: Callable[[Context, Sequence[Attachment]], dict[str, Any]] | None = None
 
 
+@dataclass(frozen=True)
+class MailThread:
+    headers: dict[str, str]
+    reply_to: list[str]
+    from_email: str = ""
+
+
 _panels: dict[str, Panel] = {}
+_mail_threader: list[Callable[..., MailThread | None]] = []
 _processors: dict[str, AttachmentProcessor] = {}
 _listeners: dict[str, list[Callable[..., object]]] = {event: [] for event in EVENTS}
 
@@ -116,6 +127,16 @@ def attachment_details(attachment: Attachment) -> dict[str, Any]:
         if processor.details is not None:
             details.update(processor.details(attachment) or {})
     return details
+
+
+def register_mail_threader(fn: Callable[..., MailThread | None]) -> None:
+    """``fn(ticket=…, subject=…, to=…)`` threads every e-mail about a ticket; a later registration replaces it."""
+    _mail_threader[:] = [fn]
+
+
+def mail_thread(*, ticket: Ticket, subject: str, to: Sequence[str]) -> MailThread | None:
+    """What the registered threader gives an e-mail about ``ticket``; None without one."""
+    return _mail_threader[0](ticket=ticket, subject=subject, to=list(to)) if _mail_threader else None
 
 
 def register_listener(event: str, fn: Callable[..., object]) -> None:

@@ -23,7 +23,7 @@ from helpdesk.accounts.models import User
 from helpdesk.i18n import language_supported, tenant_default_language, user_language
 from helpdesk.mail import email_queue, site_url, tenant_headers
 from helpdesk.tenants.db import connection
-from tickets import links
+from tickets import extensions, links
 from tickets.models import Contact, Reply, ReplyKind, Status, Ticket
 from tickets.selectors import agent_list
 
@@ -73,7 +73,19 @@ def _send(*, to: Iterable[str], subject: Subject, template: str, context: dict[s
     with translation.override(language):
         body = render_to_string(template, {"tenant_name": _tenant_name(), **context})
         text = subject()
-    email_queue(to=recipients, subject=text, body=body, headers=tenant_headers())
+    about = context.get("ticket") or context.get("source")
+    thread = extensions.mail_thread(ticket=about, subject=text, to=recipients) if isinstance(about, Ticket) else None
+    if thread is None:
+        email_queue(to=recipients, subject=text, body=body, headers=tenant_headers())
+        return
+    email_queue(
+        to=recipients,
+        subject=text,
+        body=body,
+        headers={**tenant_headers(), **thread.headers},
+        reply_to=thread.reply_to,
+        from_email=thread.from_email,
+    )
 
 
 def _send_each_agent(*, users: Iterable[User], subject: Subject, template: str, context: dict[str, object]) -> None:

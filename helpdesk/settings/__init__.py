@@ -34,6 +34,7 @@ from helpdesk.settings.integrations import INTEGRATIONS_PULL_SECONDS, INTEGRATIO
 from helpdesk.settings.jobs import JOBS_SWEEP_SECONDS
 from helpdesk.settings.knowledge import KB_SWEEP_SECONDS
 from helpdesk.settings.lora import LORA_QUEUE
+from helpdesk.settings.mail import MAIL_POLL_SECONDS
 from helpdesk.settings.tickets import TICKETS_SLA_CHECK_SECONDS
 from helpdesk.settings.vision import VISION_QUEUE
 
@@ -80,6 +81,8 @@ TENANT_APPS = [
     "integrations.jira",
     "integrations.zendesk",
     "assistants.vision",
+    "mail",
+    "anymail",  # provider inbound webhooks (the mail app receives its inbound signal)
     "axes",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -98,6 +101,7 @@ CELERY_BEAT_SCHEDULE = {
     "jobs-sweep-dataset-runs": {"task": "datasets.sweep_stuck_jobs", "schedule": JOBS_SWEEP_SECONDS},
     "jobs-sweep-lora-jobs": {"task": "assistants.lora.sweep_stuck_jobs", "schedule": JOBS_SWEEP_SECONDS},
     "jobs-sweep-screenshots": {"task": "assistants.vision.sweep_stuck_analyses", "schedule": JOBS_SWEEP_SECONDS},
+    "mail-poll": {"task": "mail.poll_all_tenants", "schedule": MAIL_POLL_SECONDS},
 }
 # Tasks with a queue and worker of their own (Procfile): LoRA training, screenshot analysis, webhook deliveries.
 CELERY_TASK_ROUTES = {
