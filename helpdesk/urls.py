@@ -50,7 +50,7 @@ urlpatterns = [
     path("datasets/", include("datasets.urls")),
     path("integrations/", include("integrations.urls")),
     path("vision/", include("assistants.vision.urls")),
-    path("mail/inbound/", include("anymail.urls")),
+    path("mail/inbound/", include("mail.inbound_urls")),
     path("mail/", include("mail.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import translation
 from django_tenants.utils import tenant_context
 
 from mail.models import Mailbox, MailMessage, MailStatus
 from mail.services import mail_ingest
 from mail.tests.conftest import corpus
+from testing.i18n import reading_russian
 from tickets.models import Ticket
 
 
@@ -29,20 +29,20 @@ def test_manager_sees_mailboxes_counts_and_failures(manager_client, mailbox, fai
     assert "The message has no sender address (From) we can read." in page and "Retry" in page
 
 
-def test_the_page_in_russian(manager_client, mailbox, in_acme):
+def test_the_page_in_russian(manager_client, manager, mailbox, in_acme):
     in_acme.language = "ru"  # the reason is written in the tenant's language
     mail_ingest(raw=corpus("malformed_no_from.eml"), mailbox=mailbox)
-    with translation.override("ru"):
+    with reading_russian(manager):
         page = manager_client.get("/mail/").content.decode()
     assert "Почтовые ящики" in page and "Письма с ошибкой" in page and "Повторить" in page
     assert "Заявок: <strong>0</strong> · ответов: <strong>0</strong> · только сохранено: 0 · с ошибкой: 1" in page
     assert "В письме нет адреса отправителя (From), который можно прочитать." in page
 
 
-def test_test_connection_in_russian(manager_client, mailbox):
+def test_test_connection_in_russian(manager_client, manager, mailbox):
     mailbox.imap_host, mailbox.imap_port, mailbox.imap_username = "127.0.0.1", 9, "x"
     mailbox.save()
-    with translation.override("ru"):
+    with reading_russian(manager):
         response = manager_client.post(f"/mail/mailboxes/{mailbox.pk}/test/", headers={"HX-Request": "true"})
     assert "В соединении отказано" in response.content.decode()
 
@@ -140,12 +140,12 @@ def test_admin_lists_mailboxes_without_passwords(manager_client, mailbox):
     assert "support@acme.test" in page
 
 
-def test_ticket_page_panel_lists_the_conversations_mail(agent_client, mailbox):
+def test_ticket_page_panel_lists_the_conversations_mail(agent_client, agent, mailbox):
     ticket = mail_ingest(raw=corpus("ru_cp1251_screenshot.eml"), mailbox=mailbox).ticket
     assert ticket is not None
     mail_ingest(raw=corpus("thunderbird_reply_koi8r.eml"), mailbox=mailbox)
     assert 'hx-get="/mail/tickets/' in agent_client.get(f"/tickets/{ticket.number}/").content.decode()
-    with translation.override("ru"):
+    with reading_russian(agent):
         panel = agent_client.get(f"/mail/tickets/{ticket.number}/panel/").content.decode()
     assert "ivan.petrov@example.ru" in panel and "Всё письмо" in panel
     assert "07.12.2026 12:00, Служба поддержки Acme пишет:" in panel  # the whole message, quote included
