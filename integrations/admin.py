@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from integrations import crypto
+from helpdesk import crypto
 from integrations.models import (
     Connection,
     ExternalRef,

@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 from django_ratelimit import ALL as RATELIMIT_ALL
 from django_ratelimit.core import is_ratelimited
 
+from helpdesk import crypto
 from helpdesk.http import AuthenticatedHttpRequest
-from integrations import crypto, selectors, services
+from integrations import selectors, services
 from integrations.models import Connection
 from integrations.registry import system as system_spec
 from integrations.services.backsync import inbound_handle, inbound_refused

@@ -1,6 +1,6 @@
 """Connections to Jira and Zendesk, the outbox of escalations, links, sync log and outgoing webhooks.
 
-One set per tenant schema. Secrets are stored encrypted (``integrations.crypto``) and never
+One set per tenant schema. Secrets are stored encrypted (``helpdesk.crypto``) and never
 rendered back; work that talks to another system is an outbox row that a worker claims with a
 conditional update, so a crash between the remote call and the commit is retried, not lost.
 """

@@ -1,7 +1,7 @@
 """Mailboxes of a tenant, every message that came in or went out, and addresses that bounce.
 
-One set per tenant schema. A mailbox's password is stored encrypted (``integrations.crypto``'s
-keys, through ``mail.crypto``) and never rendered back. ``MailMessage`` is the ledger that makes
+One set per tenant schema. A mailbox's password is stored encrypted (``helpdesk.crypto``, the
+integrations' keys) and never rendered back. ``MailMessage`` is the ledger that makes
 ingestion idempotent: its ``dedup_key`` (the Message-ID, or a hash of the bytes when there is none)
 is unique, and the row commits in the same transaction as the ticket or reply it made.
 """

@@ -13,9 +13,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from helpdesk import crypto
 from helpdesk.celery import send_on_commit
 from helpdesk.tenants.db import connection as db
-from integrations import crypto, metrics, work
+from integrations import metrics, work
 from integrations.base import TransportError, unexpected
 from integrations.events import transport
 from integrations.models import WebhookDelivery, WebhookEndpoint, WebhookEvent

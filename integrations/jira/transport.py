@@ -18,7 +18,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from jira import JIRA, JIRAError
 
-from integrations import crypto, http
+from helpdesk import crypto
+from integrations import http
 from integrations.base import (
     EscalationRequest,
     RemoteComment,

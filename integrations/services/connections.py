@@ -16,7 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from integrations import crypto, metrics
+from helpdesk import crypto
+from integrations import metrics
 from integrations.base import TransportError
 from integrations.models import (
     Connection,

@@ -8,7 +8,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
-from integrations import crypto, services
+from helpdesk import crypto
+from integrations import services
 from integrations.jira.tests.test_jira_page import form
 from integrations.models import Connection
 from testing.jira import FakeJira

@@ -11,7 +11,7 @@ from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from integrations import crypto
+from helpdesk import crypto
 
 
 def test_round_trip_and_rotation(settings):
@@ -54,7 +54,7 @@ def _run(probe: str, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-SETUP = "import django; django.setup(); from integrations import crypto; "
+SETUP = "import django; django.setup(); from helpdesk import crypto; "
 
 
 def test_the_embedded_setup_keeps_its_own_key_in_var_with_debug_off(tmp_path):

@@ -21,7 +21,8 @@ from zenpy.lib.api_objects import Comment
 from zenpy.lib.api_objects import Ticket as ZendeskTicket
 from zenpy.lib.exception import APIException, RatelimitBudgetExceeded, ZenpyException
 
-from integrations import crypto, http
+from helpdesk import crypto
+from integrations import http
 from integrations.base import (
     EscalationRequest,
     RemoteComment,

@@ -22,7 +22,7 @@ from django.utils.translation import ngettext
 from imap_tools import BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted, MailMessageFlags
 from imap_tools.errors import MailboxFolderSelectError, MailboxLoginError
 
-from mail import crypto
+from helpdesk import crypto
 from mail.models import Mailbox, Security
 from mail.services.ingest import mail_ingest
 

@@ -1,4 +1,5 @@
-"""Secrets at rest: Fernet with keys from ``INTEGRATIONS_KEYS`` (the first encrypts, all decrypt).
+"""Secrets at rest (trackers' credentials, webhook secrets, mailbox passwords): Fernet with keys from
+``INTEGRATIONS_KEYS`` (the first encrypts, all decrypt), so one key rotation covers every stored credential.
 
 Without the variable, the embedded setup (settings) and a DEBUG setup generate a key into
 ``VAR_DIR/integrations_key`` once, as the secret key is; elsewhere a missing key is a
@@ -51,5 +52,5 @@ def decrypt(value: str) -> str:
         return _fernet(_keys()).decrypt(value.encode()).decode()
     except InvalidToken as exc:
         raise ImproperlyConfigured(
-            "A stored integration secret cannot be decrypted with INTEGRATIONS_KEYS (was the key changed?)"
+            "A stored secret cannot be decrypted with INTEGRATIONS_KEYS (was the key changed?)"
         ) from exc
