@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,3 +78,13 @@ def test_no_code_names_a_work_item():
         if WORK_ITEM.search(line)
     ]
     assert offenders == []
+
+
+def test_every_app_is_linted_for_layers_type_checked_and_tested():
+    """A new app missing from one of these lists is silently left out of `make test` (as mail once was)."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    apps = set(PRODUCT) - {"testing"}
+    assert apps <= set(config["tool"]["pytest"]["ini_options"]["testpaths"])
+    assert set(PRODUCT) <= set(config["tool"]["mypy"]["files"])
+    root_packages = (ROOT / ".importlinter").read_text().split("root_packages =", 1)[1].split("\n\n", 1)[0]
+    assert set(PRODUCT) <= set(root_packages.split())
