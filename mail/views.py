@@ -22,7 +22,10 @@ from tickets.selectors import ticket_get
 INDEX = "mail/index.html"
 FORM = "mail/mailbox_form.html"
 # The original HTML of a message: no scripts, no remote anything, its own origin (sandbox), no framing.
-SANDBOX_CSP = "default-src 'none'; img-src cid: data:; style-src 'unsafe-inline'; sandbox; frame-ancestors 'none'"
+SANDBOX_CSP = (
+    "default-src 'none'; img-src cid: data:; style-src 'unsafe-inline'; sandbox; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'none'"
+)
 
 
 @login_required
