@@ -79,7 +79,8 @@ def test_background_workers_yield_the_cpu_to_the_web_server():
 
 def test_procfile_runs_the_production_server_worker_and_beat_with_installed_programs():
     entries = _procfile("Procfile")
-    assert set(entries) == {"web", "worker", "beat", "training", "vision", "webhooks"}
+    assert set(entries) == {"web", "worker", "beat", "training", "vision", "webhooks", "mail-listener"}
+    assert entries["mail-listener"] == "python manage.py mail_listen"  # idle while MAIL_LISTENER_PORT=0
     assert entries["web"] == "gunicorn --config gunicorn.conf.py"
     assert entries["training"].startswith("celery -A helpdesk worker -Q training")  # LoRA jobs, one at a time
     assert entries["vision"].startswith("celery -A helpdesk worker -Q ${VISION_QUEUE:-vision}")  # screenshots

@@ -20,4 +20,5 @@ def test_enrichers_add_their_paragraphs_in_order_and_one_with_nothing_to_say_add
     registry.register_question_enricher("silent", lambda t: "")
     registry.register_question_enricher("last", lambda t: "Last words")
     registry.register_question_enricher("first", lambda t: f"Again about {t.subject}")  # ready() ran twice
-    assert registry.question_enrichments(ticket) == ["Again about Can't pay", "Last words"]
+    enrichments = registry.question_enrichments(ticket)
+    assert [(e.text, e.focus) for e in enrichments] == [("Again about Can't pay", ""), ("Last words", "")]
