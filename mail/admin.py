@@ -4,42 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
-from django.utils.translation import gettext_lazy as _
 
+from mail.forms import MailboxForm
 from mail.models import BouncedAddress, Mailbox, MailMessage
 from mail.services import mailbox_save
 
 
-class MailboxAdminForm(forms.ModelForm):
-    password = forms.CharField(
-        label=_("IMAP password"),
-        required=False,
-        widget=forms.PasswordInput(render_value=False),
-        help_text=_("Stored encrypted and never shown again; leave empty to keep the stored one."),
-    )
-
-    class Meta:
-        model = Mailbox
-        fields = [
-            "name",
-            "address",
-            "from_name",
-            "enabled",
-            "imap_host",
-            "imap_port",
-            "imap_security",
-            "imap_username",
-            "imap_folder",
-            "imap_processed_folder",
-        ]
-
-
 @admin.register(Mailbox)
 class MailboxAdmin(admin.ModelAdmin):
-    form = MailboxAdminForm
+    form = MailboxForm  # the page's form: the password is set, never shown
     list_display = ["address", "name", "enabled", "imap_host", "last_poll_at", "last_poll_error"]
     readonly_fields = ["last_poll_at", "last_poll_error", "last_test_at", "last_test_ok", "last_test_result"]
 

@@ -23,14 +23,8 @@ from helpdesk.accounts.services import user_create_or_update
 from testing.i18n import visible_text
 from tests import urlmatrix
 from tests.catalogues import po_files, read_po
+from tests.test_phone_width import FILLED, LEFT_OUT  # routes that take a value but read no page
 
-# Routes that take a value but read no page of their own (as in tests/test_phone_width.py).
-FILLED = {"admin/{app_label}/": "/admin/tickets/"}
-LEFT_OUT = {
-    "admin/{url}": "the admin's catch-all: a 404 page",
-    "admin/r/{content_type_id}/{object_id}/": "a redirect to the object's page elsewhere",
-    "dev/mail/{name}/": "DEBUG only (404 in tests); its list page is covered",
-}
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdr]|%[sd]|\{\w*\}|<[^>]+>|\n")
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 CYRILLIC = re.compile(r"[А-Яа-яЁё]")
