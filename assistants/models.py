@@ -9,7 +9,7 @@ from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from assistants.engine import STRATEGY_CHOICES
+from assistants.engine import STRATEGY_CHOICES, strategy_for
 from assistants.replies import CitationStyle
 from helpdesk.ai import PROVIDER_KEYS, chat_models
 
@@ -169,6 +169,12 @@ class Assistant(models.Model):
     @property
     def chat_model_label(self) -> str:
         return chat_models.label(self.chat_model) or gettext("the server's model")
+
+    @property
+    def answer_strategy_label(self) -> str:
+        """How this assistant answers now: its own strategy, else the server's or its chat model's default."""
+        chosen = strategy_for(self, self.provider or settings.LLM_PROVIDER)
+        return str(dict(STRATEGY_CHOICES).get(chosen, chosen))
 
 
 class RequestType(models.Model):

@@ -5,12 +5,13 @@ names exported here; plug-ins (LoRA's adapters, vision's screenshot text) regist
 ``assistants.engine.registry`` instead of being imported by the engine.
 
 Besides ``answer``, ``answer_stream`` and ``Answer``: ``Turn`` (the history they take), ``STRATEGY_CHOICES``
-(the assistant model's field), ``URGENT`` (chats rank urgent requests the same way), ``build_messages``
+(the assistant model's field) and ``strategy_for`` (the one an assistant answers with now), ``URGENT`` (chats
+rank urgent requests the same way), ``build_messages``
 (LoRA trains on the very prompt the engine sends) and the nearest-example classifier ``classify`` with its
 ``Embed`` type and temperature (vision labels screenshots with it).
 """
 
-from assistants.engine.answering import URGENT, Answer, answer, answer_stream
+from assistants.engine.answering import URGENT, Answer, answer, answer_stream, strategy_for
 from assistants.engine.classification import TEMPERATURE as CLASSIFIER_TEMPERATURE
 from assistants.engine.classification import Embed, classify
 from assistants.engine.prompting import Turn, build_messages
@@ -27,4 +28,5 @@ __all__ = [
     "answer_stream",
     "build_messages",
     "classify",
+    "strategy_for",
 ]

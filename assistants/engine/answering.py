@@ -29,7 +29,16 @@ from assistants.engine.prompting import Turn
 from assistants.engine.registry import adapter_for
 from assistants.engine.verification import Checked, StreamingVerifier, Verifier
 from assistants.replies import decline_text
-from helpdesk.ai import ContextChunk, Generation, GenerationParams, GenerationRequest, Message, generate, stream
+from helpdesk.ai import (
+    ContextChunk,
+    Generation,
+    GenerationParams,
+    GenerationRequest,
+    Message,
+    chat_models,
+    generate,
+    stream,
+)
 from knowledge.services import SearchError, SearchHit, search
 
 if TYPE_CHECKING:
@@ -182,7 +191,11 @@ def _adapter(assistant: Assistant, adapter: str | None) -> tuple[str, str]:
 def strategy_for(assistant: Assistant, provider: str) -> str:
     if provider == "extractive":
         return strategies.EXTRACTIVE
-    return assistant.strategy or settings.ASSISTANTS_ANSWER_STRATEGY
+    if assistant.strategy:
+        return assistant.strategy
+    if settings.ASSISTANTS_ANSWER_STRATEGY != "auto":
+        return settings.ASSISTANTS_ANSWER_STRATEGY
+    return chat_models.default_strategy(provider=provider, model=assistant.chat_model)
 
 
 def prepare(

@@ -12,10 +12,11 @@ import pytest
 from django.urls import reverse
 from django_tenants.utils import tenant_context
 
-from assistants.engine import Answer, answer_stream, build_messages
+from assistants.engine import STRATEGY_CHOICES, Answer, answer_stream, build_messages, strategy_for
 from assistants.services import assistant_create
 from helpdesk.ai import ContextChunk, Generation, GenerationParams, GenerationRequest, get_provider, stream
 from helpdesk.ai.chat_models import QWEN, SMOLLM2
+from knowledge import services
 
 ARTICLES = {
     "ru": {
@@ -54,6 +55,14 @@ def grounded_request(language: str, max_new_tokens: int = 24, model: str = "") -
         params=GenerationParams(max_new_tokens=max_new_tokens, temperature=0.0, timeout_seconds=300),
         model=model or MODEL_OF[language].key,
     )
+
+
+def index_articles(language: str) -> None:
+    for title, text in ARTICLES[language].items():
+        document = services.document_create_from_text(
+            title=title, text=text, language=language, visibility="public", enqueue=False
+        )
+        services.document_index(document_id=document.pk)
 
 
 @pytest.mark.parametrize("language", ["en", "ru"])
@@ -124,14 +133,8 @@ def test_one_copy_of_each_model_per_process_whichever_threads_ask(qwen):
 # sometimes at the assistants' 0.2), which verification then replaces by the extractive answer.
 @pytest.mark.parametrize(("language", "strategy"), [("en", "select"), ("ru", "select"), ("en", "compose")])
 def test_the_engine_answers_a_help_center_question_with_the_assistants_model(acme, qwen, language, strategy):
-    from knowledge import services
-
     with tenant_context(acme):
-        for title, text in ARTICLES[language].items():
-            document = services.document_create_from_text(
-                title=title, text=text, language=language, visibility="public", enqueue=False
-            )
-            services.document_index(document_id=document.pk)
+        index_articles(language)
         bot = assistant_create(name=f"Shop {language}", language=language, provider="llamacpp", strategy=strategy)
         bot.request_types.all().delete()
         events = list(answer_stream(assistant=bot, question=QUESTIONS[language]))
@@ -141,3 +144,26 @@ def test_the_engine_answers_a_help_center_question_with_the_assistants_model(acm
     assert result.provider == "llamacpp" and result.fallback_from is None, (result.error, result.model_text)
     assert "14" in result.text, result.as_dict()
     assert "".join(e for e in events if isinstance(e, str)) == result.text
+
+
+@pytest.mark.parametrize(("language", "expected"), [("en", "select"), ("ru", "extractive")])
+def test_with_no_strategy_chosen_each_model_answers_the_way_it_serves_best_on_a_cpu(
+    acme, manager_client, settings, language, expected
+):
+    """Qwen reads ~1,000 new prompt tokens per question (~10 s on 2 cores): its assistants quote instead."""
+    with tenant_context(acme):
+        index_articles(language)
+        bot = assistant_create(name=f"Shop {language}", language=language, provider="llamacpp")
+        bot.request_types.all().delete()
+        result = list(answer_stream(assistant=bot, question=QUESTIONS[language]))[-1]
+        settings.ASSISTANTS_ANSWER_STRATEGY = "compose"  # a server's explicit choice wins over the model's
+        overridden = strategy_for(bot, "llamacpp")
+        bot.strategy = "select"  # and the assistant's own over both
+        own = strategy_for(bot, "llamacpp")
+    assert isinstance(result, Answer)
+    assert result.strategy == expected and not result.declined, result.as_dict()
+    assert "14" in result.text
+    assert (overridden, own) == ("compose", "select")
+    settings.ASSISTANTS_ANSWER_STRATEGY = "auto"
+    edit = manager_client.get(reverse("assistants:edit", args=[bot.pk])).content.decode()
+    assert str(dict(STRATEGY_CHOICES)[expected]) in edit

@@ -5,6 +5,11 @@ Qwen2.5-Coder-1.5B-Instruct (``make install``, verified by ``helpdesk.ai.modelfi
 in Russian and other languages, ~8x bigger and slower (bench/results/chat_models.md). So an
 assistant that names no model answers in English with SmolLM2 and in any other language with Qwen.
 Ollama takes its own model names (``qwen2.5:3b``); they are not checked here.
+
+Each model also has the answer strategy it is best served with on a CPU (``default_strategy``): SmolLM2
+picks verified sentences (``select``: p50 0.8 s, facts as extractive's); Qwen on 2 cores needs ~10 s for
+the same job because it reads a new prompt of ~1,000 tokens per question, while the extractive answer
+quotes the same verified sentences in 0.1 s and found more facts in Russian (bench/results/answer.md).
 """
 
 from __future__ import annotations
@@ -28,10 +33,13 @@ class ChatModel:
     label: str
     # Lower-case GGUF file stems of this model: the name a LoRA adapter records as its base.
     stems: tuple[str, ...]
+    strategy: str  # the answer strategy that serves it best on a CPU (assistants/engine/strategies.py)
 
 
-SMOLLM2 = ChatModel("smollm2-135m", "SmolLM2-135M-Instruct (English)", ("smollm2-135m-instruct.q4_1",))
-QWEN = ChatModel("qwen2.5-1.5b", "Qwen2.5-Coder-1.5B-Instruct (multilingual)", ("qwen2.5-coder-1.5b-instruct-q4_k_m",))
+SMOLLM2 = ChatModel("smollm2-135m", "SmolLM2-135M-Instruct (English)", ("smollm2-135m-instruct.q4_1",), "select")
+QWEN = ChatModel(
+    "qwen2.5-1.5b", "Qwen2.5-Coder-1.5B-Instruct (multilingual)", ("qwen2.5-coder-1.5b-instruct-q4_k_m",), "extractive"
+)
 CHAT_MODELS = {model.key: model for model in (SMOLLM2, QWEN)}
 CHOICES = [(model.key, model.label) for model in CHAT_MODELS.values()]
 
@@ -85,6 +93,16 @@ def model_for(*, provider: str, model_name: str, language: str) -> str:
     if provider in LOCAL_PROVIDERS and not settings.LLM_MODEL:
         return default_chat_model(language)
     return ""
+
+
+def default_strategy(*, provider: str, model: str) -> str:
+    """The answer strategy when neither the assistant nor ASSISTANTS_ANSWER_STRATEGY names one.
+
+    The local models' own (see the module's docstring); ``select`` for a server's model (Ollama, usually on a GPU).
+    """
+    if provider in LOCAL_PROVIDERS and model in CHAT_MODELS:
+        return CHAT_MODELS[model].strategy
+    return "select"
 
 
 def label(model: str) -> str:

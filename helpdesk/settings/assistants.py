@@ -27,10 +27,11 @@ OLLAMA_MODEL = env_str("OLLAMA_MODEL", "qwen2.5:3b")
 # Website widget messages per key and visitor address per minute (django-ratelimit rate).
 WIDGET_MESSAGES_PER_MINUTE = env_int("WIDGET_MESSAGES_PER_MINUTE", 20, minimum=1)
 WIDGET_RATE = f"{WIDGET_MESSAGES_PER_MINUTE}/m"
-# How the model is asked (assistants/engine/strategies.py); an assistant can choose its own.
+# How the model is asked (assistants/engine/strategies.py); an assistant can choose its own. "auto": the
+# chat model's own (helpdesk.ai.chat_models: select with SmolLM2 and Ollama, extractive with Qwen on a CPU).
 # Measured in bench/answer.py.
 ASSISTANTS_ANSWER_STRATEGY = env_choice(
-    "ASSISTANTS_ANSWER_STRATEGY", "select", {"select", "compose", "compose_chunks", "extractive"}
+    "ASSISTANTS_ANSWER_STRATEGY", "auto", {"auto", "select", "compose", "compose_chunks", "extractive"}
 )
 # llama.cpp threads; 0: half the cores (spinning threads on busy cores are many times slower, see GOTCHAS).
 LLM_THREADS = env_int("LLM_THREADS", 0, minimum=0, maximum=256)
