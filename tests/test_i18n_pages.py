@@ -13,7 +13,6 @@ from __future__ import annotations
 import html
 import json
 import re
-from functools import cache
 
 import pytest
 from django.test import Client
@@ -21,12 +20,10 @@ from django_tenants.utils import tenant_context
 
 from conftest import ACME_HOST, make_user
 from helpdesk.accounts.services import user_create_or_update
-from testing.i18n import visible_text
+from testing.i18n import english_phrases_everywhere, visible_text
 from tests import urlmatrix
-from tests.catalogues import po_files, read_po
 from tests.test_phone_width import FILLED, LEFT_OUT  # routes that take a value but read no page
 
-PLACEHOLDER = re.compile(r"%\(\w+\)[sdr]|%[sd]|\{\w*\}|<[^>]+>|\n")
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 # The admin's column headers and field labels: each names a model field (or an admin column) for the reader.
@@ -38,20 +35,6 @@ SAME_IN_RUSSIAN = {"URL", "HTML", "SHA-256", "Message-ID", "ID", "IMAP", "SMTP",
 # django-axes' own admin names its columns after its methods (no description to translate) and keeps the HTTP
 # header names in its Russian catalogue: a third-party admin, not checked.
 THIRD_PARTY_ADMIN = ("admin/axes/",)
-
-
-@cache
-def english_sentences() -> frozenset[str]:
-    """The literal stretches of three words or more of every msgid in the repository's catalogues."""
-    found = set()
-    for path in po_files():
-        for entry in read_po(path)[1]:
-            for msgid in filter(None, (entry.msgid, entry.msgid_plural)):
-                for part in PLACEHOLDER.split(msgid):
-                    text = " ".join(part.split()).strip(' .,:;·—–-()"“”«»?!')
-                    if len(WORD.findall(text)) >= 3:
-                        found.add(text)
-    return frozenset(found)
 
 
 def _owner(url: urlmatrix.TenantUrl) -> str:
@@ -75,7 +58,7 @@ def _id(url: urlmatrix.TenantUrl) -> str:
 
 def _leaks(text: str) -> list[str]:
     flat = visible_text(text)
-    return sorted(s for s in english_sentences() if s in flat)
+    return sorted(s for s in english_phrases_everywhere() if s in flat)
 
 
 def _english_admin_names(body: str) -> list[str]:
@@ -111,7 +94,7 @@ def russian_admin(acme):
 
 
 def test_the_english_catalogue_has_sentences_of_the_platform_tickets_and_knowledge():
-    sentences = english_sentences()
+    sentences = english_phrases_everywhere()
     assert {
         "Self-hosted helpdesk · your data stays on your servers",
         "No replies yet. We will answer soon",
