@@ -7,6 +7,8 @@ stored before, plain English, still read.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 from django.utils import translation
@@ -130,3 +132,26 @@ def test_an_old_plain_english_error_still_shows_on_the_page(acme):
         Run.objects.filter(pk=run.pk).update(status=Run.Status.FAILED, error="Stopped: took longer than 1 h.")
     page = _reader(acme, "irina@acme.test", "ru").get(f"/datasets/runs/{run.pk}/").content.decode()
     assert "Stopped: took longer than 1 h." in page
+
+
+@pytest.mark.parametrize(
+    ("count", "minutes", "hours"),
+    [(1, "1 минута", "1 час"), (2, "2 минуты", "2 часа"), (5, "5 минут", "5 часов"), (21, "21 минута", "21 час")],
+)
+def test_a_tickets_relative_times_and_sla_countdown_read_in_russian(acme, count, minutes, hours):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tickets.models import Ticket, TicketEvent
+
+    ticket = urlmatrix.Seeds(acme).ticket
+    now = timezone.now()
+    with tenant_context(acme):
+        TicketEvent.objects.filter(ticket=ticket).update(created_at=now - timedelta(minutes=count, seconds=5))
+        Ticket.objects.filter(pk=ticket.pk).update(resolution_due_at=now + timedelta(hours=count, seconds=50))
+    reader = _reader(acme, "irina@acme.test", "ru")
+    page = reader.get(f"/tickets/{ticket.number}/").content.decode().replace("\xa0", " ")
+    assert re.search(rf"(?<!\d){minutes} назад", page), f"the audit trail shows no “{minutes} назад”"
+    listing = reader.get("/tickets/").content.decode().replace("\xa0", " ")
+    assert re.search(rf"через (?<!\d){hours}\b", listing), f"the SLA countdown shows no “через {hours}”"
