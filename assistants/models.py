@@ -138,12 +138,14 @@ class Assistant(models.Model):
         ),
     )
     # The LoRA issue points this at a trained adapter; None means the base model.
-    adapter = models.CharField(max_length=300, null=True, blank=True)
-    is_default = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    adapter = models.CharField(max_length=300, null=True, blank=True, verbose_name=_("adapter"))
+    is_default = models.BooleanField(default=False, verbose_name=_("default"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("assistant")
+        verbose_name_plural = _("assistants")
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
@@ -180,7 +182,9 @@ class Assistant(models.Model):
 class RequestType(models.Model):
     """A kind of request (support, sales, complaint…) with its own instructions and labelled examples."""
 
-    assistant = models.ForeignKey(Assistant, on_delete=models.CASCADE, related_name="request_types")
+    assistant = models.ForeignKey(
+        Assistant, on_delete=models.CASCADE, related_name="request_types", verbose_name=_("assistant")
+    )
     name = models.SlugField(verbose_name=_("Name"), max_length=50)
     prompt = models.TextField(
         verbose_name=_("Prompt"), blank=True, help_text=_("Extra instructions for answers to this kind of request.")
@@ -192,6 +196,8 @@ class RequestType(models.Model):
     )
 
     class Meta:
+        verbose_name = _("request type")
+        verbose_name_plural = _("request types")
         ordering = ["assistant", "name"]
         constraints = [models.UniqueConstraint(fields=["assistant", "name"], name="request_type_unique_name")]
 
@@ -212,14 +218,20 @@ class Channel(models.TextChoices):
 class Conversation(models.Model):
     """A chat session with an assistant; the API calls its ``session_id``."""
 
-    assistant = models.ForeignKey(Assistant, on_delete=models.CASCADE, related_name="conversations")
-    session_id = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
-    channel = models.CharField(max_length=12, choices=Channel.choices, default=Channel.API)
-    ticket_number = models.PositiveIntegerField(null=True, blank=True, help_text=_("Ticket opened when it escalated."))
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    assistant = models.ForeignKey(
+        Assistant, on_delete=models.CASCADE, related_name="conversations", verbose_name=_("assistant")
+    )
+    session_id = models.UUIDField(unique=True, default=uuid.uuid4, editable=False, verbose_name=_("session ID"))
+    channel = models.CharField(max_length=12, choices=Channel.choices, default=Channel.API, verbose_name=_("channel"))
+    ticket_number = models.PositiveIntegerField(
+        null=True, blank=True, help_text=_("Ticket opened when it escalated."), verbose_name=_("ticket number")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
         ordering = ["-updated_at"]
 
     def __str__(self) -> str:
@@ -231,18 +243,22 @@ class ChatMessage(models.Model):
         USER = "user", _("User")
         ASSISTANT = "assistant", _("Assistant")
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
-    role = models.CharField(max_length=10, choices=Role.choices)
-    content = models.TextField()
-    citations = models.JSONField(default=list, blank=True)
-    request_type = models.CharField(max_length=50, blank=True)
-    escalate = models.BooleanField(default=False)
-    reasons = models.JSONField(default=list, blank=True)
-    provider = models.CharField(max_length=20, blank=True)
-    latency_ms = models.FloatField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages", verbose_name=_("conversation")
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, verbose_name=_("role"))
+    content = models.TextField(verbose_name=_("content"))
+    citations = models.JSONField(default=list, blank=True, verbose_name=_("citations"))
+    request_type = models.CharField(max_length=50, blank=True, verbose_name=_("request type"))
+    escalate = models.BooleanField(default=False, verbose_name=_("escalate"))
+    reasons = models.JSONField(default=list, blank=True, verbose_name=_("reasons"))
+    provider = models.CharField(max_length=20, blank=True, verbose_name=_("provider"))
+    latency_ms = models.FloatField(null=True, blank=True, verbose_name=_("latency, ms"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("chat message")
+        verbose_name_plural = _("chat messages")
         ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
@@ -252,17 +268,34 @@ class ChatMessage(models.Model):
 class TicketAnswer(models.Model):
     """An AI draft for a ticket: the stored answer result, the agent's thumbs, and the draft reply."""
 
-    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="ai_answers")
-    assistant = models.ForeignKey(Assistant, null=True, on_delete=models.SET_NULL, related_name="ticket_answers")
-    draft = models.OneToOneField("tickets.Reply", null=True, on_delete=models.SET_NULL, related_name="ai_answer")
-    result = models.JSONField(help_text=_("text, citations, request type, confidence, priority, tags, escalation"))
-    feedback = models.SmallIntegerField(null=True, blank=True, choices=[(1, "Helpful"), (-1, "Not helpful")])
-    feedback_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.CASCADE, related_name="ai_answers", verbose_name=_("ticket")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    assistant = models.ForeignKey(
+        Assistant, null=True, on_delete=models.SET_NULL, related_name="ticket_answers", verbose_name=_("assistant")
+    )
+    draft = models.OneToOneField(
+        "tickets.Reply", null=True, on_delete=models.SET_NULL, related_name="ai_answer", verbose_name=_("draft")
+    )
+    result = models.JSONField(
+        help_text=_("text, citations, request type, confidence, priority, tags, escalation"), verbose_name=_("result")
+    )
+    feedback = models.SmallIntegerField(
+        null=True, blank=True, choices=[(1, "Helpful"), (-1, "Not helpful")], verbose_name=_("feedback")
+    )
+    feedback_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("feedback by"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("AI answer")
+        verbose_name_plural = _("AI answers")
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
@@ -281,15 +314,21 @@ def _widget_key() -> str:
 class WidgetKey(models.Model):
     """A public key for the website chat widget: one assistant, a list of sites allowed to use it."""
 
-    assistant = models.ForeignKey(Assistant, on_delete=models.CASCADE, related_name="widget_keys")
-    key = models.CharField(max_length=40, unique=True, default=_widget_key, editable=False)
-    allowed_origins = ArrayField(
-        models.CharField(max_length=200), help_text=_("Sites that may embed the widget, e.g. https://www.acme.com")
+    assistant = models.ForeignKey(
+        Assistant, on_delete=models.CASCADE, related_name="widget_keys", verbose_name=_("assistant")
     )
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    key = models.CharField(max_length=40, unique=True, default=_widget_key, editable=False, verbose_name=_("key"))
+    allowed_origins = ArrayField(
+        models.CharField(max_length=200),
+        help_text=_("Sites that may embed the widget, e.g. https://www.acme.com"),
+        verbose_name=_("allowed origins"),
+    )
+    is_active = models.BooleanField(default=True, verbose_name=_("active"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("widget key")
+        verbose_name_plural = _("widget keys")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:

@@ -17,7 +17,7 @@ class DatasetAdmin(admin.ModelAdmin):
 
 @admin.register(Run)
 class RunAdmin(admin.ModelAdmin):
-    list_display = ["pk", "dataset", "status", "created_by", "created_at", "finished_at"]
+    list_display = ["id", "dataset", "status", "created_by", "created_at", "finished_at"]
     list_filter = ["status"]
     readonly_fields = ["dataset", "upload", "mapping", "options", "status", "step_states", "error", "version",
                        "created_by", "created_at", "started_at", "finished_at"]  # fmt: skip

@@ -19,6 +19,7 @@ from datasets.formats import ACCEPTED, DELIMITER_NAMES, DELIMITERS, DOWNLOAD_FOR
 from datasets.models import Dataset, Run, Upload, Version
 from datasets.steps.base import Mapping
 from helpdesk.accounts.authentication import ApiClient
+from helpdesk.stored_text import ShownTextField, shown_text
 
 MAX_TEXT_CHARS = 5000
 
@@ -60,8 +61,8 @@ class VersionSerializer(serializers.ModelSerializer):
         if trained is None:
             return None
         metrics = {k: v for k, v in trained.metrics.items() if k != "per_label"}
-        return {"status": trained.status, "error": trained.error, "labels": trained.labels, "metrics": metrics,
-                "train_rows": trained.train_rows, "eval_rows": trained.eval_rows}  # fmt: skip
+        return {"status": trained.status, "error": shown_text(trained.error), "labels": trained.labels,
+                "metrics": metrics, "train_rows": trained.train_rows, "eval_rows": trained.eval_rows}  # fmt: skip
 
 
 class DatasetSerializer(serializers.ModelSerializer):
@@ -190,6 +191,7 @@ class RunSerializer(serializers.ModelSerializer):
     upload_id = serializers.IntegerField(read_only=True)
     version = serializers.CharField(source="version.tag", default=None, read_only=True)
     to_review = serializers.SerializerMethodField()
+    error = ShownTextField()
 
     class Meta:
         model = Run

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from helpdesk.charts import Bar, Tick, nice_step
@@ -38,11 +39,14 @@ def label_distribution(train: dict[str, int], evaluation: dict[str, int]) -> Lab
                 Bar(x=LABEL_W, y=round(y0 + 3 + offset * (BAR_H + 1), 2), width=round(plot_w * value / top, 2),
                     height=BAR_H, series=series,
                     title=(_("%(label)s: %(count)s train") if series == "train" else _("%(label)s: %(count)s eval"))
-                    % {"label": name, "count": value})
+                    % {"label": name, "count": number_format(value, force_grouping=True)})
             )  # fmt: skip
         ticks.append(Tick(position=round(y0 + ROW_H / 2, 2), label=name if len(name) <= 24 else name[:23] + "…"))
     baseline = TOP + len(names) * ROW_H
-    x_ticks = [Tick(position=round(LABEL_W + plot_w * i / 4, 2), label=str(step * i)) for i in range(5)]
+    x_ticks = [
+        Tick(position=round(LABEL_W + plot_w * i / 4, 2), label=number_format(step * i, force_grouping=True))
+        for i in range(5)
+    ]
     return LabelChart(
         width=WIDTH, height=int(baseline + AXIS_H), bars=bars, labels=ticks, x_ticks=x_ticks, left=LABEL_W,
         baseline=baseline, total_train=sum(train.values()), total_eval=sum(evaluation.values()),

@@ -19,9 +19,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from datasets.models import Classifier, Row, Run, Upload, Version
-from helpdesk.celery import duration_text, job_estimate, send_on_commit, stopped_reason, time_limit_for
+from helpdesk.celery import job_estimate, send_on_commit, stopped_reason, time_limit_for
+from helpdesk.stored_text import Duration, stored_text
 
 logger = logging.getLogger(__name__)
 
@@ -100,8 +102,10 @@ def _lost_reason(run: Run, now: Any) -> str:
     running_since = run.started_at if run.status == Run.Status.RUNNING else None  # a write has no start time
     if limit and running_since is not None and (now - running_since).total_seconds() >= limit:
         return stopped_reason(PROCESS_TASK)
-    silent = duration_text(settings.JOBS_STALE_SECONDS)
-    return f"Stopped: the worker went silent for more than {silent} (it was stopped or restarted)."
+    return stored_text(
+        gettext_noop("Stopped: the worker went silent for more than %(silent)s (it was stopped or restarted)."),
+        silent=Duration(settings.JOBS_STALE_SECONDS),
+    )
 
 
 def run_stop(*, run: Run, reason: str) -> bool:

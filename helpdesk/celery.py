@@ -21,11 +21,13 @@ from celery import Task
 from celery.signals import task_postrun, task_prerun
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext_noop
 from kombu.exceptions import OperationalError as KombuOperationalError
 from redis.exceptions import RedisError
 from tenant_schemas_celery.app import CeleryApp
 
 from helpdesk.logging import request_id_var
+from helpdesk.stored_text import Duration, duration_text, stored_text
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
 
@@ -84,22 +86,13 @@ def soft_limit(limit: int) -> int:
     return max(1, limit - margin) if limit > margin else max(1, limit * 9 // 10)
 
 
-def duration_text(seconds: float) -> str:
-    """A duration as people read it: "45 s", "12 min", "3 h 20 min"."""
-    seconds = max(0, round(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes = round(seconds / 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, rest = divmod(minutes, 60)
-    return f"{hours} h {rest} min" if rest else f"{hours} h"
-
-
 def stopped_reason(name: str) -> str:
-    """What a job killed by its time limit shows: "Stopped: took longer than 1 h."."""
+    """What a job killed by its time limit stores: "Stopped: took longer than 1 h.", shown in the reader's
+    language (``|shown``)."""
     limit = time_limit_for(name)
-    return f"Stopped: took longer than {duration_text(limit)}." if limit else "Stopped: took too long."
+    if not limit:
+        return stored_text(gettext_noop("Stopped: took too long."))
+    return stored_text(gettext_noop("Stopped: took longer than %(limit)s."), limit=Duration(limit))
 
 
 def job_estimate(name: str, seconds: float, warning: Callable[[str, str], str]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from helpdesk import crypto
 from integrations.models import (
@@ -25,13 +26,15 @@ from integrations.services.outbox import outbox_retry
 
 
 class ConnectionAdminForm(forms.ModelForm):
-    base_url = forms.URLField(max_length=300, assume_scheme="https")
+    base_url = forms.URLField(label=_("base URL"), max_length=300, assume_scheme="https")
     token = forms.CharField(
+        label=_("token"),
         required=False,
         widget=forms.PasswordInput(render_value=False),
         help_text=_("Leave empty to keep the stored token (enter it again when the address or account changes)."),
     )
     webhook_secret = forms.CharField(
+        label=_("webhook secret"),
         required=False,
         widget=forms.PasswordInput(render_value=False),
         help_text=_("Leave empty to keep the stored secret (enter it again when the address or account changes)."),
@@ -97,10 +100,13 @@ class ConnectionAdmin(admin.ModelAdmin):
     ]
 
 
-@admin.action(description="Retry the selected failed escalations")
+@admin.action(description=_("Retry the selected failed escalations"))
 def retry_selected(modeladmin: Any, request: HttpRequest, queryset: QuerySet[OutboxItem]) -> None:
     count = sum(1 for item in queryset if outbox_retry(item=item))
-    modeladmin.message_user(request, f"{count} escalation(s) queued again.")
+    modeladmin.message_user(
+        request,
+        ngettext("%(count)d escalation queued again.", "%(count)d escalations queued again.", count) % {"count": count},
+    )
 
 
 @admin.register(OutboxItem)

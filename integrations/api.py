@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from helpdesk.accounts.authentication import ApiClient
+from helpdesk.stored_text import ShownTextField
 from integrations import selectors, services
 from integrations.models import ExternalRef, OutboxItem
 from integrations.registry import system_choices
@@ -34,6 +35,7 @@ class EscalateInput(serializers.Serializer):
 
 class OutboxItemOutput(serializers.ModelSerializer[OutboxItem]):
     system = serializers.CharField(source="connection.system")
+    last_error = ShownTextField()
 
     class Meta:
         model = OutboxItem

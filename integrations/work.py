@@ -15,7 +15,9 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
+from helpdesk.stored_text import stored_text
 from integrations.base import TransportError, backoff_seconds
 from integrations.models import WorkItem, WorkStatus
 
@@ -77,8 +79,10 @@ def claim(queryset: QuerySet[W], pk: int) -> W | None:
     ).update(
         status=WorkStatus.FAILED,
         finished_at=now,
-        last_error=f"The worker stopped while running this {settings.INTEGRATIONS_MAX_ATTEMPTS} times; "
-        "retry it once the cause is fixed.",
+        last_error=stored_text(
+            gettext_noop("The worker stopped while running this %(times)s times; retry it once the cause is fixed."),
+            times=settings.INTEGRATIONS_MAX_ATTEMPTS,
+        ),
     )
     taken = queryset.filter(claimable_q(), pk=pk).update(
         status=WorkStatus.RUNNING, claimed_at=now, attempts=F("attempts") + 1

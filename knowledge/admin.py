@@ -3,6 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from knowledge import services
 from knowledge.models import Chunk, Document, Visibility
@@ -48,12 +49,12 @@ class DocumentAdmin(admin.ModelAdmin):
         for document in queryset:
             services.document_delete(document=document)
 
-    @admin.action(description="Make public (customers may get answers from them)", permissions=["change"])
+    @admin.action(description=_("Make public (customers may get answers from them)"), permissions=["change"])
     def make_public(self, request: HttpRequest, queryset: QuerySet[Document]) -> None:
         for document in queryset:
             services.document_set_visibility(document=document, visibility=Visibility.PUBLIC)
 
-    @admin.action(description="Make internal (staff only)", permissions=["change"])
+    @admin.action(description=_("Make internal (staff only)"), permissions=["change"])
     def make_internal(self, request: HttpRequest, queryset: QuerySet[Document]) -> None:
         for document in queryset:
             services.document_set_visibility(document=document, visibility=Visibility.INTERNAL)

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from helpdesk.accounts.authentication import ApiClient
+from helpdesk.stored_text import ShownTextField
 from knowledge import duplicates, selectors, services
 from knowledge.extract import ACCEPTED_EXTENSIONS, ExtractionError
 from knowledge.forms import LANGUAGE_CHOICES
@@ -44,6 +45,7 @@ class KnowledgePermission(permissions.BasePermission):
 
 class DocumentSerializer(serializers.ModelSerializer):
     progress = serializers.IntegerField(source="progress_percent", read_only=True)
+    error = ShownTextField()
 
     class Meta:
         model = Document

@@ -25,8 +25,10 @@ import numpy as np
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from helpdesk import ai
+from helpdesk.stored_text import stored_text
 from helpdesk.tenants.db import connection
 from helpdesk.tenants.models import Tenant
 from knowledge.models import Chunk, EmbeddingSwitch
@@ -180,7 +182,10 @@ def switch_run(
         with transaction.atomic():
             failed = EmbeddingSwitch.objects.filter(pk=switch_id, status=EmbeddingSwitch.Status.RUNNING).update(
                 status=EmbeddingSwitch.Status.FAILED,
-                error=f"Re-embedding failed ({type(exc).__name__}: {exc}); the previous model stays in use.",
+                error=stored_text(
+                    gettext_noop("Re-embedding failed (%(error)s); the previous model stays in use."),
+                    error=f"{type(exc).__name__}: {exc}",
+                ),
                 finished_at=timezone.now(),
             )
             if failed:

@@ -62,41 +62,45 @@ class Document(models.Model):
         INDEXED = "indexed", _("Indexed")
         FAILED = "failed", _("Failed")
 
-    title = models.CharField(max_length=300)
-    source = models.CharField(max_length=10, choices=Source.choices)
-    file = models.FileField(upload_to="knowledge/%Y/%m/", blank=True)
+    title = models.CharField(max_length=300, verbose_name=_("title"))
+    source = models.CharField(max_length=10, choices=Source.choices, verbose_name=_("source"))
+    file = models.FileField(upload_to="knowledge/%Y/%m/", blank=True, verbose_name=_("file"))
     # The original name of an uploaded file (the stored name may be suffixed to stay unique).
-    filename = models.CharField(max_length=255, blank=True)
-    url = models.URLField(max_length=2000, blank=True)
-    text = models.TextField(blank=True, help_text=_("Pasted text (source `text`)."))
+    filename = models.CharField(max_length=255, blank=True, verbose_name=_("file name"))
+    url = models.URLField(max_length=2000, blank=True, verbose_name=_("URL"))
+    text = models.TextField(blank=True, help_text=_("Pasted text (source `text`)."), verbose_name=_("text"))
     # Language code (en, ru, ...) for every chunk; empty: detected per chunk from its script.
-    language = models.CharField(max_length=10, blank=True)
-    tags = ArrayField(models.CharField(max_length=50), default=list, blank=True)
+    language = models.CharField(max_length=10, blank=True, verbose_name=_("language"))
+    tags = ArrayField(models.CharField(max_length=50), default=list, blank=True, verbose_name=_("tags"))
     # For `api` documents: the `source` label the chunks were upserted under; otherwise optional.
-    external_id = models.CharField(max_length=255, blank=True)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.UPLOADED)
-    error = models.TextField(blank=True)
-    checksum = models.CharField(max_length=64, blank=True, help_text=_("SHA-256 of the extracted text."))
+    external_id = models.CharField(max_length=255, blank=True, verbose_name=_("external ID"))
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.UPLOADED, verbose_name=_("status"))
+    error = models.TextField(blank=True, verbose_name=_("error"))
+    checksum = models.CharField(
+        max_length=64, blank=True, help_text=_("SHA-256 of the extracted text."), verbose_name=_("checksum")
+    )
     # SHA-256 of an uploaded file's bytes: the same file uploaded again is recognised.
-    file_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
-    archived = models.BooleanField(default=False)
+    file_sha256 = models.CharField(max_length=64, blank=True, db_index=True, verbose_name=_("file's SHA-256"))
+    archived = models.BooleanField(default=False, verbose_name=_("archived"))
     # Internal by default: nothing reaches the website widget or the portal unless someone says it may.
-    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.INTERNAL)
+    visibility = models.CharField(
+        max_length=10, choices=Visibility.choices, default=Visibility.INTERNAL, verbose_name=_("visibility")
+    )
     # Progress of the current indexing run.
-    pages_total = models.PositiveIntegerField(default=0)
-    chunks_total = models.PositiveIntegerField(default=0)
-    chunks_embedded = models.PositiveIntegerField(default=0)
-    chunks_reused = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    indexed_at = models.DateTimeField(null=True, blank=True)
+    pages_total = models.PositiveIntegerField(default=0, verbose_name=_("pages"))
+    chunks_total = models.PositiveIntegerField(default=0, verbose_name=_("fragments in total"))
+    chunks_embedded = models.PositiveIntegerField(default=0, verbose_name=_("fragments embedded"))
+    chunks_reused = models.PositiveIntegerField(default=0, verbose_name=_("fragments reused"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+    indexed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("indexed at"))
     # Work that is never stuck: when indexing was last handed to the broker (null: not yet, e.g. the
     # broker was down), which task holds the claim and when it last showed progress (a heartbeat),
     # and how many runs were started since the last success (bounds redelivery loops).
-    queued_at = models.DateTimeField(null=True, blank=True)
-    claimed_by = models.CharField(max_length=255, blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    index_attempts = models.PositiveSmallIntegerField(default=0)
+    queued_at = models.DateTimeField(null=True, blank=True, verbose_name=_("queued at"))
+    claimed_by = models.CharField(max_length=255, blank=True, verbose_name=_("claimed by"))
+    claimed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("claimed at"))
+    index_attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("indexing attempts"))
 
     class Meta:
         verbose_name = _("document")
@@ -149,28 +153,32 @@ class Document(models.Model):
 
 
 class Chunk(models.Model):
-    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="chunks")
-    position = models.PositiveIntegerField()
-    text = models.TextField()
-    heading = models.CharField(max_length=500, blank=True)
-    token_count = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
-    embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS)
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="chunks", verbose_name=_("document"))
+    position = models.PositiveIntegerField(verbose_name=_("position"))
+    text = models.TextField(verbose_name=_("text"))
+    heading = models.CharField(max_length=500, blank=True, verbose_name=_("heading"))
+    token_count = models.PositiveIntegerField(verbose_name=_("token count"))
+    sha256 = models.CharField(max_length=64, verbose_name=_("SHA-256"))
+    embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS, verbose_name=_("embedding"))
     # The model `embedding` came from (a key of helpdesk.ai.embed.MODELS).
-    embedding_model = models.CharField(max_length=20, choices=MODEL_CHOICES)
+    embedding_model = models.CharField(max_length=20, choices=MODEL_CHOICES, verbose_name=_("embedding model"))
     # The vector from the target model while the tenant switches models; empty otherwise.
-    embedding_next = VectorField(dimensions=EMBEDDING_DIMENSIONS, null=True, blank=True)
+    embedding_next = VectorField(
+        dimensions=EMBEDDING_DIMENSIONS, null=True, blank=True, verbose_name=_("next model's embedding")
+    )
     # Filled by a database trigger from `text` and `language` (see migration 0001).
-    search_vector = SearchVectorField(null=True, editable=False)
-    language = models.CharField(max_length=10, blank=True)
-    tags = ArrayField(models.CharField(max_length=50), default=list, blank=True)
-    external_id = models.CharField(max_length=255, blank=True)
+    search_vector = SearchVectorField(null=True, editable=False, verbose_name=_("search vector"))
+    language = models.CharField(max_length=10, blank=True, verbose_name=_("language"))
+    tags = ArrayField(models.CharField(max_length=50), default=list, blank=True, verbose_name=_("tags"))
+    external_id = models.CharField(max_length=255, blank=True, verbose_name=_("external ID"))
     # Where the chunk came from inside the document: page number, crawled URL.
-    metadata = models.JSONField(default=dict, blank=True)
-    archived = models.BooleanField(default=False)
+    metadata = models.JSONField(default=dict, blank=True, verbose_name=_("metadata"))
+    archived = models.BooleanField(default=False, verbose_name=_("archived"))
     # A copy of the document's visibility, so that search filters it in the same scan as `archived`.
-    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.INTERNAL)
-    created_at = models.DateTimeField(auto_now_add=True)
+    visibility = models.CharField(
+        max_length=10, choices=Visibility.choices, default=Visibility.INTERNAL, verbose_name=_("visibility")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("chunk")
@@ -207,18 +215,20 @@ class EmbeddingSwitch(models.Model):
         FAILED = "failed", _("Failed")
         CANCELLED = "cancelled", _("Cancelled")
 
-    source_model = models.CharField(max_length=20, choices=MODEL_CHOICES)
-    target_model = models.CharField(max_length=20, choices=MODEL_CHOICES)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
-    total = models.PositiveIntegerField(default=0)
-    done = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    source_model = models.CharField(max_length=20, choices=MODEL_CHOICES, verbose_name=_("source model"))
+    target_model = models.CharField(max_length=20, choices=MODEL_CHOICES, verbose_name=_("target model"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING, verbose_name=_("status"))
+    total = models.PositiveIntegerField(default=0, verbose_name=_("total"))
+    done = models.PositiveIntegerField(default=0, verbose_name=_("done"))
+    error = models.TextField(blank=True, verbose_name=_("error"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     # The heartbeat of the task re-embedding the chunks (each batch), and when the switch ended.
-    updated_at = models.DateTimeField(auto_now=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
 
     class Meta:
+        verbose_name = _("model switch")
+        verbose_name_plural = _("model switches")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(

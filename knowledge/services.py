@@ -22,10 +22,12 @@ from django.db import OperationalError as DatabaseOperationalError
 from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from helpdesk import ai
 from helpdesk.celery import send_on_commit
 from helpdesk.outbound import BLOCKED_REASON, address_allowed
+from helpdesk.stored_text import stored_text
 from knowledge import embeddings, ingest
 from knowledge.embeddings import SwitchError
 from knowledge.extract import (
@@ -338,7 +340,10 @@ def document_index(*, document_id: int, claim: str | None = None) -> Document | 
         with contextlib.suppress(*TRANSIENT_ERRORS):  # the database itself may be what is gone
             Document.objects.filter(pk=document_id, claimed_by=document.claimed_by).update(
                 status=Document.Status.UPLOADED,
-                error=f"A temporary problem interrupted indexing ({type(exc).__name__}); it is retried automatically.",
+                error=stored_text(
+                    gettext_noop("A temporary problem interrupted indexing (%(kind)s); it is retried automatically."),
+                    kind=type(exc).__name__,
+                ),
             )
         raise TransientIndexError(str(exc)) from exc
     except Exception as exc:
@@ -368,7 +373,8 @@ def documents_requeue_stuck() -> list[int]:
         if document.status == Document.Status.PROCESSING:
             # Back to the queue, so that the next run may claim it (and the page says what happened).
             Document.objects.filter(pk=document.pk, status=Document.Status.PROCESSING).update(
-                status=Document.Status.UPLOADED, error="The indexing run stopped (worker lost); it was queued again."
+                status=Document.Status.UPLOADED,
+                error=stored_text(gettext_noop("The indexing run stopped (worker lost); it was queued again.")),
             )
         logger.info("re-queueing stuck document %s (%s)", document.pk, document.status)
         _enqueue(document)

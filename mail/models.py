@@ -31,7 +31,7 @@ class Mailbox(models.Model):
     imap_port = models.PositiveIntegerField(_("IMAP port"), default=993)
     imap_security = models.CharField(_("security"), max_length=10, choices=Security.choices, default=Security.SSL)
     imap_username = models.CharField(_("IMAP user"), max_length=200, blank=True)
-    imap_password_encrypted = models.TextField(blank=True, editable=False)
+    imap_password_encrypted = models.TextField(blank=True, editable=False, verbose_name=_("IMAP password (encrypted)"))
     imap_folder = models.CharField(_("folder to read"), max_length=200, default="INBOX")
     imap_processed_folder = models.CharField(
         _("folder for processed mail"),
@@ -39,12 +39,12 @@ class Mailbox(models.Model):
         blank=True,
         help_text=_("Processed mail moves here; empty: it stays and is marked as read."),
     )
-    last_poll_at = models.DateTimeField(null=True, blank=True, editable=False)
-    last_poll_error = models.TextField(blank=True, editable=False)
-    last_test_at = models.DateTimeField(null=True, blank=True, editable=False)
-    last_test_ok = models.BooleanField(null=True, editable=False)
-    last_test_result = models.TextField(blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    last_poll_at = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("last poll"))
+    last_poll_error = models.TextField(blank=True, editable=False, verbose_name=_("last poll error"))
+    last_test_at = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("last test"))
+    last_test_ok = models.BooleanField(null=True, editable=False, verbose_name=_("last test passed"))
+    last_test_result = models.TextField(blank=True, editable=False, verbose_name=_("last test result"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["address"]
@@ -88,23 +88,33 @@ def raw_path(instance: MailMessage, filename: str) -> str:
 class MailMessage(models.Model):
     """One message in or out. In: what became of it (ticket, reply, ignored, failed), with the raw ``.eml``."""
 
-    mailbox = models.ForeignKey(Mailbox, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
-    direction = models.CharField(max_length=3, choices=Direction.choices, default=Direction.IN)
-    dedup_key = models.CharField(max_length=300, unique=True)
-    message_id = models.CharField(max_length=300, blank=True, db_index=True)
-    status = models.CharField(max_length=15, choices=MailStatus.choices)
-    reason = models.TextField(blank=True)
-    sender = models.EmailField(blank=True, db_index=True)
-    recipients = models.TextField(blank=True)
-    subject = models.CharField(max_length=300, blank=True)
-    ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    reply = models.ForeignKey(Reply, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    raw = models.FileField(upload_to=raw_path, max_length=300, blank=True)
-    text = models.TextField(blank=True, help_text=_("The whole message as text, quotes included."))
-    html = models.TextField(blank=True)
-    flagged = models.BooleanField(default=False)
-    received_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    mailbox = models.ForeignKey(
+        Mailbox, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages", verbose_name=_("mailbox")
+    )
+    direction = models.CharField(
+        max_length=3, choices=Direction.choices, default=Direction.IN, verbose_name=_("direction")
+    )
+    dedup_key = models.CharField(max_length=300, unique=True, verbose_name=_("deduplication key"))
+    message_id = models.CharField(max_length=300, blank=True, db_index=True, verbose_name=_("Message-ID"))
+    status = models.CharField(max_length=15, choices=MailStatus.choices, verbose_name=_("status"))
+    reason = models.TextField(blank=True, verbose_name=_("reason"))
+    sender = models.EmailField(blank=True, db_index=True, verbose_name=_("sender"))
+    recipients = models.TextField(blank=True, verbose_name=_("recipients"))
+    subject = models.CharField(max_length=300, blank=True, verbose_name=_("subject"))
+    ticket = models.ForeignKey(
+        Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("ticket")
+    )
+    reply = models.ForeignKey(
+        Reply, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("reply")
+    )
+    raw = models.FileField(upload_to=raw_path, max_length=300, blank=True, verbose_name=_("raw message"))
+    text = models.TextField(
+        blank=True, help_text=_("The whole message as text, quotes included."), verbose_name=_("text")
+    )
+    html = models.TextField(blank=True, verbose_name=_("HTML"))
+    flagged = models.BooleanField(default=False, verbose_name=_("flagged"))
+    received_at = models.DateTimeField(null=True, blank=True, verbose_name=_("received at"))
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -119,9 +129,9 @@ class MailMessage(models.Model):
 class BouncedAddress(models.Model):
     """An address whose mail bounced for good: nothing is sent to it until someone clears it."""
 
-    email = models.EmailField(unique=True)
-    reason = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    email = models.EmailField(unique=True, verbose_name=_("email"))
+    reason = models.TextField(blank=True, verbose_name=_("reason"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["email"]

@@ -1,5 +1,5 @@
-"""An app's Russian catalogue in tests: its entries, the English phrases a Russian page must not show, and a
-Russian reader.
+"""The translation catalogues in tests: every ``.po`` file of the repository read with babel, the English phrases
+a Russian page must not show (of one app's catalogue or of them all), and a Russian reader.
 
 A page "leaks" when it shows a literal stretch of three words or more of one of the catalogue's msgids (the
 text between placeholders and tags): a string that bypassed translation, or one the catalogue misses.
@@ -20,6 +20,7 @@ from babel.messages.pofile import read_po
 from django.utils import translation
 
 ROOT = Path(__file__).resolve().parent.parent
+SKIPPED_DIRS = {".venv", "node_modules", "var", ".git"}
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdr]|%[sd]|\{\w*\}|<[^>]+>|\n")
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 CYRILLIC = re.compile(r"[А-Яа-яЁё]")
@@ -27,20 +28,45 @@ TEXTAREA = re.compile(r"<textarea\b([^>]*)>.*?</textarea>", re.S | re.I)
 RUSSIAN_WORD = re.compile(r"[А-Яа-яЁё][А-Яа-яЁё-]*")
 
 
+def po_files() -> list[Path]:
+    """Every catalogue of the repository (``locale/*/LC_MESSAGES/*.po`` of the project and of each app)."""
+    return sorted(
+        path
+        for path in ROOT.glob("**/locale/*/LC_MESSAGES/*.po")
+        if not SKIPPED_DIRS & set(path.relative_to(ROOT).parts)
+    )
+
+
 def po_path(app: str) -> Path:
     return ROOT / app / "locale" / "ru" / "LC_MESSAGES" / "django.po"
 
 
+def read_catalogue(path: Path) -> Catalog:
+    """The catalogue at ``path`` as babel reads it: its language and plural forms from the header, each
+    message's id (a tuple with the plural msgid), its strings (one per plural form) and its fuzzy flag."""
+    with path.open("rb") as handle:
+        return read_po(handle)
+
+
 def catalogue(app: str) -> Catalog:
-    with po_path(app).open("rb") as handle:
-        return read_po(handle, locale="ru")
+    return read_catalogue(po_path(app))
+
+
+def messages(catalog: Catalog) -> list[Any]:
+    """The catalogue's entries, without the header."""
+    return [message for message in catalog if message.id]
+
+
+def translated(message: Any) -> bool:
+    """Every form of the message has a translation."""
+    return all(str(text).strip() for text in _all(message.string))
 
 
 def _stretches(texts: Any, word: re.Pattern[str]) -> set[str]:
     found = set()
     for text in texts:
         for part in PLACEHOLDER.split(str(text)):
-            stretch = " ".join(part.split()).strip(" .,:;·—–-()«»")
+            stretch = " ".join(part.split()).strip(' .,:;·—–-()"“”«»?!')
             if len(word.findall(stretch)) >= 3:
                 found.add(stretch)
     return found
@@ -54,6 +80,14 @@ def _all(value: Any) -> tuple[Any, ...]:
 def english_phrases(app: str) -> frozenset[str]:
     """The literal stretches of three words or more of every msgid (and plural msgid) of the app's catalogue."""
     return frozenset(_stretches((i for m in catalogue(app) if m.id for i in _all(m.id)), WORD))
+
+
+@cache
+def english_phrases_everywhere() -> frozenset[str]:
+    """The literal stretches of three words or more of every msgid of every catalogue in the repository."""
+    return frozenset(
+        _stretches((i for path in po_files() for m in read_catalogue(path) if m.id for i in _all(m.id)), WORD)
+    )
 
 
 @cache

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from tests.catalogues import ROOT, po_files, read_po
+from testing.i18n import ROOT, messages, po_files, read_catalogue, translated
 
 FILES = po_files()
 # Russian has three forms a count needs (1 заявка, 2 заявки, 5 заявок), plus Django's fourth for fractions.
@@ -30,23 +30,25 @@ def test_the_catalogues_of_the_platform_tickets_and_knowledge_exist():
 
 @pytest.mark.parametrize("path", FILES, ids=_name)
 def test_a_catalogue_has_no_untranslated_and_no_fuzzy_entry(path):
-    header, entries = read_po(path)
-    assert "fuzzy" not in " ".join(sorted(header)), "the header is still marked fuzzy"
+    catalog = read_catalogue(path)
+    assert not catalog.fuzzy, "the header is still marked fuzzy"
+    entries = messages(catalog)
     assert entries, "an empty catalogue"
-    untranslated = [e.msgid for e in entries if not e.translated]
-    fuzzy = [e.msgid for e in entries if "fuzzy" in e.flags]
+    untranslated = [e.id for e in entries if not translated(e)]
+    fuzzy = [e.id for e in entries if e.fuzzy]
     assert not untranslated, f"{len(untranslated)} untranslated: {untranslated[:10]}"
     assert not fuzzy, f"{len(fuzzy)} fuzzy: {fuzzy[:10]}"
 
 
 @pytest.mark.parametrize("path", [p for p in FILES if "/ru/" in str(p)], ids=_name)
 def test_a_russian_catalogue_declares_russian_plural_forms_and_fills_each(path):
-    header, entries = read_po(path)
+    catalog = read_catalogue(path)
+    header = dict(catalog.mime_headers)
     assert header.get("Language") == "ru"
     assert header.get("Plural-Forms", "").replace(" ", "").startswith(RUSSIAN_PLURALS.replace(" ", ""))
-    for entry in entries:
-        if entry.msgid_plural is not None:
-            assert sorted(entry.msgstr) == [f"msgstr[{n}]" for n in range(4)], entry.msgid
+    for entry in messages(catalog):
+        if entry.pluralizable:
+            assert len(entry.string) == 4 and translated(entry), entry.id
 
 
 @pytest.mark.parametrize("path", FILES, ids=_name)

@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from tickets import services
 from tickets.models import Contact, Macro, Reply, ReplyKind, SLAPolicy, Tag, Ticket, TicketEvent
@@ -45,8 +46,12 @@ class TicketAdminForm(forms.ModelForm):
 class ReplyInline(admin.StackedInline):
     model = Reply
     extra = 1
-    fields = ("kind", "body", "author_display", "created_at")
-    readonly_fields = ("author_display", "created_at")
+    fields = ("kind", "body", "author", "created_at")
+    readonly_fields = ("author", "created_at")
+
+    @admin.display(description=_("author"))
+    def author(self, obj: Reply) -> str:
+        return obj.author_display
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # the thread is append-only; new replies go through the reply service
@@ -58,10 +63,14 @@ class ReplyInline(admin.StackedInline):
 class EventInline(admin.TabularInline):
     model = TicketEvent
     extra = 0
-    fields = ("created_at", "actor_display", "field", "old_value", "new_value")
+    fields = ("created_at", "actor", "field", "old_value", "new_value")
     readonly_fields = fields
     ordering = ("-created_at",)
-    verbose_name_plural = "audit trail"
+    verbose_name_plural = _("audit trail")
+
+    @admin.display(description=_("actor"))
+    def actor(self, obj: TicketEvent) -> str:
+        return obj.actor_display
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -207,10 +216,14 @@ class MacroAdmin(admin.ModelAdmin):
 class TicketEventAdmin(admin.ModelAdmin):
     """The audit trail, read-only; it includes tickets that were deleted since."""
 
-    list_display = ("ticket_number", "field", "old_value", "new_value", "actor_display", "created_at")
+    list_display = ("ticket_number", "field", "old_value", "new_value", "actor_who", "created_at")
     list_filter = ("field", "created_at")
     search_fields = ("=ticket_number", "old_value", "new_value", "actor_name", "actor__email")
     list_select_related = ("actor",)
+
+    @admin.display(description=_("actor"))
+    def actor_who(self, obj: TicketEvent) -> str:
+        return obj.actor_display
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

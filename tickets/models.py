@@ -10,6 +10,7 @@ from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 # Created in the first migration; every tenant schema has its own, so numbers are per tenant.
 NUMBER_SEQUENCE = "tickets_ticket_number"
@@ -67,8 +68,9 @@ class Contact(models.Model):
         on_delete=models.CASCADE,
         related_name="claims",
         help_text=_("Set while this is an unconfirmed claim to the address of that contact."),
+        verbose_name=_("claim of"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("contact")
@@ -89,7 +91,7 @@ class Contact(models.Model):
 
 
 class Tag(models.Model):
-    name = models.SlugField(max_length=50, unique=True, allow_unicode=True)
+    name = models.SlugField(max_length=50, unique=True, allow_unicode=True, verbose_name=_("name"))
 
     class Meta:
         verbose_name = _("tag")
@@ -103,9 +105,9 @@ class Tag(models.Model):
 class SLAPolicy(models.Model):
     """Targets for one priority: minutes to the first public reply and to a solution."""
 
-    priority = models.CharField(max_length=10, choices=Priority.choices, unique=True)
-    first_response_minutes = models.PositiveIntegerField()
-    resolution_minutes = models.PositiveIntegerField()
+    priority = models.CharField(max_length=10, choices=Priority.choices, unique=True, verbose_name=_("priority"))
+    first_response_minutes = models.PositiveIntegerField(verbose_name=_("first response, minutes"))
+    resolution_minutes = models.PositiveIntegerField(verbose_name=_("resolution, minutes"))
 
     class Meta:
         ordering = ["priority"]
@@ -117,7 +119,7 @@ class SLAPolicy(models.Model):
 
 
 class Ticket(models.Model):
-    number = models.PositiveIntegerField(unique=True, editable=False)
+    number = models.PositiveIntegerField(unique=True, editable=False, verbose_name=_("number"))
     subject = models.CharField(_("subject"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.NEW)
@@ -127,39 +129,57 @@ class Ticket(models.Model):
         Contact, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("requester")
     )
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_tickets"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+        verbose_name=_("assignee"),
     )
-    tags = models.ManyToManyField(Tag, blank=True, related_name="tickets")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="tickets", verbose_name=_("tags"))
     category = models.CharField(_("category"), max_length=100, blank=True)
-    first_response_due_at = models.DateTimeField(null=True, blank=True)
-    resolution_due_at = models.DateTimeField(null=True, blank=True)
-    first_response_breached_at = models.DateTimeField(null=True, blank=True, editable=False)
-    resolution_breached_at = models.DateTimeField(null=True, blank=True, editable=False)
-    first_response_at = models.DateTimeField(null=True, blank=True)
-    solved_at = models.DateTimeField(null=True, blank=True)
-    csat_rating = models.PositiveSmallIntegerField(null=True, blank=True)
-    csat_comment = models.TextField(blank=True)
-    csat_at = models.DateTimeField(null=True, blank=True)
+    first_response_due_at = models.DateTimeField(null=True, blank=True, verbose_name=_("first response due"))
+    resolution_due_at = models.DateTimeField(null=True, blank=True, verbose_name=_("resolution due"))
+    first_response_breached_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("first response overdue since")
+    )
+    resolution_breached_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("resolution overdue since")
+    )
+    first_response_at = models.DateTimeField(null=True, blank=True, verbose_name=_("first response at"))
+    solved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("solved at"))
+    csat_rating = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("satisfaction rating"))
+    csat_comment = models.TextField(blank=True, verbose_name=_("rating comment"))
+    csat_at = models.DateTimeField(null=True, blank=True, verbose_name=_("rated at"))
     # Agents who get an e-mail for every change, and customers copied on public replies.
-    followers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="followed_tickets")
-    cc = models.ManyToManyField(Contact, blank=True, related_name="cc_tickets", verbose_name="CC")
+    followers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="followed_tickets", verbose_name=_("followers")
+    )
+    cc = models.ManyToManyField(Contact, blank=True, related_name="cc_tickets", verbose_name=_("CC"))
     # Set when this ticket was a duplicate merged into another one (it is closed then).
     merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_tickets", editable=False
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_tickets",
+        editable=False,
+        verbose_name=_("merged into"),
     )
 
     # Customer status links carry this number; raising it revokes every link issued before.
-    portal_link_version = models.PositiveIntegerField(default=0, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    portal_link_version = models.PositiveIntegerField(default=0, editable=False, verbose_name=_("portal link version"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
     # Text read from the ticket's attachments (screenshot OCR), kept by their readers for full-text search.
-    attachment_text = models.TextField(blank=True, editable=False)
+    attachment_text = models.TextField(blank=True, editable=False, verbose_name=_("attachments' text"))
     search_vector = models.GeneratedField(
         expression=SearchVector("subject", weight="A", config=SEARCH_CONFIG)
         + SearchVector("description", weight="B", config=SEARCH_CONFIG)
         + SearchVector("attachment_text", weight="C", config=SEARCH_CONFIG),
         output_field=SearchVectorField(),
         db_persist=True,
+        verbose_name=_("search vector"),
     )
 
     class Meta:
@@ -214,16 +234,23 @@ class ReplyKind(models.TextChoices):
 class Reply(models.Model):
     """One message of a ticket's thread, written by an agent, the requester or an assistant."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="replies")
-    kind = models.CharField(max_length=15, choices=ReplyKind.choices, default=ReplyKind.PUBLIC)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="replies", verbose_name=_("ticket"))
+    kind = models.CharField(max_length=15, choices=ReplyKind.choices, default=ReplyKind.PUBLIC, verbose_name=_("kind"))
     author_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="ticket_replies"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="ticket_replies",
+        verbose_name=_("author (user)"),
     )
-    author_contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    author_contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("author (customer)")
+    )
     # Name of an assistant or an API client when neither a user nor a contact wrote it.
-    author_name = models.CharField(max_length=200, blank=True)
-    body = models.TextField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    author_name = models.CharField(max_length=200, blank=True, verbose_name=_("author's name"))
+    body = models.TextField(verbose_name=_("body"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -269,14 +296,16 @@ def attachment_path(instance: Attachment, filename: str) -> str:
 class Attachment(models.Model):
     """A file of a ticket: of one reply, or (``reply`` empty) of the request itself."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
-    reply = models.ForeignKey(Reply, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to=attachment_path, max_length=300)
-    filename = models.CharField(max_length=200)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveBigIntegerField()
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("ticket"))
+    reply = models.ForeignKey(
+        Reply, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("reply")
+    )
+    file = models.FileField(upload_to=attachment_path, max_length=300, verbose_name=_("file"))
+    filename = models.CharField(max_length=200, verbose_name=_("file name"))
+    content_type = models.CharField(max_length=100, verbose_name=_("content type"))
+    size = models.PositiveBigIntegerField(verbose_name=_("size"))
     # When the file was stored: the tenant's daily upload allowance sums the sizes of the last 24 hours.
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("attachment")
@@ -291,20 +320,29 @@ class Attachment(models.Model):
 class Macro(models.Model):
     """A canned reply of the tenant: text with placeholders, and optional actions when it is sent."""
 
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(max_length=100, unique=True, verbose_name=_("name"))
     body = models.TextField(
-        help_text=_("Placeholders: {customer_name}, {customer_email}, {ticket_number}, {ticket_subject}, {agent_name}.")
+        help_text=_(
+            "Placeholders: {customer_name}, {customer_email}, {ticket_number}, {ticket_subject}, {agent_name}."
+        ),
+        verbose_name=_("body"),
     )
     set_status = models.CharField(
         max_length=10,
         choices=Status.choices,
         blank=True,
         help_text=_("Status the ticket gets when this reply is sent."),
+        verbose_name=_("status to set"),
     )
-    add_tags = models.CharField(max_length=300, blank=True, help_text=_("Comma-separated tags added when it is sent."))
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    add_tags = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text=_("Comma-separated tags added when it is sent."),
+        verbose_name=_("tags to add"),
+    )
+    is_active = models.BooleanField(default=True, verbose_name=_("active"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         ordering = ["name"]
@@ -322,14 +360,20 @@ class TicketEvent(models.Model):
     ``ticket_number`` stays) with a last row saying who deleted it.
     """
 
-    ticket = models.ForeignKey(Ticket, null=True, on_delete=models.SET_NULL, related_name="events")
-    ticket_number = models.PositiveIntegerField(null=True, db_index=True, editable=False)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    actor_name = models.CharField(max_length=200, blank=True)
-    field = models.CharField(max_length=50)
-    old_value = models.TextField(blank=True)
-    new_value = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    ticket = models.ForeignKey(
+        Ticket, null=True, on_delete=models.SET_NULL, related_name="events", verbose_name=_("ticket")
+    )
+    ticket_number = models.PositiveIntegerField(
+        null=True, db_index=True, editable=False, verbose_name=_("ticket number")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("actor")
+    )
+    actor_name = models.CharField(max_length=200, blank=True, verbose_name=_("actor's name"))
+    field = models.CharField(max_length=50, verbose_name=_("field"))
+    old_value = models.TextField(blank=True, verbose_name=_("old value"))
+    new_value = models.TextField(blank=True, verbose_name=_("new value"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("ticket event")
@@ -342,4 +386,4 @@ class TicketEvent(models.Model):
 
     @property
     def actor_display(self) -> str:
-        return str(self.actor) if self.actor is not None else (self.actor_name or "System")
+        return str(self.actor) if self.actor is not None else (self.actor_name or pgettext("audit trail", "System"))

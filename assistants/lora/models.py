@@ -61,50 +61,86 @@ class Phase(models.TextChoices):
 
 
 class Adapter(models.Model):
-    assistant = models.ForeignKey(Assistant, on_delete=models.CASCADE, related_name="adapters")
-    number = models.PositiveIntegerField(help_text=_("Version number within the assistant: v1, v2, …"))
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    # True while queued or running; at most one such row per tenant (its own schema), by constraint.
-    in_flight = models.BooleanField(default=True, editable=False)
-    folder = models.CharField(max_length=32, default=_folder, editable=False, unique=True)
-    sources = models.JSONField(default=list, help_text=_('Data sources, e.g. [{"kind": "knowledge"}].'))
-    hyperparameters = models.JSONField(default=dict)
-    base_model = models.CharField(max_length=200, blank=True)
-    # What the data sources gave: counts per source, duplicates, rejected rows, train / held-out sizes.
-    data = models.JSONField(default=dict, blank=True)
-    step = models.PositiveIntegerField(default=0)
-    total_steps = models.PositiveIntegerField(default=0)
-    loss = models.FloatField(null=True, blank=True, help_text=_("Training loss of the latest step."))
-    loss_curve = models.JSONField(default=list, blank=True, help_text=_("[[step, loss], …]"))
-    seconds_per_step = models.FloatField(null=True, blank=True)
-    phase = models.CharField(max_length=12, choices=Phase.choices, blank=True)
-    eval_done = models.PositiveIntegerField(default=0, help_text=_("Held-out answers written so far."))
-    eval_total = models.PositiveIntegerField(default=0, help_text=_("Held-out answers to write (before and after)."))
-    eval_started_at = models.DateTimeField(null=True, blank=True)
-    metrics = models.JSONField(default=dict, blank=True, help_text=_("Before / after: losses, similarity, grounding."))
-    error_kind = models.CharField(max_length=20, choices=Failure.choices, blank=True)
-    error = models.TextField(blank=True)
-    cancel_requested = models.BooleanField(default=False)
-    size_bytes = models.PositiveBigIntegerField(null=True, blank=True)
-    gguf_size_bytes = models.PositiveBigIntegerField(null=True, blank=True)
-    gguf_error = models.TextField(blank=True, help_text=_("Why the llama.cpp copy could not be made."))
-    ollama_model = models.CharField(max_length=200, blank=True, help_text=_("Model name once published to Ollama."))
-    published_at = models.DateTimeField(null=True, blank=True)
-    publishing = models.CharField(max_length=10, choices=Publishing.choices, blank=True, default=Publishing.NONE)
-    publishing_error = models.TextField(blank=True, help_text=_("Why the latest publishing to Ollama failed."))
-    publishing_requested_at = models.DateTimeField(null=True, blank=True)
-    activated_at = models.DateTimeField(null=True, blank=True, help_text=_("Latest activation."))
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    assistant = models.ForeignKey(
+        Assistant, on_delete=models.CASCADE, related_name="adapters", verbose_name=_("assistant")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    number = models.PositiveIntegerField(
+        help_text=_("Version number within the assistant: v1, v2, …"), verbose_name=_("number")
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, verbose_name=_("status"))
+    # True while queued or running; at most one such row per tenant (its own schema), by constraint.
+    in_flight = models.BooleanField(default=True, editable=False, verbose_name=_("in progress"))
+    folder = models.CharField(max_length=32, default=_folder, editable=False, unique=True, verbose_name=_("folder"))
+    sources = models.JSONField(
+        default=list, help_text=_('Data sources, e.g. [{"kind": "knowledge"}].'), verbose_name=_("sources")
+    )
+    hyperparameters = models.JSONField(default=dict, verbose_name=_("hyperparameters"))
+    base_model = models.CharField(max_length=200, blank=True, verbose_name=_("base model"))
+    # What the data sources gave: counts per source, duplicates, rejected rows, train / held-out sizes.
+    data = models.JSONField(default=dict, blank=True, verbose_name=_("data"))
+    step = models.PositiveIntegerField(default=0, verbose_name=_("step"))
+    total_steps = models.PositiveIntegerField(default=0, verbose_name=_("total steps"))
+    loss = models.FloatField(
+        null=True, blank=True, help_text=_("Training loss of the latest step."), verbose_name=_("loss")
+    )
+    loss_curve = models.JSONField(
+        default=list, blank=True, help_text=_("[[step, loss], …]"), verbose_name=_("loss curve")
+    )
+    seconds_per_step = models.FloatField(null=True, blank=True, verbose_name=_("seconds per step"))
+    phase = models.CharField(max_length=12, choices=Phase.choices, blank=True, verbose_name=_("phase"))
+    eval_done = models.PositiveIntegerField(
+        default=0, help_text=_("Held-out answers written so far."), verbose_name=_("evaluated")
+    )
+    eval_total = models.PositiveIntegerField(
+        default=0, help_text=_("Held-out answers to write (before and after)."), verbose_name=_("to evaluate")
+    )
+    eval_started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("evaluation started at"))
+    metrics = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=_("Before / after: losses, similarity, grounding."),
+        verbose_name=_("metrics"),
+    )
+    error_kind = models.CharField(max_length=20, choices=Failure.choices, blank=True, verbose_name=_("error kind"))
+    error = models.TextField(blank=True, verbose_name=_("error"))
+    cancel_requested = models.BooleanField(default=False, verbose_name=_("cancel requested"))
+    size_bytes = models.PositiveBigIntegerField(null=True, blank=True, verbose_name=_("size, bytes"))
+    gguf_size_bytes = models.PositiveBigIntegerField(null=True, blank=True, verbose_name=_("GGUF size, bytes"))
+    gguf_error = models.TextField(
+        blank=True, help_text=_("Why the llama.cpp copy could not be made."), verbose_name=_("GGUF error")
+    )
+    ollama_model = models.CharField(
+        max_length=200, blank=True, help_text=_("Model name once published to Ollama."), verbose_name=_("Ollama model")
+    )
+    published_at = models.DateTimeField(null=True, blank=True, verbose_name=_("published at"))
+    publishing = models.CharField(
+        max_length=10, choices=Publishing.choices, blank=True, default=Publishing.NONE, verbose_name=_("publishing")
+    )
+    publishing_error = models.TextField(
+        blank=True, help_text=_("Why the latest publishing to Ollama failed."), verbose_name=_("publishing error")
+    )
+    publishing_requested_at = models.DateTimeField(null=True, blank=True, verbose_name=_("publishing requested at"))
+    activated_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("Latest activation."), verbose_name=_("activated at")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     # When the broker took the job's message (empty: never, e.g. it was down; the sweeper sends it again).
-    queued_at = models.DateTimeField(null=True, blank=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    queued_at = models.DateTimeField(null=True, blank=True, verbose_name=_("queued at"))
+    started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
+    heartbeat_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last heartbeat"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
 
     class Meta:
+        verbose_name = _("LoRA adapter")
+        verbose_name_plural = _("LoRA adapters")
         ordering = ["assistant", "-number"]
         constraints = [
             models.UniqueConstraint(fields=["assistant", "number"], name="lora_adapter_number"),
@@ -159,13 +195,22 @@ class Event(models.Model):
         PUBLISHED = "published", _("Published to Ollama")
         PUBLISH_FAILED = "publish_failed", _("Publishing to Ollama failed")
 
-    adapter = models.ForeignKey(Adapter, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(max_length=20, choices=Action.choices)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    note = models.TextField(blank=True)
-    at = models.DateTimeField(auto_now_add=True)
+    adapter = models.ForeignKey(Adapter, on_delete=models.CASCADE, related_name="events", verbose_name=_("adapter"))
+    action = models.CharField(max_length=20, choices=Action.choices, verbose_name=_("action"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    note = models.TextField(blank=True, verbose_name=_("note"))
+    at = models.DateTimeField(auto_now_add=True, verbose_name=_("at"))
 
     class Meta:
+        verbose_name = _("adapter event")
+        verbose_name_plural = _("adapter events")
         ordering = ["-at", "-pk"]
 
     def __str__(self) -> str:

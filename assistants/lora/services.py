@@ -26,6 +26,7 @@ from django.db.models import Max, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from assistants.lora import dataset, evaluation, gguf, training
 from assistants.lora.gguf import ConversionError
@@ -39,7 +40,8 @@ from assistants.models import Assistant
 from helpdesk.accounts.models import User
 from helpdesk.ai.examples import collection as dataset_collection
 from helpdesk.ai.providers.transformers import convert_gguf, resolve_model
-from helpdesk.celery import duration_text, job_estimate, send_on_commit, stopped_reason, time_limit_for
+from helpdesk.celery import job_estimate, send_on_commit, stopped_reason, time_limit_for
+from helpdesk.stored_text import Duration, stored_text
 from helpdesk.tenants.db import connection
 
 logger = logging.getLogger(__name__)
@@ -254,8 +256,13 @@ def jobs_sweep() -> dict[str, list[int]]:
         if limit and adapter.started_at is not None and (now - adapter.started_at).total_seconds() >= limit:
             kind, reason = Failure.TIMED_OUT, stopped_reason(TRAIN_TASK)
         else:
-            silent = duration_text(settings.LORA_STALE_SECONDS)
-            kind, reason = Failure.WORKER_LOST, f"Stopped: the training worker went silent for more than {silent}."
+            kind, reason = (
+                Failure.WORKER_LOST,
+                stored_text(
+                    gettext_noop("Stopped: the training worker went silent for more than %(silent)s."),
+                    silent=Duration(settings.LORA_STALE_SECONDS),
+                ),
+            )
         stopped = Adapter.objects.filter(
             pk=adapter.pk, status=Status.RUNNING, heartbeat_at=adapter.heartbeat_at
         ).update(status=Status.FAILED, in_flight=False, finished_at=now, error_kind=kind, error=reason)
@@ -452,7 +459,7 @@ def adapter_train(*, adapter_id: int) -> Adapter | None:
         _fail(adapter, Failure.TIMED_OUT, stopped_reason(TRAIN_TASK))
         return adapter
     except Cancelled:
-        _finish(adapter, Status.CANCELLED, error="Cancelled while training.")
+        _finish(adapter, Status.CANCELLED, error=stored_text(gettext_noop("Cancelled while training.")))
         shutil.rmtree(folder, ignore_errors=True)
         return adapter
     except dataset.NoData as exc:
@@ -497,7 +504,7 @@ def adapter_cancel(*, adapter: Adapter, by: User | None = None) -> Adapter:
     """Cancel a queued job at once; ask a running one to stop (or mark it lost when its worker went silent)."""
     adapter = Adapter.objects.select_for_update().get(pk=adapter.pk)
     if adapter.status == Status.QUEUED:
-        _finish(adapter, Status.CANCELLED, error="Cancelled before training started.")
+        _finish(adapter, Status.CANCELLED, error=stored_text(gettext_noop("Cancelled before training started.")))
     elif adapter.status == Status.RUNNING:
         stale = timezone.now() - timedelta(seconds=settings.LORA_STALE_SECONDS)
         if adapter.heartbeat_at is None or adapter.heartbeat_at < stale:
@@ -505,7 +512,9 @@ def adapter_cancel(*, adapter: Adapter, by: User | None = None) -> Adapter:
                 adapter,
                 Status.FAILED,
                 error_kind=Failure.WORKER_LOST,
-                error="The training worker stopped reporting progress; the job was marked as lost.",
+                error=stored_text(
+                    gettext_noop("The training worker stopped reporting progress; the job was marked as lost.")
+                ),
             )
         else:
             adapter.cancel_requested = True

@@ -11,26 +11,37 @@ class ScreenshotLabel(models.Model):
     """A category screenshots are sorted into: its description is the CLIP prompt, its examples train the text side."""
 
     name = models.SlugField(
-        max_length=50, unique=True, help_text=_("Stored as the ticket's category, e.g. payment_problem.")
+        max_length=50,
+        unique=True,
+        help_text=_("Stored as the ticket's category, e.g. payment_problem."),
+        verbose_name=_("name"),
     )
-    title = models.CharField(max_length=100, help_text=_("What agents see, e.g. Payment problem."))
+    title = models.CharField(
+        max_length=100, help_text=_("What agents see, e.g. Payment problem."), verbose_name=_("title")
+    )
     description = models.CharField(
         max_length=300,
         help_text=_(
             "What such a screenshot shows, e.g. 'a checkout page saying the card was declined' (CLIP's prompt)."
         ),
+        verbose_name=_("description"),
     )
     examples = models.TextField(
         blank=True,
         help_text=_("Text such screenshots contain, one example per line (the text classifier learns them)."),
+        verbose_name=_("examples"),
     )
     is_fallback = models.BooleanField(
-        default=False, help_text=_("Images with nothing to go on (no text, no CLIP) get this label.")
+        default=False,
+        help_text=_("Images with nothing to go on (no text, no CLIP) get this label."),
+        verbose_name=_("fallback"),
     )
-    position = models.PositiveSmallIntegerField(default=0)
-    updated_at = models.DateTimeField(auto_now=True)
+    position = models.PositiveSmallIntegerField(default=0, verbose_name=_("position"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("screenshot category")
+        verbose_name_plural = _("screenshot categories")
         ordering = ["position", "name"]
         constraints = [
             models.UniqueConstraint(
@@ -63,29 +74,47 @@ class Source(models.TextChoices):
 class AttachmentAnalysis(models.Model):
     """What the screenshot reader made of one image attachment (one row per attachment, replaced on re-runs)."""
 
-    attachment = models.OneToOneField("tickets.Attachment", on_delete=models.CASCADE, related_name="analysis")
-    status = models.CharField(max_length=12, choices=AnalysisStatus.choices, default=AnalysisStatus.PROCESSING)
-    error = models.CharField(max_length=300, blank=True, help_text=_("Why the image could not be read."))
-    width = models.PositiveIntegerField(null=True, blank=True)
-    height = models.PositiveIntegerField(null=True, blank=True)
-    image_format = models.CharField(max_length=20, blank=True)
-    frames = models.PositiveIntegerField(default=1, help_text=_("Frames of an animated image; the first one is read."))
-    thumbnail = models.BinaryField(null=True, blank=True, editable=False)
-    text = models.TextField(blank=True, help_text=_("The text read, line by line, top to bottom."))
-    lines = models.JSONField(default=list, blank=True, help_text=_("[{text, confidence, box}] per line."))
-    error_codes = ArrayField(models.CharField(max_length=100), default=list, blank=True)
-    error_messages = ArrayField(models.CharField(max_length=300), default=list, blank=True)
-    category = models.CharField(max_length=50, blank=True)
-    confidence = models.FloatField(null=True, blank=True)
-    source = models.CharField(max_length=4, choices=Source.choices, blank=True)
-    scores = models.JSONField(
-        default=dict, blank=True, help_text=_("Probability per label of the combined classifier.")
+    attachment = models.OneToOneField(
+        "tickets.Attachment", on_delete=models.CASCADE, related_name="analysis", verbose_name=_("attachment")
     )
-    timings_ms = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    status = models.CharField(
+        max_length=12, choices=AnalysisStatus.choices, default=AnalysisStatus.PROCESSING, verbose_name=_("status")
+    )
+    error = models.CharField(
+        max_length=300, blank=True, help_text=_("Why the image could not be read."), verbose_name=_("error")
+    )
+    width = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("width"))
+    height = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("height"))
+    image_format = models.CharField(max_length=20, blank=True, verbose_name=_("image format"))
+    frames = models.PositiveIntegerField(
+        default=1, help_text=_("Frames of an animated image; the first one is read."), verbose_name=_("frames")
+    )
+    thumbnail = models.BinaryField(null=True, blank=True, editable=False, verbose_name=_("thumbnail"))
+    text = models.TextField(
+        blank=True, help_text=_("The text read, line by line, top to bottom."), verbose_name=_("text")
+    )
+    lines = models.JSONField(
+        default=list, blank=True, help_text=_("[{text, confidence, box}] per line."), verbose_name=_("lines")
+    )
+    error_codes = ArrayField(models.CharField(max_length=100), default=list, blank=True, verbose_name=_("error codes"))
+    error_messages = ArrayField(
+        models.CharField(max_length=300), default=list, blank=True, verbose_name=_("error messages")
+    )
+    category = models.CharField(max_length=50, blank=True, verbose_name=_("category"))
+    confidence = models.FloatField(null=True, blank=True, verbose_name=_("confidence"))
+    source = models.CharField(max_length=4, choices=Source.choices, blank=True, verbose_name=_("source"))
+    scores = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=_("Probability per label of the combined classifier."),
+        verbose_name=_("scores"),
+    )
+    timings_ms = models.JSONField(default=dict, blank=True, verbose_name=_("timings, ms"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("screenshot analysis")
         ordering = ["attachment_id"]
         verbose_name_plural = _("attachment analyses")
 

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from assistants.selectors import informative_words
 from assistants.vision import pipeline, selectors
@@ -19,6 +20,7 @@ from assistants.vision.defaults import DEFAULT_LABELS
 from assistants.vision.imaging import ImageRejected
 from assistants.vision.models import AnalysisStatus, AttachmentAnalysis, ScreenshotLabel
 from helpdesk.celery import send_on_commit
+from helpdesk.stored_text import stored_text
 from tickets.models import Attachment, Ticket
 from tickets.services import ticket_attachment_text_set, ticket_update
 
@@ -61,7 +63,10 @@ def _analyse(attachment: Attachment) -> AttachmentAnalysis:
         analysis.save(update_fields=["status", "error", "updated_at"])
         return analysis
     except FileNotFoundError:
-        analysis.status, analysis.error = AnalysisStatus.INVALID, "The file of this attachment is missing."
+        analysis.status, analysis.error = (
+            AnalysisStatus.INVALID,
+            stored_text(gettext_noop("The file of this attachment is missing.")),
+        )
         analysis.save(update_fields=["status", "error", "updated_at"])
         return analysis
     except Exception as exc:

@@ -13,6 +13,7 @@ from datasets.models import Classifier, Row, Run
 from datasets.steps.label import LabelStep
 from datasets.tasks import sweep_stuck_jobs
 from datasets.tests.conftest import MAPPING, csv_bytes, process, rows_of, upload
+from helpdesk.stored_text import shown_text
 
 
 def ago(seconds: float) -> Any:
@@ -66,7 +67,9 @@ def test_a_run_whose_worker_went_silent_is_stopped_with_the_reason_and_its_parti
     assert sweep_stuck_jobs()["acme"]["stopped"] == [run.pk]
     run.refresh_from_db()
     assert run.status == Run.Status.FAILED and not run.active
-    assert run.error == "Stopped: the worker went silent for more than 10 min (it was stopped or restarted)."
+    assert (
+        shown_text(run.error) == "Stopped: the worker went silent for more than 10 min (it was stopped or restarted)."
+    )
     assert not Row.objects.filter(run=run).exists()
     assert Run.objects.get(pk=alive.pk).status == Run.Status.RUNNING
 
@@ -77,7 +80,7 @@ def test_a_run_past_its_time_limit_says_it_took_too_long(dataset, small_sample, 
     Run.objects.filter(pk=run.pk).update(status=Run.Status.RUNNING, started_at=ago(3700), heartbeat_at=ago(3650))
     jobs.jobs_sweep()
     run.refresh_from_db()
-    assert (run.status, run.error) == (Run.Status.FAILED, "Stopped: took longer than 1 h.")
+    assert (run.status, shown_text(run.error)) == (Run.Status.FAILED, "Stopped: took longer than 1 h.")
 
 
 def test_the_soft_time_limit_inside_a_step_stops_the_run_with_the_reason(dataset, small_sample, monkeypatch, settings):
@@ -88,8 +91,8 @@ def test_the_soft_time_limit_inside_a_step_stops_the_run_with_the_reason(dataset
 
     monkeypatch.setattr(LabelStep, "run", too_long)
     run = process(upload(dataset, csv_bytes(rows_of(small_sample))))
-    assert (run.status, run.error) == (Run.Status.FAILED, "Stopped: took longer than 1 h.")
-    assert run.step_state("label")["error"] == "Stopped: took longer than 1 h."
+    assert (run.status, shown_text(run.error)) == (Run.Status.FAILED, "Stopped: took longer than 1 h.")
+    assert shown_text(run.step_state("label")["error"]) == "Stopped: took longer than 1 h."
     assert not Row.objects.filter(run=run).exists()
 
 

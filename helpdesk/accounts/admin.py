@@ -7,6 +7,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from helpdesk.accounts.models import ApiKey, User
@@ -44,7 +45,7 @@ class RoleFilter(admin.SimpleListFilter):
 class UserCreationForm(forms.ModelForm):
     """A manager invites by e-mail: the new person chooses their own password from the link they get."""
 
-    role = forms.ChoiceField()
+    role = forms.ChoiceField(label=_("role"))
 
     class Meta:
         model = User
@@ -52,7 +53,7 @@ class UserCreationForm(forms.ModelForm):
 
 
 class UserChangeForm(auth_forms.UserChangeForm):
-    role = forms.ChoiceField()
+    role = forms.ChoiceField(label=_("role"))
 
     class Meta:
         model = User
@@ -89,18 +90,26 @@ class UserAdmin(BaseUserAdmin):
     def role_name(self, obj: User) -> str:
         return obj.role_label or "—"
 
-    @admin.display(description="password", boolean=False)
+    @admin.display(description=_("password"), boolean=False)
     def invitation(self, obj: User) -> str:
-        return "set" if obj.has_usable_password() else "invited"
+        return gettext("set") if obj.has_usable_password() else gettext("invited")
 
-    @admin.action(description="Send the invitation again", permissions=["change"])
+    @admin.action(description=_("Send the invitation again"), permissions=["change"])
     def resend_invitation(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         sent = 0
         for user in queryset:
             if not user.has_usable_password() and user.role:
                 user_invite(email=user.email, role=user.role, full_name=user.full_name, by=request.user)  # type: ignore[arg-type]
                 sent += 1
-        self.message_user(request, f"Sent {sent} invitation(s); people who already set a password were skipped.")
+        self.message_user(
+            request,
+            ngettext(
+                "Sent %(count)d invitation; people who already set a password were skipped.",
+                "Sent %(count)d invitations; people who already set a password were skipped.",
+                sent,
+            )
+            % {"count": sent},
+        )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         return super().get_queryset(request).prefetch_related("groups")
@@ -169,14 +178,19 @@ class ApiKeyAdmin(admin.ModelAdmin):
         obj.pk = issued.api_key.pk
         obj.refresh_from_db()
         messages.warning(
-            request, f"Copy the key now, it will not be shown again: {issued.raw_key}", extra_tags="api-key"
+            request,
+            gettext("Copy the key now, it will not be shown again: %(key)s") % {"key": issued.raw_key},
+            extra_tags="api-key",
         )
 
-    @admin.action(description="Revoke selected keys", permissions=["change"])
+    @admin.action(description=_("Revoke selected keys"), permissions=["change"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
         for key in queryset:
             api_key_revoke(api_key=key)
-        self.message_user(request, f"Revoked {queryset.count()} key(s).")
+        count = queryset.count()
+        self.message_user(
+            request, ngettext("Revoked %(count)d key.", "Revoked %(count)d keys.", count) % {"count": count}
+        )
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # revoke instead: the row keeps the audit trail

@@ -31,9 +31,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     email = models.EmailField(_("email"), unique=True)
     full_name = models.CharField(_("full name"), max_length=200, blank=True)
-    is_staff = models.BooleanField(default=False, help_text=_("Can open the admin site."))
-    is_active = models.BooleanField(default=True)
-    date_joined = models.DateTimeField(default=timezone.now)
+    is_staff = models.BooleanField(default=False, help_text=_("Can open the admin site."), verbose_name=_("staff"))
+    is_active = models.BooleanField(default=True, verbose_name=_("active"))
+    date_joined = models.DateTimeField(default=timezone.now, verbose_name=_("date joined"))
     # IANA name (Europe/Berlin); empty: the server's TIME_ZONE. Pages and e-mails show times in it.
     timezone = models.CharField(_("time zone"), max_length=64, blank=True)
     # A code of LANGUAGES; empty: the tenant's default language (Tenant.language). Pages and e-mails use it.
@@ -77,15 +77,18 @@ def hash_api_key(raw_key: str) -> str:
 class ApiKey(models.Model):
     """A key for an external system; only its hash is stored, its prefix stays visible."""
 
-    name = models.CharField(max_length=100)
-    prefix = models.CharField(max_length=12, unique=True, editable=False)
-    hashed_key = models.CharField(max_length=64, unique=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, editable=False)
-    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
-    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    name = models.CharField(max_length=100, verbose_name=_("name"))
+    prefix = models.CharField(max_length=12, unique=True, editable=False, verbose_name=_("prefix"))
+    hashed_key = models.CharField(max_length=64, unique=True, editable=False, verbose_name=_("hashed key"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, editable=False, verbose_name=_("created by")
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("last used"))
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("revoked at"))
 
     class Meta:
+        verbose_name_plural = _("API keys")
         ordering = ["-created_at"]
         verbose_name = _("API key")
         constraints = [

@@ -71,6 +71,8 @@ TEMPLATES = [
                 "helpdesk.navigation.navigation",
                 "csp.context_processors.nonce",  # {{ CSP_NONCE }} for inline scripts (security.py)
             ],
+            # |shown: a text a worker stored, in the reader's language (helpdesk/stored_text.py)
+            "builtins": ["helpdesk.text_filters"],
         },
     },
 ]

@@ -16,9 +16,9 @@ class Tenant(TenantMixin):
     (``knowledge.services.embedding_switch_start``), which re-embeds every stored vector first.
     """
 
-    name: "models.CharField[str, str]" = models.CharField(max_length=200)
+    name: "models.CharField[str, str]" = models.CharField(max_length=200, verbose_name=_("name"))
     language: "models.CharField[str, str]" = models.CharField(
-        max_length=10, choices=settings.TENANT_LANGUAGES, default="en"
+        max_length=10, choices=settings.TENANT_LANGUAGES, default="en", verbose_name=_("language")
     )
     # The interface languages its portal and widget offer visitors (codes of LANGUAGES); empty: all of them.
     # ``language`` is also the default language of its new users and customers.
@@ -30,13 +30,17 @@ class Tenant(TenantMixin):
         help_text=_("The languages the portal and the widget offer visitors; empty: all of them."),
     )
     embedding_model: "models.CharField[str, str]" = models.CharField(
-        max_length=20, choices=MODEL_CHOICES, default="minilm"
+        max_length=20, choices=MODEL_CHOICES, default="minilm", verbose_name=_("embedding model")
     )
-    created_at: "models.DateTimeField[object, object]" = models.DateTimeField(auto_now_add=True)
+    created_at: "models.DateTimeField[object, object]" = models.DateTimeField(
+        auto_now_add=True, verbose_name=_("created at")
+    )
 
     auto_create_schema = True
 
     class Meta:
+        verbose_name = _("tenant")
+        verbose_name_plural = _("tenants")
         ordering = ["schema_name"]
 
     def __str__(self) -> str:
@@ -47,6 +51,8 @@ class Domain(DomainMixin):
     """A host name that resolves to a tenant, such as ``acme.localhost``."""
 
     class Meta:
+        verbose_name = _("domain")
+        verbose_name_plural = _("domains")
         ordering = ["domain"]
 
     def __str__(self) -> str:
@@ -60,13 +66,17 @@ class UnsentTask(models.Model):
     The table lives in the public schema; ``schema_name`` is the tenant the task runs in.
     """
 
-    schema_name: "models.CharField[str, str]" = models.CharField(max_length=63)
-    name: "models.CharField[str, str]" = models.CharField(max_length=200)
-    args: "models.JSONField[object, object]" = models.JSONField(default=list)
-    kwargs: "models.JSONField[object, object]" = models.JSONField(default=dict)
-    created_at: "models.DateTimeField[object, object]" = models.DateTimeField(auto_now_add=True)
+    schema_name: "models.CharField[str, str]" = models.CharField(max_length=63, verbose_name=_("schema name"))
+    name: "models.CharField[str, str]" = models.CharField(max_length=200, verbose_name=_("name"))
+    args: "models.JSONField[object, object]" = models.JSONField(default=list, verbose_name=_("arguments"))
+    kwargs: "models.JSONField[object, object]" = models.JSONField(default=dict, verbose_name=_("keyword arguments"))
+    created_at: "models.DateTimeField[object, object]" = models.DateTimeField(
+        auto_now_add=True, verbose_name=_("created at")
+    )
 
     class Meta:
+        verbose_name = _("unsent task")
+        verbose_name_plural = _("unsent tasks")
         ordering = ["pk"]
 
     def __str__(self) -> str:

@@ -16,6 +16,7 @@ from assistants.lora.models import Adapter, Failure, Status
 from assistants.lora.tasks import adapter_train, sweep_stuck_jobs
 from assistants.lora.tests.test_versions import API, FORM, PAIRS
 from datasets.tasks import process_run
+from helpdesk.stored_text import shown_text
 
 JSONL = "\n".join(f'{{"question": "{p["question"]}", "answer": "{p["answer"]}"}}' for p in PAIRS)
 
@@ -66,7 +67,7 @@ def test_a_silent_job_is_stopped_and_frees_the_training_slot(acme, bot, settings
         assert sweep_stuck_jobs()["acme"]["stopped"] == [lost.pk]
         lost.refresh_from_db()
         assert (lost.status, lost.error_kind, lost.in_flight) == (Status.FAILED, Failure.WORKER_LOST, False)
-        assert lost.error == "Stopped: the training worker went silent for more than 10 min."
+        assert shown_text(lost.error) == "Stopped: the training worker went silent for more than 10 min."
         again = job(bot)  # the slot is free
         assert again.status == Status.QUEUED
 
@@ -77,7 +78,7 @@ def test_a_job_past_its_limit_says_it_took_too_long(acme, bot, settings, media_c
         services.jobs_sweep()
         long.refresh_from_db()
         assert (long.status, long.error_kind) == (Status.FAILED, Failure.TIMED_OUT)
-        assert long.error == "Stopped: took longer than 12 h."
+        assert shown_text(long.error) == "Stopped: took longer than 12 h."
 
 
 def test_the_soft_time_limit_stops_training_with_the_reason_and_the_warning_was_shown(
@@ -96,7 +97,7 @@ def test_the_soft_time_limit_stops_training_with_the_reason_and_the_warning_was_
         adapter = services.adapter_train(adapter_id=queued.pk)
     assert adapter is not None
     assert (adapter.status, adapter.error_kind, adapter.in_flight) == (Status.FAILED, Failure.TIMED_OUT, False)
-    assert adapter.error == "Stopped: took longer than 12 h."
+    assert shown_text(adapter.error) == "Stopped: took longer than 12 h."
     body = api_client.get(f"{API.format(bot.pk)}/{adapter.pk}/").json()
     assert body["data"]["estimate"]["exceeds_limit"] is True
     assert "longer than the training queue's limit of 12 h" in body["data"]["estimate"]["warning"]

@@ -86,5 +86,5 @@ def test_inviting_an_existing_account_is_refused_and_resending_works(acme, manag
             {"action": "resend_invitation", "_selected_action": [late.pk, agent.pk]},
             follow=True,
         )
-    assert "Sent 1 invitation(s)" in response.content.decode()
+    assert "Sent 1 invitation;" in response.content.decode()
     assert [m.to for m in mail.outbox] == [["late@acme.test"]]
