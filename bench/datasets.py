@@ -420,6 +420,8 @@ def held_out(dataset: Any, *, rows: int = 1000, every: int = 10, decisions: int 
         "caught_share": round(caught / len(planted), 4) if planted else None,
         "dispute_precision": round(caught / len(disputed), 4) if disputed else None,
         "dispute_expected_precision": counts.get("dispute_expected_precision"),
+        "dispute_expected_recall": counts.get("dispute_expected_recall"),
+        "estimated_wrong_labels": counts.get("estimated_wrong_labels"),
         "classifier_accuracy": round(first_classifier, 4),
         "classifier_accuracy_after_review": round(classifier_accuracy(), 4),
         "classifier_eval_rows": len(rest),
@@ -474,6 +476,9 @@ def held_out_markdown(r: dict[str, Any]) -> str:
         f"({r['caught_share']:.0%}) | ≥ 80 % |",
         f"| precision of disputes | {r['dispute_precision']:.1%} of {r['disputed']} "
         f"(expected {r['dispute_expected_precision'] or 0:.1%}) | |",
+        f"| wrong given labels, estimated from the out-of-fold probabilities | "
+        f"{r.get('estimated_wrong_labels')} (planted {r['planted_wrong']}; disputes expected to hold "
+        f"{r.get('dispute_expected_recall') or 0:.0%} of them) | |",
         f"| classifier on {r['classifier_eval_rows']} held-out articles | "
         f"{r['classifier_accuracy']:.1%} before review, "
         f"{r['classifier_accuracy_after_review']:.1%} after the decisions below | |",

@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from datasets import classifier, jobs, selectors, services, versions
 from datasets.formats import ACCEPTED, DELIMITER_NAMES, DELIMITERS, DOWNLOAD_FORMATS
-from datasets.models import Dataset, Run, Upload, Version
+from datasets.models import Dataset, Row, Run, Upload, Version
 from datasets.steps.base import Mapping
 from helpdesk.accounts.authentication import ApiClient
 from helpdesk.stored_text import ShownTextField, shown_text
@@ -258,6 +258,49 @@ class RunWriteView(APIView):
         except ValidationError as exc:
             return Response(_detail(exc), status=status.HTTP_409_CONFLICT)
         return Response(RunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+class RejectedRowSerializer(serializers.ModelSerializer):
+    row_id = serializers.IntegerField(source="pk", read_only=True)
+
+    class Meta:
+        model = Row
+        fields = ["row_id", "run_id", "external_id", "text", "original_label", "status", "review_reason"]
+        read_only_fields = fields
+
+
+class RejectedList(generics.ListAPIView):
+    """The dataset's rejected rows, which later runs leave out until restored (``q`` searches text and id)."""
+
+    serializer_class = RejectedRowSerializer
+    permission_classes = [DatasetsPermission]
+
+    @extend_schema(parameters=[OpenApiParameter("q", str, description="Text or id contains")])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):  # the schema generator has no dataset
+            return Row.objects.none()
+        query = str(self.request.query_params.get("q", "")).strip()[:200]
+        return selectors.rejected_rows(selectors.dataset_get(self.kwargs["pk"]), query=query)
+
+
+class RejectedRestore(APIView):
+    """Restore a rejected row: it waits for review again and later runs of the dataset label it."""
+
+    permission_classes = [DatasetsPermission]
+
+    @extend_schema(request=None, responses={200: RejectedRowSerializer})
+    def post(self, request: Request, pk: int, row: int) -> Response:
+        target = selectors.rejected_row_get(selectors.dataset_get(pk), row)
+        user = None if isinstance(request.user, ApiClient) else request.user
+        try:
+            services.review_restore(row=target, by=user)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            return Response(_detail(exc), status=status.HTTP_409_CONFLICT)
+        target.refresh_from_db()
+        return Response(RejectedRowSerializer(target).data)
 
 
 class ClassifySerializer(serializers.Serializer):

@@ -15,6 +15,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<int:pk>/versions", api.VersionList.as_view(), name="datasets-versions"),
     path("<int:pk>/versions/<str:tag>", api.VersionDetail.as_view(), name="datasets-version"),
     path("<int:pk>/versions/<str:tag>/checkout", api.VersionCheckout.as_view(), name="datasets-checkout"),
+    path("<int:pk>/rejected", api.RejectedList.as_view(), name="datasets-rejected"),
+    path("<int:pk>/rejected/<int:row>/restore", api.RejectedRestore.as_view(), name="datasets-restore"),
     path("<int:pk>/diff", api.VersionDiff.as_view(), name="datasets-diff"),
     path("<int:pk>/download/<str:split>/<str:tag>", api.Download.as_view(), name="datasets-download"),
 ]

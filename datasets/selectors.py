@@ -169,6 +169,28 @@ def rejected_before(run: Run) -> tuple[set[str], set[str]]:
     return {h for h, r in by_hash.items() if r}, {i for i, r in by_id.items() if r}
 
 
+def rejected_rows(dataset: Dataset, *, query: str = "") -> QuerySet[Row]:
+    """The dataset's rows that stay rejected: for each text, its row in the latest run that has it, if rejected.
+
+    ``query`` narrows them to a text or id containing it (case-insensitive).
+    """
+    latest = (
+        Row.objects.filter(run__dataset=dataset, source=Row.Source.ORIGINAL)
+        .order_by("text_hash", "-run_id", "-pk")
+        .distinct("text_hash")
+        .values("pk")
+    )
+    rows = Row.objects.filter(pk__in=latest, status=Row.Status.REJECTED).select_related("run").defer("embedding")
+    if query:
+        rows = rows.filter(Q(text__icontains=query) | Q(external_id__icontains=query))
+    return rows.order_by("-run_id", "position")
+
+
+def rejected_row_get(dataset: Dataset, pk: int | str) -> Row:
+    """A row of ``dataset`` (any run), or 404: restoring checks that it is still rejected."""
+    return get_object_or_404(Row.objects.select_related("run").defer("embedding"), run__dataset=dataset, pk=pk)
+
+
 def review_labels(run: Run) -> list[str]:
     """Every label a reviewer may pick: the file's, the suggested ones, the given ones, the current version's."""
     labels = set(Row.objects.filter(run=run).exclude(label="").values_list("label", flat=True).distinct())

@@ -415,8 +415,9 @@ def review_bulk_accept(
 
 
 @transaction.atomic
-def review_restore(*, row: Row, by: User) -> ReviewDecision:
-    """Bring back a row rejected (in this run or an earlier one): it waits in the queue for a decision."""
+def review_restore(*, row: Row, by: User | None) -> ReviewDecision:
+    """Bring back a row rejected (in this run or an earlier one): it waits in the queue for a decision, and
+    later runs of the dataset label it again (``by`` is None for an API key)."""
     locked = Row.objects.select_for_update().select_related("run").get(pk=row.pk)
     if locked.status != Row.Status.REJECTED or locked.source != Row.Source.ORIGINAL:
         raise ValidationError(_("Only a rejected row of the file can be restored."))

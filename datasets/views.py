@@ -302,6 +302,45 @@ def review_bulk(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 # --- Versions -----------------------------------------------------------------------------------------
 
 
+# --- Rejected rows: they stay out of later runs until a person restores them ---------------------------
+
+
+def _rejected_context(request: AuthenticatedHttpRequest, dataset: Dataset) -> dict[str, Any]:
+    query = request.GET.get("q", "").strip()[:200]
+    page = Paginator(selectors.rejected_rows(dataset, query=query), PAGE_SIZE).get_page(request.GET.get("page"))
+    return {"dataset": dataset, "page": page, "query": query}
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+@require_GET
+def rejected_rows(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    dataset = selectors.dataset_get(pk)
+    template = "datasets/rejected.html#rows" if request.htmx else "datasets/rejected.html"
+    return render(request, template, _rejected_context(request, dataset))
+
+
+@login_required
+@require_POST
+def rejected_restore(request: AuthenticatedHttpRequest, pk: int, row: int) -> HttpResponse:
+    dataset = selectors.dataset_get(pk)
+    target = selectors.rejected_row_get(dataset, row)
+    _require(request, MANAGE)
+    try:
+        services.review_restore(row=target, by=request.user)
+    except ValidationError as exc:
+        if request.htmx:
+            return render(request, "datasets/rejected.html#row", {"dataset": dataset, "row": target,
+                                                                  "error": _errors(exc)}, status=409)  # fmt: skip
+        messages.error(request, _errors(exc))
+        return redirect("datasets:rejected", pk=dataset.pk)
+    target.refresh_from_db(fields=["status"])
+    if request.htmx:
+        return render(request, "datasets/rejected.html#row", {"dataset": dataset, "row": target, "restored": True})
+    messages.success(request, _("The row is back in the review queue of run #%(run)d.") % {"run": target.run_id})
+    return redirect("datasets:rejected", pk=dataset.pk)
+
+
 def _version(pk: int, tag: str) -> tuple[Dataset, Version]:
     dataset = selectors.dataset_get(pk)
     return dataset, selectors.version_by_tag(dataset, tag)

@@ -122,6 +122,7 @@ def _seed_a_busy_tenant(seeds: urlmatrix.Seeds) -> None:
     seeds.ticket_answer  # noqa: B018 - a ticket with an AI draft, an attachment and a reply
     seeds.attachment  # noqa: B018
     seeds.macro  # noqa: B018
+    seeds.dataset_rejected_row  # noqa: B018 - the dataset's rejected rows page lists one
     with schema_context("acme"):
         contact = services.contact_ensure(
             email="a.very.long.address.of.somebody@subdomain.customer-with-a-long-name.example", name="Bartholomew"

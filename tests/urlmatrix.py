@@ -283,6 +283,22 @@ class Seeds:
         )
 
     @cached_property
+    def dataset_rejected_row(self) -> Any:
+        from datasets.models import Row
+
+        run = self.dataset_run
+        return self._in_tenant(
+            lambda: Row.objects.create(
+                run=run,
+                position=1,
+                text=f"{MARKER} rejected row",
+                text_hash="1" * 64,
+                status=Row.Status.REJECTED,
+                original_label=MARKER.lower(),
+            )
+        )
+
+    @cached_property
     def dataset_version(self) -> Any:
         from datasets.models import Version
 
@@ -496,11 +512,13 @@ OBJECTS: dict[str, Callable[[Seeds], object]] = {
     "datasets/runs/{pk}/review/{row}": lambda s: s.dataset_row.pk,
     "datasets/{pk}": lambda s: s.dataset.pk,
     "datasets/{pk}/versions/{tag}": lambda s: s.dataset_version.tag,
+    "datasets/{pk}/rejected/{row}": lambda s: s.dataset_rejected_row.pk,
     "datasets/{pk}/versions/{tag}/download/{split}": lambda s: "train",  # not an id
     "datasets/{pk}/versions/{tag}/download/{split}.{kind}": lambda s: "jsonl",  # not an id
     "api/v1/datasets/runs/{pk}": lambda s: s.dataset_run.pk,
     "api/v1/datasets/{pk}": lambda s: s.dataset.pk,
     "api/v1/datasets/{pk}/versions/{tag}": lambda s: s.dataset_version.tag,
+    "api/v1/datasets/{pk}/rejected/{row}": lambda s: s.dataset_rejected_row.pk,
     "api/v1/datasets/{pk}/download/{split}": lambda s: "train",  # not an id
     "api/v1/datasets/{pk}/download/{split}/{tag}": lambda s: s.dataset_version.tag,
     "accounts/invite/{uidb64}": lambda s: _uidb64(s.user),

@@ -7,9 +7,12 @@
 3. Existing labels are predicted out of fold (a model that never saw the row). From those
    predictions the labeler learns, per label, the confidence at which its predictions were right
    ``DATASETS_TARGET_PRECISION`` of the time (``labeler.calibrate``), and how often a prediction at
-   a given confidence is right. A given label the out-of-fold model contradicts with a prediction
-   that is more often right than wrong is *disputed*: it goes to review with both labels and the
-   expected precision of the dispute; its own label is kept until a reviewer decides.
+   a given confidence is right. Each given label's probability of being wrong is estimated from the
+   out-of-fold probabilities under uniform label noise (``labeler.label_noise``); the labels the
+   out-of-fold model contradicts are *disputed*, most probably wrong first, until the disputes hold
+   ``DISPUTE_RECALL`` of the expected wrong labels. A disputed row goes to review with both labels
+   and its probability of being wrong (their mean is the expected precision of the disputes); its
+   own label is kept until a reviewer decides.
 4. Self-training: a model trained on the undisputed rows (plus the current version's train split)
    labels the unlabelled rows whose prediction reaches its label's threshold, is retrained with
    them and labels again, until no row changes. A row unlike every labelled one (further from
@@ -34,6 +37,7 @@ from datasets.labeler import (
     Calibration,
     Model,
     calibrate,
+    label_noise,
     leave_one_out_nearest,
     linear_possible,
     out_of_fold,
@@ -57,8 +61,10 @@ FIELDS = [
     "calibrated_confidence",
     "review_rank",
 ]
-# A dispute is raised when the out-of-fold prediction against the given label is right at least this often.
-DISPUTE_MIN_PROBABILITY = 0.5
+# Disputes take the given labels most probably wrong until they hold this share of the expected wrong labels;
+# a given label less probably wrong than DISPUTE_MIN_PROBABILITY is never disputed.
+DISPUTE_RECALL = 0.9
+DISPUTE_MIN_PROBABILITY = 0.02
 # Share of labelled rows allowed to be further from their nearest neighbour than an auto-labelled row may be.
 NOVELTY_QUANTILE = 0.02
 MAX_SELF_TRAINING_ROUNDS = 10
@@ -183,22 +189,20 @@ class LabelStep:
         labelled = [i for i in active if rows[i].original_label]
         given = [rows[i].original_label for i in labelled]
         labels, proba = out_of_fold(vectors[labelled], given)
-        first = calibrate(labels, proba, given, target=target)
+        noise = label_noise(labels, proba, given, recall=DISPUTE_RECALL, floor=DISPUTE_MIN_PROBABILITY)
         column = {label: j for j, label in enumerate(labels)}
         keep: list[int] = []
-        dispute_probabilities: list[float] = []
         for position, i in enumerate(labelled):
             row, p = rows[i], proba[position]
             best = int(p.argmax())
             own = float(p[column[row.original_label]])
-            right = float(first.probability_right(float(p[best])))
-            if labels[best] != row.original_label and right >= DISPUTE_MIN_PROBABILITY:
+            if noise.flagged[position]:
                 counts["disputed"] += 1
                 row.suggested_label, row.confidence, row.method = labels[best], float(p[best]), "disputed"
-                row.calibrated_confidence = round(right, 4)
+                row.calibrated_confidence = round(float(noise.wrong[position]), 4)
                 row.status, row.review_reason = Row.Status.REVIEW, Row.Reason.DISPUTED
-                row.hints = {**row.hints, "own_label_confidence": round(own, 3)}
-                dispute_probabilities.append(right)
+                row.hints = {**row.hints, "own_label_confidence": round(own, 3),
+                             "given_label_wrong": round(float(noise.wrong[position]), 3)}  # fmt: skip
                 continue
             keep.append(position)
             counts["kept"] += 1
@@ -210,8 +214,12 @@ class LabelStep:
         counts["calibration"] = calibration.as_dict()
         counts["target_precision"] = target
         counts["dispute_expected_precision"] = (
-            round(float(np.mean(dispute_probabilities)), 4) if dispute_probabilities else None
+            round(noise.expected_precision, 4) if noise.expected_precision is not None else None
         )
+        counts["dispute_expected_recall"] = (
+            round(noise.expected_recall, 4) if noise.expected_recall is not None else None
+        )
+        counts["estimated_wrong_labels"] = round(noise.estimated_wrong_labels, 1)
         kept_vectors = vectors[[labelled[k] for k in keep]]
         floor = float(np.quantile(leave_one_out_nearest(kept_vectors), NOVELTY_QUANTILE)) if len(keep) > 1 else 0.0
         counts["novelty_floor"] = round(floor, 4)

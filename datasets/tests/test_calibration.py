@@ -109,3 +109,22 @@ def test_the_run_page_and_the_api_show_the_expected_accuracy(dataset, language, 
     label = next(step for step in status["steps"] if step["name"] == "label")
     assert label["counts"]["expected_accuracy"] == expected
     assert label["counts"]["calibration"]["target"] == 0.95
+
+
+def test_the_disputes_say_how_many_labels_look_wrong_and_how_many_disputes_will_be_right(dataset, language):
+    sample = corpus(language, 450, seed=31)
+    wrong = noisy_labels(sample, every=3, share=0.06, seed=3)
+    run = process(upload(dataset, csv_bytes(rows_of(sample, labeled_every=3, noisy=wrong))))
+    counts = run.step_state("label")["counts"]
+    disputed = Row.objects.filter(run=run, review_reason=Row.Reason.DISPUTED)
+    planted = {normalise(sample[i].text) for i in wrong}
+    caught = disputed.filter(text__in=planted).count()
+    precision = caught / disputed.count()
+    figures = {k: counts[k] for k in ("disputed", "estimated_wrong_labels", "dispute_expected_precision",
+                                      "dispute_expected_recall")}  # fmt: skip
+    # the estimates are honest: the wrong labels counted, the precision the reviewer will see
+    assert abs(counts["estimated_wrong_labels"] - len(planted)) <= 0.5 * len(planted), (len(planted), figures)
+    assert abs(counts["dispute_expected_precision"] - precision) <= 0.25, (precision, caught, figures)
+    assert 0.7 <= counts["dispute_expected_recall"] <= 1, figures
+    for row in disputed:  # each dispute says how probably its given label is wrong
+        assert row.calibrated_confidence and abs(row.hints["given_label_wrong"] - row.calibrated_confidence) <= 1e-3

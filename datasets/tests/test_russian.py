@@ -42,6 +42,7 @@ def _pages(client, written, manager):
         "mapping": f"/datasets/uploads/{review.upload_id}/",
         "version": f"/datasets/{dataset.pk}/versions/{version_of(written).tag}/",
         "diff": f"/datasets/{dataset.pk}/diff/?base={version_of(written).tag}&other={version_of(second).tag}",
+        "rejected": f"/datasets/{dataset.pk}/rejected/",
     }
     return {name: client.get(url).content.decode() for name, url in urls.items()}
 
@@ -61,6 +62,7 @@ def test_every_page_reads_russian_for_a_russian_reader(manager_client, written, 
     assert "Сопоставьте столбцы файла" in pages["mapping"] and "Запустить конвейер" in pages["mapping"]
     assert "Как записана" in pages["version"] and "Классификатор (логистическая регрессия)" in pages["version"]
     assert "По меткам" in pages["diff"] and "без изменений:" in pages["diff"]
+    assert "Отклонённые строки" in pages["dataset"] and "Искать в тексте или номере" in pages["rejected"]
 
 
 def test_the_same_pages_stay_english_for_an_english_reader(manager_client, written, manager):
