@@ -348,8 +348,8 @@ SET_NAMES = {
     "grounding": "Kestrel Cycles (tuned on)",
     "helpcenter": "demo help center (held out)",
     "grounding_ru": "Северсвязь (Russian)",
-    "vet_en": "vet clinic, English (held out)",
-    "vet_ru": "ветклиника, Russian (held out)",
+    "vet_en": "vet clinic, English (tuned on)",
+    "vet_ru": "ветклиника, Russian (tuned on)",
     "storage_en": "self storage, English (held out)",
     "storage_ru": "склад-бокс, Russian (held out)",
 }
@@ -413,7 +413,8 @@ def write_report(report: dict[str, Any]) -> None:
             line
             for language, title in (("en", "English"), ("ru", "Russian"))
             for line in (
-                f"## Held out: a veterinary clinic in {title} (`bench/fixtures/vet_{language}.json`): "
+                f"## Tuned on, no longer held out: a veterinary clinic in {title} "
+                f"(`bench/fixtures/vet_{language}.json`): "
                 f"{sum(1 for q in VET[language]['questions'] if q['article'])} answerable (some worded as short "
                 f"tickets: a symptom, no question), {sum(1 for q in VET[language]['questions'] if not q['article'])} "
                 f"unanswerable, {len(VET[language]['articles'])} articles",
@@ -422,7 +423,9 @@ def write_report(report: dict[str, Any]) -> None:
                 "",
             )
         ],
-        "Written after the engine's thresholds were chosen and before any measurement on it; never used to tune.",
+        "Written as held-out sets after the engine's thresholds were chosen, and measured so once (English 2 false "
+        "declines of 20, Russian 5 of 20); the work on false declines (reported problems, stems with another ending, "
+        "the article's title) was then tuned on them, so they are no longer held out: the storage sets below are.",
         "",
         *[
             line
