@@ -70,6 +70,8 @@ HELD_OUT = json.loads((FIXTURES_DIR / "helpcenter.json").read_text())
 RUSSIAN = json.loads((FIXTURES_DIR / "grounding_ru.json").read_text())
 # Held out for false declines: a veterinary clinic in English and in Russian (see their notes).
 VET = {language: json.loads((FIXTURES_DIR / f"vet_{language}.json").read_text()) for language in ("en", "ru")}
+# Held out for false declines once the vet sets were tuned on: a self-storage company in English and in Russian.
+STORAGE = {language: json.loads((FIXTURES_DIR / f"storage_{language}.json").read_text()) for language in ("en", "ru")}
 LABELLED = ROOT / "assistants" / "tests" / "fixtures" / "labelled_requests.csv"
 DEFAULT_VARIANTS = "llamacpp:select,llamacpp:compose,llamacpp:compose_chunks,extractive:extractive"
 NEGATION = re.compile(
@@ -121,6 +123,8 @@ def fixtures() -> list[tuple[str, str, dict[str, Any], list[dict[str, Any]]]]:
         ("grounding_ru", "bench_grounding_ru", RUSSIAN, RUSSIAN["articles"]),
         ("vet_en", "bench_vet_en", VET["en"], VET["en"]["articles"]),
         ("vet_ru", "bench_vet_ru", VET["ru"], VET["ru"]["articles"]),
+        ("storage_en", "bench_storage_en", STORAGE["en"], STORAGE["en"]["articles"]),
+        ("storage_ru", "bench_storage_ru", STORAGE["ru"], STORAGE["ru"]["articles"]),
     ]
 
 
@@ -268,7 +272,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--variants", default=DEFAULT_VARIANTS, help="provider:strategy,…")
     parser.add_argument(
-        "--sets", default="", help="question sets to run (grounding,helpcenter,grounding_ru,vet_en,vet_ru); all"
+        "--sets",
+        default="",
+        help="question sets to run (grounding,helpcenter,grounding_ru,vet_en,vet_ru,storage_en,storage_ru); all",
     )
     parser.add_argument("--report-only", action="store_true", help="rewrite the Markdown from the JSON")
     args = parser.parse_args()
@@ -342,8 +348,10 @@ SET_NAMES = {
     "grounding": "Kestrel Cycles (tuned on)",
     "helpcenter": "demo help center (held out)",
     "grounding_ru": "Северсвязь (Russian)",
-    "vet_en": "vet clinic, English (held out)",
-    "vet_ru": "ветклиника, Russian (held out)",
+    "vet_en": "vet clinic, English (tuned on)",
+    "vet_ru": "ветклиника, Russian (tuned on)",
+    "storage_en": "self storage, English (held out)",
+    "storage_ru": "склад-бокс, Russian (held out)",
 }
 
 
@@ -405,7 +413,8 @@ def write_report(report: dict[str, Any]) -> None:
             line
             for language, title in (("en", "English"), ("ru", "Russian"))
             for line in (
-                f"## Held out: a veterinary clinic in {title} (`bench/fixtures/vet_{language}.json`): "
+                f"## Tuned on, no longer held out: a veterinary clinic in {title} "
+                f"(`bench/fixtures/vet_{language}.json`): "
                 f"{sum(1 for q in VET[language]['questions'] if q['article'])} answerable (some worded as short "
                 f"tickets: a symptom, no question), {sum(1 for q in VET[language]['questions'] if not q['article'])} "
                 f"unanswerable, {len(VET[language]['articles'])} articles",
@@ -414,7 +423,26 @@ def write_report(report: dict[str, Any]) -> None:
                 "",
             )
         ],
-        "Written after the engine's thresholds were chosen and before any measurement on it; never used to tune.",
+        "Written as held-out sets after the engine's thresholds were chosen, and measured so once (English 2 false "
+        "declines of 20, Russian 5 of 20); the work on false declines (reported problems, stems with another ending, "
+        "the article's title) was then tuned on them, so they are no longer held out: the storage sets below are.",
+        "",
+        *[
+            line
+            for language, title in (("en", "English"), ("ru", "Russian"))
+            for line in (
+                f"## Held out: a self-storage company in {title} (`bench/fixtures/storage_{language}.json`): "
+                f"{sum(1 for q in STORAGE[language]['questions'] if q['article'])} answerable (some worded as short "
+                "tickets, some with words the articles do not use), "
+                f"{sum(1 for q in STORAGE[language]['questions'] if not q['article'])} unanswerable, "
+                f"{len(STORAGE[language]['articles'])} articles",
+                "",
+                *_table(report, f"storage_{language}"),
+                "",
+            )
+        ],
+        "Written before any measurement on it and before the engine was changed to answer the vet sets; never used "
+        "to tune.",
         "",
         '## False declines: answerable questions answered "our help articles don\'t answer this" (target ≤ 5 %)',
         "",

@@ -35,6 +35,7 @@ LEXICAL_WEIGHT = 0.35
 MIN_ANSWER_SCORES = {"minilm": 0.55, "e5": 0.55}
 MIN_ANSWER_SCORE = MIN_ANSWER_SCORES["minilm"]  # for a model without a calibrated floor
 MIN_PREFIX_STEM = 5  # shorter stems begin too many other words to match by prefix
+MAX_STEM_REST = 2  # letters an ending the stemmer left on may have ("работа" and "работ"); more make another word
 UNKNOWN_NAME_MARGIN = 0.15  # "Who is the CEO of Kestrel?": the context names Kestrel everywhere, the CEO nowhere
 ANSWER_MARGIN = 0.2  # extractive answers add sentences scoring within this of the best one
 # The cosine a question has with sentences that do not answer it depends on the model and the language: ~0.13 on
@@ -53,6 +54,9 @@ _ANAPHORA = re.compile(
 )
 # For a sentence holding the kind of fact the question asks for (a price; 1.5 times this for an address).
 ANSWER_TYPE_BONUS = 0.1
+# For an instruction for a case ("If a parcel arrives damaged, ...") when the customer reports a problem: like an
+# address, an answer of a recognisable form whose words seldom repeat the customer's.
+REPORT_BONUS = 1.5 * ANSWER_TYPE_BONUS
 # "Which number do I call?" is answered by a sentence with a phone number and by no other, however close in meaning
 # (a Russian sentence about moving one's number to us is closer to that question than the hotline's, with MiniLM).
 CONTACT_BONUS = 0.3
@@ -110,6 +114,25 @@ _ASKED = (
     (re.compile(r"\bhow (much|many|long|often|far|old|heavy)\b|\b(cost|price|fee|fees|charge)\b", re.I), {"number"}),
     (re.compile(r"\b(which|what) (day|days|date)\b|\bwhen\b", re.I), {"number", "time", "calendar"}),
 )
+# A customer who reports a problem ("The box arrived crushed", "карта просрочена") asks what to do: that is answered
+# by an instruction for the case ("If a parcel arrives damaged, send us a photo ..."), which gets REPORT_BONUS.
+# A report is a message without a question mark that does not open as a question.
+_QUESTION_OPENING = {
+    "en": re.compile(
+        r"^\W*(what|which|who|whom|whose|when|where|why|how|is|are|am|was|were|do|does|did|can|could|will|would|"
+        r"shall|should|may|might|must|have|has|any)\b",
+        re.I,
+    ),
+    "ru": re.compile(
+        r"^\W*(что|как\w*|где|когда|куда|откуда|почему|зачем|сколько|чем|кто|чей|чья|чьё|чьи|можно|нельзя|"
+        r"возможно|есть ли|правда ли)(?!\w)|(?<!\w)ли(?!\w)",
+        re.I,
+    ),
+}
+_INSTRUCTION_CASE = {
+    "en": re.compile(r"^(if|when|whenever|in case|should|to)\b", re.I),
+    "ru": re.compile(r"^(если|при|в случае|чтобы|когда)(?!\w)", re.I),
+}
 # Words of asking, not of what is asked about.
 QUESTION_WORDS = frozenset(
     text.stems(["question", "questions", "ask", "know", "tell", "want", "wonder", "need", "like", "thanks", "hey"])
@@ -287,6 +310,35 @@ def background_shift(similarities: Sequence[float]) -> float:
     return max(0.0, statistics.median(similarities) - BACKGROUND_SIMILARITY)
 
 
+def reports_problem(question: str, language: str = "en") -> bool:
+    """Whether ``question`` is a statement of a problem ("The box arrived crushed") rather than a question."""
+    opening = _QUESTION_OPENING.get(language)
+    if opening is None or "?" in question:
+        return False
+    return len(text.content_stems(question, language)) >= 2 and not opening.search(question.strip())
+
+
+def is_instruction_for_case(sentence: str, language: str = "en") -> bool:
+    """Whether ``sentence`` tells what to do in a case ("If your card is declined, check ...")."""
+    pattern = _INSTRUCTION_CASE.get(language)
+    return bool(pattern and pattern.match(sentence.strip()))
+
+
+def _stem_matches(stem: str, stems: set[str]) -> bool:
+    """``stem`` is among ``stems``, or one of them is it with an ending the stemmer left on ("работа"/"работ").
+
+    Only a short rest counts: "включ" (switch on) does not match "включительн" (inclusive).
+    """
+    if stem in stems or len(stem) < MIN_PREFIX_STEM:
+        return stem in stems
+    return any(
+        len(k) >= MIN_PREFIX_STEM
+        and abs(len(k) - len(stem)) <= MAX_STEM_REST
+        and (k.startswith(stem) or stem.startswith(k))
+        for k in stems
+    )
+
+
 def _holds(facts_: Sequence[Fact], kinds: set[str]) -> bool:
     present = {f.kind for f in facts_}
     if "address" in kinds and {"number", "name"} <= present:
@@ -330,23 +382,34 @@ def build(
     question_stems = text.content_stems(question, question_language) - QUESTION_WORDS
     with_names = names_checked(language)
     kinds = asked_kinds(question, question_language) if question_language in ("en", "ru") else set()
+    report = reports_problem(question, question_language)
     languages = [text_language(s, language) for _, _, s, _ in items]
     sentence_stems = [text.content_stems(f"{h} {s}", lang) for (_, _, s, h), lang in zip(items, languages, strict=True)]
+    # The article's title is the topic of each of its sentences, also under a section heading of its own ("Card
+    # declined" in "Payment"): its words count for the lexical part (not for verification, which reads ``stems``).
+    titles = {c.ref: c.title for c in context}
+    topic_stems = [
+        st | text.content_stems(titles.get(ref, ""), lang)
+        for (ref, _, _, _), st, lang in zip(items, sentence_stems, languages, strict=True)
+    ]
     # A question word found in every sentence (the product's name) says little; one found nowhere says the
     # most: inverse document frequency over these sentences weighs the lexical part.
     count = len(items)
-    weight = {t: math.log((count + 1) / (max(sum(t in st for st in sentence_stems), 1) + 0.5)) for t in question_stems}
+    weight = {
+        t: math.log((count + 1) / (max(sum(_stem_matches(t, st) for st in sentence_stems), 1) + 0.5))
+        for t in question_stems
+    }
     total = sum(weight.values())
     out = []
     similarities = [float(vector @ question_vector) for vector in vectors]
     shift = background_shift(similarities)
-    for (ref, index, sentence, heading), vector, stems, sentence_language in zip(
-        items, vectors, sentence_stems, languages, strict=True
+    for (ref, index, sentence, heading), vector, stems, topic, sentence_language in zip(
+        items, vectors, sentence_stems, topic_stems, languages, strict=True
     ):
         similarity = float(vector @ question_vector) - shift
-        lexical = sum(w for t, w in weight.items() if t in stems) / total if total > 0 else 0.0
+        lexical = sum(w for t, w in weight.items() if _stem_matches(t, topic)) / total if total > 0 else 0.0
         found = facts(sentence, names=with_names)
-        bonus = 0.0
+        bonus = REPORT_BONUS if report and is_instruction_for_case(sentence, sentence_language) else 0.0
         if kinds and _holds(found, kinds):
             bonus = ANSWER_TYPE_BONUS * (1.5 if kinds & {"address"} else 1.0)
             if kinds & CONTACT_KINDS and _holds(found, kinds & CONTACT_KINDS):
