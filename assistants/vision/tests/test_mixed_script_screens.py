@@ -36,18 +36,20 @@ TERMINAL_PAGES: dict[str, dict[str, Any]] = {
         "footer": ["Конфиденциальность", "© 2026 Связь"],
     },
 }
+# The articles name the terminal's PON line too: a name of the question that no article mentions raises the
+# score an answer needs (the engine's guard against questions about something the knowledge never names).
 TERMINAL_ARTICLES = {
     "en": (
         "LOS light on the optical terminal",
         "A red LOS light on the optical terminal means that no light reaches it from the street. Check that the "
-        "yellow fibre patch cable is clicked in at both ends and not bent. If LOS stays red, the fibre is damaged "
-        "outside and we send an engineer within 2 working days.",
+        "yellow fibre patch cable is clicked in at both ends and not bent. If LOS stays red and the PON link is down, "
+        "the fibre is damaged outside and we send an engineer within 2 working days.",
     ),
     "ru": (
         "Индикатор LOS на оптическом терминале",
         "Красный индикатор LOS на оптическом терминале означает, что свет с улицы до него не доходит. Проверьте, "
-        "что жёлтый оптический патч-корд защёлкнут с обеих сторон и не перегнут. Если LOS горит красным, кабель "
-        "повреждён снаружи, и мастер приедет в течение 2 рабочих дней.",
+        "что жёлтый оптический патч-корд защёлкнут с обеих сторон и не перегнут. Если LOS горит красным, а линия "
+        "PON без связи, кабель повреждён снаружи, и мастер приедет в течение 2 рабочих дней.",
     ),
 }
 # A page no article covers: declined, even though its title and lines are read and asked.
