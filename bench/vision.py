@@ -22,6 +22,7 @@ Writes bench/results/vision.json and bench/results/vision.md.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import platform
@@ -601,6 +602,98 @@ ANSWER_SETS: dict[str, dict[str, Any]] = {
         "words": ("Помогите", "Здравствуйте, помогите, пожалуйста, смотрите скриншот во вложении"),
     },
 }
+# Held out: written before the focused query, the Latin re-reading of Russian screens and the panel title were
+# measured on them, and never tuned on. Other products and screens; their articles sit in the same knowledge base.
+HELD_OUT_SETS: dict[str, dict[str, Any]] = {
+    "en": {
+        "articles": [
+            {
+                "title": "Printer reports a paper jam in tray 2",
+                "text": "When the printer reports a paper jam in tray 2, pull the tray out fully and remove any "
+                "crumpled sheet. Fan the paper before you put it back and do not fill the tray above the line. "
+                "Printing resumes within 30 seconds after the tray is closed.",
+                "screen": ("Office printer", ["Printer status: paper jam", "Tray 2 cannot feed paper"]),
+            },
+            {
+                "title": "Router firmware update fails with FW-217",
+                "text": "Error FW-217 means the router could not verify the downloaded firmware. Restart the router, "
+                "wait 3 minutes and start the update again from the Firmware page. Do not switch the router off "
+                "while the update runs.",
+                "screen": ("Firmware", ["Firmware update failed", "Error code: FW-217"]),
+            },
+            {
+                "title": "VPN client shows a TLS handshake timeout",
+                "text": "A TLS handshake timeout in the VPN client means the company gateway did not answer in time. "
+                "Check that the clock of your laptop is correct and that port 443 is not blocked by a hotel or "
+                "public Wi-Fi network, then connect again.",
+                "screen": ("VPN client", ["VPN: disconnected", "TLS handshake timeout"]),
+            },
+            {
+                "title": "EV charger stops with a ground fault",
+                "text": "The wall charger pauses charging when it detects a ground fault, a small current leaking to "
+                "earth. Unplug the car, wait 60 seconds and plug it in again. If the fault comes back, an "
+                "electrician must test the charger's circuit.",
+                "screen": ("Wall charger", ["Charging paused: ground fault detected", "Car connected"]),
+            },
+            {
+                "title": "New SIM card shows no service",
+                "text": "A new SIM card shows no service until it is activated. Activation takes up to 4 hours after "
+                "the order; restart the phone afterwards. If the SIM status still says not provisioned after "
+                "24 hours, call us.",
+                "screen": ("SIM card", ["SIM status: not provisioned", "No service"]),
+            },
+        ],
+        "missing": [
+            ("Coffee machine", ["Descaling required", "Brewing blocked"]),
+            ("Garage door", ["Obstacle detected", "Door stopped at 40%"]),
+            ("Drone", ["GPS signal: weak", "Take-off not allowed"]),
+        ],
+    },
+    "ru": {
+        "articles": [
+            {
+                "title": "Принтер: замятие бумаги в лотке 2",
+                "text": "Если принтер сообщает о замятии бумаги в лотке 2, полностью выдвиньте лоток и уберите смятый "
+                "лист. Распушите бумагу и не заполняйте лоток выше метки. Печать продолжится через 30 секунд "
+                "после того, как лоток закрыт. Если лоток не подает бумагу, проверьте её формат.",
+                "screen": ("Принтер", ["Статус принтера: замятие бумаги", "Лоток 2 не подаёт бумагу"]),
+            },
+            {
+                "title": "Ошибка FW-217 при обновлении прошивки роутера",
+                "text": "Ошибка FW-217 значит, что роутер не смог проверить загруженную прошивку. Перезагрузите "
+                "роутер, подождите 3 минуты и запустите обновление снова на странице прошивки. Не выключайте роутер, "
+                "пока идёт обновление.",
+                "screen": ("Прошивка", ["Обновление прошивки не выполнено", "Код ошибки: FW-217"]),
+            },
+            {
+                "title": "VPN-клиент: тайм-аут рукопожатия TLS",
+                "text": "Тайм-аут рукопожатия TLS в VPN-клиенте значит, что шлюз компании не ответил вовремя. "
+                "Проверьте, что часы ноутбука идут верно и что порт 443 не закрыт сетью гостиницы или общественным "
+                "Wi-Fi, и подключитесь снова.",
+                "screen": ("VPN-клиент", ["VPN: отключено", "Тайм-аут рукопожатия TLS"]),
+            },
+            {
+                "title": "Зарядная станция остановила зарядку из-за утечки тока",
+                "text": "Настенная зарядная станция приостанавливает зарядку, когда обнаруживает утечку тока на землю. "
+                "Отсоедините автомобиль, подождите 60 секунд и подключите снова. Если ошибка повторяется, цепь "
+                "станции должен проверить электрик.",
+                "screen": ("Зарядная станция", ["Зарядка приостановлена: утечка тока", "Автомобиль подключён"]),
+            },
+            {
+                "title": "Новая SIM-карта: нет сети",
+                "text": "Новая SIM-карта не ловит сеть, пока её не активировали. Активация занимает до 4 часов после "
+                "заказа; затем перезагрузите телефон. Если статус SIM через 24 часа всё ещё «не активирована», "
+                "позвоните нам.",
+                "screen": ("SIM-карта", ["Статус SIM: не активирована", "Нет сети"]),
+            },
+        ],
+        "missing": [
+            ("Кофемашина", ["Требуется удаление накипи", "Приготовление заблокировано"]),
+            ("Гаражные ворота", ["Обнаружено препятствие", "Ворота остановлены на 40%"]),
+            ("Дрон", ["Сигнал GPS: слабый", "Взлёт запрещён"]),
+        ],
+    },
+}
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 
 
@@ -620,6 +713,7 @@ def screenshot_only_answers(providers: list[str]) -> dict[str, Any]:
     from assistants.services import assistant_create
     from assistants.services.drafting import answer_for_ticket
     from assistants.vision import services
+    from assistants.vision.models import AttachmentAnalysis
     from helpdesk import devstack
     from helpdesk.tenants.services import public_tenant_ensure, tenant_create
     from knowledge import services as kb
@@ -630,6 +724,7 @@ def screenshot_only_answers(providers: list[str]) -> dict[str, Any]:
     call_command("migrate_schemas", "--shared", verbosity=0)
     public_tenant_ensure()
     rng = random.Random(5)  # noqa: S311
+    held_out_rng = random.Random(6)  # noqa: S311  (its own: the tuning renders stay those measured before)
     rows = []
     for language, case in ANSWER_SETS.items():
         schema = f"bench_vshot_{language}"
@@ -637,22 +732,27 @@ def screenshot_only_answers(providers: list[str]) -> dict[str, Any]:
             schema_name=schema, name=f"Screenshot answers {language}", domain=f"{schema}.bench.localhost",
             language=language,
         ).tenant  # fmt: skip
+        held_out = HELD_OUT_SETS[language]
         with tenant_context(tenant):
-            texts = [a["text"] for a in case["articles"]] + [text for _, text in case["distractors"]]
-            for title, text in [(a["title"], a["text"]) for a in case["articles"]] + case["distractors"]:
+            articles = case["articles"] + held_out["articles"]
+            texts = [a["text"] for a in articles] + [text for _, text in case["distractors"]]
+            for title, text in [(a["title"], a["text"]) for a in articles] + case["distractors"]:
                 if not Document.objects.filter(title=title, status=Document.Status.INDEXED).exists():
                     document = kb.document_create_from_text(title=title, text=text, language=language, enqueue=False)
                     kb.document_index(document_id=document.pk)
             contact = tickets.contact_ensure(email="bench@example.com")
             subject, words = case["words"]
-            tickets_to_ask = [(a["screen"], a["title"]) for a in case["articles"]] + [
-                (screen, None) for screen in case["missing"]
+            tickets_to_ask = [
+                (group, screen, expected)
+                for group, source in (("tuning", case), ("held_out", held_out))
+                for screen, expected in [(a["screen"], a["title"]) for a in source["articles"]]
+                + [(screen, None) for screen in source["missing"]]
             ]
             for provider in providers:
                 Assistant.objects.filter(name=f"bench-{provider}").delete()
                 assistant = assistant_create(name=f"bench-{provider}", provider=provider, language=language)
-                for index, ((title, lines), expected) in enumerate(tickets_to_ask):
-                    image, _ = chrome_page(language, title, lines, index, rng)
+                for index, (group, (title, lines), expected) in enumerate(tickets_to_ask):
+                    image, _ = chrome_page(language, title, lines, index, rng if group == "tuning" else held_out_rng)
                     ticket = tickets.ticket_create(
                         subject=subject,
                         requester=contact,
@@ -671,9 +771,15 @@ def screenshot_only_answers(providers: list[str]) -> dict[str, Any]:
                     invented = invented_numbers(result["text"], [*texts, *lines, asked.full or asked.question])
                     rows.append(
                         {
+                            "set": group,
                             "language": language,
                             "provider": provider,
                             "screen": title,
+                            "ocr_text": "\n".join(
+                                AttachmentAnalysis.objects.filter(attachment__ticket=ticket).values_list(
+                                    "text", flat=True
+                                )
+                            ),
                             "expected": expected,
                             "focused": asked.focused,
                             "question": asked.question,
@@ -687,19 +793,18 @@ def screenshot_only_answers(providers: list[str]) -> dict[str, Any]:
                         }
                     )
     summary: dict[str, Any] = {}
-    for language in ANSWER_SETS:
-        for provider in providers:
-            subset = [r for r in rows if r["language"] == language and r["provider"] == provider]
-            answerable = [r for r in subset if r["expected"]]
-            missing = [r for r in subset if not r["expected"]]
-            summary[f"{language}/{provider}"] = {
-                "answerable": len(answerable),
-                "answered_right": sum(r["right"] for r in answerable),
-                "missing": len(missing),
-                "declined_right": sum(r["right"] for r in missing),
-                "invented_numbers": sum(len(r["invented_numbers"]) for r in subset),
-                "focused_questions": sum(r["focused"] for r in subset),
-            }
+    for group, language, provider in itertools.product(("tuning", "held_out"), ANSWER_SETS, providers):
+        subset = [r for r in rows if (r["set"], r["language"], r["provider"]) == (group, language, provider)]
+        answerable = [r for r in subset if r["expected"]]
+        missing = [r for r in subset if not r["expected"]]
+        summary[f"{group} {language}/{provider}"] = {
+            "answerable": len(answerable),
+            "answered_right": sum(r["right"] for r in answerable),
+            "missing": len(missing),
+            "declined_right": sum(r["right"] for r in missing),
+            "invented_numbers": sum(len(r["invented_numbers"]) for r in subset),
+            "focused_questions": sum(r["focused"] for r in subset),
+        }
     return {"summary": summary, "rows": rows}
 
 
@@ -738,8 +843,11 @@ def chrome_report(
             "## Screenshot-only tickets in account chrome (“Help — please see the attached screenshot”)",
             "",
             "Each ticket's only words are boilerplate; its screenshot is a status page inside a site's chrome. The "
-            "question becomes the screenshot's error and status lines, then its other content lines "
-            "(`ticket_question(...).focused`). Answers come from the engine as it is on this branch. Right: the "
+            "question becomes the title of the panel the error sits in, the screenshot's error and status lines, then "
+            "the panel's other content lines, each ending as a sentence (`ticket_question(...).focused`). `tuning`: "
+            "the set the fixes were made on; `held_out`: other products and screens, written before they were "
+            "measured and not tuned on (their articles sit in the same knowledge base). Answers come from the "
+            "engine as it is on this branch. Right: the "
             "first citation is the article about that page; for pages no article covers, right means declined. "
             "Invented numbers: numbers in the draft that no article and no screenshot line states.",
             "",
@@ -756,8 +864,7 @@ def chrome_report(
         for number, summary in enumerate(earlier or [], 1):
             lines += [
                 "",
-                f"Earlier run {number} (before the focus took the screen's content lines beside its error and status "
-                "lines): "
+                f"Earlier run {number}: "
                 + "; ".join(
                     f"{key} right {row['answered_right']}/{row['answerable']}, declined {row['declined_right']}/"
                     f"{row['missing']}, invented {row['invented_numbers']}"
@@ -766,14 +873,22 @@ def chrome_report(
             ]
         lines += [
             "",
-            "Why the misses (read from the rows): in Russian screens Tesseract rus reads the Latin terms as Cyrillic "
-            "look-alikes or symbols (`LOS` → `1O5`, `PON` → `РОН`, `DSL` → `О$1`, `Wi-Fi` → `\\-H`), and in the "
-            "sidebar layout it joins a menu item and a panel line into one line; what is left (`Скорость отдачи: "
-            "0 кбит/с`, `Устройство недоступно`) does not name the device, and the engine declines. The English LOS "
-            "page (`LOS: red`, `PON link: down`) is declined too (its question names no device; whether the article "
-            "ranked first was not recorded). Breadcrumbs whose separators OCR drops "
-            "(`Home  My Account  Set-top box`) and menu words outside the vocabulary (`Бонусы`, `Акции`) still reach "
-            "the question as content lines.",
+            "Earlier runs: 1 before the focus took content lines; 3 and 4 steps of the change below (4: before a "
+            "Latin re-reading could win by any confidence margin). In run 2, and on all 32 tickets with the code "
+            "before the change (same knowledge base: tuning en 4/5, ru 2/5, held-out en 5/5, ru 2/5, declined "
+            "12/12, 0 invented), the Russian misses came from Tesseract rus reading the Latin terms "
+            "as Cyrillic look-alikes or symbols (`LOS` → `1O5`, `PON` → `РОН`/`РОМ`, `DSL` → `0$`, `Wi-Fi` → "
+            "`\\-H`, `VPN` → `УРМ`, `SIM` → `ЗМ`, `FW-217` → `Е\\-217`), from the panel's title (the device) "
+            "being left out as a two-word label, and from lines run together without full stops, so that the "
+            "capital of each next line counted as a name no article mentions (the answer floor rises by 0.15). Now "
+            "the words the Russian model may have misread from Latin are read again by Tesseract eng "
+            "(`assistants/vision/tesseract.py`), the panel's title leads the question (`roles.panel_heading`), "
+            "lines above it (menus, breadcrumbs OCR ran together) are left out, and each line ends as a sentence.",
+            "",
+            "Still weak: a screen term the article never names (`PON` on the LOS page) keeps the raised floor; "
+            "the Russian LOS page passed at 0.708 against a floor of 0.70. Held-out OCR slips still seen after the "
+            "change: `VPN-клиент` → `УРМ-клиент` (a hyphen joins it to a Russian word, so it is not re-read), "
+            "`SIM` → `ЗМ`, `GPS` → `CP5`, `Взлёт` → `Вэлёт`; those tickets were answered or declined right anyway.",
         ]
         lines += ["", "Per ticket:", ""]
         for r in answers["rows"]:

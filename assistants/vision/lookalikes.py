@@ -19,7 +19,7 @@ import re
 
 CYRILLIC_TO_LATIN = str.maketrans("АВЕКМНОРСТХУаеорсху", "ABEKMHOPCTXYaeopcxy")
 LATIN_TO_CYRILLIC = str.maketrans("ABEKMHOPCTXYaeopcxy", "АВЕКМНОРСТХУаеорсху")
-_CYRILLIC_LOOKALIKES = frozenset("АВЕКМНОРСТХУаеорсху")
+CYRILLIC_LOOKALIKES = frozenset("АВЕКМНОРСТХУаеорсху")
 _LATIN_LOOKALIKES = frozenset("ABEKMHOPCTXYaeopcxy")
 
 # A run of letters, digits and the joiners codes use (ERR_CONNECTION, PAY-5003, 0x8007).
@@ -47,10 +47,10 @@ def fix_token(token: str, *, prefer_cyrillic: bool = False) -> str:
     (the script of the text around it).
     """
     cyrillic, latin = _script(token)
-    if not cyrillic or (not latin and all(c not in _CYRILLIC_LOOKALIKES for c in cyrillic)):
+    if not cyrillic or (not latin and all(c not in CYRILLIC_LOOKALIKES for c in cyrillic)):
         return token
     digits = sum(c.isdigit() for c in token)
-    cyrillic_lookalikes_only = all(c in _CYRILLIC_LOOKALIKES for c in cyrillic)
+    cyrillic_lookalikes_only = all(c in CYRILLIC_LOOKALIKES for c in cyrillic)
     latin_lookalikes_only = all(c in _LATIN_LOOKALIKES for c in latin)
     if cyrillic_lookalikes_only and latin_lookalikes_only and latin and not digits:
         # Only look-alikes on both sides ("сoрa"): the majority decides, then the text around it.
@@ -73,7 +73,7 @@ def fix_token(token: str, *, prefer_cyrillic: bool = False) -> str:
 def fix_lookalikes(text: str) -> str:
     """``text`` with every word's and code's look-alike letters in that word's own script."""
     cyrillic, latin = _script(text)
-    distinctly_cyrillic = sum(c not in _CYRILLIC_LOOKALIKES for c in cyrillic)
+    distinctly_cyrillic = sum(c not in CYRILLIC_LOOKALIKES for c in cyrillic)
     distinctly_latin = sum(c not in _LATIN_LOOKALIKES for c in latin)
     prefer_cyrillic = distinctly_cyrillic > distinctly_latin
     return _TOKEN.sub(lambda match: fix_token(match.group(0), prefer_cyrillic=prefer_cyrillic), text)

@@ -178,6 +178,36 @@ def assign(lines: Sequence[str], boxes: Sequence[Sequence[int] | None] | None = 
     ]
 
 
+# A panel's title is a few words; a longer line above the error is content of its own.
+_HEADING_WORDS = 4
+# OCR boxes of one font size differ by a fifth (rapidocr pads them); a smaller line is a caption, not a title.
+_SMALLER = 0.8
+
+
+def panel_heading(roled: Sequence[RoledLine]) -> int | None:
+    """The position of the title of the panel the screenshot's first error or status line sits in (None: none).
+
+    A status page names its device or service in the panel's title ("Modem", «Оптический терминал») and
+    reports its state below ("DSL sync: lost"), so the state alone often does not say what it is about.
+    The title is the nearest line above the first error or status line that is not chrome, a few words,
+    no "Key: value", in letters not clearly smaller than the state's (when boxes are known).
+    """
+    first = next((i for i, line in enumerate(roled) if line.role in FOCUS_ROLES), None)
+    if first is None:
+        return None
+    state = roled[first].box
+    for index in range(first - 1, -1, -1):
+        line = roled[index]
+        if line.role == CHROME:
+            continue
+        if line.role not in (MINOR, CONTENT) or len(_words(line.text)) > _HEADING_WORDS or ":" in line.text:
+            return None
+        if line.box is not None and state is not None and line.box[3] - line.box[1] < _SMALLER * (state[3] - state[1]):
+            return None
+        return index
+    return None
+
+
 def focus_lines(roled: Sequence[RoledLine]) -> list[str]:
     """The error messages and status lines, errors first: what the screenshot is about."""
     errors = [line.text for line in roled if line.role == ERROR]

@@ -115,9 +115,13 @@ def screenshot_text_for_ticket(*, ticket: Ticket, limit: int | None = None) -> s
 
 
 def screenshot_focus_for_ticket(*, ticket: Ticket, limit: int | None = None) -> str:
-    """What the customer's screenshots are about, one line each, newest screenshot first, bounded: their error
-    and status lines first, then their other lines of content; the site's chrome (menus, account corner,
-    breadcrumbs, footers) and one- or two-word labels are left out (all but the chrome when nothing else is left).
+    """What the customer's screenshots are about, newest screenshot first, bounded, one sentence a line.
+
+    The title of the panel the error sits in (``roles.panel_heading``: the device or service it is about),
+    the error and status lines, then the panel's other lines of content; the site's chrome (menus, account
+    corner, breadcrumbs, footers), lines above the panel's title and other one- or two-word labels are left
+    out (all but the chrome when nothing else is left). Each line ends as a sentence: a screen's lines are
+    separate statements, and run together the capital of the next line reads as a name in the middle of one.
     """
     limit = settings.VISION_QUERY_CHARS if limit is None else limit
     if limit <= 0:
@@ -125,10 +129,25 @@ def screenshot_focus_for_ticket(*, ticket: Ticket, limit: int | None = None) -> 
     lines: list[str] = []
     for analysis in _customer_analyses(ticket)[:5]:
         roled = analysis_roles(analysis)
-        chosen = [*roles.focus_lines(roled), *(line.text for line in roled if line.role == roles.CONTENT)]
+        heading = roles.panel_heading(roled)
+        below = roled[heading + 1 :] if heading is not None else roled
+        chosen = [
+            *([roled[heading].text] if heading is not None else []),
+            *roles.focus_lines(roled),
+            *(line.text for line in below if line.role == roles.CONTENT),
+        ]
         chosen = chosen or [line.text for line in roled if line.role != roles.CHROME]
-        lines += [line for line in chosen if line not in lines]
+        lines += [sentence for line in chosen if (sentence := as_sentence(line)) not in lines]
     return "\n".join(lines)[:limit].strip()
+
+
+_SENTENCE_END = frozenset(".!?…:;")
+
+
+def as_sentence(line: str) -> str:
+    """A line of a screen as a sentence of its own: a full stop added unless it already ends one."""
+    line = line.strip()
+    return line if not line or line[-1] in _SENTENCE_END else f"{line}."
 
 
 def screenshot_question_text(ticket: Ticket) -> Enrichment | str:

@@ -7,6 +7,7 @@ runs the ``tesseract`` program once; ``TesseractUnavailable`` says why it cannot
 
 from __future__ import annotations
 
+import re
 import resource
 import threading
 import time
@@ -17,6 +18,7 @@ import pytesseract
 from django.conf import settings
 from PIL import Image
 
+from assistants.vision.lookalikes import CYRILLIC_LOOKALIKES, CYRILLIC_TO_LATIN
 from assistants.vision.ocr import Line, OcrResult
 
 # Lines of text lower than this (pixels, as rapidocr boxes them) are scaled up first: tiny screen fonts.
@@ -101,15 +103,30 @@ def _children_cpu_ms() -> float:
     return (usage.ru_utime + usage.ru_stime) * 1000
 
 
-def read_text(image: Image.Image, *, language: str, text_height: int = 0) -> OcrResult:
-    """The text lines of ``image`` (RGB) read by Tesseract in ``language`` (``rus``, ``eng``, ``rus+eng``).
+# A word of a Russian screen that may be Latin misread by the Russian model: no letter that only Cyrillic has
+# ("LOS" comes back as "1О5", "PON" as "РОН", "DSL" as "0$"), or read with little confidence.
+_CYRILLIC_ONLY = re.compile(r"[\u0400-\u04ff]")
+_DIGITS_AND_PUNCTUATION = re.compile(r"^[\d\W_]*$")
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+_UNSURE_WORD = 60.0
+# A Latin re-reading replaces a word whose box overlaps its own at least this much (intersection over union).
+_SAME_BOX = 0.5
+_CROP_PAD = 8
 
-    ``text_height``: the typical height of a text line in pixels when known (from rapidocr's boxes);
-    small text is scaled up before reading. Words are grouped into Tesseract's lines; a line's
-    confidence is the mean of its words' (0..1).
-    """
-    check(language)
-    prepared, scale = _prepare(image, text_height)
+
+def _cyrillic_only_letters(word: str) -> bool:
+    return any(_CYRILLIC_ONLY.match(c) and c not in CYRILLIC_LOOKALIKES for c in word)
+
+
+def _maybe_latin(word: str, confidence: float) -> bool:
+    """A word the Russian model may have misread from Latin script (see ``_latin_rereading``)."""
+    if _cyrillic_only_letters(word):
+        return False
+    return confidence < _UNSURE_WORD or not _DIGITS_AND_PUNCTUATION.match(word)
+
+
+def _data(prepared: Image.Image, language: str) -> tuple[dict[str, list], float, float]:
+    """pytesseract's words of ``prepared`` in ``language``, with the wall-clock and CPU milliseconds it took."""
     config = f"--psm {settings.VISION_TESSERACT_PSM} {_CONFIG}"
     with _lock:
         _use(settings.VISION_TESSERACT_CMD)
@@ -121,7 +138,83 @@ def read_text(image: Image.Image, *, language: str, text_height: int = 0) -> Ocr
         except (pytesseract.TesseractNotFoundError, pytesseract.TesseractError, OSError) as exc:
             raise TesseractUnavailable(f"tesseract failed: {exc}") from None
         cpu_ms = _children_cpu_ms() - cpu_started  # tesseract runs as a child process
-    elapsed = (time.perf_counter() - started) * 1000
+    return data, (time.perf_counter() - started) * 1000, cpu_ms
+
+
+def _box(data: dict[str, list], index: int) -> tuple[int, int, int, int]:
+    left, top = int(data["left"][index]), int(data["top"][index])
+    return left, top, left + int(data["width"][index]), top + int(data["height"][index])
+
+
+def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+    """Intersection over union of two boxes."""
+    width = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    height = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = width * height
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _latin_rereading(prepared: Image.Image, data: dict[str, list], language: str) -> tuple[float, float]:
+    """Words of a Russian screen that Latin script reads far more surely, replaced in ``data`` (in place).
+
+    Russian screens name things in Latin letters ("LOS: горит красным", "Линия PON", "Wi-Fi"), which the
+    Russian model reads as digits, symbols or Cyrillic look-alikes ("РОМ" for "PON"), and ``rus+eng``
+    reads three times slower and no better. So only when a word may be Latin (``_maybe_latin``: words with
+    a letter only Cyrillic has are never touched) does the Latin model (``VISION_TESSERACT_LATIN_LANGUAGE``)
+    read the region of those words once; where it reads other glyphs in the same box (not merely the
+    look-alikes of the Russian reading, whose script ``lookalikes`` settles), with Latin letters and a
+    higher confidence than the Russian model's, its reading replaces the word.
+    Returns the wall-clock and CPU milliseconds it took (0 when nothing needed it).
+    """
+    latin = settings.VISION_TESSERACT_LATIN_LANGUAGE
+    if not latin or latin in language.split("+"):
+        return 0.0, 0.0
+    candidates = [
+        i
+        for i, word in enumerate(data["text"])
+        if str(word).strip() and float(data["conf"][i]) >= 0 and _maybe_latin(str(word), float(data["conf"][i]))
+    ]
+    if not candidates:
+        return 0.0, 0.0
+    check(latin)
+    boxes = [_box(data, i) for i in candidates]
+    crop = (
+        max(0, min(b[0] for b in boxes) - _CROP_PAD),
+        max(0, min(b[1] for b in boxes) - _CROP_PAD),
+        min(prepared.width, max(b[2] for b in boxes) + _CROP_PAD),
+        min(prepared.height, max(b[3] for b in boxes) + _CROP_PAD),
+    )
+    other, elapsed, cpu_ms = _data(prepared.crop(crop), latin)
+    read = [
+        (j, (b[0] + crop[0], b[1] + crop[1], b[2] + crop[0], b[3] + crop[1]))
+        for j, word in enumerate(other["text"])
+        if str(word).strip() and (b := _box(other, j))
+    ]
+    for index, box in zip(candidates, boxes, strict=True):
+        for j, other_box in read:
+            if _overlap(box, other_box) < _SAME_BOX:
+                continue
+            word, confidence = str(other["text"][j]).strip(), float(other["conf"][j])
+            same_glyphs = word == str(data["text"][index]).translate(CYRILLIC_TO_LATIN)
+            if _LATIN_LETTER.search(word) and not same_glyphs and confidence > float(data["conf"][index]):
+                data["text"][index], data["conf"][index] = word, confidence
+            break
+    return elapsed, cpu_ms
+
+
+def read_text(image: Image.Image, *, language: str, text_height: int = 0) -> OcrResult:
+    """The text lines of ``image`` (RGB) read by Tesseract in ``language`` (``rus``, ``eng``, ``rus+eng``).
+
+    ``text_height``: the typical height of a text line in pixels when known (from rapidocr's boxes);
+    small text is scaled up before reading. Words are grouped into Tesseract's lines; a line's
+    confidence is the mean of its words' (0..1). Words the language's model may have misread from Latin
+    script are read again by the Latin model (``_latin_rereading``).
+    """
+    check(language)
+    prepared, scale = _prepare(image, text_height)
+    data, elapsed, cpu_ms = _data(prepared, language)
+    latin_ms, latin_cpu_ms = _latin_rereading(prepared, data, language)
     grouped: dict[tuple[int, int, int], list[int]] = {}
     for index, word in enumerate(data["text"]):
         if str(word).strip() and float(data["conf"][index]) >= 0:
@@ -141,9 +234,9 @@ def read_text(image: Image.Image, *, language: str, text_height: int = 0) -> Ocr
     lines.sort(key=lambda line: (round(line.box[1] / 12), line.box[0]))
     return OcrResult(
         lines=lines,
-        elapsed_ms=elapsed,
+        elapsed_ms=elapsed + latin_ms,
         scale=scale,
-        timings_ms={"cpu": round(cpu_ms, 1)},
+        timings_ms={"cpu": round(cpu_ms + latin_cpu_ms, 1), "latin": round(latin_ms, 1)},
         engine="tesseract",
         detected=len(lines),
         box_heights=[line.box[3] - line.box[1] for line in lines],

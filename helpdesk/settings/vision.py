@@ -27,6 +27,9 @@ VISION_OCR_MIN_CONFIDENCE = env_float("VISION_OCR_MIN_CONFIDENCE", 0.5)
 VISION_TESSERACT_CMD = env_str("VISION_TESSERACT_CMD", "tesseract")
 VISION_TESSERACT_PSM = env_int("VISION_TESSERACT_PSM", 3, minimum=0, maximum=13)
 VISION_OCR_FALLBACK_LANGUAGE = env_str("VISION_OCR_FALLBACK_LANGUAGE", "rus")
+# The Latin-script Tesseract language that reads again the words a Russian screen shows in Latin letters
+# ("LOS", "PON", "Wi-Fi"), which the Russian model misreads; "" turns the second reading off.
+VISION_TESSERACT_LATIN_LANGUAGE = env_str("VISION_TESSERACT_LATIN_LANGUAGE", "eng")
 # Lines below this OCR confidence are kept as text but not classified; fewer letters than this: no text side.
 VISION_CLASSIFY_MIN_CONFIDENCE = min(max(env_float("VISION_CLASSIFY_MIN_CONFIDENCE", 0.6), 0.0), 1.0)
 VISION_MIN_TEXT_LETTERS = env_int("VISION_MIN_TEXT_LETTERS", 6, minimum=1)

@@ -6,14 +6,18 @@ machine; OCR and the embedding model are real and loaded once per process.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django_tenants.utils import tenant_context
 
 from assistants.vision import pipeline, samples
 from assistants.vision.defaults import DEFAULT_LABELS
+from helpdesk.tenants.models import Tenant
+from helpdesk.tenants.services import tenant_create
 from tickets import services as tickets
 from tickets.models import Reply, Ticket
 from tickets.tests.conftest import contact, in_acme, media_root  # noqa: F401  (fixtures shared with tickets)
@@ -66,3 +70,18 @@ def screenshot_ticket(in_acme: Any, contact: Any, media_root: Any, payment_png: 
         ticket=ticket, body="See attached.", by=contact, files=[upload("declined.png", payment_png)]
     )
     return ticket, reply
+
+
+@pytest.fixture(scope="session")
+def ru_vision_tenant(django_db_setup: None, django_db_blocker: Any) -> Tenant:
+    """A Russian tenant (so e5), created once."""
+    with django_db_blocker.unblock():
+        return tenant_create(schema_name="ruvision", name="Связь", domain="ruvision.localhost", language="ru").tenant
+
+
+@pytest.fixture
+def in_language(request: pytest.FixtureRequest, acme: Tenant, ru_vision_tenant: Tenant, db: None) -> Iterator[str]:
+    """Inside acme (English, MiniLM) or the Russian tenant (e5), by the test's parameter "en" or "ru"."""
+    language = request.param
+    with tenant_context(acme if language == "en" else ru_vision_tenant):
+        yield language

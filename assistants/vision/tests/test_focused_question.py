@@ -5,11 +5,9 @@ acme (MiniLM) and Russian in a Russian tenant (e5)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django_tenants.utils import tenant_context
 
 from assistants.selectors import ticket_question
 from assistants.services import assistant_create
@@ -17,8 +15,6 @@ from assistants.services.drafting import answer_for_ticket
 from assistants.vision import samples, services
 from assistants.vision.tests.conftest import upload
 from assistants.vision.tests.test_roles_and_context import ROUTER_PAGES
-from helpdesk.tenants.models import Tenant
-from helpdesk.tenants.services import tenant_create
 from knowledge import services as kb
 from tickets import services as tickets
 
@@ -67,20 +63,6 @@ def _help_center(language: str, *, with_answer: bool) -> None:
     for title, text in [*chosen["others"], *([chosen["right"]] if with_answer else [])]:
         document = kb.document_create_from_text(title=title, text=text, language=language, enqueue=False)
         kb.document_index(document_id=document.pk)
-
-
-@pytest.fixture(scope="session")
-def ru_vision_tenant(django_db_setup: None, django_db_blocker: Any) -> Tenant:
-    """A Russian tenant (so e5), created once."""
-    with django_db_blocker.unblock():
-        return tenant_create(schema_name="ruvision", name="Связь", domain="ruvision.localhost", language="ru").tenant
-
-
-@pytest.fixture
-def in_language(request: pytest.FixtureRequest, acme: Tenant, ru_vision_tenant: Tenant, db: None) -> Iterator[str]:
-    language = request.param
-    with tenant_context(acme if language == "en" else ru_vision_tenant):
-        yield language
 
 
 def _screenshot_only_ticket(language: str, description: str | None = None):
