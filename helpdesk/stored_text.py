@@ -6,7 +6,7 @@ msgid, marked with ``gettext_noop`` so that ``makemessages`` collects it, and it
 translates both when it shows them::
 
     run.error = stored_text(gettext_noop("Stopped: took longer than %(limit)s."), limit=Duration(3600))
-    {{ run.error|shown }}   →  "Остановлен: работал дольше 1 час."
+    {{ run.error|shown }}   →  "Остановлено: работа шла дольше, чем 1 час."
 
 The stored value starts with the English sentence (what the admin, a log line or an old reader shows), then
 an invisible separator and the msgid with its parameters as JSON. Rows stored before this, plain text, are
