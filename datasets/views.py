@@ -299,9 +299,6 @@ def review_bulk(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return redirect(reverse("datasets:review", args=[run.pk]))
 
 
-# --- Versions -----------------------------------------------------------------------------------------
-
-
 # --- Rejected rows: they stay out of later runs until a person restores them ---------------------------
 
 
@@ -339,6 +336,9 @@ def rejected_restore(request: AuthenticatedHttpRequest, pk: int, row: int) -> Ht
         return render(request, "datasets/rejected.html#row", {"dataset": dataset, "row": target, "restored": True})
     messages.success(request, _("The row is back in the review queue of run #%(run)d.") % {"run": target.run_id})
     return redirect("datasets:rejected", pk=dataset.pk)
+
+
+# --- Versions -----------------------------------------------------------------------------------------
 
 
 def _version(pk: int, tag: str) -> tuple[Dataset, Version]:
