@@ -20,6 +20,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -234,18 +235,27 @@ KEEP_TABLES = {"django_migrations", "django_content_type", "auth_permission", "a
 @pytest.fixture
 def committed(django_db_setup: None, django_db_blocker) -> Iterator[None]:
     """Writes commit for real (for the worker to see); afterwards the tenant tables are emptied."""
+    with committing(django_db_blocker):
+        yield
+
+
+@contextmanager
+def committing(django_db_blocker) -> Iterator[None]:
+    """`committed` for a fixture of any scope: writes inside commit for real, then the tenant tables are emptied."""
     name = str(connection.settings_dict["NAME"])
     assert name.startswith("test_"), f"refusing to commit and truncate in the non-test database {name!r}"
     with django_db_blocker.unblock():
-        yield
-        connection.set_schema_to_public()
-        for schema in ("acme", "globex"):
-            with schema_context(schema), connection.cursor() as cursor:
-                cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s", [schema])
-                tables = [row[0] for row in cursor.fetchall() if row[0] not in KEEP_TABLES]
-                if tables:
-                    quoted = ", ".join(f'"{schema}"."{table}"' for table in tables)
-                    cursor.execute(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
+        try:
+            yield
+        finally:
+            connection.set_schema_to_public()
+            for schema in ("acme", "globex"):
+                with schema_context(schema), connection.cursor() as cursor:
+                    cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s", [schema])
+                    tables = [row[0] for row in cursor.fetchall() if row[0] not in KEEP_TABLES]
+                    if tables:
+                        quoted = ", ".join(f'"{schema}"."{table}"' for table in tables)
+                        cursor.execute(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
 
 
 # --- Browser (Debian's headless Chromium driven by Playwright) -----------------------------------
