@@ -119,6 +119,18 @@ def _media_root_each_test() -> Iterator[None]:
     storages["default"].__dict__.pop("relative_media_root", None)
 
 
+@pytest.fixture(scope="session")
+def romashka_tenant(django_db_setup: None, django_db_blocker) -> object:
+    """The Russian demo tenant's row and bare schema, created once (its schema's migrations take ~15 s): `manage.py
+    demo` then finds it as it finds acme and globex, and its tests (tests/test_demo_russian.py) seed it."""
+    from helpdesk.accounts.management.commands.demo import DEMO_TENANTS
+    from helpdesk.tenants.services import tenant_create
+
+    schema, name, language, _ = next(row for row in DEMO_TENANTS if row[0] == "romashka")
+    with django_db_blocker.unblock():
+        return tenant_create(schema_name=schema, name=name, language=language).tenant
+
+
 @pytest.fixture
 def acme(db: None):
     from helpdesk.tenants.models import Tenant

@@ -8,14 +8,15 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.db import transaction
 from django_tenants.utils import tenant_context
 
 from assistants.engine import answer
 from assistants.models import Assistant
 from helpdesk.accounts.management.commands.demo import DEMO_TENANTS, seed_tenant
 from helpdesk.accounts.models import User
+from helpdesk.tenants.db import connection
 from helpdesk.tenants.models import Tenant
-from helpdesk.tenants.services import tenant_create
 from knowledge import services as kb
 from knowledge.models import Chunk, Document
 from tickets.models import Ticket
@@ -23,20 +24,35 @@ from tickets.models import Ticket
 ROMASHKA = next(row for row in DEMO_TENANTS if row[0] == "romashka")
 
 
-@pytest.fixture(scope="session")
-def romashka_tenant(django_db_setup: None, django_db_blocker: Any) -> Tenant:
-    """The tenant row and schema, created once (its schema's migrations take seconds); seeded per test."""
-    schema, name, language, _ = ROMASHKA
+@pytest.fixture(scope="module")
+def romashka_seeded(romashka_tenant: Tenant, django_db_blocker: Any) -> Iterator[Tenant]:
+    """The demo's Russian data, seeded once for this file's tests, which only read it (seeding takes seconds).
+
+    It is written in a transaction that stays open until the last test of the file and is then rolled back:
+    each test's own transaction (pytest-django's `db`) is a savepoint inside it, so whatever a test writes is
+    undone as usual, and the bare schema of `romashka_tenant` is what the rest of the session finds again.
+    """
+    schema, name, language, full_names = ROMASHKA
     with django_db_blocker.unblock():
-        return tenant_create(schema_name=schema, name=name, language=language).tenant
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            tenant = seed_tenant(schema, name, language, full_names, password=settings.DEMO_PASSWORD)
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    yield tenant
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+        connection.set_schema_to_public()
 
 
 @pytest.fixture
-def romashka(romashka_tenant: Tenant, db: None) -> Iterator[Tenant]:
-    schema, name, language, full_names = ROMASHKA
-    tenant = seed_tenant(schema, name, language, full_names, password=settings.DEMO_PASSWORD)
-    with tenant_context(tenant):
-        yield tenant
+def romashka(romashka_seeded: Tenant, db: None) -> Iterator[Tenant]:
+    with tenant_context(romashka_seeded):
+        yield romashka_seeded
 
 
 def test_the_russian_demo_tenant_speaks_russian(romashka):

@@ -83,7 +83,7 @@ def test_create_api_key_prints_it_once_and_rotates_on_request(acme):
         assert ApiKey.objects.filter(name="probe").count() == 2
 
 
-def test_demo_is_idempotent_and_prints_the_logins(db):
+def test_demo_is_idempotent_and_prints_the_logins(db, romashka_tenant):
     first, _ = run("demo")
     second, _ = run("demo")
     assert "http://acme.localhost:8000/" in first and "agent@acme.test" in first
@@ -93,7 +93,7 @@ def test_demo_is_idempotent_and_prints_the_logins(db):
             assert {u.role for u in User.objects.all()} >= {"agent", "manager"}
 
 
-def test_demo_logins_work(db, settings):
+def test_demo_logins_work(db, romashka_tenant, settings):
     run("demo")
     client = Client(HTTP_HOST="acme.localhost")
     response = client.post("/accounts/login/", {"username": "agent@acme.test", "password": settings.DEMO_PASSWORD})
