@@ -26,6 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
+from django.db import transaction
 from django.test import Client
 from django.utils import translation
 from django_tenants.utils import schema_context, tenant_context
@@ -268,6 +269,23 @@ def committing(django_db_blocker) -> Iterator[None]:
                     if tables:
                         quoted = ", ".join(f'"{schema}"."{table}"' for table in tables)
                         cursor.execute(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
+
+
+@contextmanager
+def rolled_back_at_the_end(django_db_blocker) -> Iterator[None]:
+    """For a fixture wider than a test whose rows the tests only read: a transaction kept open while it lives, in which
+    each test's own (pytest-django's `db`) is a savepoint, so that a test's writes are undone as usual; it is rolled
+    back when the fixture ends. Write the rows inside `django_db_blocker.unblock()`."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+    try:
+        yield
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            connection.set_schema_to_public()
 
 
 # --- Browser (Debian's headless Chromium driven by Playwright) -----------------------------------

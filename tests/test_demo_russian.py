@@ -8,14 +8,13 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.db import transaction
 from django_tenants.utils import tenant_context
 
 from assistants.engine import answer
 from assistants.models import Assistant
+from conftest import rolled_back_at_the_end
 from helpdesk.accounts.management.commands.demo import DEMO_TENANTS, seed_tenant
 from helpdesk.accounts.models import User
-from helpdesk.tenants.db import connection
 from helpdesk.tenants.models import Tenant
 from knowledge import services as kb
 from knowledge.models import Chunk, Document
@@ -26,27 +25,13 @@ ROMASHKA = next(row for row in DEMO_TENANTS if row[0] == "romashka")
 
 @pytest.fixture(scope="module")
 def romashka_seeded(romashka_tenant: Tenant, django_db_blocker: Any) -> Iterator[Tenant]:
-    """The demo's Russian data, seeded once for this file's tests, which only read it (seeding takes seconds).
-
-    It is written in a transaction that stays open until the last test of the file and is then rolled back:
-    each test's own transaction (pytest-django's `db`) is a savepoint inside it, so whatever a test writes is
-    undone as usual, and the bare schema of `romashka_tenant` is what the rest of the session finds again.
-    """
+    """The demo's Russian data, seeded once for this file's tests, which only read it (seeding takes seconds); rolled
+    back after the file, so that the rest of the session finds the bare schema of `romashka_tenant` again."""
     schema, name, language, full_names = ROMASHKA
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
+    with rolled_back_at_the_end(django_db_blocker):
+        with django_db_blocker.unblock():
             tenant = seed_tenant(schema, name, language, full_names, password=settings.DEMO_PASSWORD)
-        except BaseException:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-            raise
-    yield tenant
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
-        connection.set_schema_to_public()
+        yield tenant
 
 
 @pytest.fixture
