@@ -20,11 +20,13 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
+from django.db import transaction
 from django.test import Client
 from django.utils import translation
 from django_tenants.utils import schema_context, tenant_context
@@ -116,6 +118,18 @@ def _media_root_each_test() -> Iterator[None]:
     storages["default"].__dict__.pop("relative_media_root", None)
     yield
     storages["default"].__dict__.pop("relative_media_root", None)
+
+
+@pytest.fixture(scope="session")
+def romashka_tenant(django_db_setup: None, django_db_blocker) -> object:
+    """The Russian demo tenant's row and bare schema, created once (its schema's migrations take ~15 s): `manage.py
+    demo` then finds it as it finds acme and globex, and its tests (tests/test_demo_russian.py) seed it."""
+    from helpdesk.accounts.management.commands.demo import DEMO_TENANTS
+    from helpdesk.tenants.services import tenant_create
+
+    schema, name, language, _ = next(row for row in DEMO_TENANTS if row[0] == "romashka")
+    with django_db_blocker.unblock():
+        return tenant_create(schema_name=schema, name=name, language=language).tenant
 
 
 @pytest.fixture
@@ -234,18 +248,44 @@ KEEP_TABLES = {"django_migrations", "django_content_type", "auth_permission", "a
 @pytest.fixture
 def committed(django_db_setup: None, django_db_blocker) -> Iterator[None]:
     """Writes commit for real (for the worker to see); afterwards the tenant tables are emptied."""
+    with committing(django_db_blocker):
+        yield
+
+
+@contextmanager
+def committing(django_db_blocker) -> Iterator[None]:
+    """`committed` for a fixture of any scope: writes inside commit for real, then the tenant tables are emptied."""
     name = str(connection.settings_dict["NAME"])
     assert name.startswith("test_"), f"refusing to commit and truncate in the non-test database {name!r}"
     with django_db_blocker.unblock():
+        try:
+            yield
+        finally:
+            connection.set_schema_to_public()
+            for schema in ("acme", "globex"):
+                with schema_context(schema), connection.cursor() as cursor:
+                    cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s", [schema])
+                    tables = [row[0] for row in cursor.fetchall() if row[0] not in KEEP_TABLES]
+                    if tables:
+                        quoted = ", ".join(f'"{schema}"."{table}"' for table in tables)
+                        cursor.execute(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
+
+
+@contextmanager
+def rolled_back_at_the_end(django_db_blocker) -> Iterator[None]:
+    """For a fixture wider than a test whose rows the tests only read: a transaction kept open while it lives, in which
+    each test's own (pytest-django's `db`) is a savepoint, so that a test's writes are undone as usual; it is rolled
+    back when the fixture ends. Write the rows inside `django_db_blocker.unblock()`."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+    try:
         yield
-        connection.set_schema_to_public()
-        for schema in ("acme", "globex"):
-            with schema_context(schema), connection.cursor() as cursor:
-                cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s", [schema])
-                tables = [row[0] for row in cursor.fetchall() if row[0] not in KEEP_TABLES]
-                if tables:
-                    quoted = ", ".join(f'"{schema}"."{table}"' for table in tables)
-                    cursor.execute(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            connection.set_schema_to_public()
 
 
 # --- Browser (Debian's headless Chromium driven by Playwright) -----------------------------------

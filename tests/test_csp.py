@@ -17,7 +17,7 @@ from django.test import Client
 
 from conftest import ACME_HOST, login_client, make_user
 from tests import urlmatrix
-from tests.test_phone_width import FILLED, LEFT_OUT
+from tests.walk import FILLED, LEFT_OUT
 
 
 def policy(response) -> dict[str, list[str]]:

@@ -19,62 +19,20 @@ import pytest
 from django_tenants.utils import schema_context
 from playwright.sync_api import expect
 
-from conftest import PASSWORD, make_user
+from conftest import make_user
 from tests import urlmatrix
-from tests.test_phone_width import _paths, _seed_a_busy_tenant
 from tests.test_widget_browser import customer_site  # noqa: F401 - a fixture: the customer's own web site
+from tests.walk import Walk, Watch, sign_in
 
 IMG = "<img src=x onerror=window.__pwned=1>"
 SCRIPT = "<script>window.__pwned=1</script>"
 BOTH = f"{IMG} {SCRIPT}"
-
-# Recorded before any script of the page runs (an init script, which the policy does not govern).
-LISTEN = """window.__violations = [];
-document.addEventListener("securitypolicyviolation", (e) =>
-  window.__violations.push(
-    `${e.effectiveDirective} blocked ${e.blockedURI || "inline"} at ${e.sourceFile}:${e.lineNumber}`));"""
 
 
 @pytest.fixture
 def db(committed):
     """Committed rows (the live server's thread must see them); see tests/test_tickets_browser.py."""
     return
-
-
-class Watch:
-    """Policy violations a page reports (console and events) and whether anything injected ran."""
-
-    def __init__(self, page) -> None:
-        self.page = page
-        self.console: list[str] = []
-        page.add_init_script(LISTEN)
-        page.on(
-            "console",
-            lambda m: self.console.append(m.text) if "Content Security Policy" in m.text else None,
-        )
-
-    def problems(self, where: str) -> list[str]:
-        found = [f"{where}: {text}" for text in self.console]
-        found += [f"{where}: {text}" for text in self.page.evaluate("window.__violations || []")]
-        if self.page.evaluate("typeof window.__pwned") != "undefined":
-            found.append(f"{where}: injected markup ran")
-        self.console.clear()
-        return found
-
-
-def sign_in(page, live_app, email: str) -> None:
-    page.goto(live_app.url("acme", "/accounts/login/"))
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(live_app.url("acme", "/"))
-
-
-def settled(page) -> None:
-    """What htmx and the streams load after the page (the AI panel, the integrations slot) has arrived."""
-    page.wait_for_load_state("networkidle")
-    # A locator, not wait_for_function: Playwright evaluates that string with eval(), which the pages' policy refuses.
-    expect(page.locator("[aria-busy=true]")).to_have_count(0, timeout=45_000)
 
 
 def _hostile_dataset_run(acme) -> int:
@@ -181,10 +139,10 @@ def test_markup_customers_write_never_runs_on_any_page_that_shows_it(acme, live_
         f"/datasets/runs/{run}/review/": lambda: page.get_by_text(BOTH).first,
     }
     for path, shown in pages.items():
-        response = page.goto(live_app.url("acme", path))
+        response = watch.goto(live_app.url("acme", path))
         assert response is not None and response.status == 200, path
         assert "script-src 'self'" in response.headers.get("content-security-policy", ""), path
-        settled(page)
+        watch.settled()
         assert shown().is_visible(), path  # the hostile text is on the page, as text
         problems += watch.problems(path)
     context.close()
@@ -223,38 +181,10 @@ def test_the_policy_stops_markup_that_reached_a_page_unescaped(acme, live_app, p
     watch.console.clear()
 
 
-def test_every_page_runs_without_a_policy_violation(acme, live_app, browser):
-    """Admin, API docs, every app's pages: what they load and run is what the policy allows."""
-    make_user(acme, "csp-walk@acme.test", "admin")
-    seeds = urlmatrix.Seeds(acme)
-    _seed_a_busy_tenant(seeds)
-    context = browser.new_context()
-    page = context.new_page()
-    watch = Watch(page)
-    sign_in(page, live_app, "csp-walk@acme.test")
-    from playwright.sync_api import Error as BrowserError
-
-    problems, checked = [], []
-    for path in [*_paths(seeds), "/portal/", "/api/docs/"]:
-        # What Chromium itself reports on a file shown as a page (its image viewer styles the image
-        # inline, refused by a file's `default-src 'none'`) is not a page of ours.
-        watch.console.clear()
-        try:
-            response = page.goto(live_app.url("acme", path), wait_until="load")
-        except BrowserError:  # an empty answer of a POST-only action: no page
-            continue
-        kind = response.headers.get("content-type", "") if response else ""
-        if response is None or response.status != 200 or not kind.startswith("text/html"):
-            continue
-        settled(page)
-        checked.append(path)
-        problems += watch.problems(path)
-    page.goto(live_app.url("acme", "/api/docs/"))
-    page.locator(".swagger-ui .opblock").first.wait_for(timeout=30_000)  # Swagger UI ran and read the schema
-    problems += watch.problems("/api/docs/ (rendered)")
-    context.close()
-    assert len(checked) > 60, checked
-    assert not problems, "\n".join(problems)
+def test_every_page_runs_without_a_policy_violation(page_walk: Walk):
+    """Admin, API docs, every app's pages: what they load and run is what the policy allows (tests/walk.py)."""
+    assert len(page_walk.policy_checked) > 60, page_walk.policy_checked
+    assert not page_walk.policy_problems, "\n".join(page_walk.policy_problems)
 
 
 def test_what_replaced_the_inline_handlers_still_works(acme, live_app, page):
@@ -269,8 +199,8 @@ def test_what_replaced_the_inline_handlers_still_works(acme, live_app, page):
         duplicate = services.ticket_create(subject="Again", description="Second", requester=contact, by=contact)
     watch = Watch(page)
     sign_in(page, live_app, "csp-manager@acme.test")
-    page.goto(live_app.url("acme", f"/tickets/{duplicate.number}/"))
-    settled(page)
+    watch.goto(live_app.url("acme", f"/tickets/{duplicate.number}/"))
+    watch.settled()
 
     asked: list[str] = []
 

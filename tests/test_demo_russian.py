@@ -12,10 +12,10 @@ from django_tenants.utils import tenant_context
 
 from assistants.engine import answer
 from assistants.models import Assistant
+from conftest import rolled_back_at_the_end
 from helpdesk.accounts.management.commands.demo import DEMO_TENANTS, seed_tenant
 from helpdesk.accounts.models import User
 from helpdesk.tenants.models import Tenant
-from helpdesk.tenants.services import tenant_create
 from knowledge import services as kb
 from knowledge.models import Chunk, Document
 from tickets.models import Ticket
@@ -23,20 +23,21 @@ from tickets.models import Ticket
 ROMASHKA = next(row for row in DEMO_TENANTS if row[0] == "romashka")
 
 
-@pytest.fixture(scope="session")
-def romashka_tenant(django_db_setup: None, django_db_blocker: Any) -> Tenant:
-    """The tenant row and schema, created once (its schema's migrations take seconds); seeded per test."""
-    schema, name, language, _ = ROMASHKA
-    with django_db_blocker.unblock():
-        return tenant_create(schema_name=schema, name=name, language=language).tenant
+@pytest.fixture(scope="module")
+def romashka_seeded(romashka_tenant: Tenant, django_db_blocker: Any) -> Iterator[Tenant]:
+    """The demo's Russian data, seeded once for this file's tests, which only read it (seeding takes seconds); rolled
+    back after the file, so that the rest of the session finds the bare schema of `romashka_tenant` again."""
+    schema, name, language, full_names = ROMASHKA
+    with rolled_back_at_the_end(django_db_blocker):
+        with django_db_blocker.unblock():
+            tenant = seed_tenant(schema, name, language, full_names, password=settings.DEMO_PASSWORD)
+        yield tenant
 
 
 @pytest.fixture
-def romashka(romashka_tenant: Tenant, db: None) -> Iterator[Tenant]:
-    schema, name, language, full_names = ROMASHKA
-    tenant = seed_tenant(schema, name, language, full_names, password=settings.DEMO_PASSWORD)
-    with tenant_context(tenant):
-        yield tenant
+def romashka(romashka_seeded: Tenant, db: None) -> Iterator[Tenant]:
+    with tenant_context(romashka_seeded):
+        yield romashka_seeded
 
 
 def test_the_russian_demo_tenant_speaks_russian(romashka):

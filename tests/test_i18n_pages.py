@@ -22,7 +22,7 @@ from conftest import ACME_HOST, make_user
 from helpdesk.accounts.services import user_create_or_update
 from testing.i18n import english_phrases_everywhere, visible_text
 from tests import urlmatrix
-from tests.test_phone_width import FILLED, LEFT_OUT  # routes that take a value but read no page
+from tests.walk import FILLED, LEFT_OUT  # routes that take a value but read no page
 
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 CYRILLIC = re.compile(r"[А-Яа-яЁё]")

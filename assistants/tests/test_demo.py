@@ -6,7 +6,7 @@ from django_tenants.utils import tenant_context
 from assistants.models import Assistant
 
 
-def test_demo_gives_each_tenant_one_default_assistant_once(acme, globex):
+def test_demo_gives_each_tenant_one_default_assistant_once(acme, globex, romashka_tenant):
     call_command("demo", stdout=StringIO())
     call_command("demo", stdout=StringIO())
     for tenant, name in ((acme, "Acme Support"), (globex, "Globex Support")):
