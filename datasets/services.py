@@ -488,8 +488,8 @@ def review_relabel(*, run: Run) -> int:
             row.suggested_label, row.confidence = prediction.label, prediction.confidence
             if isinstance(calibration, Calibration):
                 row.calibrated_confidence = round(float(calibration.probability_right(prediction.confidence)), 4)
-            else:  # nothing to calibrate on: the queue ranks by the raw confidence
-                row.calibrated_confidence = round(prediction.confidence, 4)
+            else:  # nothing to calibrate on: the queue ranks by the raw confidence; no bulk accept by it
+                row.calibrated_confidence = None
             if calibration.accepts(prediction.label, prediction.confidence):
                 row.label, row.status, row.method = prediction.label, Row.Status.READY, "learned"
                 row.hints = {**row.hints, "learned_after": decided}

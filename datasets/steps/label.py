@@ -160,8 +160,8 @@ class LabelStep:
             model = train(train_vectors, train_labels) if train_labels else None
             subset = [rows[i] for i in active]
             self._label_missing(context, subset, vectors[active], model, train_vectors, counts, low)
-            for row in subset:
-                row.calibrated_confidence = row.confidence
+            for row in subset:  # nothing to calibrate on: no probability of being right, no bulk accept by it
+                row.calibrated_confidence = None
         context.cache["model"] = model
         context.cache["vectors"] = dict(zip((row.pk for row in rows), vectors, strict=True))
         save_rows(rows, FIELDS)

@@ -48,6 +48,8 @@ def test_too_few_labels_to_calibrate_on_label_nothing_until_the_decisions_show_t
     assert not unlabelled.filter(status=Row.Status.READY).exists()
     assert unlabelled.filter(status=Row.Status.REVIEW).count() >= 75  # 81, less the duplicates the file holds
     assert not unlabelled.filter(suggested_label="").exists()  # each waits with the labeler's suggestion
+    assert not unlabelled.exclude(calibrated_confidence=None).exists()  # with no probability of being right
+    assert services.review_bulk_accept(run=run, by=manager, min_precision=0.5) == 0  # so no bulk accept by it
 
     assert _decide(run, gold, manager, EVERY) == 0  # six decisions are no evidence of 95 % precision
     assert not Row.objects.filter(run=run, method="learned").exists()
