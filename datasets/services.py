@@ -340,9 +340,8 @@ def review_decide(*, row: Row, action: str, by: User, label: str = "") -> Review
     else:
         raise ValidationError(_("Unknown action %(action)r.") % {"action": action})
     decision = ReviewDecision.objects.create(
-        run=locked.run, row=locked, action=action, label_before=locked.label, label_after=label, reviewer=by,
-        suggested_label=locked.suggested_label, suggested_confidence=locked.confidence,
-    )  # fmt: skip
+        run=locked.run, row=locked, action=action, label_before=locked.label, label_after=label, reviewer=by
+    )
     locked.reviewed = True
     locked.method = "review"
     if action == ReviewDecision.Action.REJECT:
@@ -405,8 +404,7 @@ def review_bulk_accept(
         rows = ranked[: int(reach[-1]) + 1] if len(reach) else []
     ReviewDecision.objects.bulk_create(
         ReviewDecision(run=run, row=row, action=ReviewDecision.Action.ACCEPT, label_before=row.label,
-                       label_after=row.suggested_label, reviewer=by, suggested_label=row.suggested_label,
-                       suggested_confidence=row.confidence, bulk=True)
+                       label_after=row.suggested_label, reviewer=by, bulk=True)
         for row in rows
     )  # fmt: skip
     for row in rows:
