@@ -522,6 +522,117 @@ def held_out_main() -> None:
     print(held_out_markdown(result))
 
 
+FEW_LABELS_MARK = "<!-- few-labels -->"
+
+
+def few_labels(language: str, *, seed: int, rows: int = 90, every: int = 6, decisions: int = 60) -> dict[str, Any]:
+    """The review browser test's set (one row in ten labelled: too few to calibrate on) in ``language``; a
+    reviewer (the gold labels) decides in queue order and the labeler relabels every ``every`` decisions. Counts
+    the rows labelled without a person, at the label step and by each relabel, against the gold labels."""
+    from django.conf import settings
+
+    from datasets import selectors, services
+    from datasets.models import Row
+    from datasets.sample import Message, messages
+    from datasets.tests import russian
+    from datasets.text import normalise
+    from helpdesk.accounts.models import User
+
+    names = ["billing", "password", "shipping", "bug"]
+    if language == "bbc":  # the held-out real set (English, MiniLM): a random sample, 5 topics
+        rng = random.Random(seed)  # noqa: S311 - a reproducible sample
+        sample = [Message(text, label, "news") for text, label in rng.sample(held_out_corpus(), rows)]
+    elif language == "en":
+        sample = messages(rows, seed=seed, labels=names)
+    else:
+        sample = russian.messages(rows, seed=seed)
+    gold = {normalise(m.text): m.label for m in sample}
+    data = [{"id": f"m{i}", "text": m.text, "label": m.label if i % 10 == 0 else "", "channel": "web"}
+            for i, m in enumerate(sample)]  # fmt: skip
+    settings.DATASETS_RETRAIN_EVERY = every
+    run = run_pipeline(services.dataset_create(name=f"Few labels {language} {seed}"), data,
+                       use_llm=False, labels=sorted({m.label for m in sample}))  # fmt: skip
+    originals = Row.objects.filter(run=run, source="original")
+    auto = list(originals.filter(original_label="", status="ready"))
+    reviewer, _ = User.objects.get_or_create(email="bench-reviewer@example.com")
+    made, steps = 0, []
+    while made < decisions:
+        queue = list(selectors.review_queue(run)[:every])
+        if not queue:
+            break
+        for row in queue:
+            services.review_decide(row=row, action="change", label=gold[normalise(row.text)], by=reviewer)
+            made += 1
+        services.review_relabel(run=run)
+        learned = list(originals.filter(method="learned"))
+        found = selectors.suggestion_agreement(run)
+        steps.append({"decisions": made, "learned": len(learned),
+                      "learned_right": sum(gold[normalise(r.text)] == r.label for r in learned),
+                      "waiting": originals.filter(status="review").count(),
+                      "matched": found.matched, "decided": found.decided})  # fmt: skip
+    return {
+        "language": language, "seed": seed, "rows": rows, "labelled": len(range(0, rows, 10)), "every": every,
+        "label_step_auto": len(auto), "label_step_auto_right": sum(gold[normalise(r.text)] == r.label for r in auto),
+        "steps": steps,
+    }  # fmt: skip
+
+
+def few_labels_markdown(results: list[dict[str, Any]]) -> str:
+    lines = [
+        FEW_LABELS_MARK,
+        "## Few labels: the review loop before calibration is possible",
+        "",
+        "en / ru: the review browser test's set: 90 messages, 4 labels in turn, one row in ten labelled (so only "
+        "two labels have an example), MiniLM for English, multilingual-e5 for Russian; the labeler relabels every "
+        "6 decisions. bbc: 200 rows sampled from the held-out BBC set (5 topics, MiniLM), one in ten labelled, "
+        "relabelling every 10 decisions (the default). No LLM. A reviewer gives the gold label in queue order. "
+        "Labelled without a person: right / labelled; matched: how many of the reviewer's decisions the labeler, "
+        "retrained without each, matched at the last check.",
+        "",
+        "| set | seed | label step | first labelled for the reviewer after | labelled for the reviewer in all "
+        "| decisions made | matched at the end | waiting at the end |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in results:
+        steps = r["steps"] or [{"decisions": 0, "learned": 0, "learned_right": 0, "waiting": "–", "matched": 0,
+                                "decided": 0}]  # fmt: skip
+        first = next((s["decisions"] for s in steps if s["learned"]), None)
+        last = steps[-1]
+        lines.append(
+            f"| {r['language']} | {r['seed']} | {r['label_step_auto_right']} / {r['label_step_auto']} | "
+            f"{f'{first} decisions' if first else 'never'} | {last['learned_right']} / {last['learned']} | "
+            f"{last['decisions']} | {last.get('matched', '–')} / {last.get('decided', '–')} | {last['waiting']} |"
+        )
+    return "\n".join([*lines, ""])
+
+
+def few_labels_main(seeds: list[int]) -> None:
+    setup_django()
+    from django_tenants.utils import tenant_context
+
+    from helpdesk.tenants.models import Tenant
+
+    results = []
+    for language, model in (("en", "minilm"), ("ru", "e5"), ("bbc", "minilm")):
+        tenant = fresh_tenant()
+        Tenant.objects.filter(pk=tenant.pk).update(embedding_model=model)
+        tenant.embedding_model = model
+        with tenant_context(tenant):
+            for seed in seeds:
+                if language == "bbc":  # 200 real rows, 20 labelled; a longer review with the default retraining
+                    results.append(few_labels(language, seed=seed, rows=200, every=10, decisions=150))
+                else:
+                    results.append(few_labels(language, seed=seed))
+                print(json.dumps(results[-1]), flush=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / "datasets.json"
+    stored = json.loads(path.read_text()) if path.exists() else {}
+    stored["few_labels"] = results
+    path.write_text(json.dumps(stored, indent=2, default=str))
+    (RESULTS / "datasets.few-labels.md").write_text(few_labels_markdown(results))
+    print(few_labels_markdown(results))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=10_000)
@@ -530,7 +641,17 @@ def main() -> None:
     parser.add_argument("--llm-calls", type=int, default=200, help="unsure rows the labeler may ask the LLM about")
     parser.add_argument("--no-llm-quality", action="store_true", help="skip the labeler run with the LLM")
     parser.add_argument("--held-out", action="store_true", help="only the held-out real set (and the review curve)")
+    parser.add_argument(
+        "--few-labels",
+        type=int,
+        nargs="*",
+        metavar="SEED",
+        help="only the few-labels review loop, English and Russian (seeds; default 21 22 23)",
+    )
     args = parser.parse_args()
+    if args.few_labels is not None:
+        few_labels_main(args.few_labels or [21, 22, 23])
+        return
     if args.held_out:
         held_out_main()
         return

@@ -191,16 +191,21 @@ class RunSerializer(serializers.ModelSerializer):
     upload_id = serializers.IntegerField(read_only=True)
     version = serializers.CharField(source="version.tag", default=None, read_only=True)
     to_review = serializers.SerializerMethodField()
+    labelled_for_you = serializers.SerializerMethodField()
     error = ShownTextField()
 
     class Meta:
         model = Run
         fields = ["run_id", "dataset_id", "upload_id", "status", "error", "mapping", "options", "steps", "version",
-                  "to_review", "created_at", "started_at", "finished_at"]  # fmt: skip
+                  "to_review", "labelled_for_you", "created_at", "started_at", "finished_at"]  # fmt: skip
         read_only_fields = fields
 
     def get_to_review(self, run: Run) -> int:
         return run.rows.filter(status="review").count()
+
+    def get_labelled_for_you(self, run: Run) -> dict[str, Any]:
+        """Rows the labeler labelled from the reviewers' decisions; while it may not yet, why (with the figures)."""
+        return {"rows": run.rows.filter(method="learned").count(), "waits": selectors.labelling_for_you_waits(run)}
 
 
 class ProcessView(APIView):

@@ -231,6 +231,8 @@ class ReviewDecision(models.Model):
     action = models.CharField(max_length=7, choices=Action.choices, verbose_name=_("action"))
     label_before = models.CharField(max_length=LABEL_MAX, blank=True, verbose_name=_("label before"))
     label_after = models.CharField(max_length=LABEL_MAX, blank=True, verbose_name=_("label after"))
+    # A bulk accept takes the suggestion as it is: no evidence of how often the labeler is right.
+    bulk = models.BooleanField(default=False, verbose_name=_("bulk accepted"))
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

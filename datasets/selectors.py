@@ -10,9 +10,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.translation import ngettext
 
+from datasets.labeler import NEVER, Agreement
 from datasets.models import Classifier, Dataset, ReviewDecision, Row, Run, Upload, Version, VersionRow
 
 
@@ -146,6 +149,49 @@ def labelled_for_you(run: Run, *, last: int = 20) -> int:
     """Rows the labeler labelled after retraining on the reviewers' latest ``last`` decisions in ``run``."""
     decided = ReviewDecision.objects.filter(run=run, undone_at=None).count()
     return Row.objects.filter(run=run, method="learned", hints__learned_after__gt=max(decided - last, 0) - 1).count()
+
+
+def run_calibrated(run: Run) -> bool:
+    """Whether the label step of ``run`` had enough labelled rows to calibrate its thresholds on."""
+    return bool(run.step_state("label").get("counts", {}).get("calibration"))
+
+
+def decided_in_queue(run: Run) -> QuerySet[ReviewDecision]:
+    """The standing decisions a reviewer made one row at a time (a bulk accept takes the suggestion as it is) on
+    rows that waited for a label: the sample the labeler's accuracy on the waiting rows is measured on."""
+    return ReviewDecision.objects.filter(
+        run=run, undone_at=None, bulk=False,
+        action__in=[ReviewDecision.Action.ACCEPT, ReviewDecision.Action.CHANGE, ReviewDecision.Action.REJECT],
+        row__review_reason__in=[Row.Reason.LOW_CONFIDENCE, Row.Reason.UNLABELED],
+    )  # fmt: skip
+
+
+def suggestion_agreement(run: Run) -> Agreement:
+    """The run's last measure of how often the labeler matched the reviewers' decisions (stored by
+    ``services.review_relabel``; nothing matched before the first)."""
+    stored = run.step_state("label").get("counts", {}).get("review_agreement")
+    if stored:
+        return Agreement.from_dict(stored)
+    return Agreement(0, 0, settings.DATASETS_TARGET_PRECISION, NEVER, {})
+
+
+def labelling_for_you_waits(run: Run) -> dict[str, Any] | None:
+    """Why the labeler labels nothing for the reviewers yet, with the figures; None when it may (calibrated, or
+    it has matched enough of their decisions)."""
+    if run_calibrated(run):
+        return None
+    found = suggestion_agreement(run)
+    if found.reached:
+        return None
+    every = settings.DATASETS_RETRAIN_EVERY
+    message = ngettext(
+        "Labelling for you starts when the labeler, retrained without each of your decisions, matches enough of "
+        "them: %(matched)d of %(decided)d so far (checked every %(every)d decision).",
+        "Labelling for you starts when the labeler, retrained without each of your decisions, matches enough of "
+        "them: %(matched)d of %(decided)d so far (checked every %(every)d decisions).",
+        every,
+    ) % {"matched": found.matched, "decided": found.decided, "every": every}
+    return {"matched": found.matched, "decided": found.decided, "target": found.target, "message": message}
 
 
 def rejected_before(run: Run) -> tuple[set[str], set[str]]:

@@ -31,7 +31,7 @@ from datasets.formats import (
     read_table,
     too_many_rows,
 )
-from datasets.labeler import Calibration, fixed_calibration, predictions, train
+from datasets.labeler import Agreement, Calibration, decisions_agreement, predictions, train
 from datasets.models import Dataset, ReviewDecision, Row, Run, Upload, Version
 from datasets.pipeline import initial_steps
 from datasets.steps.base import Mapping, RunOptions
@@ -404,7 +404,7 @@ def review_bulk_accept(
         rows = ranked[: int(reach[-1]) + 1] if len(reach) else []
     ReviewDecision.objects.bulk_create(
         ReviewDecision(run=run, row=row, action=ReviewDecision.Action.ACCEPT, label_before=row.label,
-                       label_after=row.suggested_label, reviewer=by)
+                       label_after=row.suggested_label, reviewer=by, bulk=True)
         for row in rows
     )  # fmt: skip
     for row in rows:
@@ -433,9 +433,36 @@ def review_restore(*, row: Row, by: User | None) -> ReviewDecision:
     return decision
 
 
+def _agreement_measure(run: Run) -> Agreement:
+    """Measure, on the rows the reviewers decided in the queue, how often the labeler retrained without each of
+    them matches their decision; keep the figures on the run for the page and the API."""
+    decided = set(selectors.decided_in_queue(run).values_list("row_id", flat=True))
+    rows = list(
+        Row.objects.filter(run=run, source=Row.Source.ORIGINAL, status__in=[Row.Status.READY, Row.Status.REJECTED])
+        .exclude(embedding=None).values_list("pk", "embedding", "label", "status")
+    )  # fmt: skip
+    rows = [r for r in rows if (r[3] == Row.Status.READY and r[2]) or r[0] in decided]
+    vectors = np.array([r[1] for r in rows], dtype=np.float32)
+    labels = [r[2] if r[3] == Row.Status.READY else "" for r in rows]
+    found = decisions_agreement(
+        vectors, labels, [r[0] in decided for r in rows], target=settings.DATASETS_TARGET_PRECISION
+    )
+    locked = Run.objects.select_for_update().get(pk=run.pk)
+    for step in locked.steps:
+        if step.get("name") == "label":
+            step.setdefault("counts", {})["review_agreement"] = found.as_dict()
+    locked.save(update_fields=["steps"])
+    run.steps = locked.steps
+    return found
+
+
 def review_relabel(*, run: Run) -> int:
     """Retrain on the run's labelled rows (the reviewers' decisions included) and label the waiting rows the
-    labeler is now sure enough of, by the run's calibrated thresholds. Returns how many it labelled."""
+    labeler is now sure enough of, by the run's calibrated thresholds. Returns how many it labelled.
+
+    A run with too few labelled rows to calibrate on has no thresholds: its threshold comes from the rows the
+    reviewers decided in the queue (``labeler.decisions_agreement``), and until the labeler matches enough of
+    their decisions it labels nothing and only refreshes the suggestions."""
     labelled = list(
         Row.objects.filter(run=run, source=Row.Source.ORIGINAL, status=Row.Status.READY)
         .exclude(label="").exclude(embedding=None).values_list("embedding", "label")
@@ -448,7 +475,8 @@ def review_relabel(*, run: Run) -> int:
     if not waiting or len({label for _vector, label in labelled}) < 2:
         return 0
     stored = run.step_state("label").get("counts", {}).get("calibration")
-    calibration = Calibration.from_dict(stored) if stored else fixed_calibration(settings.DATASETS_LOW_CONFIDENCE)
+    with transaction.atomic():
+        calibration: Calibration | Agreement = Calibration.from_dict(stored) if stored else _agreement_measure(run)
     model = train(np.array([v for v, _label in labelled], dtype=np.float32), [label for _v, label in labelled])
     vectors = np.array([row.embedding for row in waiting], dtype=np.float32)
     decided = ReviewDecision.objects.filter(run=run, undone_at=None).count()
@@ -456,7 +484,10 @@ def review_relabel(*, run: Run) -> int:
     with transaction.atomic():
         for row, prediction in zip(waiting, predictions(model, model.predict_proba(vectors)), strict=True):
             row.suggested_label, row.confidence = prediction.label, prediction.confidence
-            row.calibrated_confidence = round(float(calibration.probability_right(prediction.confidence)), 4)
+            if isinstance(calibration, Calibration):
+                row.calibrated_confidence = round(float(calibration.probability_right(prediction.confidence)), 4)
+            else:  # nothing to calibrate on: the queue ranks by the raw confidence; no bulk accept by it
+                row.calibrated_confidence = None
             if calibration.accepts(prediction.label, prediction.confidence):
                 row.label, row.status, row.method = prediction.label, Row.Status.READY, "learned"
                 row.hints = {**row.hints, "learned_after": decided}

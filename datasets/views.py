@@ -214,6 +214,7 @@ def _review_context(request: AuthenticatedHttpRequest, run: Run) -> dict[str, An
         "waiting": waiting.count(),
         "progress": selectors.review_progress(run),
         "labelled_for_you": selectors.labelled_for_you(run),
+        "labelling_waits": selectors.labelling_for_you_waits(run),
         "labels": labels,
         "keyed": list(enumerate(labels[:9], start=1)),
         "label": label,

@@ -19,8 +19,11 @@
    its nearest example than almost any labelled row is from its own) is never auto-labelled.
    The rest wait for review with their suggestion; the LLM is asked only if the run asks for it.
 
-With too few labelled rows to calibrate on (a cold start from label names), a fixed
-``DATASETS_LOW_CONFIDENCE`` applies as before.
+With too few labelled rows to calibrate on (a cold start from label names), no confidence can be trusted:
+the labeler's suggestions only rank the review queue and nothing is labelled on the model's word alone (a
+suggestion the LLM independently agrees with is the one exception, when the run asks for the LLM). The
+review queue's relabelling starts once the suggestions have matched enough of the reviewers' decisions
+(``selectors.suggestion_agreement``).
 """
 
 from __future__ import annotations
@@ -157,8 +160,8 @@ class LabelStep:
             model = train(train_vectors, train_labels) if train_labels else None
             subset = [rows[i] for i in active]
             self._label_missing(context, subset, vectors[active], model, train_vectors, counts, low)
-            for row in subset:
-                row.calibrated_confidence = row.confidence
+            for row in subset:  # nothing to calibrate on: no probability of being right, no bulk accept by it
+                row.calibrated_confidence = None
         context.cache["model"] = model
         context.cache["vectors"] = dict(zip((row.pk for row in rows), vectors, strict=True))
         save_rows(rows, FIELDS)
@@ -367,7 +370,7 @@ class LabelStep:
                 if answer == prediction.label:  # two independent opinions agree: confident enough
                     counts["llm_agreed"] += 1
                     row.confidence, row.method = max(confidence, low), "llm"
-            if row.confidence is not None and row.confidence >= low:
+            if row.method == "llm":
                 row.label, row.status = row.suggested_label, Row.Status.READY
                 counts["auto_labeled"] += 1
             else:
