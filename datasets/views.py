@@ -290,11 +290,21 @@ def review_bulk(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         accepted = services.review_bulk_accept(run=run, by=request.user, min_precision=data["min_precision"],
                                                label=data["filter_label"], reason=data["filter_reason"])  # fmt: skip
-        messages.success(
-            request,
-            ngettext("Accepted %(count)d suggestion.", "Accepted %(count)d suggestions.", accepted)
-            % {"count": accepted},
-        )
+        if not accepted and not selectors.review_queue(run).exclude(calibrated_confidence=None).exists():
+            messages.warning(
+                request,
+                _(
+                    "Nothing was accepted: this run had too few labelled rows to measure how often its suggestions "
+                    "are right, so none can be accepted by precision. Decide them one by one; the labeler labels "
+                    "for you once it matches enough of your decisions."
+                ),
+            )
+        else:
+            messages.success(
+                request,
+                ngettext("Accepted %(count)d suggestion.", "Accepted %(count)d suggestions.", accepted)
+                % {"count": accepted},
+            )
     else:
         messages.error(request, _errors(form))
     return redirect(reverse("datasets:review", args=[run.pk]))

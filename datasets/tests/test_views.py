@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import F
+from django.utils.translation import override
 from django_tenants.utils import tenant_context
 
 from assistants.models import TicketAnswer
@@ -13,6 +15,7 @@ from datasets import pipeline, selectors, services
 from datasets.models import Dataset, ReviewDecision, Row, Run, Upload
 from datasets.sample import messages
 from datasets.tests.conftest import csv_bytes, process, rows_of, upload, version_of, write
+from testing.i18n import reading_russian
 from tickets.models import Reply, ReplyKind
 from tickets.services import contact_ensure, reply_add, ticket_create
 
@@ -135,6 +138,23 @@ def test_bulk_accept_and_filters(manager_client, dataset, manager):
     assert run.status == Run.Status.READY  # the queue is empty: ready to write
     done = manager_client.get(f"/datasets/runs/{run.pk}/review/").content.decode()
     assert "Nothing left to review" in done and "Write version" in done
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_bulk_accept_in_a_run_without_calibration_says_why_nothing_was_accepted(
+    manager_client, dataset, manager, language
+):
+    run = _reviewable(dataset, manager)
+    Row.objects.filter(run=run, status=Row.Status.REVIEW).update(
+        confidence=0.99, calibrated_confidence=None, suggested_label="billing"
+    )
+    with reading_russian(manager) if language == "ru" else override("en"):
+        page = manager_client.post(
+            f"/datasets/runs/{run.pk}/review/bulk/", {"min_precision": "0.5"}, follow=True
+        ).content.decode()
+    assert Row.objects.filter(run=run, status=Row.Status.REVIEW).count() == 4  # a raw confidence is no precision
+    expected = {"en": "too few labelled rows to measure how often", "ru": "слишком мало размеченных строк"}[language]
+    assert expected in page
 
 
 def test_version_pages_downloads_checkout_rollback_and_diff(manager_client, written, small_sample, manager):

@@ -15,10 +15,12 @@ def _fraction(name: str, default: float, low: float = 0.0, high: float = 1.0) ->
 
 
 DATASETS_MAX_UPLOAD_MB = env_int("DATASETS_MAX_UPLOAD_MB", 50, minimum=1)
-# Labels with a lower confidence go to the review queue (and are the ones the LLM is asked about).
+# Rows with a lower confidence are the ones the LLM is asked about (when a run asks it) and are not
+# augmented; an augmented variant the relabel is less sure of is dropped.
 DATASETS_LOW_CONFIDENCE = _fraction("DATASETS_LOW_CONFIDENCE", 0.5)
 # The precision the automatic labels should reach: each label's threshold is chosen from out-of-fold
-# predictions on the rows that already have labels (the fixed confidence above applies only without them).
+# predictions on the rows that already have labels; with too few of them nothing is labelled until the
+# reviewer's decisions show the labeler reaches it.
 DATASETS_TARGET_PRECISION = _fraction("DATASETS_TARGET_PRECISION", 0.95, 0.5, 1.0)
 # After every this many review decisions the labeler retrains and labels the rows still waiting.
 DATASETS_RETRAIN_EVERY = env_int("DATASETS_RETRAIN_EVERY", 10, minimum=1)
