@@ -201,6 +201,7 @@ class Sentence:
     vector: np.ndarray = field(repr=False)
     score: float = 0.0  # against the question
     similarity: float = 0.0  # cosine part of the score
+    bonus: float = 0.0  # part of the score for the form of an answer (a fact of the asked kind, a case's instruction)
 
     @property
     def anaphoric(self) -> bool:
@@ -436,6 +437,7 @@ def build(
                 vector=vector,
                 score=similarity + LEXICAL_WEIGHT * lexical + bonus,
                 similarity=similarity,
+                bonus=bonus,
             )
         )
     return Evidence(

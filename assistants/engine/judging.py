@@ -18,6 +18,8 @@ import logging
 import time
 from dataclasses import dataclass
 
+from django.conf import settings
+
 from assistants.engine.evidence import Evidence, Sentence
 from helpdesk.ai import GenerationParams, GenerationRequest, Message, ProviderError, chat_models, generate
 
@@ -27,7 +29,6 @@ JUDGE_CANDIDATES = 3  # the sentences the model reads: the right one was among t
 # Candidates scoring under this share nothing with the question; the model is not asked about them. The lowest
 # right answer of the tuning sets scored 0.24 ("Протечка, коробки намокли" / "воду или сырость").
 JUDGE_MIN_SCORE = 0.2
-JUDGE_TIMEOUT_SECONDS = 20.0
 JUDGES = (chat_models.QWEN.key,)  # the local models that tell an answer from a sentence on the same topic
 # The fixed instruction comes first: llama.cpp keeps its evaluated prefix, so each call reads only what follows it.
 JUDGE_PROMPT = (
@@ -80,7 +81,7 @@ def judge(evidence: Evidence, *, provider: str, model: str) -> Judgement:
         return Judgement(None, model, 0.0, len(sentences))
     request = GenerationRequest(
         messages=[Message("user", prompt(evidence, sentences))],
-        params=GenerationParams(max_new_tokens=1, temperature=0.0, timeout_seconds=JUDGE_TIMEOUT_SECONDS),
+        params=GenerationParams(max_new_tokens=1, temperature=0.0, timeout_seconds=settings.LLM_TIMEOUT_SECONDS),
         model=model,
         grammar=f"root ::= [0-{len(sentences)}]",
     )
