@@ -20,7 +20,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from assistants.engine import judging, strategies
+from assistants.engine import strategies
 from assistants.engine.classification import Classification, classify
 from assistants.engine.escalation import decide
 from assistants.engine.evidence import ANSWER_MARGIN, Evidence, Sentence, build
@@ -241,13 +241,6 @@ def prepare(
     evidence = build(question=question, context=context, language=assistant.language or "en")
     similarities = [h.similarity for h in hits if h.similarity is not None]
     best = max(similarities) if similarities else None
-    judged = False
-    if best is not None and not evidence.answer_sentences(1):
-        # Before declining, a model that can read a paraphrase looks at the nearest sentences (judging.py).
-        judge = judging.judge_model(provider=provider, chat_model=assistant.chat_model)
-        if judge:
-            evidence.confirmed = judging.judge(evidence, provider=provider, model=judge).sentence
-            judged = evidence.confirmed is not None
     # A weak chunk match escalates (``decide``) but only declines when no single sentence answers either: a short
     # sentence can answer well inside a chunk that is, as a whole, about something else.
     if best is None:
@@ -260,9 +253,7 @@ def prepare(
     request = None
     facts: list[Sentence] = []
     adapter_path, adapter_label = _adapter(assistant, adapter)
-    # The sentence the judge named is quoted as it stands: a model asked to choose or write again would only be
-    # held to the floor it missed.
-    if not decline_reason and chosen != strategies.EXTRACTIVE and not judged:
+    if not decline_reason and chosen != strategies.EXTRACTIVE:
         type_prompt = next((t.prompt for t in assistant.request_types.all() if t.name == classification.label), "")
         plan = strategies.plan(
             chosen,

@@ -220,9 +220,6 @@ class Evidence:
     # How much higher than usual cosines are here (see BACKGROUND_SIMILARITY); verification takes it off too.
     background: float = 0.0
     min_score: float = MIN_ANSWER_SCORE  # the embedding model's floor (MIN_ANSWER_SCORES)
-    # A sentence under the floor that the chat model read as the answer (assistants/engine/judging.py): quoted
-    # when no sentence reaches the floor, instead of declining.
-    confirmed: Sentence | None = None
 
     def ranked(self) -> list[Sentence]:
         return sorted(self.sentences, key=lambda s: s.score, reverse=True)
@@ -266,7 +263,7 @@ class Evidence:
         """
         ranked = self.ranked()
         if not ranked or ranked[0].score < self.answer_floor():
-            return self._confirmed_answer(limit)
+            return []
         floor = max(self.answer_floor(), ranked[0].score - ANSWER_MARGIN)
         chosen: list[Sentence] = []
         for sentence in ranked:
@@ -286,12 +283,6 @@ class Evidence:
         for s in chosen:
             chunk_rank.setdefault(s.ref, first[id(s)])
         return sorted(chosen, key=lambda s: (chunk_rank[s.ref], s.index))
-
-    def _confirmed_answer(self, limit: int) -> list[Sentence]:
-        if self.confirmed is None:
-            return []
-        previous = self.previous(self.confirmed) if self.confirmed.anaphoric and limit >= 2 else None
-        return [previous, self.confirmed] if previous is not None else [self.confirmed]
 
 
 def _stem_known(stem: str, known: set[str]) -> bool:
