@@ -70,8 +70,10 @@ HELD_OUT = json.loads((FIXTURES_DIR / "helpcenter.json").read_text())
 RUSSIAN = json.loads((FIXTURES_DIR / "grounding_ru.json").read_text())
 # Held out for false declines: a veterinary clinic in English and in Russian (see their notes).
 VET = {language: json.loads((FIXTURES_DIR / f"vet_{language}.json").read_text()) for language in ("en", "ru")}
-# Held out for false declines once the vet sets were tuned on: a self-storage company in English and in Russian.
+# Written as held out once the vet sets were tuned on, tuned on since: a self-storage company in English and Russian.
 STORAGE = {language: json.loads((FIXTURES_DIR / f"storage_{language}.json").read_text()) for language in ("en", "ru")}
+# Held out once the storage sets were tuned on: a gym in English and in Russian, measured once with the final engine.
+GYM = {language: json.loads((FIXTURES_DIR / f"gym_{language}.json").read_text()) for language in ("en", "ru")}
 LABELLED = ROOT / "assistants" / "tests" / "fixtures" / "labelled_requests.csv"
 DEFAULT_VARIANTS = "llamacpp:select,llamacpp:compose,llamacpp:compose_chunks,extractive:extractive"
 NEGATION = re.compile(
@@ -125,6 +127,8 @@ def fixtures() -> list[tuple[str, str, dict[str, Any], list[dict[str, Any]]]]:
         ("vet_ru", "bench_vet_ru", VET["ru"], VET["ru"]["articles"]),
         ("storage_en", "bench_storage_en", STORAGE["en"], STORAGE["en"]["articles"]),
         ("storage_ru", "bench_storage_ru", STORAGE["ru"], STORAGE["ru"]["articles"]),
+        ("gym_en", "bench_gym_en", GYM["en"], GYM["en"]["articles"]),
+        ("gym_ru", "bench_gym_ru", GYM["ru"], GYM["ru"]["articles"]),
     ]
 
 
@@ -274,7 +278,8 @@ def main() -> None:
     parser.add_argument(
         "--sets",
         default="",
-        help="question sets to run (grounding,helpcenter,grounding_ru,vet_en,vet_ru,storage_en,storage_ru); all",
+        help="question sets to run (grounding,helpcenter,grounding_ru,vet_en,vet_ru,storage_en,storage_ru,gym_en,"
+        "gym_ru); all",
     )
     parser.add_argument("--report-only", action="store_true", help="rewrite the Markdown from the JSON")
     args = parser.parse_args()
@@ -350,8 +355,10 @@ SET_NAMES = {
     "grounding_ru": "Северсвязь (Russian)",
     "vet_en": "vet clinic, English (tuned on)",
     "vet_ru": "ветклиника, Russian (tuned on)",
-    "storage_en": "self storage, English (held out)",
-    "storage_ru": "склад-бокс, Russian (held out)",
+    "storage_en": "self storage, English (tuned on)",
+    "storage_ru": "склад-бокс, Russian (tuned on)",
+    "gym_en": "gym, English (held out)",
+    "gym_ru": "фитнес-клуб, Russian (held out)",
 }
 
 
@@ -431,7 +438,8 @@ def write_report(report: dict[str, Any]) -> None:
             line
             for language, title in (("en", "English"), ("ru", "Russian"))
             for line in (
-                f"## Held out: a self-storage company in {title} (`bench/fixtures/storage_{language}.json`): "
+                f"## Tuned on, no longer held out: a self-storage company in {title} "
+                f"(`bench/fixtures/storage_{language}.json`): "
                 f"{sum(1 for q in STORAGE[language]['questions'] if q['article'])} answerable (some worded as short "
                 "tickets, some with words the articles do not use), "
                 f"{sum(1 for q in STORAGE[language]['questions'] if not q['article'])} unanswerable, "
@@ -441,8 +449,26 @@ def write_report(report: dict[str, Any]) -> None:
                 "",
             )
         ],
-        "Written before any measurement on it and before the engine was changed to answer the vet sets; never used "
-        "to tune.",
+        "Written as held-out sets before the engine was changed to answer the vet sets, and measured so (English 4 "
+        "false declines of 20, Russian 9 of 20, then 3 and 7 after the vet work); the work on answers in other words "
+        "was then tuned on them, so they are no longer held out: the gym sets below are.",
+        "",
+        *[
+            line
+            for language, title in (("en", "English"), ("ru", "Russian"))
+            for line in (
+                f"## Held out: a gym in {title} (`bench/fixtures/gym_{language}.json`): "
+                f"{sum(1 for q in GYM[language]['questions'] if q['article'])} answerable (some worded as short "
+                "tickets, many with words the articles do not use), "
+                f"{sum(1 for q in GYM[language]['questions'] if not q['article'])} unanswerable, "
+                f"{len(GYM[language]['articles'])} articles",
+                "",
+                *_table(report, f"gym_{language}"),
+                "",
+            )
+        ],
+        "Written and committed before any measurement on it, after the engine was tuned on the storage sets; "
+        "measured once, with the final engine of that work.",
         "",
         '## False declines: answerable questions answered "our help articles don\'t answer this" (target ≤ 5 %)',
         "",

@@ -201,6 +201,7 @@ class Sentence:
     vector: np.ndarray = field(repr=False)
     score: float = 0.0  # against the question
     similarity: float = 0.0  # cosine part of the score
+    bonus: float = 0.0  # part of the score for the form of an answer (a fact of the asked kind, a case's instruction)
 
     @property
     def anaphoric(self) -> bool:
@@ -411,9 +412,10 @@ def build(
         found = facts(sentence, names=with_names)
         bonus = REPORT_BONUS if report and is_instruction_for_case(sentence, sentence_language) else 0.0
         if kinds and _holds(found, kinds):
-            bonus = ANSWER_TYPE_BONUS * (1.5 if kinds & {"address"} else 1.0)
+            # A report that also asks for a fact ("карта просрочена, сколько стоит перевыпуск"): the larger bonus.
+            bonus = max(bonus, ANSWER_TYPE_BONUS * (1.5 if kinds & {"address"} else 1.0))
             if kinds & CONTACT_KINDS and _holds(found, kinds & CONTACT_KINDS):
-                bonus = CONTACT_BONUS
+                bonus = max(bonus, CONTACT_BONUS)
         out.append(
             Sentence(
                 ref=ref,
@@ -426,6 +428,7 @@ def build(
                 vector=vector,
                 score=similarity + LEXICAL_WEIGHT * lexical + bonus,
                 similarity=similarity,
+                bonus=bonus,
             )
         )
     return Evidence(

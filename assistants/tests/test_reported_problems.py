@@ -109,3 +109,24 @@ def test_a_question_the_help_center_does_not_answer_is_still_declined(language, 
 def test_a_question_in_another_form_of_the_articles_words_is_answered(language, question, fact):
     answer = cited_answer(build(language, question))
     assert answer and any(fact in text for text, _ in answer), answer
+
+
+@pytest.mark.parametrize(
+    ("language", "report", "instruction"),
+    [
+        ("en", "Card expired, what is the fee for a new one", "If your card has expired, a new card costs 5 EUR."),
+        ("ru", "Карта просрочена, сколько стоит перевыпуск", "Если срок карты истёк, перевыпуск стоит 300 ₽."),
+    ],
+)
+def test_an_instruction_with_the_asked_fact_keeps_the_larger_bonus_of_a_report(language, report, instruction):
+    chunks = [ContextChunk(ref=1, text=instruction, title="Cards", heading="")]
+    model = MODEL[language]
+    found = evidence.build(
+        question=report,
+        context=chunks,
+        language=language,
+        embed=lambda texts: embedder(model).embed(list(texts)),
+        model=model,
+    )
+    assert evidence.reports_problem(report, language) and evidence.asked_kinds(report, language) == {"number"}
+    assert found.sentences[0].bonus == evidence.REPORT_BONUS > evidence.ANSWER_TYPE_BONUS
