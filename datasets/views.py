@@ -290,7 +290,8 @@ def review_bulk(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         accepted = services.review_bulk_accept(run=run, by=request.user, min_precision=data["min_precision"],
                                                label=data["filter_label"], reason=data["filter_reason"])  # fmt: skip
-        if not accepted and not selectors.review_queue(run).exclude(calibrated_confidence=None).exists():
+        waiting = selectors.review_queue(run)
+        if not accepted and waiting.exists() and not waiting.exclude(calibrated_confidence=None).exists():
             messages.warning(
                 request,
                 _(
