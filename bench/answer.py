@@ -380,6 +380,24 @@ def false_decline_table(report: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _pair_sections(
+    report: dict[str, Any], slug: str, sets: dict[str, dict[str, Any]], heading: str, wording: str
+) -> list[str]:
+    """The English and the Russian section of one company's question sets (bench/fixtures/{slug}_{language}.json)."""
+    lines: list[str] = []
+    for language, title in (("en", "English"), ("ru", "Russian")):
+        questions = sets[language]["questions"]
+        lines += [
+            f"## {heading} in {title} (`bench/fixtures/{slug}_{language}.json`): "
+            f"{sum(1 for q in questions if q['article'])} answerable ({wording}), "
+            f"{sum(1 for q in questions if not q['article'])} unanswerable, {len(sets[language]['articles'])} articles",
+            "",
+            *_table(report, f"{slug}_{language}"),
+            "",
+        ]
+    return lines
+
+
 def write_report(report: dict[str, Any]) -> None:
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
@@ -416,57 +434,35 @@ def write_report(report: dict[str, Any]) -> None:
         "",
         f"Embedding model: {report.get('embedding_model', 'all-MiniLM-L6-v2')}. {report.get('russian_note', '')}",
         "",
-        *[
-            line
-            for language, title in (("en", "English"), ("ru", "Russian"))
-            for line in (
-                f"## Tuned on, no longer held out: a veterinary clinic in {title} "
-                f"(`bench/fixtures/vet_{language}.json`): "
-                f"{sum(1 for q in VET[language]['questions'] if q['article'])} answerable (some worded as short "
-                f"tickets: a symptom, no question), {sum(1 for q in VET[language]['questions'] if not q['article'])} "
-                f"unanswerable, {len(VET[language]['articles'])} articles",
-                "",
-                *_table(report, f"vet_{language}"),
-                "",
-            )
-        ],
+        *_pair_sections(
+            report,
+            "vet",
+            VET,
+            "Tuned on, no longer held out: a veterinary clinic",
+            "some worded as short tickets: a symptom, no question",
+        ),
         "Written as held-out sets after the engine's thresholds were chosen, and measured so once (English 2 false "
         "declines of 20, Russian 5 of 20); the work on false declines (reported problems, stems with another ending, "
         "the article's title) was then tuned on them, so they are no longer held out: the storage sets below are.",
         "",
-        *[
-            line
-            for language, title in (("en", "English"), ("ru", "Russian"))
-            for line in (
-                f"## Tuned on, no longer held out: a self-storage company in {title} "
-                f"(`bench/fixtures/storage_{language}.json`): "
-                f"{sum(1 for q in STORAGE[language]['questions'] if q['article'])} answerable (some worded as short "
-                "tickets, some with words the articles do not use), "
-                f"{sum(1 for q in STORAGE[language]['questions'] if not q['article'])} unanswerable, "
-                f"{len(STORAGE[language]['articles'])} articles",
-                "",
-                *_table(report, f"storage_{language}"),
-                "",
-            )
-        ],
+        *_pair_sections(
+            report,
+            "storage",
+            STORAGE,
+            "Tuned on, no longer held out: a self-storage company",
+            "some worded as short tickets, some with words the articles do not use",
+        ),
         "Written as held-out sets before the engine was changed to answer the vet sets, and measured so (English 4 "
         "false declines of 20, Russian 9 of 20, then 3 and 7 after the vet work); the work on answers in other words "
         "was then tuned on them, so they are no longer held out: the gym sets below are.",
         "",
-        *[
-            line
-            for language, title in (("en", "English"), ("ru", "Russian"))
-            for line in (
-                f"## Held out: a gym in {title} (`bench/fixtures/gym_{language}.json`): "
-                f"{sum(1 for q in GYM[language]['questions'] if q['article'])} answerable (some worded as short "
-                "tickets, many with words the articles do not use), "
-                f"{sum(1 for q in GYM[language]['questions'] if not q['article'])} unanswerable, "
-                f"{len(GYM[language]['articles'])} articles",
-                "",
-                *_table(report, f"gym_{language}"),
-                "",
-            )
-        ],
+        *_pair_sections(
+            report,
+            "gym",
+            GYM,
+            "Held out: a gym",
+            "some worded as short tickets, many with words the articles do not use",
+        ),
         "Written and committed before any measurement on it, after the engine was tuned on the storage sets; "
         "measured once, with the final engine of that work.",
         "",
