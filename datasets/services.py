@@ -481,8 +481,14 @@ def review_relabel(*, run: Run) -> int:
     vectors = np.array([row.embedding for row in waiting], dtype=np.float32)
     decided = ReviewDecision.objects.filter(run=run, undone_at=None).count()
     taken = 0
+    proposed = dict(zip((row.pk for row in waiting), predictions(model, model.predict_proba(vectors)), strict=True))
     with transaction.atomic():
-        for row, prediction in zip(waiting, predictions(model, model.predict_proba(vectors)), strict=True):
+        # A reviewer may have decided rows while the model trained: only the rows still waiting are written.
+        locked = Row.objects.select_for_update().filter(pk__in=proposed, status=Row.Status.REVIEW)
+        still = set(locked.values_list("pk", flat=True))
+        waiting = [row for row in waiting if row.pk in still]
+        for row in waiting:
+            prediction = proposed[row.pk]
             row.suggested_label, row.confidence = prediction.label, prediction.confidence
             if isinstance(calibration, Calibration):
                 row.calibrated_confidence = round(float(calibration.probability_right(prediction.confidence)), 4)
